@@ -1,0 +1,313 @@
+#include "store/name_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+namespace efstop::store {
+
+namespace {
+
+// Migration i (1-based) brings a store from version i-1 to version i.
+constexpr std::string_view kMigrations[] = {
+    // 1: the first layout.
+    "CREATE TABLE IF NOT EXISTS lookup("
+    " kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " fetched_at INTEGER NOT NULL, PRIMARY KEY(kind, key)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS assignment("
+    " ip TEXT NOT NULL, eni_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,"
+    " resource_id TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " PRIMARY KEY(ip, eni_id, kind, resource_id));",
+    // 2: the AZ and account of each end, and point-in-time lookups by index.
+    "ALTER TABLE assignment ADD COLUMN az TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE assignment ADD COLUMN account TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX IF NOT EXISTS assignment_by_time ON assignment(ip, first_seen);",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string utc_stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// Creates the file with mode 0600 before SQLite sees it (SQLite would use
+// 0644 minus umask), and tightens an existing file. SQLite gives the -wal and
+// -shm files the database file's mode.
+Status ensure_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("create store " + path + ": " + errno_text());
+  const int rc = ::fchmod(fd, 0600);
+  ::close(fd);
+  if (rc != 0) return io_error("chmod 0600 " + path + ": " + errno_text());
+  return Status();
+}
+
+Result<int> read_version(SqliteDb& db) {
+  EFSTOP_ASSIGN_OR_RETURN(const std::string v, db.query_text("PRAGMA user_version"));
+  return std::atoi(v.c_str());
+}
+
+// Brings the schema up to kSchemaVersion. The check and the migration run in
+// one IMMEDIATE transaction so two processes opening a fresh store at once
+// do not both migrate.
+Result<int> migrate(SqliteDb& db, const std::string& path) {
+  EFSTOP_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
+  auto fail = [&db](Status s) {
+    (void)db.exec("ROLLBACK");
+    return s;
+  };
+  Result<int> version = read_version(db);
+  if (!version.ok()) return fail(version.status());
+  if (*version > kSchemaVersion) {
+    return fail(invalid_argument_error(
+        "open store " + path + ": schema version " + std::to_string(*version) +
+        " is newer than this efstop supports (" + std::to_string(kSchemaVersion) +
+        "); upgrade efstop or use --cache-dir for a separate store"));
+  }
+  for (int v = *version; v < kSchemaVersion; ++v) {
+    Status s = db.exec(kMigrations[v]);
+    if (!s.ok()) {
+      return fail(s.with_context("migrate store " + path + " to version " + std::to_string(v + 1)));
+    }
+  }
+  Status s = db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  if (!s.ok()) return fail(s);
+  EFSTOP_RETURN_IF_ERROR(db.exec("COMMIT"));
+  return kSchemaVersion;
+}
+
+Result<std::pair<SqliteDb, int>> open_once(const StoreOptions& options) {
+  const bool in_memory = options.path == ":memory:";
+  if (!in_memory) EFSTOP_RETURN_IF_ERROR(ensure_private_file(options.path));
+  EFSTOP_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::open(options.path));
+  db.set_busy_timeout(options.busy_timeout_ms);
+  if (!in_memory) {
+    // A garbage file passes sqlite3_open (it reads lazily); the first real
+    // statement reports NOTADB, and quick_check finds damaged pages.
+    EFSTOP_ASSIGN_OR_RETURN(const std::string mode, db.query_text("PRAGMA journal_mode=WAL"));
+    (void)mode;
+    // quick_check answers one row "ok", or rows describing the damage.
+    Result<std::string> check = db.query_text("PRAGMA quick_check");
+    if (!check.ok()) return check.status();
+    const std::string& verdict = check.value();
+    if (verdict.size() != 2 || verdict[0] != 'o' || verdict[1] != 'k') {
+      return parse_error("check store " + options.path + ": database corrupt: " +
+                         (verdict.empty() ? std::string("no answer") : verdict));
+    }
+    EFSTOP_RETURN_IF_ERROR(db.exec("PRAGMA synchronous=NORMAL"));
+  }
+  EFSTOP_ASSIGN_OR_RETURN(const int version, migrate(db, options.path));
+  return std::pair<SqliteDb, int>(std::move(db), version);
+}
+
+Assignment read_assignment(const SqliteStatement& st) {
+  Assignment a;
+  a.ip = st.column_text(0);
+  a.eni_id = st.column_text(1);
+  a.kind = st.column_text(2);
+  a.name = st.column_text(3);
+  a.resource_id = st.column_text(4);
+  a.az = st.column_text(5);
+  a.account = st.column_text(6);
+  a.first_seen = st.column_int(7);
+  a.last_seen = st.column_int(8);
+  return a;
+}
+
+constexpr std::string_view kAssignmentColumns =
+    "ip, eni_id, kind, name, resource_id, az, account, first_seen, last_seen";
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
+template <typename Body>
+Status in_transaction(SqliteDb& db, Body&& body) {
+  EFSTOP_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (!s.ok()) {
+    (void)db.exec("ROLLBACK");
+    return s;
+  }
+  return db.exec("COMMIT");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options) {
+  Result<std::pair<SqliteDb, int>> opened = open_once(options);
+  if (!opened.ok() && is_corruption(opened.status()) && options.path != ":memory:") {
+    // Set the damaged file aside (never delete what a user may want to
+    // inspect), then build a fresh one.
+    const std::string aside = options.path + ".corrupt-" + utc_stamp();
+    if (std::rename(options.path.c_str(), aside.c_str()) != 0) {
+      return io_error("set aside corrupt store " + options.path + ": " + errno_text());
+    }
+    for (const char* suffix : {"-wal", "-shm"}) {
+      const std::string side = options.path + suffix;
+      if (::access(side.c_str(), F_OK) == 0) std::rename(side.c_str(), (aside + suffix).c_str());
+    }
+    if (options.warn) {
+      options.warn("warning: store " + options.path + " is corrupt (" + opened.status().message() +
+                   "); moved it to " + aside + " and started a new one");
+    }
+    opened = open_once(options);
+  }
+  if (!opened.ok()) return opened.status();
+  auto [db, version] = std::move(opened).value();
+  return std::unique_ptr<NameStore>(new NameStore(std::move(db), options.path, version));
+}
+
+Status NameStore::put_lookup(std::string_view kind, std::string_view key, std::string_view value,
+                             int64_t fetched_at) {
+  return put_lookups(kind, {{std::string(key), std::string(value)}}, fetched_at);
+}
+
+Status NameStore::put_lookups(std::string_view kind,
+                              const std::vector<std::pair<std::string, std::string>>& key_values,
+                              int64_t fetched_at) {
+  if (key_values.empty()) return Status();
+  std::lock_guard lock(mutex_);
+  return in_transaction(db_, [&]() -> Status {
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement st,
+        db_.prepare("INSERT INTO lookup(kind, key, value, fetched_at) VALUES(?1, ?2, ?3, ?4) "
+                    "ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value, "
+                    "fetched_at = excluded.fetched_at WHERE excluded.fetched_at >= fetched_at"));
+    for (const auto& [key, value] : key_values) {
+      st.bind(1, kind).bind(2, key).bind(3, value).bind(4, fetched_at);
+      EFSTOP_RETURN_IF_ERROR(st.run());
+    }
+    return Status();
+  });
+}
+
+Result<std::optional<CachedLookup>> NameStore::get_lookup(std::string_view kind,
+                                                          std::string_view key, int64_t now,
+                                                          int64_t ttl_seconds) {
+  EFSTOP_ASSIGN_OR_RETURN(auto found, get_lookups(kind, {std::string(key)}, now, ttl_seconds));
+  if (found.empty()) return std::optional<CachedLookup>();
+  return std::optional<CachedLookup>(std::move(found.begin()->second));
+}
+
+Result<std::map<std::string, CachedLookup>> NameStore::get_lookups(
+    std::string_view kind, const std::vector<std::string>& keys, int64_t now, int64_t ttl_seconds) {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, CachedLookup> out;
+  EFSTOP_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      db_.prepare("SELECT value, fetched_at FROM lookup WHERE kind = ?1 AND key = ?2"));
+  for (const std::string& key : keys) {
+    st.bind(1, kind).bind(2, key);
+    EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+    if (has_row) {
+      CachedLookup row{st.column_text(0), st.column_int(1)};
+      // A row from the future (clock moved back) counts as fresh.
+      if (ttl_seconds < 0 || now - row.fetched_at <= ttl_seconds) out.emplace(key, std::move(row));
+    }
+    st.reset();
+  }
+  return out;
+}
+
+Status NameStore::record_assignments(const std::vector<Assignment>& seen, int64_t seen_at) {
+  if (seen.empty()) return Status();
+  std::lock_guard lock(mutex_);
+  return in_transaction(db_, [&]() -> Status {
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement st,
+        db_.prepare(
+            "INSERT INTO assignment(ip, eni_id, kind, name, resource_id, az, account, "
+            "first_seen, last_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+            "ON CONFLICT(ip, eni_id, kind, resource_id) DO UPDATE SET "
+            "first_seen = min(first_seen, excluded.first_seen), "
+            "name = CASE WHEN excluded.last_seen >= last_seen THEN excluded.name ELSE name END, "
+            "az = CASE WHEN excluded.last_seen >= last_seen THEN excluded.az ELSE az END, "
+            "account = CASE WHEN excluded.last_seen >= last_seen THEN excluded.account "
+            "ELSE account END, "
+            "last_seen = max(last_seen, excluded.last_seen)"));
+    for (const Assignment& a : seen) {
+      st.bind(1, a.ip).bind(2, a.eni_id).bind(3, a.kind).bind(4, a.name);
+      st.bind(5, a.resource_id).bind(6, a.az).bind(7, a.account).bind(8, seen_at);
+      EFSTOP_RETURN_IF_ERROR(st.run());
+    }
+    return Status();
+  });
+}
+
+Result<std::optional<Assignment>> NameStore::assignment_at(std::string_view ip, int64_t t) {
+  std::lock_guard lock(mutex_);
+  // Began by t, latest first; ties (one IP on two rows seen together) go to
+  // the one seen last, then by ENI id for a deterministic answer.
+  EFSTOP_ASSIGN_OR_RETURN(SqliteStatement before,
+                          db_.prepare("SELECT " + std::string(kAssignmentColumns) +
+                                      " FROM assignment WHERE ip = ?1 AND first_seen <= ?2 "
+                                      "ORDER BY first_seen DESC, last_seen DESC, eni_id LIMIT 1"));
+  before.bind(1, ip).bind(2, t);
+  EFSTOP_ASSIGN_OR_RETURN(bool has_row, before.step());
+  if (has_row) {
+    Assignment a = read_assignment(before);
+    a.covers_time = t <= a.last_seen;
+    return std::optional<Assignment>(std::move(a));
+  }
+  EFSTOP_ASSIGN_OR_RETURN(SqliteStatement after,
+                          db_.prepare("SELECT " + std::string(kAssignmentColumns) +
+                                      " FROM assignment WHERE ip = ?1 "
+                                      "ORDER BY first_seen, eni_id LIMIT 1"));
+  after.bind(1, ip);
+  EFSTOP_ASSIGN_OR_RETURN(has_row, after.step());
+  if (!has_row) return std::optional<Assignment>();
+  Assignment a = read_assignment(after);
+  a.covers_time = false;
+  return std::optional<Assignment>(std::move(a));
+}
+
+Result<std::vector<Assignment>> NameStore::history(std::string_view ip) {
+  std::lock_guard lock(mutex_);
+  EFSTOP_ASSIGN_OR_RETURN(SqliteStatement st,
+                          db_.prepare("SELECT " + std::string(kAssignmentColumns) +
+                                      " FROM assignment WHERE ip = ?1 "
+                                      "ORDER BY first_seen, last_seen, eni_id"));
+  st.bind(1, ip);
+  std::vector<Assignment> out;
+  for (;;) {
+    EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+    if (!has_row) break;
+    out.push_back(read_assignment(st));
+  }
+  return out;
+}
+
+Result<std::string> default_store_dir(std::string_view cache_dir_flag) {
+  if (!cache_dir_flag.empty()) return std::string(cache_dir_flag);
+  // The XDG spec says relative values are invalid and must be ignored.
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/efstop";
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || home[0] == '\0') {
+    return invalid_argument_error(
+        "find cache directory: neither XDG_CACHE_HOME nor HOME is set; pass --cache-dir DIR");
+  }
+  return std::string(home) + "/.cache/efstop";
+}
+
+Status prepare_store_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error("create cache directory " + dir + ": " + ec.message());
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    return io_error("chmod 0700 " + dir + ": " + errno_text());
+  }
+  return Status();
+}
+
+}  // namespace efstop::store
