@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+"""Comparison tests: efstop against the independent reference, on generated data.
+
+    compare.py --efstop BIN --flowgen BIN --work DIR --case NAME   (one case; ctest runs each)
+    compare.py --efstop BIN --flowgen BIN --work DIR --list         (the case names)
+    compare.py ... --case all                                       (every case in turn)
+    compare.py --flowgen BIN --work DIR --reference-only            (reference vs hand-checked)
+
+Each case generates a data set with efstop-flowgen (deterministic: the same seed always
+gives the same files; they are cached under DIR and regenerated when the command changes),
+runs `efstop --output json ...` and reference.py with the same options, and compares the
+window, EVERY counter of EVERY row (in order) and EVERY stats counter. On a mismatch it
+prints the first differences and the two command lines to reproduce them, and exits 1.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REFERENCE = os.path.join(HERE, "reference.py")
+
+NO_ENI_FORMAT = ("${version} ${account-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+                 "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}")
+CUSTOM_FORMAT = ("${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} "
+                 "${account-id} ${type} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+                 "${pkt-srcaddr} ${pkt-dstaddr} ${protocol} ${bytes} ${packets} ${start} ${end} "
+                 "${action} ${tcp-flags} ${log-status} ${flow-direction} ${traffic-path} "
+                 "${az-id} ${region}")
+# 2026-11-26T00:00:00Z is the generator's default start; windows below cut into the data.
+T0 = 1795651200
+
+# name: (generator arguments, efstop/reference arguments, input inside the data directory)
+# Every data set has noise (TCP/UDP 2049 from a non-EFS host, HTTPS, ICMP), REJECTs,
+# NODATA/SKIPDATA and a few bad lines unless said otherwise.
+COMMON_GEN = ["--bad", "0.001", "--nodata", "0.01", "--skipdata", "0.002", "--reject", "0.01",
+              "--huge", "0.002"]
+CASES = {
+    # Default v2 format, every flow logged at the client ENI and the mount-target ENI.
+    "both_enis": (["--records", "120000", "--logging", "both", "--ipv6", "0.15"], [], "flows.log"),
+    "client_side_only": (["--records", "80000", "--logging", "client"], [], "flows.log"),
+    "server_side_only": (["--records", "80000", "--logging", "server"], [], "flows.log"),
+    "mixed_sides": (["--records", "100000", "--logging", "mixed", "--ipv6", "0.3"], [],
+                    "flows.log"),
+    # A custom LogFormat with a header line (as S3 writes it), both ENIs.
+    "custom_format_header": (["--records", "80000", "--logging", "both", "--log-format",
+                              CUSTOM_FORMAT, "--header"], [], "flows.log"),
+    # The same custom format without a header: the order comes from --log-format.
+    "custom_format_flag": (["--records", "60000", "--logging", "mixed", "--log-format",
+                            CUSTOM_FORMAT], ["--log-format", CUSTOM_FORMAT], "flows.log"),
+    # No interface-id: once-per-flow falls back to the 7-tuple overlap rule.
+    "no_interface_id": (["--records", "100000", "--logging", "both", "--aligned", "0.8",
+                         "--log-format", NO_ENI_FORMAT, "--header"], [], "flows.log"),
+    "no_interface_id_600s": (["--records", "60000", "--logging", "mixed", "--window", "600",
+                              "--aligned", "0.6", "--log-format", NO_ENI_FORMAT],
+                             ["--log-format", NO_ENI_FORMAT], "flows.log"),
+    # Known mount-target IPs (a file, then a comma list): noise on 2049 is no longer EFS, ICMP
+    # to a mount target is.
+    "server_ips_file": (["--records", "100000", "--logging", "both", "--ipv6", "0.2"],
+                        ["--server-ips", "{data}/mount-targets.txt"], "flows.log"),
+    "server_ips_list": (["--records", "60000", "--logging", "mixed", "--mount-targets", "3"],
+                        ["--server-ips", "{mt_list}"], "flows.log"),
+    # A time window cutting into the data (start inclusive, end exclusive).
+    "window": (["--records", "100000", "--logging", "both"],
+               ["--start", str(T0 + 3600 + 17), "--end", str(T0 + 3 * 3600 + 30)], "flows.log"),
+    "window_open_end": (["--records", "60000", "--logging", "mixed"],
+                        ["--start", "2026-11-26T01:00:00Z"], "flows.log"),
+    "group_by_client": (["--records", "80000", "--logging", "both", "--ipv6", "0.2"],
+                        ["--group-by", "client"], "flows.log"),
+    "group_by_server": (["--records", "80000", "--logging", "mixed"],
+                        ["--group-by", "server", "--sort", "packets"], "flows.log"),
+    # S3 layout: several gzip files with header lines in one directory.
+    "gzip_directory": (["--records", "150000", "--logging", "both", "--gzip", "--files", "5",
+                        "--header", "--out", "{data}/s3"], [], "s3"),
+    "min_bytes": (["--records", "80000", "--logging", "both"],
+                  ["--min-bytes", "5000000000"], "flows.log"),
+    # Sorting, ties and --top.
+    "sort_read_top": (["--records", "60000", "--logging", "client", "--clients", "400"],
+                      ["--sort", "read", "--top", "25"], "flows.log"),
+    "sort_flows": (["--records", "60000", "--logging", "server", "--clients", "300"],
+                   ["--sort", "flows"], "flows.log"),
+    "sort_written_group_client": (["--records", "60000", "--logging", "mixed"],
+                                  ["--sort", "written", "--group-by", "client", "--top", "10"],
+                                  "flows.log"),
+}
+# Hand-checked cases: data/handmade.log with every expected number worked out by hand (the
+# reasoning is in data/README.md). Both efstop and the reference must print exactly these.
+HANDMADE = {
+    "handmade": ("handmade.expected.json", []),
+    "handmade_server_ips": ("handmade.server_ips.expected.json",
+                            ["--server-ips", "10.0.0.200,2600:1f18::200"]),
+    "handmade_window": ("handmade.window.expected.json",
+                        ["--start", "2026-11-26T00:16:45Z", "--end", "2026-11-26T00:18:20Z"]),
+}
+CONTRACT_ROW_KEYS = ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
+                     "rejected", "first_seen", "last_seen")
+STATS_KEYS = ("lines", "records", "used", "skipped", "nodata", "skipdata", "not_efs",
+              "outside_window", "duplicates", "below_min_bytes", "files", "files_failed")
+
+
+def generate(flowgen, work, name, gen_args, data_arg):
+    data = os.path.join(work, name)
+    gen = list(gen_args) + COMMON_GEN + ["--seed", str(7 + len(name))]
+    gen = [a.replace("{data}", data) for a in gen]
+    if "--out" not in gen:
+        gen += ["--out", os.path.join(data, "flows.log")]
+    gen += ["--server-ips-out", os.path.join(data, "mount-targets.txt")]
+    stamp = os.path.join(data, ".command")
+    command = json.dumps([os.path.abspath(flowgen)] + gen)
+    if not (os.path.exists(stamp) and open(stamp, encoding="utf-8").read() == command):
+        shutil.rmtree(data, ignore_errors=True)
+        os.makedirs(data)
+        subprocess.run([flowgen] + gen, check=True)
+        with open(stamp, "w", encoding="utf-8") as f:
+            f.write(command)
+    return data, os.path.join(data, data_arg)
+
+
+def run_json(argv, label):
+    try:
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as e:
+        sys.stderr.write(f"{label}: cannot run {argv[0]}: {e}\n")
+        return None
+    if proc.returncode != 0:
+        sys.stderr.write(f"{label} exited {proc.returncode}\n{proc.stderr[-4000:]}\n")
+        return None
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        sys.stderr.write(f"{label} printed no valid JSON ({e}):\n{proc.stdout[:2000]}\n")
+        return None
+
+
+def row_label(row):
+    parts = []
+    for end in ("client", "server"):
+        if end in row:
+            parts.append(f"{end}={row[end].get('ip')}")
+    return " ".join(parts) or "?"
+
+
+def compare(got, want, max_report=15):
+    """Returns a list of human-readable differences (empty when equal)."""
+    diffs = []
+    if got.get("window") != want["window"]:
+        diffs.append(f"window: efstop {got.get('window')} reference {want['window']}")
+    got_stats = got.get("stats", {})
+    for key in STATS_KEYS:
+        if got_stats.get(key) != want["stats"][key]:
+            diffs.append(f"stats.{key}: efstop {got_stats.get(key)} reference "
+                         f"{want['stats'][key]}")
+    got_rows = got.get("rows", [])
+    want_rows = want["rows"]
+    if len(got_rows) != len(want_rows):
+        diffs.append(f"rows: efstop has {len(got_rows)}, reference {len(want_rows)}")
+    for i, (g, w) in enumerate(zip(got_rows, want_rows)):
+        for end in ("client", "server"):
+            if (end in w) != (end in g) or (end in w and g[end].get("ip") != w[end]["ip"]):
+                diffs.append(f"row {i}: {end} efstop {g.get(end)} reference {w.get(end)}")
+        for key in CONTRACT_ROW_KEYS:
+            if g.get(key) != w[key]:
+                diffs.append(f"row {i} ({row_label(w)}): {key} efstop {g.get(key)} "
+                             f"reference {w[key]}")
+        if len(diffs) >= max_report:
+            break
+    # Rows only one side has (when the lengths differ), by identity.
+    if len(got_rows) != len(want_rows):
+        got_ids = {row_label(r) for r in got_rows}
+        want_ids = {row_label(r) for r in want_rows}
+        for label in sorted(want_ids - got_ids)[:5]:
+            diffs.append(f"only in reference: {label}")
+        for label in sorted(got_ids - want_ids)[:5]:
+            diffs.append(f"only in efstop: {label}")
+    return diffs
+
+
+def run_handmade(args, name):
+    expected_file, run_args = HANDMADE[name]
+    with open(os.path.join(HERE, "data", expected_file), encoding="utf-8") as f:
+        want = json.load(f)
+    source = os.path.join(HERE, "data", "handmade.log")
+    ok = True
+    programs = [("reference", [sys.executable, REFERENCE])]
+    if not args.reference_only:
+        programs.append(("efstop", [args.efstop]))
+    for label, cmd in programs:
+        full = cmd + ["--output", "json", "--top", "0"] + run_args + [source]
+        got = run_json(full, label)
+        diffs = ["no output"] if got is None else compare(got, want)
+        if diffs:
+            ok = False
+            print(f"FAIL {name}: {label} differs from {expected_file}\n  {' '.join(full)}")
+            for d in diffs:
+                print(f"  {d.replace('efstop', label, 1)}")
+    if ok:
+        who = "the reference prints" if args.reference_only else "efstop and the reference print"
+        print(f"ok   {name}: {who} {expected_file}")
+    return ok
+
+
+def run_case(args, name):
+    if name in HANDMADE:
+        return run_handmade(args, name)
+    gen_args, run_args, data_arg = CASES[name]
+    data, source = generate(args.flowgen, args.work, name, gen_args, data_arg)
+    mt_file = os.path.join(data, "mount-targets.txt")
+    with open(mt_file, encoding="utf-8") as f:
+        mt_list = ",".join(line.strip() for line in f if line.strip())
+    run_args = [a.replace("{data}", data).replace("{mt_list}", mt_list) for a in run_args]
+    if "--top" not in run_args:
+        run_args = run_args + ["--top", "0"]
+    efstop_cmd = [args.efstop, "--output", "json"] + run_args + [source]
+    reference_cmd = [sys.executable, REFERENCE, "--output", "json"] + run_args + [source]
+    got = run_json(efstop_cmd, "efstop")
+    want = run_json(reference_cmd, "reference")
+    shown = " ".join(f"'{a}'" if " " in a or "$" in a else a for a in efstop_cmd)
+    if got is None or want is None:
+        print(f"FAIL {name}\n  {shown}")
+        return False
+    diffs = compare(got, want)
+    if diffs:
+        print(f"FAIL {name}: efstop and the reference differ\n  efstop:    {shown}\n"
+              f"  reference: {' '.join(reference_cmd[:2])} (same options)")
+        for d in diffs:
+            print(f"  {d}")
+        return False
+    s = want["stats"]
+    print(f"ok   {name}: {len(want['rows'])} rows, {s['lines']} lines, {s['used']} used, "
+          f"{s['duplicates']} duplicates, {s['not_efs']} not EFS, {s['skipped']} skipped")
+    return True
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--efstop")
+    p.add_argument("--flowgen", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--case", default="all")
+    p.add_argument("--list", action="store_true")
+    p.add_argument("--reference-only", action="store_true",
+                   help="check only the reference against the hand-checked cases")
+    args = p.parse_args()
+    if args.list:
+        print("\n".join(list(HANDMADE) + list(CASES)))
+        return 0
+    if not args.efstop and not args.reference_only:
+        p.error("--efstop is required")
+    if args.reference_only:
+        names = list(HANDMADE) if args.case == "all" else [args.case]
+        if any(n not in HANDMADE for n in names):
+            p.error("--reference-only works on the handmade cases only")
+    else:
+        names = list(HANDMADE) + list(CASES) if args.case == "all" else [args.case]
+    unknown = [n for n in names if n not in CASES and n not in HANDMADE]
+    if unknown:
+        p.error(f"unknown case {unknown[0]} (see --list)")
+    results = [run_case(args, n) for n in names]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,436 @@
+#!/usr/bin/python3
+"""Independent reference implementation of efstop's counting contract.
+
+Written from /work/helpers/contract.md (the counting rule, also in docs/flow-counting.md),
+NOT from src/flowlog: it is the yardstick the comparison tests hold efstop against, so it
+is plain and slow on purpose. Standard library only; run with /usr/bin/python3.
+
+    reference.py [top] [--output json|ndjson] [--top N] [--sort KEY] [--group-by G]
+                 [--min-bytes N] [--server-ips LIST|FILE] [--log-format FMT]
+                 [--start T] [--end T] SOURCE...
+
+SOURCE: files (plain or gzip, told apart by the magic bytes), directories (every regular
+file below, in sorted path order) or '-' for stdin. Prints efstop's JSON contract.
+
+Decisions where the contract leaves room (each one is what an implementation of the
+contract is expected to do; a difference from efstop is reported by the comparison test):
+- A header line is recognised only as the first non-blank line of a file. With
+  --log-format the header is still skipped (not a line) but the format wins.
+- Fields a counted record needs: srcaddr dstaddr srcport dstport protocol packets bytes
+  start end. A format without one of them makes every OK record malformed. action and
+  log-status are optional (missing field = ACCEPT / OK); present, they must hold ACCEPT or
+  REJECT and OK, NODATA or SKIPDATA.
+- NODATA and SKIPDATA rows need only the right field count (their other fields are '-').
+- Numbers are non-negative decimal integers (ports <= 65535, protocol <= 255, the rest
+  64-bit); addresses are IPv4 dotted quads or IPv6 (printed in RFC 5952 form).
+"""
+
+import gzip
+import ipaddress
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+DEFAULT_FIELDS = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol "
+                  "packets bytes start end action log-status").split()
+
+# Every flow-log field name AWS documents (versions 2-8 plus the newer ones): a line whose
+# first token is one of these is a header line.
+KNOWN_FIELDS = set(DEFAULT_FIELDS) | set("""
+    vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id
+    sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction
+    traffic-path ecs-cluster-arn ecs-cluster-name ecs-container-instance-arn
+    ecs-container-instance-id ecs-container-id ecs-second-container-id ecs-service-name
+    ecs-task-definition-arn ecs-task-arn ecs-task-id reject-reason resource-id
+    encryption-status interface-type next-hop-interface-id next-hop-subnet-id next-hop-az-id
+    next-hop-vpc-id next-hop-interface-type instance-tag interface-tag""".split())
+
+NEEDED = ("srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start",
+          "end")
+U64 = 2**64 - 1
+SORT_KEYS = {"total": "bytes_total", "read": "bytes_read", "written": "bytes_written",
+             "packets": "packets", "flows": "flows"}
+
+
+class UsageError(Exception):
+    pass
+
+
+class Malformed(Exception):
+    pass
+
+
+# ---- command line ----------------------------------------------------------------------------
+
+def parse_time(text):
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return int(datetime.strptime(text, fmt).replace(tzinfo=timezone.utc).timestamp())
+        except ValueError:
+            pass
+    raise UsageError(f"bad time {text!r}")
+
+
+def parse_format(text):
+    names = []
+    for token in text.split():
+        if not (token.startswith("${") and token.endswith("}")):
+            raise UsageError(f"--log-format: {token!r} is not a ${{field}}")
+        names.append(token[2:-1])
+    if not names:
+        raise UsageError("--log-format: empty")
+    return names
+
+
+def parse_server_ips(value):
+    if os.path.isfile(value) or value.startswith("@"):
+        path = value[1:] if value.startswith("@") and not os.path.isfile(value) else value
+        with open(path, encoding="utf-8") as f:
+            items = [line.split("#")[0].strip() for line in f]
+    else:
+        items = [item.strip() for item in value.split(",")]
+    return {ipaddress.ip_address(item) for item in items if item}
+
+
+def parse_args(argv):
+    opts = {"output": "json", "top": 50, "sort": "total", "group_by": "pair", "min_bytes": 0,
+            "server_ips": None, "log_format": None, "start": None, "end": None, "sources": []}
+    args = list(argv)
+    if args and args[0] == "top":
+        args.pop(0)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--") and "=" in arg:
+            arg, value = arg.split("=", 1)
+            args[i:i + 1] = [arg, value]
+        if arg in ("--output", "--top", "--sort", "--group-by", "--min-bytes", "--server-ips",
+                   "--log-format", "--start", "--end"):
+            if i + 1 >= len(args):
+                raise UsageError(f"{arg} needs a value")
+            value = args[i + 1]
+            i += 2
+            key = arg[2:].replace("-", "_")
+            if key in ("top", "min_bytes"):
+                opts[key] = int(value)
+            elif key == "server_ips":
+                opts[key] = parse_server_ips(value)
+            elif key == "log_format":
+                opts[key] = parse_format(value)
+            elif key in ("start", "end"):
+                opts[key] = parse_time(value)
+            else:
+                opts[key] = value
+        elif arg.startswith("--") and arg != "--":
+            raise UsageError(f"unknown option {arg}")
+        else:
+            opts["sources"].append(arg)
+            i += 1
+    if opts["output"] not in ("json", "ndjson"):
+        raise UsageError("the reference prints --output json or ndjson only")
+    if opts["sort"] not in SORT_KEYS:
+        raise UsageError(f"--sort {opts['sort']}")
+    if opts["group_by"] not in ("pair", "client", "server"):
+        raise UsageError(f"--group-by {opts['group_by']}")
+    if not opts["sources"]:
+        raise UsageError("no SOURCE")
+    return opts
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def expand_sources(sources):
+    for source in sources:
+        if source == "-":
+            yield "-"
+        elif os.path.isdir(source):
+            found = []
+            for root, _, files in os.walk(source):
+                found.extend(os.path.join(root, name) for name in files)
+            yield from sorted(p for p in found if os.path.isfile(p))
+        else:
+            yield source
+
+
+def read_bytes(path):
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def number(text, limit=U64):
+    if not text.isdigit() or not text.isascii():
+        raise Malformed(f"not a number: {text!r}")
+    value = int(text)
+    if value > limit:
+        raise Malformed(f"number out of range: {text!r}")
+    return value
+
+
+def address(text):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise Malformed(f"bad address: {text!r}") from None
+
+
+def parse_record(tokens, fields):
+    """Returns ("nodata"|"skipdata", None) or ("ok", record dict); raises Malformed."""
+    if len(tokens) != len(fields):
+        raise Malformed(f"{len(tokens)} fields, the format has {len(fields)}")
+    value = dict(zip(fields, tokens))
+    status = value.get("log-status", "OK")
+    if status == "NODATA":
+        return "nodata", None
+    if status == "SKIPDATA":
+        return "skipdata", None
+    if status != "OK":
+        raise Malformed(f"bad log-status: {status!r}")
+    for name in NEEDED:
+        if name not in value:
+            raise Malformed(f"the format has no {name}")
+        if value[name] == "-":
+            raise Malformed(f"{name} missing")
+    action = value.get("action", "ACCEPT")
+    if action not in ("ACCEPT", "REJECT"):
+        raise Malformed(f"bad action: {action!r}")
+    return "ok", {
+        "eni": value.get("interface-id"),
+        "src": address(value["srcaddr"]),
+        "dst": address(value["dstaddr"]),
+        "sport": number(value["srcport"], 65535),
+        "dport": number(value["dstport"], 65535),
+        "protocol": number(value["protocol"], 255),
+        "packets": number(value["packets"]),
+        "bytes": number(value["bytes"]),
+        "start": number(value["start"]),
+        "end": number(value["end"]),
+        "reject": action == "REJECT",
+    }
+
+
+# ---- the rule --------------------------------------------------------------------------------
+
+def ip_key(ip):
+    return (ip.version, int(ip))
+
+
+def iso(t):
+    return None if t is None else datetime.fromtimestamp(t, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def run(opts):
+    stats = {k: 0 for k in ("lines", "records", "used", "skipped", "nodata", "skipdata",
+                            "not_efs", "outside_window", "duplicates", "below_min_bytes",
+                            "files", "files_failed")}
+    diagnostics = []
+    candidates = []  # EFS records that reach the once-per-flow step, in input order
+    server_ips = opts["server_ips"]
+
+    for path in expand_sources(opts["sources"]):
+        stats["files"] += 1
+        try:
+            text = read_bytes(path)
+        except (OSError, EOFError, gzip.BadGzipFile) as e:
+            stats["files_failed"] += 1
+            diagnostics.append(f"{path}: {e}")
+            continue
+        fields = opts["log_format"] or DEFAULT_FIELDS
+        first = True
+        for lineno, line in enumerate(text.split("\n"), 1):
+            tokens = line.split()
+            if not tokens:
+                continue
+            if first:
+                first = False
+                if tokens[0] in KNOWN_FIELDS:
+                    if not opts["log_format"]:
+                        fields = tokens
+                    continue
+            stats["lines"] += 1
+            try:
+                kind, rec = parse_record(tokens, fields)
+            except Malformed as e:
+                stats["skipped"] += 1
+                if len(diagnostics) < 10:
+                    diagnostics.append(f"{path}:{lineno}: {e}")
+                continue
+            stats["records"] += 1
+            if kind != "ok":
+                stats[kind] += 1
+                continue
+            if ((opts["start"] is not None and rec["start"] < opts["start"]) or
+                    (opts["end"] is not None and rec["start"] >= opts["end"])):
+                stats["outside_window"] += 1
+                continue
+            src, dst = rec["src"], rec["dst"]
+            if server_ips is not None:
+                if src in server_ips and dst in server_ips:
+                    server_is_dst = rec["dport"] == 2049 or rec["sport"] != 2049
+                elif dst in server_ips or src in server_ips:
+                    server_is_dst = dst in server_ips
+                else:
+                    stats["not_efs"] += 1
+                    continue
+            elif rec["protocol"] == 6 and (rec["dport"] == 2049 or rec["sport"] == 2049):
+                server_is_dst = rec["dport"] == 2049
+            else:
+                stats["not_efs"] += 1
+                continue
+            rec["server"], rec["client"] = (dst, src) if server_is_dst else (src, dst)
+            rec["written"] = server_is_dst  # client -> server bytes are writes
+            rec["order"] = len(candidates)
+            rec["with_eni"] = "interface-id" in fields
+            candidates.append(rec)
+
+    used = choose_once_per_flow(candidates)
+    stats["used"] = len(used)
+    stats["duplicates"] = len(candidates) - len(used)
+
+    pairs = {}
+    for rec in used:
+        key = (rec["client"], rec["server"])
+        row = pairs.setdefault(key, {"client": rec["client"], "server": rec["server"],
+                                     "bytes_read": 0, "bytes_written": 0, "packets": 0,
+                                     "flows": 0, "rejected": 0, "first_seen": rec["start"],
+                                     "last_seen": rec["end"]})
+        row["first_seen"] = min(row["first_seen"], rec["start"])
+        row["last_seen"] = max(row["last_seen"], rec["end"])
+        if rec["reject"]:
+            row["rejected"] += 1
+            continue
+        row["flows"] += 1
+        row["packets"] += rec["packets"]
+        if rec["written"]:
+            row["bytes_written"] += rec["bytes"]
+        else:
+            row["bytes_read"] += rec["bytes"]
+
+    rows = []
+    for row in pairs.values():
+        row["bytes_total"] = row["bytes_read"] + row["bytes_written"]
+        if row["bytes_total"] < opts["min_bytes"]:
+            stats["below_min_bytes"] += 1
+        else:
+            rows.append(row)
+
+    rows = group(rows, opts["group_by"])
+    sort_key = SORT_KEYS[opts["sort"]]
+    rows.sort(key=lambda r: (-r[sort_key],
+                             ip_key(r["client"]) if "client" in r else (0, 0),
+                             ip_key(r["server"]) if "server" in r else (0, 0)))
+    if opts["top"] > 0:
+        rows = rows[:opts["top"]]
+
+    for d in diagnostics:
+        print(f"reference: {d}", file=sys.stderr)
+    return {"window": {"start": iso(opts["start"]), "end": iso(opts["end"])},
+            "rows": [render(r) for r in rows], "stats": stats}
+
+
+def choose_once_per_flow(records):
+    """Applies step 5 of the contract; returns the used records."""
+    with_eni = [r for r in records if r["with_eni"]]
+    without_eni = [r for r in records if not r["with_eni"]]
+    used = []
+
+    # With interface-id: own(e) = addresses present in every record of ENI e.
+    own = {}
+    for r in with_eni:
+        addrs = {r["src"], r["dst"]}
+        own[r["eni"]] = addrs if r["eni"] not in own else own[r["eni"]] & addrs
+    enis_of_pair = {}
+    for r in with_eni:
+        enis_of_pair.setdefault((r["client"], r["server"]), set()).add(r["eni"])
+    chosen = {}
+    for (client, server), enis in enis_of_pair.items():
+        ordered = sorted(enis)
+        pick = ordered[0]
+        if len(ordered) > 1:
+            by_server = [e for e in ordered if own[e] == {server}]
+            by_client = [e for e in ordered if own[e] == {client}]
+            pick = by_server[0] if by_server else (by_client[0] if by_client else ordered[0])
+        chosen[(client, server)] = pick
+    for r in with_eni:
+        if r["eni"] == chosen[(r["client"], r["server"])]:
+            used.append(r)
+
+    # Without interface-id: the overlap rule, per identical 7-tuple.
+    groups = {}
+    for r in without_eni:
+        key = (r["src"], r["dst"], r["sport"], r["dport"], r["protocol"], r["packets"],
+               r["bytes"])
+        groups.setdefault(key, []).append(r)
+    for members in groups.values():
+        members.sort(key=lambda r: (r["start"], r["end"], r["order"]))
+        kept = []
+        for r in members:
+            if any(r["start"] <= k["end"] and k["start"] <= r["end"] for k in kept):
+                continue
+            kept.append(r)
+        used.extend(kept)
+    return used
+
+
+def group(rows, by):
+    if by == "pair":
+        return rows
+    out = {}
+    for r in rows:
+        key = r[by]
+        g = out.get(key)
+        if g is None:
+            g = out[key] = {by: key, "bytes_read": 0, "bytes_written": 0, "packets": 0,
+                            "flows": 0, "rejected": 0, "first_seen": r["first_seen"],
+                            "last_seen": r["last_seen"], "bytes_total": 0}
+        for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
+                  "rejected"):
+            g[c] += r[c]
+        g["first_seen"] = min(g["first_seen"], r["first_seen"])
+        g["last_seen"] = max(g["last_seen"], r["last_seen"])
+    return list(out.values())
+
+
+def render(r):
+    out = {}
+    if "client" in r:
+        out["client"] = {"ip": str(r["client"])}
+    if "server" in r:
+        out["server"] = {"ip": str(r["server"])}
+    for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected"):
+        out[c] = r[c]
+    out["first_seen"] = iso(r["first_seen"])
+    out["last_seen"] = iso(r["last_seen"])
+    return out
+
+
+def main(argv):
+    try:
+        opts = parse_args(argv)
+    except (UsageError, ValueError, OSError) as e:
+        print(f"reference: {e}", file=sys.stderr)
+        return 2
+    result = run(opts)
+    if opts["output"] == "json":
+        json.dump(result, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for row in result["rows"]:
+            sys.stdout.write(json.dumps(row) + "\n")
+        sys.stdout.write(json.dumps({"stats": result["stats"]}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
