@@ -357,7 +357,8 @@ std::string format_utc(int64_t t, const char* fmt) {
 
 class Generator {
  public:
-  explicit Generator(const Options& opt) : opt_(opt), rng_(opt.seed) {
+  explicit Generator(const Options& opt)
+      : opt_(opt), rng_(opt.seed), first_window_(opt.start / opt.window) {
     parse_format();
     build_network();
   }
@@ -532,6 +533,7 @@ class Generator {
   // Payload of connection c in base window w (phase 0); idle windows carry nothing.
   void traffic(size_t c, int64_t w, double& read, double& write) const {
     const Connection& conn = connections_[c];
+    w += first_window_;
     if (hash_uniform(opt_.seed, c, static_cast<uint64_t>(w)) < 0.08) {
       read = write = 0;
       return;
@@ -552,6 +554,8 @@ class Generator {
     traffic(c, w, r0, w0);
     traffic(c, w + 1, r1, w1);
     const double f = static_cast<double>(eni.phase) / opt_.window;
+    const int64_t ws = opt_.start + w * opt_.window + eni.phase;
+    w += first_window_;  // the draws below depend on the time, not on where the run started
     const double read = (1 - f) * r0 + f * r1;
     const double write = (1 - f) * w0 + f * w1;
     if (read <= 0 && write <= 0) return;
@@ -566,7 +570,6 @@ class Generator {
     const int64_t epoch = w / conn.lifetime;
     const int port = 32768 + static_cast<int>(mix64(opt_.seed ^ (c << 20) ^ epoch) % 28232);
     const bool syn = w % conn.lifetime == 0;
-    const int64_t ws = opt_.start + w * opt_.window + eni.phase;
     // First and last packet seen inside the window: aligned ENIs see the same seconds.
     const int64_t lead = static_cast<int64_t>(4 * hash_uniform(opt_.seed + 5, c, w));
     const int64_t tail = static_cast<int64_t>(4 * hash_uniform(opt_.seed + 6, c, w));
@@ -760,6 +763,9 @@ class Generator {
   }
 
   void make_window(int64_t w, std::vector<Record>& batch, std::vector<std::string>& bad) {
+    // Each window draws from its own stream, keyed on its time: a run starting at 10:00
+    // sees the same 10:00 traffic as a longer run that started earlier.
+    rng_ = Rng(mix64(opt_.seed ^ 0x6a09e667f3bcc909ULL) ^ static_cast<uint64_t>(first_window_ + w));
     for (size_t c = 0; c < connections_.size(); ++c) {
       const Connection& conn = connections_[c];
       const Eni& ceni = clients_[static_cast<size_t>(conn.client)].eni;
@@ -904,6 +910,7 @@ class Generator {
 
   const Options& opt_;
   Rng rng_;
+  int64_t first_window_;  // absolute index of the first window (start / window)
   std::vector<Field> fields_;
   std::vector<std::string> field_names_;
   std::string version_;
