@@ -1,12 +1,13 @@
 // AWS credentials and the interface every credential source implements.
-// (Seed written by the lead; owned by helper A2, who adds the providers and
-// the default chain. Helper A1's signer and clients depend only on this.)
+// The providers are in credential_providers.h, the default chain in
+// credential_chain.h. The signer and clients depend only on this header.
 #ifndef EFSTOP_AWS_CREDENTIALS_H_
 #define EFSTOP_AWS_CREDENTIALS_H_
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -23,7 +24,22 @@ struct Credentials {
   // Where they came from, as `aws configure list` names it, e.g. "env",
   // "shared-credentials-file", "assume-role", "sso", "container-role", "iam-role".
   std::string source;
+  // Human detail for whoami and errors, never a secret, e.g. "profile dev in
+  // /home/u/.aws/credentials" or "role arn:aws:iam::1:role/r via profile base".
+  std::string source_detail;
+
+  bool has_expiration() const { return expiration.has_value(); }
+  // "AKIA****ABCD from env (profile dev ...), expires 2026-01-01T00:00:00Z":
+  // the access key id masked as `aws configure list` masks it, no secret.
+  std::string describe() const;
 };
+
+// "2026-11-26T14:00:00Z" for a time point (UTC, whole seconds).
+std::string format_iso8601(std::chrono::system_clock::time_point t);
+// Parses the timestamp forms credential sources send: "2026-11-26T14:00:00Z",
+// with fractional seconds, with "+00:00"/"-05:00" offsets, or the older AWS
+// CLI SSO cache form "2026-11-26T14:00:00UTC". kParse error otherwise.
+Result<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 
 // A source of credentials. Implementations are safe for concurrent use: many
 // request threads call get() at once. Temporary credentials are refreshed
