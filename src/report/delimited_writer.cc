@@ -1,0 +1,93 @@
+// CSV (RFC 4180) and TSV: one header line, then one line per row; exact
+// integers and ISO 8601 UTC times so other programs can read them back.
+#include <string>
+#include <vector>
+
+#include "report/safe_text.h"
+#include "report/units.h"
+#include "report/writer.h"
+#include "report/writer_internal.h"
+
+namespace efstop::report {
+
+namespace {
+
+// RFC 4180: a field holding the separator, a quote, CR or LF is quoted and
+// its quotes doubled. Sanitised cells hold no CR/LF, but quoting on them
+// costs nothing and keeps this correct on its own.
+std::string csv_field(const std::string& cell) {
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (char c : cell) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string optional_time(const std::optional<int64_t>& t) {
+  return t ? format_iso8601_utc(*t) : std::string();
+}
+
+}  // namespace
+
+void write_delimited(const Report& report, char separator, std::ostream& out) {
+  const bool csv = separator == ',';
+  const char* eol = csv ? "\r\n" : "\n";
+  const bool has_client = report.group_by != GroupBy::kServer;
+  const bool has_server = report.group_by != GroupBy::kClient;
+  const std::vector<internal::EndField> client_fields =
+      has_client ? internal::fields_in_use(report.rows, true) : std::vector<internal::EndField>{};
+  const std::vector<internal::EndField> server_fields =
+      has_server ? internal::fields_in_use(report.rows, false) : std::vector<internal::EndField>{};
+
+  const auto write_line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) out << separator;
+      out << (csv ? csv_field(cells[i]) : cells[i]);
+    }
+    out << eol;
+  };
+
+  std::vector<std::string> header;
+  const auto add_end_header = [&](const char* prefix,
+                                  const std::vector<internal::EndField>& fields) {
+    header.emplace_back(prefix);
+    for (const internal::EndField& field : fields) {
+      header.push_back(std::string(prefix) + "_" + field.key);
+    }
+  };
+  if (has_client) add_end_header("client", client_fields);
+  if (has_server) add_end_header("server", server_fields);
+  for (const char* name : {"bytes_read", "bytes_written", "bytes_total", "packets", "flows",
+                           "rejected", "first_seen", "last_seen"}) {
+    header.emplace_back(name);
+  }
+  write_line(header);
+
+  for (const Row& row : report.rows) {
+    std::vector<std::string> cells;
+    const auto add_end = [&](bool client, const std::vector<internal::EndField>& fields) {
+      const End* end = internal::end_of(row, client);
+      cells.push_back(end ? sanitize_cell(internal::join_ips(*end)) : std::string());
+      for (const internal::EndField& field : fields) {
+        cells.push_back(end ? sanitize_cell(end->*field.member) : std::string());
+      }
+    };
+    if (has_client) add_end(true, client_fields);
+    if (has_server) add_end(false, server_fields);
+    const Counters& c = row.counters;
+    cells.push_back(std::to_string(c.bytes_read));
+    cells.push_back(std::to_string(c.bytes_written));
+    cells.push_back(std::to_string(c.bytes_total()));
+    cells.push_back(std::to_string(c.packets));
+    cells.push_back(std::to_string(c.flows));
+    cells.push_back(std::to_string(c.rejected));
+    cells.push_back(optional_time(c.first_seen));
+    cells.push_back(optional_time(c.last_seen));
+    write_line(cells);
+  }
+}
+
+}  // namespace efstop::report

@@ -1,0 +1,94 @@
+// JSON and NDJSON: the contract of docs/json.md. Members keep the
+// contract's order (ordered_json), output is ASCII (every non-ASCII
+// character escaped as \uXXXX, invalid UTF-8 replaced by U+FFFD), so
+// hostile tag values cannot reach a terminal through `efstop ... | less`.
+#include <nlohmann/json.hpp>
+
+#include "report/units.h"
+#include "report/writer.h"
+#include "report/writer_internal.h"
+
+namespace efstop::report {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json time_or_null(const std::optional<int64_t>& t) {
+  return t ? Json(format_iso8601_utc(*t)) : Json(nullptr);
+}
+
+Json end_json(const End& end) {
+  Json j = Json::object();
+  // One address is "ip"; a merged end with several is "ips" (docs/json.md).
+  if (end.ips.size() == 1) {
+    j["ip"] = end.ips.front();
+  } else {
+    j["ips"] = end.ips;
+  }
+  for (const internal::EndField& field : internal::end_fields()) {
+    const std::string& value = end.*field.member;
+    if (!value.empty()) j[field.key] = value;
+  }
+  return j;
+}
+
+Json row_json(const Row& row) {
+  Json j = Json::object();
+  if (row.client) j["client"] = end_json(*row.client);
+  if (row.server) j["server"] = end_json(*row.server);
+  const Counters& c = row.counters;
+  j["bytes_read"] = c.bytes_read;
+  j["bytes_written"] = c.bytes_written;
+  j["bytes_total"] = c.bytes_total();
+  j["packets"] = c.packets;
+  j["flows"] = c.flows;
+  j["rejected"] = c.rejected;
+  j["first_seen"] = time_or_null(c.first_seen);
+  j["last_seen"] = time_or_null(c.last_seen);
+  return j;
+}
+
+Json stats_json(const Stats& s) {
+  Json j = Json::object();
+  j["lines"] = s.lines;
+  j["records"] = s.records;
+  j["used"] = s.used;
+  j["skipped"] = s.skipped;
+  j["nodata"] = s.nodata;
+  j["skipdata"] = s.skipdata;
+  j["not_efs"] = s.not_efs;
+  j["outside_window"] = s.outside_window;
+  j["duplicates"] = s.duplicates;
+  j["below_min_bytes"] = s.below_min_bytes;
+  j["files"] = s.files;
+  j["files_failed"] = s.files_failed;
+  return j;
+}
+
+std::string dump(const Json& j, int indent) {
+  return j.dump(indent, ' ', /*ensure_ascii=*/true, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void write_json(const Report& report, std::ostream& out) {
+  Json j = Json::object();
+  j["window"] = {{"start", time_or_null(report.window.start)},
+                 {"end", time_or_null(report.window.end)}};
+  Json rows = Json::array();
+  for (const Row& row : report.rows) rows.push_back(row_json(row));
+  j["rows"] = std::move(rows);
+  j["stats"] = stats_json(report.stats);
+  if (!report.notes.empty()) j["notes"] = report.notes;
+  out << dump(j, 2) << '\n';
+}
+
+void write_ndjson(const Report& report, std::ostream& out) {
+  for (const Row& row : report.rows) out << dump(row_json(row), -1) << '\n';
+  Json last = Json::object();
+  last["stats"] = stats_json(report.stats);
+  out << dump(last, -1) << '\n';
+}
+
+}  // namespace efstop::report

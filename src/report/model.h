@@ -1,0 +1,117 @@
+// The report model: what efstop found, free of any output format.
+//
+// The CLI fills a vector of pair rows (one per client/server pair, straight
+// from the flow-log engine) and the run's stats, then build_report()
+// (shape.h) applies --min-bytes, --group-by, --sort and --top. The writers
+// (writer.h) turn the result into table, TSV, CSV, JSON or NDJSON text.
+// Nothing here knows about flow-log parsing or AWS: an end is a list of
+// address strings plus optional descriptive fields that the AWS inventory
+// fills later.
+//
+// Plain value types; thread-compatible.
+#ifndef EFSTOP_REPORT_MODEL_H_
+#define EFSTOP_REPORT_MODEL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace efstop::report {
+
+// One end of a conversation (the client or the server). Only `ips` is
+// always set; the other fields stay empty until something (the AWS
+// inventory) knows them, and writers print only what is set.
+struct End {
+  // Usually one address. A row that merges several addresses (one instance
+  // with several ENIs, later) lists them all, in ascending address order.
+  std::vector<std::string> ips;
+  std::string name;     // e.g. the Name tag; anyone can set it: writers sanitise
+  std::string kind;     // e.g. "ec2-instance", "efs-mount-target", "lambda"
+  std::string id;       // e.g. "i-0abc...", "fs-0123..."
+  std::string az;       // e.g. "us-east-1a"
+  std::string account;  // 12-digit account id
+
+  friend bool operator==(const End&, const End&) = default;
+};
+
+// An end known only by one address.
+inline End end_from_ip(std::string ip) {
+  End end;
+  end.ips.push_back(std::move(ip));
+  return end;
+}
+
+// Counters of contract.md for one row. bytes_total is derived, never stored,
+// so it cannot disagree with its parts.
+struct Counters {
+  int64_t bytes_read = 0;             // server -> client
+  int64_t bytes_written = 0;          // client -> server
+  int64_t packets = 0;                // both directions
+  int64_t flows = 0;                  // used ACCEPT records
+  int64_t rejected = 0;               // used REJECT records
+  std::optional<int64_t> first_seen;  // Unix seconds: min start
+  std::optional<int64_t> last_seen;   // Unix seconds: max end
+
+  int64_t bytes_total() const { return bytes_read + bytes_written; }
+  // Adds `other` into this: sums, min of first_seen, max of last_seen.
+  void merge(const Counters& other);
+
+  friend bool operator==(const Counters&, const Counters&) = default;
+};
+
+// How rows are grouped. With kClient rows carry no server end, with kServer
+// no client end.
+enum class GroupBy { kPair, kClient, kServer };
+
+// The descending sort key of the rows.
+enum class SortKey { kTotal, kRead, kWritten, kPackets, kFlows };
+
+struct Row {
+  std::optional<End> client;  // absent when grouped by server
+  std::optional<End> server;  // absent when grouped by client
+  Counters counters;
+};
+
+// Every counter of contract.md's stats object, in contract order.
+struct Stats {
+  int64_t lines = 0;
+  int64_t records = 0;
+  int64_t used = 0;
+  int64_t skipped = 0;
+  int64_t nodata = 0;
+  int64_t skipdata = 0;
+  int64_t not_efs = 0;
+  int64_t outside_window = 0;
+  int64_t duplicates = 0;
+  int64_t below_min_bytes = 0;  // pairs dropped by --min-bytes (set by build_report)
+  int64_t files = 0;
+  int64_t files_failed = 0;
+
+  friend bool operator==(const Stats&, const Stats&) = default;
+};
+
+// The time window asked for; an open bound is nullopt. Unix seconds,
+// start inclusive, end exclusive.
+struct Window {
+  std::optional<int64_t> start;
+  std::optional<int64_t> end;
+};
+
+struct Report {
+  Window window;
+  GroupBy group_by = GroupBy::kPair;
+  SortKey sort_by = SortKey::kTotal;
+  std::vector<Row> rows;   // sorted, at most --top of them
+  int64_t total_rows = 0;  // rows before --top cut them
+  Counters totals;         // summed over all total_rows rows, not just the shown ones
+  Stats stats;
+  // Free-text remarks for the reader ("no EFS traffic found ..."). The
+  // table summary prints them; JSON carries them only when there are some.
+  std::vector<std::string> notes;
+};
+
+}  // namespace efstop::report
+
+#endif  // EFSTOP_REPORT_MODEL_H_

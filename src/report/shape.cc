@@ -1,0 +1,156 @@
+#include "report/shape.h"
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+#include <utility>
+
+#include "report/address_order.h"
+
+namespace efstop::report {
+
+void Counters::merge(const Counters& other) {
+  bytes_read += other.bytes_read;
+  bytes_written += other.bytes_written;
+  packets += other.packets;
+  flows += other.flows;
+  rejected += other.rejected;
+  if (other.first_seen && (!first_seen || *other.first_seen < *first_seen)) {
+    first_seen = other.first_seen;
+  }
+  if (other.last_seen && (!last_seen || *other.last_seen > *last_seen)) {
+    last_seen = other.last_seen;
+  }
+}
+
+namespace {
+
+// The identity of a row after grouping and its tie-break order at once:
+// client addresses, then server addresses. An absent end has an empty key,
+// so it never separates rows.
+struct GroupKey {
+  std::vector<AddressKey> client;
+  std::vector<AddressKey> server;
+
+  friend auto operator<=>(const GroupKey&, const GroupKey&) = default;
+  friend bool operator==(const GroupKey&, const GroupKey&) = default;
+};
+
+GroupKey make_group_key(const Row& row) {
+  GroupKey key;
+  if (row.client) key.client = make_address_keys(row.client->ips);
+  if (row.server) key.server = make_address_keys(row.server->ips);
+  return key;
+}
+
+}  // namespace
+
+int64_t sort_value(const Counters& counters, SortKey sort_by) {
+  switch (sort_by) {
+    case SortKey::kTotal:
+      return counters.bytes_total();
+    case SortKey::kRead:
+      return counters.bytes_read;
+    case SortKey::kWritten:
+      return counters.bytes_written;
+    case SortKey::kPackets:
+      return counters.packets;
+    case SortKey::kFlows:
+      return counters.flows;
+  }
+  return 0;
+}
+
+Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& window,
+                    const ShapeOptions& options) {
+  assert(options.top >= 0 && options.min_bytes >= 0);
+  Report report;
+  report.window = window;
+  report.group_by = options.group_by;
+  report.sort_by = options.sort_by;
+  report.stats = stats;
+  report.stats.below_min_bytes = 0;
+
+  // 1 and 2: filter pairs, then group them in an ordered map so equal
+  // groups meet whatever order the engine produced them in.
+  std::map<GroupKey, Row> groups;
+  for (Row& pair : pairs) {
+    if (pair.counters.bytes_total() < options.min_bytes) {
+      ++report.stats.below_min_bytes;
+      continue;
+    }
+    if (options.group_by == GroupBy::kClient) pair.server.reset();
+    if (options.group_by == GroupBy::kServer) pair.client.reset();
+    GroupKey key = make_group_key(pair);
+    auto it = groups.find(key);
+    if (it == groups.end()) {
+      groups.emplace(std::move(key), std::move(pair));
+    } else {
+      it->second.counters.merge(pair.counters);
+    }
+  }
+
+  // 3: the map is already in tie-break order, so a stable sort on the
+  // value alone gives "value descending, then addresses ascending".
+  std::vector<Row> rows;
+  rows.reserve(groups.size());
+  for (auto& [key, row] : groups) rows.push_back(std::move(row));
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    return sort_value(a.counters, options.sort_by) > sort_value(b.counters, options.sort_by);
+  });
+
+  // 4: totals over everything, then the cut.
+  report.total_rows = static_cast<int64_t>(rows.size());
+  for (const Row& row : rows) report.totals.merge(row.counters);
+  if (options.top > 0 && static_cast<int64_t>(rows.size()) > options.top) {
+    rows.resize(static_cast<size_t>(options.top));
+  }
+  report.rows = std::move(rows);
+  return report;
+}
+
+std::optional<GroupBy> parse_group_by(std::string_view name) {
+  if (name == "pair") return GroupBy::kPair;
+  if (name == "client") return GroupBy::kClient;
+  if (name == "server") return GroupBy::kServer;
+  return std::nullopt;
+}
+
+std::optional<SortKey> parse_sort_key(std::string_view name) {
+  if (name == "total") return SortKey::kTotal;
+  if (name == "read") return SortKey::kRead;
+  if (name == "written") return SortKey::kWritten;
+  if (name == "packets") return SortKey::kPackets;
+  if (name == "flows") return SortKey::kFlows;
+  return std::nullopt;
+}
+
+std::string_view group_by_name(GroupBy group_by) {
+  switch (group_by) {
+    case GroupBy::kPair:
+      return "pair";
+    case GroupBy::kClient:
+      return "client";
+    case GroupBy::kServer:
+      return "server";
+  }
+  return "pair";
+}
+
+std::string_view sort_key_name(SortKey sort_by) {
+  switch (sort_by) {
+    case SortKey::kTotal:
+      return "total";
+    case SortKey::kRead:
+      return "read";
+    case SortKey::kWritten:
+      return "written";
+    case SortKey::kPackets:
+      return "packets";
+    case SortKey::kFlows:
+      return "flows";
+  }
+  return "total";
+}
+
+}  // namespace efstop::report

@@ -1,0 +1,189 @@
+#include "report/shape.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace efstop::report {
+namespace {
+
+Row pair(const std::string& client, const std::string& server, int64_t read, int64_t written,
+         int64_t packets = 0, int64_t flows = 0, int64_t first = 100, int64_t last = 200) {
+  Row row;
+  row.client = end_from_ip(client);
+  row.server = end_from_ip(server);
+  row.counters.bytes_read = read;
+  row.counters.bytes_written = written;
+  row.counters.packets = packets;
+  row.counters.flows = flows;
+  row.counters.first_seen = first;
+  row.counters.last_seen = last;
+  return row;
+}
+
+std::vector<std::string> order(const Report& report) {
+  std::vector<std::string> out;
+  for (const Row& row : report.rows) {
+    std::string s = row.client ? row.client->ips.front() : "*";
+    s += ">";
+    s += row.server ? row.server->ips.front() : "*";
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(ShapeTest, SortsByTotalDescending) {
+  Report r = build_report({pair("10.0.0.1", "10.9.0.1", 10, 0), pair("10.0.0.2", "10.9.0.1", 5, 30),
+                           pair("10.0.0.3", "10.9.0.1", 0, 20)},
+                          {}, {}, {});
+  EXPECT_EQ(order(r), (std::vector<std::string>{"10.0.0.2>10.9.0.1", "10.0.0.3>10.9.0.1",
+                                                "10.0.0.1>10.9.0.1"}));
+}
+
+TEST(ShapeTest, EachSortKeyUsesItsCounter) {
+  std::vector<Row> rows = {pair("10.0.0.1", "10.9.0.1", 100, 1, 5, 1),
+                           pair("10.0.0.2", "10.9.0.1", 1, 50, 9, 2),
+                           pair("10.0.0.3", "10.9.0.1", 2, 2, 1, 7)};
+  ShapeOptions o;
+  o.sort_by = SortKey::kRead;
+  EXPECT_EQ(order(build_report(rows, {}, {}, o)).front(), "10.0.0.1>10.9.0.1");
+  o.sort_by = SortKey::kWritten;
+  EXPECT_EQ(order(build_report(rows, {}, {}, o)).front(), "10.0.0.2>10.9.0.1");
+  o.sort_by = SortKey::kPackets;
+  EXPECT_EQ(order(build_report(rows, {}, {}, o)).front(), "10.0.0.2>10.9.0.1");
+  o.sort_by = SortKey::kFlows;
+  EXPECT_EQ(
+      order(build_report(rows, {}, {}, o)),
+      (std::vector<std::string>{"10.0.0.3>10.9.0.1", "10.0.0.2>10.9.0.1", "10.0.0.1>10.9.0.1"}));
+}
+
+TEST(ShapeTest, TiesBreakByClientThenServerAddressNumerically) {
+  Report r = build_report({pair("10.0.0.10", "10.9.0.1", 5, 5), pair("::1", "10.9.0.1", 5, 5),
+                           pair("10.0.0.9", "10.9.0.10", 5, 5), pair("10.0.0.9", "10.9.0.9", 5, 5),
+                           pair("10.0.0.9", "2001:db8::1", 5, 5)},
+                          {}, {}, {});
+  EXPECT_EQ(order(r), (std::vector<std::string>{"10.0.0.9>10.9.0.9", "10.0.0.9>10.9.0.10",
+                                                "10.0.0.9>2001:db8::1", "10.0.0.10>10.9.0.1",
+                                                "::1>10.9.0.1"}));
+}
+
+TEST(ShapeTest, TopKeepsFirstRowsButTotalsCountAll) {
+  ShapeOptions o;
+  o.top = 2;
+  Report r = build_report({pair("10.0.0.1", "10.9.0.1", 1, 0), pair("10.0.0.2", "10.9.0.1", 2, 0),
+                           pair("10.0.0.3", "10.9.0.1", 3, 0)},
+                          {}, {}, o);
+  EXPECT_EQ(order(r), (std::vector<std::string>{"10.0.0.3>10.9.0.1", "10.0.0.2>10.9.0.1"}));
+  EXPECT_EQ(r.total_rows, 3);
+  EXPECT_EQ(r.totals.bytes_read, 6);
+}
+
+TEST(ShapeTest, TopZeroMeansAll) {
+  ShapeOptions o;
+  o.top = 0;
+  std::vector<Row> rows;
+  for (int i = 0; i < 60; ++i)
+    rows.push_back(pair("10.0.0." + std::to_string(i), "10.9.0.1", i, 0));
+  Report r = build_report(rows, {}, {}, o);
+  EXPECT_EQ(r.rows.size(), 60u);
+  EXPECT_EQ(build_report(rows, {}, {}, ShapeOptions{}).rows.size(), 50u);
+}
+
+TEST(ShapeTest, MinBytesDropsPairsBelowAndCountsThem) {
+  ShapeOptions o;
+  o.min_bytes = 100;
+  Stats in;
+  in.used = 7;
+  in.below_min_bytes = 99;  // overwritten, not added to
+  Report r =
+      build_report({pair("10.0.0.1", "10.9.0.1", 60, 40), pair("10.0.0.2", "10.9.0.1", 60, 39),
+                    pair("10.0.0.3", "10.9.0.1", 0, 0)},
+                   in, {}, o);
+  EXPECT_EQ(order(r), (std::vector<std::string>{"10.0.0.1>10.9.0.1"}));
+  EXPECT_EQ(r.stats.below_min_bytes, 2);
+  EXPECT_EQ(r.stats.used, 7);
+  EXPECT_EQ(r.total_rows, 1);
+}
+
+TEST(ShapeTest, MinBytesAppliesToPairsBeforeGrouping) {
+  // Two small pairs of one client sum above the minimum, but each pair is
+  // below it: both are dropped (the contract filters pairs).
+  ShapeOptions o;
+  o.min_bytes = 50;
+  o.group_by = GroupBy::kClient;
+  Report r = build_report(
+      {pair("10.0.0.1", "10.9.0.1", 30, 0), pair("10.0.0.1", "10.9.0.2", 30, 0)}, {}, {}, o);
+  EXPECT_TRUE(r.rows.empty());
+  EXPECT_EQ(r.stats.below_min_bytes, 2);
+}
+
+TEST(ShapeTest, GroupByClientSumsAndDropsServer) {
+  ShapeOptions o;
+  o.group_by = GroupBy::kClient;
+  Report r = build_report({pair("10.0.0.1", "10.9.0.1", 10, 1, 3, 1, 500, 600),
+                           pair("10.0.0.1", "10.9.0.2", 20, 2, 4, 2, 400, 550),
+                           pair("10.0.0.2", "10.9.0.1", 1, 1, 1, 1, 100, 700)},
+                          {}, {}, o);
+  ASSERT_EQ(r.rows.size(), 2u);
+  const Row& first = r.rows[0];
+  EXPECT_FALSE(first.server.has_value());
+  EXPECT_EQ(first.client->ips, std::vector<std::string>{"10.0.0.1"});
+  EXPECT_EQ(first.counters.bytes_read, 30);
+  EXPECT_EQ(first.counters.bytes_written, 3);
+  EXPECT_EQ(first.counters.packets, 7);
+  EXPECT_EQ(first.counters.flows, 3);
+  EXPECT_EQ(*first.counters.first_seen, 400);
+  EXPECT_EQ(*first.counters.last_seen, 600);
+  EXPECT_EQ(r.total_rows, 2);
+}
+
+TEST(ShapeTest, GroupByServerSumsAndDropsClient) {
+  ShapeOptions o;
+  o.group_by = GroupBy::kServer;
+  Report r = build_report({pair("10.0.0.1", "10.9.0.1", 10, 0), pair("10.0.0.2", "10.9.0.1", 5, 0),
+                           pair("10.0.0.1", "10.9.0.2", 12, 0)},
+                          {}, {}, o);
+  EXPECT_EQ(order(r), (std::vector<std::string>{"*>10.9.0.1", "*>10.9.0.2"}));
+  EXPECT_EQ(r.rows[0].counters.bytes_total(), 15);
+}
+
+TEST(ShapeTest, EqualPairsAreMergedNotDuplicated) {
+  Report r = build_report({pair("10.0.0.1", "10.9.0.1", 10, 0), pair("10.0.0.1", "10.9.0.1", 5, 0)},
+                          {}, {}, {});
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].counters.bytes_read, 15);
+}
+
+TEST(ShapeTest, RejectOnlyPairIsStillARow) {
+  Row row = pair("10.0.0.1", "10.9.0.1", 0, 0);
+  row.counters.rejected = 3;
+  Report r = build_report({row}, {}, {}, {});
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].counters.rejected, 3);
+}
+
+TEST(ShapeTest, NamesParseAndPrint) {
+  for (const char* n : {"pair", "client", "server"})
+    EXPECT_EQ(group_by_name(*parse_group_by(n)), n);
+  for (const char* n : {"total", "read", "written", "packets", "flows"}) {
+    EXPECT_EQ(sort_key_name(*parse_sort_key(n)), n);
+  }
+  EXPECT_FALSE(parse_group_by("Pair").has_value());
+  EXPECT_FALSE(parse_sort_key("bytes").has_value());
+}
+
+TEST(ShapeTest, CountersMergeHandlesMissingTimes) {
+  Counters a;
+  Counters b;
+  b.first_seen = 5;
+  b.last_seen = 9;
+  a.merge(b);
+  EXPECT_EQ(a.first_seen, 5);
+  EXPECT_EQ(a.last_seen, 9);
+  a.merge(Counters{});
+  EXPECT_EQ(a.first_seen, 5);
+}
+
+}  // namespace
+}  // namespace efstop::report

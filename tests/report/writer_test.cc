@@ -1,0 +1,268 @@
+#include "report/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace efstop::report {
+namespace {
+
+// 2026-11-26T14:00:00Z, computed with Python's datetime.
+constexpr int64_t k1400 = 1795701600;
+
+Row make_row(const std::string& client, const std::string& server, int64_t read, int64_t written,
+             int64_t packets, int64_t flows, int64_t rejected, int64_t first, int64_t last) {
+  Row row;
+  row.client = end_from_ip(client);
+  row.server = end_from_ip(server);
+  row.counters = Counters{read, written, packets, flows, rejected, first, last};
+  return row;
+}
+
+// Two pairs; the numbers are chosen so each unit rule shows:
+// 1503238553 B = 1.39999 GiB, 3072 B = 3.0 KiB, 512 B.
+Report two_pairs() {
+  Report r;
+  r.rows.push_back(
+      make_row("10.0.1.15", "10.0.2.100", 1503238553, 3072, 1000, 4, 0, k1400, k1400 + 600));
+  r.rows.push_back(make_row("10.0.1.7", "10.0.2.100", 512, 0, 2, 1, 1, k1400 + 300, k1400 + 360));
+  r.total_rows = 2;
+  for (const Row& row : r.rows) r.totals.merge(row.counters);
+  r.stats = Stats{12, 11, 5, 1, 1, 1, 2, 0, 2, 0, 1, 0};
+  return r;
+}
+
+std::string render(const Report& r, OutputFormat format) {
+  std::ostringstream out;
+  EXPECT_TRUE(write_report(r, format, out).ok());
+  return out.str();
+}
+
+TEST(WriterTest, TableAlignsColumnsWithIecUnitsAndTotal) {
+  EXPECT_EQ(render(two_pairs(), OutputFormat::kTable),
+            "CLIENT     SERVER         READ  WRITTEN    TOTAL  PACKETS  FLOWS  REJECTED\n"
+            "10.0.1.15  10.0.2.100  1.4 GiB  3.0 KiB  1.4 GiB     1000      4         0\n"
+            "10.0.1.7   10.0.2.100    512 B      0 B    512 B        2      1         1\n"
+            "TOTAL                  1.4 GiB  3.0 KiB  1.4 GiB     1002      5         1\n");
+}
+
+TEST(WriterTest, TableTotalSaysWhenTopCutRows) {
+  Report r = two_pairs();
+  r.total_rows = 7;  // five more rows were cut by --top
+  const std::string table = render(r, OutputFormat::kTable);
+  EXPECT_NE(table.find("\nTOTAL (all 7)  "), std::string::npos) << table;
+}
+
+TEST(WriterTest, TableWithoutRowsStillHasHeaderAndTotal) {
+  Report r;
+  EXPECT_EQ(render(r, OutputFormat::kTable),
+            "CLIENT  SERVER  READ  WRITTEN  TOTAL  PACKETS  FLOWS  REJECTED\n"
+            "TOTAL            0 B      0 B    0 B        0      0         0\n");
+}
+
+TEST(WriterTest, TableGroupedByClientHasNoServerColumn) {
+  Report r = two_pairs();
+  r.group_by = GroupBy::kClient;
+  for (Row& row : r.rows) row.server.reset();
+  const std::string table = render(r, OutputFormat::kTable);
+  EXPECT_EQ(table.substr(0, table.find('\n')),
+            "CLIENT        READ  WRITTEN    TOTAL  PACKETS  FLOWS  REJECTED");
+}
+
+TEST(WriterTest, CsvIsRfc4180WithExactIntegersAndIsoTimes) {
+  EXPECT_EQ(render(two_pairs(), OutputFormat::kCsv),
+            "client,server,bytes_read,bytes_written,bytes_total,packets,flows,rejected,first_seen,"
+            "last_seen\r\n"
+            "10.0.1.15,10.0.2.100,1503238553,3072,1503241625,1000,4,0,2026-11-26T14:00:00Z,"
+            "2026-11-26T14:10:00Z\r\n"
+            "10.0.1.7,10.0.2.100,512,0,512,2,1,1,2026-11-26T14:05:00Z,2026-11-26T14:06:00Z\r\n");
+}
+
+TEST(WriterTest, TsvUsesTabsAndLf) {
+  EXPECT_EQ(render(two_pairs(), OutputFormat::kTsv),
+            "client\tserver\tbytes_read\tbytes_written\tbytes_total\tpackets\tflows\trejected\t"
+            "first_seen\tlast_seen\n"
+            "10.0.1.15\t10.0.2.100\t1503238553\t3072\t1503241625\t1000\t4\t0\t"
+            "2026-11-26T14:00:00Z\t2026-11-26T14:10:00Z\n"
+            "10.0.1.7\t10.0.2.100\t512\t0\t512\t2\t1\t1\t2026-11-26T14:05:00Z\t"
+            "2026-11-26T14:06:00Z\n");
+}
+
+TEST(WriterTest, MissingTimesAreEmptyInCsvAndNullInJson) {
+  Report r = two_pairs();
+  r.rows.resize(1);
+  r.rows[0].counters.first_seen.reset();
+  EXPECT_NE(render(r, OutputFormat::kCsv).find(",0,,2026-11-26T14:10:00Z\r\n"), std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(render(r, OutputFormat::kJson));
+  EXPECT_TRUE(j["rows"][0]["first_seen"].is_null());
+}
+
+TEST(WriterTest, JsonFollowsTheContract) {
+  Report r = two_pairs();
+  r.window.start = k1400;
+  const std::string text = render(r, OutputFormat::kJson);
+  nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["window"]["start"], "2026-11-26T14:00:00Z");
+  EXPECT_TRUE(j["window"]["end"].is_null());
+  ASSERT_EQ(j["rows"].size(), 2u);
+  const nlohmann::json& row = j["rows"][0];
+  EXPECT_EQ(row["client"], nlohmann::json({{"ip", "10.0.1.15"}}));
+  EXPECT_EQ(row["server"], nlohmann::json({{"ip", "10.0.2.100"}}));
+  EXPECT_EQ(row["bytes_read"], 1503238553);
+  EXPECT_EQ(row["bytes_written"], 3072);
+  EXPECT_EQ(row["bytes_total"], 1503241625);
+  EXPECT_EQ(row["packets"], 1000);
+  EXPECT_EQ(row["flows"], 4);
+  EXPECT_EQ(row["rejected"], 0);
+  EXPECT_EQ(row["first_seen"], "2026-11-26T14:00:00Z");
+  EXPECT_EQ(row["last_seen"], "2026-11-26T14:10:00Z");
+  EXPECT_EQ(j["stats"], nlohmann::json::parse(R"({"lines":12,"records":11,"used":5,"skipped":1,
+      "nodata":1,"skipdata":1,"not_efs":2,"outside_window":0,"duplicates":2,"below_min_bytes":0,
+      "files":1,"files_failed":0})"));
+  EXPECT_FALSE(j.contains("notes"));
+  // Members in contract order.
+  EXPECT_LT(text.find("\"window\""), text.find("\"rows\""));
+  EXPECT_LT(text.find("\"rows\""), text.find("\"stats\""));
+  EXPECT_LT(text.find("\"bytes_read\""), text.find("\"bytes_written\""));
+  EXPECT_LT(text.find("\"lines\""), text.find("\"records\""));
+}
+
+TEST(WriterTest, JsonKeepsLargeCountersExact) {
+  Report r;
+  r.rows.push_back(make_row("10.0.0.1", "10.0.0.2", int64_t{5} << 32, 1, 1, 1, 0, 0, 0));
+  nlohmann::json j = nlohmann::json::parse(render(r, OutputFormat::kJson));
+  EXPECT_EQ(j["rows"][0]["bytes_total"].get<int64_t>(), 21474836481);
+}
+
+TEST(WriterTest, JsonGroupedRowOmitsTheOtherEnd) {
+  Report r = two_pairs();
+  r.group_by = GroupBy::kServer;
+  for (Row& row : r.rows) row.client.reset();
+  nlohmann::json j = nlohmann::json::parse(render(r, OutputFormat::kJson));
+  EXPECT_FALSE(j["rows"][0].contains("client"));
+  EXPECT_TRUE(j["rows"][0].contains("server"));
+}
+
+TEST(WriterTest, NdjsonPrintsOneRowPerLineThenStats) {
+  const std::string text = render(two_pairs(), OutputFormat::kNdjson);
+  std::istringstream in(text);
+  std::string line;
+  std::vector<nlohmann::json> lines;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["client"]["ip"], "10.0.1.15");
+  EXPECT_EQ(lines[1]["bytes_read"], 512);
+  ASSERT_EQ(lines[2].size(), 1u);
+  EXPECT_EQ(lines[2]["stats"]["used"], 5);
+  EXPECT_EQ(text.substr(0, 34), "{\"client\":{\"ip\":\"10.0.1.15\"},\"serv");
+}
+
+Report hostile_names() {
+  Report r = two_pairs();
+  r.rows[0].client->name = "=HYPERLINK(\"http://x\",\"a,b\")";
+  r.rows[0].client->id = "i-0abc";
+  r.rows[1].client->name = "evil\x1b[2J\nforged,row";
+  r.rows[1].server->ips = {"10.0.2.100", "10.0.2.101"};
+  return r;
+}
+
+TEST(WriterTest, CsvShowsOnlySetNameColumnsAndNeutralisesThem) {
+  const std::string csv = render(hostile_names(), OutputFormat::kCsv);
+  EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
+            "client,client_name,client_id,server,bytes_read,bytes_written,bytes_total,packets,"
+            "flows,rejected,first_seen,last_seen");
+  EXPECT_NE(
+      csv.find("\r\n10.0.1.15,\"'=HYPERLINK(\"\"http://x\"\",\"\"a,b\"\")\",i-0abc,10.0.2.100,"),
+      std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\r\n10.0.1.7,\"evil\\x1B[2J\\x0Aforged,row\",,\"10.0.2.100,10.0.2.101\","),
+            std::string::npos)
+      << csv;
+  EXPECT_EQ(csv.find('\x1b'), std::string::npos);
+}
+
+TEST(WriterTest, TsvAndTableCarryNoControlCharacters) {
+  for (OutputFormat f : {OutputFormat::kTsv, OutputFormat::kTable}) {
+    const std::string text = render(hostile_names(), f);
+    for (char c : text) {
+      const auto b = static_cast<unsigned char>(c);
+      if (f == OutputFormat::kTsv && c == '\t') continue;
+      if (c == '\n') continue;
+      EXPECT_TRUE(b >= 0x20 && b != 0x7F) << "byte " << int(b) << " in " << text;
+    }
+    // 2 data lines + header (+ TOTAL for table): no forged line.
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), f == OutputFormat::kTable ? 4 : 3);
+  }
+  const std::string table = render(hostile_names(), OutputFormat::kTable);
+  EXPECT_EQ(table.substr(0, table.find('\n')),
+            // Name column 28 wide (the HYPERLINK cell), server 21 (two addresses).
+            "CLIENT     CLIENT NAME                   CLIENT ID  SERVER                    "
+            "READ  WRITTEN    TOTAL  PACKETS  FLOWS  REJECTED");
+}
+
+TEST(WriterTest, JsonEscapesNamesAndListsMergedAddresses) {
+  const std::string text = render(hostile_names(), OutputFormat::kJson);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.find(R"("name": "evil\u001b[2J\nforged,row")"), std::string::npos) << text;
+  nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["rows"][1]["server"]["ips"], nlohmann::json({"10.0.2.100", "10.0.2.101"}));
+  EXPECT_FALSE(j["rows"][1]["server"].contains("ip"));
+  EXPECT_EQ(j["rows"][0]["client"], nlohmann::json({{"ip", "10.0.1.15"},
+                                                    {"name", "=HYPERLINK(\"http://x\",\"a,b\")"},
+                                                    {"id", "i-0abc"}}));
+}
+
+TEST(WriterTest, JsonIsAsciiEvenForUtf8AndInvalidBytes) {
+  Report r = two_pairs();
+  r.rows[0].client->name = "Caf\xC3\xA9 \xE2\x80\xAE \xFF";
+  const std::string text = render(r, OutputFormat::kJson);
+  for (char c : text) EXPECT_LT(static_cast<unsigned char>(c), 0x80);
+  EXPECT_NE(text.find(R"("Caf\u00e9 \u202e \ufffd")"), std::string::npos) << text;
+}
+
+TEST(WriterTest, NotesAppearInJsonOnlyWhenPresent) {
+  Report r = two_pairs();
+  r.notes.push_back("no EFS traffic found");
+  nlohmann::json j = nlohmann::json::parse(render(r, OutputFormat::kJson));
+  EXPECT_EQ(j["notes"], nlohmann::json({"no EFS traffic found"}));
+}
+
+TEST(WriterTest, SummaryShowsWhereEveryRecordWent) {
+  Report r = two_pairs();
+  r.window.end = k1400;
+  r.total_rows = 9;
+  r.stats.below_min_bytes = 3;
+  r.notes.push_back("a\nb");
+  std::ostringstream out;
+  write_summary(r, out);
+  EXPECT_EQ(out.str(),
+            "window: open .. 2026-11-26T14:00:00Z\n"
+            "rows: 9 pairs, top 2 shown (sorted by total)\n"
+            "files: 1 read, 0 failed\n"
+            "lines: 12 (1 skipped)\n"
+            "records: 11 = 5 used + 2 duplicates + 2 not efs + 0 outside window + 1 nodata + "
+            "1 skipdata\n"
+            "min-bytes: 3 pairs below the minimum left out\n"
+            "note: a\\x0Ab\n");
+}
+
+TEST(WriterTest, FormatNamesRoundTrip) {
+  for (const char* name : {"table", "tsv", "csv", "json", "ndjson"}) {
+    ASSERT_TRUE(parse_output_format(name).has_value()) << name;
+    EXPECT_EQ(output_format_name(*parse_output_format(name)), name);
+  }
+  EXPECT_FALSE(parse_output_format("text").has_value());
+  EXPECT_FALSE(parse_output_format("JSON").has_value());
+}
+
+TEST(WriterTest, FailedStreamIsAnIoError) {
+  std::ostringstream out;
+  out.setstate(std::ios::badbit);
+  Status s = write_report(two_pairs(), OutputFormat::kCsv, out);
+  EXPECT_EQ(s.code(), StatusCode::kIo);
+}
+
+}  // namespace
+}  // namespace efstop::report
