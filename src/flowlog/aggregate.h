@@ -1,0 +1,106 @@
+// Aggregation: the counting contract (/work/helpers/contract.md, for users
+// docs/flow-counting.md), steps 2-5, applied to parsed records.
+//
+//   nodata/skipdata -> window -> EFS filter (server IPs or port 2049)
+//   -> once per flow (interface-id vantage point, or the 5-tuple overlap
+//   rule when the format has no interface-id) -> per-(client, server) sums.
+//
+// An Aggregator is owned by one thread (not thread-safe). Run one per
+// worker, merge() them at the end, then finish() once. The result does not
+// depend on how records were spread over aggregators or on merge order.
+#ifndef EFSTOP_FLOWLOG_AGGREGATE_H_
+#define EFSTOP_FLOWLOG_AGGREGATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flowlog/ip_address.h"
+#include "flowlog/record.h"
+
+namespace efstop::flowlog {
+
+inline constexpr uint16_t kNfsPort = 2049;
+
+// The counting rule's knobs (immutable while aggregators use it).
+struct AggregateConfig {
+  // Known EFS server addresses (mount-target IPs). Empty: the port-2049 rule.
+  std::vector<IpAddress> server_ips;
+  // Known server-side ENI ids (mount-target ENIs from the AWS inventory).
+  // A pair logged on one of these uses it, whatever was learned.
+  std::vector<std::string> server_enis;
+  // Window on the record's start: window_start <= start < window_end.
+  std::optional<int64_t> window_start;
+  std::optional<int64_t> window_end;
+};
+
+// Totals of one (client, server) pair over the used records.
+struct PairTotals {
+  IpAddress client;
+  IpAddress server;
+  int64_t bytes_read = 0;     // server -> client
+  int64_t bytes_written = 0;  // client -> server
+  int64_t packets = 0;        // both directions
+  int64_t flows = 0;          // used ACCEPT records (weighted by FlowRecord::flows)
+  int64_t rejected = 0;       // used REJECT records (weighted); add no bytes/packets/flows
+  int64_t first_seen = 0;     // min start (Unix seconds), ACCEPT and REJECT
+  int64_t last_seen = 0;      // max end
+
+  int64_t bytes_total() const { return bytes_read + bytes_written; }
+  friend bool operator==(const PairTotals&, const PairTotals&) = default;
+};
+
+// Record counters. Invariants (checked in tests):
+//   records = used + duplicates + not_efs + outside_window + nodata + skipdata
+//   lines = records + skipped        (header and blank lines are not lines)
+struct FlowStats {
+  int64_t lines = 0;
+  int64_t records = 0;
+  int64_t used = 0;
+  int64_t skipped = 0;
+  int64_t nodata = 0;
+  int64_t skipdata = 0;
+  int64_t not_efs = 0;
+  int64_t outside_window = 0;
+  int64_t duplicates = 0;
+  int64_t files = 0;         // inputs attempted (files, stdin, other sources)
+  int64_t files_failed = 0;  // inputs that could not be opened or read to the end
+
+  FlowStats& operator+=(const FlowStats& o);
+  friend bool operator==(const FlowStats&, const FlowStats&) = default;
+};
+
+class Aggregator {
+ public:
+  // `config` must outlive the aggregator.
+  explicit Aggregator(const AggregateConfig* config);
+  ~Aggregator();
+  Aggregator(Aggregator&&) noexcept;
+  Aggregator& operator=(Aggregator&&) noexcept;
+  Aggregator(const Aggregator&) = delete;
+  Aggregator& operator=(const Aggregator&) = delete;
+
+  // Counts one well-formed record (steps 2-5 of the contract). `order` is the
+  // record's position in the whole input (any strictly increasing key, e.g.
+  // (input index << 40) + byte offset); it breaks ties in the overlap rule.
+  // Records without interface_id (empty) use the 5-tuple overlap rule.
+  void add(const FlowRecord& record, uint64_t order);
+
+  // Moves `other`'s state into this one.
+  void merge(Aggregator&& other);
+
+  // Applies once-per-flow and returns the pairs sorted by (client, server)
+  // with address_less. Adds records/used/duplicates/not_efs/outside_window/
+  // nodata/skipdata to `*stats`. Call once; the aggregator is empty after.
+  std::vector<PairTotals> finish(FlowStats* stats);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace efstop::flowlog
+
+#endif  // EFSTOP_FLOWLOG_AGGREGATE_H_

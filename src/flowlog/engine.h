@@ -1,0 +1,109 @@
+// The flow-log engine facade: inputs in, per-(client, server) totals out.
+// This is the API the CLI (and later the cloud sources) call; everything
+// else in flowlog/ is its machinery.
+//
+//   flowlog::EngineOptions opt;
+//   opt.server_ips = ...;                      // or empty: port-2049 rule
+//   EFSTOP_ASSIGN_OR_RETURN(flowlog::EngineResult r, flowlog::run_engine({"logs/"}, opt));
+//   for (const flowlog::PairTotals& p : r.pairs) ...
+//
+// Reading: files, directories (recursive, sorted), "-" for stdin; gzip is
+// detected by magic bytes. Inputs are read in parallel on `threads` threads,
+// a big plain file is split at newlines, a lone gzip file is inflated on one
+// thread while parsed on another. Memory stays bounded (blocks, not files).
+// The result is identical whatever the thread count.
+//
+// Errors: kInvalidArgument for bad options (a malformed log_format, a window
+// without a start field, a LogFormat lacking fields the rule needs); kIo
+// when no input at all could be read; with `strict`, kParse/kIo when any
+// line was skipped or any input failed (message: counts and the first
+// diagnostic). Otherwise bad lines and failed inputs are counted in stats
+// and described in `files`, and the rest goes on.
+// Thread-safe: concurrent calls share nothing.
+#ifndef EFSTOP_FLOWLOG_ENGINE_H_
+#define EFSTOP_FLOWLOG_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "flowlog/aggregate.h"
+#include "flowlog/byte_source.h"
+#include "flowlog/format.h"
+#include "flowlog/ip_address.h"
+
+namespace efstop::flowlog {
+
+struct EngineOptions {
+  // A DescribeFlowLogs LogFormat ("${version} ${srcaddr} ..."). When set it
+  // wins over header lines; else each input's header line, else default v2.
+  std::optional<std::string> log_format;
+  // Known EFS server addresses (parse with parse_ip_list). Empty: port 2049.
+  std::vector<IpAddress> server_ips;
+  // Known server-side (mount-target) ENI ids; see AggregateConfig.
+  std::vector<std::string> server_enis;
+  // Window on each record's start: window_start <= start < window_end.
+  std::optional<int64_t> window_start;
+  std::optional<int64_t> window_end;
+  // Worker threads; 0 = std::thread::hardware_concurrency().
+  int threads = 0;
+  // Any skipped line or failed input makes run_engine return an error.
+  bool strict = false;
+  // Diagnostics kept per input (the first N, in line order).
+  int max_diagnostics_per_file = 5;
+  // Tuning (tests shrink these): a plain regular file of at least
+  // split_min_bytes is read as newline-aligned ranges of chunk_bytes by
+  // several threads at once.
+  uint64_t split_min_bytes = uint64_t{32} << 20;
+  uint64_t chunk_bytes = uint64_t{16} << 20;
+};
+
+// What happened to one input.
+struct InputReport {
+  std::string name;
+  int64_t lines = 0;    // lines read (records + skipped)
+  int64_t skipped = 0;  // malformed lines
+  bool failed = false;  // could not be opened, or stopped early (corrupt gzip, I/O error)
+  std::string error;    // why it failed: "<name>: <cause>"; empty when !failed
+  // The first max_diagnostics_per_file skipped lines: "<name>:<line>: <reason>".
+  std::vector<std::string> diagnostics;
+};
+
+struct EngineResult {
+  std::vector<PairTotals> pairs;  // sorted by (client, server), address_less
+  FlowStats stats;
+  std::vector<InputReport> inputs;  // in input order (directories expanded)
+  // True when at least one record went through the interface-id rule /
+  // through the 5-tuple overlap rule (both can be true with mixed formats).
+  bool used_interface_rule = false;
+  bool used_overlap_rule = false;
+};
+
+// Reads `inputs` (files, directories, "-") and aggregates them.
+Result<EngineResult> run_engine(const std::vector<std::string>& inputs,
+                                const EngineOptions& options);
+
+// An input that is opened only when a worker gets to it (so a thousand S3
+// objects do not hold a thousand connections). `open` is called at most once,
+// on a worker thread; its source is decoded (gzip) by the engine.
+struct InputSource {
+  std::string name;
+  std::function<Result<std::unique_ptr<ByteSource>>()> open;
+};
+
+// The same over arbitrary byte sources (CloudWatch events, S3 objects...).
+Result<EngineResult> run_engine_sources(std::vector<InputSource> sources,
+                                        const EngineOptions& options);
+
+// Checks that `format` can be counted with `options`: it needs srcaddr,
+// dstaddr, packets, bytes, start and end; srcport, dstport and protocol
+// unless server IPs are given. kInvalidArgument names the missing field.
+Status check_format(const LogFormat& format, const EngineOptions& options);
+
+}  // namespace efstop::flowlog
+
+#endif  // EFSTOP_FLOWLOG_ENGINE_H_

@@ -1,0 +1,74 @@
+// LineParser: turns one flow-log text line into a FlowRecord.
+//
+// Built once per file (or per format change) from a LogFormat: the
+// column -> field mapping is resolved in the constructor, so parse() only
+// walks the line once. parse() never allocates; the record's interface_id is
+// a view into `line`. A LineParser is immutable after construction and may be
+// shared by threads.
+#ifndef EFSTOP_FLOWLOG_PARSER_H_
+#define EFSTOP_FLOWLOG_PARSER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flowlog/format.h"
+#include "flowlog/record.h"
+
+namespace efstop::flowlog {
+
+// Why a line was not turned into a record. kOk covers NODATA/SKIPDATA rows
+// too (see FlowRecord::log_status).
+enum class ParseError : uint8_t {
+  kOk = 0,
+  kWrongFieldCount,  // the line has more or fewer fields than the format
+  kBadNumber,        // a numeric field is not a non-negative integer in range
+  kBadAddress,       // srcaddr/dstaddr is not an IPv4/IPv6 address
+  kBadAction,        // action is not ACCEPT, REJECT or -
+  kBadLogStatus,     // log-status is not OK, NODATA, SKIPDATA
+  kMissingField,     // a field the counting rule needs is `-`
+  kLineTooLong,      // set by line readers, never by parse()
+};
+
+struct ParseOutcome {
+  ParseError error = ParseError::kOk;
+  int column = -1;  // the offending column (-1 for kWrongFieldCount/kLineTooLong)
+
+  bool ok() const { return error == ParseError::kOk; }
+};
+
+class LineParser {
+ public:
+  // `required` is a PresentBit mask: an OK-status record in which any of
+  // these fields is `-` fails with kMissingField. Bits of fields the format
+  // does not have are ignored (a missing column is the engine's concern).
+  explicit LineParser(const LogFormat& format, uint32_t required = kDefaultRequired);
+
+  // The fields the counting rule needs on every OK record.
+  static constexpr uint32_t kDefaultRequired =
+      kHasSrcAddr | kHasDstAddr | kHasSrcPort | kHasDstPort | kHasProtocol | kHasPackets |
+      kHasBytes | kHasStart | kHasEnd | kHasAction | kHasInterfaceId;
+
+  // Parses `line` (no trailing '\n'; a trailing '\r' is tolerated) into
+  // `*out`. Fields are separated by runs of spaces/tabs. Blank lines and
+  // header lines are the caller's business (they are not records).
+  // On error `*out` is unspecified.
+  ParseOutcome parse(std::string_view line, FlowRecord* out) const;
+
+  const LogFormat& format() const { return format_; }
+
+ private:
+  LogFormat format_;
+  std::vector<uint8_t> ops_;  // per column: what to do with the token
+  uint32_t required_ = 0;
+};
+
+// "bad srcaddr '10.0.0.x'", "expected 14 fields, got 13", ... for
+// diagnostics. Slow path: re-tokenizes `line`.
+std::string describe_parse_error(const ParseOutcome& outcome, std::string_view line,
+                                 const LogFormat& format);
+
+}  // namespace efstop::flowlog
+
+#endif  // EFSTOP_FLOWLOG_PARSER_H_
