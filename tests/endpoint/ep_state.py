@@ -1,0 +1,243 @@
+"""Mutable state of one endpoint process: the scenario, issued credentials,
+faults, counts and the request log. Every method is thread-safe (one lock;
+the server is threaded)."""
+
+import copy
+import datetime
+import json
+import secrets
+import string
+import threading
+from collections import deque
+
+FAULT_KINDS = ("throttle", "500", "503", "reset", "slow", "truncate", "expired", "denied")
+ID_CHARS = string.ascii_uppercase + string.digits
+SECRET_CHARS = string.ascii_letters + string.digits + "+/"
+
+
+class ScenarioError(Exception):
+    pass
+
+
+class Identity:
+    """A caller: a scenario user, or temporary credentials the endpoint issued."""
+
+    def __init__(self, access_key_id, secret, arn, user_id, account, session_token=None,
+                 expiration=None, role_arn=None, source="user"):
+        self.access_key_id = access_key_id
+        self.secret = secret
+        self.arn = arn
+        self.user_id = user_id
+        self.account = account
+        self.session_token = session_token
+        self.expiration = expiration
+        self.role_arn = role_arn  # set for assumed-role sessions
+        self.source = source
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if not isinstance(target, dict):
+        target = {}
+    out = dict(target)
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+def account_of_arn(arn):
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def check_scenario(doc):
+    """Raises ScenarioError naming the first problem of a scenario document."""
+    if not isinstance(doc, dict):
+        raise ScenarioError("scenario must be a JSON object")
+    for key in ("account", "region"):
+        if not isinstance(doc.get(key), str) or not doc[key]:
+            raise ScenarioError(f"scenario needs a non-empty string '{key}'")
+    keyed = ("users", "roles", "network_interfaces", "instances", "subnets", "vpcs", "flow_logs",
+             "file_systems", "mount_targets", "log_groups")
+    for key in keyed:
+        if key in doc and not isinstance(doc[key], dict):
+            raise ScenarioError(f"scenario '{key}' must be an object keyed by id")
+    for akid, user in doc.get("users", {}).items():
+        if not isinstance(user, dict) or "secret" not in user or "arn" not in user:
+            raise ScenarioError(f"users.{akid} needs 'secret' and 'arn'")
+    for arn, role in doc.get("roles", {}).items():
+        if not isinstance(role, dict):
+            raise ScenarioError(f"roles.{arn} must be an object")
+    if "page_size" in doc and (not isinstance(doc["page_size"], int) or doc["page_size"] < 1):
+        raise ScenarioError("page_size must be a positive integer")
+
+
+class State:
+    def __init__(self, scenario_path, page_size=0):
+        self._lock = threading.Lock()
+        self._path = scenario_path
+        self._page_size_override = page_size
+        self._scenario = {}
+        self._issued = {}
+        self._faults = []
+        self._counts = {}
+        self._log = deque(maxlen=1000)
+        self._offset = datetime.timedelta(0)
+        self._imds_tokens = {}
+        self.load_file()
+
+    # -- scenario
+
+    def load_file(self):
+        with open(self._path, encoding="utf-8") as f:
+            try:
+                doc = json.load(f)
+            except ValueError as e:
+                raise ScenarioError(f"{self._path}: not valid JSON: {e}")
+        try:
+            check_scenario(doc)
+        except ScenarioError as e:
+            raise ScenarioError(f"{self._path}: {e}")
+        with self._lock:
+            self._scenario = doc
+
+    def scenario(self):
+        """The current scenario document (do not mutate; replaced wholesale)."""
+        with self._lock:
+            return self._scenario
+
+    def replace_scenario(self, doc):
+        check_scenario(doc)
+        with self._lock:
+            self._scenario = doc
+
+    def patch_scenario(self, patch):
+        with self._lock:
+            doc = merge_patch(self._scenario, patch)
+        check_scenario(doc)
+        with self._lock:
+            self._scenario = doc
+
+    def page_size(self):
+        if self._page_size_override > 0:
+            return self._page_size_override
+        return int(self.scenario().get("page_size", 5))
+
+    def signing_regions(self, service):
+        sc = self.scenario()
+        regions = set(sc.get("regions", [sc["region"]]))
+        regions.add(sc["region"])
+        if service == "sts":
+            regions.add("us-east-1")  # the global STS endpoint signs as us-east-1
+        return regions
+
+    # -- time
+
+    def now(self):
+        with self._lock:
+            offset = self._offset
+        return datetime.datetime.now(datetime.timezone.utc) + offset
+
+    def set_clock_offset(self, seconds):
+        with self._lock:
+            self._offset = datetime.timedelta(seconds=seconds)
+
+    # -- identities
+
+    def identity_for_key(self, access_key_id):
+        with self._lock:
+            issued = self._issued.get(access_key_id)
+            if issued is not None:
+                return issued
+            user = self._scenario.get("users", {}).get(access_key_id)
+        if user is None:
+            return None
+        return Identity(access_key_id, user["secret"], user["arn"],
+                        user.get("user_id", "AIDA" + access_key_id[4:]), account_of_arn(user["arn"]))
+
+    def issue_credentials(self, arn, user_id, lifetime_seconds, role_arn=None, source="role"):
+        akid = "ASIA" + "".join(secrets.choice(ID_CHARS) for _ in range(16))
+        secret = "".join(secrets.choice(SECRET_CHARS) for _ in range(40))
+        token = "IQoJb3JpZ2luX2VjE" + "".join(secrets.choice(SECRET_CHARS) for _ in range(180))
+        expiration = (self.now() + datetime.timedelta(seconds=lifetime_seconds)).replace(microsecond=0)
+        identity = Identity(akid, secret, arn, user_id, account_of_arn(arn) or self.scenario()["account"],
+                            session_token=token, expiration=expiration, role_arn=role_arn, source=source)
+        with self._lock:
+            self._issued[akid] = identity
+        return identity
+
+    def new_imds_token(self, ttl_seconds):
+        token = "AQAEA" + "".join(secrets.choice(ID_CHARS) for _ in range(50))
+        expiry = self.now() + datetime.timedelta(seconds=ttl_seconds)  # now() takes the lock
+        with self._lock:
+            self._imds_tokens[token] = expiry
+        return token
+
+    def imds_token_valid(self, token):
+        with self._lock:
+            expiry = self._imds_tokens.get(token)
+        return expiry is not None and self.now() < expiry
+
+    # -- faults, counts, log
+
+    def add_fault(self, fault):
+        kind = fault.get("kind")
+        if kind not in FAULT_KINDS:
+            raise ScenarioError(f"fault kind must be one of {', '.join(FAULT_KINDS)}, got {kind!r}")
+        entry = {
+            "operation": fault.get("operation", "*"),
+            "kind": kind,
+            "count": int(fault.get("count", 1)),
+            "skip": int(fault.get("skip", 0)),
+            "delay_ms": int(fault.get("delay_ms", 0)),
+        }
+        if entry["count"] < 1 or entry["skip"] < 0 or entry["delay_ms"] < 0:
+            raise ScenarioError("fault count must be >= 1, skip and delay_ms >= 0")
+        with self._lock:
+            self._faults.append(entry)
+
+    def take_fault(self, operation):
+        """The first armed fault matching `operation` (consumed), or None."""
+        with self._lock:
+            for f in self._faults:
+                if f["operation"] not in ("*", operation):
+                    continue
+                if f["skip"] > 0:
+                    f["skip"] -= 1
+                    continue
+                f["count"] -= 1
+                if f["count"] == 0:
+                    self._faults.remove(f)
+                return dict(f)
+        return None
+
+    def count(self, operation):
+        with self._lock:
+            self._counts[operation] = self._counts.get(operation, 0) + 1
+
+    def counts(self):
+        with self._lock:
+            return dict(self._counts)
+
+    def log_request(self, entry):
+        with self._lock:
+            self._log.append(entry)
+
+    def request_log(self):
+        with self._lock:
+            return list(self._log)
+
+    def reset(self):
+        self.load_file()
+        with self._lock:
+            self._issued.clear()
+            self._faults.clear()
+            self._counts.clear()
+            self._log.clear()
+            self._imds_tokens.clear()
+            self._offset = datetime.timedelta(0)

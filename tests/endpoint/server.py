@@ -1,0 +1,458 @@
+#!/usr/bin/python3
+"""efstop's AWS test endpoint: STS, EC2, EFS, CloudWatch Logs, SSO, IMDS and
+container credentials on one 127.0.0.1 port, held to botocore.
+
+  /usr/bin/python3 server.py --scenario FILE [--port 0] [--port-file PATH]
+                             [--latency-ms N] [--page-size N]
+
+Runs under Debian's python3 (python3-botocore). Every signed request is
+checked with botocore's SigV4 signer and every operation's parameters against
+botocore's service model; answers come from the scenario file in each
+protocol's wire format. Faults, counts and scenario changes go through the
+control API under /__efstop/. See README.md in this directory.
+"""
+
+import argparse
+import email.utils
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import ep_auth  # noqa: E402
+import ep_ec2  # noqa: E402
+import ep_efs  # noqa: E402
+import ep_identity  # noqa: E402
+import ep_logs  # noqa: E402
+import ep_protocols  # noqa: E402
+from ep_protocols import AwsError, Reset  # noqa: E402
+from ep_state import ScenarioError, State  # noqa: E402
+
+HANDLERS = {
+    "sts": {
+        "GetCallerIdentity": ep_identity.sts_get_caller_identity,
+        "AssumeRole": ep_identity.sts_assume_role,
+    },
+    "ec2": ep_ec2.OPERATIONS,
+    "elasticfilesystem": ep_efs.OPERATIONS,
+    "logs": ep_logs.OPERATIONS,
+}
+UNSIGNED_OPERATIONS = {("sts", "AssumeRoleWithWebIdentity"), ("sso", "GetRoleCredentials")}
+LOGS_TARGET_PREFIX = "Logs_20140328."
+EC2_VERSION = "2016-11-15"
+STS_VERSION = "2011-06-15"
+
+
+class Request:
+    """One arrived request, decoded once."""
+
+    def __init__(self, handler, body):
+        self.method = handler.command
+        split = urlsplit(handler.path)
+        self.path = split.path
+        self.query = split.query
+        self.headers = handler.headers
+        self.header_items = list(handler.headers.items())
+        self.body = body
+        self.request_id = ep_protocols.new_request_id()
+
+    def form(self):
+        """Query-protocol parameters from the query string and a form body."""
+        pairs = parse_qsl(self.query, keep_blank_values=True)
+        ctype = self.headers.get("Content-Type", "")
+        if self.body and "application/x-www-form-urlencoded" in ctype:
+            pairs += parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return dict(pairs)
+
+
+class Route:
+    def __init__(self, kind, service=None, operation=None, signed=None):
+        self.kind = kind  # aws | imds | container | unknown
+        self.service = service
+        self.operation = operation  # operation name (model) or counted name for imds/container
+        self.signed = signed
+
+    @property
+    def counted_name(self):
+        if self.kind == "aws":
+            return f"{self.service}:{self.operation}"
+        return self.operation
+
+
+def _guess_unsigned_service(req, form):
+    if req.headers.get("X-Amz-Target", "").startswith(LOGS_TARGET_PREFIX):
+        return "logs"
+    if req.path.startswith("/2015-02-01/"):
+        return "elasticfilesystem"
+    if form.get("Version") == STS_VERSION:
+        return "sts"
+    return "ec2"
+
+
+class Endpoint:
+    def __init__(self, state, latency_ms):
+        self.state = state
+        self.latency_ms = latency_ms
+
+    # -- routing
+
+    def route(self, req):
+        sc = self.state.scenario()
+        if req.path.startswith("/latest/"):
+            return Route("imds", operation=ep_identity.imds_operation(req.method, req.path))
+        if req.path == sc.get("container", {}).get("path"):
+            return Route("container", operation="container:Credentials")
+        if req.path == "/federation/credentials":
+            return Route("aws", "sso", "GetRoleCredentials")
+        signed = ep_auth.parse_authorization(req.headers.get("Authorization"))
+        service = signed.service if signed is not None else None
+        form = None
+        if service is None:
+            form = req.form()
+            if form.get("Action") == "AssumeRoleWithWebIdentity":
+                return Route("aws", "sts", "AssumeRoleWithWebIdentity")
+            service = _guess_unsigned_service(req, form)
+        if service not in ep_protocols.SERVICES:
+            raise AwsError("UnrecognizedClientException",
+                           f"the test endpoint serves no service '{service}' (credential scope)", 400)
+        operation = self.operation_name(service, req, form if form is not None else None)
+        return Route("aws", service, operation, signed)
+
+    def operation_name(self, service, req, form):
+        model = ep_protocols.service_model(service)
+        proto = ep_protocols.protocol_of(service)
+        if proto in ("ec2", "query"):
+            form = form if form is not None else req.form()
+            action = form.get("Action")
+            if not action:
+                raise AwsError("MissingAction", "The request must contain the parameter Action", 400)
+            if action not in model.operation_names:
+                raise AwsError("InvalidAction", f"The action {action} is not valid for this web service.", 400)
+            return action
+        if proto == "json":
+            target = req.headers.get("X-Amz-Target", "")
+            if not target.startswith(LOGS_TARGET_PREFIX) or target[len(LOGS_TARGET_PREFIX):] not in \
+                    model.operation_names:
+                raise AwsError("UnknownOperationException", f"Unknown operation '{target}'", 400)
+            return target[len(LOGS_TARGET_PREFIX):]
+        found = ep_efs.match_rest_operation(model, req.method, req.path)
+        if found is None:
+            raise AwsError("UnknownOperationException",
+                           f"no {service} operation for {req.method} {req.path}", 404)
+        return found[0]
+
+    # -- one AWS-shaped call
+
+    def serve_aws(self, req, route):
+        service = route.service
+        model = ep_protocols.service_model(service)
+        operation = model.operation_model(route.operation)
+        identity = None
+        if (service, route.operation) not in UNSIGNED_OPERATIONS:
+            if route.signed is None:
+                code, status = ep_auth.CODES[service]["missing"]
+                raise AwsError(code, "Request is missing Authentication Token", status)
+            identity = ep_auth.check_signed_request(
+                route.signed, service, self.state, req.method, req.path, req.query, req.header_items,
+                req.headers, req.body, self.state.now())
+        params = self.parse_params(service, operation, req)
+        req.params = params
+        req.identity = identity
+        result = self.call(service, route.operation, identity, params)
+        return ep_protocols.success_response(service, operation, result, req.request_id)
+
+    def parse_params(self, service, operation, req):
+        proto = ep_protocols.protocol_of(service)
+        if proto in ("ec2", "query"):
+            form = req.form()
+            version = form.get("Version")
+            expected = EC2_VERSION if proto == "ec2" else STS_VERSION
+            if version != expected:
+                raise ep_protocols.validation_error(
+                    service, f"Version must be {expected} for this endpoint, got {version!r}")
+            params = ep_protocols.deserialize_form(service, operation, form)
+        elif proto == "json":
+            ctype = req.headers.get("Content-Type", "")
+            if not ctype.startswith("application/x-amz-json-1.1"):
+                raise AwsError("SerializationException",
+                               f"Content-Type must be application/x-amz-json-1.1, got '{ctype}'", 400)
+            try:
+                params = json.loads(req.body or b"{}")
+            except ValueError as e:
+                raise AwsError("SerializationException", f"body is not JSON: {e}", 400)
+            if not isinstance(params, dict):
+                raise AwsError("SerializationException", "body must be a JSON object", 400)
+        else:
+            found = ep_efs.match_rest_operation(ep_protocols.service_model(service), req.method, req.path)
+            params = ep_protocols.deserialize_rest(
+                service, operation, parse_qsl(req.query, keep_blank_values=True), found[1] if found else {},
+                req.headers, req.body)
+        ep_protocols.validate(service, operation, params)
+        return params
+
+    def call(self, service, operation, identity, params):
+        if service == "sts" and operation == "AssumeRoleWithWebIdentity":
+            return ep_identity.sts_assume_role_with_web_identity(self.state, params)
+        if service == "sso":
+            return ep_identity.sso_get_role_credentials(self.state, params)
+        handler = HANDLERS.get(service, {}).get(operation)
+        if handler is None:
+            raise AwsError("UnsupportedOperation",
+                           f"the efstop test endpoint does not implement {service}:{operation}", 400)
+        return handler(self.state, identity, params)
+
+    def fault_response(self, route, kind, request_id):
+        if route.kind == "imds":
+            return ep_identity.imds_fault(kind)
+        if route.kind == "container":
+            return ep_identity.container_fault(kind)
+        service = route.service
+        if kind == "denied" and service != "sso":
+            err = ep_auth.service_error(service, "denied", arn=f"arn:aws:iam::{self.state.scenario()['account']}"
+                                        ":user/efstop-tester", action=f"{service}:{route.operation}")
+        else:
+            err = ep_auth.service_error(service, kind)
+        return ep_protocols.error_response(service, err, request_id)
+
+    def handle(self, req):
+        """(status, headers, body, fault kind or None) for a non-control request."""
+        try:
+            route = self.route(req)
+        except AwsError as err:
+            service = _guess_unsigned_service(req, req.form())
+            return ep_protocols.error_response(service, err, req.request_id) + (None,)
+        if route.operation is None:
+            return 404, {"Content-Type": "text/plain"}, b"Not Found", None
+        req.route_name = route.counted_name
+        self.state.count(route.counted_name)
+        fault = self.state.take_fault(route.counted_name)
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000.0)
+        kind = fault["kind"] if fault else None
+        if kind == "reset":
+            raise Reset()
+        if kind == "slow":
+            time.sleep(fault["delay_ms"] / 1000.0)
+        if kind in ("throttle", "500", "503", "expired", "denied"):
+            return self.fault_response(route, kind, req.request_id) + (kind,)
+        if route.kind == "imds":
+            return ep_identity.imds_handle(self.state, req.method, req.path, req.headers) + (kind,)
+        if route.kind == "container":
+            return ep_identity.container_handle(self.state, req.method, req.headers) + (kind,)
+        try:
+            return self.serve_aws(req, route) + (kind,)
+        except AwsError as err:
+            sys.stderr.write(f"endpoint: {route.counted_name} -> {err.status} {err.code}: "
+                             f"{err.message.splitlines()[0] if err.message else ''}\n")
+            return ep_protocols.error_response(route.service, err, req.request_id) + (kind,)
+
+    # -- control API
+
+    def control(self, req):
+        path = req.path[len("/__efstop/"):]
+        try:
+            doc = json.loads(req.body) if req.body else {}
+        except ValueError as e:
+            return 400, {"error": f"body is not JSON: {e}"}
+        try:
+            if path == "counts" and req.method == "GET":
+                return 200, self.state.counts()
+            if path == "requests" and req.method == "GET":
+                return 200, self.state.request_log()
+            if path == "scenario" and req.method == "GET":
+                return 200, self.state.scenario()
+            if req.method != "POST":
+                return 405, {"error": f"{req.method} /__efstop/{path} is not a control call"}
+            if path == "faults":
+                self.state.add_fault(doc)
+                return 200, {"ok": True}
+            if path == "reset":
+                self.state.reset()
+                return 200, {"ok": True}
+            if path == "scenario":
+                mode = dict(parse_qsl(req.query)).get("mode", "patch")
+                if mode == "replace":
+                    self.state.replace_scenario(doc)
+                elif mode == "patch":
+                    self.state.patch_scenario(doc)
+                else:
+                    return 400, {"error": f"mode must be patch or replace, got {mode!r}"}
+                return 200, {"ok": True}
+            if path == "clock":
+                self.state.set_clock_offset(float(doc.get("offset_seconds", 0)))
+                return 200, {"ok": True}
+        except (ScenarioError, ValueError, TypeError) as e:
+            return 400, {"error": str(e)}
+        return 404, {"error": f"unknown control call /__efstop/{path}"}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    endpoint = None  # set by main()
+
+    def version_string(self):
+        return "efstop-test-endpoint"
+
+    def log_message(self, fmt, *args):  # request lines would drown the useful diagnostics
+        pass
+
+    def date_time_string(self, timestamp=None):
+        # The Date header follows the endpoint's (possibly offset) clock so a
+        # client can correct its skew from it.
+        return email.utils.format_datetime(self.endpoint.state.now(), usegmt=True)
+
+    def _read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status, headers, body, truncate=False):
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if truncate:
+            # Promise more than is sent, then hang up.
+            self.send_header("Content-Length", str(len(body) + 512))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _reset(self):
+        # SO_LINGER 0: close() sends RST instead of FIN, a real reset.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def _handle(self):
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        req = Request(self, body)
+        ep = self.endpoint
+        if req.path.startswith("/__efstop/"):
+            status, doc = ep.control(req)
+            self._send(status, {"Content-Type": "application/json"}, json.dumps(doc).encode())
+            return
+        req.params = None
+        req.identity = None
+        try:
+            status, headers, payload, fault = ep.handle(req)
+        except Reset:
+            self._log(req, None, 0, "reset")
+            self._reset()
+            return
+        except Exception:  # a bug in the endpoint: say so loudly, answer 500
+            traceback.print_exc()
+            status, headers, payload, fault = 500, {"Content-Type": "text/plain"}, b"endpoint bug", None
+        self._log(req, req.params, status, fault)
+        self._send(status, headers, payload, truncate=(fault == "truncate"))
+
+    def _log(self, req, params, status, fault):
+        entry = {
+            "operation": getattr(req, "route_name", None),
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "params": _redact(params),
+            "access_key_id": getattr(req.identity, "access_key_id", None),
+            "status": status,
+            "fault": fault,
+            "user_agent": req.headers.get("User-Agent"),
+        }
+        self.endpoint.state.log_request(entry)
+
+    do_GET = _handle
+    do_POST = _handle
+    do_PUT = _handle
+    do_DELETE = _handle
+    do_HEAD = _handle
+    do_PATCH = _handle
+
+
+_SECRET_PARAMS = {"WebIdentityToken", "accessToken", "SecretAccessKey", "SessionToken"}
+
+
+def _redact(params):
+    if not isinstance(params, dict):
+        return params
+    return {k: ("<redacted>" if k in _SECRET_PARAMS else v) for k, v in params.items()}
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", required=True, help="scenario JSON file")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--port-file", help="write the bound port here (else print 'PORT n')")
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every AWS answer")
+    parser.add_argument("--page-size", type=int, default=0, help="items per page (0: scenario's page_size)")
+    parser.add_argument("--parent-pid", type=int, default=0,
+                        help="exit when this process is no longer our parent (a crashed test)")
+    args = parser.parse_args(argv)
+    try:
+        state = State(args.scenario, args.page_size)
+    except (OSError, ScenarioError) as e:
+        sys.stderr.write(f"server.py: {e}\n")
+        return 2
+    Handler.endpoint = Endpoint(state, args.latency_ms)
+    server = Server(("127.0.0.1", args.port), Handler)
+    port = server.server_address[1]
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.parent_pid:
+        def watch_parent():
+            # A test binary that crashes cannot stop us; do not outlive it.
+            while os.getppid() == args.parent_pid:
+                time.sleep(0.5)
+            server.shutdown()
+        threading.Thread(target=watch_parent, daemon=True).start()
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{port}\n")
+        os.rename(tmp, args.port_file)  # readers never see a half-written file
+    else:
+        print(f"PORT {port}", flush=True)
+    server.serve_forever(poll_interval=0.2)
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+// A child process for the test harness: spawned with posix_spawn in its own
+// process group (so stopping it also stops anything it started), stdout and
+// stderr redirected to files, stopped with SIGTERM then SIGKILL.
+//
+// Not thread-safe: one owner per ChildProcess.
+#ifndef EFSTOP_TESTS_HARNESS_HARNESS_PROCESS_H_
+#define EFSTOP_TESTS_HARNESS_HARNESS_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/status.h"
+
+namespace efstop::testing {
+
+class ChildProcess {
+ public:
+  // Starts argv[0] (an absolute path) with `argv`, the current environment
+  // plus `extra_env` ("NAME=value"), stdin from /dev/null, stdout and stderr
+  // appended to the given files. Errors name the program and errno.
+  static Result<ChildProcess> spawn(const std::vector<std::string>& argv,
+                                    const std::vector<std::string>& extra_env,
+                                    const std::string& stdout_path, const std::string& stderr_path);
+
+  ChildProcess() = default;
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  // Stops the process (stop()).
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  // True once the process has exited (reaps it); exit_description() then
+  // says how ("exit status 2", "killed by signal 9").
+  bool has_exited();
+  const std::string& exit_description() const { return exit_description_; }
+  // SIGTERM to the process group, waits up to `grace`, then SIGKILL. Safe to
+  // call twice.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::string exit_description_;
+};
+
+// Whole contents of a file ("" when it cannot be read).
+std::string read_file_or_empty(const std::string& path);
+
+// A fresh directory under $TMPDIR (or /tmp) named <prefix>XXXXXX.
+Result<std::string> make_temp_dir(const std::string& prefix);
+
+}  // namespace efstop::testing
+
+#endif  // EFSTOP_TESTS_HARNESS_HARNESS_PROCESS_H_
