@@ -117,7 +117,9 @@ class DecodingSource final : public ByteSource {
     const uint32_t start_out = state_->avail_out;
     while (true) {
       if (state_->block_state == ISAL_BLOCK_FINISH) {
-        // One member ended. Another may follow (cat a.gz b.gz).
+        // One member ended. Another may follow (cat a.gz b.gz). Deliver this
+        // member's tail first so an error in what follows loses nothing.
+        if (state_->avail_out != start_out) break;
         if (state_->avail_in < 2) {
           EFSTOP_ASSIGN_OR_RETURN(bool more, refill());
           (void)more;
