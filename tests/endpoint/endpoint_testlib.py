@@ -96,7 +96,7 @@ class EndpointProcess:
         session = botocore.session.Session()
         session.set_config_variable("credentials_file", "/nonexistent")
         session.set_config_variable("config_file", "/nonexistent")
-        cfg = botocore.config.Config(retries={"max_attempts": retries + 1, "mode": "standard"},
+        cfg = botocore.config.Config(retries={"total_max_attempts": retries + 1, "mode": "standard"},
                                      connect_timeout=5, read_timeout=10, proxies={}, **config)
         return session.create_client(service, region_name=region, endpoint_url=self.url,
                                      aws_access_key_id=access_key, aws_secret_access_key=secret_key,

@@ -1,0 +1,147 @@
+"""Injected faults: each kind answers with each service's real code and
+status, transport faults break the connection, botocore's own retries
+recover, counts see every attempt; --latency-ms delays every AWS answer."""
+
+import http.client
+import time
+import unittest
+
+from botocore.exceptions import ClientError
+
+from endpoint_testlib import EndpointTestCase, EndpointProcess
+
+CALLS = {
+    "sts": ("sts:GetCallerIdentity", lambda c: c.get_caller_identity()),
+    "ec2": ("ec2:DescribeNetworkInterfaces", lambda c: c.describe_network_interfaces(MaxResults=5)),
+    "logs": ("logs:DescribeLogGroups", lambda c: c.describe_log_groups()),
+    "efs": ("elasticfilesystem:DescribeFileSystems", lambda c: c.describe_file_systems()),
+}
+
+EXPECTED = {
+    "throttle": {"sts": ("Throttling", 400), "ec2": ("RequestLimitExceeded", 503),
+                 "logs": ("ThrottlingException", 400), "efs": ("ThrottlingException", 429)},
+    "500": {"sts": ("InternalFailure", 500), "ec2": ("InternalError", 500),
+            "logs": ("InternalFailure", 500), "efs": ("InternalServerError", 500)},
+    "503": {"sts": ("ServiceUnavailable", 503), "ec2": ("Unavailable", 503),
+            "logs": ("ServiceUnavailableException", 503), "efs": ("ServiceUnavailableException", 503)},
+    "expired": {"sts": ("ExpiredToken", 400), "ec2": ("RequestExpired", 400),
+                "logs": ("ExpiredTokenException", 400), "efs": ("ExpiredTokenException", 403)},
+    "denied": {"sts": ("AccessDenied", 403), "ec2": ("UnauthorizedOperation", 403),
+               "logs": ("AccessDeniedException", 400), "efs": ("AccessDeniedException", 403)},
+}
+
+
+class FaultTest(EndpointTestCase):
+    def test_error_faults_per_service(self):
+        for kind, per_service in EXPECTED.items():
+            for service, (code, status) in per_service.items():
+                with self.subTest(kind=kind, service=service):
+                    op, call = CALLS[service]
+                    self.ep.fault(kind, operation=op)
+                    with self.assertRaises(ClientError) as ctx:
+                        call(self.ep.client(service))
+                    self.assertAwsError(ctx, code, status)
+                    call(self.ep.client(service))  # used up: the next call succeeds
+
+    def test_sso_throttle(self):
+        import botocore
+        sso = self.ep.client("sso", access_key="", secret_key="")
+        sso.meta.events.register("choose-signer.sso.*", lambda **kw: botocore.UNSIGNED)
+        self.ep.fault("throttle", operation="sso:GetRoleCredentials")
+        with self.assertRaises(ClientError) as ctx:
+            sso.get_role_credentials(roleName="EfstopReadOnly", accountId="111122223333",
+                                     accessToken="efstop-sso-access-token-valid")
+        self.assertAwsError(ctx, "TooManyRequestsException", 429)
+
+    def test_botocore_retries_recover_and_counts_see_every_attempt(self):
+        self.ep.fault("throttle", operation="ec2:DescribeNetworkInterfaces", count=2)
+        r = self.ep.client("ec2", retries=2).describe_network_interfaces(MaxResults=5)
+        self.assertEqual(len(r["NetworkInterfaces"]), 5)
+        self.assertEqual(r["ResponseMetadata"]["RetryAttempts"], 2)
+        self.assertEqual(self.ep.counts()["ec2:DescribeNetworkInterfaces"], 3)
+
+    def test_reset_breaks_the_transport(self):
+        self.ep.fault("reset", operation="logs:DescribeLogGroups")
+        with self.assertRaises(Exception) as ctx:
+            self.ep.client("logs").describe_log_groups()
+        self.assertNotIsInstance(ctx.exception, ClientError)
+        self.assertTrue(self.ep.client("logs").describe_log_groups()["logGroups"])
+
+    def test_truncate_promises_more_than_it_sends(self):
+        # botocore (urllib3 1.x) does not enforce Content-Length, so this is
+        # checked at the HTTP level: the client must notice the short body.
+        self.ep.fault("truncate", operation="imds:Token")
+        conn = http.client.HTTPConnection("127.0.0.1", self.ep.port, timeout=10)
+        conn.request("PUT", "/latest/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+        response = conn.getresponse()
+        self.assertEqual(response.status, 200)
+        with self.assertRaises(http.client.IncompleteRead) as ctx:
+            response.read()
+        self.assertGreater(ctx.exception.expected, 0)
+        conn.close()
+
+    def test_transport_faults_recovered_by_retry(self):
+        self.ep.fault("reset", operation="*", count=2)
+        r = self.ep.client("efs", retries=2).describe_file_systems()
+        self.assertTrue(r["FileSystems"])
+        self.assertEqual(self.ep.counts()["elasticfilesystem:DescribeFileSystems"], 3)
+
+    def test_slow(self):
+        self.ep.fault("slow", operation="sts:GetCallerIdentity", delay_ms=400)
+        begin = time.monotonic()
+        self.ep.client("sts").get_caller_identity()
+        self.assertGreaterEqual(time.monotonic() - begin, 0.4)
+
+    def test_fault_only_hits_its_operation_and_skip_counts(self):
+        self.ep.fault("500", operation="ec2:DescribeInstances", skip=1)
+        ec2 = self.ep.client("ec2")
+        ec2.describe_vpcs()
+        ec2.describe_instances(MaxResults=5)  # skipped
+        with self.assertRaises(ClientError):
+            ec2.describe_instances(MaxResults=5)
+        counts = self.ep.counts()
+        self.assertEqual(counts["ec2:DescribeVpcs"], 1)
+        self.assertEqual(counts["ec2:DescribeInstances"], 2)
+
+    def test_imds_faults(self):
+        self.ep.fault("throttle", operation="imds:Token")
+        status, _, _ = self.ep.raw("PUT", "/latest/api/token", b"", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+        self.assertEqual(status, 429)
+        self.ep.fault("503", operation="container:Credentials")
+        status, _, _ = self.ep.raw("GET", "/v2/credentials/efstop-task",
+                                   headers={"Authorization": "efstop-container-auth-token"})
+        self.assertEqual(status, 503)
+
+    def test_bad_fault_requests(self):
+        for doc in ({"kind": "explode"}, {"kind": "500", "count": 0}):
+            with self.subTest(doc=doc), self.assertRaises(Exception) as ctx:
+                self.ep.control("POST", "faults", doc)
+            self.assertEqual(getattr(ctx.exception, "code", None), 400)
+
+    def test_reset_clears_everything(self):
+        self.ep.fault("denied", count=10)
+        self.ep.patch({"network_interfaces": None})
+        self.ep.reset()
+        self.assertEqual(self.ep.counts(), {})
+        self.assertTrue(self.ep.client("ec2").describe_network_interfaces(MaxResults=5)["NetworkInterfaces"])
+
+
+class LatencyTest(unittest.TestCase):
+    def test_latency_is_added_to_every_aws_call(self):
+        ep = EndpointProcess(latency_ms=250)
+        try:
+            client = ep.client("ec2")
+            client.describe_vpcs()  # connection set-up out of the way
+            begin = time.monotonic()
+            for _ in range(3):
+                client.describe_vpcs()
+            self.assertGreaterEqual(time.monotonic() - begin, 0.75)
+            begin = time.monotonic()
+            ep.counts()  # control calls are not delayed
+            self.assertLess(time.monotonic() - begin, 0.25)
+        finally:
+            ep.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
