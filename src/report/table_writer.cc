@@ -116,9 +116,10 @@ void write_summary(const Report& report, std::ostream& out) {
         << (report.window.end ? format_iso8601_utc(*report.window.end) : std::string("open"))
         << '\n';
   }
-  const std::string unit = report.group_by == GroupBy::kPair     ? "pairs"
-                           : report.group_by == GroupBy::kClient ? "clients"
-                                                                 : "servers";
+  std::string unit = report.group_by == GroupBy::kPair     ? "pair"
+                     : report.group_by == GroupBy::kClient ? "client"
+                                                           : "server";
+  if (report.total_rows != 1) unit += 's';
   out << "rows: " << report.total_rows << ' ' << unit;
   if (report.total_rows > static_cast<int64_t>(report.rows.size())) {
     out << ", top " << report.rows.size() << " shown";
