@@ -1,12 +1,52 @@
-// efstop: which clients move how many bytes to and from which EFS file systems.
-#include <cstdio>
-#include <cstring>
+// efstop: which clients move how many bytes to and from which EFS file
+// systems. This file is the table of contents of the command line.
+//
+// How the CLI is put together (follow this when adding to it):
+//   - One file per subcommand: cmd_<name>.cc defines
+//       int run_<name>(const std::vector<std::string>& args, CommandContext& ctx);
+//       void print_<name>_help(std::ostream& out);
+//     declared in command.h. A subcommand parses its own arguments with
+//     args.h, calls the library, writes its result to ctx.out and
+//     diagnostics to ctx.err, and returns kExitOk / kExitFailure / kExitUsage.
+//     Adding one = that file + its two declarations in command.h + one entry
+//     in kCommands below + its name in src/cli/CMakeLists.txt.
+//   - Options come in OptionGroups (args.h): parse_args() hands every
+//     "--name" to the group that registered it. A set of flags shared by
+//     several commands (the AWS connection flags: --profile, --region,
+//     --endpoint-url, ...) lives in its own file, e.g. aws_flags.{h,cc}, as
+//     a function that adds its options to an OptionGroup and writes the
+//     values into a settings struct the command owns; a command that talks
+//     to AWS adds that group to the ones it passes to parse_args().
+//   - Messages: "efstop: <operation> <target>: <cause>", lowercase, no final
+//     period; usage errors exit 2, runtime failures 1 (STYLE.md section 4).
+//   - The library never prints; only cli/ writes to stdout/stderr and picks
+//     the exit code.
+#include <ctime>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace {
+
+using efstop::cli::Command;
+
+// The subcommands, in the order `efstop --help` lists them. The first is
+// the default: `efstop FILE` means `efstop top FILE`.
+constexpr Command kCommands[] = {
+    {"top", "top talkers: bytes per client/file-system pair from flow logs", efstop::cli::run_top,
+     efstop::cli::print_top_help},
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && (std::strcmp(argv[1], "--version") == 0)) {
-    std::printf("efstop 0.1.0\n");
-    return 0;
-  }
-  std::fprintf(stderr, "efstop: nothing to do yet\n");
-  return 2;
+  std::ios::sync_with_stdio(false);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  efstop::cli::CommandContext ctx{std::cout, std::cerr,
+                                  [] { return static_cast<int64_t>(std::time(nullptr)); }};
+  const int code = efstop::cli::run_cli(args, kCommands, kCommands[0], ctx);
+  std::cout.flush();
+  return code;
 }

@@ -1,0 +1,1 @@
+efstop --group-by client --output json --quiet pairs.log

@@ -1,0 +1,1 @@
+efstop --group-by client --quiet pairs.log

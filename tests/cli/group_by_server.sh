@@ -1,0 +1,1 @@
+efstop --group-by server --output csv --quiet pairs.log

@@ -1,0 +1,1 @@
+efstop --min-bytes 3500 --output json --quiet pairs.log

@@ -1,0 +1,1 @@
+efstop no-such.log

@@ -1,0 +1,1 @@
+efstop --output csv --quiet pairs.log

@@ -1,0 +1,1 @@
+efstop --output json --quiet pairs.log

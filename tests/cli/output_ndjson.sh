@@ -1,0 +1,1 @@
+efstop --output ndjson --quiet pairs.log

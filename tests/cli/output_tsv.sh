@@ -1,0 +1,1 @@
+efstop --output tsv --quiet pairs.log

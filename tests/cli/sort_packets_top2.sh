@@ -1,0 +1,1 @@
+efstop --sort packets --top 2 --quiet pairs.log

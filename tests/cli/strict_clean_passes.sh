@@ -1,0 +1,1 @@
+efstop --strict --output csv nointerface.log
