@@ -1,0 +1,499 @@
+// Every credential source end to end over HTTP against the test endpoint
+// (tests/endpoint/server.py), which plays STS, SSO, IMDS and the container
+// credential service and checks every signature with botocore. Each test
+// proves the credentials work by calling STS GetCallerIdentity with them.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "aws/client.h"
+#include "aws/credential_chain.h"
+#include "aws/region.h"
+#include "aws/xml_util.h"
+#include "harness/test_endpoint.h"
+
+namespace efstop::aws {
+namespace {
+
+using efstop::testing::EndpointTest;
+using efstop::testing::Fault;
+using efstop::testing::FaultKind;
+namespace t = efstop::testing;
+
+class CredentialE2eTest : public EndpointTest {
+ protected:
+  void SetUp() override {
+    EndpointTest::SetUp();
+    home_ = env().home();
+    // STS and SSO calls go to the endpoint through the usual override.
+    setenv("AWS_ENDPOINT_URL", endpoint().url().c_str(), 1);
+    // Keep IMDS away from 169.254.169.254 unless a test wants it.
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    transport_ = make_curl_transport(HttpOptions{});
+  }
+
+  CredentialChainOptions options(const std::string& cli_profile = "") {
+    CredentialChainOptions o;
+    o.cli_profile = cli_profile;
+    o.env = EnvVars::from_process();
+    o.transport = transport_;
+    o.client_config.region = t::kTestRegion;
+    load_endpoint_env(o.client_config.endpoints);
+    o.container_host_for_tests = "127.0.0.1:" + std::to_string(endpoint().port());
+    return o;
+  }
+
+  Result<DefaultCredentials> chain(const std::string& cli_profile = "") {
+    return make_default_credentials(options(cli_profile));
+  }
+
+  // STS GetCallerIdentity signed with `provider`: the caller's ARN.
+  Result<std::string> whoami(std::shared_ptr<CredentialsProvider> provider) {
+    ClientConfig config;
+    config.region = t::kTestRegion;
+    load_endpoint_env(config.endpoints);
+    AwsClient client(config, std::move(provider), transport_);
+    EFSTOP_ASSIGN_OR_RETURN(XmlDocument doc,
+                            client.call_query(Service::kSts, "GetCallerIdentity", {}));
+    return xml_child_text(xml_find(doc.root(), "GetCallerIdentityResult"), "Arn");
+  }
+
+  std::string write_file(const std::string& name, const std::string& text) {
+    std::string path = home_ + "/" + name;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static std::string user_keys() {
+    return std::string("aws_access_key_id = ") + t::kTestAccessKeyId +
+           "\naws_secret_access_key = " + t::kTestSecretAccessKey + "\n";
+  }
+
+  // A parameter of the last request to `operation`, from the endpoint's log.
+  std::string last_param(const std::string& operation, const std::string& name) {
+    Result<nlohmann::json> log = endpoint().requests();
+    if (!log.ok()) return "<no log>";
+    std::string value = "<absent>";
+    for (const auto& r : *log) {
+      if (r.value("operation", "") != operation) continue;
+      const auto& params = r["params"];
+      if (params.is_object() && params.contains(name)) {
+        value = params[name].is_string() ? params[name].get<std::string>() : params[name].dump();
+      }
+    }
+    return value;
+  }
+
+  static void expect_no_secret(const std::string& text) {
+    EXPECT_EQ(text.find(t::kTestSecretAccessKey), std::string::npos) << text;
+    EXPECT_EQ(text.find(t::kTestWebIdentityToken), std::string::npos) << text;
+    EXPECT_EQ(text.find(t::kTestSsoAccessToken), std::string::npos) << text;
+    EXPECT_EQ(text.find(t::kTestContainerToken), std::string::npos) << text;
+  }
+
+  std::string home_;
+  std::shared_ptr<HttpTransport> transport_;
+};
+
+TEST_F(CredentialE2eTest, EnvironmentKeys) {
+  setenv("AWS_ACCESS_KEY_ID", t::kTestAccessKeyId, 1);
+  setenv("AWS_SECRET_ACCESS_KEY", t::kTestSecretAccessKey, 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(*arn, t::kTestUserArn);
+  EXPECT_EQ(d->provider->get()->source, "env");
+}
+
+TEST_F(CredentialE2eTest, SharedCredentialsFileAndProfileFromEnv) {
+  env().write_aws_file("credentials",
+                       "[default]\naws_access_key_id = AKIAWRONG\n"
+                       "aws_secret_access_key = wrong\n[dev]\n" +
+                           user_keys());
+  setenv("AWS_PROFILE", "dev", 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(*arn, t::kTestUserArn);
+  Result<Credentials> c = d->provider->get();
+  EXPECT_EQ(c->source, "shared-credentials-file");
+  EXPECT_EQ(c->source_detail, "profile dev in " + home_ + "/.aws/credentials");
+}
+
+TEST_F(CredentialE2eTest, WrongKeysAreReportedByStsWithoutSecrets) {
+  env().write_aws_file("credentials", std::string("[default]\naws_access_key_id = ") +
+                                          t::kTestAccessKeyId +
+                                          "\naws_secret_access_key = notTheRightSecret\n");
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_FALSE(arn.ok());
+  EXPECT_EQ(arn.status().code(), StatusCode::kAuth);
+  EXPECT_NE(arn.status().message().find("SignatureDoesNotMatch"), std::string::npos)
+      << arn.status().message();
+  EXPECT_EQ(arn.status().message().find("notTheRightSecret"), std::string::npos);
+}
+
+TEST_F(CredentialE2eTest, AssumeRoleFromSourceProfileIsCachedAndNamed) {
+  env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\nsource_profile = base\nrole_session_name = sre-run\n"
+                                     "duration_seconds = 7200\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  Result<DefaultCredentials> d = chain("reader");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  for (int i = 0; i < 3; ++i) {
+    Result<std::string> arn = whoami(d->provider);
+    ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+    EXPECT_EQ(*arn, "arn:aws:sts::111122223333:assumed-role/efstop-reader/sre-run");
+  }
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 1);  // cached across calls
+  EXPECT_EQ(endpoint().count("sts:GetCallerIdentity"), 3);
+  EXPECT_EQ(last_param("sts:AssumeRole", "DurationSeconds"), "7200");
+  EXPECT_EQ(last_param("sts:AssumeRole", "RoleSessionName"), "sre-run");
+  Result<Credentials> c = d->provider->get();
+  EXPECT_EQ(c->source, "assume-role");
+  EXPECT_TRUE(c->expiration.has_value());
+}
+
+TEST_F(CredentialE2eTest, DefaultSessionNameLooksLikeBotocores) {
+  env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\nsource_profile = base\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  Result<DefaultCredentials> d = chain("reader");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(whoami(d->provider).ok());
+  std::string name = last_param("sts:AssumeRole", "RoleSessionName");
+  EXPECT_EQ(name.rfind("efstop-session-", 0), 0u) << name;
+}
+
+TEST_F(CredentialE2eTest, ChainedRolesAcrossAccounts) {
+  env().write_aws_file("config",
+                       std::string("[profile cross]\nrole_arn = ") + t::kTestChainedRoleArn +
+                           "\nsource_profile = reader\nrole_session_name = hop2\n"
+                           "[profile reader]\nrole_arn = " +
+                           t::kTestRoleArn + "\nsource_profile = base\nrole_session_name = hop1\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  Result<DefaultCredentials> d = chain("cross");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string() << "\n" << endpoint().server_log();
+  EXPECT_EQ(*arn, "arn:aws:sts::444455556666:assumed-role/efstop-crossaccount/hop2");
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 2);
+}
+
+TEST_F(CredentialE2eTest, ExternalIdIsSentAndItsAbsenceExplained) {
+  const std::string role = std::string("[profile partner]\nrole_arn = ") +
+                           t::kTestExternalIdRoleArn + "\nsource_profile = base\n";
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  env().write_aws_file("config", role + "external_id = " + t::kTestExternalId + "\n");
+  Result<DefaultCredentials> ok = chain("partner");
+  ASSERT_TRUE(ok.ok());
+  Result<std::string> arn = whoami(ok->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_NE(arn->find("assumed-role/efstop-partner/"), std::string::npos);
+
+  env().write_aws_file("config", role);
+  Result<DefaultCredentials> bad = chain("partner");
+  ASSERT_TRUE(bad.ok());
+  Result<Credentials> c = bad->provider->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kAuth);
+  EXPECT_NE(c.status().message().find(std::string("assume role ") + t::kTestExternalIdRoleArn +
+                                      " for profile 'partner'"),
+            std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("AccessDenied"), std::string::npos);
+  EXPECT_NE(c.status().message().find("trust policy"), std::string::npos);
+  expect_no_secret(c.status().message());
+}
+
+TEST_F(CredentialE2eTest, CredentialSourceEnvironment) {
+  env().write_aws_file("config", std::string("[profile r]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\ncredential_source = Environment\n");
+  setenv("AWS_ACCESS_KEY_ID", t::kTestAccessKeyId, 1);
+  setenv("AWS_SECRET_ACCESS_KEY", t::kTestSecretAccessKey, 1);
+  Result<DefaultCredentials> d = chain("r");  // --profile: env keys only as the role's source
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_NE(arn->find("assumed-role/efstop-reader/"), std::string::npos);
+}
+
+TEST_F(CredentialE2eTest, CredentialSourceEc2InstanceMetadata) {
+  env().write_aws_file("config", std::string("[profile r]\nrole_arn = ") + t::kTestChainedRoleArn +
+                                     "\ncredential_source = Ec2InstanceMetadata\n");
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  Result<DefaultCredentials> d = chain("r");
+  ASSERT_TRUE(d.ok());
+  Result<Credentials> c = d->provider->get();
+  // The instance role is not trusted by the cross-account role: STS says so.
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("AccessDenied"), std::string::npos) << c.status().message();
+  EXPECT_EQ(endpoint().count("imds:Credentials"), 1);
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 1);
+}
+
+TEST_F(CredentialE2eTest, WebIdentityFromEnvironment) {
+  std::string token = write_file("token", t::kTestWebIdentityToken);
+  setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token.c_str(), 1);
+  setenv("AWS_ROLE_ARN", t::kTestWebIdentityRoleArn, 1);
+  setenv("AWS_ROLE_SESSION_NAME", "irsa-pod", 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(*arn, "arn:aws:sts::111122223333:assumed-role/efstop-irsa/irsa-pod");
+  EXPECT_EQ(d->provider->get()->source, "assume-role-with-web-identity");
+  EXPECT_EQ(endpoint().count("sts:AssumeRoleWithWebIdentity"), 1);
+}
+
+TEST_F(CredentialE2eTest, WebIdentityFromProfileAndExpiredToken) {
+  std::string token = write_file("token", t::kTestWebIdentityToken);
+  env().write_aws_file("config", std::string("[profile k8s]\nrole_arn = ") +
+                                     t::kTestWebIdentityRoleArn +
+                                     "\nweb_identity_token_file = " + token + "\n");
+  Result<DefaultCredentials> d = chain("k8s");
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_NE(arn->find("assumed-role/efstop-irsa/efstop-session-"), std::string::npos) << *arn;
+
+  write_file("token", "eyJhbGciOiJSUzI1NiJ9.efstop-expired-web-identity.c2ln");
+  Result<DefaultCredentials> expired = chain("k8s");
+  ASSERT_TRUE(expired.ok());
+  Result<Credentials> c = expired->provider->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("ExpiredTokenException"), std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("profile 'k8s'"), std::string::npos);
+  EXPECT_EQ(c.status().message().find("efstop-expired-web-identity"), std::string::npos);
+}
+
+class SsoE2eTest : public CredentialE2eTest {
+ protected:
+  void write_token(const std::string& key, const std::string& token,
+                   std::chrono::system_clock::time_point expires) {
+    std::string path = sso_token_cache_path(home_ + "/.aws/sso/cache", key);
+    std::filesystem::create_directories(home_ + "/.aws/sso/cache");
+    nlohmann::json doc = {{"startUrl", "https://efstop.awsapps.com/start"},
+                          {"region", t::kTestRegion},
+                          {"accessToken", token},
+                          {"expiresAt", format_iso8601(expires)}};
+    std::ofstream(path) << doc.dump();
+  }
+  static std::string profile_with_session() {
+    return std::string("[profile sso]\nsso_session = corp\nsso_account_id = ") + t::kTestAccount +
+           "\nsso_role_name = " + t::kTestSsoRoleName +
+           "\n[sso-session corp]\nsso_start_url = https://efstop.awsapps.com/start\n"
+           "sso_region = " +
+           t::kTestRegion + "\n";
+  }
+};
+
+TEST_F(SsoE2eTest, SsoSessionTokenFromCache) {
+  env().write_aws_file("config", profile_with_session());
+  write_token("corp", t::kTestSsoAccessToken,
+              std::chrono::system_clock::now() + std::chrono::hours(1));
+  Result<DefaultCredentials> d = chain("sso");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string() << "\n" << endpoint().server_log();
+  EXPECT_NE(arn->find("assumed-role/AWSReservedSSO_EfstopReadOnly_"), std::string::npos) << *arn;
+  EXPECT_EQ(endpoint().count("sso:GetRoleCredentials"), 1);
+  EXPECT_EQ(d->provider->get()->source, "sso");
+}
+
+TEST_F(SsoE2eTest, LegacyStartUrlProfile) {
+  env().write_aws_file(
+      "config", std::string("[profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\n"
+                            "sso_region = ") +
+                    t::kTestRegion + "\nsso_account_id = " + t::kTestAccount +
+                    "\nsso_role_name = " + t::kTestSsoRoleName + "\n");
+  write_token("https://legacy.awsapps.com/start", t::kTestSsoAccessToken,
+              std::chrono::system_clock::now() + std::chrono::hours(1));
+  Result<DefaultCredentials> d = chain("legacy");
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+}
+
+TEST_F(SsoE2eTest, ExpiredOrRefusedTokenSaysToLogIn) {
+  env().write_aws_file("config", profile_with_session());
+  write_token("corp", t::kTestSsoAccessToken,
+              std::chrono::system_clock::now() - std::chrono::minutes(1));
+  Result<DefaultCredentials> d = chain("sso");
+  ASSERT_TRUE(d.ok());
+  Result<Credentials> expired = d->provider->get();
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.status().message().find("SSO session expired"), std::string::npos)
+      << expired.status().message();
+  EXPECT_NE(expired.status().message().find("aws sso login --profile sso"), std::string::npos);
+  EXPECT_EQ(endpoint().count("sso:GetRoleCredentials"), 0);
+
+  write_token("corp", "a-token-the-portal-does-not-know",
+              std::chrono::system_clock::now() + std::chrono::hours(1));
+  Result<DefaultCredentials> d2 = chain("sso");
+  ASSERT_TRUE(d2.ok());
+  Result<Credentials> refused = d2->provider->get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kAuth);
+  EXPECT_NE(refused.status().message().find("UnauthorizedException"), std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("aws sso login --profile sso"), std::string::npos);
+  EXPECT_EQ(refused.status().message().find("a-token-the-portal-does-not-know"), std::string::npos);
+}
+
+TEST_F(CredentialE2eTest, CredentialProcess) {
+  std::string script = write_file(
+      "creds.sh", std::string("#!/bin/sh\nprintf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
+                              "\"SecretAccessKey\": \"%s\"}' ") +
+                      t::kTestAccessKeyId + " " + t::kTestSecretAccessKey + "\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  env().write_aws_file("config", "[default]\ncredential_process = " + script + "\n");
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(*arn, t::kTestUserArn);
+  EXPECT_EQ(d->provider->get()->source, "custom-process");
+}
+
+TEST_F(CredentialE2eTest, ContainerRelativeUriWithToken) {
+  setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", t::kTestContainerPath, 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", t::kTestContainerToken, 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_NE(arn->find("assumed-role/efstop-task-role/"), std::string::npos) << *arn;
+  EXPECT_EQ(d->provider->get()->source, "container-role");
+}
+
+TEST_F(CredentialE2eTest, ContainerFullUriWithTokenFileRecoversFromA500) {
+  std::string token = write_file("eks-token", std::string(t::kTestContainerToken) + "\n");
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token.c_str(), 1);
+  ASSERT_TRUE(
+      endpoint().inject_fault(Fault{"container:Credentials", FaultKind::kInternalError, 1}).ok());
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(endpoint().count("container:Credentials"), 2);
+}
+
+TEST_F(CredentialE2eTest, ContainerWrongTokenIsAnAuthError) {
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "not-the-token", 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<Credentials> c = d->provider->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kAuth);
+  EXPECT_NE(c.status().message().find("HTTP 403"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("AWS_CONTAINER_AUTHORIZATION_TOKEN"), std::string::npos);
+  EXPECT_EQ(c.status().message().find("not-the-token"), std::string::npos);
+}
+
+TEST_F(CredentialE2eTest, InstanceMetadataV2) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string() << "\n" << endpoint().server_log();
+  EXPECT_NE(arn->find("assumed-role/efstop-instance-role/"), std::string::npos) << *arn;
+  EXPECT_EQ(d->provider->get()->source, "iam-role");
+  EXPECT_EQ(endpoint().count("imds:Token"), 1);  // one session token for both GETs
+  EXPECT_EQ(endpoint().count("imds:RoleName"), 1);
+  EXPECT_EQ(endpoint().count("imds:Credentials"), 1);
+}
+
+TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  RegionOptions o;
+  o.env = EnvVars::from_process();
+  o.profile = "default";
+  Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
+  ASSERT_TRUE(io.ok());
+  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  Result<ResolvedRegion> r = resolve_region(o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->region, t::kTestRegion);
+  EXPECT_EQ(r->source, "EC2 instance metadata");
+  EXPECT_EQ(endpoint().count("imds:Region"), 1);
+}
+
+TEST_F(CredentialE2eTest, NoSourceListsEachOneTried) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  ASSERT_TRUE(endpoint().patch_scenario(R"({"imds": {"role": null}})").ok());
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<Credentials> c = d->provider->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kAuth);
+  const std::string& m = c.status().message();
+  for (const char* name :
+       {"environment", "assume role", "web identity", "IAM Identity Center (SSO)",
+        "shared credentials file", "credential_process", "config file", "container credentials",
+        "EC2 instance metadata"}) {
+    EXPECT_NE(m.find(std::string("  - ") + name + ":"), std::string::npos) << name << "\n" << m;
+  }
+  EXPECT_NE(m.find("no IAM role attached to this instance"), std::string::npos) << m;
+}
+
+TEST_F(CredentialE2eTest, ExpiredTemporaryCredentialsAreRefreshed) {
+  ASSERT_TRUE(
+      endpoint().patch_scenario(R"({"temporary_credentials": {"lifetime_seconds": 2}})").ok());
+  env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\nsource_profile = base\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  Result<DefaultCredentials> d = chain("reader");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(whoami(d->provider).ok());
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the endpoint's lifetime
+  // The cached credentials are now expired at the endpoint too; the next call
+  // must fetch new ones rather than fail with ExpiredToken.
+  Result<std::string> again = whoami(d->provider);
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 2);
+}
+
+TEST_F(CredentialE2eTest, ThrottledAssumeRoleIsRetried) {
+  env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\nsource_profile = base\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  ASSERT_TRUE(endpoint().inject_fault(Fault{"sts:AssumeRole", FaultKind::kThrottle, 1}).ok());
+  Result<DefaultCredentials> d = chain("reader");
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 2);
+}
+
+TEST_F(CredentialE2eTest, UnreachableStsIsANetworkErrorNamingTheRole) {
+  env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\nsource_profile = base\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  ASSERT_TRUE(endpoint().inject_fault(Fault{"sts:AssumeRole", FaultKind::kReset, 10}).ok());
+  Result<DefaultCredentials> d = chain("reader");
+  ASSERT_TRUE(d.ok());
+  Result<Credentials> c = d->provider->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kNetwork) << c.status().to_string();
+  EXPECT_NE(c.status().message().find(t::kTestRoleArn), std::string::npos);
+  expect_no_secret(c.status().message());
+}
+
+}  // namespace
+}  // namespace efstop::aws
