@@ -143,28 +143,29 @@ def row_label(row):
     return " ".join(parts) or "?"
 
 
-def compare(got, want, max_report=15):
+def compare(got, want, got_name="efstop", want_name="reference", max_report=15):
     """Returns a list of human-readable differences (empty when equal)."""
+    g_, w_ = got_name, want_name
     diffs = []
     if got.get("window") != want["window"]:
-        diffs.append(f"window: efstop {got.get('window')} reference {want['window']}")
+        diffs.append(f"window: {g_} {got.get('window')} {w_} {want['window']}")
     got_stats = got.get("stats", {})
     for key in STATS_KEYS:
         if got_stats.get(key) != want["stats"][key]:
-            diffs.append(f"stats.{key}: efstop {got_stats.get(key)} reference "
+            diffs.append(f"stats.{key}: {g_} {got_stats.get(key)} {w_} "
                          f"{want['stats'][key]}")
     got_rows = got.get("rows", [])
     want_rows = want["rows"]
     if len(got_rows) != len(want_rows):
-        diffs.append(f"rows: efstop has {len(got_rows)}, reference {len(want_rows)}")
+        diffs.append(f"rows: {g_} has {len(got_rows)}, {w_} {len(want_rows)}")
     for i, (g, w) in enumerate(zip(got_rows, want_rows)):
         for end in ("client", "server"):
             if (end in w) != (end in g) or (end in w and g[end].get("ip") != w[end]["ip"]):
-                diffs.append(f"row {i}: {end} efstop {g.get(end)} reference {w.get(end)}")
+                diffs.append(f"row {i}: {end} {g_} {g.get(end)} {w_} {w.get(end)}")
         for key in CONTRACT_ROW_KEYS:
             if g.get(key) != w[key]:
-                diffs.append(f"row {i} ({row_label(w)}): {key} efstop {g.get(key)} "
-                             f"reference {w[key]}")
+                diffs.append(f"row {i} ({row_label(w)}): {key} {g_} {g.get(key)} "
+                             f"{w_} {w[key]}")
         if len(diffs) >= max_report:
             break
     # Rows only one side has (when the lengths differ), by identity.
@@ -172,9 +173,9 @@ def compare(got, want, max_report=15):
         got_ids = {row_label(r) for r in got_rows}
         want_ids = {row_label(r) for r in want_rows}
         for label in sorted(want_ids - got_ids)[:5]:
-            diffs.append(f"only in reference: {label}")
+            diffs.append(f"only in {w_}: {label}")
         for label in sorted(got_ids - want_ids)[:5]:
-            diffs.append(f"only in efstop: {label}")
+            diffs.append(f"only in {g_}: {label}")
     return diffs
 
 
@@ -190,12 +191,12 @@ def run_handmade(args, name):
     for label, cmd in programs:
         full = cmd + ["--output", "json", "--top", "0"] + run_args + [source]
         got = run_json(full, label)
-        diffs = ["no output"] if got is None else compare(got, want)
+        diffs = ["no output"] if got is None else compare(got, want, label, "expected")
         if diffs:
             ok = False
             print(f"FAIL {name}: {label} differs from {expected_file}\n  {' '.join(full)}")
             for d in diffs:
-                print(f"  {d.replace('efstop', label, 1)}")
+                print(f"  {d}")
     if ok:
         who = "the reference prints" if args.reference_only else "efstop and the reference print"
         print(f"ok   {name}: {who} {expected_file}")
