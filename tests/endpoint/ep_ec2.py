@@ -182,14 +182,14 @@ def _compile_filters(filters, table):
         # EC2 wildcards are * and ? only; a literal [ must not become a class.
         exact = {v for v in values if "*" not in v and "?" not in v}
         wild = [v.replace("[", "[[]") for v in values if v not in exact]
-        compiled.append((extractor, exact, wild))
+        compiled.append((extractor, exact, wild, name))
     return compiled
 
 
 def _matches(item, compiled):
     # Exact values are a set lookup: lookups of 200 IPs over thousands of
     # ENIs (the name-resolution benchmark) stay fast.
-    for extractor, exact, wild in compiled:
+    for extractor, exact, wild, _ in compiled:
         have = _strs(extractor(item))
         if any(h in exact for h in have):
             continue
@@ -238,7 +238,14 @@ def _describe(state, params, collection, id_key, ids_member, id_prefix, kind, fi
             raise AwsError(f"Invalid{kind}ID.NotFound", msg, 400)
         selected = [{id_key: i, **items_by_id[i]} for i in dict.fromkeys(ids)]
     else:
-        selected = [{id_key: k, **item} for k, item in sorted(items_by_id.items())]
+        keys = items_by_id.keys()
+        for extractor, exact, wild, name in compiled:
+            if exact and not wild:
+                # Narrow to the items an exact-valued filter can match (indexed).
+                index = state.index(collection, name, extractor)
+                keys = set().union(*(index.get(v, ()) for v in exact))
+                break
+        selected = [{id_key: k, **items_by_id[k]} for k in sorted(keys)]
     selected = [item for item in selected if _matches(item, compiled)]
     if ids:
         return selected, None  # ID lookups are answered whole, never paged (MaxResults is refused)

@@ -89,6 +89,7 @@ class State:
         self._log = deque(maxlen=1000)
         self._offset = datetime.timedelta(0)
         self._imds_tokens = {}
+        self._indexes = {}
         self.load_file()
 
     # -- scenario
@@ -105,6 +106,7 @@ class State:
             raise ScenarioError(f"{self._path}: {e}")
         with self._lock:
             self._scenario = doc
+            self._indexes = {}
 
     def scenario(self):
         """The current scenario document (do not mutate; replaced wholesale)."""
@@ -115,6 +117,7 @@ class State:
         check_scenario(doc)
         with self._lock:
             self._scenario = doc
+            self._indexes = {}
 
     def patch_scenario(self, patch):
         with self._lock:
@@ -122,6 +125,26 @@ class State:
         check_scenario(doc)
         with self._lock:
             self._scenario = doc
+            self._indexes = {}
+
+    def index(self, collection, name, extractor):
+        """{value: set of ids} of `collection` under a filter's `extractor`,
+        built once per scenario version (lookups of thousands of IPs)."""
+        with self._lock:
+            cached = self._indexes.get((collection, name))
+            items = self._scenario.get(collection, {})
+        if cached is not None:
+            return cached
+        index = {}
+        for item_id, item in items.items():
+            for value in extractor(item):
+                if value is None:
+                    continue
+                key = ("true" if value else "false") if isinstance(value, bool) else str(value)
+                index.setdefault(key, set()).add(item_id)
+        with self._lock:
+            self._indexes[(collection, name)] = index
+        return index
 
     def page_size(self):
         if self._page_size_override > 0:

@@ -208,7 +208,11 @@ class Ec2Test(EndpointTestCase):
 
     def test_deleted_eni_disappears_after_patch(self):
         eni = "eni-0e000000000000002"
+        by_ip = [{"Name": "addresses.private-ip-address", "Values": ["10.20.2.12"]}]
+        self.assertEqual([e["NetworkInterfaceId"] for e in
+                          self.ec2.describe_network_interfaces(Filters=by_ip)["NetworkInterfaces"]], [eni])
         self.ep.patch({"network_interfaces": {eni: None}})
+        self.assertEqual(self.ec2.describe_network_interfaces(Filters=by_ip)["NetworkInterfaces"], [])
         with self.assertRaises(ClientError) as ctx:
             self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])
         self.assertAwsError(ctx, "InvalidNetworkInterfaceID.NotFound", 400)

@@ -27,6 +27,9 @@
 // and "container:Credentials". Control calls are libcurl requests to
 // /__efstop/... on the same port.
 //
+// Namespace note: inside `namespace efstop` code, GoogleTest's namespace must be
+// spelled ::testing (efstop::testing is this harness).
+//
 // Thread-safety: a TestEndpoint may be used from several threads at once
 // (each control call is an independent HTTP request). ScopedAwsEnv changes
 // process-wide environment variables: create it before starting threads.
