@@ -80,6 +80,18 @@ class FaultTest(EndpointTestCase):
         self.assertGreater(ctx.exception.expected, 0)
         conn.close()
 
+    def test_connections_are_kept_alive_across_answers_and_errors(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.ep.port, timeout=10)
+        statuses = []
+        for ttl in ("60", "0", "60"):  # 200, 400 (bad ttl), 200 on one connection
+            conn.request("PUT", "/latest/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": ttl})
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+            self.assertIsNotNone(conn.sock, "the endpoint closed a keep-alive connection")
+        conn.close()
+        self.assertEqual(statuses, [200, 400, 200])
+
     def test_transport_faults_recovered_by_retry(self):
         self.ep.fault("reset", operation="*", count=2)
         r = self.ep.client("efs", retries=2).describe_file_systems()
