@@ -18,6 +18,15 @@ AddressKey make_address_key(std::string_view ip) {
       return key;
     }
     if (inet_pton(AF_INET6, buf, key.bytes.data()) == 1) {
+      // An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address, as
+      // the engine treats it.
+      static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      if (std::memcmp(key.bytes.data(), kMapped, sizeof(kMapped)) == 0) {
+        std::memmove(key.bytes.data(), key.bytes.data() + 12, 4);
+        std::memset(key.bytes.data() + 4, 0, 12);
+        key.family_rank = 0;
+        return key;
+      }
       key.family_rank = 1;
       return key;
     }

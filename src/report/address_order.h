@@ -28,6 +28,8 @@ struct AddressKey {
 };
 
 // Parses `ip` ("10.0.1.5", "2001:db8::1"; no brackets, ports or zones).
+// An IPv4-mapped IPv6 address (::ffff:10.0.1.5) is keyed as its IPv4
+// address, as flowlog::IpAddress does.
 AddressKey make_address_key(std::string_view ip);
 
 // Keys of a list of addresses, compared element by element (a merged end

@@ -24,6 +24,12 @@ TEST(AddressOrderTest, Ipv6OrdersNumericallyWhateverTheSpelling) {
   EXPECT_EQ(make_address_key("2001:DB8::1"), make_address_key("2001:db8:0::1"));
 }
 
+TEST(AddressOrderTest, Ipv4MappedIsIpv4) {
+  EXPECT_EQ(make_address_key("::ffff:10.0.0.1"), make_address_key("10.0.0.1"));
+  EXPECT_TRUE(address_less("::ffff:10.0.0.1", "10.0.0.2"));
+  EXPECT_TRUE(address_less("10.0.0.2", "::1"));
+}
+
 TEST(AddressOrderTest, NonAddressesSortLastByText) {
   EXPECT_TRUE(address_less("ffff::1", "not-an-ip"));
   EXPECT_TRUE(address_less("abc", "abd"));
