@@ -80,7 +80,7 @@ inline void add_record(Sums* s, const FlowRecord& r, bool server_is_dst) {
   }
   s->first_seen = std::min(s->first_seen, r.start);
   s->last_seen = std::max(s->last_seen, r.end);
-  s->records += 1;
+  s->records += r.flows;
 }
 
 // own(e): the addresses present in every record of ENI e (at most two).
@@ -194,17 +194,17 @@ Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 
 void Aggregator::add(const FlowRecord& r, uint64_t order) {
   Impl& m = *impl_;
-  ++m.stats.records;
+  m.stats.records += r.flows;
   // 2. NODATA / SKIPDATA (not subject to the window).
   if (r.log_status != LogStatus::kOk) {
-    ++(r.log_status == LogStatus::kNoData ? m.stats.nodata : m.stats.skipdata);
+    (r.log_status == LogStatus::kNoData ? m.stats.nodata : m.stats.skipdata) += r.flows;
     return;
   }
   // 3. Window on start.
   const AggregateConfig& cfg = *m.config;
   if ((cfg.window_start && r.start < *cfg.window_start) ||
       (cfg.window_end && r.start >= *cfg.window_end)) {
-    ++m.stats.outside_window;
+    m.stats.outside_window += r.flows;
     return;
   }
   // 4. EFS filter; decides which end is the server.
@@ -213,7 +213,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     const bool src_is = m.is_server_ip(r.src);
     const bool dst_is = m.is_server_ip(r.dst);
     if (!src_is && !dst_is) {
-      ++m.stats.not_efs;
+      m.stats.not_efs += r.flows;
       return;
     }
     if (src_is && dst_is) {
@@ -223,7 +223,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     }
   } else {
     if (r.protocol != 6 || (r.dst_port != kNfsPort && r.src_port != kNfsPort)) {
-      ++m.stats.not_efs;
+      m.stats.not_efs += r.flows;
       return;
     }
     server_is_dst = r.dst_port == kNfsPort;
@@ -339,12 +339,12 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
         });
       }
       if (overlaps) {
-        ++m.stats.duplicates;
+        m.stats.duplicates += o.flows;
         continue;
       }
       kept.push_back(&o);
       max_kept_end = std::max(max_kept_end, o.end);
-      ++m.stats.used;
+      m.stats.used += o.flows;
       FlowRecord r;
       r.bytes = o.bytes;
       r.packets = o.packets;

@@ -52,7 +52,9 @@ struct PairTotals {
   friend bool operator==(const PairTotals&, const PairTotals&) = default;
 };
 
-// Record counters. Invariants (checked in tests):
+// Record counters, each record weighted by FlowRecord::flows (a
+// pre-aggregated Insights row standing for N records counts N). Invariants
+// (checked in tests):
 //   records = used + duplicates + not_efs + outside_window + nodata + skipdata
 //   lines = records + skipped        (header and blank lines are not lines)
 struct FlowStats {

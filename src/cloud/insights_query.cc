@@ -1,0 +1,247 @@
+#include "cloud/insights_query.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace efstop::cloud {
+
+namespace {
+
+using flowlog::FieldId;
+
+constexpr char kSrcNotNfs[] = "src_not_nfs";
+constexpr char kDstNotNfs[] = "dst_not_nfs";
+constexpr char kSumBytes[] = "sum_bytes";
+constexpr char kSumPackets[] = "sum_packets";
+constexpr char kRecords[] = "records";
+constexpr char kMinStart[] = "min_start";
+constexpr char kMaxEnd[] = "max_end";
+
+std::string field(FieldId id) { return insights_field_name(flowlog::field_name(id)); }
+
+std::string quoted_list(const std::vector<flowlog::IpAddress>& ips) {
+  std::string out = "[";
+  for (size_t i = 0; i < ips.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += '"' + ips[i].to_string() + '"';
+  }
+  return out + "]";
+}
+
+// Insights prints sums as integers, but large values may come back in
+// floating notation ("1.5E10"); accept those when they are whole numbers.
+Result<int64_t> parse_number(std::string_view name, std::string_view text) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec == std::errc() && p == text.data() + text.size()) return v;
+  double d = 0;
+  auto [p2, ec2] = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (ec2 == std::errc() && p2 == text.data() + text.size() && std::isfinite(d) &&
+      d == std::floor(d) && std::fabs(d) < 9.0e15) {
+    return static_cast<int64_t>(d);
+  }
+  return parse_error("insights row: field " + std::string(name) + " is not a whole number: '" +
+                     std::string(text) + "'");
+}
+
+}  // namespace
+
+std::string insights_field_name(std::string_view flow_log_field) {
+  std::string out = "f_";
+  for (char c : flow_log_field) out += (c == '-') ? '_' : c;
+  return out;
+}
+
+Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
+  const flowlog::LogFormat& f = o.format;
+  if (!f.has_interface_id()) {
+    return invalid_argument_error(
+        "logs insights: the flow log format has no interface-id field, so records cannot be "
+        "grouped without breaking the once-per-flow rule; use --method raw");
+  }
+  for (FieldId need : {FieldId::kSrcAddr, FieldId::kDstAddr, FieldId::kPackets, FieldId::kBytes,
+                       FieldId::kStart, FieldId::kEnd}) {
+    if (!f.has(need)) {
+      return invalid_argument_error("logs insights: the flow log format lacks " +
+                                    std::string(flowlog::field_name(need)) +
+                                    ", which efstop needs");
+    }
+  }
+  const bool has_ports = f.has(FieldId::kSrcPort) && f.has(FieldId::kDstPort);
+  if (o.server_ips.empty() && (!has_ports || !f.has(FieldId::kProtocol))) {
+    return invalid_argument_error(
+        "logs insights: the flow log format lacks srcport, dstport or protocol; pass the "
+        "mount-target addresses (--server-ips) so efstop can find EFS traffic without them");
+  }
+
+  // 1. parse: one capture per column efstop reads, \S+ for the rest.
+  std::string q = "parse @message /^\\s*";
+  for (size_t c = 0; c < f.column_count(); ++c) {
+    if (c > 0) q += "\\s+";
+    const FieldId id = f.column_field(c);
+    switch (id) {
+      case FieldId::kInterfaceId:
+      case FieldId::kSrcAddr:
+      case FieldId::kDstAddr:
+      case FieldId::kSrcPort:
+      case FieldId::kDstPort:
+      case FieldId::kProtocol:
+      case FieldId::kPackets:
+      case FieldId::kBytes:
+      case FieldId::kStart:
+      case FieldId::kEnd:
+      case FieldId::kAction:
+      case FieldId::kLogStatus:
+        q += "(?<" + field(id) + ">\\S+)";
+        break;
+      default:
+        q += "\\S+";
+    }
+  }
+  q += "\\s*$/";
+
+  // 2. filter: NODATA/SKIPDATA rows (counted, not subject to the window),
+  // or EFS traffic inside the window.
+  std::string efs;
+  if (!o.server_ips.empty()) {
+    const std::string list = quoted_list(o.server_ips);
+    // Appended piece by piece: GCC 12 flags a long operator+ chain here
+    // with a false -Wrestrict.
+    efs = "(";
+    efs += field(FieldId::kSrcAddr);
+    efs += " in ";
+    efs += list;
+    efs += " or ";
+    efs += field(FieldId::kDstAddr);
+    efs += " in ";
+    efs += list;
+    efs += ")";
+  } else {
+    efs = field(FieldId::kProtocol) + " = 6 and (" + field(FieldId::kSrcPort) + " = 2049 or " +
+          field(FieldId::kDstPort) + " = 2049)";
+  }
+  if (o.window_start)
+    efs += " and " + field(FieldId::kStart) + " >= " + std::to_string(*o.window_start);
+  if (o.window_end) efs += " and " + field(FieldId::kStart) + " < " + std::to_string(*o.window_end);
+  q += "\n| filter ";
+  if (f.has(FieldId::kLogStatus)) {
+    const std::string ls = field(FieldId::kLogStatus);
+    q += ls + " = \"NODATA\" or " + ls + " = \"SKIPDATA\" or (" + efs + ")";
+  } else {
+    q += efs;
+  }
+
+  // 3. the port flags (0 when the port is 2049).
+  std::vector<std::string> by = {field(FieldId::kInterfaceId), field(FieldId::kSrcAddr),
+                                 field(FieldId::kDstAddr)};
+  if (f.has(FieldId::kAction)) by.push_back(field(FieldId::kAction));
+  if (f.has(FieldId::kLogStatus)) by.push_back(field(FieldId::kLogStatus));
+  if (has_ports) {
+    q += "\n| fields least(abs(" + field(FieldId::kSrcPort) + " - 2049), 1) as " + kSrcNotNfs +
+         ", least(abs(" + field(FieldId::kDstPort) + " - 2049), 1) as " + kDstNotNfs;
+    by.push_back(kSrcNotNfs);
+    by.push_back(kDstNotNfs);
+  }
+
+  // 4. stats by everything the counting rule distinguishes.
+  q += "\n| stats sum(" + field(FieldId::kBytes) + ") as " + kSumBytes + ", sum(" +
+       field(FieldId::kPackets) + ") as " + kSumPackets + ", count(*) as " + kRecords + ", min(" +
+       field(FieldId::kStart) + ") as " + kMinStart + ", max(" + field(FieldId::kEnd) + ") as " +
+       kMaxEnd + " by ";
+  for (size_t i = 0; i < by.size(); ++i) q += (i ? ", " : "") + by[i];
+  q += "\n| limit " + std::to_string(o.limit);
+
+  if (q.size() > kInsightsMaxQueryChars) {
+    return invalid_argument_error("logs insights: the query is " + std::to_string(q.size()) +
+                                  " characters, more than Insights accepts (" +
+                                  std::to_string(kInsightsMaxQueryChars) +
+                                  "), because of the number of mount-target addresses; use "
+                                  "--method raw");
+  }
+  return q;
+}
+
+Result<InsightsRecord> parse_insights_row(const aws::QueryRow& row) {
+  InsightsRecord out;
+  flowlog::FlowRecord& r = out.record;
+  r.protocol = 6;  // the query only lets EFS traffic through; protocol is not grouped
+  r.present |= flowlog::kHasProtocol;
+  bool have_records = false;
+  for (const auto& [name, value] : row) {
+    if (name == field(FieldId::kInterfaceId)) {
+      if (value != "-") {
+        out.interface_id = value;
+        r.present |= flowlog::kHasInterfaceId;
+      }
+    } else if (name == field(FieldId::kSrcAddr) || name == field(FieldId::kDstAddr)) {
+      if (value == "-") continue;
+      std::optional<flowlog::IpAddress> ip = flowlog::IpAddress::parse(value);
+      if (!ip) return parse_error("insights row: " + name + " is not an address: '" + value + "'");
+      if (name == field(FieldId::kSrcAddr)) {
+        r.src = *ip;
+        r.present |= flowlog::kHasSrcAddr;
+      } else {
+        r.dst = *ip;
+        r.present |= flowlog::kHasDstAddr;
+      }
+    } else if (name == field(FieldId::kAction)) {
+      r.present |= flowlog::kHasAction;
+      if (value == "ACCEPT") {
+        r.action = flowlog::Action::kAccept;
+      } else if (value == "REJECT") {
+        r.action = flowlog::Action::kReject;
+      } else if (value == "-") {
+        r.action = flowlog::Action::kNone;
+      } else {
+        return parse_error("insights row: unknown action '" + value + "'");
+      }
+    } else if (name == field(FieldId::kLogStatus)) {
+      if (value == "NODATA") {
+        r.log_status = flowlog::LogStatus::kNoData;
+      } else if (value == "SKIPDATA") {
+        r.log_status = flowlog::LogStatus::kSkipData;
+      } else {
+        r.log_status = flowlog::LogStatus::kOk;
+      }
+    } else if (name == kSrcNotNfs || name == kDstNotNfs) {
+      EFSTOP_ASSIGN_OR_RETURN(int64_t flag, parse_number(name, value));
+      const uint16_t port = flag == 0 ? flowlog::kNfsPort : 0;
+      if (name == kSrcNotNfs) {
+        r.src_port = port;
+        r.present |= flowlog::kHasSrcPort;
+      } else {
+        r.dst_port = port;
+        r.present |= flowlog::kHasDstPort;
+      }
+    } else if (name == kSumBytes) {
+      EFSTOP_ASSIGN_OR_RETURN(r.bytes, parse_number(name, value));
+      r.present |= flowlog::kHasBytes;
+    } else if (name == kSumPackets) {
+      EFSTOP_ASSIGN_OR_RETURN(r.packets, parse_number(name, value));
+      r.present |= flowlog::kHasPackets;
+    } else if (name == kRecords) {
+      EFSTOP_ASSIGN_OR_RETURN(r.flows, parse_number(name, value));
+      have_records = true;
+    } else if (name == kMinStart) {
+      EFSTOP_ASSIGN_OR_RETURN(r.start, parse_number(name, value));
+      r.present |= flowlog::kHasStart;
+    } else if (name == kMaxEnd) {
+      EFSTOP_ASSIGN_OR_RETURN(r.end, parse_number(name, value));
+      r.present |= flowlog::kHasEnd;
+    }
+    // Other fields (@ptr...) are ignored.
+  }
+  if (!have_records || r.flows <= 0) {
+    return parse_error("insights row: no positive '" + std::string(kRecords) + "' count");
+  }
+  if (r.log_status == flowlog::LogStatus::kOk) {
+    const uint32_t need = flowlog::kHasSrcAddr | flowlog::kHasDstAddr | flowlog::kHasBytes |
+                          flowlog::kHasPackets | flowlog::kHasStart | flowlog::kHasEnd;
+    if ((r.present & need) != need) {
+      return parse_error("insights row: a row of OK records lacks an address, a sum or a time");
+    }
+  }
+  return out;
+}
+
+}  // namespace efstop::cloud

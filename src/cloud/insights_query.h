@@ -1,0 +1,90 @@
+// Logs Insights pushdown: the query efstop sends, and the decoding of its
+// result rows into weighted FlowRecords for the engine's aggregator.
+//
+// The query aggregates server-side but keeps every distinction the counting
+// contract (/work/helpers/contract.md, docs/flow-counting.md) needs, so the
+// rows give the same report as the raw records would:
+//
+//   parse @message /^\s*(?<f_version>\S+)\s+.../     one group per LogFormat column
+//   | filter <NODATA/SKIPDATA> or (<EFS filter> and <window on start>)
+//   | fields least(abs(f_srcport - 2049), 1) as src_not_nfs,   (0: port 2049, 1: any other)
+//            least(abs(f_dstport - 2049), 1) as dst_not_nfs
+//   | stats sum(f_bytes), sum(f_packets), count(*), min(f_start), max(f_end)
+//       by f_interface_id, f_srcaddr, f_dstaddr, f_action, f_log_status, src_not_nfs, dst_not_nfs
+//   | limit 10000
+//
+// Why this grouping is enough:
+// - Step 4 (EFS filter) needs the addresses, and of the ports only "is it
+//   2049" (which end is the server); the exact ephemeral port would make one
+//   row per connection. The two 0/1 flags carry exactly that.
+// - Step 5 learns own(e) = the addresses present in EVERY record of ENI e.
+//   All records of one row share (interface, srcaddr, dstaddr), so the
+//   intersection over rows equals the intersection over records; the ENI
+//   choice per pair, and so `duplicates`, come out the same.
+// - Sums, counts, min(start) and max(end) merge exactly; ACCEPT and REJECT
+//   stay apart (REJECT adds no bytes); `count(*)` becomes FlowRecord::flows.
+// - The window is applied in the query on the record's start field; the
+//   query's time range (@timestamp = the record's start) only prunes.
+// Formats without interface-id cannot be grouped (the 5-tuple overlap rule
+// needs every record): build_insights_query refuses them and the caller
+// reads raw events instead.
+//
+// All functions are pure and thread-safe.
+#ifndef EFSTOP_CLOUD_INSIGHTS_QUERY_H_
+#define EFSTOP_CLOUD_INSIGHTS_QUERY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/logs_api.h"
+#include "core/result.h"
+#include "flowlog/aggregate.h"
+#include "flowlog/format.h"
+#include "flowlog/ip_address.h"
+#include "flowlog/record.h"
+
+namespace efstop::cloud {
+
+// Insights refuses longer query strings (StartQuery queryString <= 10000).
+inline constexpr size_t kInsightsMaxQueryChars = 10000;
+
+struct InsightsQueryOptions {
+  flowlog::LogFormat format = flowlog::LogFormat::default_v2();
+  // Mount-target addresses; empty: the port-2049 rule (protocol 6).
+  std::vector<flowlog::IpAddress> server_ips;
+  // Window on each record's start: window_start <= start < window_end.
+  std::optional<int64_t> window_start;
+  std::optional<int64_t> window_end;
+  int limit = aws::kInsightsMaxRows;
+};
+
+// The query text. Errors (kInvalidArgument): a format without interface-id
+// (message says to use --method raw), a format lacking a field the counting
+// rule needs, or a query longer than Insights accepts (too many server IPs).
+Result<std::string> build_insights_query(const InsightsQueryOptions& options);
+
+// Insights field name for a flow-log field: "f_" + name with '-' -> '_'.
+std::string insights_field_name(std::string_view flow_log_field);
+
+// One decoded row: a FlowRecord standing for `record.flows` records.
+struct InsightsRecord {
+  flowlog::FlowRecord record;  // interface_id left empty (see as_record)
+  std::string interface_id;
+
+  // The record with interface_id viewing this->interface_id: valid while
+  // this struct is alive and unmoved.
+  flowlog::FlowRecord as_record() const {
+    flowlog::FlowRecord r = record;
+    r.interface_id = interface_id;
+    return r;
+  }
+};
+
+// Decodes a row of the query above. kParse names the bad field and value.
+Result<InsightsRecord> parse_insights_row(const aws::QueryRow& row);
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_INSIGHTS_QUERY_H_
