@@ -16,4 +16,4 @@ run --server-ips 10.0.0.300 pairs.log
 run --server-ips @no-such-file pairs.log
 run --log-format "\${srcaddr} \${dstaddr}" pairs.log
 run --quiet=yes pairs.log
-efstop help nosuch 2>&1 | head -n 1; echo "exit=${PIPESTATUS[0]}"
+out=$(efstop help nosuch 2>&1); code=$?; echo "$out" | head -n 1; echo "exit=$code"
