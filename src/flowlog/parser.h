@@ -59,6 +59,8 @@ class LineParser {
   const LogFormat& format() const { return format_; }
 
  private:
+  ParseOutcome missing_field(uint32_t present) const;
+
   LogFormat format_;
   std::vector<uint8_t> ops_;  // per column: what to do with the token
   uint32_t required_ = 0;
