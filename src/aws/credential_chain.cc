@@ -301,6 +301,7 @@ class ChainBuilder {
 
   Result<std::shared_ptr<ImdsClient>> imds(const ConfigSection* profile) {
     if (imds_) return imds_;
+    if (options_.imds) return imds_ = options_.imds;
     EFSTOP_ASSIGN_OR_RETURN(ImdsOptions o, imds_options_from(options_.env, profile));
     imds_ = std::make_shared<ImdsClient>(options_.transport, std::move(o), options_.clock);
     return imds_;

@@ -64,6 +64,10 @@ struct CredentialChainOptions {
   ClientConfig client_config;
   ClientEnv* client_env = nullptr;
   WallClock clock = system_wall_clock();
+  // The instance-metadata client to use (share the one region resolution
+  // used, so one IMDS session token serves both); null: built from env and
+  // the profile's settings.
+  std::shared_ptr<ImdsClient> imds;
   // Tests only: where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is fetched
   // ("127.0.0.1:port") instead of 169.254.170.2.
   std::string container_host_for_tests;

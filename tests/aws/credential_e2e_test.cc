@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "aws/client.h"
@@ -479,6 +480,51 @@ TEST_F(CredentialE2eTest, ThrottledAssumeRoleIsRetried) {
   Result<std::string> arn = whoami(d->provider);
   ASSERT_TRUE(arn.ok()) << arn.status().to_string();
   EXPECT_EQ(endpoint().count("sts:AssumeRole"), 2);
+}
+
+TEST_F(CredentialE2eTest, DebugLogNeverCarriesASecret) {
+  // Every network source once, with --debug's log captured.
+  std::mutex mu;
+  std::string log;
+  auto capture = [&](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.append(line).append("\n");
+  };
+  std::string token = write_file("token", t::kTestWebIdentityToken);
+  std::string sso_cache = sso_token_cache_path(home_ + "/.aws/sso/cache", "corp");
+  write_file(".aws/sso/cache/" + std::filesystem::path(sso_cache).filename().string(),
+             nlohmann::json({{"accessToken", t::kTestSsoAccessToken},
+                             {"expiresAt", format_iso8601(std::chrono::system_clock::now() +
+                                                          std::chrono::hours(1))}})
+                 .dump());
+  env().write_aws_file(
+      "config",
+      std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+          "\nsource_profile = base\n[profile k8s]\nrole_arn = " + t::kTestWebIdentityRoleArn +
+          "\nweb_identity_token_file = " + token +
+          "\n[profile sso]\nsso_session = corp\nsso_account_id = " + t::kTestAccount +
+          "\nsso_role_name = " + t::kTestSsoRoleName +
+          "\n[sso-session corp]\nsso_start_url = https://x\nsso_region = " + t::kTestRegion + "\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  std::vector<std::string> secrets = {t::kTestSecretAccessKey, t::kTestWebIdentityToken,
+                                      t::kTestSsoAccessToken};
+  for (const char* profile : {"reader", "k8s", "sso"}) {
+    CredentialChainOptions o = options(profile);
+    o.client_config.debug_log = capture;
+    Result<DefaultCredentials> d = make_default_credentials(std::move(o));
+    ASSERT_TRUE(d.ok()) << profile;
+    Result<Credentials> c = d->provider->get();
+    ASSERT_TRUE(c.ok()) << profile << ": " << c.status().to_string();
+    secrets.push_back(c->secret_access_key);
+    secrets.push_back(c->session_token);
+    EXPECT_EQ(c->describe().find(c->secret_access_key), std::string::npos);
+  }
+  ASSERT_FALSE(log.empty()) << "the debug log saw no call";
+  EXPECT_NE(log.find("AssumeRole"), std::string::npos) << log;
+  EXPECT_NE(log.find("GetRoleCredentials"), std::string::npos) << log;
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "secret leaked into:\n" << log;
+  }
 }
 
 TEST_F(CredentialE2eTest, UnreachableStsIsANetworkErrorNamingTheRole) {
