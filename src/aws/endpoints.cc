@@ -76,6 +76,8 @@ Result<Endpoint> resolve_endpoint(Service service, std::string_view region,
     if (auto it = overrides.env_service_urls.find(suffix); it != overrides.env_service_urls.end()) {
       return custom_endpoint(it->second, "AWS_ENDPOINT_URL_" + suffix, region);
     }
+    if (!overrides.env_url.empty())
+      return custom_endpoint(overrides.env_url, "AWS_ENDPOINT_URL", region);
     if (auto it = overrides.config_service_urls.find(std::string(info.config_key));
         it != overrides.config_service_urls.end()) {
       return custom_endpoint(it->second,

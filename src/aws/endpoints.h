@@ -1,12 +1,12 @@
 // Endpoint resolution: which URL a call to a service in a region goes to,
 // and which region it is signed for.
 //
-// Precedence (highest first), as the AWS CLI documents for
-// "service-specific endpoints" (docs/aws.md cites the source):
+// Precedence (highest first), as botocore's configprovider resolves a
+// configured endpoint URL (docs/aws.md cites the source):
 //   1. --endpoint-url                       (cli_url; efstop applies it to every service)
 //   2. AWS_ENDPOINT_URL_<SERVICE>           (env_service_urls, key = config_key upper-cased)
-//   3. [services x] <service> endpoint_url  (config_service_urls, key = config_key)
-//   4. AWS_ENDPOINT_URL                     (env_url)
+//   3. AWS_ENDPOINT_URL                     (env_url)
+//   4. the profile's `services` section     (config_service_urls, key = config_key)
 //   5. endpoint_url in the profile          (config_url)
 //   6. the partition's default hostname
 // Sources 2-5 are skipped when ignore_configured is set

@@ -41,11 +41,12 @@ TEST(Endpoints, PrecedenceFollowsTheAwsCli) {
   EndpointOverrides o;
   o.config_url = "https://config-global.example";
   EXPECT_EQ(resolve_endpoint(Service::kEc2, "us-east-1", o)->source, "config endpoint_url");
-  o.env_url = "https://env-global.example";
-  EXPECT_EQ(resolve_endpoint(Service::kEc2, "us-east-1", o)->url, "https://env-global.example");
   o.config_service_urls["ec2"] = "https://config-ec2.example/";
   EXPECT_EQ(resolve_endpoint(Service::kEc2, "us-east-1", o)->url, "https://config-ec2.example");
-  EXPECT_EQ(resolve_endpoint(Service::kEfs, "us-east-1", o)->url, "https://env-global.example");
+  EXPECT_EQ(resolve_endpoint(Service::kEfs, "us-east-1", o)->url, "https://config-global.example");
+  // Environment beats the config file (botocore configprovider order).
+  o.env_url = "https://env-global.example";
+  EXPECT_EQ(resolve_endpoint(Service::kEc2, "us-east-1", o)->url, "https://env-global.example");
   o.env_service_urls["EC2"] = "http://127.0.0.1:9000";
   auto e = resolve_endpoint(Service::kEc2, "us-east-1", o);
   EXPECT_EQ(e->url, "http://127.0.0.1:9000");
