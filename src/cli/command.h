@@ -56,6 +56,8 @@ std::string version_line();
 // Subcommands (one cmd_<name>.cc each).
 int run_top(const std::vector<std::string>& args, CommandContext& ctx);
 void print_top_help(std::ostream& out);
+int run_whoami(const std::vector<std::string>& args, CommandContext& ctx);
+void print_whoami_help(std::ostream& out);
 
 }  // namespace efstop::cli
 

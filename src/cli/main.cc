@@ -37,6 +37,8 @@ using efstop::cli::Command;
 constexpr Command kCommands[] = {
     {"top", "top talkers: bytes per client/file-system pair from flow logs", efstop::cli::run_top,
      efstop::cli::print_top_help},
+    {"whoami", "the AWS identity, region and credential source efstop would use",
+     efstop::cli::run_whoami, efstop::cli::print_whoami_help},
 };
 
 }  // namespace
