@@ -30,6 +30,9 @@ struct FileSystem {
   // One Zone file systems only.
   std::string availability_zone_name;
   std::string availability_zone_id;
+  bool is_one_zone() const {
+    return !availability_zone_name.empty() || !availability_zone_id.empty();
+  }
 };
 
 struct MountTarget {

@@ -227,6 +227,7 @@ std::string inventory_to_json(const Inventory& inv) {
     j["availability_zone"] = i.availability_zone;
     j["owner_id"] = i.owner_id;
     j["state"] = i.state;
+    j["private_ip"] = i.private_ip;
     j["tags"] = tags_json(i.tags);
     insts.push_back(std::move(j));
   }
@@ -339,6 +340,7 @@ Result<Inventory> inventory_from_json(std::string_view text, std::string_view so
     i.availability_zone = r.str(j, p, "availability_zone");
     i.owner_id = r.str(j, p, "owner_id");
     i.state = r.str(j, p, "state");
+    i.private_ip = r.str(j, p, "private_ip");
     i.tags = r.tags(j, p);
     if (i.id.empty()) r.fail(p + ".id", "missing");
     inv.instances.push_back(std::move(i));
@@ -365,6 +367,32 @@ Result<Inventory> inventory_from_json(std::string_view text, std::string_view so
   });
   if (!r.status().ok()) return r.status();
   return inv;
+}
+
+std::string network_interface_to_json(const EniDescription& eni) {
+  return eni_json(eni).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+std::string instance_to_json(const InstanceInfo& instance) {
+  Inventory inv;
+  inv.instances.push_back(instance);
+  return inventory_to_json(inv);
+}
+
+Result<EniDescription> network_interface_from_json(std::string_view text) {
+  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return parse_error("cached network interface: not JSON");
+  json root = {{"efstop_inventory", kInventoryFormatVersion},
+               {"network_interfaces", json::array({std::move(j)})}};
+  EFSTOP_ASSIGN_OR_RETURN(Inventory inv,
+                          inventory_from_json(root.dump(), "cached network interface"));
+  return std::move(inv.network_interfaces.at(0));
+}
+
+Result<InstanceInfo> instance_from_json(std::string_view text) {
+  EFSTOP_ASSIGN_OR_RETURN(Inventory inv, inventory_from_json(text, "cached instance"));
+  if (inv.instances.size() != 1) return parse_error("cached instance: expected one instance");
+  return std::move(inv.instances[0]);
 }
 
 Result<Inventory> load_inventory_file(const std::string& path) {

@@ -11,7 +11,7 @@
 //                       "availability_zone_name","availability_zone_id","vpc_id",
 //                       "owner_id","lifecycle_state"}],
 //    "network_interfaces": [{"id","interface_type","description",...}],
-//    "instances": [{"id","availability_zone","owner_id","state","tags":{...}}],
+//    "instances": [{"id","availability_zone","owner_id","state","private_ip","tags":{...}}],
 //    "history": [{"ip","eni_id","kind","name","resource_id","az","account",
 //                 "first_seen","last_seen"}]}
 // Lists are written sorted by id (history by ip, first_seen) so two dumps of
@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/efs_api.h"
 #include "core/result.h"
 #include "enrich/eni.h"
 #include "store/name_store.h"
@@ -34,48 +35,10 @@ namespace efstop::enrich {
 
 inline constexpr int kInventoryFormatVersion = 1;
 
-struct FileSystemInfo {
-  std::string id;
-  std::string name;  // the Name tag; empty when untagged
-  std::string arn;
-  std::string owner_id;
-  std::string lifecycle_state;
-  // Set only for One Zone file systems.
-  std::string availability_zone_name;
-  std::string availability_zone_id;
-  bool is_one_zone() const {
-    return !availability_zone_name.empty() || !availability_zone_id.empty();
-  }
-};
-
-struct MountTargetInfo {
-  std::string id;  // fsmt-...
-  std::string file_system_id;
-  std::string ip;
-  std::string ipv6;
-  std::string eni_id;
-  std::string subnet_id;
-  std::string availability_zone_name;
-  std::string availability_zone_id;
-  std::string vpc_id;
-  std::string owner_id;
-  std::string lifecycle_state;
-};
-
-struct InstanceInfo {
-  std::string id;
-  std::string availability_zone;
-  std::string owner_id;
-  std::string state;
-  std::vector<std::pair<std::string, std::string>> tags;
-  // The value of tag `key` (e.g. "Name", or what --name-tag says), or empty.
-  std::string tag(std::string_view key) const {
-    for (const auto& [k, v] : tags) {
-      if (k == key) return v;
-    }
-    return {};
-  }
-};
+// The dump holds what the EFS and EC2 calls return, unchanged.
+using FileSystemInfo = aws::FileSystem;
+using MountTargetInfo = aws::MountTarget;
+using InstanceInfo = aws::Instance;
 
 struct Inventory {
   std::string account;
@@ -100,6 +63,13 @@ Result<Inventory> inventory_from_json(std::string_view text, std::string_view so
 
 // Reads and parses a dump file. Errors: kNotFound / kIo / kParse.
 Result<Inventory> load_inventory_file(const std::string& path);
+
+// One ENI / instance as a JSON object of the dump's shape (the store caches
+// lookups in this form). Errors: kParse.
+std::string network_interface_to_json(const EniDescription& eni);
+Result<EniDescription> network_interface_from_json(std::string_view text);
+std::string instance_to_json(const InstanceInfo& instance);
+Result<InstanceInfo> instance_from_json(std::string_view text);
 
 // ISO 8601 UTC ("2026-11-26T14:05:00Z") <-> unix seconds.
 std::string format_utc(int64_t unix_seconds);

@@ -78,6 +78,7 @@ class FakeAws : public HttpTransport {
   // When > 0, each request waits (up to 2 s) until this many are in flight:
   // proves concurrency without depending on timing.
   int rendezvous = 0;
+  std::atomic<bool> rendezvous_met{false};
   std::mutex mu;
   std::map<std::string, int> calls;  // guarded by mu
 
@@ -85,8 +86,8 @@ class FakeAws : public HttpTransport {
     const int now = ++in_flight;
     for (int m = max_in_flight.load(); now > m && !max_in_flight.compare_exchange_weak(m, now);) {
     }
-    for (int waited = 0; rendezvous > 0 && in_flight.load() < rendezvous && waited < 2000;
-         ++waited) {
+    for (int waited = 0; rendezvous > 0 && !rendezvous_met && waited < 2000; ++waited) {
+      if (in_flight.load() >= rendezvous) rendezvous_met = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     HttpOutcome out = answer(request);

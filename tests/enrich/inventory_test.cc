@@ -29,7 +29,8 @@ Inventory sample() {
   e.ipv6_ips = {"2001:db8::5"};
   e.tags = {{"Name", "web \x1b[31m"}, {"team", "a"}};
   inv.network_interfaces.push_back(e);
-  inv.instances.push_back({"i-1", "us-east-1a", "123456789012", "running", {{"Name", "web"}}});
+  inv.instances.push_back(
+      {"i-1", "us-east-1a", "123456789012", "running", "10.0.1.5", {{"Name", "web"}}});
   store::Assignment a;
   a.ip = "10.0.9.9";
   a.eni_id = "eni-gone";
