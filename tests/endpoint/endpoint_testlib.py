@@ -39,7 +39,7 @@ def load_default_scenario():
 
 
 class EndpointProcess:
-    def __init__(self, scenario=DEFAULT_SCENARIO, page_size=0, latency_ms=0):
+    def __init__(self, scenario=DEFAULT_SCENARIO, page_size=0, latency_ms=0, extra_args=()):
         self._dir = tempfile.TemporaryDirectory(prefix="efstop-endpoint-test-")
         port_file = os.path.join(self._dir.name, "port")
         self.log_path = os.path.join(self._dir.name, "server.log")
@@ -49,6 +49,7 @@ class EndpointProcess:
             args += ["--page-size", str(page_size)]
         if latency_ms:
             args += ["--latency-ms", str(latency_ms)]
+        args += list(extra_args)
         self._log = open(self.log_path, "wb")
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=self._log, env=env)

@@ -10,6 +10,7 @@ failing client test shows which step differs.
 """
 
 import datetime
+import hashlib
 import hmac
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -77,6 +78,18 @@ CODES = {
         "503": ("ServiceUnavailableException", 503),
         "missing": ("MissingAuthenticationTokenException", 403),
         "incomplete": ("IncompleteSignatureException", 403),
+    },
+    "s3": {
+        "signature": ("SignatureDoesNotMatch", 403),
+        "unknown_key": ("InvalidAccessKeyId", 403),
+        "expired": ("ExpiredToken", 400),
+        "skew": ("RequestTimeTooSkewed", 403),
+        "denied": ("AccessDenied", 403),
+        "throttle": ("SlowDown", 503),
+        "500": ("InternalError", 500),
+        "503": ("ServiceUnavailable", 503),
+        "missing": ("AccessDenied", 403),
+        "incomplete": ("AuthorizationHeaderMalformed", 400),
     },
     "sso": {
         "denied": ("ForbiddenException", 403),
@@ -180,10 +193,27 @@ def request_time(headers):
                    400)
 
 
+class _ClaimedHeadersS3SigV4(botocore.auth.S3SigV4Auth):
+    """S3's variant (path neither normalised nor re-encoded, payload hash from
+    x-amz-content-sha256) over exactly the headers the client listed."""
+
+    def __init__(self, credentials, service, region, signed_headers):
+        super().__init__(credentials, service, region)
+        self._claimed = set(signed_headers)
+
+    def headers_to_sign(self, request):
+        header_map = botocore.compat.HTTPHeaders()
+        for name, value in request.headers.items():
+            if name.lower() in self._claimed:
+                header_map[name.lower()] = value
+        return header_map
+
+
 def expected_signature(signed, secret, method, host, raw_path, raw_query, header_items, body, amz_date):
     """(signature, canonical request, string to sign) as botocore computes them."""
     creds = botocore.credentials.Credentials("AKID", secret)
-    auth = _ClaimedHeadersSigV4(creds, signed.service, signed.region, signed.signed_headers)
+    signer = _ClaimedHeadersS3SigV4 if signed.service == "s3" else _ClaimedHeadersSigV4
+    auth = signer(creds, signed.service, signed.region, signed.signed_headers)
     headers = botocore.compat.HTTPHeaders()
     for name, value in header_items:
         headers[name] = value
@@ -201,6 +231,18 @@ def expected_signature(signed, secret, method, host, raw_path, raw_query, header
     return auth.signature(string_to_sign, request), canonical, string_to_sign
 
 
+def _check_s3_payload(headers, body):
+    declared = headers.get("X-Amz-Content-SHA256")
+    if declared is None:
+        raise AwsError("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400)
+    if declared == "UNSIGNED-PAYLOAD" or declared.startswith("STREAMING-"):
+        return
+    actual = hashlib.sha256(body or b"").hexdigest()
+    if declared != actual:
+        raise AwsError("XAmzContentSHA256Mismatch",
+                       "The provided 'x-amz-content-sha256' header does not match what was computed.", 400)
+
+
 def check_signed_request(signed, service, state, method, raw_path, raw_query, header_items,
                          headers, body, now):
     """Verifies one signed request; returns the caller identity or raises."""
@@ -214,11 +256,20 @@ def check_signed_request(signed, service, state, method, raw_path, raw_query, he
                             f"version of date from HTTP: '{signed.date}' != '{amz_date[:8]}', "
                             f"from '{amz_date}'.")
     if signed.region not in state.signing_regions(service):
+        if service == "s3":
+            raise AwsError("AuthorizationHeaderMalformed",
+                           f"The authorization header is malformed; the region '{signed.region}' is wrong; "
+                           f"expecting '{state.scenario()['region']}'", 400)
         raise service_error(service, "signature",
                             f"Credential should be scoped to a valid region, not '{signed.region}'.")
+    if service == "s3":
+        _check_s3_payload(headers, body)
     if "host" not in signed.signed_headers:
         raise service_error(service, "signature",
                             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+    if service == "s3" and abs(when - now) > MAX_SKEW:
+        raise AwsError("RequestTimeTooSkewed",
+                       "The difference between the request time and the current time is too large.", 403)
     if when - now > MAX_SKEW:
         limit = (now + MAX_SKEW).strftime(SIGV4_TIMESTAMP)
         raise service_error(service, "skew",

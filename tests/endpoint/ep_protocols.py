@@ -96,6 +96,13 @@ def error_response(service, err, request_id):
     """(status, headers, body bytes) of `err` in `service`'s error format."""
     headers = {"x-amzn-RequestId": request_id}
     headers.update(err.headers)
+    if service == "s3":
+        host_id = request_id.replace("-", "")
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                f"<Error><Code>{escape(err.code)}</Code><Message>{escape(err.message)}</Message>"
+                f"<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>")
+        return err.status, {"x-amz-request-id": request_id, "x-amz-id-2": host_id,
+                            "Content-Type": "application/xml"}, body.encode()
     proto = protocol_of(service) if service in SERVICES else "json"
     if proto == "ec2":
         body = ('<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -194,6 +194,14 @@ class State:
             self._issued[akid] = identity
         return identity
 
+    def expire_issued_credentials(self):
+        """Every credential issued so far expires now (refresh tests)."""
+        now = self.now()
+        with self._lock:
+            for identity in self._issued.values():
+                identity.expiration = now
+            return len(self._issued)
+
     def new_imds_token(self, ttl_seconds):
         token = "AQAEA" + "".join(secrets.choice(ID_CHARS) for _ in range(50))
         expiry = self.now() + datetime.timedelta(seconds=ttl_seconds)  # now() takes the lock

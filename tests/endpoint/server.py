@@ -35,6 +35,7 @@ import ep_identity  # noqa: E402
 import ep_logs  # noqa: E402
 import insights  # noqa: E402
 import ep_protocols  # noqa: E402
+import ep_s3  # noqa: E402
 from ep_protocols import AwsError, Reset  # noqa: E402
 from ep_state import ScenarioError, State  # noqa: E402
 
@@ -84,7 +85,7 @@ class Route:
 
     @property
     def counted_name(self):
-        if self.kind == "aws":
+        if self.kind in ("aws", "s3"):
             return f"{self.service}:{self.operation}"
         return self.operation
 
@@ -100,9 +101,10 @@ def _guess_unsigned_service(req, form):
 
 
 class Endpoint:
-    def __init__(self, state, latency_ms):
+    def __init__(self, state, latency_ms, s3_upstream=None):
         self.state = state
         self.latency_ms = latency_ms
+        self.s3_upstream = s3_upstream
 
     # -- routing
 
@@ -116,6 +118,8 @@ class Endpoint:
             return Route("aws", "sso", "GetRoleCredentials")
         signed = ep_auth.parse_authorization(req.headers.get("Authorization"))
         service = signed.service if signed is not None else None
+        if service == "s3" or (service is None and self.s3_upstream):
+            return Route("s3", "s3", ep_s3.s3_operation(req.method, req.path, req.query), signed)
         form = None
         if service is None:
             form = req.form()
@@ -170,6 +174,18 @@ class Endpoint:
         req.identity = identity
         result = self.call(service, route.operation, identity, params)
         return ep_protocols.success_response(service, operation, result, req.request_id)
+
+    def serve_s3(self, req, route):
+        if not self.s3_upstream:
+            raise AwsError("NotImplemented", "this endpoint was started without --s3-upstream", 501)
+        if route.signed is not None:
+            req.identity = ep_auth.check_signed_request(
+                route.signed, "s3", self.state, req.method, req.path, req.query, req.header_items,
+                req.headers, req.body, self.state.now())
+        try:
+            return ep_s3.relay(self.s3_upstream, req.method, req.path, req.query, req.header_items, req.body)
+        except OSError as e:
+            raise AwsError("InternalError", f"s3rver at {self.s3_upstream} did not answer: {e}", 500)
 
     def parse_params(self, service, operation, req):
         proto = ep_protocols.protocol_of(service)
@@ -250,6 +266,8 @@ class Endpoint:
         if route.kind == "container":
             return ep_identity.container_handle(self.state, req.method, req.headers) + (kind,)
         try:
+            if route.kind == "s3":
+                return self.serve_s3(req, route) + (kind,)
             return self.serve_aws(req, route) + (kind,)
         except AwsError as err:
             sys.stderr.write(f"endpoint: {route.counted_name} -> {err.status} {err.code}: "
@@ -288,6 +306,8 @@ class Endpoint:
                 else:
                     return 400, {"error": f"mode must be patch or replace, got {mode!r}"}
                 return 200, {"ok": True}
+            if path == "expire_credentials":
+                return 200, {"expired": self.state.expire_issued_credentials()}
             if path == "clock":
                 self.state.set_clock_offset(float(doc.get("offset_seconds", 0)))
                 return 200, {"ok": True}
@@ -327,6 +347,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status, headers, body, truncate=False):
         self.send_response(status)
+        head_length = headers.pop("X-Efstop-Head-Length", None)
         for k, v in headers.items():
             self.send_header(k, v)
         if truncate:
@@ -338,7 +359,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", head_length if head_length is not None else str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -419,6 +440,7 @@ def main(argv=None):
     parser.add_argument("--port-file", help="write the bound port here (else print 'PORT n')")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every AWS answer")
     parser.add_argument("--page-size", type=int, default=0, help="items per page (0: scenario's page_size)")
+    parser.add_argument("--s3-upstream", help="s3rver URL: check S3 signatures, then relay S3 calls there")
     parser.add_argument("--parent-pid", type=int, default=0,
                         help="exit when this process is no longer our parent (a crashed test)")
     args = parser.parse_args(argv)
@@ -427,7 +449,7 @@ def main(argv=None):
     except (OSError, ScenarioError) as e:
         sys.stderr.write(f"server.py: {e}\n")
         return 2
-    Handler.endpoint = Endpoint(state, args.latency_ms)
+    Handler.endpoint = Endpoint(state, args.latency_ms, args.s3_upstream)
     server = Server(("127.0.0.1", args.port), Handler)
     port = server.server_address[1]
 

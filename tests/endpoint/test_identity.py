@@ -85,13 +85,19 @@ class StsTest(EndpointTestCase):
         self.assertAwsError(ctx, "ValidationError", 400)
 
     def test_short_lived_credentials(self):
-        self.ep.patch({"roles": {ROLE_ARN: {"credential_lifetime_seconds": 2}}})
-        creds = self.sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="short")["Credentials"]
+        self.ep.patch({"roles": {ROLE_ARN: {"credential_lifetime_seconds": 900}}})
+        creds = self.sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="short", DurationSeconds=3600)["Credentials"]
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.assertAlmostEqual((creds["Expiration"] - now).total_seconds(), 900, delta=60)
         self.assertTrue(self.session_client("ec2", creds).describe_vpcs()["Vpcs"])
-        time.sleep(2.2)
+        self.assertEqual(self.ep.control("POST", "expire_credentials")["expired"], 1)
         with self.assertRaises(ClientError) as ctx:
             self.session_client("ec2", creds).describe_vpcs()
         self.assertAwsError(ctx, "RequestExpired", 400)
+        with self.assertRaises(ClientError) as ctx:
+            self.session_client("sts", creds).get_caller_identity()
+        self.assertAwsError(ctx, "ExpiredToken", 400)
+        self.assertTrue(self.sts.get_caller_identity()["Arn"])  # long-term keys never expire
 
     def test_web_identity(self):
         sts = self.ep.client("sts", access_key="", secret_key="")

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -22,8 +23,18 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
                                          const std::string& stdout_path,
                                          const std::string& stderr_path) {
   if (argv.empty()) return invalid_argument_error("spawn: empty argv");
+  // extra_env replaces variables of the same name (a duplicate would be
+  // ambiguous: which copy a program reads differs).
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    std::string_view name = kv.substr(0, kv.find('=') + 1);
+    bool replaced = false;
+    for (const std::string& extra : extra_env) {
+      if (std::string_view(extra).substr(0, extra.find('=') + 1) == name) replaced = true;
+    }
+    if (!replaced) env_strings.emplace_back(kv);
+  }
   for (const std::string& kv : extra_env) env_strings.push_back(kv);
   std::vector<char*> envp;
   for (std::string& s : env_strings) envp.push_back(s.data());

@@ -20,8 +20,8 @@ namespace efstop::testing {
 class ChildProcess {
  public:
   // Starts argv[0] (an absolute path) with `argv`, the current environment
-  // plus `extra_env` ("NAME=value"), stdin from /dev/null, stdout and stderr
-  // appended to the given files. Errors name the program and errno.
+  // plus `extra_env` ("NAME=value", replacing a variable of the same name), stdin from /dev/null,
+  // stdout and stderr appended to the given files. Errors name the program and errno.
   static Result<ChildProcess> spawn(const std::vector<std::string>& argv,
                                     const std::vector<std::string>& extra_env,
                                     const std::string& stdout_path, const std::string& stderr_path);

@@ -2,10 +2,21 @@
 //
 // S3Server::start runs tests/harness/node_modules/.bin/s3rver on 127.0.0.1
 // (a free port) with its data in a fresh temporary directory, creates the
-// requested buckets, and stops it on destruction. s3rver checks SigV4
-// signatures against its one built-in key pair (kS3rverAccessKeyId /
-// kS3rverSecretAccessKey); unsigned requests are served anonymously, which
-// is how put_object()/get_object() upload and read fixtures.
+// requested buckets, and stops it on destruction.
+//
+// s3rver 3.7.1 checks only the access key id of a SigV4 request, never the
+// signature ("Signature version 4 calculation is unimplemented" in its
+// authentication middleware). So by default (verify_signatures) url() is the
+// test endpoint started in front of it with --s3-upstream: every S3 request
+// is counted, can be faulted (endpoint()->inject_fault with "s3:GetObject"
+// ...), has its signature checked by botocore's S3SigV4Auth (path as sent,
+// x-amz-content-sha256 required and matched against the body, S3's error
+// codes: SignatureDoesNotMatch, InvalidAccessKeyId, RequestTimeTooSkewed,
+// AuthorizationHeaderMalformed for a wrong region, XAmzContentSHA256Mismatch)
+// and is then relayed to s3rver unchanged. The only valid key pair is
+// kS3rverAccessKeyId / kS3rverSecretAccessKey, signing region `region`.
+// Unsigned requests pass as anonymous calls, which is how put_object() and
+// get_object() upload and read fixtures.
 //
 // Install with scripts/install-deps.sh (npm install in tests/harness).
 // Thread-safety: as TestEndpoint.
@@ -28,8 +39,14 @@ inline constexpr char kS3rverSecretAccessKey[] = "S3RVER";
 
 struct S3ServerOptions {
   std::vector<std::string> buckets{};  // created at start (path-style names)
+  // Put the signature-checking test endpoint in front of s3rver (see above).
+  bool verify_signatures = true;
+  // The region S3 requests must be signed for.
+  std::string region = "us-east-1";
   std::chrono::milliseconds start_timeout{20000};
 };
+
+class TestEndpoint;
 
 class S3Server {
  public:
@@ -40,12 +57,19 @@ class S3Server {
   S3Server(const S3Server&) = delete;
   S3Server& operator=(const S3Server&) = delete;
 
-  // "http://127.0.0.1:<port>" (path-style: <url>/<bucket>/<key>).
+  // "http://127.0.0.1:<port>" (path-style: <url>/<bucket>/<key>): the
+  // signature-checking front, or s3rver itself without verify_signatures.
   const std::string& url() const { return url_; }
   int port() const { return port_; }
+  // s3rver's own address.
+  const std::string& upstream_url() const { return upstream_url_; }
+  // The front's control API (counts, faults); null without verify_signatures.
+  TestEndpoint* endpoint() const { return front_.get(); }
   // Where s3rver keeps its files (removed on destruction).
   const std::string& data_dir() const { return data_dir_; }
 
+  // Fixture helpers: unsigned calls straight to s3rver (not counted by the
+  // front).
   Status create_bucket(std::string_view bucket);
   // PUT <bucket>/<key> with `data` (key segments are URL-encoded here).
   Status put_object(std::string_view bucket, std::string_view key, std::string_view data);
@@ -59,8 +83,10 @@ class S3Server {
 
   int port_ = 0;
   std::string url_;
+  std::string upstream_url_;
   std::string temp_dir_;
   std::string data_dir_;
+  std::unique_ptr<TestEndpoint> front_;
 };
 
 }  // namespace efstop::testing

@@ -78,6 +78,10 @@ Result<std::unique_ptr<TestEndpoint>> TestEndpoint::start(const EndpointOptions&
     argv.push_back("--latency-ms");
     argv.push_back(std::to_string(options.latency_ms));
   }
+  if (!options.s3_upstream.empty()) {
+    argv.push_back("--s3-upstream");
+    argv.push_back(options.s3_upstream);
+  }
   if (options.page_size > 0) {
     argv.push_back("--page-size");
     argv.push_back(std::to_string(options.page_size));
@@ -200,6 +204,15 @@ Status TestEndpoint::patch_scenario(std::string_view json_merge_patch) {
 
 Status TestEndpoint::replace_scenario(std::string_view json) {
   return control("POST", "/__efstop/scenario?mode=replace", json).status();
+}
+
+Result<int> TestEndpoint::expire_issued_credentials() {
+  EFSTOP_ASSIGN_OR_RETURN(std::string body, control("POST", "/__efstop/expire_credentials", ""));
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("expired")) {
+    return parse_error("test endpoint expire_credentials: unexpected answer " + body);
+  }
+  return doc["expired"].get<int>();
 }
 
 Status TestEndpoint::set_clock_offset(std::chrono::seconds offset) {

@@ -23,8 +23,9 @@
 //
 // Operation names used by faults and counts are "<service>:<Operation>" with
 // the service as signed: "sts", "ec2", "elasticfilesystem", "logs", plus
-// "sso:GetRoleCredentials", "imds:<Token|RoleName|Credentials|Region|Document>"
-// and "container:Credentials". Control calls are libcurl requests to
+// "sso:GetRoleCredentials", "imds:<Token|RoleName|Credentials|Region|Document>",
+// "container:Credentials" and, behind S3Server, "s3:<ListObjectsV2|GetObject|...>".
+// Control calls are libcurl requests to
 // /__efstop/... on the same port.
 //
 // Namespace note: inside `namespace efstop` code, GoogleTest's namespace must be
@@ -120,6 +121,9 @@ struct EndpointOptions {
   // value (default.json: 5).
   int page_size = 0;
   std::chrono::milliseconds start_timeout{20000};
+  // When set (an s3rver URL), S3 requests are signature-checked and relayed
+  // there; S3Server does this for you.
+  std::string s3_upstream{};
 };
 
 class TestEndpoint {
@@ -165,6 +169,10 @@ class TestEndpoint {
   Status patch_scenario(std::string_view json_merge_patch);
   // Replaces the whole scenario with `json` (same schema as the file).
   Status replace_scenario(std::string_view json);
+  // Every credential the endpoint has issued so far (STS, SSO, IMDS,
+  // container) expires now: the next call signed with one gets the service's
+  // expired-token error. Returns how many were expired.
+  Result<int> expire_issued_credentials();
   // The server's clock runs `offset` ahead of the real one (negative: behind):
   // requests then look skewed by -offset; answers carry the shifted Date header.
   Status set_clock_offset(std::chrono::seconds offset);
