@@ -53,6 +53,14 @@ Result<std::vector<S3ObjectInfo>> S3Api::list_objects(const std::string& bucket,
   return out;
 }
 
+Result<std::vector<S3ObjectInfo>> S3Api::list_first_page(const std::string& bucket,
+                                                         const std::string& prefix, int max_keys) {
+  ++list_calls_;
+  EFSTOP_ASSIGN_OR_RETURN(AwsClient::S3ListPage page,
+                          client_->s3_list_objects_v2(bucket, prefix, "", "", max_keys));
+  return std::move(page.objects);
+}
+
 Result<int64_t> S3Api::get_object(const std::string& bucket, const std::string& key,
                                   const BodySink& sink) {
   return client_->s3_get_object(bucket, key, sink);

@@ -47,6 +47,10 @@ class S3Api {
                                                  const std::string& delimiter = "",
                                                  std::vector<std::string>* prefixes = nullptr);
 
+  // The first page only (up to `max_keys` keys, 1..1000).
+  Result<std::vector<S3ObjectInfo>> list_first_page(const std::string& bucket,
+                                                    const std::string& prefix, int max_keys);
+
   // Streams the object to `sink` (return false from the sink to stop).
   // Returns the bytes delivered.
   Result<int64_t> get_object(const std::string& bucket, const std::string& key,

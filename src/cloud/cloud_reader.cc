@@ -1,0 +1,307 @@
+#include "cloud/cloud_reader.h"
+
+#include <csignal>
+#include <cstdio>
+#include <set>
+
+#include "aws/logs_api.h"
+#include "aws/s3_api.h"
+#include "cloud/discovery.h"
+#include "cloud/insights_runner.h"
+#include "cloud/raw_events.h"
+#include "cloud/s3_source.h"
+#include "flowlog/aggregate.h"
+
+namespace efstop::cloud {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+  std::signal(SIGINT, SIG_DFL);
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) {
+    b /= 1000;
+    ++u;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+void say(const CloudReadOptions& o, const std::string& line) {
+  if (o.note) o.note(line);
+}
+
+Result<flowlog::LogFormat> resolve_format(const flowlog::EngineOptions& engine) {
+  if (!engine.log_format) return flowlog::LogFormat::default_v2();
+  return flowlog::parse_log_format(*engine.log_format);
+}
+
+// Insights rows -> the aggregator -> an EngineResult, stats per the header.
+Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOptions& o,
+                                      const std::vector<std::string>& groups) {
+  aws::LogsApi api(client);
+  EFSTOP_ASSIGN_OR_RETURN(flowlog::LogFormat format, resolve_format(o.engine));
+  InsightsRunOptions ro;
+  ro.log_groups = groups;
+  ro.query.format = format;
+  ro.query.server_ips = o.engine.server_ips;
+  ro.query.window_start = o.window_start;
+  ro.query.window_end = o.window_end;
+  ro.query.limit = o.insights_row_limit;
+  ro.start_s = o.window_start;
+  ro.end_s = o.window_end;
+  ro.poll_initial = o.insights_poll;
+  ro.interrupted = o.interrupted;
+  ro.progress = o.note;
+  EFSTOP_ASSIGN_OR_RETURN(InsightsRun run, run_insights(&api, ro));
+
+  flowlog::AggregateConfig cfg;
+  cfg.server_ips = o.engine.server_ips;
+  cfg.server_enis = o.engine.server_enis;
+  cfg.window_start = o.window_start;
+  cfg.window_end = o.window_end;
+  flowlog::Aggregator agg(&cfg);
+  int64_t matched = 0;
+  uint64_t order = 0;
+  for (const InsightsRecord& row : run.rows) {
+    agg.add(row.as_record(), order++);
+    matched += row.record.flows;
+  }
+  CloudReadResult out;
+  flowlog::EngineResult& er = out.engine;
+  er.pairs = agg.finish(&er.stats);
+  er.used_interface_rule = true;
+  const int64_t scanned = static_cast<int64_t>(run.statistics.records_scanned);
+  if (scanned > matched) {
+    er.stats.not_efs += scanned - matched;
+    er.stats.records += scanned - matched;
+  }
+  er.stats.lines = er.stats.records + er.stats.skipped;
+  er.stats.files = run.queries;
+  for (const std::string& id : run.query_ids) {
+    flowlog::InputReport rep;
+    rep.name = "logs-insights:" + id;
+    er.inputs.push_back(rep);
+  }
+  std::string g;
+  for (const std::string& name : groups) g += (g.empty() ? "" : ",") + name;
+  out.source = "logs insights on " + g;
+  char cost[64];
+  std::snprintf(cost, sizeof cost, "%.4f", run.estimated_cost_usd());
+  out.summary.push_back("logs insights: " + std::to_string(run.queries) + " quer" +
+                        (run.queries == 1 ? "y" : "ies") + " (" + std::to_string(run.splits) +
+                        " split at the " + std::to_string(o.insights_row_limit) + "-row limit), " +
+                        std::to_string(run.rows.size()) + " rows, " + std::to_string(scanned) +
+                        " records scanned, " + human_bytes(run.billed_bytes_scanned) +
+                        " scanned, estimated cost USD " + cost + " (at USD " + "0.005" +
+                        "/GB scanned, us-east-1 list price)");
+  return out;
+}
+
+Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions& o,
+                                 const std::string& group,
+                                 const std::vector<std::string>& stream_prefixes) {
+  aws::LogsApi api(client);
+  RawEventsOptions ro;
+  ro.log_group = group;
+  ro.stream_prefixes = stream_prefixes;
+  ro.filter_pattern = raw_filter_pattern(o.engine.server_ips);
+  ro.start_s = o.window_start;
+  ro.end_s = o.window_end;
+  ro.slice_s = o.raw_slice_s;
+  ro.interrupted = o.interrupted;
+  ro.pages = std::make_shared<std::atomic<int64_t>>(0);
+  ro.events = std::make_shared<std::atomic<int64_t>>(0);
+  flowlog::EngineOptions eo = o.engine;
+  eo.window_start = o.window_start;
+  eo.window_end = o.window_end;
+  eo.threads = std::max(1, o.parallelism);
+  EFSTOP_ASSIGN_OR_RETURN(flowlog::EngineResult er,
+                          flowlog::run_engine_sources(make_raw_event_sources(&api, ro), eo));
+  CloudReadResult out;
+  out.engine = std::move(er);
+  out.source = "log events of " + group;
+  out.summary.push_back(
+      "logs raw: " + std::to_string(ro.pages->load()) + " FilterLogEvents pages, " +
+      std::to_string(ro.events->load()) + " events (filter pattern '" + ro.filter_pattern + "'" +
+      (stream_prefixes.empty()
+           ? std::string(", every stream")
+           : ", " + std::to_string(stream_prefixes.size()) + " mount-target ENI streams") +
+      ")");
+  return out;
+}
+
+Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& o,
+                                const aws::S3Location& loc, bool per_hour) {
+  aws::S3Api api(client);
+  S3ReadOptions so;
+  so.location = loc;
+  so.region = client->region();
+  so.per_hour = per_hour;
+  so.start_s = o.window_start;
+  so.end_s = o.window_end;
+  EFSTOP_ASSIGN_OR_RETURN(S3Plan plan, plan_s3_read(&api, so));
+  auto progress = std::make_shared<S3Progress>();
+  if (o.progress) {
+    auto cb = o.progress;
+    progress->on_update = [cb](const S3Progress& p) {
+      cb("s3: " + std::to_string(p.objects_done.load()) + "/" + std::to_string(p.objects_total) +
+         " objects, " + human_bytes(static_cast<double>(p.bytes.load())));
+    };
+  }
+  flowlog::EngineOptions eo = o.engine;
+  eo.window_start = o.window_start;
+  eo.window_end = o.window_end;
+  eo.threads = std::max(1, o.parallelism);
+  CloudReadResult out;
+  if (plan.objects.empty()) {
+    out.engine.stats.files = 0;
+  } else {
+    EFSTOP_ASSIGN_OR_RETURN(out.engine,
+                            flowlog::run_engine_sources(make_s3_sources(&api, plan, progress), eo));
+  }
+  for (const std::string& key : plan.parquet) {
+    flowlog::InputReport rep;
+    rep.name = "s3://" + plan.bucket + "/" + key;
+    rep.failed = true;
+    rep.error = rep.name + ": Parquet objects are not supported yet (create a plain-text flow log)";
+    out.engine.inputs.push_back(rep);
+    ++out.engine.stats.files;
+    ++out.engine.stats.files_failed;
+  }
+  out.source = loc.to_uri();
+  out.summary.push_back("s3: " + std::to_string(plan.prefixes.size()) + " prefixes listed (" +
+                        std::to_string(api.list_calls()) + " ListObjectsV2 calls), " +
+                        std::to_string(plan.listed) + " objects listed, " +
+                        std::to_string(plan.skipped_by_time) + " outside the window by name, " +
+                        std::to_string(plan.objects.size()) + " read (" +
+                        human_bytes(static_cast<double>(progress->bytes.load())) + "), " +
+                        std::to_string(plan.parquet.size()) + " Parquet not read");
+  return out;
+}
+
+}  // namespace
+
+const std::atomic<bool>* install_interrupt_flag() {
+  std::signal(SIGINT, on_sigint);
+  return &g_interrupted;
+}
+
+Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOptions& options) {
+  CloudReadOptions o = options;
+  if (o.window_end <= o.window_start) {
+    return invalid_argument_error("read flow logs: the window is empty");
+  }
+  const bool overridden = !o.log_groups.empty() || !o.s3_uri.empty();
+
+  // 1. Mount targets: the servers of the counting rule, and what discovery covers.
+  std::vector<aws::MountTarget> mts;
+  if (o.mount_targets) {
+    mts = *o.mount_targets;
+  } else if (!overridden) {
+    aws::EfsApi efs(client);
+    EFSTOP_ASSIGN_OR_RETURN(aws::EfsInventory inv, efs.describe_inventory());
+    for (const aws::MountTargetFailure& f : inv.failures) {
+      say(o, "describe-mount-targets " + f.file_system_id + ": " + f.status.message());
+    }
+    mts = std::move(inv.mount_targets);
+    if (mts.empty()) {
+      return not_found_error(
+          "describe-file-systems " + client->region() +
+          ": no EFS mount targets in this region (check --region and --profile)");
+    }
+  }
+  if (o.engine.server_ips.empty() && !mts.empty()) {
+    std::set<std::string> seen;
+    for (const aws::MountTarget& mt : mts) {
+      for (const std::string* a : {&mt.ip, &mt.ipv6}) {
+        if (a->empty()) continue;
+        if (std::optional<flowlog::IpAddress> ip = flowlog::IpAddress::parse(*a)) {
+          if (seen.insert(ip->to_string()).second) o.engine.server_ips.push_back(*ip);
+        }
+      }
+      if (!mt.eni_id.empty()) o.engine.server_enis.push_back(mt.eni_id);
+    }
+  }
+
+  // 2. Where to read.
+  std::vector<std::string> groups = o.log_groups;
+  std::optional<aws::S3Location> s3;
+  bool per_hour = false;
+  std::vector<std::string> stream_prefixes;
+  if (!o.s3_uri.empty()) {
+    EFSTOP_ASSIGN_OR_RETURN(aws::S3Location loc, aws::parse_s3_location(o.s3_uri));
+    s3 = loc;
+  }
+  if (!overridden) {
+    EFSTOP_ASSIGN_OR_RETURN(Discovery d, discover_flow_logs(client, mts));
+    for (const std::string& n : d.notes) say(o, n);
+    for (const Destination& other : d.others) {
+      say(o, other.describe() + " also holds flow logs of " +
+                 std::to_string(other.mount_target_ids.size()) +
+                 " mount target(s); not read in the same run (records would count twice): run "
+                 "again with " +
+                 other.flag());
+    }
+    if (!d.uncovered.empty()) {
+      std::string ids;
+      for (const aws::MountTarget& mt : d.uncovered) {
+        ids +=
+            (ids.empty() ? "" : ", ") + mt.id + " (" + mt.file_system_id + ", " + mt.eni_id + ")";
+      }
+      say(o, "no readable flow log covers mount target(s) " + ids +
+                 "; to enable one: " + d.enable_command);
+    }
+    if (d.chosen.empty()) {
+      return not_found_error("describe-flow-logs " + client->region() +
+                             ": no flow log delivering to CloudWatch Logs or S3 covers the EFS "
+                             "mount targets; enable one with: " +
+                             (d.enable_command.empty() ? std::string("aws ec2 create-flow-logs ...")
+                                                       : d.enable_command));
+    }
+    const Destination& dest = d.chosen.front();
+    say(o, "reading " + dest.describe() + " (flow log " + dest.flow_log_ids.front() + ", " +
+               std::to_string(dest.mount_target_ids.size()) + " of " + std::to_string(mts.size()) +
+               " mount targets)");
+    if (!o.engine.log_format && !dest.log_format.empty()) o.engine.log_format = dest.log_format;
+    if (dest.kind == DestinationKind::kLogGroup) {
+      groups = {dest.log_group};
+      // Streams are named after the ENI ("eni-...-all"): read only the
+      // mount targets' streams when every covered one is known.
+      for (const aws::MountTarget& mt : mts) {
+        if (std::binary_search(dest.mount_target_ids.begin(), dest.mount_target_ids.end(), mt.id) &&
+            !mt.eni_id.empty()) {
+          stream_prefixes.push_back(mt.eni_id);
+        }
+      }
+    } else {
+      s3 = dest.s3;
+      per_hour = dest.per_hour;
+    }
+  }
+
+  // 3. Read.
+  if (s3) return read_s3(client, o, *s3, per_hour);
+  if (o.method == Method::kInsights) {
+    Result<CloudReadResult> r = read_insights(client, o, groups);
+    const bool format_refused = !r.ok() && r.status().code() == StatusCode::kInvalidArgument &&
+                                r.status().message().find("--method raw") != std::string::npos;
+    if (r.ok() || o.method_given || !format_refused || groups.size() != 1) return r;
+    say(o, r.status().message() + "; reading raw events instead");
+  }
+  if (groups.size() != 1) {
+    return invalid_argument_error(
+        "read raw events: give exactly one --log-group with --method raw");
+  }
+  return read_raw(client, o, groups.front(), stream_prefixes);
+}
+
+}  // namespace efstop::cloud

@@ -1,0 +1,84 @@
+// The cloud source facade: one call that finds (or is told) where the flow
+// logs are, reads them the cheapest way, and returns the same EngineResult
+// the local-file engine returns, so the CLI reports every source alike.
+//
+//   --log-group NAME  -> Logs Insights pushdown (default) or raw events
+//   --s3 s3://b/p     -> the S3 objects of the window, streamed
+//   neither           -> EFS inventory -> DescribeFlowLogs -> one destination
+//
+// Counting: with mount targets known (discovery), their addresses and ENIs
+// are the server IPs and server ENIs of the counting rule, unless the caller
+// set some. Stats follow the contract; what a source filtered server-side is
+// counted, not dropped:
+//   - Insights: records = events scanned in the query's time range; those
+//     the query filtered out are `not_efs` (they are non-EFS traffic, or
+//     records outside the window, or lines that did not parse).
+//   - raw: records = events the filter pattern let through (the pattern
+//     only drops events no EFS record can match).
+//   - S3: every line of every object read.
+// The summary lines say which, with the Insights scan cost estimate.
+//
+// Thread-safety: one call at a time per options object; the AwsClient is
+// shared safely.
+#ifndef EFSTOP_CLOUD_CLOUD_READER_H_
+#define EFSTOP_CLOUD_CLOUD_READER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/client.h"
+#include "aws/efs_api.h"
+#include "core/result.h"
+#include "flowlog/engine.h"
+
+namespace efstop::cloud {
+
+enum class Method { kInsights, kRaw };
+
+struct CloudReadOptions {
+  std::vector<std::string> log_groups;  // --log-group (repeatable)
+  std::string s3_uri;                   // --s3
+  Method method = Method::kInsights;
+  bool method_given = false;  // --method was given (no automatic fallback then)
+  // The window [start, end), epoch seconds: required for cloud sources.
+  int64_t window_start = 0;
+  int64_t window_end = 0;
+  // Engine options (log_format, server_ips, server_enis, threads, strict...).
+  // The window fields are overwritten from window_start/window_end.
+  flowlog::EngineOptions engine;
+  // Mount targets, when the caller already has them; otherwise discovery
+  // calls EFS (only when it needs them: no --log-group/--s3, or to learn
+  // the server addresses).
+  std::optional<std::vector<aws::MountTarget>> mount_targets;
+  int parallelism = 8;  // S3 objects / raw slices read at once
+  const std::atomic<bool>* interrupted = nullptr;
+  // Progress and notes for stderr, one line each (no newline).
+  std::function<void(std::string_view)> note;
+  // Progress redrawn in place ("\r...") when stderr is a terminal.
+  std::function<void(std::string_view)> progress;
+  // Tuning for tests.
+  int insights_row_limit = 10000;
+  int64_t raw_slice_s = 3600;
+  std::chrono::milliseconds insights_poll{500};
+};
+
+struct CloudReadResult {
+  flowlog::EngineResult engine;
+  std::string source;                // "logs insights on /efstop/vpc-flow-logs", "s3://b/p", ...
+  std::vector<std::string> summary;  // lines for stderr (scan statistics, cost, skipped objects)
+};
+
+Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOptions& options);
+
+// Installs a SIGINT handler that sets the returned flag (and restores the
+// default action, so a second Ctrl-C ends the process at once).
+const std::atomic<bool>* install_interrupt_flag();
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_CLOUD_READER_H_

@@ -1,0 +1,74 @@
+// Discovery: where do the flow logs of the EFS mount targets go?
+//
+// DescribeFlowLogs for the mount targets' VPCs, subnets and ENIs gives each
+// flow log's destination (a log group, an S3 bucket and folder, or Kinesis
+// Data Firehose), its LogFormat and its traffic type. A mount target is
+// covered by an ACTIVE flow log of traffic type ALL or ACCEPT on its ENI,
+// subnet or VPC. Discovery then picks what to read:
+//
+//   - the readable destination (log group or S3) covering the most mount
+//     targets, a log group winning ties (Logs Insights reads the least);
+//   - the other readable destinations are listed, with the flag that reads
+//     them, but NOT read in the same run: two destinations that log the
+//     same ENIs (a VPC flow log and a subnet flow log, say) would count
+//     those records twice.
+//
+// Mount targets no readable flow log covers are listed with the `aws ec2
+// create-flow-logs` command that would cover them (their ENIs, to S3, which
+// needs no IAM role). A Firehose destination cannot be read back: it gets a
+// note saying so.
+//
+// analyze_flow_logs is pure (unit-tested); discover_flow_logs adds the
+// DescribeFlowLogs call.
+#ifndef EFSTOP_CLOUD_DISCOVERY_H_
+#define EFSTOP_CLOUD_DISCOVERY_H_
+
+#include <string>
+#include <vector>
+
+#include "aws/client.h"
+#include "aws/efs_api.h"
+#include "aws/flowlogs_api.h"
+#include "aws/s3_api.h"
+#include "core/result.h"
+
+namespace efstop::cloud {
+
+enum class DestinationKind { kLogGroup, kS3 };
+
+struct Destination {
+  DestinationKind kind = DestinationKind::kLogGroup;
+  std::string log_group;   // kLogGroup
+  aws::S3Location s3;      // kS3
+  std::string log_format;  // "" = default format
+  bool parquet = false;
+  bool hive = false;
+  bool per_hour = false;
+  std::vector<std::string> flow_log_ids;
+  std::vector<std::string> mount_target_ids;  // covered, sorted
+
+  // "log group /x" or "s3://bucket/prefix".
+  std::string describe() const;
+  // The efstop flag that reads it: "--log-group /x" or "--s3 s3://b/p".
+  std::string flag() const;
+};
+
+struct Discovery {
+  std::vector<aws::FlowLogInfo> flow_logs;  // as DescribeFlowLogs returned them
+  std::vector<Destination> chosen;          // at most one: what to read
+  std::vector<Destination> others;          // readable, not read this run
+  std::vector<aws::MountTarget> uncovered;  // no readable flow log covers them
+  std::vector<std::string> notes;           // Firehose, inactive, REJECT-only, mixed formats
+  std::string enable_command;               // for `uncovered`; empty when none
+};
+
+Discovery analyze_flow_logs(const std::vector<aws::FlowLogInfo>& flow_logs,
+                            const std::vector<aws::MountTarget>& mount_targets,
+                            const std::string& region);
+
+Result<Discovery> discover_flow_logs(aws::AwsClient* client,
+                                     const std::vector<aws::MountTarget>& mount_targets);
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_DISCOVERY_H_

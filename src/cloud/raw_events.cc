@@ -1,0 +1,117 @@
+#include "cloud/raw_events.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace efstop::cloud {
+
+namespace {
+
+class EventsSource : public flowlog::ByteSource {
+ public:
+  EventsSource(aws::LogsApi* api, aws::FilterLogEventsInput input, std::string name,
+               const RawEventsOptions& o)
+      : api_(api),
+        input_(std::move(input)),
+        name_(std::move(name)),
+        interrupted_(o.interrupted),
+        pages_(o.pages),
+        events_(o.events) {}
+
+  const std::string& name() const override { return name_; }
+
+  Result<size_t> read(char* buf, size_t capacity) override {
+    while (pos_ == pending_.size()) {
+      if (done_) return size_t{0};
+      EFSTOP_RETURN_IF_ERROR(fetch());
+    }
+    const size_t n = std::min(capacity, pending_.size() - pos_);
+    std::memcpy(buf, pending_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  Status fetch() {
+    if (interrupted_ != nullptr && interrupted_->load()) return io_error(name_ + ": interrupted");
+    Result<aws::FilterLogEventsPage> page = api_->filter_log_events(input_);
+    if (!page.ok()) {
+      return page.status().with_context(name_ + " after " + std::to_string(page_count_) + " pages");
+    }
+    ++page_count_;
+    if (pages_) pages_->fetch_add(1);
+    if (events_) events_->fetch_add(static_cast<int64_t>(page->events.size()));
+    pending_.clear();
+    pos_ = 0;
+    for (const aws::LogEvent& e : page->events) {
+      pending_ += e.message;
+      pending_ += '\n';
+    }
+    // Only an absent token ends the stream; an empty page with a token
+    // means "nothing yet, more later".
+    if (page->next_token.empty()) {
+      done_ = true;
+    } else {
+      input_.next_token = page->next_token;
+    }
+    return Status();
+  }
+
+  aws::LogsApi* api_;
+  aws::FilterLogEventsInput input_;
+  std::string name_;
+  const std::atomic<bool>* interrupted_;
+  std::shared_ptr<std::atomic<int64_t>> pages_;
+  std::shared_ptr<std::atomic<int64_t>> events_;
+  std::string pending_;
+  size_t pos_ = 0;
+  bool done_ = false;
+  int64_t page_count_ = 0;
+};
+
+}  // namespace
+
+std::string raw_filter_pattern(const std::vector<flowlog::IpAddress>& server_ips) {
+  std::string p;
+  if (server_ips.empty()) {
+    p = "?2049";
+  } else {
+    for (const flowlog::IpAddress& ip : server_ips) {
+      p += (p.empty() ? "" : " ");
+      p += "?\"" + ip.to_string() + "\"";
+    }
+  }
+  p += " ?NODATA ?SKIPDATA";
+  if (p.size() > kMaxFilterPatternChars) return std::string();
+  return p;
+}
+
+std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,
+                                                         const RawEventsOptions& o) {
+  std::vector<flowlog::InputSource> out;
+  std::vector<std::string> prefixes = o.stream_prefixes;
+  if (prefixes.empty()) prefixes.emplace_back();
+  const int64_t slice = std::max<int64_t>(1, o.slice_s);
+  for (const std::string& prefix : prefixes) {
+    for (int64_t t = o.start_s; t < o.end_s; t += slice) {
+      const int64_t t_end = std::min(o.end_s, t + slice);
+      aws::FilterLogEventsInput in;
+      in.log_group = o.log_group;
+      in.log_stream_name_prefix = prefix;
+      in.start_time_ms = t * 1000;
+      in.end_time_ms = t_end * 1000 - 1;  // FilterLogEvents' end is inclusive
+      in.filter_pattern = o.filter_pattern;
+      std::string name = "logs:" + o.log_group + (prefix.empty() ? "" : "/" + prefix + "*") + "@" +
+                         std::to_string(t) + "-" + std::to_string(t_end);
+      RawEventsOptions copy = o;
+      out.push_back(flowlog::InputSource{
+          name, [api, in, name, copy]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
+            return std::unique_ptr<flowlog::ByteSource>(
+                std::make_unique<EventsSource>(api, in, name, copy));
+          }});
+    }
+  }
+  return out;
+}
+
+}  // namespace efstop::cloud

@@ -1,0 +1,58 @@
+// Raw CloudWatch Logs events as flow-log text: FilterLogEvents pages turned
+// into a ByteSource of lines ("<message>\n"), one source per (log stream
+// prefix, time slice) so the engine reads the slices in parallel.
+//
+// Each source pages until the answer has no nextToken (pages may be EMPTY
+// while more data remains), asking for the next page only when the engine
+// has consumed the previous one (memory: one page, <= 1 MB). The messages
+// carry no header line: the engine must be given the flow log's LogFormat
+// (EngineOptions::log_format) unless it is the default format.
+//
+// Thread-safety: each source is used by one thread; LogsApi is shared.
+#ifndef EFSTOP_CLOUD_RAW_EVENTS_H_
+#define EFSTOP_CLOUD_RAW_EVENTS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aws/logs_api.h"
+#include "flowlog/engine.h"
+#include "flowlog/ip_address.h"
+
+namespace efstop::cloud {
+
+// CloudWatch Logs accepts filter patterns up to 1024 characters.
+inline constexpr size_t kMaxFilterPatternChars = 1024;
+
+struct RawEventsOptions {
+  std::string log_group;
+  // One source per prefix (e.g. the mount-target ENI ids, since flow-log
+  // streams are named "<eni-id>-all"); empty: the whole group.
+  std::vector<std::string> stream_prefixes;
+  std::string filter_pattern;  // see raw_filter_pattern
+  int64_t start_s = 0;         // [start_s, end_s), epoch seconds
+  int64_t end_s = 0;
+  int64_t slice_s = 3600;  // length of one time slice
+  const std::atomic<bool>* interrupted = nullptr;
+  std::shared_ptr<std::atomic<int64_t>> pages;   // FilterLogEvents calls made (optional)
+  std::shared_ptr<std::atomic<int64_t>> events;  // events received (optional)
+};
+
+// A CloudWatch filter pattern that keeps every event the counting rule could
+// use: any of the server addresses, or the term 2049 (port rule), plus
+// NODATA and SKIPDATA rows so they are counted. It is a superset: the engine
+// applies the exact rule. Empty (no filtering) when the addresses would make
+// the pattern longer than CloudWatch accepts.
+std::string raw_filter_pattern(const std::vector<flowlog::IpAddress>& server_ips);
+
+// The sources, in (prefix, time) order. Nothing is fetched until the engine
+// opens a source.
+std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,
+                                                         const RawEventsOptions& options);
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_RAW_EVENTS_H_

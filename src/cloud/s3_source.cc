@@ -1,0 +1,235 @@
+#include "cloud/s3_source.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace efstop::cloud {
+
+namespace {
+
+std::string two(int v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", v);
+  return buf;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Streams one object: a producer thread runs GetObject into a bounded
+// buffer; read() drains it.
+class S3ObjectSource : public flowlog::ByteSource {
+ public:
+  S3ObjectSource(aws::S3Api* api, std::string bucket, std::string key, size_t cap,
+                 std::shared_ptr<S3Progress> progress)
+      : name_("s3://" + bucket + "/" + key), cap_(cap), progress_(std::move(progress)) {
+    producer_ = std::thread([this, api, bucket = std::move(bucket), key = std::move(key)] {
+      Result<int64_t> r = api->get_object(bucket, key, [this](std::string_view chunk) {
+        std::unique_lock<std::mutex> lock(mu_);
+        can_write_.wait(lock, [&] { return cancelled_ || buffer_.size() < cap_; });
+        if (cancelled_) return false;
+        buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
+        can_read_.notify_one();
+        return true;
+      });
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_ = true;
+      if (!r.ok() && !cancelled_) status_ = r.status().with_context("get-object " + name_);
+      if (r.ok() && progress_) progress_->bytes.fetch_add(*r);
+      can_read_.notify_one();
+    });
+  }
+
+  ~S3ObjectSource() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+    }
+    can_write_.notify_one();
+    producer_.join();
+    if (progress_) {
+      progress_->objects_done.fetch_add(1);
+      if (progress_->on_update) progress_->on_update(*progress_);
+    }
+  }
+
+  const std::string& name() const override { return name_; }
+
+  Result<size_t> read(char* buf, size_t capacity) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    can_read_.wait(lock, [&] { return !buffer_.empty() || finished_; });
+    if (buffer_.empty()) {
+      if (!status_.ok()) return status_;
+      return size_t{0};
+    }
+    const size_t n = std::min(capacity, buffer_.size());
+    std::copy(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n), buf);
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+    can_write_.notify_one();
+    return n;
+  }
+
+ private:
+  std::string name_;
+  size_t cap_;
+  std::shared_ptr<S3Progress> progress_;
+  std::mutex mu_;
+  std::condition_variable can_read_;
+  std::condition_variable can_write_;
+  std::deque<char> buffer_;  // guarded by mu_
+  bool finished_ = false;    // guarded by mu_
+  bool cancelled_ = false;   // guarded by mu_
+  Status status_;            // guarded by mu_
+  std::thread producer_;
+};
+
+}  // namespace
+
+std::optional<int64_t> s3_key_time(std::string_view key) {
+  const size_t slash = key.rfind('/');
+  const std::string_view file = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  // Look for "_YYYYMMDDTHHmmZ_" (15 characters between underscores).
+  for (size_t i = 0; i + 16 < file.size(); ++i) {
+    if (file[i] != '_' || file[i + 9] != 'T' || file[i + 14] != 'Z' || file[i + 15] != '_')
+      continue;
+    bool digits = true;
+    for (size_t j : {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13}) {
+      digits = digits && file[i + j] >= '0' && file[i + j] <= '9';
+    }
+    if (!digits) continue;
+    auto num = [&](size_t at, size_t len) {
+      return std::stoi(std::string(file.substr(i + at, len)));
+    };
+    std::tm tm{};
+    tm.tm_year = num(1, 4) - 1900;
+    tm.tm_mon = num(5, 2) - 1;
+    tm.tm_mday = num(7, 2);
+    tm.tm_hour = num(10, 2);
+    tm.tm_min = num(12, 2);
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59)
+      continue;
+    return static_cast<int64_t>(timegm(&tm));
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> s3_time_prefixes(const std::string& region_prefix, bool hive,
+                                          bool per_hour, int64_t start_s, int64_t end_s) {
+  std::vector<std::string> out;
+  const int64_t step = per_hour ? 3600 : 86400;
+  const int64_t from = start_s - kS3MarginBeforeS;
+  const int64_t to = end_s + kS3MarginAfterS;  // exclusive
+  for (int64_t t = from - (from % step + step) % step; t < to; t += step) {
+    const time_t tt = static_cast<time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    std::string p = region_prefix;
+    if (hive) {
+      p += "year=" + std::to_string(tm.tm_year + 1900) + "/month=" + two(tm.tm_mon + 1) +
+           "/day=" + two(tm.tm_mday) + "/";
+      if (per_hour) p += "hour=" + two(tm.tm_hour) + "/";
+    } else {
+      p += std::to_string(tm.tm_year + 1900) + "/" + two(tm.tm_mon + 1) + "/" + two(tm.tm_mday) +
+           "/";
+      if (per_hour) p += two(tm.tm_hour) + "/";
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
+  S3Plan plan;
+  plan.bucket = o.location.bucket;
+  std::string base = o.location.prefix;
+  if (!base.empty() && base.back() != '/') base += '/';
+
+  std::vector<std::string> to_list;
+  if (base.find("AWSLogs/") != std::string::npos) {
+    to_list.push_back(base);  // already inside the delivery tree: list as given
+  } else {
+    std::vector<std::string> accounts;
+    EFSTOP_RETURN_IF_ERROR(
+        api->list_objects(plan.bucket, base + "AWSLogs/", "/", &accounts).status());
+    plan.prefixes.push_back(base + "AWSLogs/");
+    if (accounts.empty()) {
+      // Some S3-compatible servers (s3rver 3.7) return no CommonPrefixes for
+      // keys more than one level down: learn the account folders from the
+      // keys of one plain page instead.
+      EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::S3ObjectInfo> first,
+                              api->list_first_page(plan.bucket, base + "AWSLogs/", 1000));
+      std::set<std::string> folders;
+      for (const aws::S3ObjectInfo& obj : first) {
+        const size_t slash = obj.key.find('/', base.size() + 8);
+        if (slash != std::string::npos) folders.insert(obj.key.substr(0, slash + 1));
+      }
+      accounts.assign(folders.begin(), folders.end());
+    }
+    if (accounts.empty()) {
+      return not_found_error("s3://" + plan.bucket + "/" + base +
+                             "AWSLogs/: no flow-log deliveries there (check the bucket and "
+                             "prefix of the flow log's destination)");
+    }
+    for (const std::string& acct : accounts) {
+      const bool hive = acct.find("aws-account-id=") != std::string::npos;
+      const std::string region_prefix =
+          hive ? acct + "aws-service=vpcflowlogs/aws-region=" + o.region + "/"
+               : acct + "vpcflowlogs/" + o.region + "/";
+      for (std::string& p : s3_time_prefixes(region_prefix, hive, o.per_hour, o.start_s, o.end_s)) {
+        to_list.push_back(std::move(p));
+      }
+    }
+  }
+  for (const std::string& prefix : to_list) {
+    EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::S3ObjectInfo> objects,
+                            api->list_objects(plan.bucket, prefix));
+    plan.prefixes.push_back(prefix);
+    for (aws::S3ObjectInfo& obj : objects) {
+      ++plan.listed;
+      if (ends_with(obj.key, "/")) continue;  // a folder marker
+      const std::optional<int64_t> t = s3_key_time(obj.key);
+      if (t && (*t < o.start_s - kS3MarginBeforeS || *t >= o.end_s + kS3MarginAfterS)) {
+        ++plan.skipped_by_time;
+        continue;
+      }
+      if (ends_with(obj.key, ".parquet")) {
+        plan.parquet.push_back(obj.key);
+        continue;
+      }
+      plan.objects.push_back(std::move(obj));
+    }
+  }
+  std::sort(plan.objects.begin(), plan.objects.end(),
+            [](const aws::S3ObjectInfo& a, const aws::S3ObjectInfo& b) { return a.key < b.key; });
+  return plan;
+}
+
+std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan& plan,
+                                                  std::shared_ptr<S3Progress> progress,
+                                                  size_t buffer_bytes) {
+  std::vector<flowlog::InputSource> out;
+  if (progress) progress->objects_total = static_cast<int64_t>(plan.objects.size());
+  for (const aws::S3ObjectInfo& obj : plan.objects) {
+    const std::string bucket = plan.bucket;
+    const std::string key = obj.key;
+    out.push_back(flowlog::InputSource{
+        "s3://" + bucket + "/" + key,
+        [api, bucket, key, progress,
+         buffer_bytes]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
+          return std::unique_ptr<flowlog::ByteSource>(
+              std::make_unique<S3ObjectSource>(api, bucket, key, buffer_bytes, progress));
+        }});
+  }
+  return out;
+}
+
+}  // namespace efstop::cloud

@@ -1,0 +1,88 @@
+// Flow logs delivered to S3: which objects to read for a window, and a
+// streaming ByteSource per object.
+//
+// Listing is narrowed to the window: under <prefix>AWSLogs/ each account
+// folder (plain "123456789012/" or Hive "aws-account-id=123456789012/") is
+// listed only at the day prefixes of the window ("vpcflowlogs/<region>/
+// YYYY/MM/DD/" or "aws-service=vpcflowlogs/aws-region=<region>/year=YYYY/
+// month=MM/day=DD/"), and at hour prefixes when the flow log is known to use
+// per-hour partitions. A prefix that already reaches into AWSLogs/ is listed
+// as given. Every listing is paginated (ListObjectsV2).
+//
+// Objects are then skipped by the time in their name
+// ("..._20261129T1005Z_<hash>.log.gz"): AWS names an object by the end of
+// its 5-minute delivery period, and a record's start can precede its end by
+// the aggregation interval (<= 10 min) plus delivery lag, so an object is
+// read when its time is in [window_start - 15 min, window_end + 30 min);
+// the engine's window check does the exact cut. Objects without a time in
+// their name are read. Parquet objects are not read (not supported yet) and
+// are listed separately so the caller can say so.
+//
+// Each source streams its object: a background thread runs GetObject into a
+// bounded buffer (a few MB) that read() drains, so an object is never held
+// whole in memory; the engine detects and inflates gzip. A corrupt object
+// fails its source alone (kParse from the gzip decoder, naming the key).
+// Thread-safety: each source is used by one thread; S3Api is shared.
+#ifndef EFSTOP_CLOUD_S3_SOURCE_H_
+#define EFSTOP_CLOUD_S3_SOURCE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/s3_api.h"
+#include "core/result.h"
+#include "flowlog/engine.h"
+
+namespace efstop::cloud {
+
+inline constexpr int64_t kS3MarginBeforeS = 15 * 60;
+inline constexpr int64_t kS3MarginAfterS = 30 * 60;
+
+struct S3ReadOptions {
+  aws::S3Location location;  // the flow log's destination (bucket and optional folder)
+  std::string region;        // the flow logs' region (the folder below vpcflowlogs/)
+  bool per_hour = false;     // known per-hour partitions: list hour prefixes
+  int64_t start_s = 0;       // window [start_s, end_s)
+  int64_t end_s = 0;
+};
+
+struct S3Plan {
+  std::string bucket;
+  std::vector<aws::S3ObjectInfo> objects;  // to read, in key order
+  std::vector<std::string> parquet;        // keys not read: Parquet is not supported yet
+  std::vector<std::string> prefixes;       // prefixes listed
+  int64_t listed = 0;                      // objects listed
+  int64_t skipped_by_time = 0;             // objects whose name puts them outside the window
+};
+
+Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& options);
+
+// The prefixes to list below `region_prefix` (".../vpcflowlogs/<region>/")
+// for [start_s, end_s) widened by the margins: one per day (or hour).
+std::vector<std::string> s3_time_prefixes(const std::string& region_prefix, bool hive,
+                                          bool per_hour, int64_t start_s, int64_t end_s);
+
+// The delivery time in an object key ("_YYYYMMDDTHHmmZ_"), epoch seconds.
+std::optional<int64_t> s3_key_time(std::string_view key);
+
+struct S3Progress {
+  std::atomic<int64_t> objects_done{0};
+  std::atomic<int64_t> bytes{0};
+  int64_t objects_total = 0;
+  // Called after each object (from worker threads; must be thread-safe).
+  std::function<void(const S3Progress&)> on_update;
+};
+
+// One source per object ("s3://bucket/key"). `progress` may be null.
+std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan& plan,
+                                                  std::shared_ptr<S3Progress> progress,
+                                                  size_t buffer_bytes = size_t{4} << 20);
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_S3_SOURCE_H_

@@ -1,0 +1,431 @@
+// End to end: the cloud sources against the test endpoint (CloudWatch Logs
+// with the Insights evaluator, EC2 DescribeFlowLogs, EFS) and s3rver (S3).
+// For the same records, every source must give the report the local-file
+// engine gives (counting contract).
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "aws/client.h"
+#include "aws/http.h"
+#include "cloud/cloud_reader.h"
+#include "cloud/s3_source.h"
+#include "flowlog/engine.h"
+#include "harness/s3_server.h"
+#include "harness/test_endpoint.h"
+
+namespace efstop::cloud {
+namespace {
+
+using efstop::testing::EndpointTest;
+
+constexpr char kGroup[] = "/efstop/vpc-flow-logs";
+// The default scenario's flow-log events lie in [10:00, 10:06) on 2026-11-29.
+constexpr int64_t kWindowStart = 1795946400;
+constexpr int64_t kWindowEnd = 1795950000;
+
+class FixedCredentials : public aws::CredentialsProvider {
+ public:
+  FixedCredentials(std::string id, std::string secret) {
+    c_.access_key_id = std::move(id);
+    c_.secret_access_key = std::move(secret);
+    c_.source = "test";
+  }
+  Result<aws::Credentials> get() override { return c_; }
+
+ private:
+  aws::Credentials c_;
+};
+
+std::unique_ptr<aws::AwsClient> make_client(const std::string& url, const std::string& region,
+                                            const std::string& key, const std::string& secret) {
+  aws::ClientConfig cfg;
+  cfg.region = region;
+  cfg.endpoints.cli_url = url;
+  cfg.retry.max_attempts = 4;
+  return std::make_unique<aws::AwsClient>(cfg, std::make_shared<FixedCredentials>(key, secret),
+                                          aws::make_curl_transport(aws::HttpOptions{}));
+}
+
+std::string temp_path(const std::string& name) {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto dir = std::filesystem::temp_directory_path() /
+             ("efstop_cloud_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+std::string gzip(const std::string& data) {
+  z_stream zs{};
+  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+// The messages of the scenario's flow-log group, read from the scenario file
+// (the independent copy of the records).
+std::vector<std::string> scenario_messages() {
+  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  std::vector<std::string> out;
+  for (auto& [stream, events] : doc["log_groups"][kGroup]["streams"].items()) {
+    for (auto& ev : events) out.push_back(ev[1].get<std::string>());
+  }
+  return out;
+}
+
+flowlog::EngineResult run_local(const std::vector<std::string>& lines, flowlog::EngineOptions opt) {
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  const std::string path = temp_path("local.log");
+  std::ofstream(path) << text;
+  opt.window_start = kWindowStart;
+  opt.window_end = kWindowEnd;
+  Result<flowlog::EngineResult> r = flowlog::run_engine({path}, opt);
+  EXPECT_TRUE(r.ok()) << r.status().to_string();
+  return std::move(r).value();
+}
+
+void expect_same_report(const flowlog::EngineResult& local, const flowlog::EngineResult& cloud,
+                        bool compare_record_stats) {
+  ASSERT_FALSE(local.pairs.empty());
+  EXPECT_EQ(local.pairs, cloud.pairs);
+  EXPECT_EQ(local.stats.used, cloud.stats.used);
+  if (compare_record_stats) {
+    flowlog::FlowStats a = local.stats, b = cloud.stats;
+    a.files = b.files = 0;
+    EXPECT_EQ(a, b);
+  }
+}
+
+class CloudTest : public EndpointTest {
+ protected:
+  void SetUp() override {
+    EndpointTest::SetUp();
+    client_ = make_client(endpoint().url(), efstop::testing::kTestRegion,
+                          efstop::testing::kTestAccessKeyId, efstop::testing::kTestSecretAccessKey);
+  }
+  CloudReadOptions options() {
+    CloudReadOptions o;
+    o.window_start = kWindowStart;
+    o.window_end = kWindowEnd;
+    o.insights_poll = std::chrono::milliseconds(5);
+    o.mount_targets = std::vector<aws::MountTarget>{};  // port-2049 rule, no EFS calls
+    o.note = [this](std::string_view l) { notes_ += std::string(l) + "\n"; };
+    return o;
+  }
+  std::unique_ptr<aws::AwsClient> client_;
+  std::string notes_;
+};
+
+TEST_F(CloudTest, InsightsGivesTheLocalFileReport) {
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << endpoint().server_log();
+  expect_same_report(run_local(scenario_messages(), {}), r->engine, /*compare_record_stats=*/true);
+  EXPECT_EQ(endpoint().count("logs:StartQuery"), 1);
+  EXPECT_EQ(endpoint().count("logs:FilterLogEvents"), 0);
+  ASSERT_FALSE(r->summary.empty());
+  EXPECT_NE(r->summary[0].find("74 records scanned"), std::string::npos) << r->summary[0];
+}
+
+TEST_F(CloudTest, InsightsPollsWhileRunning) {
+  ASSERT_TRUE(
+      endpoint()
+          .patch_scenario(
+              R"({"log_groups":{"/efstop/vpc-flow-logs":{"insights":{"running_polls":3}}}})")
+          .ok());
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(endpoint().count("logs:GetQueryResults"), 4);
+  expect_same_report(run_local(scenario_messages(), {}), r->engine, true);
+}
+
+TEST_F(CloudTest, InsightsRowLimitSplitsTheRangeAndMerges) {
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.insights_row_limit = 12;  // 38 rows for the whole range
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_GT(endpoint().count("logs:StartQuery"), 3);
+  expect_same_report(run_local(scenario_messages(), {}), r->engine, true);
+  EXPECT_NE(r->summary[0].find("split"), std::string::npos);
+}
+
+TEST_F(CloudTest, InsightsRowLimitInOneSecondIsAnError) {
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.insights_row_limit = 1;  // two rows share the first second
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--method raw"), std::string::npos) << r.status().message();
+}
+
+TEST_F(CloudTest, FailedInsightsQuerySaysWhatToDo) {
+  ASSERT_TRUE(
+      endpoint()
+          .patch_scenario(
+              R"({"log_groups":{"/efstop/vpc-flow-logs":{"insights":{"status":"Failed","running_polls":1}}}})")
+          .ok());
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kAwsError);
+  EXPECT_NE(r.status().message().find("failed"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("--method raw"), std::string::npos);
+}
+
+TEST_F(CloudTest, InterruptStopsTheRunningQuery) {
+  ASSERT_TRUE(
+      endpoint()
+          .patch_scenario(
+              R"({"log_groups":{"/efstop/vpc-flow-logs":{"insights":{"running_polls":1000}}}})")
+          .ok());
+  std::atomic<bool> interrupted{false};
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.interrupted = &interrupted;
+  o.note = nullptr;
+  std::thread stopper([&] {
+    while (endpoint().count("logs:GetQueryResults") < 2)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    interrupted = true;
+  });
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("query stopped"), std::string::npos) << r.status().message();
+  EXPECT_EQ(endpoint().count("logs:StopQuery"), 1);
+}
+
+TEST_F(CloudTest, RawEventsGiveTheLocalFileReport) {
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.method = Method::kRaw;
+  o.method_given = true;
+  o.raw_slice_s = 120;  // several slices, read in parallel
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  // The filter pattern drops non-EFS events server-side: compare rows and
+  // the records that reached the once-per-flow step.
+  flowlog::EngineResult local = run_local(scenario_messages(), {});
+  expect_same_report(local, r->engine, false);
+  EXPECT_EQ(local.stats.duplicates, r->engine.stats.duplicates);
+  EXPECT_EQ(local.stats.nodata, r->engine.stats.nodata);
+  EXPECT_GE(endpoint().count("logs:FilterLogEvents"), 30);  // page size 5, empty pages too
+}
+
+TEST_F(CloudTest, ThrottlingInTheMiddleOfARawReadIsRetried) {
+  efstop::testing::Fault f;
+  f.operation = "logs:FilterLogEvents";
+  f.kind = efstop::testing::FaultKind::kThrottle;
+  f.skip = 3;
+  f.count = 2;
+  ASSERT_TRUE(endpoint().inject_fault(f).ok());
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.method = Method::kRaw;
+  o.method_given = true;
+  o.parallelism = 1;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  expect_same_report(run_local(scenario_messages(), {}), r->engine, false);
+}
+
+TEST_F(CloudTest, DiscoveryFindsTheLogGroupAndReadsIt) {
+  // A Firehose flow log on a mount target's ENI gets a note.
+  ASSERT_TRUE(
+      endpoint()
+          .patch_scenario(
+              R"({"flow_logs":{"fl-0c00000000000003":{"ResourceId":"eni-0e000000000000005","TrafficType":"ALL"}}})")
+          .ok());
+  CloudReadOptions o = options();
+  o.mount_targets.reset();  // EFS inventory, then DescribeFlowLogs
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << notes_;
+  EXPECT_EQ(r->source, std::string("logs insights on ") + kGroup);
+  EXPECT_GE(endpoint().count("ec2:DescribeFlowLogs"), 1);
+  EXPECT_NE(notes_.find("Kinesis Data Firehose"), std::string::npos) << notes_;
+  // Same servers for the local run: the mount targets' addresses and ENIs.
+  flowlog::EngineOptions opt;
+  for (const char* ip : {"10.20.1.100", "10.20.2.100", "10.20.3.100", "10.20.2.101", "10.20.1.101",
+                         "10.20.1.102", "10.20.3.101", "10.20.3.102"}) {
+    opt.server_ips.push_back(*flowlog::IpAddress::parse(ip));
+  }
+  opt.server_enis = {"eni-0e000000000000005", "eni-0e000000000000006", "eni-0e000000000000007",
+                     "eni-0e000000000000008", "eni-0e000000000000009", "eni-0e00000000000000a",
+                     "eni-0e00000000000000b", "eni-0e00000000000000c"};
+  expect_same_report(run_local(scenario_messages(), opt), r->engine, true);
+}
+
+TEST_F(CloudTest, DiscoveredRawReadUsesTheMountTargetStreams) {
+  CloudReadOptions o = options();
+  o.mount_targets.reset();
+  o.method = Method::kRaw;
+  o.method_given = true;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  Result<nlohmann::json> reqs = endpoint().requests();
+  ASSERT_TRUE(reqs.ok());
+  int filtered = 0;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "logs:FilterLogEvents") continue;
+    ++filtered;
+    EXPECT_EQ(q["params"].value("logStreamNamePrefix", "").rfind("eni-", 0), 0u) << q.dump();
+  }
+  EXPECT_GT(filtered, 0);
+  flowlog::EngineOptions opt;
+  for (const char* ip : {"10.20.1.100", "10.20.2.100", "10.20.3.100", "10.20.2.101", "10.20.1.101",
+                         "10.20.1.102", "10.20.3.101", "10.20.3.102"}) {
+    opt.server_ips.push_back(*flowlog::IpAddress::parse(ip));
+  }
+  flowlog::EngineResult local = run_local(scenario_messages(), opt);
+  EXPECT_EQ(local.pairs, r->engine.pairs);
+}
+
+// ---- S3 (s3rver) ----
+
+class CloudS3Test : public ::testing::Test {
+ protected:
+  static constexpr char kBucket[] = "efstop-flow-logs";
+  static constexpr char kRegion[] = "us-east-1";
+  void SetUp() override {
+    efstop::testing::S3ServerOptions so;
+    so.buckets = {kBucket};
+    Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    s3_ = std::move(s).value();
+    client_ = make_client(s3_->url(), kRegion, efstop::testing::kS3rverAccessKeyId,
+                          efstop::testing::kS3rverSecretAccessKey);
+  }
+  // Objects of `lines` delivered as S3 would: header line, gzip, named by time.
+  void put(const std::string& day_path, const std::string& stamp,
+           const std::vector<std::string>& lines, bool header = true) {
+    std::string text = header ? "version account-id interface-id srcaddr dstaddr srcport dstport "
+                                "protocol packets bytes start end action log-status\n"
+                              : "";
+    for (const std::string& l : lines) text += l + "\n";
+    const std::string key = "prod/AWSLogs/111122223333/vpcflowlogs/us-east-1/" + day_path +
+                            "/111122223333_vpcflowlogs_us-east-1_fl-0b00000000000002_" + stamp +
+                            "_0123abcd.log.gz";
+    ASSERT_TRUE(s3_->put_object(kBucket, key, gzip(text)).ok());
+  }
+  CloudReadOptions options(int64_t start, int64_t end) {
+    CloudReadOptions o;
+    o.window_start = start;
+    o.window_end = end;
+    o.s3_uri = std::string("s3://") + kBucket + "/prod";
+    o.parallelism = 3;
+    return o;
+  }
+  std::unique_ptr<efstop::testing::S3Server> s3_;
+  std::unique_ptr<aws::AwsClient> client_;
+};
+
+TEST_F(CloudS3Test, GivesTheLocalFileReport) {
+  std::vector<std::string> lines = scenario_messages();
+  const size_t half = lines.size() / 2;
+  put("2026/11/29", "20261129T1005Z",
+      std::vector<std::string>(lines.begin(), lines.begin() + half));
+  put("2026/11/29", "20261129T1010Z", std::vector<std::string>(lines.begin() + half, lines.end()));
+  put("2026/11/29", "20261129T1600Z", {lines[0]});  // far outside: skipped by name
+  Result<CloudReadResult> r = read_cloud(client_.get(), options(kWindowStart, kWindowEnd));
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  expect_same_report(run_local(lines, {}), r->engine, true);
+  EXPECT_EQ(r->engine.stats.files, 2);
+  EXPECT_NE(r->summary[0].find("1 outside the window by name"), std::string::npos) << r->summary[0];
+}
+
+TEST_F(CloudS3Test, CorruptObjectIsReportedAndTheRestCounted) {
+  std::vector<std::string> lines = scenario_messages();
+  put("2026/11/29", "20261129T1005Z", lines);
+  const std::string bad =
+      "prod/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/29/"
+      "111122223333_vpcflowlogs_us-east-1_fl-0b00000000000002_20261129T1010Z_bad.log.gz";
+  std::string corrupt = gzip(std::string(5000, 'x'));
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  corrupt.resize(corrupt.size() - 10);
+  ASSERT_TRUE(s3_->put_object(kBucket, bad, corrupt).ok());
+  Result<CloudReadResult> r = read_cloud(client_.get(), options(kWindowStart, kWindowEnd));
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->engine.stats.files_failed, 1);
+  bool named = false;
+  for (const flowlog::InputReport& in : r->engine.inputs) {
+    if (in.failed) named = in.error.find("_bad.log.gz") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
+  EXPECT_EQ(run_local(lines, {}).pairs, r->engine.pairs);
+}
+
+TEST_F(CloudS3Test, WindowSpanningMidnightListsBothDays) {
+  // Records shifted to 23:50 on the 28th and 00:10 on the 29th.
+  auto shift = [](const std::string& line, int64_t delta) {
+    std::istringstream in(line);
+    std::vector<std::string> f;
+    std::string t;
+    while (in >> t) f.push_back(t);
+    f[10] = std::to_string(std::stoll(f[10]) + delta);
+    f[11] = std::to_string(std::stoll(f[11]) + delta);
+    std::string out;
+    for (const std::string& x : f) out += (out.empty() ? "" : " ") + x;
+    return out;
+  };
+  const int64_t midnight = 1795910400;  // 2026-11-29T00:00:00Z
+  std::vector<std::string> before, after, all;
+  for (const std::string& l : scenario_messages()) {
+    if (l.find("NODATA") != std::string::npos) continue;
+    before.push_back(shift(l, (midnight - 600) - kWindowStart));
+    after.push_back(shift(l, (midnight + 600) - kWindowStart));
+  }
+  put("2026/11/28", "20261128T2355Z", before);
+  put("2026/11/29", "20261129T0015Z", after);
+  put("2026/11/27", "20261127T2355Z", before);  // a day outside the window: never listed
+  all = before;
+  all.insert(all.end(), after.begin(), after.end());
+  const int64_t start = midnight - 1800, end = midnight + 1800;
+  Result<CloudReadResult> r = read_cloud(client_.get(), options(start, end));
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->engine.stats.files, 2);
+  std::string text;
+  for (const std::string& l : all) text += l + "\n";
+  const std::string path = temp_path("midnight.log");
+  std::ofstream(path) << text;
+  flowlog::EngineOptions opt;
+  opt.window_start = start;
+  opt.window_end = end;
+  Result<flowlog::EngineResult> local = flowlog::run_engine({path}, opt);
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->pairs, r->engine.pairs);
+  EXPECT_EQ(local->stats.used, r->engine.stats.used);
+}
+
+TEST(S3KeysTest, TimeInKeyAndDayPrefixes) {
+  EXPECT_EQ(s3_key_time("p/AWSLogs/1/vpcflowlogs/r/2018/06/20/123456789012_vpcflowlogs_us-east-1_"
+                        "fl-1234abcd_20180620T1620Z_fe123456.log.gz"),
+            std::optional<int64_t>(1529511600));
+  EXPECT_EQ(s3_key_time("no-time.log.gz"), std::nullopt);
+  const std::vector<std::string> p =
+      s3_time_prefixes("R/", false, false, 1795910400 - 1800, 1795910400 + 1800);
+  EXPECT_EQ(p, (std::vector<std::string>{"R/2026/11/28/", "R/2026/11/29/"}));
+  const std::vector<std::string> h =
+      s3_time_prefixes("R/", true, true, 1795946400, 1795946400 + 3600);
+  EXPECT_EQ(h.front(), "R/year=2026/month=11/day=29/hour=09/");
+  EXPECT_EQ(h.back(), "R/year=2026/month=11/day=29/hour=11/");
+}
+
+}  // namespace
+}  // namespace efstop::cloud
