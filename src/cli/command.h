@@ -58,6 +58,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx);
 void print_top_help(std::ostream& out);
 int run_whoami(const std::vector<std::string>& args, CommandContext& ctx);
 void print_whoami_help(std::ostream& out);
+int run_inventory(const std::vector<std::string>& args, CommandContext& ctx);
+void print_inventory_help(std::ostream& out);
 
 }  // namespace efstop::cli
 

@@ -39,6 +39,8 @@ constexpr Command kCommands[] = {
      efstop::cli::print_top_help},
     {"whoami", "the AWS identity, region and credential source efstop would use",
      efstop::cli::run_whoami, efstop::cli::print_whoami_help},
+    {"inventory", "EFS file systems, mount targets, ENIs and instances: what names come from",
+     efstop::cli::run_inventory, efstop::cli::print_inventory_help},
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // contract's order (ordered_json), output is ASCII (every non-ASCII
 // character escaped as \uXXXX, invalid UTF-8 replaced by U+FFFD), so
 // hostile tag values cannot reach a terminal through `efstop ... | less`.
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "report/units.h"
@@ -33,7 +34,7 @@ Json end_json(const End& end) {
   return j;
 }
 
-Json row_json(const Row& row) {
+Json row_json(const Row& row, double usd_per_gib) {
   Json j = Json::object();
   if (row.client) j["client"] = end_json(*row.client);
   if (row.server) j["server"] = end_json(*row.server);
@@ -46,6 +47,13 @@ Json row_json(const Row& row) {
   j["rejected"] = c.rejected;
   j["first_seen"] = time_or_null(c.first_seen);
   j["last_seen"] = time_or_null(c.last_seen);
+  if (row.cross_az_bytes) {
+    j["cross_az"] = *row.cross_az_bytes > 0;
+    j["cross_az_bytes"] = *row.cross_az_bytes;
+    // Cents with two more digits: enough for small rows, stable in diffs.
+    j["cross_az_cost_usd"] =
+        std::round(cross_az_cost_usd(*row.cross_az_bytes, usd_per_gib) * 10000.0) / 10000.0;
+  }
   return j;
 }
 
@@ -77,7 +85,7 @@ void write_json(const Report& report, std::ostream& out) {
   j["window"] = {{"start", time_or_null(report.window.start)},
                  {"end", time_or_null(report.window.end)}};
   Json rows = Json::array();
-  for (const Row& row : report.rows) rows.push_back(row_json(row));
+  for (const Row& row : report.rows) rows.push_back(row_json(row, report.cross_az_usd_per_gib));
   j["rows"] = std::move(rows);
   j["stats"] = stats_json(report.stats);
   if (!report.notes.empty()) j["notes"] = report.notes;
@@ -85,7 +93,8 @@ void write_json(const Report& report, std::ostream& out) {
 }
 
 void write_ndjson(const Report& report, std::ostream& out) {
-  for (const Row& row : report.rows) out << dump(row_json(row), -1) << '\n';
+  for (const Row& row : report.rows)
+    out << dump(row_json(row, report.cross_az_usd_per_gib), -1) << '\n';
   Json last = Json::object();
   last["stats"] = stats_json(report.stats);
   out << dump(last, -1) << '\n';

@@ -72,6 +72,11 @@ struct Row {
   std::optional<End> client;  // absent when grouped by server
   std::optional<End> server;  // absent when grouped by client
   Counters counters;
+  // Bytes of this row whose client sat in another AZ than the mount target
+  // it used (names must be on); nullopt when an AZ is unknown. Summed when
+  // rows merge. Writers flag the row and estimate its cost from
+  // Report::cross_az_usd_per_gib.
+  std::optional<int64_t> cross_az_bytes;
 };
 
 // Every counter of contract.md's stats object, in contract order.
@@ -110,7 +115,15 @@ struct Report {
   // Free-text remarks for the reader ("no EFS traffic found ..."). The
   // table summary prints them; JSON carries them only when there are some.
   std::vector<std::string> notes;
+  // Price of one GiB crossing AZs (--cross-az-rate); used only for rows
+  // with cross_az_bytes.
+  double cross_az_usd_per_gib = 0.02;
 };
+
+// The estimated cost of a row's cross-AZ bytes at `usd_per_gib`.
+inline double cross_az_cost_usd(int64_t bytes, double usd_per_gib) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) * usd_per_gib;
+}
 
 }  // namespace efstop::report
 

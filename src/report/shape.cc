@@ -87,6 +87,9 @@ Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& wi
       groups.emplace(std::move(key), std::move(pair));
     } else {
       it->second.counters.merge(pair.counters);
+      if (pair.cross_az_bytes) {
+        it->second.cross_az_bytes = it->second.cross_az_bytes.value_or(0) + *pair.cross_az_bytes;
+      }
     }
   }
 

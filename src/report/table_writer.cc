@@ -1,5 +1,6 @@
 // The table for people and the summary for stderr.
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,13 @@
 namespace efstop::report {
 
 namespace {
+
+// "$12.35", "$0.0042" (four decimals under a dollar so small costs show).
+std::string format_usd(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, usd < 1.0 ? "$%.4f" : "$%.2f", usd);
+  return buf;
+}
 
 struct Column {
   std::string header;
@@ -72,6 +80,32 @@ void write_table(const Report& report, std::ostream& out) {
     for (const Row& row : rows) column.cells.push_back(format_number(number, row.counters));
     column.cells.push_back(format_number(number, report.totals));
     columns.push_back(std::move(column));
+  }
+
+  // Cross-AZ rows (names on): a flag and the estimated transfer cost.
+  const bool any_cross_az = std::any_of(rows.begin(), rows.end(),
+                                        [](const Row& r) { return r.cross_az_bytes.has_value(); });
+  if (any_cross_az) {
+    Column flag{"XAZ", false, {}, 0};
+    Column cost{"XAZ COST", true, {}, 0};
+    int64_t cross_total = 0;
+    for (const Row& row : rows) {
+      const bool crossed = row.cross_az_bytes && *row.cross_az_bytes > 0;
+      flag.cells.push_back(crossed ? "yes" : (row.cross_az_bytes ? "no" : "?"));
+      cost.cells.push_back(
+          crossed ? format_usd(cross_az_cost_usd(*row.cross_az_bytes, report.cross_az_usd_per_gib))
+                  : std::string());
+      cross_total += row.cross_az_bytes.value_or(0);
+    }
+    flag.cells.push_back("");
+    // The TOTAL line covers all rows; the shown ones alone would understate it.
+    const bool rows_cut = report.total_rows > static_cast<int64_t>(rows.size());
+    cost.cells.push_back(
+        cross_total > 0 && !rows_cut
+            ? format_usd(cross_az_cost_usd(cross_total, report.cross_az_usd_per_gib))
+            : std::string());
+    columns.push_back(std::move(flag));
+    columns.push_back(std::move(cost));
   }
 
   // The TOTAL line sums every row, also those --top left out; say so.

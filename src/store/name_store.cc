@@ -287,6 +287,21 @@ Result<std::vector<Assignment>> NameStore::history(std::string_view ip) {
   return out;
 }
 
+Result<std::vector<Assignment>> NameStore::all_history() {
+  std::lock_guard lock(mutex_);
+  EFSTOP_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      db_.prepare("SELECT " + std::string(kAssignmentColumns) +
+                  " FROM assignment ORDER BY ip, first_seen, last_seen, eni_id"));
+  std::vector<Assignment> out;
+  for (;;) {
+    EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+    if (!has_row) break;
+    out.push_back(read_assignment(st));
+  }
+  return out;
+}
+
 Result<std::string> default_store_dir(std::string_view cache_dir_flag) {
   if (!cache_dir_flag.empty()) return std::string(cache_dir_flag);
   // The XDG spec says relative values are invalid and must be ignored.

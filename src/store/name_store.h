@@ -112,6 +112,8 @@ class NameStore {
   Result<std::optional<Assignment>> assignment_at(std::string_view ip, int64_t t);
   // Every assignment of `ip`, oldest first.
   Result<std::vector<Assignment>> history(std::string_view ip);
+  // Every assignment of every IP, by IP then oldest first (inventory dumps).
+  Result<std::vector<Assignment>> all_history();
 
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }

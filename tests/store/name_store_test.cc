@@ -162,6 +162,10 @@ TEST(NameStoreTest, AssignmentAtPicksTheOwnerAtThatTime) {
     EXPECT_EQ((*at)->eni_id, c.eni) << "t=" << c.t;
     EXPECT_EQ((*at)->covers_time, c.covers) << "t=" << c.t;
   }
+  auto all = store->all_history();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->at(0).eni_id, "eni-l");
   auto none = store->assignment_at("10.9.9.9", 100);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());

@@ -1,0 +1,89 @@
+// Names for the ends of a report (issue 4), shared by `efstop top` and
+// `efstop inventory`: the option group, opening the store and the fact
+// source, and turning a report's IP rows into named (and, for --group-by
+// name|az, merged) rows with cross-AZ bytes.
+//
+// Naming is on when any of --names, --inventory, --offline or --labels is
+// given (docs/names.md):
+//   --names           AWS (EC2, EFS) with the SQLite store as a cache;
+//   --inventory FILE  a dump of `efstop inventory --output json`, no AWS call;
+//   --offline         the store only, at any age;
+//   --labels FILE     CIDR labels for addresses outside the account (alone:
+//                     with the store, like --offline).
+// Not thread-safe; one command at a time.
+#ifndef EFSTOP_CLI_NAME_FLAGS_H_
+#define EFSTOP_CLI_NAME_FLAGS_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/aws_flags.h"
+#include "core/result.h"
+#include "enrich/resolver.h"
+#include "report/model.h"
+
+namespace efstop::cli {
+
+// Default price of cross-AZ transfer: EC2 bills data moved between AZs of a
+// region $0.01/GB on each side (out of one AZ, into the other), so a byte
+// that crosses costs $0.02/GB in all (Amazon EC2 On-Demand pricing, "Data
+// Transfer within the same AWS Region"). Override with --cross-az-rate.
+inline constexpr double kDefaultCrossAzUsdPerGib = 0.02;
+
+struct NameFlags {
+  bool names = false;
+  std::string inventory;  // --inventory FILE
+  std::string labels;     // --labels FILE
+  std::string cache_dir;  // --cache-dir DIR
+  bool refresh = false;
+  bool offline = false;
+  std::string name_tag = "Name";
+  int64_t cache_ttl_seconds = 3600;
+  double cross_az_usd_per_gib = kDefaultCrossAzUsdPerGib;
+  AwsFlags aws;
+
+  bool enabled() const { return names || !inventory.empty() || offline || !labels.empty(); }
+};
+
+// Registers --names, --inventory, --labels, --cache-dir, --refresh,
+// --offline, --name-tag, --cache-ttl and --cross-az-rate in `group`.
+// (The AWS connection flags come from add_aws_flags, in their own group.)
+void add_name_flags(OptionGroup* group, NameFlags* flags);
+
+// Everything naming needs, opened once per command.
+struct Naming {
+  std::unique_ptr<store::NameStore> store;
+  std::optional<AwsSession> aws;
+  std::optional<enrich::Inventory> inventory;
+  std::optional<enrich::LabelTable> labels;
+  std::unique_ptr<enrich::FactSource> source;
+  std::unique_ptr<enrich::Resolver> resolver;
+};
+
+// Opens the store (a warning and no store if it cannot be opened: names
+// still work, uncached), the dump or the AWS session, and the labels.
+// Errors (kInvalidArgument / kNotFound / kParse) for bad flags or files.
+// Warnings (bad label lines...) go to `err`.
+Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err);
+
+// How named rows are grouped before report::build_report.
+enum class NameGrouping { kNone, kName, kAz };
+
+// Names both ends of every pair row (IPs -> names at the row's time),
+// computes cross-AZ bytes, and for kName / kAz merges rows: kName by
+// (client kind + name, server file system), kAz by (client AZ, mount-target
+// AZ), each merged end keeping all its IPs. Prints the naming summary and
+// warnings to `err` unless quiet. Returns the rows and the resolver's stats.
+std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming,
+                                   const NameFlags& flags, NameGrouping grouping, bool quiet,
+                                   std::ostream& err, enrich::ResolveStats* stats_out = nullptr);
+
+}  // namespace efstop::cli
+
+#endif  // EFSTOP_CLI_NAME_FLAGS_H_
