@@ -110,6 +110,7 @@ Result<IniFile> parse_ini(std::string_view text, std::string path) {
 
   IniFile::Section* section = nullptr;
   ConfigValue* last_value = nullptr;  // the setting an indented line continues
+  size_t last_indent = 0;             // indentation of last_value's own line
   int line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -123,9 +124,11 @@ Result<IniFile> parse_ini(std::string_view text, std::string path) {
     std::string_view line = trim(raw);
     if (line.empty()) continue;
     if (line[0] == '#' || line[0] == ';') continue;
-    const bool indented = is_space(raw[0]);
-
-    if (indented && last_value != nullptr) {
+    const size_t indent = raw.find_first_not_of(" \t");
+    // As in Python's configparser: a line continues the previous setting
+    // only when it is indented deeper than that setting's own line, so a
+    // section whose settings are all indented alike still reads as settings.
+    if (last_value != nullptr && indent > last_indent) {
       if (last_value->value.empty()) {
         // Nested block under `key =`.
         size_t eq = line.find('=');
@@ -197,6 +200,7 @@ Result<IniFile> parse_ini(std::string_view text, std::string path) {
     value = ConfigValue{
         std::string(strip_value_comment(trim(line.substr(delim + 1)))), {}, file.path, line_no};
     last_value = &value;
+    last_indent = indent;
     // Pointers into section->values stay valid: std::map nodes never move, and
     // file.sections only grows when a new header is seen (which resets both).
   }

@@ -437,12 +437,16 @@ Result<DefaultCredentials> make_default_credentials(CredentialChainOptions optio
     entries.push_back(
         {"assume role", ChainBuilder::or_broken(builder.assume_role(name, {name})), false});
   } else {
-    entries.push_back(
-        {"assume role",
-         absent(p == nullptr ? "no profile '" + name + "' in " + config->config_path() + " or " +
-                                   config->credentials_path()
-                             : "profile '" + name + "' has no role_arn"),
-         false});
+    std::string why;
+    if (p == nullptr) {
+      why = "no profile '" + name + "' in " + config->config_path() + " or " +
+            config->credentials_path();
+    } else if (p->has("role_arn")) {
+      why = "profile '" + name + "' pairs role_arn with web_identity_token_file (web identity)";
+    } else {
+      why = "profile '" + name + "' has no role_arn";
+    }
+    entries.push_back({"assume role", absent(why), false});
   }
   for (CredentialChain::Entry& e : builder.profile_entries(name, env_allowed)) {
     entries.push_back(std::move(e));

@@ -73,6 +73,22 @@ TEST(IniParseTest, NestedBlocksAndContinuations) {
   EXPECT_EQ(v.at("note").value, "first\nsecond\nthird");
 }
 
+TEST(IniParseTest, SettingsIndentedAlikeAreSeparateSettings) {
+  Result<IniFile> ini = parse_ini(
+      "[default]\n"
+      "  region = eu-west-1\n"
+      "  s3 =\n"
+      "    addressing_style = path\n"
+      "  output = json\n"
+      "    more\n",
+      "f");
+  ASSERT_TRUE(ini.ok()) << ini.status().to_string();
+  const auto& v = ini->sections[0].values;
+  EXPECT_EQ(v.at("region").value, "eu-west-1");
+  EXPECT_EQ(v.at("s3").nested.at("addressing_style"), "path");
+  EXPECT_EQ(v.at("output").value, "json\nmore");
+}
+
 TEST(IniParseTest, RepeatedSectionsMergeAndLastKeyWins) {
   Result<IniFile> ini = parse_ini("[a]\nx = 1\ny = 1\n[b]\n[a]\nx = 2\n", "f");
   ASSERT_TRUE(ini.ok());
