@@ -33,26 +33,24 @@ struct TopSettings {
   flowlog::EngineOptions engine;
   std::optional<int64_t> start;
   std::optional<int64_t> end;
-  std::optional<std::string> since; // resolved against ctx.now() after parsing
+  std::optional<std::string> since;  // resolved against ctx.now() after parsing
   bool strict = false;
   bool quiet = false;
-  NameFlags names; // issue 4: names (cli/name_flags.h)
-  NameGrouping name_grouping = NameGrouping::kNone; // --group-by name|az
+  NameFlags names;                                   // issue 4: names (cli/name_flags.h)
+  NameGrouping name_grouping = NameGrouping::kNone;  // --group-by name|az
   bool help = false;
   bool version = false;
 };
 
 std::string lowercase_errno(int error) {
   std::string text = std::strerror(error);
-  if (!text.empty())
-    text[0] =
-        static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
 }
 
 // --server-ips LIST | @FILE | FILE: a value naming an existing file is read
 // as a file (one address per line, '#' comments); '@' forces that.
-Status add_server_ips(std::string_view value, TopSettings *settings) {
+Status add_server_ips(std::string_view value, TopSettings* settings) {
   std::string text(value);
   std::string origin;
   const bool forced_file = !value.empty() && value.front() == '@';
@@ -60,48 +58,43 @@ Status add_server_ips(std::string_view value, TopSettings *settings) {
   if (forced_file || std::filesystem::is_regular_file(std::string(value), ec)) {
     origin = std::string(forced_file ? value.substr(1) : value);
     std::ifstream in(origin, std::ios::binary);
-    if (!in)
-      return invalid_argument_error("read file " + origin + ": " +
-                                    lowercase_errno(errno));
+    if (!in) return invalid_argument_error("read file " + origin + ": " + lowercase_errno(errno));
     std::ostringstream content;
     content << in.rdbuf();
     text = content.str();
   }
   Result<std::vector<flowlog::IpAddress>> ips = flowlog::parse_ip_list(text);
   if (!ips.ok()) {
-    return invalid_argument_error(
-        (origin.empty() ? "" : "in " + origin + ": ") + ips.status().message() +
-        " (give addresses separated by commas, or a file of one "
-        "address per line)");
+    return invalid_argument_error((origin.empty() ? "" : "in " + origin + ": ") +
+                                  ips.status().message() +
+                                  " (give addresses separated by commas, or a file of one "
+                                  "address per line)");
   }
   if (ips->empty()) {
-    return invalid_argument_error(
-        (origin.empty() ? std::string("list") : origin) + " holds no address");
+    return invalid_argument_error((origin.empty() ? std::string("list") : origin) +
+                                  " holds no address");
   }
-  settings->engine.server_ips.insert(settings->engine.server_ips.end(),
-                                     ips->begin(), ips->end());
+  settings->engine.server_ips.insert(settings->engine.server_ips.end(), ips->begin(), ips->end());
   return Status();
 }
 
-std::vector<OptionGroup> make_groups(TopSettings *s) {
+std::vector<OptionGroup> make_groups(TopSettings* s) {
   std::vector<OptionGroup> groups;
 
   OptionGroup input("Input");
-  input.add_value(
-      "--log-format", "FORMAT",
-      "field order of the records, as the flow log's LogFormat\n"
-      "('${version} ${account-id} ...'); default: each file's header\n"
-      "line, else the default version-2 format",
-      [s](std::string_view v) {
-        s->engine.log_format = std::string(v);
-        return Status();
-      });
-  input.add_value(
-      "--server-ips", "LIST|FILE",
-      "the EFS mount targets' addresses: comma-separated, or a file\n"
-      "(also @FILE) of one per line; traffic to or from them counts\n"
-      "whatever the port. Default: TCP port 2049 marks the server",
-      [s](std::string_view v) { return add_server_ips(v, s); });
+  input.add_value("--log-format", "FORMAT",
+                  "field order of the records, as the flow log's LogFormat\n"
+                  "('${version} ${account-id} ...'); default: each file's header\n"
+                  "line, else the default version-2 format",
+                  [s](std::string_view v) {
+                    s->engine.log_format = std::string(v);
+                    return Status();
+                  });
+  input.add_value("--server-ips", "LIST|FILE",
+                  "the EFS mount targets' addresses: comma-separated, or a file\n"
+                  "(also @FILE) of one per line; traffic to or from them counts\n"
+                  "whatever the port. Default: TCP port 2049 marks the server",
+                  [s](std::string_view v) { return add_server_ips(v, s); });
   input.add_value("--threads", "N", "worker threads (default 0: one per core)",
                   [s](std::string_view v) -> Status {
                     EFSTOP_ASSIGN_OR_RETURN(int64_t n, parse_count(v, 256));
@@ -110,24 +103,20 @@ std::vector<OptionGroup> make_groups(TopSettings *s) {
                   });
   groups.push_back(std::move(input));
 
-  OptionGroup window(
-      "Time window (on each record's start; UTC unless a zone is given)");
-  window.add_value(
-      "--start", "TIME",
-      "first second counted: 2026-11-26T14:00:00Z, '2026-11-26 14:00',\n"
-      "or Unix seconds",
-      [s](std::string_view v) -> Status {
-        EFSTOP_ASSIGN_OR_RETURN(s->start, parse_time_arg(v));
-        return Status();
-      });
-  window.add_value("--end", "TIME",
-                   "first second no longer counted (exclusive)",
+  OptionGroup window("Time window (on each record's start; UTC unless a zone is given)");
+  window.add_value("--start", "TIME",
+                   "first second counted: 2026-11-26T14:00:00Z, '2026-11-26 14:00',\n"
+                   "or Unix seconds",
+                   [s](std::string_view v) -> Status {
+                     EFSTOP_ASSIGN_OR_RETURN(s->start, parse_time_arg(v));
+                     return Status();
+                   });
+  window.add_value("--end", "TIME", "first second no longer counted (exclusive)",
                    [s](std::string_view v) -> Status {
                      EFSTOP_ASSIGN_OR_RETURN(s->end, parse_time_arg(v));
                      return Status();
                    });
-  window.add_value("--since", "DURATION",
-                   "start that long before now: 30m, 2h, 7d, 1h30m",
+  window.add_value("--since", "DURATION", "start that long before now: 30m, 2h, 7d, 1h30m",
                    [s](std::string_view v) -> Status {
                      EFSTOP_RETURN_IF_ERROR(parse_duration(v).status());
                      s->since = std::string(v);
@@ -136,60 +125,52 @@ std::vector<OptionGroup> make_groups(TopSettings *s) {
   groups.push_back(std::move(window));
 
   OptionGroup shape("Report");
-  shape.add_value("--output", "FORMAT",
-                  std::string("table (default), tsv, csv, json or ndjson"),
+  shape.add_value("--output", "FORMAT", std::string("table (default), tsv, csv, json or ndjson"),
                   [s](std::string_view v) -> Status {
                     auto format = report::parse_output_format(v);
                     if (!format) {
                       return invalid_argument_error(
-                          std::string("want one of ")
-                              .append(report::output_format_choices()));
+                          std::string("want one of ").append(report::output_format_choices()));
                     }
                     s->output = *format;
                     return Status();
                   });
-  shape.add_value(
-      "--group-by", "KEY",
-      "pair (default), client or server; with names also name\n"
-      "(client name by file system) or az (client AZ by mount-target AZ)",
-      [s](std::string_view v) -> Status {
-        s->name_grouping = v == "name" ? NameGrouping::kName
-                           : v == "az" ? NameGrouping::kAz
-                                       : NameGrouping::kNone;
-        if (s->name_grouping != NameGrouping::kNone) {
-          s->shape.group_by = report::GroupBy::kPair;
-          return Status();
-        }
-        auto g = report::parse_group_by(v);
-        if (!g)
-          return invalid_argument_error(
-              "want pair, client, server, name or az");
-        s->shape.group_by = *g;
-        return Status();
-      });
+  shape.add_value("--group-by", "KEY",
+                  "pair (default), client or server; with names also name\n"
+                  "(client name by file system) or az (client AZ by mount-target AZ)",
+                  [s](std::string_view v) -> Status {
+                    s->name_grouping = v == "name" ? NameGrouping::kName
+                                       : v == "az" ? NameGrouping::kAz
+                                                   : NameGrouping::kNone;
+                    if (s->name_grouping != NameGrouping::kNone) {
+                      s->shape.group_by = report::GroupBy::kPair;
+                      return Status();
+                    }
+                    auto g = report::parse_group_by(v);
+                    if (!g) return invalid_argument_error("want pair, client, server, name or az");
+                    s->shape.group_by = *g;
+                    return Status();
+                  });
   shape.add_value("--sort", "KEY",
                   "total (default), read, written, packets or flows; biggest\n"
                   "first, ties by client then server address",
                   [s](std::string_view v) -> Status {
                     auto k = report::parse_sort_key(v);
                     if (!k)
-                      return invalid_argument_error(
-                          "want total, read, written, packets or flows");
+                      return invalid_argument_error("want total, read, written, packets or flows");
                     s->shape.sort_by = *k;
                     return Status();
                   });
   shape.add_value("--top", "N", "show the N first rows (default 50; 0 = all)",
                   [s](std::string_view v) -> Status {
-                    EFSTOP_ASSIGN_OR_RETURN(s->shape.top,
-                                            parse_count(v, 1000000000));
+                    EFSTOP_ASSIGN_OR_RETURN(s->shape.top, parse_count(v, 1000000000));
                     return Status();
                   });
   shape.add_value("--min-bytes", "SIZE",
                   "leave out client/server pairs that moved fewer bytes\n"
                   "(read + written) than SIZE: 1000000, 500MiB, 2GiB",
                   [s](std::string_view v) -> Status {
-                    EFSTOP_ASSIGN_OR_RETURN(s->shape.min_bytes,
-                                            parse_byte_size(v));
+                    EFSTOP_ASSIGN_OR_RETURN(s->shape.min_bytes, parse_byte_size(v));
                     return Status();
                   });
   groups.push_back(std::move(shape));
@@ -206,8 +187,7 @@ std::vector<OptionGroup> make_groups(TopSettings *s) {
                    "fail (exit 1, no report) when any line is skipped or any\n"
                    "input cannot be read",
                    [s] { s->strict = true; });
-  general.add_flag("--quiet",
-                   "print no summary and no skipped-line details on stderr",
+  general.add_flag("--quiet", "print no summary and no skipped-line details on stderr",
                    [s] { s->quiet = true; });
   general.add_flag("--help", "show this help", [s] { s->help = true; });
   general.add_flag("--version", "show the version", [s] { s->version = true; });
@@ -215,36 +195,30 @@ std::vector<OptionGroup> make_groups(TopSettings *s) {
   return groups;
 }
 
-std::vector<OptionGroup *> pointers(std::vector<OptionGroup> &groups) {
-  std::vector<OptionGroup *> out;
-  for (OptionGroup &g : groups)
-    out.push_back(&g);
+std::vector<OptionGroup*> pointers(std::vector<OptionGroup>& groups) {
+  std::vector<OptionGroup*> out;
+  for (OptionGroup& g : groups) out.push_back(&g);
   return out;
 }
 
 // Tells stderr what could not be read and which lines were skipped (the
 // first few per input, as the engine kept them).
-void print_input_problems(const flowlog::EngineResult &result, bool quiet,
-                          std::ostream &err) {
-  for (const flowlog::InputReport &input : result.inputs) {
-    if (input.failed)
-      err << "efstop: read " << input.error << '\n';
-    if (quiet)
-      continue;
-    for (const std::string &diagnostic : input.diagnostics) {
+void print_input_problems(const flowlog::EngineResult& result, bool quiet, std::ostream& err) {
+  for (const flowlog::InputReport& input : result.inputs) {
+    if (input.failed) err << "efstop: read " << input.error << '\n';
+    if (quiet) continue;
+    for (const std::string& diagnostic : input.diagnostics) {
       err << "efstop: skip " << diagnostic << '\n';
     }
-    const int64_t hidden =
-        input.skipped - static_cast<int64_t>(input.diagnostics.size());
+    const int64_t hidden = input.skipped - static_cast<int64_t>(input.diagnostics.size());
     if (hidden > 0) {
-      err << "efstop: skip " << input.name << ": " << hidden
-          << " more malformed line" << (hidden == 1 ? "" : "s")
-          << " not shown\n";
+      err << "efstop: skip " << input.name << ": " << hidden << " more malformed line"
+          << (hidden == 1 ? "" : "s") << " not shown\n";
     }
   }
 }
 
-report::Stats to_report_stats(const flowlog::FlowStats &f) {
+report::Stats to_report_stats(const flowlog::FlowStats& f) {
   report::Stats s;
   s.lines = f.lines;
   s.records = f.records;
@@ -260,80 +234,67 @@ report::Stats to_report_stats(const flowlog::FlowStats &f) {
   return s;
 }
 
-std::vector<report::Row>
-to_rows(const std::vector<flowlog::PairTotals> &pairs) {
+std::vector<report::Row> to_rows(const std::vector<flowlog::PairTotals>& pairs) {
   std::vector<report::Row> rows;
   rows.reserve(pairs.size());
-  for (const flowlog::PairTotals &p : pairs) {
+  for (const flowlog::PairTotals& p : pairs) {
     report::Row row;
     row.client = report::end_from_ip(p.client.to_string());
     row.server = report::end_from_ip(p.server.to_string());
-    row.counters =
-        report::Counters{p.bytes_read, p.bytes_written, p.packets,  p.flows,
-                         p.rejected,   p.first_seen,    p.last_seen};
+    row.counters = report::Counters{p.bytes_read, p.bytes_written, p.packets,  p.flows,
+                                    p.rejected,   p.first_seen,    p.last_seen};
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
 // Hints for the reader when the answer is empty for a reason they can fix.
-std::vector<std::string> make_notes(const flowlog::FlowStats &s,
-                                    const TopSettings &settings) {
+std::vector<std::string> make_notes(const flowlog::FlowStats& s, const TopSettings& settings) {
   std::vector<std::string> notes;
   if (s.records == 0 && s.skipped == 0) {
     notes.push_back("no flow-log records in the input");
-  } else if (s.used == 0 && s.not_efs > 0 &&
-             settings.engine.server_ips.empty()) {
-    notes.push_back("no EFS traffic found (TCP port 2049); if the mount "
-                    "targets' addresses are known, "
-                    "pass them with --server-ips");
+  } else if (s.used == 0 && s.not_efs > 0 && settings.engine.server_ips.empty()) {
+    notes.push_back(
+        "no EFS traffic found (TCP port 2049); if the mount targets' addresses are known, "
+        "pass them with --server-ips");
   } else if (s.used == 0 && s.not_efs > 0) {
     notes.push_back("no record involves a --server-ips address");
   }
   if (s.used == 0 && s.outside_window > 0) {
-    notes.push_back("every counted record started outside the "
-                    "--start/--end/--since window");
+    notes.push_back("every counted record started outside the --start/--end/--since window");
   }
   return notes;
 }
 
-} // namespace
+}  // namespace
 
-void print_top_help(std::ostream &out) {
+void print_top_help(std::ostream& out) {
   TopSettings settings;
   std::vector<OptionGroup> groups = make_groups(&settings);
   out << "usage: efstop [top] [OPTIONS] SOURCE...\n"
       << "\n"
-      << "Reads VPC Flow Logs and shows which clients move how many bytes to "
-         "and from\n"
-      << "which EFS mount targets. Each NFS conversation is counted once, even "
-         "when both\n"
-      << "ENIs log it. 'read' is server to client, 'written' client to "
-         "server.\n"
+      << "Reads VPC Flow Logs and shows which clients move how many bytes to and from\n"
+      << "which EFS mount targets. Each NFS conversation is counted once, even when both\n"
+      << "ENIs log it. 'read' is server to client, 'written' client to server.\n"
       << "\n"
-      << "SOURCE is a flow-log file (plain or gzip), a directory (read "
-         "recursively),\n"
+      << "SOURCE is a flow-log file (plain or gzip), a directory (read recursively),\n"
       << "or - for stdin.\n";
   print_options(pointers(groups), out);
   out << "\n"
       << "Examples:\n"
-      << "  efstop flowlogs/                                 top 50 pairs, as "
-         "a table\n"
+      << "  efstop flowlogs/                                 top 50 pairs, as a table\n"
       << "  efstop --server-ips mount-targets.txt --since 2h flowlogs/\n"
-      << "  efstop --group-by client --output csv --top 0 a.log.gz b.log.gz > "
-         "clients.csv\n"
+      << "  efstop --group-by client --output csv --top 0 a.log.gz b.log.gz > clients.csv\n"
       << "  zcat *.log.gz | efstop --output json -\n"
       << "  efstop --names --group-by name --region eu-west-1 flowlogs/\n"
       << "  efstop --inventory inventory.json --labels onprem.txt flowlogs/\n"
       << "\n"
-      << "The report goes to stdout; skipped lines and a summary of every "
-         "record go to\n"
-      << "stderr. Exit status: 0 success, 1 runtime failure (or --strict "
-         "findings),\n"
+      << "The report goes to stdout; skipped lines and a summary of every record go to\n"
+      << "stderr. Exit status: 0 success, 1 runtime failure (or --strict findings),\n"
       << "2 usage error.\n";
 }
 
-int run_top(const std::vector<std::string> &args, CommandContext &ctx) {
+int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // 1. Options.
   TopSettings settings;
   std::vector<OptionGroup> groups = make_groups(&settings);
@@ -351,30 +312,25 @@ int run_top(const std::vector<std::string> &args, CommandContext &ctx) {
   }
   if (sources.empty()) {
     return usage_error(ctx, "top",
-                       invalid_argument_error(
-                           "read input: no SOURCE given (name flow-log files "
-                           "or directories, or - to read stdin)"));
+                       invalid_argument_error("read input: no SOURCE given (name flow-log files "
+                                              "or directories, or - to read stdin)"));
   }
   if (settings.since) {
     if (settings.start) {
       return usage_error(ctx, "top",
-                         invalid_argument_error(
-                             "parse --since: --start is given too; use one"));
+                         invalid_argument_error("parse --since: --start is given too; use one"));
     }
     settings.start = ctx.now() - *parse_duration(*settings.since);
   }
   if (settings.start && settings.end && *settings.start >= *settings.end) {
     return usage_error(ctx, "top",
-                       invalid_argument_error(
-                           "parse --end: the window ends before it starts"));
+                       invalid_argument_error("parse --end: the window ends before it starts"));
   }
 
-  if (settings.name_grouping != NameGrouping::kNone &&
-      !settings.names.enabled()) {
+  if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
     return usage_error(ctx, "top",
-                       invalid_argument_error(
-                           "parse --group-by: name and az need names (--names, "
-                           "--inventory, --offline or --labels)"));
+                       invalid_argument_error("parse --group-by: name and az need names (--names, "
+                                              "--inventory, --offline or --labels)"));
   }
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
@@ -390,13 +346,11 @@ int run_top(const std::vector<std::string> &args, CommandContext &ctx) {
       return kExitFailure;
     }
     naming = std::move(opened).value();
-    for (const aws::MountTarget &m : naming->resolver->efs().mount_targets) {
-      for (const std::string *ip : {&m.ip, &m.ipv6}) {
-        if (auto a = flowlog::IpAddress::parse(*ip))
-          settings.engine.server_ips.push_back(*a);
+    for (const aws::MountTarget& m : naming->resolver->efs().mount_targets) {
+      for (const std::string* ip : {&m.ip, &m.ipv6}) {
+        if (auto a = flowlog::IpAddress::parse(*ip)) settings.engine.server_ips.push_back(*a);
       }
-      if (!m.eni_id.empty())
-        settings.engine.server_enis.push_back(m.eni_id);
+      if (!m.eni_id.empty()) settings.engine.server_enis.push_back(m.eni_id);
     }
   }
 
@@ -405,8 +359,7 @@ int run_top(const std::vector<std::string> &args, CommandContext &ctx) {
   settings.engine.window_end = settings.end;
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
-  Result<flowlog::EngineResult> result =
-      flowlog::run_engine(sources, settings.engine);
+  Result<flowlog::EngineResult> result = flowlog::run_engine(sources, settings.engine);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kInvalidArgument) {
       return usage_error(ctx, "top", result.status());
@@ -417,34 +370,31 @@ int run_top(const std::vector<std::string> &args, CommandContext &ctx) {
 
   // 4. What could not be read, and --strict.
   print_input_problems(*result, settings.quiet, ctx.err);
-  const flowlog::FlowStats &stats = result->stats;
+  const flowlog::FlowStats& stats = result->stats;
   if (settings.strict && (stats.skipped > 0 || stats.files_failed > 0)) {
-    ctx.err << "efstop: check input (--strict): " << stats.skipped
-            << " malformed line" << (stats.skipped == 1 ? "" : "s")
-            << " skipped, " << stats.files_failed << " input"
-            << (stats.files_failed == 1 ? "" : "s")
-            << " failed; no report written\n";
+    ctx.err << "efstop: check input (--strict): " << stats.skipped << " malformed line"
+            << (stats.skipped == 1 ? "" : "s") << " skipped, " << stats.files_failed << " input"
+            << (stats.files_failed == 1 ? "" : "s") << " failed; no report written\n";
     return kExitFailure;
   }
 
   // 5. Name, shape and write.
   std::vector<report::Row> rows = to_rows(result->pairs);
   if (naming) {
-    rows = name_rows(std::move(rows), *naming, settings.names,
-                     settings.name_grouping, settings.quiet, ctx.err);
+    rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
+                     settings.quiet, ctx.err);
   }
-  report::Report rep = report::build_report(
-      std::move(rows), to_report_stats(stats),
-      report::Window{settings.start, settings.end}, settings.shape);
+  report::Report rep =
+      report::build_report(std::move(rows), to_report_stats(stats),
+                           report::Window{settings.start, settings.end}, settings.shape);
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
   rep.notes = make_notes(stats, settings);
   if (Status s = report::write_report(rep, settings.output, ctx.out); !s.ok()) {
     ctx.err << "efstop: " << s.message() << '\n';
     return kExitFailure;
   }
-  if (!settings.quiet)
-    report::write_summary(rep, ctx.err);
+  if (!settings.quiet) report::write_summary(rep, ctx.err);
   return kExitOk;
 }
 
-} // namespace efstop::cli
+}  // namespace efstop::cli
