@@ -2,7 +2,7 @@
 # Whole-process benchmark: efstop against the tools an SRE would otherwise reach for.
 #
 #   bench/whole/run.sh [--records N] [--runs R] [--parts P] [--data DIR] [--efstop BIN]
-#                      [--flowgen BIN] [--server-ips] [--quick]
+#                      [--flowgen BIN] [--server-ips] [--quick] [--no-extras]
 #
 # Generates (once; reused while the generator command is unchanged) N flow-log records
 # (default 10,000,000, about 1.2 GB) with efstop-flowgen as
@@ -17,6 +17,7 @@
 # targets (issue 2) and says which are met.
 # --server-ips runs efstop and awk with the mount-target list instead of the port-2049 rule.
 # --quick: 1,000,000 records, 1 run (a smoke test of the script itself).
+# --no-extras: skip the context rows no target depends on (gawk, gzip -dc).
 # Output: a Markdown report on stdout, also saved as DIR/results.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +30,7 @@ data="$root/build/bench-whole"
 efstop="$root/build/release/efstop"
 flowgen="$root/build/release/tools/efstop-flowgen"
 use_server_ips=0
+extras=1
 while (($#)); do
   case "$1" in
     --records) records="$2"; shift 2 ;;
@@ -39,7 +41,8 @@ while (($#)); do
     --flowgen) flowgen="$2"; shift 2 ;;
     --server-ips) use_server_ips=1; shift ;;
     --quick) records=1000000; runs=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-extras) extras=0; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -150,10 +153,10 @@ measure plain_efstop "efstop" "plain" "$(q "$efstop" "${efstop_args[@]}" "$plain
 measure plain_efstop1 "efstop --threads 1" "plain" "$(q "$efstop" "${efstop_args[@]}" --threads 1 "$plain")"
 measure plain_wc "wc -l" "plain" "$(q wc -l "$plain")"
 measure plain_mawk "mawk -f aggregate.awk" "plain" "$(q mawk "${awk_args[@]}" -f "$awk_prog" "$plain")" 1
-measure plain_gawk "gawk -f aggregate.awk" "plain" "$(q gawk "${awk_args[@]}" -f "$awk_prog" "$plain")" 1
+((extras)) && measure plain_gawk "gawk -f aggregate.awk" "plain" "$(q gawk "${awk_args[@]}" -f "$awk_prog" "$plain")" 1
 measure gz_efstop "efstop" "1 gzip" "$(q "$efstop" "${efstop_args[@]}" "$gz1")"
 measure gz_igzip "igzip -dc > /dev/null" "1 gzip" "$(q igzip -dc "$gz1")"
-measure gz_gzip "gzip -dc > /dev/null" "1 gzip" "$(q gzip -dc "$gz1")"
+((extras)) && measure gz_gzip "gzip -dc > /dev/null" "1 gzip" "$(q gzip -dc "$gz1")"
 measure gz_mawk "igzip -dc \| mawk -f aggregate.awk" "1 gzip" \
   "$(q igzip -dc "$gz1") | $(q mawk "${awk_args[@]}" -f "$awk_prog")" 1
 measure multi_efstop "efstop" "$parts gzip" "$(q "$efstop" "${efstop_args[@]}" "$multi")"
