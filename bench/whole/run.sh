@@ -42,7 +42,7 @@ while (($#)); do
     --server-ips) use_server_ips=1; shift ;;
     --quick) records=1000000; runs=1; shift ;;
     --no-extras) extras=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
