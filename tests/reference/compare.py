@@ -75,6 +75,11 @@ CASES = {
     # S3 layout: several gzip files with header lines in one directory.
     "gzip_directory": (["--records", "150000", "--logging", "both", "--gzip", "--files", "5",
                         "--header", "--out", "{data}/s3"], [], "s3"),
+    # The ndjson writer (one row per line, stats last) and a gzip stream on stdin.
+    "ndjson_output": (["--records", "60000", "--logging", "mixed"],
+                      ["--output", "ndjson", "--sort", "packets"], "flows.log"),
+    "stdin_gzip": (["--records", "60000", "--logging", "both", "--gzip", "--header", "--out",
+                    "{data}/flows.log.gz"], ["{stdin}"], "flows.log.gz"),
     "min_bytes": (["--records", "80000", "--logging", "both"],
                   ["--min-bytes", "5000000000"], "flows.log"),
     # Sorting, ties and --top.
@@ -119,19 +124,27 @@ def generate(flowgen, work, name, gen_args, data_arg):
     return data, os.path.join(data, data_arg)
 
 
-def run_json(argv, label):
+def run_json(argv, label, stdin_path=None):
+    """Runs argv; returns its --output json document (ndjson is folded into the same shape)."""
     try:
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with open(stdin_path or os.devnull, "rb") as f:
+            proc = subprocess.run(argv, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
         sys.stderr.write(f"{label}: cannot run {argv[0]}: {e}\n")
         return None
     if proc.returncode != 0:
         sys.stderr.write(f"{label} exited {proc.returncode}\n{proc.stderr[-4000:]}\n")
         return None
+    out = proc.stdout.decode("utf-8", errors="replace")
     try:
-        return json.loads(proc.stdout)
-    except json.JSONDecodeError as e:
-        sys.stderr.write(f"{label} printed no valid JSON ({e}):\n{proc.stdout[:2000]}\n")
+        if "ndjson" not in argv:
+            return json.loads(out)
+        lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+        if not lines or set(lines[-1]) != {"stats"}:
+            raise ValueError("the last ndjson line is not {\"stats\": ...}")
+        return {"window": None, "rows": lines[:-1], "stats": lines[-1]["stats"]}
+    except ValueError as e:  # json.JSONDecodeError is a ValueError
+        sys.stderr.write(f"{label} printed no valid JSON ({e}):\n{out[:2000]}\n")
         return None
 
 
@@ -214,11 +227,19 @@ def run_case(args, name):
     run_args = [a.replace("{data}", data).replace("{mt_list}", mt_list) for a in run_args]
     if "--top" not in run_args:
         run_args = run_args + ["--top", "0"]
-    efstop_cmd = [args.efstop, "--output", "json"] + run_args + [source]
-    reference_cmd = [sys.executable, REFERENCE, "--output", "json"] + run_args + [source]
-    got = run_json(efstop_cmd, "efstop")
-    want = run_json(reference_cmd, "reference")
+    if "--output" not in run_args:
+        run_args = ["--output", "json"] + run_args
+    stdin_path = None
+    if "{stdin}" in run_args:  # feed the input on stdin, as `efstop -`
+        run_args = [a for a in run_args if a != "{stdin}"]
+        stdin_path, source = source, "-"
+    efstop_cmd = [args.efstop] + run_args + [source]
+    reference_cmd = [sys.executable, REFERENCE] + run_args + [source]
+    got = run_json(efstop_cmd, "efstop", stdin_path)
+    want = run_json(reference_cmd, "reference", stdin_path)
     shown = " ".join(f"'{a}'" if " " in a or "$" in a else a for a in efstop_cmd)
+    if stdin_path:
+        shown += f" < {stdin_path}"
     if got is None or want is None:
         print(f"FAIL {name}\n  {shown}")
         return False
