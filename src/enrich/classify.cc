@@ -245,8 +245,10 @@ Classification classify_eni(const EniDescription& eni) {
       }
       case NameFrom::kEksPodTags: {
         const std::string ns =
-            first_tag(eni, {"eks:pod-namespace", "vpc.k8s.amazonaws.com/pod-namespace"});
-        const std::string pod = first_tag(eni, {"eks:pod-name", "vpc.k8s.amazonaws.com/pod-name"});
+            first_tag(eni, {"eks:pod-namespace", "vpc.k8s.amazonaws.com/pod-namespace",
+                            "vpcresources.k8s.aws/pod-namespace"});
+        const std::string pod = first_tag(eni, {"eks:pod-name", "vpc.k8s.amazonaws.com/pod-name",
+                                                "vpcresources.k8s.aws/pod-name"});
         out.name = join_nonempty({eks_cluster(eni), ns, pod});
         break;
       }
