@@ -80,6 +80,7 @@ Output:
                        names {account}_vpcflowlogs_{region}_fl-..._{YYYYMMDDTHHmmZ}_{hash}.log[.gz]
                        (default: stdout)
   --server-ips-out F   also write the mount-target IPs (IPv4 and IPv6), one per line
+  --server-enis-out F  also write the mount targets' ENI ids, one per line
   --account ID         account id in the records (default 123456789012)
   --region NAME        region in the file names and the region field (default us-east-1)
   -h, --help           this text
@@ -260,6 +261,7 @@ struct Options {
   int files = 1;
   std::string out = "-";
   std::string server_ips_out;
+  std::string server_enis_out;
   std::string account = "123456789012";
   std::string region = "us-east-1";
 };
@@ -363,15 +365,21 @@ class Generator {
     build_network();
   }
 
-  void write_server_ips(const std::string& path) const {
+  // The mount targets' addresses (IPv4 first, then IPv6) or ENI ids, one per line.
+  void write_server_list(const std::string& path, bool enis) const {
     FILE* f = std::fopen(path.c_str(), "w");
     if (f == nullptr) {
       std::fprintf(stderr, "efstop-flowgen: open %s: %s\n", path.c_str(), std::strerror(errno));
       std::exit(1);
     }
-    for (const Host& mt : mount_targets_) std::fprintf(f, "%s\n", mt.ip4.c_str());
-    for (const Host& mt : mount_targets_) std::fprintf(f, "%s\n", mt.ip6.c_str());
-    std::fclose(f);
+    for (const Host& mt : mount_targets_)
+      std::fprintf(f, "%s\n", enis ? mt.eni.id.c_str() : mt.ip4.c_str());
+    if (!enis)
+      for (const Host& mt : mount_targets_) std::fprintf(f, "%s\n", mt.ip6.c_str());
+    if (std::fclose(f) != 0) {
+      std::fprintf(stderr, "efstop-flowgen: write %s: %s\n", path.c_str(), std::strerror(errno));
+      std::exit(1);
+    }
   }
 
   // Generates window after window until opt_.records lines are written.
@@ -1027,6 +1035,8 @@ Options parse_args(int argc, char** argv) {
       o.out = need();
     else if (arg == "--server-ips-out")
       o.server_ips_out = need();
+    else if (arg == "--server-enis-out")
+      o.server_enis_out = need();
     else if (arg == "--account")
       o.account = need();
     else if (arg == "--region")
@@ -1065,7 +1075,8 @@ Options parse_args(int argc, char** argv) {
 int main(int argc, char** argv) {
   const efstop::tools::Options opt = efstop::tools::parse_args(argc, argv);
   efstop::tools::Generator gen(opt);
-  if (!opt.server_ips_out.empty()) gen.write_server_ips(opt.server_ips_out);
+  if (!opt.server_ips_out.empty()) gen.write_server_list(opt.server_ips_out, false);
+  if (!opt.server_enis_out.empty()) gen.write_server_list(opt.server_enis_out, true);
   if (opt.records > 0) gen.run();
   return 0;
 }
