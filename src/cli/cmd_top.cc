@@ -4,6 +4,8 @@
 // report what could not be read; stop on --strict findings; shape the
 // pairs (--min-bytes, --group-by, --sort, --top); write the report to
 // stdout and the summary to stderr.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include "cli/args.h"
 #include "cli/aws_flags.h"
+#include "cli/cloud_flags.h"
 #include "cli/command.h"
 #include "cli/name_flags.h"
 #include "cli/time_arg.h"
@@ -36,6 +39,7 @@ struct TopSettings {
   std::optional<std::string> since;  // resolved against ctx.now() after parsing
   bool strict = false;
   bool quiet = false;
+  CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
   NameFlags names;                                   // issue 4: names (cli/name_flags.h)
   NameGrouping name_grouping = NameGrouping::kNone;  // --group-by name|az
   bool help = false;
@@ -178,9 +182,13 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   OptionGroup names("Names (docs/names.md)");
   add_name_flags(&names, &s->names);
   groups.push_back(std::move(names));
-  OptionGroup aws_group("AWS connection (with --names)");
+  OptionGroup aws_group("AWS connection (with --names, or when no SOURCE is named)");
   add_aws_flags(&aws_group, &s->names.aws);
   groups.push_back(std::move(aws_group));
+
+  OptionGroup cloud_group("Flow logs in AWS (read when no SOURCE is named; docs/sources.md)");
+  add_cloud_flags(&cloud_group, &s->cloud);
+  groups.push_back(std::move(cloud_group));
 
   OptionGroup general("General");
   general.add_flag("--strict",
@@ -266,6 +274,27 @@ std::vector<std::string> make_notes(const flowlog::FlowStats& s, const TopSettin
   return notes;
 }
 
+// Reads the flow logs from AWS for the window (cli/cloud_flags.h), with
+// the names' AWS session and mount targets when names are on.
+Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
+                                            const std::optional<Naming>& naming,
+                                            CommandContext& ctx) {
+  std::optional<AwsSession> own;
+  aws::AwsClient* client = nullptr;
+  if (naming && naming->aws) {
+    client = naming->aws->client.get();
+  } else {
+    EFSTOP_ASSIGN_OR_RETURN(
+        own, open_aws_session(settings.names.aws, aws::EnvVars::from_process(), ctx.err));
+    client = own->client.get();
+  }
+  std::optional<std::vector<aws::MountTarget>> mount_targets;
+  if (naming) mount_targets = naming->resolver->efs().mount_targets;
+  return read_cloud_sources(settings.cloud, client, settings.engine, *settings.start,
+                            *settings.end, mount_targets, ctx.err, settings.quiet,
+                            ::isatty(STDERR_FILENO) == 1);
+}
+
 }  // namespace
 
 void print_top_help(std::ostream& out) {
@@ -278,7 +307,9 @@ void print_top_help(std::ostream& out) {
       << "ENIs log it. 'read' is server to client, 'written' client to server.\n"
       << "\n"
       << "SOURCE is a flow-log file (plain or gzip), a directory (read recursively),\n"
-      << "or - for stdin.\n";
+      << "or - for stdin. With no SOURCE, efstop finds where the mount targets' flow\n"
+      << "logs go (DescribeFlowLogs) and reads them from CloudWatch Logs (Logs Insights)\n"
+      << "or S3 for the window (default: the last hour).\n";
   print_options(pointers(groups), out);
   out << "\n"
       << "Examples:\n"
@@ -286,6 +317,8 @@ void print_top_help(std::ostream& out) {
       << "  efstop --server-ips mount-targets.txt --since 2h flowlogs/\n"
       << "  efstop --group-by client --output csv --top 0 a.log.gz b.log.gz > clients.csv\n"
       << "  zcat *.log.gz | efstop --output json -\n"
+      << "  efstop --profile prod --region eu-west-1 --since 1h   flow logs found in AWS\n"
+      << "  efstop --log-group /vpc/flow-logs --method raw --since 30m\n"
       << "  efstop --names --group-by name --region eu-west-1 flowlogs/\n"
       << "  efstop --inventory inventory.json --labels onprem.txt flowlogs/\n"
       << "\n"
@@ -310,10 +343,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     ctx.out << version_line() << '\n';
     return kExitOk;
   }
-  if (sources.empty()) {
+  if (!sources.empty() && settings.cloud.any()) {
     return usage_error(ctx, "top",
-                       invalid_argument_error("read input: no SOURCE given (name flow-log files "
-                                              "or directories, or - to read stdin)"));
+                       invalid_argument_error("read input: --log-group, --s3 and --method read "
+                                              "flow logs from AWS; name no SOURCE with them"));
   }
   if (settings.since) {
     if (settings.start) {
@@ -354,12 +387,15 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     }
   }
 
-  // 3. Count.
+  // 3. Count: local files, or (no SOURCE) the flow logs in AWS.
+  if (sources.empty()) default_cloud_window(ctx.now(), &settings.start, &settings.end);
   settings.engine.window_start = settings.start;
   settings.engine.window_end = settings.end;
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
-  Result<flowlog::EngineResult> result = flowlog::run_engine(sources, settings.engine);
+  Result<flowlog::EngineResult> result = sources.empty()
+                                              ? read_from_aws(settings, naming, ctx)
+                                              : flowlog::run_engine(sources, settings.engine);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kInvalidArgument) {
       return usage_error(ctx, "top", result.status());
