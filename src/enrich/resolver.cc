@@ -340,17 +340,28 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
       const std::vector<std::string>* values;
       aws::BatchedResult<EniDescription> result;
     };
-    std::vector<Lookup> lookups = {{aws::kPrivateIpFilter, &private4, {}},
-                                   {aws::kPrivateIpFilter, &public4, {}},
-                                   {aws::kPublicIpFilter, &public4, {}},
-                                   {aws::kIpv6Filter, &v6, {}}};
-    aws::run_parallel(lookups.size(), 4, [&](size_t i) {
+    // Addresses outside the private ranges may still be a VPC's private
+    // addresses (any CIDR is allowed), so they share the private-address
+    // batches; those still unanswered then try the public-address filter.
+    std::vector<std::string> any4 = private4;
+    any4.insert(any4.end(), public4.begin(), public4.end());
+    std::vector<Lookup> lookups = {{aws::kPrivateIpFilter, &any4, {}}, {aws::kIpv6Filter, &v6, {}}};
+    aws::run_parallel(lookups.size(), 2, [&](size_t i) {
       if (!lookups[i].values->empty()) {
         lookups[i].result = source_->enis_by_filter(lookups[i].filter, *lookups[i].values);
       }
     });
     for (Lookup& l : lookups) {
       for (const EniDescription& e : l.result.items) take(e);
+    }
+    std::vector<std::string> public_left;
+    for (const std::string& ip : public4) {
+      if (!live.count(ip)) public_left.push_back(ip);
+    }
+    if (!public_left.empty()) {
+      lookups.push_back({aws::kPublicIpFilter, &public_left, {}});
+      lookups.back().result = source_->enis_by_filter(aws::kPublicIpFilter, public_left);
+      for (const EniDescription& e : lookups.back().result.items) take(e);
     }
     for (Lookup& l : lookups) {
       for (const aws::BatchFailure& f : l.result.failures) {
