@@ -12,6 +12,9 @@ void add_cloud_flags(OptionGroup* group, CloudFlags* flags) {
                    "(repeatable; Logs Insights, or raw events with --method raw)",
                    [flags](std::string_view v) -> Status {
                      if (v.empty()) return invalid_argument_error("give a log group name");
+                     if (!flags->s3.empty()) {
+                       return invalid_argument_error("give --log-group or --s3, not both");
+                     }
                      flags->log_groups.emplace_back(v);
                      return Status();
                    });
@@ -21,6 +24,9 @@ void add_cloud_flags(OptionGroup* group, CloudFlags* flags) {
                    [flags](std::string_view v) -> Status {
                      Result<aws::S3Location> loc = aws::parse_s3_location(v);
                      if (!loc.ok()) return loc.status();
+                     if (!flags->log_groups.empty()) {
+                       return invalid_argument_error("give --log-group or --s3, not both");
+                     }
                      flags->s3 = std::string(v);
                      return Status();
                    });

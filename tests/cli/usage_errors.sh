@@ -1,6 +1,9 @@
 # Each usage error exits 2 with a message on stderr (merged here).
 run() { efstop "$@" 2>&1; echo "exit=$?"; }
-run
+run --log-group /flow-logs --s3 s3://bucket/prefix
+run --s3 bucket/prefix
+run --method fast
+run --log-group /flow-logs pairs.log
 run --output xml pairs.log
 run --top -1 pairs.log
 run --top pairs.log
