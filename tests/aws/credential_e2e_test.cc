@@ -417,6 +417,36 @@ TEST_F(CredentialE2eTest, InstanceMetadataV2) {
   EXPECT_EQ(endpoint().count("imds:Credentials"), 1);
 }
 
+TEST_F(CredentialE2eTest, InstanceMetadataFallsBackToV1WhenTheTokenIsRefused) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  ASSERT_TRUE(endpoint().patch_scenario(R"({"imds": {"v2_only": false}})").ok());
+  // 403 on the token PUT is what an IMDSv1-only proxy answers.
+  ASSERT_TRUE(endpoint().inject_fault(Fault{"imds:Token", FaultKind::kDenied, 1}).ok());
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_NE(arn->find("assumed-role/efstop-instance-role/"), std::string::npos) << *arn;
+  EXPECT_EQ(endpoint().count("imds:Token"), 1);
+}
+
+TEST_F(CredentialE2eTest, InstanceMetadataFailureIsListedAndTheChainEnds) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  ASSERT_TRUE(
+      endpoint().inject_fault(Fault{"imds:Credentials", FaultKind::kInternalError, 1}).ok());
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<Credentials> c = d->provider->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("EC2 instance metadata: instance metadata credentials of "
+                                      "role efstop-instance-role"),
+            std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("HTTP 500"), std::string::npos) << c.status().message();
+}
+
 TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
   unsetenv("AWS_EC2_METADATA_DISABLED");
   setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
