@@ -62,6 +62,14 @@ class EfsTest(EndpointTestCase):
         self.assertEqual(status, 403)  # unsigned: refused before parameters are looked at
         self.assertEqual(json.loads(body)["ErrorCode"], "MissingAuthenticationTokenException")
 
+    def test_unknown_signed_query_parameter(self):
+        def add_query(request, **kwargs):
+            request.url += ("&" if "?" in request.url else "?") + "Bogus=1"
+        self.efs.meta.events.register("before-sign.efs.DescribeFileSystems", add_query)
+        with self.assertRaises(ClientError) as ctx:
+            self.efs.describe_file_systems()
+        self.assertAwsError(ctx, "BadRequest", 400)
+
     def test_error_wire_format(self):
         with self.assertRaises(ClientError) as ctx:
             self.efs.describe_file_systems(FileSystemId="fs-0000000000000dead")
@@ -159,6 +167,27 @@ class LogsTest(EndpointTestCase):
         self.assertEqual(sorted(g["logGroupName"] for g in groups), sorted(self.scenario["log_groups"]))
         prefixed = self.logs.describe_log_groups(logGroupNamePrefix="/aws/")["logGroups"]
         self.assertEqual([g["logGroupName"] for g in prefixed], ["/aws/lambda/efs-indexer"])
+
+    def test_unknown_member_and_wrong_type_are_refused(self):
+        logs = self.ep.client("logs")
+
+        def add_member(request, **kwargs):
+            doc = json.loads(request.data)
+            doc["bogusMember"] = 1
+            request.data = json.dumps(doc).encode()
+        logs.meta.events.register("before-sign.logs.DescribeLogGroups", add_member)
+        with self.assertRaises(ClientError) as ctx:
+            logs.describe_log_groups()
+        self.assertAwsError(ctx, "InvalidParameterException", 400)
+        self.assertIn("bogusMember", ctx.exception.response["Error"]["Message"])
+        typed = self.ep.client("logs")
+
+        def wrong_type(request, **kwargs):
+            request.data = json.dumps({"logGroupName": GROUP, "limit": "ten"}).encode()
+        typed.meta.events.register("before-sign.logs.FilterLogEvents", wrong_type)
+        with self.assertRaises(ClientError) as ctx:
+            typed.filter_log_events(logGroupName=GROUP)
+        self.assertAwsError(ctx, "InvalidParameterException", 400)
 
     def test_json_wire_format(self):
         status, headers, body = self.ep.raw("POST", "/", b"{}", {"X-Amz-Target": "Logs_20140328.DescribeLogGroups",

@@ -84,6 +84,16 @@ class StsTest(EndpointTestCase):
             sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="will-be-dropped")
         self.assertAwsError(ctx, "ValidationError", 400)
 
+    def test_unknown_query_parameter(self):
+        sts = self.ep.client("sts")
+
+        def add_param(params, **kwargs):
+            params["body"]["Bogus"] = "1"
+        sts.meta.events.register("before-call.sts.GetCallerIdentity", add_param)
+        with self.assertRaises(ClientError) as ctx:
+            sts.get_caller_identity()
+        self.assertAwsError(ctx, "ValidationError", 400)
+
     def test_short_lived_credentials(self):
         self.ep.patch({"roles": {ROLE_ARN: {"credential_lifetime_seconds": 900}}})
         creds = self.sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="short", DurationSeconds=3600)["Credentials"]
