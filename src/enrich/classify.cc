@@ -118,13 +118,32 @@ constexpr ClassifyRule kRules[] = {
      0},
 };
 
+// The literal text a pattern starts with (up to its first special
+// character): a description that does not start with it cannot match, and
+// checking that first keeps std::regex (slow) off most rule/ENI pairs.
+std::string literal_prefix(std::string_view pattern) {
+  std::string out;
+  for (char c : pattern) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) break;
+    out += c;
+  }
+  // A quantifier applies to the character before it: drop that one.
+  if (out.size() < pattern.size() && !out.empty() &&
+      std::string_view("?*{").find(pattern[out.size()]) != std::string_view::npos) {
+    out.pop_back();
+  }
+  return out;
+}
+
 struct Compiled {
   std::vector<std::regex> patterns;  // one per rule; unused when the rule has none
+  std::vector<std::string> prefixes;
   Compiled() {
     patterns.reserve(std::size(kRules));
     for (const ClassifyRule& r : kRules) {
       patterns.emplace_back(r.description.empty() ? std::string(".*") : std::string(r.description),
                             std::regex::ECMAScript | std::regex::optimize);
+      prefixes.push_back(literal_prefix(r.description));
     }
   }
 };
@@ -197,7 +216,11 @@ Classification classify_eni(const EniDescription& eni) {
     if (r.attachment == Attachment::kOwnInstance && !is_own_instance(eni)) continue;
     if (r.requires_requester_managed && !eni.requester_managed) continue;
     std::smatch m;
-    if (!r.description.empty() && !std::regex_match(eni.description, m, c.patterns[i])) continue;
+    if (!r.description.empty() &&
+        (eni.description.compare(0, c.prefixes[i].size(), c.prefixes[i]) != 0 ||
+         !std::regex_match(eni.description, m, c.patterns[i]))) {
+      continue;
+    }
 
     auto group = [&m](int g) -> std::string {
       return g > 0 && static_cast<size_t>(g) < m.size() ? m[g].str() : std::string();

@@ -253,6 +253,10 @@ std::string inventory_to_json(const Inventory& inv) {
   return root.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
+namespace {
+Result<Inventory> inventory_from_value(const json& root, const std::string& src);
+}  // namespace
+
 Result<Inventory> inventory_from_json(std::string_view text, std::string_view source) {
   const std::string src(source);
   json root;
@@ -262,6 +266,11 @@ Result<Inventory> inventory_from_json(std::string_view text, std::string_view so
     return parse_error(src + ": not valid JSON at byte " + std::to_string(e.byte) +
                        " (is this an `efstop inventory --output json` dump?)");
   }
+  return inventory_from_value(root, src);
+}
+
+namespace {
+Result<Inventory> inventory_from_value(const json& root, const std::string& src) {
   if (!root.is_object()) return parse_error(src + ": expected a JSON object");
   const auto version = root.find("efstop_inventory");
   if (version == root.end() || !version->is_number_integer()) {
@@ -368,6 +377,7 @@ Result<Inventory> inventory_from_json(std::string_view text, std::string_view so
   if (!r.status().ok()) return r.status();
   return inv;
 }
+}  // namespace
 
 std::string network_interface_to_json(const EniDescription& eni) {
   return eni_json(eni).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
@@ -384,8 +394,7 @@ Result<EniDescription> network_interface_from_json(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) return parse_error("cached network interface: not JSON");
   json root = {{"efstop_inventory", kInventoryFormatVersion},
                {"network_interfaces", json::array({std::move(j)})}};
-  EFSTOP_ASSIGN_OR_RETURN(Inventory inv,
-                          inventory_from_json(root.dump(), "cached network interface"));
+  EFSTOP_ASSIGN_OR_RETURN(Inventory inv, inventory_from_value(root, "cached network interface"));
   return std::move(inv.network_interfaces.at(0));
 }
 
