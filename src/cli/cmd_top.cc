@@ -261,6 +261,10 @@ std::vector<std::string> make_notes(const flowlog::FlowStats& s, const TopSettin
   std::vector<std::string> notes;
   if (s.records == 0 && s.skipped == 0) {
     notes.push_back("no flow-log records in the input");
+  } else if (s.records == 0) {
+    notes.push_back(
+        "no line could be read as a flow-log record; check --log-format (or the files' header "
+        "line) against the flow log's format");
   } else if (s.used == 0 && s.not_efs > 0 && settings.engine.server_ips.empty()) {
     notes.push_back(
         "no EFS traffic found (TCP port 2049); if the mount targets' addresses are known, "
