@@ -1,0 +1,109 @@
+// The whole command: `efstop --region r --endpoint-url URL --start .. --end ..
+// --output json` with no SOURCE discovers the scenario's flow logs and reads
+// them; Insights, raw events and the same records in a local file must print
+// the same JSON rows (Insights: the same stats too).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "harness/test_endpoint.h"
+
+namespace efstop::cloud {
+namespace {
+
+class CliSourcesTest : public efstop::testing::EndpointTest {
+ protected:
+  // Runs efstop with `args`; returns stdout, sets *code.
+  std::string run(const std::string& args, int* code) {
+    const std::string cmd = "AWS_ACCESS_KEY_ID=" + std::string(efstop::testing::kTestAccessKeyId) +
+                            " AWS_SECRET_ACCESS_KEY=" + efstop::testing::kTestSecretAccessKey +
+                            " " + EFSTOP_BINARY_DIR + "/efstop " + args + " 2>" + err_path();
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    const int status = pclose(p);
+    *code = WEXITSTATUS(status);
+    return out;
+  }
+  std::string err_path() const { return env_home() + "/stderr.txt"; }
+  std::string env_home() const { return const_cast<CliSourcesTest*>(this)->env().home(); }
+  std::string stderr_text() const {
+    std::ifstream in(err_path());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string aws_args() {
+    return "--region " + std::string(efstop::testing::kTestRegion) + " --endpoint-url " +
+           endpoint().url() +
+           " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --output json";
+  }
+};
+
+TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
+  int code = -1;
+  const nlohmann::json insights = nlohmann::json::parse(run(aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  EXPECT_NE(stderr_text().find("logs insights on /efstop/vpc-flow-logs"), std::string::npos);
+  const nlohmann::json raw =
+      nlohmann::json::parse(run(aws_args() + " --method raw", &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const nlohmann::json by_group = nlohmann::json::parse(
+      run(aws_args() + " --log-group /efstop/vpc-flow-logs", &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+
+  // The same records as a local file, with the mount targets as servers.
+  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  const std::string path = env_home() + "/flows.log";
+  {
+    std::ofstream out(path);
+    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
+      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
+    }
+  }
+  std::string ips;
+  for (auto& [id, mt] : doc["mount_targets"].items()) {
+    if (!ips.empty()) ips += ',';
+    ips += mt["IpAddress"].get<std::string>();
+  }
+  const nlohmann::json local = nlohmann::json::parse(
+      run("--server-ips " + ips +
+              " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --output json " + path,
+          &code),
+      nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+
+  ASSERT_TRUE(local.contains("rows"));
+  ASSERT_FALSE(local["rows"].empty());
+  EXPECT_EQ(local["rows"], insights["rows"]);
+  EXPECT_EQ(local["rows"], raw["rows"]);
+  EXPECT_EQ(local["window"], insights["window"]);
+  EXPECT_EQ(local["stats"], insights["stats"]);
+  // --log-group without the inventory: port-2049 rule, same rows here.
+  EXPECT_EQ(local["rows"], by_group["rows"]);
+}
+
+TEST_F(CliSourcesTest, NoFlowLogCoversTheMountTargets) {
+  ASSERT_TRUE(endpoint()
+                  .patch_scenario(
+                      R"({"flow_logs":{"fl-0a00000000000001":null,"fl-0b00000000000002":null}})")
+                  .ok());
+  int code = -1;
+  run(aws_args(), &code);
+  EXPECT_EQ(code, 1);
+  const std::string err = stderr_text();
+  EXPECT_NE(err.find("no flow log delivering to CloudWatch Logs or S3 covers"), std::string::npos)
+      << err;
+  EXPECT_NE(
+      err.find("aws ec2 create-flow-logs --region eu-west-1 --resource-type NetworkInterface"),
+      std::string::npos)
+      << err;
+}
+
+}  // namespace
+}  // namespace efstop::cloud
