@@ -73,15 +73,18 @@ Result<std::unique_ptr<S3Server>> S3Server::start(const S3ServerOptions& options
   }
   // s3rver encrypts ListObjectsV2 continuation tokens with DES, which
   // OpenSSL 3 only offers through its legacy provider: without this flag
-  // every truncated listing is an InternalError.
+  // every truncated listing is an InternalError. exit_with_parent.js makes
+  // it exit when this process dies without stopping it.
   const char* node_options = std::getenv("NODE_OPTIONS");
-  std::string options_env = "NODE_OPTIONS=--openssl-legacy-provider";
+  std::string options_env = "NODE_OPTIONS=--openssl-legacy-provider --require \"" +
+                            std::string(EFSTOP_SOURCE_DIR) + "/tests/harness/exit_with_parent.js\"";
   if (node_options != nullptr && *node_options != '\0') {
     options_env.push_back(' ');
     options_env.append(node_options);
   }
+  const std::string parent_env = "EFSTOP_PARENT_PID=" + std::to_string(getpid());
   EFSTOP_ASSIGN_OR_RETURN(ChildProcess child,
-                          ChildProcess::spawn(argv, {options_env}, out_file, out_file));
+                          ChildProcess::spawn(argv, {options_env, parent_env}, out_file, out_file));
   // s3rver prints "S3rver listening on 127.0.0.1:<port>" even with --silent.
   // (Parsed by hand: std::regex trips GCC 12's -Wmaybe-uninitialized under
   // the sanitizer preset.)

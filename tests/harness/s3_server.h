@@ -18,6 +18,9 @@
 // Unsigned requests pass as anonymous calls, which is how put_object() and
 // get_object() upload and read fixtures.
 //
+// A test binary that crashes leaves nothing behind: s3rver (through
+// exit_with_parent.js) and the front (--parent-pid) exit when it is gone.
+//
 // Install with scripts/install-deps.sh (npm install in tests/harness).
 // Thread-safety: as TestEndpoint.
 #ifndef EFSTOP_TESTS_HARNESS_S3_SERVER_H_
