@@ -126,6 +126,14 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   eo.threads = std::max(1, o.parallelism);
   EFSTOP_ASSIGN_OR_RETURN(flowlog::EngineResult er,
                           flowlog::run_engine_sources(make_raw_event_sources(&api, ro), eo));
+  if (!stream_prefixes.empty() && ro.events->load() == 0 && er.stats.files_failed == 0) {
+    // Streams are named after ENIs when the VPC delivers them, but a group
+    // may hold streams named otherwise: nothing under the mount-target
+    // prefixes means "look everywhere", not "no traffic".
+    say(o, "no events in the mount-target ENI streams of " + group +
+               "; reading every stream of the group");
+    return read_raw(client, o, group, {});
+  }
   CloudReadResult out;
   out.engine = std::move(er);
   out.source = "log events of " + group;

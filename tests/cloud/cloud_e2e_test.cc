@@ -297,6 +297,35 @@ TEST_F(CloudTest, DiscoveredRawReadUsesTheMountTargetStreams) {
   EXPECT_EQ(local.pairs, r->engine.pairs);
 }
 
+TEST_F(CloudTest, RawReadFallsBackToEveryStreamWhenStreamsAreNotNamedAfterEnis) {
+  // Move every event into one stream with an unrelated name.
+  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  nlohmann::json streams = nlohmann::json::object();
+  nlohmann::json all = nlohmann::json::array();
+  for (auto& [name, events] : doc["log_groups"][kGroup]["streams"].items()) {
+    streams[name] = nullptr;
+    for (auto& ev : events) all.push_back(ev);
+  }
+  streams["vpc-flows"] = all;
+  nlohmann::json patch;
+  patch["log_groups"][kGroup]["streams"] = streams;
+  ASSERT_TRUE(endpoint().patch_scenario(patch.dump()).ok());
+  CloudReadOptions o = options();
+  o.mount_targets.reset();
+  o.method = Method::kRaw;
+  o.method_given = true;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_NE(notes_.find("reading every stream of the group"), std::string::npos) << notes_;
+  flowlog::EngineOptions opt;
+  for (const char* ip : {"10.20.1.100", "10.20.2.100", "10.20.3.100", "10.20.2.101", "10.20.1.101",
+                         "10.20.1.102", "10.20.3.101", "10.20.3.102"}) {
+    opt.server_ips.push_back(*flowlog::IpAddress::parse(ip));
+  }
+  EXPECT_EQ(run_local(scenario_messages(), opt).pairs, r->engine.pairs);
+}
+
 // ---- S3 (s3rver) ----
 
 class CloudS3Test : public ::testing::Test {
