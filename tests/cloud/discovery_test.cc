@@ -1,0 +1,120 @@
+// Discovery's choice of destination and its coverage report (pure).
+#include "cloud/discovery.h"
+
+#include <gtest/gtest.h>
+
+namespace efstop::cloud {
+namespace {
+
+aws::MountTarget mt(std::string id, std::string eni, std::string subnet, std::string vpc) {
+  aws::MountTarget m;
+  m.id = std::move(id);
+  m.file_system_id = "fs-1";
+  m.eni_id = std::move(eni);
+  m.subnet_id = std::move(subnet);
+  m.vpc_id = std::move(vpc);
+  return m;
+}
+
+aws::FlowLogInfo fl(std::string id, std::string resource, std::string type, std::string dest) {
+  aws::FlowLogInfo f;
+  f.id = std::move(id);
+  f.resource_id = std::move(resource);
+  f.destination_type = std::move(type);
+  f.status = "ACTIVE";
+  f.traffic_type = "ALL";
+  if (f.destination_type == "cloud-watch-logs") {
+    f.log_group_name = dest;
+  } else {
+    f.log_destination = std::move(dest);
+  }
+  return f;
+}
+
+const std::vector<aws::MountTarget> kMts = {mt("fsmt-1", "eni-1", "subnet-a", "vpc-1"),
+                                            mt("fsmt-2", "eni-2", "subnet-b", "vpc-1"),
+                                            mt("fsmt-3", "eni-3", "subnet-c", "vpc-2")};
+
+TEST(DiscoveryTest, PicksTheDestinationCoveringMostAndListsTheOthers) {
+  std::vector<aws::FlowLogInfo> logs = {fl("fl-s3", "subnet-c", "s3", "arn:aws:s3:::bkt/efs"),
+                                        fl("fl-cwl", "vpc-1", "cloud-watch-logs", "/vpc/flows")};
+  Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
+  ASSERT_EQ(d.chosen.size(), 1u);
+  EXPECT_EQ(d.chosen[0].log_group, "/vpc/flows");
+  EXPECT_EQ(d.chosen[0].mount_target_ids, (std::vector<std::string>{"fsmt-1", "fsmt-2"}));
+  ASSERT_EQ(d.others.size(), 1u);
+  EXPECT_EQ(d.others[0].flag(), "--s3 s3://bkt/efs");
+  EXPECT_TRUE(d.uncovered.empty());
+  EXPECT_TRUE(d.enable_command.empty());
+}
+
+TEST(DiscoveryTest, LogGroupWinsATie) {
+  std::vector<aws::FlowLogInfo> logs = {fl("fl-s3", "eni-1", "s3", "arn:aws:s3:::bkt"),
+                                        fl("fl-cwl", "eni-2", "cloud-watch-logs", "/g")};
+  Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
+  ASSERT_EQ(d.chosen.size(), 1u);
+  EXPECT_EQ(d.chosen[0].kind, DestinationKind::kLogGroup);
+}
+
+TEST(DiscoveryTest, UnreadableFlowLogsAreExplainedAndUncoveredListed) {
+  aws::FlowLogInfo rejects = fl("fl-rej", "vpc-1", "cloud-watch-logs", "/rejects");
+  rejects.traffic_type = "REJECT";
+  aws::FlowLogInfo off = fl("fl-off", "eni-1", "s3", "arn:aws:s3:::b");
+  off.status = "INACTIVE";
+  aws::FlowLogInfo hose = fl("fl-fh", "eni-2", "kinesis-data-firehose",
+                             "arn:aws:firehose:eu-west-1:1:deliverystream/x");
+  aws::FlowLogInfo parquet = fl("fl-pq", "subnet-c", "s3", "arn:aws:s3:::pq");
+  parquet.file_format = "parquet";
+  Discovery d = analyze_flow_logs({rejects, off, hose, parquet}, kMts, "eu-west-1");
+  EXPECT_TRUE(d.chosen.empty());
+  ASSERT_EQ(d.uncovered.size(), 3u);
+  std::string notes;
+  for (const std::string& n : d.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("only REJECT traffic"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("INACTIVE"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("Kinesis Data Firehose"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("Parquet"), std::string::npos) << notes;
+  EXPECT_EQ(d.enable_command,
+            "aws ec2 create-flow-logs --region eu-west-1 --resource-type NetworkInterface "
+            "--resource-ids eni-1 eni-2 eni-3 --traffic-type ALL --max-aggregation-interval 60 "
+            "--log-destination-type s3 --log-destination arn:aws:s3:::<your-bucket>/efs");
+}
+
+TEST(DiscoveryTest, ParsesDescribeFlowLogsAnswer) {
+  Result<aws::XmlDocument> doc = aws::XmlDocument::parse(R"(<?xml version="1.0"?>
+<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>r</requestId>
+  <flowLogSet>
+    <item>
+      <flowLogId>fl-1</flowLogId><resourceId>vpc-1</resourceId>
+      <logDestinationType>cloud-watch-logs</logDestinationType>
+      <logDestination>arn:aws:logs:eu-west-1:111122223333:log-group:/from/arn:*</logDestination>
+      <logFormat>${version} ${interface-id}</logFormat><flowLogStatus>ACTIVE</flowLogStatus>
+      <trafficType>ALL</trafficType><maxAggregationInterval>60</maxAggregationInterval>
+    </item>
+    <item>
+      <flowLogId>fl-2</flowLogId><resourceId>subnet-c</resourceId>
+      <logDestinationType>s3</logDestinationType><logDestination>arn:aws:s3:::b/p</logDestination>
+      <destinationOptions><fileFormat>plain-text</fileFormat>
+        <hiveCompatiblePartitions>true</hiveCompatiblePartitions><perHourPartition>true</perHourPartition>
+      </destinationOptions>
+    </item>
+  </flowLogSet>
+</DescribeFlowLogsResponse>)");
+  ASSERT_TRUE(doc.ok());
+  std::vector<aws::FlowLogInfo> logs = aws::parse_flow_logs(doc->root());
+  ASSERT_EQ(logs.size(), 2u);
+  EXPECT_EQ(logs[0].log_group_name, "/from/arn");
+  EXPECT_EQ(logs[0].log_format, "${version} ${interface-id}");
+  EXPECT_EQ(logs[0].max_aggregation_interval, 60);
+  EXPECT_TRUE(logs[1].hive_compatible_partitions);
+  EXPECT_TRUE(logs[1].per_hour_partition);
+  Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
+  ASSERT_EQ(d.chosen.size(), 1u);
+  EXPECT_EQ(d.chosen[0].describe(), "log group /from/arn");
+  ASSERT_EQ(d.others.size(), 1u);
+  EXPECT_TRUE(d.others[0].hive);
+}
+
+}  // namespace
+}  // namespace efstop::cloud
