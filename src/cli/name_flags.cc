@@ -25,7 +25,8 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 void fill_end(report::End& end, const enrich::EndpointName& n) {
-  end.name = n.name;
+  // An unresolved end says why in its name, so the table and JSON show it.
+  end.name = n.reason.empty() ? n.name : "unresolved: " + n.reason;
   end.kind = n.kind;
   end.id = n.id;
   end.az = n.az;

@@ -94,6 +94,20 @@ TEST(NamesCliTest, CrossAzFiguresFollowFromTheRows) {
   EXPECT_GT(crossed, 0);
 }
 
+TEST(NamesCliTest, OfflineWithAnEmptyStoreSaysWhyEachEndIsUnnamed) {
+  const std::string dir = ::testing::TempDir() + "efstop-names-cli-offline";
+  TopRun r = run_top_with({"--offline", "--cache-dir", dir, "--output", "json", "--top", "0",
+                           kSource + "/sample/flowlogs"});
+  ASSERT_EQ(r.code, 0) << r.err;  // the report still comes out
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_FALSE(j["rows"].empty());
+  for (const auto& row : j["rows"]) {
+    EXPECT_EQ(row["client"]["kind"], "unresolved");
+    EXPECT_EQ(row["client"]["name"], "unresolved: not in the store (--offline)");
+  }
+  EXPECT_NE(r.err.find("names: unresolved"), std::string::npos) << r.err;
+}
+
 TEST(NamesCliTest, GroupByNameWithoutNamesIsAUsageError) {
   TopRun r = run_top_with({"--group-by", "name", kSource + "/sample/flowlogs"});
   EXPECT_EQ(r.code, kExitUsage);
