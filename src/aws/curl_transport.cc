@@ -6,7 +6,9 @@
 // Timeouts: CURLOPT_CONNECTTIMEOUT_MS for connecting; the read timeout is a
 // progress callback that aborts when no byte moved for read_timeout, which
 // matches the AWS CLI's socket read timeout better than a total deadline
-// (a long S3 download that keeps moving never times out).
+// (a long S3 download that keeps moving never times out). libcurl calls the
+// callback about once a second while idle, so the read timeout is enforced
+// to within a second.
 #include <curl/curl.h>
 
 #include <algorithm>

@@ -140,7 +140,7 @@ int run_whoami(const std::vector<std::string>& args, CommandContext& ctx) {
   const std::string masked = mask_access_key(creds->access_key_id);
   const std::string expires = creds->expiration ? aws::format_iso8601(*creds->expiration) : "";
   const std::string cred_source =
-      creds->source + (creds->source_detail.empty() ? "" : " (" + creds->source_detail + ")");
+      creds->source + (creds->source_detail.empty() ? "" : ": " + creds->source_detail);
 
   // 4. Output.
   if (settings.output == WhoamiOutput::kJson) {
