@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+cmake --build --preset fuzz --target efstop_fuzz
 shopt -s nullglob
 targets=(build/fuzz/tests/fuzz/*_fuzz)
 if ((${#targets[@]} == 0)); then echo "fuzz: no targets built"; exit 0; fi
