@@ -364,6 +364,15 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                        invalid_argument_error("parse --end: the window ends before it starts"));
   }
 
+  // Reading the flow logs from AWS needs credentials and a region anyway, so
+  // the one command `efstop --profile p --region r --since 1h` names every end.
+  if (sources.empty() && !settings.names.no_names) settings.names.names = true;
+  if (settings.names.no_names && settings.names.enabled()) {
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --no-names: --names, --inventory, --offline "
+                                              "or --labels ask for names; use one or the other"));
+  }
+
   if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
     return usage_error(ctx, "top",
                        invalid_argument_error("parse --group-by: name and az need names (--names, "

@@ -74,6 +74,10 @@ void add_name_flags(OptionGroup* group, NameFlags* f) {
                   "name every IP from AWS (EC2 ENIs and instances, EFS file systems\n"
                   "and mount targets), cached in the store",
                   [f] { f->names = true; });
+  group->add_flag("--no-names",
+                  "print addresses only; names are on by default when no SOURCE\n"
+                  "is named (the flow logs come from AWS, so AWS is there anyway)",
+                  [f] { f->no_names = true; });
   group->add_value("--inventory", "FILE",
                    "name IPs from a dump of `efstop inventory --output json`\n"
                    "instead of calling AWS",

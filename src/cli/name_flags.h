@@ -38,6 +38,7 @@ inline constexpr double kDefaultCrossAzUsdPerGib = 0.02;
 
 struct NameFlags {
   bool names = false;
+  bool no_names = false;  // --no-names: keep addresses only, even when reading from AWS
   std::string inventory;  // --inventory FILE
   std::string labels;     // --labels FILE
   std::string cache_dir;  // --cache-dir DIR

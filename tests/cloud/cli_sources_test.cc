@@ -56,7 +56,8 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
       run(aws_args() + " --log-group /efstop/vpc-flow-logs", &code), nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
 
-  // The same records as a local file, with the mount targets as servers.
+  // The same records as a local file, named from the same account (reading
+  // from AWS names every end by default; --names asks for it on files).
   std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
   const nlohmann::json doc = nlohmann::json::parse(in);
   const std::string path = env_home() + "/flows.log";
@@ -66,25 +67,22 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
       for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
     }
   }
-  std::string ips;
-  for (auto& [id, mt] : doc["mount_targets"].items()) {
-    if (!ips.empty()) ips += ',';
-    ips += mt["IpAddress"].get<std::string>();
-  }
   const nlohmann::json local = nlohmann::json::parse(
-      run("--server-ips " + ips +
-              " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --output json " + path,
-          &code),
+      run("--names " + aws_args() + " " + path, &code),
       nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
 
   ASSERT_TRUE(local.contains("rows"));
   ASSERT_FALSE(local["rows"].empty());
+  // Every end of the discovered report is named (a mount target, at least).
+  for (const nlohmann::json& row : insights["rows"]) {
+    EXPECT_TRUE(row["server"].contains("name")) << row.dump();
+  }
   EXPECT_EQ(local["rows"], insights["rows"]);
   EXPECT_EQ(local["rows"], raw["rows"]);
   EXPECT_EQ(local["window"], insights["window"]);
   EXPECT_EQ(local["stats"], insights["stats"]);
-  // --log-group without the inventory: port-2049 rule, same rows here.
+  // --log-group instead of discovery: same rows.
   EXPECT_EQ(local["rows"], by_group["rows"]);
 }
 
