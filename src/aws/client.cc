@@ -226,8 +226,12 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
   }
 }
 
-Result<XmlDocument> AwsClient::call_query(Service service, std::string_view action,
-                                          const QueryParams& params, AwsError* error) {
+namespace {
+
+// The POST of an EC2/query protocol call: Action and Version, then `params`,
+// form-encoded.
+AwsRequest make_query_request(Service service, std::string_view action,
+                              const QueryParams& params) {
   AwsRequest request;
   request.service = service;
   request.operation = std::string(action);
@@ -236,29 +240,32 @@ Result<XmlDocument> AwsClient::call_query(Service service, std::string_view acti
   all.insert(all.end(), params.begin(), params.end());
   request.body = form_encode(all);
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-  EFSTOP_ASSIGN_OR_RETURN(HttpResponse response, send(request, error));
+  return request;
+}
+
+// The XML answer of a query call, or a parse error naming the call.
+Result<XmlDocument> parse_query_answer(const HttpResponse& response, std::string_view action,
+                                       const std::string& region) {
   auto doc = XmlDocument::parse(response.body);
-  if (!doc.ok())
-    return doc.status().with_context(cli_operation_name(action) + " " + config_.region);
+  if (!doc.ok()) return doc.status().with_context(cli_operation_name(action) + " " + region);
   return doc;
+}
+
+}  // namespace
+
+Result<XmlDocument> AwsClient::call_query(Service service, std::string_view action,
+                                          const QueryParams& params, AwsError* error) {
+  EFSTOP_ASSIGN_OR_RETURN(HttpResponse response,
+                          send(make_query_request(service, action, params), error));
+  return parse_query_answer(response, action, config_.region);
 }
 
 Result<XmlDocument> AwsClient::call_query_unsigned(Service service, std::string_view action,
                                                    const QueryParams& params, AwsError* error) {
-  AwsRequest request;
-  request.service = service;
-  request.operation = std::string(action);
+  AwsRequest request = make_query_request(service, action, params);
   request.sign = false;
-  QueryParams all{{"Action", std::string(action)},
-                  {"Version", std::string(service_info(service).api_version)}};
-  all.insert(all.end(), params.begin(), params.end());
-  request.body = form_encode(all);
-  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
   EFSTOP_ASSIGN_OR_RETURN(HttpResponse response, send(request, error));
-  auto doc = XmlDocument::parse(response.body);
-  if (!doc.ok())
-    return doc.status().with_context(cli_operation_name(action) + " " + config_.region);
-  return doc;
+  return parse_query_answer(response, action, config_.region);
 }
 
 Result<nlohmann::json> AwsClient::call_json(Service service, std::string_view operation,
