@@ -32,6 +32,7 @@ namespace {
 
 struct TopSettings {
   report::OutputFormat output = report::OutputFormat::kTable;
+  report::TableOptions table;  // --wide
   report::ShapeOptions shape;
   flowlog::EngineOptions engine;
   std::optional<int64_t> start;
@@ -40,7 +41,7 @@ struct TopSettings {
   bool strict = false;
   bool quiet = false;
   CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
-  NameFlags names;                                   // issue 4: names (cli/name_flags.h)
+  NameFlags names;   // issue 4: names (cli/name_flags.h)
   NameGrouping name_grouping = NameGrouping::kNone;  // --group-by name|az
   bool help = false;
   bool version = false;
@@ -139,6 +140,10 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                     s->output = *format;
                     return Status();
                   });
+  shape.add_flag("--wide",
+                 "table with names: every column (addresses, ids, accounts,\n"
+                 "packets) instead of the compact default",
+                 [s] { s->table.wide = true; });
   shape.add_value("--group-by", "KEY",
                   "pair (default), client or server; with names also name\n"
                   "(client name by file system) or az (client AZ by mount-target AZ)",
@@ -294,9 +299,8 @@ Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
   }
   std::optional<std::vector<aws::MountTarget>> mount_targets;
   if (naming) mount_targets = naming->resolver->efs().mount_targets;
-  return read_cloud_sources(settings.cloud, client, settings.engine, *settings.start,
-                            *settings.end, mount_targets, ctx.err, settings.quiet,
-                            ::isatty(STDERR_FILENO) == 1);
+  return read_cloud_sources(settings.cloud, client, settings.engine, *settings.start, *settings.end,
+                            mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1);
 }
 
 }  // namespace
@@ -407,8 +411,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
   Result<flowlog::EngineResult> result = sources.empty()
-                                              ? read_from_aws(settings, naming, ctx)
-                                              : flowlog::run_engine(sources, settings.engine);
+                                             ? read_from_aws(settings, naming, ctx)
+                                             : flowlog::run_engine(sources, settings.engine);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kInvalidArgument) {
       return usage_error(ctx, "top", result.status());
@@ -438,7 +442,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                            report::Window{settings.start, settings.end}, settings.shape);
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
   rep.notes = make_notes(stats, settings);
-  if (Status s = report::write_report(rep, settings.output, ctx.out); !s.ok()) {
+  if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
     ctx.err << "efstop: " << s.message() << '\n';
     return kExitFailure;
   }

@@ -116,7 +116,7 @@ void add_name_flags(OptionGroup* group, NameFlags* f) {
                      return Status();
                    });
   group->add_value("--cross-az-rate", "USD",
-                   "price of one GiB crossing AZs, for the XAZ COST column\n"
+                   "price of one GiB crossing AZs, for the cross-AZ cost\n"
                    "(default 0.02: $0.01/GB out + $0.01/GB in, EC2 pricing)",
                    [f](std::string_view v) -> Status {
                      char* end = nullptr;

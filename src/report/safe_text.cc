@@ -108,4 +108,16 @@ size_t display_width(std::string_view sanitized) {
   return width;
 }
 
+std::string truncate_to_width(std::string_view sanitized, size_t max_width) {
+  if (display_width(sanitized) <= max_width) return std::string(sanitized);
+  if (max_width == 0) return {};
+  size_t kept = 0;  // code points kept so far
+  size_t end = 0;   // bytes kept so far
+  for (; end < sanitized.size(); ++end) {
+    const bool starts_code_point = (static_cast<unsigned char>(sanitized[end]) & 0xC0) != 0x80;
+    if (starts_code_point && kept++ == max_width - 1) break;
+  }
+  return std::string(sanitized.substr(0, end)) + "\xE2\x80\xA6";
+}
+
 }  // namespace efstop::report

@@ -34,6 +34,12 @@ std::string sanitize_cell(std::string_view text);
 // Asian wide-character tables). For aligning sanitised text.
 size_t display_width(std::string_view sanitized);
 
+// `sanitized` cut to at most `max_width` display columns: when it is wider,
+// its first max_width - 1 code points and an ellipsis (U+2026). Never cuts
+// inside a UTF-8 sequence. For table cells only (a cut name in TSV, CSV or
+// JSON would be a wrong value). max_width 0 gives "".
+std::string truncate_to_width(std::string_view sanitized, size_t max_width);
+
 }  // namespace efstop::report
 
 #endif  // EFSTOP_REPORT_SAFE_TEXT_H_

@@ -14,8 +14,10 @@ namespace efstop::report {
 
 namespace {
 
-// "$12.35", "$0.0042" (four decimals under a dollar so small costs show).
+// "$12.35", "$0.0042" (four decimals under a dollar so small costs show),
+// "<$0.0001" for a cost that is not zero but would print as one.
 std::string format_usd(double usd) {
+  if (usd > 0.0 && usd < 0.00005) return "<$0.0001";
   char buf[32];
   std::snprintf(buf, sizeof buf, usd < 1.0 ? "$%.4f" : "$%.2f", usd);
   return buf;
@@ -28,7 +30,9 @@ struct Column {
   size_t width = 0;
 };
 
-void add_end_columns(const std::vector<Row>& rows, bool client, std::vector<Column>& columns) {
+// Every column of an end: its addresses, then each optional field some row
+// sets (the --wide layout, and the only one without names).
+void add_wide_end_columns(const std::vector<Row>& rows, bool client, std::vector<Column>& columns) {
   const std::string prefix = client ? "CLIENT" : "SERVER";
   Column ip_column{prefix, false, {}, 0};
   for (const Row& row : rows) {
@@ -46,36 +50,108 @@ void add_end_columns(const std::vector<Row>& rows, bool client, std::vector<Colu
   }
 }
 
+// What the compact table calls an end: its name, except where the name
+// says nothing the address would not (external, unresolved: the reason is
+// in the summary and the JSON stats) or is missing.
+std::string display_name(const End& end) {
+  if (end.name.empty() || end.kind == "external" || end.kind == "unresolved") {
+    return internal::join_ips(end);
+  }
+  return end.name;
+}
+
+// The compact layout of one end (see TableOptions): a name column, a kind
+// column unless every end is of the one kind the header already says, and
+// an AZ column.
+void add_compact_end_columns(const std::vector<Row>& rows, bool client, const TableOptions& options,
+                             std::vector<Column>& columns) {
+  const auto all_ends = [&](auto predicate) {
+    return std::all_of(rows.begin(), rows.end(), [&](const Row& row) {
+      const End* end = internal::end_of(row, client);
+      return end == nullptr || predicate(*end);
+    });
+  };
+  const auto any_end = [&](auto predicate) {
+    return !all_ends([&](const End& end) { return !predicate(end); });
+  };
+  const auto add_column = [&](std::string header, size_t max_width, auto cell_of) {
+    Column column{std::move(header), false, {}, 0};
+    for (const Row& row : rows) {
+      const End* end = internal::end_of(row, client);
+      column.cells.push_back(end ? truncate_to_width(sanitize_text(cell_of(*end)), max_width)
+                                 : std::string());
+    }
+    columns.push_back(std::move(column));
+  };
+  constexpr size_t kNoCap = static_cast<size_t>(-1);
+
+  // --group-by az: the end is its AZ, nothing more to say.
+  if (all_ends([](const End& e) { return e.kind == "az"; })) {
+    add_column(client ? "CLIENT AZ" : "SERVER AZ", kNoCap, [](const End& e) { return e.name; });
+    return;
+  }
+  if (client) {
+    add_column("CLIENT", options.max_client_width, display_name);
+    if (any_end([](const End& e) { return !e.kind.empty(); })) {
+      add_column("KIND", options.max_kind_width, [](const End& e) { return e.kind; });
+    }
+    if (any_end([](const End& e) { return !e.az.empty(); })) {
+      add_column("CLIENT AZ", kNoCap, [](const End& e) { return e.az; });
+    }
+    return;
+  }
+  const bool all_efs = all_ends([](const End& e) { return e.kind == "efs-mount-target"; });
+  add_column(all_efs ? "FILE SYSTEM" : "SERVER", options.max_server_width, display_name);
+  if (!all_efs && any_end([](const End& e) { return !e.kind.empty(); })) {
+    add_column("SERVER KIND", options.max_kind_width, [](const End& e) { return e.kind; });
+  }
+  if (any_end([](const End& e) { return !e.az.empty(); })) {
+    add_column("SERVER AZ", kNoCap, [](const End& e) { return e.az; });
+  }
+}
+
 }  // namespace
 
-void write_table(const Report& report, std::ostream& out) {
+void write_table(const Report& report, std::ostream& out, const TableOptions& options) {
   const std::vector<Row>& rows = report.rows;
   const bool has_client = report.group_by != GroupBy::kServer;
   const bool has_server = report.group_by != GroupBy::kClient;
+  // Compact only when there are names to be compact about; an address-only
+  // report has nothing to leave out.
+  const bool compact = !options.wide && (!internal::fields_in_use(rows, true).empty() ||
+                                         !internal::fields_in_use(rows, false).empty());
 
   std::vector<Column> columns;
-  if (has_client) add_end_columns(rows, true, columns);
-  if (has_server) add_end_columns(rows, false, columns);
+  for (const bool client : {true, false}) {
+    if (!(client ? has_client : has_server)) continue;
+    if (compact) {
+      add_compact_end_columns(rows, client, options, columns);
+    } else {
+      add_wide_end_columns(rows, client, columns);
+    }
+  }
   const size_t end_columns = columns.size();
 
   struct Number {
     const char* header;
     bool bytes;
+    bool in_compact;
     int64_t (*get)(const Counters&);
   };
   static constexpr Number kNumbers[] = {
-      {"READ", true, [](const Counters& c) { return c.bytes_read; }},
-      {"WRITTEN", true, [](const Counters& c) { return c.bytes_written; }},
-      {"TOTAL", true, [](const Counters& c) { return c.bytes_total(); }},
-      {"PACKETS", false, [](const Counters& c) { return c.packets; }},
-      {"FLOWS", false, [](const Counters& c) { return c.flows; }},
-      {"REJECTED", false, [](const Counters& c) { return c.rejected; }},
+      {"READ", true, true, [](const Counters& c) { return c.bytes_read; }},
+      {"WRITTEN", true, true, [](const Counters& c) { return c.bytes_written; }},
+      {"TOTAL", true, true, [](const Counters& c) { return c.bytes_total(); }},
+      {"PACKETS", false, false, [](const Counters& c) { return c.packets; }},
+      {"FLOWS", false, true, [](const Counters& c) { return c.flows; }},
+      {"REJECTED", false, true, [](const Counters& c) { return c.rejected; }},
   };
   const auto format_number = [](const Number& number, const Counters& counters) {
     const int64_t value = number.get(counters);
     return number.bytes ? format_iec_bytes(value) : std::to_string(value);
   };
   for (const Number& number : kNumbers) {
+    if (compact && !number.in_compact) continue;
     Column column{number.header, true, {}, 0};
     for (const Row& row : rows) column.cells.push_back(format_number(number, row.counters));
     column.cells.push_back(format_number(number, report.totals));
@@ -86,26 +162,31 @@ void write_table(const Report& report, std::ostream& out) {
   const bool any_cross_az = std::any_of(rows.begin(), rows.end(),
                                         [](const Row& r) { return r.cross_az_bytes.has_value(); });
   if (any_cross_az) {
-    Column flag{"XAZ", false, {}, 0};
+    // Wide: a flag and the cost. Compact: one column, the cost when bytes
+    // crossed, else "no" (known not to) or "?" (an AZ is unknown).
+    Column flag{compact ? "CROSS-AZ" : "XAZ", compact, {}, 0};
     Column cost{"XAZ COST", true, {}, 0};
     int64_t cross_total = 0;
     for (const Row& row : rows) {
       const bool crossed = row.cross_az_bytes && *row.cross_az_bytes > 0;
-      flag.cells.push_back(crossed ? "yes" : (row.cross_az_bytes ? "no" : "?"));
-      cost.cells.push_back(
+      const std::string usd =
           crossed ? format_usd(cross_az_cost_usd(*row.cross_az_bytes, report.cross_az_usd_per_gib))
-                  : std::string());
+                  : std::string();
+      const std::string state = row.cross_az_bytes ? "no" : "?";
+      flag.cells.push_back(compact ? (crossed ? usd : state) : (crossed ? "yes" : state));
+      cost.cells.push_back(usd);
       cross_total += row.cross_az_bytes.value_or(0);
     }
-    flag.cells.push_back("");
     // The TOTAL line covers all rows; the shown ones alone would understate it.
     const bool rows_cut = report.total_rows > static_cast<int64_t>(rows.size());
-    cost.cells.push_back(
+    const std::string total_usd =
         cross_total > 0 && !rows_cut
             ? format_usd(cross_az_cost_usd(cross_total, report.cross_az_usd_per_gib))
-            : std::string());
+            : std::string();
+    flag.cells.push_back(compact ? total_usd : std::string());
+    cost.cells.push_back(total_usd);
     columns.push_back(std::move(flag));
-    columns.push_back(std::move(cost));
+    if (!compact) columns.push_back(std::move(cost));
   }
 
   // The TOTAL line sums every row, also those --top left out; say so.
@@ -133,6 +214,8 @@ void write_table(const Report& report, std::ostream& out) {
       // blanks at the end of a line).
       if (!columns[c].right_aligned && c + 1 < columns.size()) line.append(pad, ' ');
     }
+    // An empty last cell (a cost not shown) leaves no trailing blanks.
+    line.erase(line.find_last_not_of(' ') + 1);
     out << line << '\n';
   };
   write_line([](const Column& column) -> const std::string& { return column.header; });

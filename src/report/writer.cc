@@ -66,10 +66,11 @@ std::string_view output_format_name(OutputFormat format) {
 
 std::string_view output_format_choices() { return "table|tsv|csv|json|ndjson"; }
 
-Status write_report(const Report& report, OutputFormat format, std::ostream& out) {
+Status write_report(const Report& report, OutputFormat format, std::ostream& out,
+                    const TableOptions& table) {
   switch (format) {
     case OutputFormat::kTable:
-      write_table(report, out);
+      write_table(report, out, table);
       break;
     case OutputFormat::kTsv:
       write_delimited(report, '\t', out);

@@ -34,11 +34,35 @@ std::string_view output_format_name(OutputFormat format);
 // "table|tsv|csv|json|ndjson", for usage messages.
 std::string_view output_format_choices();
 
-// Writes `report` in `format`. Returns an io error when the stream reports
-// a failure (e.g. disk full), OK otherwise.
-Status write_report(const Report& report, OutputFormat format, std::ostream& out);
+// How the table (and only the table) is laid out.
+//
+// With names (some end carries a name, kind, id, AZ or account) the default
+// table is compact, what an SRE reads at a glance, ~150 columns at most:
+//   CLIENT (its name, else its addresses), KIND, CLIENT AZ,
+//   FILE SYSTEM (the server's name, else its addresses; headed SERVER when
+//   some server is not an EFS mount target, with a SERVER KIND column),
+//   SERVER AZ, READ, WRITTEN, TOTAL, FLOWS, REJECTED, CROSS-AZ (the
+//   estimated cost of the bytes that crossed AZs, "no", or "?" when an AZ
+//   is unknown).
+// Names longer than the caps below end in an ellipsis (U+2026); only the
+// table truncates, never TSV, CSV or JSON. An end known only by address,
+// or merged by AZ (--group-by az), shows its single column.
+// `wide` prints every column instead: each end's addresses, name, kind,
+// id, AZ and account, PACKETS, and XAZ (yes/no/?) beside XAZ COST.
+// Without names both layouts are the same.
+struct TableOptions {
+  bool wide = false;
+  size_t max_client_width = 24;  // CLIENT cell, in terminal columns
+  size_t max_server_width = 20;  // FILE SYSTEM / SERVER cell
+  size_t max_kind_width = 16;    // KIND cells ("efs-mount-target" fits)
+};
 
-void write_table(const Report& report, std::ostream& out);
+// Writes `report` in `format`. Returns an io error when the stream reports
+// a failure (e.g. disk full), OK otherwise. `table` applies to kTable only.
+Status write_report(const Report& report, OutputFormat format, std::ostream& out,
+                    const TableOptions& table = {});
+
+void write_table(const Report& report, std::ostream& out, const TableOptions& options = {});
 // `separator` is ',' (CSV: RFC 4180 quoting, CRLF line ends) or '\t'
 // (TSV: no quoting needed once sanitised, LF line ends).
 void write_delimited(const Report& report, char separator, std::ostream& out);

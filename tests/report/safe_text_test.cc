@@ -68,5 +68,17 @@ TEST(SafeTextTest, DisplayWidthCountsCodePoints) {
   EXPECT_EQ(display_width("\xF0\x9F\x98\x80"), 1u);
 }
 
+TEST(SafeTextTest, TruncateToWidthEndsInAnEllipsisAndKeepsUtf8Whole) {
+  EXPECT_EQ(truncate_to_width("abcdef", 6), "abcdef");
+  EXPECT_EQ(truncate_to_width("abcdefg", 6), "abcde\xE2\x80\xA6");
+  EXPECT_EQ(display_width(truncate_to_width("abcdefg", 6)), 6u);
+  // "Caf\u00e9s" cut to 4 columns: 3 code points (the 2-byte one whole), then the ellipsis.
+  EXPECT_EQ(truncate_to_width("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 4),
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
+  EXPECT_EQ(truncate_to_width("ab", 1), "\xE2\x80\xA6");
+  EXPECT_EQ(truncate_to_width("ab", 0), "");
+  EXPECT_EQ(truncate_to_width("", 0), "");
+}
+
 }  // namespace
 }  // namespace efstop::report

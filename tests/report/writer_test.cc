@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "report/safe_text.h"
+
 namespace efstop::report {
 namespace {
 
@@ -195,11 +197,149 @@ TEST(WriterTest, TsvAndTableCarryNoControlCharacters) {
     // 2 data lines + header (+ TOTAL for table): no forged line.
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), f == OutputFormat::kTable ? 4 : 3);
   }
-  const std::string table = render(hostile_names(), OutputFormat::kTable);
+  std::ostringstream wide;
+  write_table(hostile_names(), wide, TableOptions{.wide = true});
+  const std::string table = wide.str();
   EXPECT_EQ(table.substr(0, table.find('\n')),
             // Name column 28 wide (the HYPERLINK cell), server 21 (two addresses).
             "CLIENT     CLIENT NAME                   CLIENT ID  SERVER                    "
             "READ  WRITTEN    TOTAL  PACKETS  FLOWS  REJECTED");
+}
+
+// A named report as resolution leaves it: an instance in one AZ using a
+// mount target in another, a Lambda function, and an end that stayed
+// unresolved.
+Report named_pairs() {
+  Report r = two_pairs();
+  r.rows.push_back(make_row("10.0.1.9", "10.0.2.100", 100, 0, 1, 1, 2, k1400, k1400 + 60));
+  r.total_rows = 3;
+  r.totals = Counters{};
+  for (const Row& row : r.rows) r.totals.merge(row.counters);
+  const auto name = [](End& e, std::string n, std::string kind, std::string id, std::string az) {
+    e.name = std::move(n);
+    e.kind = std::move(kind);
+    e.id = std::move(id);
+    e.az = std::move(az);
+    e.account = "123456789012";
+  };
+  name(*r.rows[0].client, "web-01", "ec2-instance", "i-0abc", "us-east-1a");
+  name(*r.rows[1].client, "thumbnailer", "lambda", "thumbnailer", "us-east-1b");
+  name(*r.rows[2].client, "unresolved: denied ec2:DescribeNetworkInterfaces", "unresolved", "", "");
+  r.rows[2].client->account.clear();
+  for (Row& row : r.rows) {
+    name(*row.server, "home", "efs-mount-target", "fs-0123", "us-east-1b");
+  }
+  r.rows[0].cross_az_bytes = r.rows[0].counters.bytes_total();
+  r.rows[1].cross_az_bytes = 0;
+  return r;
+}
+
+TEST(WriterTest, TableWithNamesIsCompactByDefault) {
+  // 1503241625 B at $0.02/GiB = $0.0280 (1503241625 / 2^30 = 1.40000286).
+  EXPECT_EQ(render(named_pairs(), OutputFormat::kTable),
+            "CLIENT       KIND          CLIENT AZ   FILE SYSTEM  SERVER AZ      READ  WRITTEN  "
+            "  TOTAL  FLOWS  REJECTED  CROSS-AZ\n"
+            "web-01       ec2-instance  us-east-1a  home         us-east-1b  1.4 GiB  3.0 KiB  "
+            "1.4 GiB      4         0   $0.0280\n"
+            "thumbnailer  lambda        us-east-1b  home         us-east-1b    512 B      0 B  "
+            "  512 B      1         1        no\n"
+            "10.0.1.9     unresolved                home         us-east-1b    100 B      0 B  "
+            "  100 B      1         2         ?\n"
+            "TOTAL                                                           1.4 GiB  3.0 KiB  "
+            "1.4 GiB      6         3   $0.0280\n");
+}
+
+TEST(WriterTest, TableWideShowsEveryColumn) {
+  Report r = named_pairs();
+  r.rows[1].cross_az_bytes = 512;  // crossed, $0.00000095: not shown as $0.0000
+  std::ostringstream out;
+  write_table(r, out, TableOptions{.wide = true});
+  EXPECT_NE(out.str().find("  yes  <$0.0001\n"), std::string::npos) << out.str();
+  const std::string header = out.str().substr(0, out.str().find('\n'));
+  for (const char* column :
+       {"CLIENT ", "CLIENT NAME", "CLIENT KIND", "CLIENT ID", "CLIENT AZ", "CLIENT ACCOUNT",
+        "SERVER ", "SERVER NAME", "SERVER KIND", "SERVER ID", "SERVER AZ", "SERVER ACCOUNT",
+        "PACKETS", "FLOWS", "REJECTED", "XAZ ", "XAZ COST"}) {
+    EXPECT_NE(header.find(column), std::string::npos) << column << " in " << header;
+  }
+  // The unresolved end's reason and every address are there in full.
+  EXPECT_NE(out.str().find("unresolved: denied ec2:DescribeNetworkInterfaces"), std::string::npos);
+  EXPECT_NE(out.str().find("10.0.1.15"), std::string::npos);
+}
+
+TEST(WriterTest, TableWithoutNamesIsTheSameCompactOrWide) {
+  std::ostringstream wide;
+  write_table(two_pairs(), wide, TableOptions{.wide = true});
+  EXPECT_EQ(render(two_pairs(), OutputFormat::kTable), wide.str());
+}
+
+TEST(WriterTest, CompactTableTruncatesLongNamesButNoOtherFormatDoes) {
+  Report r = named_pairs();
+  const std::string long_client = "analytics-batch-worker-eu-reporting-07";  // 38
+  const std::string long_fs = "shared-home-directories-prod";                // 28
+  r.rows[0].client->name = long_client;
+  r.rows[0].server->name = long_fs;
+  const std::string table = render(r, OutputFormat::kTable);
+  EXPECT_NE(table.find("analytics-batch-worker-\xE2\x80\xA6  ec2-instance"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("shared-home-directo\xE2\x80\xA6  us-east-1b"), std::string::npos) << table;
+  EXPECT_EQ(table.find(long_client), std::string::npos);
+  for (OutputFormat f : {OutputFormat::kTsv, OutputFormat::kCsv, OutputFormat::kJson}) {
+    const std::string text = render(r, f);
+    EXPECT_NE(text.find(long_client), std::string::npos) << output_format_name(f);
+    EXPECT_NE(text.find(long_fs), std::string::npos) << output_format_name(f);
+    EXPECT_EQ(text.find("\xE2\x80\xA6"), std::string::npos) << output_format_name(f);
+  }
+}
+
+// A realistic worst case: names and kinds past their caps, long AZ names,
+// hundreds of TiB, millions of flows, thousands of dollars: the compact
+// table stays within 160 columns.
+TEST(WriterTest, CompactTableFitsA160ColumnTerminal) {
+  Report r = named_pairs();
+  for (Row& row : r.rows) {
+    row.client->name = std::string(60, 'c');
+    row.client->kind = "ec2-instance-connect-endpoint";
+    row.client->az = "ap-southeast-2c";
+    row.server->name = std::string(60, 's');
+    row.server->az = "ap-southeast-2a";
+    row.counters.bytes_read = int64_t{99} << 40;
+    row.counters.bytes_written = int64_t{99} << 40;
+    row.counters.flows = 999999;
+    row.counters.rejected = 99999;
+  }
+  r.rows[0].cross_az_bytes = r.rows[0].counters.bytes_total();
+  r.totals = Counters{};
+  for (const Row& row : r.rows) r.totals.merge(row.counters);
+  std::istringstream lines(render(r, OutputFormat::kTable));
+  std::string line;
+  while (std::getline(lines, line)) EXPECT_LE(display_width(line), 160u) << line;
+}
+
+TEST(WriterTest, CompactTableNamesAServerThatIsNotEfs) {
+  Report r = named_pairs();
+  r.rows[1].server->name = "nfs-legacy";
+  r.rows[1].server->kind = "ec2-instance";
+  const std::string table = render(r, OutputFormat::kTable);
+  const std::string header = table.substr(0, table.find('\n'));
+  EXPECT_NE(header.find("  SERVER  "), std::string::npos) << header;
+  EXPECT_NE(header.find("SERVER KIND"), std::string::npos) << header;
+  EXPECT_EQ(header.find("FILE SYSTEM"), std::string::npos) << header;
+}
+
+TEST(WriterTest, CompactTableGroupedByAzShowsOneColumnPerEnd) {
+  Report r = named_pairs();
+  for (Row& row : r.rows) {
+    for (End* e : {&*row.client, &*row.server}) {
+      e->kind = "az";
+      e->name = e->az.empty() ? "?" : e->az;
+      e->id.clear();
+      e->account.clear();
+    }
+  }
+  const std::string table = render(r, OutputFormat::kTable);
+  EXPECT_EQ(table.substr(0, table.find('\n')),
+            "CLIENT AZ   SERVER AZ      READ  WRITTEN    TOTAL  FLOWS  REJECTED  CROSS-AZ");
 }
 
 TEST(WriterTest, JsonEscapesNamesAndListsMergedAddresses) {
