@@ -433,13 +433,17 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // 5. Name, shape and write.
   std::vector<report::Row> rows = to_rows(result->pairs);
+  std::optional<report::NameStats> name_stats;
   if (naming) {
+    enrich::ResolveStats resolve_stats;
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
-                     settings.quiet, ctx.err);
+                     settings.quiet, ctx.err, &resolve_stats);
+    name_stats = to_name_stats(resolve_stats);
   }
   report::Report rep =
       report::build_report(std::move(rows), to_report_stats(stats),
                            report::Window{settings.start, settings.end}, settings.shape);
+  rep.names = std::move(name_stats);
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
   rep.notes = make_notes(stats, settings);
   if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {

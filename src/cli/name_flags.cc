@@ -293,4 +293,22 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
   return rows;
 }
 
+report::NameStats to_name_stats(const enrich::ResolveStats& s) {
+  report::NameStats n;
+  n.ips = s.ips;
+  n.mount_targets = s.mount_targets;
+  n.looked_up = s.looked_up;
+  n.cached = s.cached;
+  n.from_history = s.from_history;
+  n.labelled = s.labelled;
+  n.external = s.external;
+  n.unresolved = s.unresolved;
+  for (const auto& [reason, count] : s.unresolved_reasons) {
+    const auto action = s.unresolved_iam_actions.find(reason);
+    n.unresolved_reasons.push_back(
+        {reason, count, action == s.unresolved_iam_actions.end() ? std::string() : action->second});
+  }
+  return n;
+}
+
 }  // namespace efstop::cli

@@ -85,6 +85,9 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
                                    const NameFlags& flags, NameGrouping grouping, bool quiet,
                                    std::ostream& err, enrich::ResolveStats* stats_out = nullptr);
 
+// The resolver's counters as the report's stats.names (JSON).
+report::NameStats to_name_stats(const enrich::ResolveStats& stats);
+
 }  // namespace efstop::cli
 
 #endif  // EFSTOP_CLI_NAME_FLAGS_H_

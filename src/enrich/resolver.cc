@@ -367,8 +367,12 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
       for (const aws::BatchFailure& f : l.result.failures) {
         warn_once("warning: " + f.status.message());
         for (const std::string& ip : f.values) {
-          if (!live.count(ip))
-            failed[ip] = failure_reason(f.status, "ec2:DescribeNetworkInterfaces");
+          if (live.count(ip)) continue;
+          constexpr std::string_view kAction = "ec2:DescribeNetworkInterfaces";
+          failed[ip] = failure_reason(f.status, kAction);
+          if (f.status.code() == StatusCode::kAuth) {
+            st.unresolved_iam_actions[failed[ip]] = std::string(kAction);
+          }
         }
       }
     }
@@ -533,6 +537,9 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
     }
     res.names[ip] = std::move(n);
   }
+  // Only reasons some IP kept (history may have named the others).
+  std::erase_if(st.unresolved_iam_actions,
+                [&](const auto& entry) { return !st.unresolved_reasons.count(entry.first); });
   if (source_ != nullptr) st.calls = source_->calls();
   return res;
 }

@@ -85,8 +85,11 @@ struct ResolveStats {
   int64_t external = 0;
   int64_t unresolved = 0;
   std::map<std::string, int64_t> unresolved_reasons;  // reason -> IPs
-  std::map<std::string, int64_t> calls;               // API -> calls
-  std::vector<std::string> warnings;                  // shown on stderr
+  // reason -> the IAM action to grant, for the reasons that are denials
+  // (a subset of unresolved_reasons' keys).
+  std::map<std::string, std::string> unresolved_iam_actions;
+  std::map<std::string, int64_t> calls;  // API -> calls
+  std::vector<std::string> warnings;     // shown on stderr
 };
 
 struct ResolveResult {

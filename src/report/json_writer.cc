@@ -57,7 +57,29 @@ Json row_json(const Row& row, double usd_per_gib) {
   return j;
 }
 
-Json stats_json(const Stats& s) {
+Json names_json(const NameStats& n) {
+  Json j = Json::object();
+  j["ips"] = n.ips;
+  j["mount_targets"] = n.mount_targets;
+  j["looked_up"] = n.looked_up;
+  j["cached"] = n.cached;
+  j["from_history"] = n.from_history;
+  j["labelled"] = n.labelled;
+  j["external"] = n.external;
+  j["unresolved"] = n.unresolved;
+  Json reasons = Json::array();
+  for (const UnresolvedReason& r : n.unresolved_reasons) {
+    Json reason = Json::object();
+    reason["reason"] = r.reason;
+    reason["ips"] = r.ips;
+    if (!r.iam_action.empty()) reason["iam_action"] = r.iam_action;
+    reasons.push_back(std::move(reason));
+  }
+  j["unresolved_reasons"] = std::move(reasons);
+  return j;
+}
+
+Json stats_json(const Stats& s, const std::optional<NameStats>& names) {
   Json j = Json::object();
   j["lines"] = s.lines;
   j["records"] = s.records;
@@ -71,6 +93,7 @@ Json stats_json(const Stats& s) {
   j["below_min_bytes"] = s.below_min_bytes;
   j["files"] = s.files;
   j["files_failed"] = s.files_failed;
+  if (names) j["names"] = names_json(*names);
   return j;
 }
 
@@ -87,7 +110,7 @@ void write_json(const Report& report, std::ostream& out) {
   Json rows = Json::array();
   for (const Row& row : report.rows) rows.push_back(row_json(row, report.cross_az_usd_per_gib));
   j["rows"] = std::move(rows);
-  j["stats"] = stats_json(report.stats);
+  j["stats"] = stats_json(report.stats, report.names);
   if (!report.notes.empty()) j["notes"] = report.notes;
   out << dump(j, 2) << '\n';
 }
@@ -96,7 +119,7 @@ void write_ndjson(const Report& report, std::ostream& out) {
   for (const Row& row : report.rows)
     out << dump(row_json(row, report.cross_az_usd_per_gib), -1) << '\n';
   Json last = Json::object();
-  last["stats"] = stats_json(report.stats);
+  last["stats"] = stats_json(report.stats, report.names);
   out << dump(last, -1) << '\n';
 }
 

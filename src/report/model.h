@@ -97,6 +97,31 @@ struct Stats {
   friend bool operator==(const Stats&, const Stats&) = default;
 };
 
+// Why some IPs stayed unnamed (names on): one reason and how many IPs.
+struct UnresolvedReason {
+  std::string reason;  // "denied ec2:DescribeNetworkInterfaces", "not in the store (--offline)"
+  int64_t ips = 0;
+  std::string iam_action;  // the IAM action to grant when the reason is a denial, else empty
+
+  friend bool operator==(const UnresolvedReason&, const UnresolvedReason&) = default;
+};
+
+// How every IP of the report got its name (docs/names.md): ips = the sum
+// of the other counters.
+struct NameStats {
+  int64_t ips = 0;
+  int64_t mount_targets = 0;
+  int64_t looked_up = 0;
+  int64_t cached = 0;
+  int64_t from_history = 0;
+  int64_t labelled = 0;
+  int64_t external = 0;
+  int64_t unresolved = 0;
+  std::vector<UnresolvedReason> unresolved_reasons;  // by reason, ascending; ips sum to unresolved
+
+  friend bool operator==(const NameStats&, const NameStats&) = default;
+};
+
 // The time window asked for; an open bound is nullopt. Unix seconds,
 // start inclusive, end exclusive.
 struct Window {
@@ -112,6 +137,8 @@ struct Report {
   int64_t total_rows = 0;  // rows before --top cut them
   Counters totals;         // summed over all total_rows rows, not just the shown ones
   Stats stats;
+  // Set when names are on; JSON gives it as stats.names.
+  std::optional<NameStats> names;
   // Free-text remarks for the reader ("no EFS traffic found ..."). The
   // table summary prints them; JSON carries them only when there are some.
   std::vector<std::string> notes;

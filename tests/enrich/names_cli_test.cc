@@ -1,6 +1,7 @@
 // `efstop top` with names, on the repo's sample data and its inventory:
 // names in JSON, --group-by name merging same-name instances, and the
 // cross-AZ figures recomputed independently from the rows.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -106,6 +107,44 @@ TEST(NamesCliTest, OfflineWithAnEmptyStoreSaysWhyEachEndIsUnnamed) {
     EXPECT_EQ(row["client"]["name"], "unresolved: not in the store (--offline)");
   }
   EXPECT_NE(r.err.find("names: unresolved"), std::string::npos) << r.err;
+  // The same counts in JSON stats: every address of the rows, unresolved for
+  // the one reason, which is no denial (no IAM action).
+  std::set<std::string> ips;
+  for (const auto& row : j["rows"]) {
+    for (const char* end : {"client", "server"}) ips.insert(row[end]["ip"].get<std::string>());
+  }
+  const auto& names = j["stats"]["names"];
+  EXPECT_EQ(names["ips"], ips.size());
+  EXPECT_EQ(names["unresolved"], ips.size());
+  ASSERT_EQ(names["unresolved_reasons"].size(), 1u);
+  EXPECT_EQ(names["unresolved_reasons"][0]["reason"], "not in the store (--offline)");
+  EXPECT_EQ(names["unresolved_reasons"][0]["ips"], ips.size());
+  EXPECT_FALSE(names["unresolved_reasons"][0].contains("iam_action"));
+}
+
+TEST(NamesCliTest, JsonStatsCountHowEveryAddressWasNamed) {
+  TopRun r = run_top_with({"--inventory", kSource + "/sample/inventory.json", "--output", "json",
+                           "--top", "0", "--quiet", kSource + "/sample/flowlogs"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::map<std::string, int64_t> kinds;  // address -> counted once
+  std::map<std::string, std::string> kind_of;
+  for (const auto& row : j["rows"]) {
+    for (const char* end : {"client", "server"}) {
+      kind_of[row[end]["ip"].get<std::string>()] = row[end]["kind"].get<std::string>();
+    }
+  }
+  for (const auto& [ip, kind] : kind_of) ++kinds[kind];
+  const auto& names = j["stats"]["names"];
+  EXPECT_EQ(names["ips"], kind_of.size());
+  EXPECT_EQ(names["mount_targets"], kinds["efs-mount-target"]);
+  EXPECT_EQ(names["external"], kinds["external"]);
+  EXPECT_EQ(names["unresolved"], 0);
+  EXPECT_TRUE(names["unresolved_reasons"].empty());
+  EXPECT_EQ(names["ips"].get<int64_t>(),
+            names["mount_targets"].get<int64_t>() + names["looked_up"].get<int64_t>() +
+                names["cached"].get<int64_t>() + names["from_history"].get<int64_t>() +
+                names["labelled"].get<int64_t>() + names["external"].get<int64_t>());
 }
 
 TEST(NamesCliTest, GroupByNameWithoutNamesIsAUsageError) {

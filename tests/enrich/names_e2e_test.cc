@@ -159,6 +159,8 @@ TEST_F(NamesE2eTest, DeniedPermissionLeavesIpsUnresolvedWithTheAction) {
   EXPECT_EQ(r.names.at("10.20.1.11").reason, "denied ec2:DescribeNetworkInterfaces");
   EXPECT_EQ(r.names.at("10.20.1.100").name, "shared-home");  // EFS still answers
   EXPECT_GT(r.stats.unresolved_reasons.at("denied ec2:DescribeNetworkInterfaces"), 10);
+  EXPECT_EQ(r.stats.unresolved_iam_actions.at("denied ec2:DescribeNetworkInterfaces"),
+            "ec2:DescribeNetworkInterfaces");
   bool named_action = false;
   for (const std::string& w : r.stats.warnings) {
     named_action |= w.find("ec2:DescribeNetworkInterfaces") != std::string::npos;
@@ -176,6 +178,7 @@ TEST_F(NamesE2eTest, StillThrottledAfterRetriesIsCountedAsSuch) {
   EXPECT_EQ(r.names.at("10.20.1.11").kind, "unresolved");
   EXPECT_EQ(r.names.at("10.20.1.11").reason, "throttled ec2:DescribeNetworkInterfaces");
   EXPECT_EQ(r.stats.unresolved, 1);
+  EXPECT_TRUE(r.stats.unresolved_iam_actions.empty());  // throttled: no action to grant
 }
 
 TEST_F(NamesE2eTest, OneThrottleIsRetriedAndNamesStayCorrect) {

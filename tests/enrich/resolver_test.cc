@@ -197,6 +197,7 @@ TEST(ResolverTest, OfflineUsesStoreAtAnyAgeAndNamesTheGaps) {
   EXPECT_EQ(r.names.at("10.0.1.50").kind, "unresolved");
   EXPECT_EQ(r.names.at("10.0.1.50").reason, "not in the store (--offline)");
   EXPECT_EQ(r.stats.unresolved_reasons.at("not in the store (--offline)"), 1);
+  EXPECT_TRUE(r.stats.unresolved_iam_actions.empty());  // not a denial: nothing to grant
 }
 
 TEST(ResolverTest, DeletedEniIsNamedFromHistory) {
@@ -269,6 +270,9 @@ TEST(ResolverTest, DeniedLookupLeavesIpsUnresolvedWithReason) {
   EXPECT_EQ(r.names.at("10.0.1.100").kind, "efs-mount-target");
   EXPECT_EQ(r.stats.unresolved, 2);
   EXPECT_EQ(r.stats.unresolved_reasons.at("denied ec2:DescribeNetworkInterfaces"), 2);
+  EXPECT_EQ(r.stats.unresolved_iam_actions,
+            (std::map<std::string, std::string>{
+                {"denied ec2:DescribeNetworkInterfaces", "ec2:DescribeNetworkInterfaces"}}));
   ASSERT_FALSE(r.stats.warnings.empty());
   EXPECT_NE(r.stats.warnings[0].find("grant ec2:DescribeNetworkInterfaces"), std::string::npos);
 }

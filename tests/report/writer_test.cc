@@ -362,6 +362,30 @@ TEST(WriterTest, JsonIsAsciiEvenForUtf8AndInvalidBytes) {
   EXPECT_NE(text.find(R"("Caf\u00e9 \u202e \ufffd")"), std::string::npos) << text;
 }
 
+TEST(WriterTest, NameStatsAppearInJsonStatsOnlyWithNames) {
+  Report r = two_pairs();
+  EXPECT_EQ(render(r, OutputFormat::kJson).find("\"names\""), std::string::npos);
+  r.names = NameStats{10, 2, 3, 1, 0, 0, 1, 3, {}};
+  r.names->unresolved_reasons = {
+      {"denied ec2:DescribeNetworkInterfaces", 2, "ec2:DescribeNetworkInterfaces"},
+      {"throttled ec2:DescribeNetworkInterfaces", 1, ""}};
+  const nlohmann::ordered_json expected = nlohmann::ordered_json::parse(R"({
+    "ips": 10, "mount_targets": 2, "looked_up": 3, "cached": 1, "from_history": 0,
+    "labelled": 0, "external": 1, "unresolved": 3,
+    "unresolved_reasons": [
+      {"reason": "denied ec2:DescribeNetworkInterfaces", "ips": 2,
+       "iam_action": "ec2:DescribeNetworkInterfaces"},
+      {"reason": "throttled ec2:DescribeNetworkInterfaces", "ips": 1}
+    ]})");
+  const auto json = nlohmann::ordered_json::parse(render(r, OutputFormat::kJson));
+  EXPECT_EQ(json["stats"]["names"], expected);
+  EXPECT_EQ(json["stats"].back(), expected);  // after the flow-log counters
+  std::istringstream ndjson(render(r, OutputFormat::kNdjson));
+  std::string line, last;
+  while (std::getline(ndjson, line)) last = line;
+  EXPECT_EQ(nlohmann::ordered_json::parse(last)["stats"]["names"], expected);
+}
+
 TEST(WriterTest, NotesAppearInJsonOnlyWhenPresent) {
   Report r = two_pairs();
   r.notes.push_back("no EFS traffic found");
