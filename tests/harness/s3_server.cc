@@ -78,13 +78,20 @@ Result<std::unique_ptr<S3Server>> S3Server::start(const S3ServerOptions& options
   const char* node_options = std::getenv("NODE_OPTIONS");
   std::string options_env = "NODE_OPTIONS=--openssl-legacy-provider --require \"" +
                             std::string(EFSTOP_SOURCE_DIR) + "/tests/harness/exit_with_parent.js\"";
+  // s3rver_preload.js corrects s3rver's CommonPrefixes and, behind the
+  // front, lets through the key ids the front has checked (see the header).
+  options_env +=
+      " --require \"" + std::string(EFSTOP_SOURCE_DIR) + "/tests/harness/s3rver_preload.js\"";
   if (node_options != nullptr && *node_options != '\0') {
     options_env.push_back(' ');
     options_env.append(node_options);
   }
   const std::string parent_env = "EFSTOP_PARENT_PID=" + std::to_string(getpid());
-  EFSTOP_ASSIGN_OR_RETURN(ChildProcess child,
-                          ChildProcess::spawn(argv, {options_env, parent_env}, out_file, out_file));
+  const std::string trust_env =
+      std::string("EFSTOP_S3RVER_TRUST_FRONT=") + (options.verify_signatures ? "1" : "0");
+  EFSTOP_ASSIGN_OR_RETURN(
+      ChildProcess child,
+      ChildProcess::spawn(argv, {options_env, parent_env, trust_env}, out_file, out_file));
   // s3rver prints "S3rver listening on 127.0.0.1:<port>" even with --silent.
   // (Parsed by hand: std::regex trips GCC 12's -Wmaybe-uninitialized under
   // the sanitizer preset.)
@@ -128,8 +135,11 @@ Result<std::unique_ptr<S3Server>> S3Server::start(const S3ServerOptions& options
                                 {{kS3rverAccessKeyId,
                                   {{"secret", kS3rverSecretAccessKey},
                                    {"arn", "arn:aws:iam::123456789012:user/s3rver"}}}}}};
-    const std::string scenario_path = dir + "/s3-front-scenario.json";
-    std::ofstream(scenario_path) << scenario.dump(1);
+    std::string scenario_path = options.front_scenario_path;
+    if (scenario_path.empty()) {
+      scenario_path = dir + "/s3-front-scenario.json";
+      std::ofstream(scenario_path) << scenario.dump(1);
+    }
     EFSTOP_ASSIGN_OR_RETURN(s3->front_, TestEndpoint::start({.scenario_path = scenario_path,
                                                              .start_timeout = options.start_timeout,
                                                              .s3_upstream = s3->upstream_url_}));

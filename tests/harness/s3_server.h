@@ -14,12 +14,24 @@
 // codes: SignatureDoesNotMatch, InvalidAccessKeyId, RequestTimeTooSkewed,
 // AuthorizationHeaderMalformed for a wrong region, XAmzContentSHA256Mismatch)
 // and is then relayed to s3rver unchanged. The only valid key pair is
-// kS3rverAccessKeyId / kS3rverSecretAccessKey, signing region `region`.
+// kS3rverAccessKeyId / kS3rverSecretAccessKey, signing region `region`,
+// unless `front_scenario_path` names a whole endpoint scenario: the front then
+// serves every service of that scenario (EC2, EFS, Logs, STS... as
+// TestEndpoint does) next to S3, and S3 accepts that scenario's keys and the
+// credentials it issues, so one client with one key pair and one endpoint
+// URL reaches all of them. (s3rver only knows its own key id; behind the
+// front it is preloaded with s3rver_preload.js, which maps any key id to
+// its one account, since the front has already checked key and signature.)
 // Unsigned requests pass as anonymous calls, which is how put_object() and
 // get_object() upload and read fixtures.
 //
 // A test binary that crashes leaves nothing behind: s3rver (through
 // exit_with_parent.js) and the front (--parent-pid) exit when it is gone.
+//
+// s3rver 3.7.1 leaves CommonPrefixes out for folders more than one level
+// below the listed prefix; s3rver_preload.js corrects that (delimiter
+// listings then come in one page; plain listings page with max-keys and
+// continuation tokens as S3 does).
 //
 // Install with scripts/install-deps.sh (npm install in tests/harness).
 // Thread-safety: as TestEndpoint.
@@ -44,8 +56,13 @@ struct S3ServerOptions {
   std::vector<std::string> buckets{};  // created at start (path-style names)
   // Put the signature-checking test endpoint in front of s3rver (see above).
   bool verify_signatures = true;
-  // The region S3 requests must be signed for.
+  // The region S3 requests must be signed for (ignored with
+  // front_scenario_path: the scenario's regions apply).
   std::string region = "us-east-1";
+  // With verify_signatures: the front serves this scenario file (e.g.
+  // tests/endpoint/scenarios/default.json) instead of one holding only
+  // s3rver's key pair.
+  std::string front_scenario_path{};
   std::chrono::milliseconds start_timeout{20000};
 };
 
