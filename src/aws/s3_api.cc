@@ -37,12 +37,14 @@ Result<S3Location> parse_s3_location(std::string_view text) {
 Result<std::vector<S3ObjectInfo>> S3Api::list_objects(const std::string& bucket,
                                                       const std::string& prefix,
                                                       const std::string& delimiter,
-                                                      std::vector<std::string>* prefixes) {
+                                                      std::vector<std::string>* prefixes,
+                                                      int max_keys) {
   std::vector<S3ObjectInfo> out;
   auto fetch = [&](const std::string& token) -> Result<std::string> {
     ++list_calls_;
-    EFSTOP_ASSIGN_OR_RETURN(AwsClient::S3ListPage page,
-                            client_->s3_list_objects_v2(bucket, prefix, token, delimiter));
+    EFSTOP_ASSIGN_OR_RETURN(
+        AwsClient::S3ListPage page,
+        client_->s3_list_objects_v2(bucket, prefix, token, delimiter, max_keys));
     for (S3ObjectInfo& o : page.objects) out.push_back(std::move(o));
     if (prefixes != nullptr) {
       for (std::string& p : page.common_prefixes) prefixes->push_back(std::move(p));
@@ -51,14 +53,6 @@ Result<std::vector<S3ObjectInfo>> S3Api::list_objects(const std::string& bucket,
   };
   EFSTOP_RETURN_IF_ERROR(paginate("list-objects-v2 s3://" + bucket + "/" + prefix, fetch).status());
   return out;
-}
-
-Result<std::vector<S3ObjectInfo>> S3Api::list_first_page(const std::string& bucket,
-                                                         const std::string& prefix, int max_keys) {
-  ++list_calls_;
-  EFSTOP_ASSIGN_OR_RETURN(AwsClient::S3ListPage page,
-                          client_->s3_list_objects_v2(bucket, prefix, "", "", max_keys));
-  return std::move(page.objects);
 }
 
 Result<int64_t> S3Api::get_object(const std::string& bucket, const std::string& key,

@@ -11,6 +11,7 @@
 #ifndef EFSTOP_AWS_S3_API_H_
 #define EFSTOP_AWS_S3_API_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -42,25 +43,25 @@ class S3Api {
 
   // Every object under `prefix` (all pages, in key order). With a non-empty
   // `delimiter`, common prefixes are returned in `*prefixes` (may be null).
+  // `max_keys` (1..1000; 0: S3's default, 1000) is the page size asked for;
+  // the server may send fewer.
   Result<std::vector<S3ObjectInfo>> list_objects(const std::string& bucket,
                                                  const std::string& prefix,
                                                  const std::string& delimiter = "",
-                                                 std::vector<std::string>* prefixes = nullptr);
-
-  // The first page only (up to `max_keys` keys, 1..1000).
-  Result<std::vector<S3ObjectInfo>> list_first_page(const std::string& bucket,
-                                                    const std::string& prefix, int max_keys);
+                                                 std::vector<std::string>* prefixes = nullptr,
+                                                 int max_keys = 0);
 
   // Streams the object to `sink` (return false from the sink to stop).
   // Returns the bytes delivered.
   Result<int64_t> get_object(const std::string& bucket, const std::string& key,
                              const BodySink& sink);
 
-  int64_t list_calls() const { return list_calls_; }
+  // ListObjectsV2 calls made so far (every page).
+  int64_t list_calls() const { return list_calls_.load(); }
 
  private:
   AwsClient* client_;
-  int64_t list_calls_ = 0;  // not atomic: one list_objects at a time per S3Api
+  std::atomic<int64_t> list_calls_{0};
 };
 
 }  // namespace efstop::aws

@@ -156,6 +156,7 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   so.per_hour = per_hour;
   so.start_s = o.window_start;
   so.end_s = o.window_end;
+  so.page_size = o.s3_page_size;
   EFSTOP_ASSIGN_OR_RETURN(S3Plan plan, plan_s3_read(&api, so));
   auto progress = std::make_shared<S3Progress>();
   if (o.progress) {

@@ -64,6 +64,7 @@ struct CloudReadOptions {
   // Tuning for tests.
   int insights_row_limit = 10000;
   int64_t raw_slice_s = 3600;
+  int s3_page_size = 0;  // ListObjectsV2 max-keys; 0: S3's default (1000)
   std::chrono::milliseconds insights_poll{500};
 };
 

@@ -7,7 +7,6 @@
 #include <ctime>
 #include <deque>
 #include <mutex>
-#include <set>
 #include <thread>
 
 namespace efstop::cloud {
@@ -159,21 +158,8 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
   } else {
     std::vector<std::string> accounts;
     EFSTOP_RETURN_IF_ERROR(
-        api->list_objects(plan.bucket, base + "AWSLogs/", "/", &accounts).status());
+        api->list_objects(plan.bucket, base + "AWSLogs/", "/", &accounts, o.page_size).status());
     plan.prefixes.push_back(base + "AWSLogs/");
-    if (accounts.empty()) {
-      // Some S3-compatible servers (s3rver 3.7) return no CommonPrefixes for
-      // keys more than one level down: learn the account folders from the
-      // keys of one plain page instead.
-      EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::S3ObjectInfo> first,
-                              api->list_first_page(plan.bucket, base + "AWSLogs/", 1000));
-      std::set<std::string> folders;
-      for (const aws::S3ObjectInfo& obj : first) {
-        const size_t slash = obj.key.find('/', base.size() + 8);
-        if (slash != std::string::npos) folders.insert(obj.key.substr(0, slash + 1));
-      }
-      accounts.assign(folders.begin(), folders.end());
-    }
     if (accounts.empty()) {
       return not_found_error("s3://" + plan.bucket + "/" + base +
                              "AWSLogs/: no flow-log deliveries there (check the bucket and "
@@ -191,7 +177,7 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
   }
   for (const std::string& prefix : to_list) {
     EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::S3ObjectInfo> objects,
-                            api->list_objects(plan.bucket, prefix));
+                            api->list_objects(plan.bucket, prefix, "", nullptr, o.page_size));
     plan.prefixes.push_back(prefix);
     for (aws::S3ObjectInfo& obj : objects) {
       ++plan.listed;

@@ -49,6 +49,7 @@ struct S3ReadOptions {
   bool per_hour = false;     // known per-hour partitions: list hour prefixes
   int64_t start_s = 0;       // window [start_s, end_s)
   int64_t end_s = 0;
+  int page_size = 0;  // ListObjectsV2 max-keys (0: S3's 1000); tests shrink it
 };
 
 struct S3Plan {

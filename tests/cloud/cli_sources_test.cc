@@ -15,6 +15,13 @@
 namespace efstop::cloud {
 namespace {
 
+// The report's stats without the name-lookup counters.
+nlohmann::json flow_stats(const nlohmann::json& report) {
+  nlohmann::json stats = report.value("stats", nlohmann::json::object());
+  stats.erase("names");
+  return stats;
+}
+
 class CliSourcesTest : public efstop::testing::EndpointTest {
  protected:
   // Runs efstop with `args`; returns stdout, sets *code.
@@ -67,9 +74,8 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
       for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
     }
   }
-  const nlohmann::json local = nlohmann::json::parse(
-      run("--names " + aws_args() + " " + path, &code),
-      nullptr, false);
+  const nlohmann::json local =
+      nlohmann::json::parse(run("--names " + aws_args() + " " + path, &code), nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
 
   ASSERT_TRUE(local.contains("rows"));
@@ -81,7 +87,9 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
   EXPECT_EQ(local["rows"], insights["rows"]);
   EXPECT_EQ(local["rows"], raw["rows"]);
   EXPECT_EQ(local["window"], insights["window"]);
-  EXPECT_EQ(local["stats"], insights["stats"]);
+  // Flow counts only: the name lookups differ (the second run hits the
+  // name cache the first one filled).
+  EXPECT_EQ(flow_stats(local), flow_stats(insights));
   // --log-group instead of discovery: same rows.
   EXPECT_EQ(local["rows"], by_group["rows"]);
 }

@@ -3,7 +3,6 @@
 // For the same records, every source must give the report the local-file
 // engine gives (counting contract).
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include "aws/client.h"
 #include "aws/http.h"
 #include "cloud/cloud_reader.h"
+#include "cloud/cloud_test_util.h"
 #include "cloud/s3_source.h"
 #include "flowlog/engine.h"
 #include "harness/s3_server.h"
@@ -22,79 +22,15 @@ namespace {
 
 using efstop::testing::EndpointTest;
 
-constexpr char kGroup[] = "/efstop/vpc-flow-logs";
-// The default scenario's flow-log events lie in [10:00, 10:06) on 2026-11-29.
-constexpr int64_t kWindowStart = 1795946400;
-constexpr int64_t kWindowEnd = 1795950000;
+using test::gzip;
+using test::kGroup;
+using test::kWindowEnd;
+using test::kWindowStart;
+using test::make_client;
+using test::run_local;
+using test::scenario_messages;
 
-class FixedCredentials : public aws::CredentialsProvider {
- public:
-  FixedCredentials(std::string id, std::string secret) {
-    c_.access_key_id = std::move(id);
-    c_.secret_access_key = std::move(secret);
-    c_.source = "test";
-  }
-  Result<aws::Credentials> get() override { return c_; }
-
- private:
-  aws::Credentials c_;
-};
-
-std::unique_ptr<aws::AwsClient> make_client(const std::string& url, const std::string& region,
-                                            const std::string& key, const std::string& secret) {
-  aws::ClientConfig cfg;
-  cfg.region = region;
-  cfg.endpoints.cli_url = url;
-  cfg.retry.max_attempts = 4;
-  return std::make_unique<aws::AwsClient>(cfg, std::make_shared<FixedCredentials>(key, secret),
-                                          aws::make_curl_transport(aws::HttpOptions{}));
-}
-
-std::string temp_path(const std::string& name) {
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             ("efstop_cloud_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
-
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-// The messages of the scenario's flow-log group, read from the scenario file
-// (the independent copy of the records).
-std::vector<std::string> scenario_messages() {
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
-  nlohmann::json doc = nlohmann::json::parse(in);
-  std::vector<std::string> out;
-  for (auto& [stream, events] : doc["log_groups"][kGroup]["streams"].items()) {
-    for (auto& ev : events) out.push_back(ev[1].get<std::string>());
-  }
-  return out;
-}
-
-flowlog::EngineResult run_local(const std::vector<std::string>& lines, flowlog::EngineOptions opt) {
-  std::string text;
-  for (const std::string& l : lines) text += l + "\n";
-  const std::string path = temp_path("local.log");
-  std::ofstream(path) << text;
-  opt.window_start = kWindowStart;
-  opt.window_end = kWindowEnd;
-  Result<flowlog::EngineResult> r = flowlog::run_engine({path}, opt);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return std::move(r).value();
-}
+std::string temp_path(const std::string& name) { return test::test_dir() + "/" + name; }
 
 void expect_same_report(const flowlog::EngineResult& local, const flowlog::EngineResult& cloud,
                         bool compare_record_stats) {
