@@ -59,6 +59,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   ro.start_s = o.window_start;
   ro.end_s = o.window_end;
   ro.poll_initial = o.insights_poll;
+  ro.parallel = o.insights_parallel;
   ro.interrupted = o.interrupted;
   ro.progress = o.note;
   EFSTOP_ASSIGN_OR_RETURN(InsightsRun run, run_insights(&api, ro));
@@ -96,13 +97,13 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   out.source = "logs insights on " + g;
   char cost[64];
   std::snprintf(cost, sizeof cost, "%.4f", run.estimated_cost_usd());
-  out.summary.push_back("logs insights: " + std::to_string(run.queries) + " quer" +
-                        (run.queries == 1 ? "y" : "ies") + " (" + std::to_string(run.splits) +
-                        " split at the " + std::to_string(o.insights_row_limit) + "-row limit), " +
-                        std::to_string(run.rows.size()) + " rows, " + std::to_string(scanned) +
-                        " records scanned, " + human_bytes(run.billed_bytes_scanned) +
-                        " scanned, estimated cost USD " + cost + " (at USD " + "0.005" +
-                        "/GB scanned, us-east-1 list price)");
+  out.summary.push_back(
+      "logs insights: " + std::to_string(run.queries) + " quer" + (run.queries == 1 ? "y" : "ies") +
+      " (" + std::to_string(run.splits) + " split at the " + std::to_string(o.insights_row_limit) +
+      "-row limit, up to " + std::to_string(run.max_in_flight) + " at once), " +
+      std::to_string(run.rows.size()) + " rows, " + std::to_string(scanned) + " records scanned, " +
+      human_bytes(run.billed_bytes_scanned) + " scanned, estimated cost USD " + cost + " (at USD " +
+      "0.005" + "/GB scanned, us-east-1 list price)");
   return out;
 }
 

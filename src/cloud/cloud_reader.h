@@ -56,6 +56,8 @@ struct CloudReadOptions {
   // the server addresses).
   std::optional<std::vector<aws::MountTarget>> mount_targets;
   int parallelism = 8;  // S3 objects / raw slices read at once
+  // Logs Insights queries run at once (the account allows 20 to 100 in all).
+  int insights_parallel = 4;
   const std::atomic<bool>* interrupted = nullptr;
   // Progress and notes for stderr, one line each (no newline).
   std::function<void(std::string_view)> note;

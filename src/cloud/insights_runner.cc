@@ -1,26 +1,15 @@
 #include "cloud/insights_runner.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <thread>
 
 namespace efstop::cloud {
 
 namespace {
-
-bool is_interrupted(const InsightsRunOptions& o) {
-  return o.interrupted != nullptr && o.interrupted->load();
-}
-
-// Sleeps `d`, waking early when interrupted.
-void nap(const InsightsRunOptions& o, std::chrono::milliseconds d) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!is_interrupted(o) && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(50), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           until - std::chrono::steady_clock::now()) +
-                                           std::chrono::milliseconds(1)));
-  }
-}
 
 std::string groups_text(const std::vector<std::string>& groups) {
   std::string s;
@@ -28,79 +17,185 @@ std::string groups_text(const std::vector<std::string>& groups) {
   return s;
 }
 
-enum class SliceOutcome { kDone, kSplit };
+struct Slice {
+  int64_t start = 0;
+  int64_t end = 0;
+};
 
+// What one query over one slice gave.
+struct SliceResult {
+  bool split = false;  // incomplete (row limit, timeout): run the halves instead
+  bool ended = false;  // the query ended (counts as a query, its bytes are billed)
+  std::string query_id;
+  aws::QueryStatistics statistics;
+  std::vector<InsightsRecord> rows;
+};
+
+// A pool of `parallel` workers over a queue of slices. A slice that must be
+// split puts its halves back in the queue; the run ends when the queue is
+// empty and no slice is running, or at the first error, which stops the
+// queries still running.
 class Runner {
  public:
   Runner(aws::LogsApi* api, const InsightsRunOptions& o, std::string query)
       : api_(api), o_(o), query_(std::move(query)) {}
 
-  Status run(int64_t start, int64_t end, InsightsRun* out) {
-    if (start >= end) return Status();
-    SliceOutcome outcome;
-    EFSTOP_RETURN_IF_ERROR(run_slice(start, end, out, &outcome));
-    if (outcome == SliceOutcome::kDone) return Status();
-    ++out->splits;
-    const int64_t mid = start + (end - start) / 2;
-    EFSTOP_RETURN_IF_ERROR(run(start, mid, out));
-    return run(mid, end, out);
+  Status run(InsightsRun* out) {
+    // A long window starts as one slice per hour, up to `parallel`.
+    const int parallel = std::max(1, o_.parallel);
+    const int64_t span = o_.end_s - o_.start_s;
+    const int64_t slices = std::clamp<int64_t>((span + 3599) / 3600, 1, parallel);
+    for (int64_t i = 0; i < slices; ++i) {
+      queue_.push_back({o_.start_s + span * i / slices, o_.start_s + span * (i + 1) / slices});
+    }
+    std::vector<std::thread> workers;
+    for (int i = 0; i < parallel; ++i) workers.emplace_back([this] { work(); });
+    for (std::thread& t : workers) t.join();
+
+    if (interrupted()) {
+      return io_error("logs insights on " + groups_text(o_.log_groups) + ": interrupted; " +
+                      std::to_string(stopped_) + (stopped_ == 1 ? " query" : " queries") +
+                      " stopped" + (stop_failures_.empty() ? "" : "; " + stop_failures_));
+    }
+    if (!status_.ok()) return status_;
+    out->queries = queries_;
+    out->splits = splits_;
+    out->query_ids = query_ids_;
+    out->billed_bytes_scanned = billed_bytes_;
+    out->max_in_flight = max_in_flight_;
+    for (auto& [start, rows] : rows_by_start_) {
+      for (InsightsRecord& r : rows) out->rows.push_back(std::move(r));
+    }
+    out->statistics = statistics_;
+    return Status();
   }
 
  private:
-  Result<std::string> start_query(int64_t start, int64_t end) {
+  bool interrupted() const { return o_.interrupted != nullptr && o_.interrupted->load(); }
+  bool should_stop() const { return failed_.load() || interrupted(); }
+
+  void say(const std::string& line) {
+    if (!o_.progress) return;
+    std::lock_guard<std::mutex> lock(say_mu_);
+    o_.progress(line);
+  }
+
+  // Sleeps `d`, waking early when the run must stop.
+  void nap(std::chrono::milliseconds d) const {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!should_stop() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+          std::chrono::milliseconds(50), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             until - std::chrono::steady_clock::now()) +
+                                             std::chrono::milliseconds(1)));
+    }
+  }
+
+  void work() {
+    for (;;) {
+      Slice slice;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return failed_ || !queue_.empty() || active_ == 0; });
+        if (failed_ || queue_.empty()) {
+          ready_.notify_all();
+          return;
+        }
+        slice = queue_.front();
+        queue_.pop_front();
+        ++active_;
+        max_in_flight_ = std::max(max_in_flight_, active_);
+      }
+      SliceResult result;
+      Status st = run_slice(slice, &result);
+      std::lock_guard<std::mutex> lock(mu_);
+      --active_;
+      if (!result.query_id.empty()) query_ids_.push_back(result.query_id);
+      if (result.ended) {
+        ++queries_;
+        billed_bytes_ += result.statistics.bytes_scanned;
+      }
+      if (!st.ok()) {
+        if (status_.ok() && !interrupted()) status_ = st;
+        failed_ = true;
+      } else if (result.split) {
+        ++splits_;
+        const int64_t mid = slice.start + (slice.end - slice.start) / 2;
+        queue_.push_back({slice.start, mid});
+        queue_.push_back({mid, slice.end});
+      } else if (result.ended) {
+        statistics_.records_matched += result.statistics.records_matched;
+        statistics_.records_scanned += result.statistics.records_scanned;
+        statistics_.bytes_scanned += result.statistics.bytes_scanned;
+        rows_by_start_[slice.start] = std::move(result.rows);
+      }
+      ready_.notify_all();
+    }
+  }
+
+  Result<std::string> start_query(const Slice& slice) {
     aws::StartQueryInput in;
     in.log_groups = o_.log_groups;
-    in.start_time_s = start;
-    in.end_time_s = end - 1;  // Insights' end is inclusive, to the second
+    in.start_time_s = slice.start;
+    in.end_time_s = slice.end - 1;  // Insights' end is inclusive, to the second
     in.query = query_;
     in.limit = o_.query.limit;
     std::chrono::milliseconds delay = o_.start_retry_delay;
     for (int attempt = 0;; ++attempt) {
       Result<std::string> id = api_->start_query(in);
       if (id.ok() || id.status().code() != StatusCode::kThrottled || attempt >= o_.start_retries ||
-          is_interrupted(o_)) {
+          should_stop()) {
         return id;
       }
       // Too many concurrent Insights queries in the account (20 to 100):
       // wait for others to finish.
-      if (o_.progress) {
-        o_.progress("logs insights: " + id.status().message() + "; retrying StartQuery in " +
-                    std::to_string(delay.count()) + " ms");
-      }
-      nap(o_, delay);
+      say("logs insights: " + id.status().message() + "; retrying StartQuery in " +
+          std::to_string(delay.count()) + " ms");
+      nap(delay);
       delay *= 2;
     }
   }
 
-  Status run_slice(int64_t start, int64_t end, InsightsRun* out, SliceOutcome* outcome) {
-    if (is_interrupted(o_)) return io_error("logs insights: interrupted");
-    EFSTOP_ASSIGN_OR_RETURN(std::string id, start_query(start, end));
-    out->query_ids.push_back(id);
+  // Stops query `id` because the run is stopping (Ctrl-C, or another
+  // slice failed).
+  Status stop(const std::string& id, const std::string& what) {
+    Result<bool> stopped = api_->stop_query(id);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped.ok()) {
+      ++stopped_;
+    } else {
+      stop_failures_ += (stop_failures_.empty() ? "" : "; ") +
+                        ("StopQuery " + id + " failed: " + stopped.status().message());
+    }
+    return io_error(what + ": stopped");
+  }
+
+  Status run_slice(const Slice& slice, SliceResult* out) {
+    if (should_stop()) return io_error("logs insights: stopped");
+    EFSTOP_ASSIGN_OR_RETURN(std::string id, start_query(slice));
+    out->query_id = id;
     const std::string what = "logs insights query " + id + " on " + groups_text(o_.log_groups);
     std::chrono::milliseconds wait = o_.poll_initial;
     aws::QueryResults res;
     for (;;) {
-      nap(o_, wait);
-      if (is_interrupted(o_)) {
-        Result<bool> stopped = api_->stop_query(id);
-        return io_error(
-            what + ": interrupted; " +
-            (stopped.ok() ? "query stopped" : "StopQuery failed: " + stopped.status().message()));
-      }
+      nap(wait);
+      if (should_stop()) return stop(id, what);
       EFSTOP_ASSIGN_OR_RETURN(res, api_->get_query_results(id));
       if (res.status != aws::QueryStatus::kScheduled && res.status != aws::QueryStatus::kRunning)
         break;
       wait = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(wait.count() * 3 / 2),
                                                  o_.poll_max);
     }
-    const int64_t span = end - start;
+    const int64_t span = slice.end - slice.start;
     switch (res.status) {
       case aws::QueryStatus::kComplete:
         break;
       case aws::QueryStatus::kTimeout:
+        out->ended = true;
+        out->statistics = res.statistics;
         if (span > o_.min_slice_s) {
-          if (o_.progress) o_.progress(what + " timed out; splitting the time range");
-          *outcome = SliceOutcome::kSplit;
+          say(what + " timed out; splitting the time range");
+          out->split = true;
           return Status();
         }
         return aws_error(what + ": timed out on a " + std::to_string(span) +
@@ -118,37 +213,49 @@ class Runner {
         return aws_error(what + ": unexpected query status " +
                          std::string(aws::query_status_name(res.status)));
     }
-    ++out->queries;
-    out->billed_bytes_scanned += res.statistics.bytes_scanned;
+    out->ended = true;
+    out->statistics = res.statistics;
     if (static_cast<int64_t>(res.rows.size()) >= o_.query.limit) {
       // Insights stopped at the row limit: the rows are incomplete, drop them.
       if (span > o_.min_slice_s) {
-        if (o_.progress) {
-          o_.progress(what + " reached the " + std::to_string(o_.query.limit) +
-                      "-row limit; splitting the time range");
-        }
-        *outcome = SliceOutcome::kSplit;
+        say(what + " reached the " + std::to_string(o_.query.limit) +
+            "-row limit; splitting the time range");
+        out->split = true;
         return Status();
       }
       return aws_error(what + ": more than " + std::to_string(o_.query.limit) +
                        " distinct flows in one " + std::to_string(span) +
                        " s slice; use --method raw");
     }
-    out->statistics.records_matched += res.statistics.records_matched;
-    out->statistics.records_scanned += res.statistics.records_scanned;
-    out->statistics.bytes_scanned += res.statistics.bytes_scanned;
     for (const aws::QueryRow& row : res.rows) {
       Result<InsightsRecord> rec = parse_insights_row(row);
       if (!rec.ok()) return rec.status().with_context(what);
       out->rows.push_back(std::move(rec).value());
     }
-    *outcome = SliceOutcome::kDone;
     return Status();
   }
 
   aws::LogsApi* api_;
   const InsightsRunOptions& o_;
-  std::string query_;
+  const std::string query_;
+
+  std::mutex say_mu_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::atomic<bool> failed_{false};
+  // Guarded by mu_.
+  std::deque<Slice> queue_;
+  int active_ = 0;
+  int max_in_flight_ = 0;
+  Status status_;
+  int64_t queries_ = 0;
+  int64_t splits_ = 0;
+  int stopped_ = 0;
+  std::string stop_failures_;
+  double billed_bytes_ = 0;
+  aws::QueryStatistics statistics_;
+  std::vector<std::string> query_ids_;
+  std::map<int64_t, std::vector<InsightsRecord>> rows_by_start_;
 };
 
 }  // namespace
@@ -161,7 +268,7 @@ Result<InsightsRun> run_insights(aws::LogsApi* api, const InsightsRunOptions& op
   EFSTOP_ASSIGN_OR_RETURN(std::string query, build_insights_query(options.query));
   InsightsRun out;
   Runner runner(api, options, std::move(query));
-  EFSTOP_RETURN_IF_ERROR(runner.run(options.start_s, options.end_s, &out));
+  EFSTOP_RETURN_IF_ERROR(runner.run(&out));
   return out;
 }
 

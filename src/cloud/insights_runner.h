@@ -6,11 +6,21 @@
 // Slices partition the range by @timestamp (the record's start), so no
 // record is counted twice; their rows are merged by feeding them all into
 // one aggregator (sums, counts, min/max and the own-address intersection
-// all merge exactly).
+// all merge exactly). Rows come back ordered by slice start, whatever order
+// the slices finished in.
 //
-// Interruption: when `*interrupted` becomes true (the SIGINT handler in
-// interrupt.h sets it) the running query is stopped with StopQuery before
-// run_insights returns kIo "interrupted".
+// Parallelism: up to `parallel` slices run at once (a window longer than an
+// hour starts as min(hours, parallel) slices; the halves of a split slice
+// run side by side). An account may run only 20 to 100 Insights queries at
+// once (all users together; /work/shared/aws-reference/cloudwatch-logs.md):
+// the default 4 leaves room for the others, and a StartQuery refused with
+// LimitExceededException is retried with a doubling delay.
+//
+// Interruption: when `*interrupted` becomes true (the SIGINT handler
+// installed by install_interrupt_flag sets it) every running query is
+// stopped with StopQuery before run_insights returns kIo "interrupted".
+// The first error (a failed query, say) also stops the queries of the other
+// slices.
 // Errors: a Failed / Cancelled / Timeout query as kAwsError saying what to
 // do; StartQuery LimitExceededException (too many concurrent queries) is
 // retried with backoff, then kThrottled; a row that cannot be decoded kParse.
@@ -54,6 +64,8 @@ struct InsightsRunOptions {
   std::chrono::milliseconds start_retry_delay{2000};
   // A slice this short that still overflows is an error (kAwsError).
   int64_t min_slice_s = 1;
+  // Queries running at once (>= 1).
+  int parallel = 4;
   const std::atomic<bool>* interrupted = nullptr;
   // One line per event worth telling the user ("query 2/3 ..."); may be null.
   std::function<void(std::string_view)> progress;
@@ -66,9 +78,10 @@ struct InsightsRun {
   aws::QueryStatistics statistics;
   // Bytes scanned by every query run, including split ones: what is billed.
   double billed_bytes_scanned = 0;
-  int64_t queries = 0;  // queries that ended (Complete, or split)
-  int64_t splits = 0;   // slices split because of the row limit / timeout
-  std::vector<std::string> query_ids;
+  int64_t queries = 0;                 // queries that ended (Complete, or split)
+  int64_t splits = 0;                  // slices split because of the row limit / timeout
+  std::vector<std::string> query_ids;  // in the order they were started
+  int max_in_flight = 0;               // most queries running at once
 
   double estimated_cost_usd() const {
     return billed_bytes_scanned / kBytesPerGb * kInsightsUsdPerGb;
