@@ -103,6 +103,26 @@ std::vector<Instance> parse_instances(const pugi::xml_node& root) {
   return out;
 }
 
+std::vector<VpcEndpoint> parse_vpc_endpoints(const pugi::xml_node& root) {
+  std::vector<VpcEndpoint> out;
+  for (const pugi::xml_node& item : xml_children(xml_child(root, "vpcEndpointSet"), "item")) {
+    VpcEndpoint v;
+    v.id = xml_child_text(item, "vpcEndpointId");
+    v.type = xml_child_text(item, "vpcEndpointType");
+    v.service_name = xml_child_text(item, "serviceName");
+    v.vpc_id = xml_child_text(item, "vpcId");
+    v.state = xml_child_text(item, "state");
+    v.owner_id = xml_child_text(item, "ownerId");
+    for (const pugi::xml_node& eni :
+         xml_children(xml_child(item, "networkInterfaceIdSet"), "item")) {
+      add_unique(v.network_interface_ids, eni.text().get());
+    }
+    v.tags = parse_tags(item);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 Ec2Api::Ec2Api(AwsClient* client, int parallelism) : client_(client), parallelism_(parallelism) {}
 
 Status Ec2Api::describe_all_pages(std::string_view action, QueryParams base,
@@ -131,33 +151,6 @@ Status Ec2Api::describe_all_pages(std::string_view action, QueryParams base,
   return done.ok() ? Status() : done.status();
 }
 
-BatchedResult<NetworkInterface> Ec2Api::describe_network_interfaces(
-    std::string_view filter_name, const std::vector<std::string>& values) {
-  const std::vector<std::vector<std::string>> batches = chunk(values, kMaxFilterValues);
-  std::vector<std::vector<NetworkInterface>> found(batches.size());
-  std::vector<Status> statuses(batches.size());
-  run_parallel(batches.size(), parallelism_, [&](size_t b) {
-    QueryParams params;
-    add_filter(params, filter_name, batches[b]);
-    statuses[b] = describe_all_pages(
-        "DescribeNetworkInterfaces", std::move(params),
-        [&](const pugi::xml_node& root) {
-          for (NetworkInterface& e : parse_network_interfaces(root))
-            found[b].push_back(std::move(e));
-        },
-        eni_calls_, 0, nullptr, nullptr);
-  });
-  BatchedResult<NetworkInterface> out;
-  for (size_t b = 0; b < batches.size(); ++b) {
-    if (!statuses[b].ok()) {
-      // Pages fetched before the failure are kept: what they name is true.
-      out.failures.push_back({batches[b], statuses[b]});
-    }
-    for (NetworkInterface& e : found[b]) out.items.push_back(std::move(e));
-  }
-  return out;
-}
-
 VpcScan Ec2Api::scan_vpc_network_interfaces(const std::string& vpc_id, int64_t max_pages) {
   VpcScan scan;
   QueryParams params;
@@ -172,26 +165,47 @@ VpcScan Ec2Api::scan_vpc_network_interfaces(const std::string& vpc_id, int64_t m
   return scan;
 }
 
-BatchedResult<Instance> Ec2Api::describe_instances(const std::vector<std::string>& ids) {
-  const std::vector<std::vector<std::string>> batches = chunk(ids, kMaxFilterValues);
-  std::vector<std::vector<Instance>> found(batches.size());
+template <typename T>
+BatchedResult<T> Ec2Api::describe_by_filter(std::string_view action, std::string_view filter_name,
+                                            const std::vector<std::string>& values,
+                                            std::vector<T> (*parse)(const pugi::xml_node&),
+                                            std::atomic<int64_t>& counter) {
+  const std::vector<std::vector<std::string>> batches = chunk(values, kMaxFilterValues);
+  std::vector<std::vector<T>> found(batches.size());
   std::vector<Status> statuses(batches.size());
   run_parallel(batches.size(), parallelism_, [&](size_t b) {
     QueryParams params;
-    add_filter(params, "instance-id", batches[b]);
+    add_filter(params, filter_name, batches[b]);
     statuses[b] = describe_all_pages(
-        "DescribeInstances", std::move(params),
+        action, std::move(params),
         [&](const pugi::xml_node& root) {
-          for (Instance& i : parse_instances(root)) found[b].push_back(std::move(i));
+          for (T& item : parse(root)) found[b].push_back(std::move(item));
         },
-        instance_calls_, 0, nullptr, nullptr);
+        counter, 0, nullptr, nullptr);
   });
-  BatchedResult<Instance> out;
+  BatchedResult<T> out;
   for (size_t b = 0; b < batches.size(); ++b) {
+    // Pages fetched before a failure are kept: what they say is true.
     if (!statuses[b].ok()) out.failures.push_back({batches[b], statuses[b]});
-    for (Instance& i : found[b]) out.items.push_back(std::move(i));
+    for (T& item : found[b]) out.items.push_back(std::move(item));
   }
   return out;
+}
+
+BatchedResult<NetworkInterface> Ec2Api::describe_network_interfaces(
+    std::string_view filter_name, const std::vector<std::string>& values) {
+  return describe_by_filter<NetworkInterface>("DescribeNetworkInterfaces", filter_name, values,
+                                              parse_network_interfaces, eni_calls_);
+}
+
+BatchedResult<Instance> Ec2Api::describe_instances(const std::vector<std::string>& ids) {
+  return describe_by_filter<Instance>("DescribeInstances", "instance-id", ids, parse_instances,
+                                      instance_calls_);
+}
+
+BatchedResult<VpcEndpoint> Ec2Api::describe_vpc_endpoints(const std::vector<std::string>& ids) {
+  return describe_by_filter<VpcEndpoint>("DescribeVpcEndpoints", "vpc-endpoint-id", ids,
+                                         parse_vpc_endpoints, vpc_endpoint_calls_);
 }
 
 }  // namespace efstop::aws

@@ -1,6 +1,7 @@
 // Typed EC2 calls for naming IPs: DescribeNetworkInterfaces (by address
-// filter in batches, or a scan of whole VPCs) and DescribeInstances (by id,
-// batched), each paginated with MaxResults 1000, batches run in parallel.
+// filter in batches, or a scan of whole VPCs), DescribeInstances and
+// DescribeVpcEndpoints (by id, batched), each paginated with MaxResults 1000, batches run in
+// parallel.
 //
 // Batching: EC2 rejects more than 200 filter values per call
 // (FilterLimitExceeded), so a list of N addresses becomes ceil(N / 200)
@@ -76,6 +77,25 @@ struct Instance {
   }
 };
 
+// One VPC endpoint as DescribeVpcEndpoints describes it (what naming needs).
+struct VpcEndpoint {
+  std::string id;            // vpce-...
+  std::string type;          // Interface, Gateway, GatewayLoadBalancer
+  std::string service_name;  // com.amazonaws.us-east-1.s3, com.amazonaws.vpce.<region>.vpce-svc-...
+  std::string vpc_id;
+  std::string state;
+  std::string owner_id;
+  std::vector<std::string> network_interface_ids;
+  std::vector<std::pair<std::string, std::string>> tags;
+
+  std::string tag(std::string_view key) const {
+    for (const auto& [k, v] : tags) {
+      if (k == key) return v;
+    }
+    return {};
+  }
+};
+
 // Values a failed call left unanswered, and why.
 struct BatchFailure {
   std::vector<std::string> values;
@@ -117,9 +137,14 @@ class Ec2Api {
   // Instances by id (instance-id filter), batches of <= 200, paginated.
   BatchedResult<Instance> describe_instances(const std::vector<std::string>& ids);
 
+  // VPC endpoints by id (vpc-endpoint-id filter, so an id that is gone is
+  // just absent), batches of <= 200, paginated.
+  BatchedResult<VpcEndpoint> describe_vpc_endpoints(const std::vector<std::string>& ids);
+
   // Calls made (pages fetched or failed), per operation.
   int64_t network_interface_calls() const { return eni_calls_.load(); }
   int64_t instance_calls() const { return instance_calls_.load(); }
+  int64_t vpc_endpoint_calls() const { return vpc_endpoint_calls_.load(); }
 
  private:
   // All pages of one filtered call.
@@ -128,16 +153,27 @@ class Ec2Api {
                             std::atomic<int64_t>& counter, int64_t max_pages, bool* complete,
                             int64_t* pages);
 
+  // One call per batch of <= 200 `values` under `filter_name`, all pages,
+  // batches in parallel; `parse` reads one page.
+  template <typename T>
+  BatchedResult<T> describe_by_filter(std::string_view action, std::string_view filter_name,
+                                      const std::vector<std::string>& values,
+                                      std::vector<T> (*parse)(const pugi::xml_node&),
+                                      std::atomic<int64_t>& counter);
+
   AwsClient* client_;
   int parallelism_;
   std::atomic<int64_t> eni_calls_{0};
   std::atomic<int64_t> instance_calls_{0};
+  std::atomic<int64_t> vpc_endpoint_calls_{0};
 };
 
 // Parses the networkInterfaceSet of a DescribeNetworkInterfaces answer.
 std::vector<NetworkInterface> parse_network_interfaces(const pugi::xml_node& response_root);
 // Parses the reservationSet of a DescribeInstances answer.
 std::vector<Instance> parse_instances(const pugi::xml_node& response_root);
+// Parses the vpcEndpointSet of a DescribeVpcEndpoints answer.
+std::vector<VpcEndpoint> parse_vpc_endpoints(const pugi::xml_node& response_root);
 
 // Runs task(0..n-1) on up to `max_threads` threads and waits for all. Tasks
 // must not throw. Used to run independent AWS calls concurrently.

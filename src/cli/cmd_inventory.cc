@@ -11,6 +11,7 @@
 #include "cli/aws_flags.h"
 #include "cli/command.h"
 #include "cli/name_flags.h"
+#include "enrich/classify.h"
 #include "enrich/inventory.h"
 #include "report/safe_text.h"
 
@@ -168,6 +169,22 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
       ++failures;
     }
     inv.instances = std::move(inst.items);
+  }
+
+  // 4b. The interface VPC endpoints behind those ENIs (named by service).
+  std::set<std::string> endpoint_ids;
+  for (const aws::NetworkInterface& e : inv.network_interfaces) {
+    const enrich::Classification c = enrich::classify_eni(e);
+    if (c.pending == enrich::Pending::kEndpointName) endpoint_ids.insert(c.id);
+  }
+  if (!endpoint_ids.empty()) {
+    aws::BatchedResult<aws::VpcEndpoint> endpoints =
+        source.vpc_endpoints({endpoint_ids.begin(), endpoint_ids.end()});
+    for (const aws::BatchFailure& f : endpoints.failures) {
+      ctx.err << "efstop: warning: VPC endpoints: " << f.status.message() << '\n';
+      ++failures;
+    }
+    inv.vpc_endpoints = std::move(endpoints.items);
   }
 
   // 5. The history, and out.

@@ -42,7 +42,7 @@ constexpr ClassifyRule kRules[] = {
      R"(VPC Endpoint Interface (vpce-[0-9a-f]+))", A::kAny, false, N::kNameTagOrCapture, 1,
      I::kCapture, 1},
     {"vpc-endpoint", kind::kVpcEndpoint, "", R"(VPC Endpoint Interface (vpce-[0-9a-f]+))", A::kAny,
-     false, N::kNameTagOrCapture, 1, I::kCapture, 1},
+     false, N::kEndpoint, 1, I::kCapture, 1},
     {"vpc-endpoint-by-type", kind::kVpcEndpoint, "vpc_endpoint", "", A::kAny, false,
      N::kNameTagOrDescription, 0, I::kEniId, 0},
     // Lambda: "AWS Lambda VPC ENI-<function>-<uuid>" (the uuid is absent on
@@ -257,6 +257,12 @@ Classification classify_eni(const EniDescription& eni) {
       case NameFrom::kFileSystem:
         out.pending = Pending::kFileSystemName;
         out.name = out.id;
+        break;
+      case NameFrom::kEndpoint:
+        // Until the endpoint answers: the ENI's Name tag, else the endpoint id.
+        out.pending = Pending::kEndpointName;
+        out.name = eni.tag("Name");
+        if (out.name.empty()) out.name = group(r.name_group);
         break;
       case NameFrom::kEcsTags: {
         const std::string cluster = first_tag(eni, {"aws:ecs:clusterName"});

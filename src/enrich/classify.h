@@ -10,7 +10,8 @@
 // tests/enrich/classify_test.cc.
 //
 // Some names need a second lookup: an EC2 instance's Name tag
-// (DescribeInstances) or an EFS file system's Name (DescribeFileSystems).
+// (DescribeInstances), an EFS file system's Name (DescribeFileSystems) or
+// an interface VPC endpoint's Name tag or service (DescribeVpcEndpoints).
 // classify_eni then returns the id and says which lookup is pending; the
 // resolver fills the name in, falling back to the id.
 //
@@ -39,6 +40,7 @@ enum class NameFrom {
   kNameTagOrDescription,
   kInstance,    // pending: the instance's Name tag (or --name-tag)
   kFileSystem,  // pending: the EFS file system's Name
+  kEndpoint,    // pending: the VPC endpoint's Name tag, else its service (DescribeVpcEndpoints)
   kEcsTags,     // aws:ecs:clusterName / aws:ecs:serviceName tags
   kEksPodTags,  // cluster / namespace / pod tags of a branch ENI
   kDescription,
@@ -64,7 +66,7 @@ struct ClassifyRule {
 };
 
 // What is still to be looked up to finish the name.
-enum class Pending { kNone, kInstanceName, kFileSystemName };
+enum class Pending { kNone, kInstanceName, kFileSystemName, kEndpointName };
 
 struct Classification {
   std::string kind;

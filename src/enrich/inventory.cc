@@ -231,6 +231,19 @@ std::string inventory_to_json(const Inventory& inv) {
     j["tags"] = tags_json(i.tags);
     insts.push_back(std::move(j));
   }
+  ordered_json& endpoints = root["vpc_endpoints"] = ordered_json::array();
+  for (const VpcEndpointInfo& v : sorted_by_id(inv.vpc_endpoints)) {
+    ordered_json j;
+    j["id"] = v.id;
+    j["type"] = v.type;
+    j["service_name"] = v.service_name;
+    j["vpc_id"] = v.vpc_id;
+    j["state"] = v.state;
+    j["owner_id"] = v.owner_id;
+    j["network_interface_ids"] = v.network_interface_ids;
+    j["tags"] = tags_json(v.tags);
+    endpoints.push_back(std::move(j));
+  }
   std::vector<store::Assignment> history = inv.history;
   std::sort(history.begin(), history.end(), [](const auto& a, const auto& b) {
     return std::tie(a.ip, a.first_seen, a.eni_id) < std::tie(b.ip, b.first_seen, b.eni_id);
@@ -354,6 +367,19 @@ Result<Inventory> inventory_from_value(const json& root, const std::string& src)
     if (i.id.empty()) r.fail(p + ".id", "missing");
     inv.instances.push_back(std::move(i));
   });
+  r.each(root, "vpc_endpoints", [&](const json& j, const std::string& p) {
+    VpcEndpointInfo v;
+    v.id = r.str(j, p, "id");
+    v.type = r.str(j, p, "type");
+    v.service_name = r.str(j, p, "service_name");
+    v.vpc_id = r.str(j, p, "vpc_id");
+    v.state = r.str(j, p, "state");
+    v.owner_id = r.str(j, p, "owner_id");
+    v.network_interface_ids = r.strings(j, p, "network_interface_ids");
+    v.tags = r.tags(j, p);
+    if (v.id.empty()) r.fail(p + ".id", "missing");
+    inv.vpc_endpoints.push_back(std::move(v));
+  });
   r.each(root, "history", [&](const json& j, const std::string& p) {
     store::Assignment a;
     a.ip = r.str(j, p, "ip");
@@ -396,6 +422,20 @@ Result<EniDescription> network_interface_from_json(std::string_view text) {
                {"network_interfaces", json::array({std::move(j)})}};
   EFSTOP_ASSIGN_OR_RETURN(Inventory inv, inventory_from_value(root, "cached network interface"));
   return std::move(inv.network_interfaces.at(0));
+}
+
+std::string vpc_endpoint_to_json(const VpcEndpointInfo& endpoint) {
+  Inventory inv;
+  inv.vpc_endpoints.push_back(endpoint);
+  return inventory_to_json(inv);
+}
+
+Result<VpcEndpointInfo> vpc_endpoint_from_json(std::string_view text) {
+  EFSTOP_ASSIGN_OR_RETURN(Inventory inv, inventory_from_json(text, "cached VPC endpoint"));
+  if (inv.vpc_endpoints.size() != 1) {
+    return parse_error("cached VPC endpoint: expected one endpoint");
+  }
+  return std::move(inv.vpc_endpoints[0]);
 }
 
 Result<InstanceInfo> instance_from_json(std::string_view text) {

@@ -12,6 +12,8 @@
 //                       "owner_id","lifecycle_state"}],
 //    "network_interfaces": [{"id","interface_type","description",...}],
 //    "instances": [{"id","availability_zone","owner_id","state","private_ip","tags":{...}}],
+//    "vpc_endpoints": [{"id","type","service_name","vpc_id","state","owner_id",
+//                       "network_interface_ids":[...],"tags":{...}}],
 //    "history": [{"ip","eni_id","kind","name","resource_id","az","account",
 //                 "first_seen","last_seen"}]}
 // Lists are written sorted by id (history by ip, first_seen) so two dumps of
@@ -39,6 +41,7 @@ inline constexpr int kInventoryFormatVersion = 1;
 using FileSystemInfo = aws::FileSystem;
 using MountTargetInfo = aws::MountTarget;
 using InstanceInfo = aws::Instance;
+using VpcEndpointInfo = aws::VpcEndpoint;
 
 struct Inventory {
   std::string account;
@@ -48,6 +51,7 @@ struct Inventory {
   std::vector<MountTargetInfo> mount_targets;
   std::vector<EniDescription> network_interfaces;
   std::vector<InstanceInfo> instances;
+  std::vector<VpcEndpointInfo> vpc_endpoints;  // absent from dumps before it: empty
   std::vector<store::Assignment> history;
 };
 
@@ -70,6 +74,8 @@ std::string network_interface_to_json(const EniDescription& eni);
 Result<EniDescription> network_interface_from_json(std::string_view text);
 std::string instance_to_json(const InstanceInfo& instance);
 Result<InstanceInfo> instance_from_json(std::string_view text);
+std::string vpc_endpoint_to_json(const VpcEndpointInfo& endpoint);
+Result<VpcEndpointInfo> vpc_endpoint_from_json(std::string_view text);
 
 // ISO 8601 UTC ("2026-11-26T14:05:00Z") <-> unix seconds.
 std::string format_utc(int64_t unix_seconds);

@@ -1,6 +1,7 @@
 #include "enrich/resolver.h"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <set>
 
@@ -12,6 +13,7 @@ namespace {
 
 constexpr std::string_view kEniByIp = "eni-by-ip";
 constexpr std::string_view kInstanceById = "instance";
+constexpr std::string_view kVpcEndpointById = "vpc-endpoint";
 constexpr std::string_view kEfsInventory = "efs-inventory";
 
 // ---- live AWS ----
@@ -35,11 +37,15 @@ class AwsFactSource : public FactSource {
   aws::BatchedResult<aws::Instance> instances(const std::vector<std::string>& ids) override {
     return ec2_.describe_instances(ids);
   }
+  aws::BatchedResult<aws::VpcEndpoint> vpc_endpoints(const std::vector<std::string>& ids) override {
+    return ec2_.describe_vpc_endpoints(ids);
+  }
   std::string account() const override { return account_; }
   std::string region() const override { return client_->region(); }
   std::map<std::string, int64_t> calls() const override {
     return {{"ec2:DescribeNetworkInterfaces", ec2_.network_interface_calls()},
             {"ec2:DescribeInstances", ec2_.instance_calls()},
+            {"ec2:DescribeVpcEndpoints", ec2_.vpc_endpoint_calls()},
             {"elasticfilesystem:DescribeFileSystems", efs_.file_system_calls()},
             {"elasticfilesystem:DescribeMountTargets", efs_.mount_target_calls()}};
   }
@@ -96,6 +102,14 @@ class InventoryFactSource : public FactSource {
     const std::set<std::string> wanted(ids.begin(), ids.end());
     for (const InstanceInfo& i : inv_.instances) {
       if (wanted.count(i.id)) out.items.push_back(i);
+    }
+    return out;
+  }
+  aws::BatchedResult<aws::VpcEndpoint> vpc_endpoints(const std::vector<std::string>& ids) override {
+    aws::BatchedResult<aws::VpcEndpoint> out;
+    const std::set<std::string> wanted(ids.begin(), ids.end());
+    for (const VpcEndpointInfo& v : inv_.vpc_endpoints) {
+      if (wanted.count(v.id)) out.items.push_back(v);
     }
     return out;
   }
@@ -194,6 +208,53 @@ void Resolver::load_efs() {
 const aws::EfsInventory& Resolver::efs() {
   load_efs();
   return efs_;
+}
+
+template <typename T>
+std::map<std::string, T> Resolver::lookup_by_id(
+    std::string_view cache_kind, const std::set<std::string>& ids,
+    Result<T> (*from_json)(std::string_view), std::string (*to_json)(const T&),
+    const std::function<aws::BatchedResult<T>(const std::vector<std::string>&)>& fetch,
+    std::string_view warning, const std::function<void(const std::string&)>& warn) {
+  std::map<std::string, T> found;
+  std::vector<std::string> todo;
+  if (store_ != nullptr && !options_.refresh && !ids.empty()) {
+    auto hits = store_->get_lookups(cache_kind, {ids.begin(), ids.end()}, options_.now,
+                                    options_.offline ? -1 : options_.ttl_seconds);
+    for (const std::string& id : ids) {
+      if (hits.ok() && hits->count(id)) {
+        if (hits->at(id).value.empty()) continue;  // known to be gone (a cached negative)
+        Result<T> item = from_json(hits->at(id).value);
+        if (item.ok()) {
+          found[id] = std::move(item).value();
+          continue;
+        }
+      }
+      todo.push_back(id);
+    }
+  } else {
+    todo.assign(ids.begin(), ids.end());
+  }
+  if (!todo.empty() && !options_.offline && source_ != nullptr) {
+    aws::BatchedResult<T> r = fetch(todo);
+    std::vector<std::pair<std::string, std::string>> cache_rows;
+    for (T& item : r.items) {
+      cache_rows.emplace_back(item.id, to_json(item));
+      found[item.id] = std::move(item);
+    }
+    std::set<std::string> unanswered;
+    for (const aws::BatchFailure& f : r.failures) {
+      warn(std::string(warning) + f.status.message());
+      unanswered.insert(f.values.begin(), f.values.end());
+    }
+    // Ids AWS answered without: gone. Cached too, so the next run inside
+    // the TTL does not ask again.
+    for (const std::string& id : todo) {
+      if (!found.count(id) && !unanswered.count(id)) cache_rows.emplace_back(id, "");
+    }
+    if (store_ != nullptr) (void)store_->put_lookups(cache_kind, cache_rows, options_.now);
+  }
+  return found;
 }
 
 ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) {
@@ -396,37 +457,22 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
     if (c.pending == Pending::kInstanceName) instance_ids.insert(c.id);
     classes.emplace(ip, std::move(c));
   }
-  std::map<std::string, aws::Instance> inst;
-  std::vector<std::string> inst_todo;
-  if (store_ != nullptr && !options_.refresh && !instance_ids.empty()) {
-    auto hits = store_->get_lookups(kInstanceById, {instance_ids.begin(), instance_ids.end()},
-                                    options_.now, options_.offline ? -1 : options_.ttl_seconds);
-    for (const std::string& id : instance_ids) {
-      if (hits.ok() && hits->count(id)) {
-        Result<InstanceInfo> i = instance_from_json(hits->at(id).value);
-        if (i.ok()) {
-          inst[id] = std::move(i).value();
-          continue;
-        }
-      }
-      inst_todo.push_back(id);
-    }
-  } else {
-    inst_todo.assign(instance_ids.begin(), instance_ids.end());
-  }
-  if (!inst_todo.empty() && !options_.offline && source_ != nullptr) {
-    aws::BatchedResult<aws::Instance> r = source_->instances(inst_todo);
-    std::vector<std::pair<std::string, std::string>> cache_rows;
-    for (aws::Instance& i : r.items) {
-      cache_rows.emplace_back(i.id, instance_to_json(i));
-      inst[i.id] = std::move(i);
-    }
-    for (const aws::BatchFailure& f : r.failures) {
-      warn_once("warning: instance names unavailable, showing instance ids: " + f.status.message());
-    }
-    if (store_ != nullptr) (void)store_->put_lookups(kInstanceById, cache_rows, options_.now);
-  }
+  const std::map<std::string, aws::Instance> inst = lookup_by_id<aws::Instance>(
+      kInstanceById, instance_ids, instance_from_json, instance_to_json,
+      [&](const std::vector<std::string>& ids) { return source_->instances(ids); },
+      "warning: instance names unavailable, showing instance ids: ", warn_once);
   for (const auto& [id, i] : inst) instances_[id] = i;
+
+  // 4b. Interface VPC endpoints: their Name tag, else their service.
+  std::set<std::string> endpoint_ids;
+  for (const auto& [ip, c] : classes) {
+    if (c.pending == Pending::kEndpointName) endpoint_ids.insert(c.id);
+  }
+  const std::map<std::string, aws::VpcEndpoint> endpoints = lookup_by_id<aws::VpcEndpoint>(
+      kVpcEndpointById, endpoint_ids, vpc_endpoint_from_json, vpc_endpoint_to_json,
+      [&](const std::vector<std::string>& ids) { return source_->vpc_endpoints(ids); },
+      "warning: VPC endpoint services unavailable, showing endpoint ids: ", warn_once);
+  for (const auto& [id, v] : endpoints) endpoints_[id] = v;
 
   // 5. Names for the IPs an ENI holds now.
   std::vector<store::Assignment> seen;
@@ -449,6 +495,16 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
       }
     } else if (c.pending == Pending::kFileSystemName) {
       n.name = fs_name(c.id);
+    } else if (c.pending == Pending::kEndpointName) {
+      const auto it = endpoints.find(c.id);
+      if (it != endpoints.end()) {
+        const std::string tag = it->second.tag("Name");
+        if (!tag.empty()) {
+          n.name = tag;
+        } else if (!it->second.service_name.empty()) {
+          n.name = it->second.service_name;
+        }
+      }
     }
     // Reassigned since the flow? A history row covering the flow's time on
     // another ENI wins.
@@ -555,6 +611,7 @@ Inventory Resolver::snapshot() const {
   inv.mount_targets = efs_.mount_targets;
   for (const auto& [id, e] : enis_) inv.network_interfaces.push_back(e);
   for (const auto& [id, i] : instances_) inv.instances.push_back(i);
+  for (const auto& [id, v] : endpoints_) inv.vpc_endpoints.push_back(v);
   inv.history = history_;
   return inv;
 }

@@ -7,7 +7,9 @@
 //  3. AWS: DescribeNetworkInterfaces by address in batches of <= 200
 //     (private, public, IPv6 filters), or first a budgeted scan of the mount
 //     targets' VPCs when that takes fewer calls; the ENI is classified
-//     (classify.h) and instance names come from DescribeInstances, batched;
+//     (classify.h); instance names come from DescribeInstances, interface
+//     VPC endpoints' names (Name tag, else service) from DescribeVpcEndpoints,
+//     both batched by id and cached;
 //  4. no ENI now: the history -> the assignment that held the IP at the
 //     flow's time (a deleted Lambda/ECS ENI keeps its name);
 //  5. --labels -> label; else "external".
@@ -22,8 +24,10 @@
 #define EFSTOP_ENRICH_RESOLVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +51,9 @@ class FactSource {
   // Every ENI of a VPC, at most max_pages pages (0 = all).
   virtual aws::VpcScan scan_vpc(const std::string& vpc_id, int64_t max_pages) = 0;
   virtual aws::BatchedResult<aws::Instance> instances(const std::vector<std::string>& ids) = 0;
+  // VPC endpoints by id; an id that is gone is just absent.
+  virtual aws::BatchedResult<aws::VpcEndpoint> vpc_endpoints(
+      const std::vector<std::string>& ids) = 0;
   // The account and region the facts are about (may be empty).
   virtual std::string account() const = 0;
   virtual std::string region() const = 0;
@@ -117,6 +124,17 @@ class Resolver {
 
  private:
   void load_efs();
+  // Items by id: the store's cached answers (fresh, or any age offline;
+  // none with --refresh), then `fetch` for the rest, whose answers are
+  // cached, negative ones (an id that is gone) too. Each failed batch is one warning (`warning` +
+  // its message); its ids are simply absent from the result.
+  template <typename T>
+  std::map<std::string, T> lookup_by_id(
+      std::string_view cache_kind, const std::set<std::string>& ids,
+      Result<T> (*from_json)(std::string_view), std::string (*to_json)(const T&),
+      const std::function<aws::BatchedResult<T>(const std::vector<std::string>&)>& fetch,
+      std::string_view warning, const std::function<void(const std::string&)>& warn);
+
   FactSource* source_;
   store::NameStore* store_;
   ResolveOptions options_;
@@ -125,6 +143,7 @@ class Resolver {
   std::vector<std::string> efs_warnings_;
   std::map<std::string, aws::NetworkInterface> enis_;  // seen, by id
   std::map<std::string, aws::Instance> instances_;     // seen, by id
+  std::map<std::string, aws::VpcEndpoint> endpoints_;  // seen, by id
   std::vector<store::Assignment> history_;
 };
 

@@ -155,6 +155,21 @@ VPC_FILTERS = {
     "tag-key": lambda v: [t.get("Key") for t in _tags(v)],
 }
 
+VPC_ENDPOINT_FILTERS = {
+    "vpc-endpoint-id": lambda v: [v.get("VpcEndpointId")],
+    "vpc-id": lambda v: [v.get("VpcId")],
+    "service-name": lambda v: [v.get("ServiceName")],
+    "vpc-endpoint-state": lambda v: [v.get("State")],
+    "vpc-endpoint-type": lambda v: [v.get("VpcEndpointType")],
+    "ip-address-type": lambda v: [v.get("IpAddressType")],
+    "tag-key": lambda v: [t.get("Key") for t in _tags(v)],
+}
+
+# The filter that selects each collection by its own id.
+ID_FILTERS = {"network_interfaces": "network-interface-id", "instances": "instance-id",
+              "vpc_endpoints": "vpc-endpoint-id", "flow_logs": "flow-log-id", "subnets": "subnet-id",
+              "vpcs": "vpc-id"}
+
 
 def _compile_filters(filters, table):
     """[(extractor, patterns)] from the request's Filters; enforces the
@@ -211,8 +226,9 @@ def _check_max_results(params, wire_name):
 
 
 def _describe(state, params, collection, id_key, ids_member, id_prefix, kind, filter_table,
-              filters_member="Filters", max_results_name="maxResults"):
+              filters_member="Filters", max_results_name="maxResults", error_kind=None):
     """Common shape of the Describe* calls: (items of this page, next token)."""
+    error_kind = error_kind or f"{kind}ID"
     _check_dry_run(params)
     _check_max_results(params, max_results_name)
     items_by_id = state.scenario().get(collection, {})
@@ -225,21 +241,26 @@ def _describe(state, params, collection, id_key, ids_member, id_prefix, kind, fi
         missing = []
         for i in ids:
             if not re.fullmatch(id_prefix + r"-[0-9a-f]{8,17}", i):
-                raise AwsError(f"Invalid{kind}ID.Malformed", f'Invalid id: "{i}"', 400)
+                raise AwsError(f"Invalid{error_kind}.Malformed", f'Invalid id: "{i}"', 400)
             if i not in items_by_id:
                 missing.append(i)
         if missing:
             noun = {"NetworkInterface": "networkInterface", "Instance": "instance", "Subnet": "subnet",
-                    "Vpc": "vpc", "FlowLog": "flow log"}[kind]
+                    "Vpc": "vpc", "FlowLog": "flow log", "VpcEndpoint": "VpcEndpoint"}[kind]
             if len(missing) == 1:
                 msg = f"The {noun} ID '{missing[0]}' does not exist"
             else:
                 msg = f"The {noun} IDs '{', '.join(missing)}' do not exist"
-            raise AwsError(f"Invalid{kind}ID.NotFound", msg, 400)
+            raise AwsError(f"Invalid{error_kind}.NotFound", msg, 400)
         selected = [{id_key: i, **items_by_id[i]} for i in dict.fromkeys(ids)]
     else:
         keys = items_by_id.keys()
         for extractor, exact, wild, name in compiled:
+            if exact and not wild and name == ID_FILTERS.get(collection):
+                # Items are stored keyed by id, without their id member: the
+                # id filter narrows by key.
+                keys = {v for v in exact if v in items_by_id}
+                break
             if exact and not wild:
                 # Narrow to the items an exact-valued filter can match (indexed).
                 index = state.index(collection, name, extractor)
@@ -292,10 +313,19 @@ def describe_vpcs(state, identity, params):
     return {"Vpcs": items, "NextToken": token}
 
 
+def describe_vpc_endpoints(state, identity, params):
+    # EC2 spells this one's error codes InvalidVpcEndpointId.* (not ...ID.*).
+    items, token = _describe(state, params, "vpc_endpoints", "VpcEndpointId", "VpcEndpointIds", "vpce",
+                             "VpcEndpoint", VPC_ENDPOINT_FILTERS, max_results_name="MaxResults",
+                             error_kind="VpcEndpointId")
+    return {"VpcEndpoints": items, "NextToken": token}
+
+
 OPERATIONS = {
     "DescribeNetworkInterfaces": describe_network_interfaces,
     "DescribeInstances": describe_instances,
     "DescribeFlowLogs": describe_flow_logs,
     "DescribeSubnets": describe_subnets,
     "DescribeVpcs": describe_vpcs,
+    "DescribeVpcEndpoints": describe_vpc_endpoints,
 }

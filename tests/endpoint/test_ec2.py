@@ -217,6 +217,36 @@ class Ec2Test(EndpointTestCase):
             self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])
         self.assertAwsError(ctx, "InvalidNetworkInterfaceID.NotFound", 400)
 
+    def test_vpc_endpoints_by_filter_paged_with_ec2_error_codes(self):
+        endpoints = {f"vpce-0a1b2c3d4e5f6789{k}": {
+            "VpcEndpointType": "Interface", "VpcId": "vpc-0a1b2c3d4e5f60001",
+            "ServiceName": f"com.amazonaws.eu-west-1.svc{k}", "State": "available",
+            "NetworkInterfaceIds": [f"eni-0e00000000000009{k}"], "OwnerId": "111122223333",
+            "Tags": [{"Key": "Name", "Value": f"endpoint-{k}"}] if k % 2 else []} for k in range(7)}
+        self.ep.patch({"vpc_endpoints": endpoints})
+        captured = {}
+        self.ec2.meta.events.register("after-call", lambda http_response, **kw: captured.update(
+            body=http_response.content))
+        wanted = sorted(endpoints)[:6] + ["vpce-0fffffffffffffff0"]  # an id that is gone: just absent
+        pages = list(self.ec2.get_paginator("describe_vpc_endpoints").paginate(
+            Filters=[{"Name": "vpc-endpoint-id", "Values": wanted}],
+            PaginationConfig={"PageSize": 1000}))
+        found = {v["VpcEndpointId"]: v for p in pages for v in p["VpcEndpoints"]}
+        self.assertEqual(sorted(found), sorted(endpoints)[:6])
+        self.assertEqual(len(pages), 2)  # the scenario's page size is 5
+        self.assertEqual(found["vpce-0a1b2c3d4e5f67891"]["ServiceName"], "com.amazonaws.eu-west-1.svc1")
+        self.assertEqual(found["vpce-0a1b2c3d4e5f67891"]["Tags"], [{"Key": "Name", "Value": "endpoint-1"}])
+        self.assertEqual(found["vpce-0a1b2c3d4e5f67891"]["NetworkInterfaceIds"], ["eni-0e000000000000091"])
+        body = captured["body"].decode().replace(" ", "").replace("\n", "")
+        self.assertIn("<vpcEndpointSet><item><vpcEndpointId>vpce-0a1b2c3d4e5f6789", body)
+        self.assertIn("<networkInterfaceIdSet><item>eni-0e00000000000009", body)
+        with self.assertRaises(ClientError) as ctx:
+            self.ec2.describe_vpc_endpoints(VpcEndpointIds=["vpce-0fffffffffffffff0"])
+        self.assertAwsError(ctx, "InvalidVpcEndpointId.NotFound", 400)
+        with self.assertRaises(ClientError) as ctx:
+            self.ec2.describe_vpc_endpoints(VpcEndpointIds=["endpoint-1"])
+        self.assertAwsError(ctx, "InvalidVpcEndpointId.Malformed", 400)
+
 
 if __name__ == "__main__":
     unittest.main()

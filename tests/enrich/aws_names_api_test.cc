@@ -402,6 +402,27 @@ TEST(Ec2ParseTest, ParsesPublicAndIpv6AddressesAndTags) {
   EXPECT_EQ(enis[0].tags[1].second, "");
 }
 
+// The wire form the test endpoint serialises from botocore's model
+// (DescribeVpcEndpointsResult: vpcEndpointSet, networkInterfaceIdSet, tagSet).
+TEST(Ec2ParseTest, ParsesVpcEndpoints) {
+  Result<XmlDocument> doc = XmlDocument::parse(R"(<?xml version="1.0" encoding="UTF-8"?>
+<DescribeVpcEndpointsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><vpcEndpointSet><item><vpcEndpointId>vpce-0a1b2c3d4e5f67890</vpcEndpointId><vpcEndpointType>Interface</vpcEndpointType><vpcId>vpc-1</vpcId><serviceName>com.amazonaws.eu-west-1.s3</serviceName><state>available</state><networkInterfaceIdSet><item>eni-1</item><item>eni-2</item></networkInterfaceIdSet><tagSet><item><key>Name</key><value>s3-private</value></item></tagSet><ownerId>111122223333</ownerId></item><item><vpcEndpointId>vpce-2</vpcEndpointId><vpcEndpointType>Gateway</vpcEndpointType><serviceName>com.amazonaws.eu-west-1.dynamodb</serviceName><routeTableIdSet><item>rtb-1</item></routeTableIdSet></item></vpcEndpointSet><nextToken>t</nextToken></DescribeVpcEndpointsResponse>)");
+  ASSERT_TRUE(doc.ok());
+  auto endpoints = parse_vpc_endpoints(doc->root());
+  ASSERT_EQ(endpoints.size(), 2u);
+  EXPECT_EQ(endpoints[0].id, "vpce-0a1b2c3d4e5f67890");
+  EXPECT_EQ(endpoints[0].type, "Interface");
+  EXPECT_EQ(endpoints[0].service_name, "com.amazonaws.eu-west-1.s3");
+  EXPECT_EQ(endpoints[0].vpc_id, "vpc-1");
+  EXPECT_EQ(endpoints[0].state, "available");
+  EXPECT_EQ(endpoints[0].owner_id, "111122223333");
+  EXPECT_EQ(endpoints[0].network_interface_ids, (std::vector<std::string>{"eni-1", "eni-2"}));
+  EXPECT_EQ(endpoints[0].tag("Name"), "s3-private");
+  EXPECT_EQ(endpoints[1].type, "Gateway");
+  EXPECT_TRUE(endpoints[1].network_interface_ids.empty());  // route tables are not ENIs
+  EXPECT_TRUE(endpoints[1].tags.empty());
+}
+
 TEST(Ec2ParseTest, ParsesInstancesFixture) {
   const std::string xml = read_file(std::string(EFSTOP_SOURCE_DIR) +
                                     "/tests/enrich/testdata/ec2-DescribeInstances.xml");

@@ -70,7 +70,9 @@ std::vector<Fixture> fixtures() {
             [](EniDescription& e) {
               e.tags = {{"Name", "s3-interface"}};
             }),
-       "vpc-endpoint", "s3-interface", "vpce-0fedcba9876543210"},
+       "vpc-endpoint", "s3-interface", "vpce-0fedcba9876543210", Pending::kEndpointName},
+      {"vpc-endpoint", eni("vpc_endpoint", "VPC Endpoint Interface vpce-0fedcba9876543211"),
+       "vpc-endpoint", "vpce-0fedcba9876543211", "vpce-0fedcba9876543211", Pending::kEndpointName},
       {"vpc-endpoint-by-type", eni("vpc_endpoint", "an endpoint"), "vpc-endpoint", "an endpoint",
        "eni-0a1b2c3d4e5f60718"},
       {"lambda",

@@ -31,6 +31,14 @@ Inventory sample() {
   inv.network_interfaces.push_back(e);
   inv.instances.push_back(
       {"i-1", "us-east-1a", "123456789012", "running", "10.0.1.5", {{"Name", "web"}}});
+  inv.vpc_endpoints.push_back({"vpce-1",
+                               "Interface",
+                               "com.amazonaws.us-east-1.s3",
+                               "vpc-1",
+                               "available",
+                               "123456789012",
+                               {"eni-v1", "eni-v2"},
+                               {{"Name", "s3"}}});
   store::Assignment a;
   a.ip = "10.0.9.9";
   a.eni_id = "eni-gone";
@@ -65,6 +73,19 @@ TEST(InventoryTest, RoundTripsEveryField) {
   EXPECT_TRUE(e.requester_managed);
   EXPECT_EQ(e.tag("Name"), "web \x1b[31m");
   EXPECT_EQ(back->instances[0].tag("Name"), "web");
+  ASSERT_EQ(back->vpc_endpoints.size(), 1u);
+  const VpcEndpointInfo& v = back->vpc_endpoints[0];
+  EXPECT_EQ(v.id, "vpce-1");
+  EXPECT_EQ(v.type, "Interface");
+  EXPECT_EQ(v.service_name, "com.amazonaws.us-east-1.s3");
+  EXPECT_EQ(v.vpc_id, "vpc-1");
+  EXPECT_EQ(v.state, "available");
+  EXPECT_EQ(v.owner_id, "123456789012");
+  EXPECT_EQ(v.network_interface_ids, (std::vector<std::string>{"eni-v1", "eni-v2"}));
+  EXPECT_EQ(v.tag("Name"), "s3");
+  Result<VpcEndpointInfo> cached = vpc_endpoint_from_json(vpc_endpoint_to_json(v));
+  ASSERT_TRUE(cached.ok()) << cached.status().to_string();
+  EXPECT_EQ(cached->service_name, v.service_name);
   ASSERT_EQ(back->history.size(), 1u);
   EXPECT_EQ(back->history[0].first_seen, 100);
   EXPECT_EQ(back->history[0].last_seen, 200);

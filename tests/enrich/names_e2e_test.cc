@@ -127,6 +127,7 @@ TEST_F(NamesE2eTest, NamesEveryKindInAFewCalls) {
   // DescribeFileSystems and one DescribeMountTargets per file system.
   EXPECT_EQ(endpoint_->count("ec2:DescribeNetworkInterfaces"), 2);  // private + public filter
   EXPECT_EQ(endpoint_->count("ec2:DescribeInstances"), 1);
+  EXPECT_EQ(endpoint_->count("ec2:DescribeVpcEndpoints"), 1);  // the interface endpoint
   EXPECT_EQ(endpoint_->count("elasticfilesystem:DescribeFileSystems"), 1);
   EXPECT_EQ(endpoint_->count("elasticfilesystem:DescribeMountTargets"), 6);
   // A second run inside the TTL asks nothing.
@@ -146,6 +147,59 @@ TEST_F(NamesE2eTest, DeletedLambdaEniIsNamedFromHistory) {
   EXPECT_EQ(n.kind, "lambda");
   EXPECT_EQ(n.name, "efs-indexer");
   EXPECT_EQ(later.stats.from_history, 1);
+}
+
+// An interface endpoint's ENI is named after its endpoint: the endpoint's
+// Name tag when it has one, else its service; one DescribeVpcEndpoints call
+// (vpc-endpoint-id filter) for all of them, cached like instances.
+TEST_F(NamesE2eTest, InterfaceEndpointIsNamedByItsServiceOrNameTag) {
+  ASSERT_TRUE(endpoint_
+                  ->patch_scenario(R"({"vpc_endpoints": {"vpce-0a1b2c3d4e5f67890": {
+                    "VpcEndpointType": "Interface", "VpcId": "vpc-0a1b2c3d4e5f60001",
+                    "ServiceName": "com.amazonaws.eu-west-1.s3", "State": "available",
+                    "NetworkInterfaceIds": ["eni-0e000000000000012"],
+                    "OwnerId": "111122223333"}}})")
+                  .ok());
+  ResolveResult r = resolve(scenario_ips());
+  const EndpointName& n = r.names.at("10.20.1.40");
+  EXPECT_EQ(n.kind, "vpc-endpoint");
+  EXPECT_EQ(n.name, "com.amazonaws.eu-west-1.s3");
+  EXPECT_EQ(n.id, "vpce-0a1b2c3d4e5f67890");
+  EXPECT_EQ(endpoint_->count("ec2:DescribeVpcEndpoints"), 1);
+  EXPECT_EQ(r.stats.calls.at("ec2:DescribeVpcEndpoints"), 1);
+
+  // Cached: asked again inside the TTL, no call; the name stays.
+  ASSERT_TRUE(endpoint_->reset().ok());
+  ResolveResult again = resolve(scenario_ips(), kNow + 60);
+  EXPECT_EQ(endpoint_->count("ec2:DescribeVpcEndpoints"), 0);
+  EXPECT_EQ(again.names.at("10.20.1.40").name, "com.amazonaws.eu-west-1.s3");
+
+  // The endpoint's Name tag wins over its service.
+  ASSERT_TRUE(endpoint_
+                  ->patch_scenario(R"({"vpc_endpoints": {"vpce-0a1b2c3d4e5f67890": {
+                    "VpcEndpointType": "Interface", "ServiceName": "com.amazonaws.eu-west-1.s3",
+                    "Tags": [{"Key": "Name", "Value": "s3-private"}]}}})")
+                  .ok());
+  ResolveResult tagged = resolve(scenario_ips(), kNow + 120, /*refresh=*/true);
+  EXPECT_EQ(tagged.names.at("10.20.1.40").name, "s3-private");
+}
+
+TEST_F(NamesE2eTest, DeniedEndpointLookupKeepsTheEndpointIdAndWarns) {
+  efstop::testing::Fault fault;
+  fault.operation = "ec2:DescribeVpcEndpoints";
+  fault.kind = efstop::testing::FaultKind::kDenied;
+  fault.count = 100;
+  ASSERT_TRUE(endpoint_->inject_fault(fault).ok());
+  ResolveResult r = resolve(scenario_ips());
+  EXPECT_EQ(r.names.at("10.20.1.40").kind, "vpc-endpoint");
+  EXPECT_EQ(r.names.at("10.20.1.40").name, "vpce-0a1b2c3d4e5f67890");
+  EXPECT_EQ(r.stats.unresolved, 0);  // the ENI is known; only the nicer name is missing
+  bool warned = false;
+  for (const std::string& w : r.stats.warnings) {
+    warned |= w.find("VPC endpoint") != std::string::npos &&
+              w.find("ec2:DescribeVpcEndpoints") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
 }
 
 TEST_F(NamesE2eTest, DeniedPermissionLeavesIpsUnresolvedWithTheAction) {

@@ -57,7 +57,8 @@ class Probe : public FactSource {
  public:
   explicit Probe(FactSource* inner) : inner_(inner) {}
   Status fail_lookups;
-  int efs = 0, lookups = 0, scans = 0, instance_calls = 0;
+  Status fail_endpoints;
+  int efs = 0, lookups = 0, scans = 0, instance_calls = 0, endpoint_calls = 0;
   Result<aws::EfsInventory> efs_inventory() override {
     ++efs;
     return inner_->efs_inventory();
@@ -79,6 +80,15 @@ class Probe : public FactSource {
   aws::BatchedResult<aws::Instance> instances(const std::vector<std::string>& ids) override {
     ++instance_calls;
     return inner_->instances(ids);
+  }
+  aws::BatchedResult<aws::VpcEndpoint> vpc_endpoints(const std::vector<std::string>& ids) override {
+    ++endpoint_calls;
+    if (!fail_endpoints.ok()) {
+      aws::BatchedResult<aws::VpcEndpoint> r;
+      r.failures.push_back({ids, fail_endpoints});
+      return r;
+    }
+    return inner_->vpc_endpoints(ids);
   }
   std::string account() const override { return inner_->account(); }
   std::string region() const override { return inner_->region(); }
@@ -275,6 +285,67 @@ TEST(ResolverTest, DeniedLookupLeavesIpsUnresolvedWithReason) {
                 {"denied ec2:DescribeNetworkInterfaces", "ec2:DescribeNetworkInterfaces"}}));
   ASSERT_FALSE(r.stats.warnings.empty());
   EXPECT_NE(r.stats.warnings[0].find("grant ec2:DescribeNetworkInterfaces"), std::string::npos);
+}
+
+// Interface endpoints: Name tag of the endpoint, else its service, else (no
+// answer) the endpoint id; one batched call for all, then the cache.
+TEST(ResolverTest, InterfaceEndpointsAreNamedByTheirEndpoint) {
+  Inventory inv = account();
+  inv.network_interfaces.push_back(
+      make_eni("eni-v1", "10.0.1.71", "VPC Endpoint Interface vpce-0000000000000aaa1"));
+  inv.network_interfaces.back().interface_type = "vpc_endpoint";
+  inv.network_interfaces.push_back(
+      make_eni("eni-v2", "10.0.1.72", "VPC Endpoint Interface vpce-0000000000000aaa2"));
+  inv.network_interfaces.push_back(
+      make_eni("eni-v3", "10.0.1.73", "VPC Endpoint Interface vpce-0000000000000aaa3"));
+  inv.vpc_endpoints.push_back({"vpce-0000000000000aaa1",
+                               "Interface",
+                               "com.amazonaws.us-east-1.s3",
+                               "vpc-1",
+                               "available",
+                               "123456789012",
+                               {"eni-v1"},
+                               {}});
+  inv.vpc_endpoints.push_back({"vpce-0000000000000aaa2",
+                               "Interface",
+                               "com.amazonaws.us-east-1.ecr.dkr",
+                               "vpc-1",
+                               "available",
+                               "123456789012",
+                               {"eni-v2"},
+                               {{"Name", "ecr-docker"}}});
+  // vpce-...aaa3 is gone (deleted since): the ENI keeps the endpoint id.
+  auto inner = make_inventory_fact_source(inv);
+  Probe probe(inner.get());
+  auto store = memory_store();
+  ResolveOptions options;
+  options.now = kNow;
+  ResolveResult r = Resolver(&probe, store.get(), options)
+                        .resolve(at_now({"10.0.1.71", "10.0.1.72", "10.0.1.73"}));
+  EXPECT_EQ(r.names.at("10.0.1.71").kind, "vpc-endpoint");
+  EXPECT_EQ(r.names.at("10.0.1.71").name, "com.amazonaws.us-east-1.s3");
+  EXPECT_EQ(r.names.at("10.0.1.71").id, "vpce-0000000000000aaa1");
+  EXPECT_EQ(r.names.at("10.0.1.72").name, "ecr-docker");
+  EXPECT_EQ(r.names.at("10.0.1.73").name, "vpce-0000000000000aaa3");
+  EXPECT_EQ(probe.endpoint_calls, 1);
+
+  Probe again(inner.get());
+  options.now = kNow + 60;
+  ResolveResult cached =
+      Resolver(&again, store.get(), options).resolve(at_now({"10.0.1.71", "10.0.1.73"}));
+  EXPECT_EQ(cached.names.at("10.0.1.71").name, "com.amazonaws.us-east-1.s3");
+  EXPECT_EQ(cached.names.at("10.0.1.73").name, "vpce-0000000000000aaa3");
+  EXPECT_EQ(again.endpoint_calls, 0);  // the gone endpoint is a cached negative answer
+
+  Probe denied(inner.get());
+  denied.fail_endpoints =
+      auth_error("describe-vpc-endpoints us-east-1: grant ec2:DescribeVpcEndpoints");
+  options.refresh = true;
+  ResolveResult r2 = Resolver(&denied, nullptr, options).resolve(at_now({"10.0.1.71"}));
+  EXPECT_EQ(r2.names.at("10.0.1.71").kind, "vpc-endpoint");
+  EXPECT_EQ(r2.names.at("10.0.1.71").name, "vpce-0000000000000aaa1");
+  ASSERT_FALSE(r2.stats.warnings.empty());
+  EXPECT_NE(r2.stats.warnings.back().find("ec2:DescribeVpcEndpoints"), std::string::npos);
 }
 
 TEST(ResolverTest, ManyClientsInTheMountTargetVpcAreScanned) {
