@@ -88,7 +88,8 @@ class StreamProcessor {
   // `end`. With begin > 0 the first (partial) line belongs to the previous
   // item and is skipped (the source starts at begin - 1).
   void run(ByteSource& src, uint64_t begin, uint64_t end) {
-    std::vector<char> buf(kBlockSize);
+    // kParsePadding bytes past the block stay readable for parse_padded().
+    std::vector<char> buf(kBlockSize + kParsePadding);
     size_t have = 0;
     bool eof = false;
     uint64_t buf_offset = begin > 0 ? begin - 1 : 0;
@@ -96,7 +97,7 @@ class StreamProcessor {
     bool discarding = false;  // inside an over-long line
     while (!stop_) {
       if (!eof) {
-        Result<size_t> n = src.read(buf.data() + have, buf.size() - have);
+        Result<size_t> n = src.read(buf.data() + have, kBlockSize - have);
         if (!n.ok()) {
           fail(n.status().message());
           return;
@@ -133,7 +134,7 @@ class StreamProcessor {
         }
         break;
       }
-      if (pos == 0 && have == buf.size()) {
+      if (pos == 0 && have == kBlockSize) {
         // No newline in a whole block: not a flow-log line. Count it once
         // and drop bytes up to the next newline.
         if (!skip_first && !discarding) {
@@ -197,7 +198,8 @@ class StreamProcessor {
       set_parser(LogFormat::default_v2());
     }
     ++out_->lines;
-    ParseOutcome outcome = parser_->parse(line, &record_);
+    // `line` lies inside run()'s block, which keeps kParsePadding bytes after it.
+    ParseOutcome outcome = parser_->parse_padded(line, &record_);
     if (!outcome.ok()) {
       skip(outcome, line);
       return;

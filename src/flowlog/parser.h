@@ -38,6 +38,9 @@ struct ParseOutcome {
   bool ok() const { return error == ParseError::kOk; }
 };
 
+// Bytes a parse_padded() caller keeps readable after the line.
+inline constexpr size_t kParsePadding = 64;
+
 class LineParser {
  public:
   // `required` is a PresentBit mask: an OK-status record in which any of
@@ -53,8 +56,14 @@ class LineParser {
   // Parses `line` (no trailing '\n'; a trailing '\r' is tolerated) into
   // `*out`. Fields are separated by runs of spaces/tabs. Blank lines and
   // header lines are the caller's business (they are not records).
-  // On error `*out` is unspecified.
+  // On error `*out` is unspecified. Copies `line` into a padded buffer and
+  // calls parse_padded(); readers that own their buffers call that directly.
   ParseOutcome parse(std::string_view line, FlowRecord* out) const;
+
+  // parse() for a line followed in memory by at least kParsePadding readable
+  // bytes (any content: they are never part of the result). The hot path:
+  // the tokenizer reads whole 64-byte blocks.
+  ParseOutcome parse_padded(std::string_view line, FlowRecord* out) const;
 
   const LogFormat& format() const { return format_; }
 
