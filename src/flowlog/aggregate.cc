@@ -32,21 +32,6 @@ inline uint64_t mix(uint64_t h) {
   return h;
 }
 
-// (client, server, interface) with the interface interned per aggregator.
-struct TripleKey {
-  IpAddress client;
-  IpAddress server;
-  uint32_t eni = 0;
-  friend bool operator==(const TripleKey&, const TripleKey&) = default;
-};
-
-struct TripleHash {
-  size_t operator()(const TripleKey& k) const {
-    return static_cast<size_t>(
-        mix(k.client.hash() ^ (k.server.hash() * 0x9E3779B97F4A7C15ull) ^ k.eni));
-  }
-};
-
 // Partial sums of one (client, server, ENI), all records that reached step 5.
 struct Sums {
   int64_t bytes_read = 0;
@@ -141,156 +126,164 @@ struct PairKey {
   friend auto operator<=>(const PairKey&, const PairKey&) = default;
 };
 
-// Open-addressing (linear probing) map from (client, server, ENI) to Sums,
-// stored flat: a probe is one or two cache lines, where std::unordered_map
-// chased a node pointer per lookup (with the ENI map, half the run time in
-// perf on 2 M records before these tables).
+// An interface id as three words and a length, so that keys hash and
+// compare as fixed-size data. Ids of up to 24 bytes ("eni-" + 17 hex digits
+// is 21) are stored inline, read by 8-byte loads that may overlap (the same
+// bytes always give the same words, and the loads never pass the id's end).
+// Longer ids are numbered per aggregator (kLongId set in `len`).
+struct EniWords {
+  static constexpr uint32_t kLongId = 1u << 31;
+  uint64_t w[3] = {0, 0, 0};
+  uint32_t len = 0;
+  friend bool operator==(const EniWords&, const EniWords&) = default;
+};
+
+inline uint64_t load_word(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// `id` must be at most 24 bytes.
+inline EniWords inline_eni(std::string_view id) {
+  EniWords e;
+  const char* p = id.data();
+  const size_t n = id.size();
+  e.len = static_cast<uint32_t>(n);
+  if (n > 16) {
+    e.w[0] = load_word(p);
+    e.w[1] = load_word(p + 8);
+    e.w[2] = load_word(p + n - 8);
+  } else if (n >= 8) {
+    e.w[0] = load_word(p);
+    e.w[1] = load_word(p + n - 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) e.w[0] |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  }
+  return e;
+}
+
+// The inverse of inline_eni.
+inline std::string inline_eni_name(const EniWords& e) {
+  char buf[24];
+  const size_t n = e.len;
+  if (n > 16) {
+    std::memcpy(buf, &e.w[0], 8);
+    std::memcpy(buf + 8, &e.w[1], 8);
+    std::memcpy(buf + n - 8, &e.w[2], 8);
+  } else if (n >= 8) {
+    std::memcpy(buf, &e.w[0], 8);
+    std::memcpy(buf + n - 8, &e.w[1], 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) buf[i] = static_cast<char>(e.w[0] >> (8 * i));
+  }
+  return std::string(buf, n);
+}
+
+// (client, server, interface id): what step 5 sums per.
+struct TripleKey {
+  IpAddress client;
+  IpAddress server;
+  EniWords eni;
+  friend bool operator==(const TripleKey&, const TripleKey&) = default;
+};
+
+inline uint64_t hash_of(const TripleKey& k) {
+  // Independent multiplies (they overlap in the pipeline), one final mix.
+  const uint64_t h =
+      (k.client.lo() * 0x9E3779B97F4A7C15ull) ^ (k.client.hi() * 0xC2B2AE3D27D4EB4Full) ^
+      (k.server.lo() * 0x165667B19E3779F9ull) ^ (k.server.hi() * 0xD6E8FEB86659FD93ull) ^
+      (k.eni.w[0] * 0xFF51AFD7ED558CCDull) ^ (k.eni.w[1] * 0xC4CEB9FE1A85EC53ull) ^
+      (k.eni.w[2] * 0x27D4EB2F165667C5ull) ^ k.eni.len;
+  return mix(h);
+}
+
+// Map from (client, server, ENI) to Sums in two levels: an open-addressing
+// (linear probing) index of 8-byte slots, each a 32-bit hash tag and an
+// entry number, over entries stored densely in fixed-size chunks. The index
+// stays small enough for the caches (a probe rarely misses), a tag mismatch
+// never touches an entry, the entries take no room for empty slots, and
+// growing rehashes only the index (entries never move, so growth does not
+// double the memory even for a moment). Not thread-safe.
 class TripleTable {
  public:
-  struct Slot {
-    TripleKey key;  // key.eni == kEmpty: free slot
+  struct Entry {
+    TripleKey key;
+    uint64_t hash;
     Sums sums;
   };
-  static constexpr uint32_t kEmpty = UINT32_MAX;
 
-  TripleTable() { reset(1024); }
+  TripleTable() : slots_(kInitialSlots, 0) {}
 
-  static size_t hash_of(const TripleKey& key) { return TripleHash()(key); }
+  // Hints the CPU to fetch the index slot `hash` starts probing at.
+  void prefetch_slot(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask()]); }
 
-  // Hints the CPU to fetch the slot `hash` starts probing at.
-  void prefetch(size_t hash) const {
-    const Slot* s = &slots_[hash & (slots_.size() - 1)];
-    __builtin_prefetch(s);
-    __builtin_prefetch(reinterpret_cast<const char*>(s) + 64);
+  // Hints the CPU to fetch the entry the probe for `hash` is likely to end
+  // at (the first slot with its tag); the index slot should be in cache.
+  void prefetch_entry(uint64_t hash) const {
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask();; i = (i + 1) & mask()) {
+      const uint64_t s = slots_[i];
+      if (s == 0) return;
+      if (static_cast<uint32_t>(s >> 32) == tag) {
+        __builtin_prefetch(&entry(static_cast<uint32_t>(s) - 1));
+        return;
+      }
+    }
   }
 
-  Sums& find_or_insert(const TripleKey& key) { return find_or_insert(key, hash_of(key)); }
-
-  Sums& find_or_insert(const TripleKey& key, size_t hash) {
-    size_t i = hash & (slots_.size() - 1);
+  Sums& find_or_insert(const TripleKey& key, uint64_t hash) {
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    size_t i = hash & mask();
     while (true) {
-      Slot& s = slots_[i];
-      if (s.key.eni == kEmpty) break;
-      if (s.key == key) return s.sums;
-      i = (i + 1) & (slots_.size() - 1);
+      const uint64_t s = slots_[i];
+      if (s == 0) break;
+      if (static_cast<uint32_t>(s >> 32) == tag) {
+        Entry& e = entry(static_cast<uint32_t>(s) - 1);
+        if (e.key == key) return e.sums;
+      }
+      i = (i + 1) & mask();
     }
     if ((size_ + 1) * 2 > slots_.size()) {
       grow();
       return find_or_insert(key, hash);
     }
-    Slot& s = slots_[i];
-    s.key = key;
+    if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Entry[]>(kChunk));
+    Entry& e = entry(size_);
+    e.key = key;
+    e.hash = hash;
     ++size_;
-    return s.sums;
+    slots_[i] = (uint64_t{tag} << 32) | size_;  // entry number + 1: 0 is a free slot
+    return e.sums;
   }
 
   template <typename F>
   void for_each(F&& f) const {
-    for (const Slot& s : slots_) {
-      if (s.key.eni != kEmpty) f(s.key, s.sums);
-    }
+    for (size_t n = 0; n < size_; ++n) f(entry(n));
   }
   size_t size() const { return size_; }
 
  private:
-  void reset(size_t capacity) {
-    slots_.assign(capacity, Slot{});
-    for (Slot& s : slots_) s.key.eni = kEmpty;
-    size_ = 0;
-  }
+  static constexpr size_t kInitialSlots = 1024;
+  static constexpr size_t kChunk = 1024;
+
+  size_t mask() const { return slots_.size() - 1; }
+  Entry& entry(size_t n) { return chunks_[n / kChunk][n % kChunk]; }
+  const Entry& entry(size_t n) const { return chunks_[n / kChunk][n % kChunk]; }
+
   void grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    reset(old.size() * 2);
-    for (const Slot& s : old) {
-      if (s.key.eni != kEmpty) find_or_insert(s.key) = s.sums;
+    std::vector<uint64_t>(slots_.size() * 2, 0).swap(slots_);
+    for (size_t n = 0; n < size_; ++n) {
+      const uint64_t hash = entry(n).hash;
+      size_t i = hash & mask();
+      while (slots_[i] != 0) i = (i + 1) & mask();
+      slots_[i] = ((hash >> 32) << 32) | (n + 1);
     }
   }
 
-  std::vector<Slot> slots_;
+  std::vector<uint64_t> slots_;
+  std::vector<std::unique_ptr<Entry[]>> chunks_;
   size_t size_ = 0;
-};
-
-// Interns interface ids to small integers. Ids up to 24 bytes ("eni-" + 17
-// hex digits is 21) live inline, as three words, in a flat table; longer
-// ones in a map.
-class EniInterner {
- public:
-  EniInterner() { slots_.resize(256); }
-
-  uint32_t intern(std::string_view name) {
-    if (name.size() > kInline || name.empty()) return intern_long(name);
-    Slot probe;
-    char buf[kInline] = {};
-    std::memcpy(buf, name.data(), name.size());
-    std::memcpy(probe.w, buf, sizeof probe.w);
-    probe.len = static_cast<uint32_t>(name.size());
-    if (same(last_, probe)) return last_.id;
-    size_t i = hash(probe) & (slots_.size() - 1);
-    while (true) {
-      const Slot& s = slots_[i];
-      if (s.len == 0) break;
-      if (same(s, probe)) {
-        last_ = s;
-        return s.id;
-      }
-      i = (i + 1) & (slots_.size() - 1);
-    }
-    if ((inline_count_ + 1) * 2 > slots_.size()) {
-      grow();
-      return intern(name);
-    }
-    probe.id = add_name(name);
-    slots_[i] = probe;
-    last_ = probe;
-    ++inline_count_;
-    return probe.id;
-  }
-
-  const std::string& name(uint32_t id) const { return names_[id]; }
-  size_t size() const { return names_.size(); }
-
- private:
-  static constexpr size_t kInline = 24;
-  struct Slot {
-    uint64_t w[3] = {0, 0, 0};
-    uint32_t len = 0;  // 0: empty slot
-    uint32_t id = 0;
-  };
-
-  static bool same(const Slot& a, const Slot& b) {
-    return ((a.w[0] ^ b.w[0]) | (a.w[1] ^ b.w[1]) | (a.w[2] ^ b.w[2]) | (a.len ^ b.len)) == 0;
-  }
-  static size_t hash(const Slot& s) {
-    return static_cast<size_t>(mix(s.w[0] ^ mix(s.w[1] ^ mix(s.w[2] + s.len))));
-  }
-  uint32_t add_name(std::string_view name) {
-    names_.emplace_back(name);
-    return static_cast<uint32_t>(names_.size() - 1);
-  }
-  uint32_t intern_long(std::string_view name) {
-    auto it = long_ids_.find(name);
-    if (it != long_ids_.end()) return it->second;
-    const uint32_t id = add_name(name);
-    long_ids_.emplace(std::string(name), id);
-    return id;
-  }
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    for (const Slot& s : old) {
-      if (s.len == 0) continue;
-      size_t i = hash(s) & (slots_.size() - 1);
-      while (slots_[i].len != 0) i = (i + 1) & (slots_.size() - 1);
-      slots_[i] = s;
-    }
-  }
-
-  std::vector<Slot> slots_;
-  size_t inline_count_ = 0;
-  Slot last_;  // consecutive records often share an ENI (len 0: none yet)
-  std::vector<std::string> names_;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> long_ids_;
 };
 
 }  // namespace
@@ -299,18 +292,20 @@ struct Aggregator::Impl {
   const AggregateConfig* config;
   std::vector<IpAddress> server_ips;  // sorted copy for binary search
   FlowStats stats;
-  EniInterner enis;
   TripleTable triples;
   std::vector<Observation> observations;
+  // Interface ids over 24 bytes (never AWS's own), numbered.
+  std::vector<std::string> long_enis;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> long_ids;
 
   // Records on their way into `triples`. The table outgrows the caches on
   // big inputs, so each lookup is a likely cache miss; add() computes the
-  // hash and prefetches the slot, and the update happens kBatch records
-  // later, by when the slot is in cache.
+  // hash and prefetches the index slot, flush() first prefetches every
+  // pending record's entry, then updates them, by when both are in cache.
   static constexpr size_t kBatch = 16;
   struct Pending {
     TripleKey key;
-    size_t hash;
+    uint64_t hash;
     int64_t bytes;
     int64_t packets;
     int64_t start;
@@ -330,7 +325,29 @@ struct Aggregator::Impl {
     return std::binary_search(server_ips.begin(), server_ips.end(), ip);
   }
 
+  EniWords eni_words(std::string_view id) {
+    if (id.size() <= 24) return inline_eni(id);
+    auto it = long_ids.find(id);
+    uint32_t n;
+    if (it != long_ids.end()) {
+      n = it->second;
+    } else {
+      n = static_cast<uint32_t>(long_enis.size());
+      long_enis.emplace_back(id);
+      long_ids.emplace(std::string(id), n);
+    }
+    EniWords e;
+    e.w[0] = n;
+    e.len = EniWords::kLongId;
+    return e;
+  }
+
+  std::string eni_name(const EniWords& e) const {
+    return e.len == EniWords::kLongId ? long_enis[e.w[0]] : inline_eni_name(e);
+  }
+
   void flush() {
+    for (size_t i = 0; i < pending_count; ++i) triples.prefetch_entry(pending[i].hash);
     for (size_t i = 0; i < pending_count; ++i) {
       const Pending& p = pending[i];
       Sums& s = triples.find_or_insert(p.key, p.hash);
@@ -391,11 +408,11 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
   }
   // 5. Once per flow: collected here, decided in finish().
   if (!r.interface_id.empty()) {
-    const uint32_t eni = m.enis.intern(r.interface_id);
     Impl::Pending& p = m.pending[m.pending_count];
-    p.key = TripleKey{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src, eni};
-    p.hash = TripleTable::hash_of(p.key);
-    m.triples.prefetch(p.hash);
+    p.key = TripleKey{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src,
+                      m.eni_words(r.interface_id)};
+    p.hash = hash_of(p.key);
+    m.triples.prefetch_slot(p.hash);
     p.bytes = r.bytes;
     p.packets = r.packets;
     p.start = r.start;
@@ -417,12 +434,15 @@ void Aggregator::merge(Aggregator&& other) {
   m.flush();
   o.flush();
   m.stats += o.stats;
-  std::vector<uint32_t> remap(o.enis.size());
-  for (uint32_t i = 0; i < o.enis.size(); ++i) remap[i] = m.enis.intern(o.enis.name(i));
-  o.triples.for_each([&](const TripleKey& key, const Sums& sums) {
-    TripleKey k = key;
-    k.eni = remap[key.eni];
-    m.triples.find_or_insert(k).merge(sums);
+  o.triples.for_each([&](const TripleTable::Entry& e) {
+    TripleKey k = e.key;
+    uint64_t hash = e.hash;
+    if (k.eni.len == EniWords::kLongId) {
+      // Numbered per aggregator: renumber in this one.
+      k.eni = m.eni_words(o.long_enis[k.eni.w[0]]);
+      hash = hash_of(k);
+    }
+    m.triples.find_or_insert(k, hash).merge(e.sums);
   });
   m.observations.insert(m.observations.end(), o.observations.begin(), o.observations.end());
   other.impl_ = std::make_unique<Impl>(o.config);
@@ -434,28 +454,47 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   std::map<PairKey, Sums> pairs;
 
   // Interface-id rule: group (client, server, ENI) by pair, pick one ENI.
+  // ENIs are numbered here, in one pass, so the rest works on small ints.
   struct Entry {
     const TripleKey* key;
     const Sums* sums;
+    uint32_t eni;
   };
   std::vector<Entry> entries;
   entries.reserve(m.triples.size());
-  // own(e) from the triples: a record's address set is {client, server} of
-  // its triple, so intersecting over triples equals intersecting over records.
-  std::vector<OwnSet> own(m.enis.size());
-  m.triples.for_each([&](const TripleKey& key, const Sums& sums) {
-    entries.push_back({&key, &sums});
-    own[key.eni].observe(key.client, key.server);
-  });
+  std::vector<std::string> eni_names;
+  {
+    struct WordsHash {
+      size_t operator()(const EniWords& e) const {
+        return static_cast<size_t>(mix(e.w[0] ^ mix(e.w[1] ^ mix(e.w[2] + e.len))));
+      }
+    };
+    std::unordered_map<EniWords, uint32_t, WordsHash> numbers;
+    m.triples.for_each([&](const TripleTable::Entry& e) {
+      auto [it, added] = numbers.try_emplace(e.key.eni, static_cast<uint32_t>(eni_names.size()));
+      if (added) eni_names.push_back(m.eni_name(e.key.eni));
+      entries.push_back({&e.key, &e.sums, it->second});
+    });
+  }
+  // own(e, family) from the triples: a record's address set is {client,
+  // server} of its triple, so intersecting over triples equals intersecting
+  // over records. One set per address family: a dual-stack mount target's
+  // ENI has an IPv4 and an IPv6 own address, and no address is common to
+  // all its records.
+  std::vector<OwnSet> own(eni_names.size() * 2);
+  auto own_of = [&](uint32_t eni, const IpAddress& any_end) -> OwnSet& {
+    return own[eni * 2 + (any_end.is_v4() ? 0 : 1)];
+  };
+  for (const Entry& e : entries) own_of(e.eni, e.key->client).observe(e.key->client, e.key->server);
   std::sort(entries.begin(), entries.end(), [&](const Entry& x, const Entry& y) {
     if (x.key->client != y.key->client) return x.key->client < y.key->client;
     if (x.key->server != y.key->server) return x.key->server < y.key->server;
-    return m.enis.name(x.key->eni) < m.enis.name(y.key->eni);
+    return eni_names[x.eni] < eni_names[y.eni];
   });
   std::vector<std::string> known = m.config->server_enis;
   std::sort(known.begin(), known.end());
   auto is_known = [&](uint32_t eni) {
-    return std::binary_search(known.begin(), known.end(), m.enis.name(eni));
+    return std::binary_search(known.begin(), known.end(), eni_names[eni]);
   };
   for (size_t i = 0; i < entries.size();) {
     size_t j = i;
@@ -469,13 +508,13 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     const IpAddress& server = entries[i].key->server;
     size_t chosen = j;
     for (size_t k = i; k < j && chosen == j; ++k) {
-      if (is_known(entries[k].key->eni)) chosen = k;
+      if (is_known(entries[k].eni)) chosen = k;
     }
     for (size_t k = i; k < j && chosen == j; ++k) {
-      if (own[entries[k].key->eni].is_only(server)) chosen = k;
+      if (own_of(entries[k].eni, server).is_only(server)) chosen = k;
     }
     for (size_t k = i; k < j && chosen == j; ++k) {
-      if (own[entries[k].key->eni].is_only(client)) chosen = k;
+      if (own_of(entries[k].eni, server).is_only(client)) chosen = k;
     }
     if (chosen == j) chosen = i;
     for (size_t k = i; k < j; ++k) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace efstop::flowlog {
 namespace {
 
@@ -51,6 +54,70 @@ TEST(AggregatorTest, MergeEqualsSingle) {
   EXPECT_EQ(s1.duplicates, 2);  // eni-c's record, the overlapping 13-byte one
   ASSERT_EQ(p1.size(), 3u);
   EXPECT_EQ(p1[0].bytes_written, 11);  // eni-mt chosen: own = {10.0.2.10}
+}
+
+// A dual-stack mount target serves IPv4 and IPv6 clients from one ENI: no
+// address is common to all its records, but each family has its own. The
+// mount target's copy must win for both families even where the client's
+// ENI logged less (here it missed a record) and sorts first.
+TEST(AggregatorTest, DualStackMountTargetIsLearnedPerFamily) {
+  AggregateConfig cfg;
+  std::vector<FlowRecord> records = {
+      // IPv4 client 10.0.1.5 (ENI eni-a4) and IPv6 client fd00::5 (eni-a6).
+      rec("eni-a4", "10.0.1.5", "10.0.2.10", 700, 2049, 40),
+      rec("eni-mt", "10.0.1.5", "10.0.2.10", 700, 2049, 40),
+      rec("eni-mt", "10.0.1.5", "10.0.2.10", 701, 2049, 60),  // eni-a4 missed this one
+      rec("eni-a6", "fd00::5", "fd00::10", 700, 2049, 30),
+      rec("eni-mt", "fd00::5", "fd00::10", 700, 2049, 30),
+      rec("eni-mt", "fd00::10", "fd00::5", 2049, 700, 70),  // eni-a6 missed this one
+      // A second client of each family, logged at the mount target only:
+      // what lets its own address be learned.
+      rec("eni-mt", "10.0.1.9", "10.0.2.10", 700, 2049, 1),
+      rec("eni-mt", "fd00::9", "fd00::10", 700, 2049, 1),
+  };
+  Aggregator agg(&cfg);
+  for (size_t i = 0; i < records.size(); ++i) agg.add(records[i], i);
+  FlowStats s;
+  std::vector<PairTotals> p = agg.finish(&s);
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0].client, ip("10.0.1.5"));
+  EXPECT_EQ(p[0].bytes_written, 100);  // eni-mt's two records, not eni-a4's one
+  EXPECT_EQ(p[2].client, ip("fd00::5"));
+  EXPECT_EQ(p[2].bytes_written, 30);
+  EXPECT_EQ(p[2].bytes_read, 70);
+  EXPECT_EQ(s.used, 6);
+  EXPECT_EQ(s.duplicates, 2);
+}
+
+// Interface ids of every length (inline up to 24 bytes, numbered beyond)
+// stay distinct and merge across aggregators by name.
+TEST(AggregatorTest, InterfaceIdsOfAnyLengthStayDistinct) {
+  AggregateConfig cfg;
+  const std::string long_a(40, 'a');
+  const std::string long_b = long_a + "b";
+  const std::vector<std::string> ids = {"e",
+                                        "eni-1",
+                                        "eni-1234",
+                                        "eni-12345678",
+                                        "eni-0123456789abcdef0",
+                                        "eni-0123456789abcdef0123",
+                                        long_a,
+                                        long_b};
+  Aggregator a(&cfg);
+  Aggregator b(&cfg);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // Each id logs its own client once in `a` and once in `b`.
+    const std::string client = "10.0.1." + std::to_string(i + 1);
+    a.add(rec(ids[i], client, "10.0.2.10", 700, 2049, 10), 2 * i);
+    b.add(rec(ids[i], client, "10.0.2.10", 700, 2049, 5), 2 * i + 1);
+  }
+  a.merge(std::move(b));
+  FlowStats s;
+  std::vector<PairTotals> p = a.finish(&s);
+  ASSERT_EQ(p.size(), ids.size());
+  for (const PairTotals& t : p) EXPECT_EQ(t.bytes_written, 15);
+  EXPECT_EQ(s.used, 16);
+  EXPECT_EQ(s.duplicates, 0);
 }
 
 TEST(AggregatorTest, WeightedRecordsCountAsManyFlows) {

@@ -345,11 +345,14 @@ def choose_once_per_flow(records):
     without_eni = [r for r in records if not r["with_eni"]]
     used = []
 
-    # With interface-id: own(e) = addresses present in every record of ENI e.
+    # With interface-id: own(e, family) = addresses present in every record of
+    # ENI e whose addresses are of that family (a dual-stack ENI has one own
+    # address per family).
     own = {}
     for r in with_eni:
         addrs = {r["src"], r["dst"]}
-        own[r["eni"]] = addrs if r["eni"] not in own else own[r["eni"]] & addrs
+        k = (r["eni"], r["src"].version)
+        own[k] = addrs if k not in own else own[k] & addrs
     enis_of_pair = {}
     for r in with_eni:
         enis_of_pair.setdefault((r["client"], r["server"]), set()).add(r["eni"])
@@ -358,8 +361,9 @@ def choose_once_per_flow(records):
         ordered = sorted(enis)
         pick = ordered[0]
         if len(ordered) > 1:
-            by_server = [e for e in ordered if own[e] == {server}]
-            by_client = [e for e in ordered if own[e] == {client}]
+            fam = server.version
+            by_server = [e for e in ordered if own[(e, fam)] == {server}]
+            by_client = [e for e in ordered if own[(e, fam)] == {client}]
             pick = by_server[0] if by_server else (by_client[0] if by_client else ordered[0])
         chosen[(client, server)] = pick
     for r in with_eni:
