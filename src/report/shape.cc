@@ -87,20 +87,45 @@ Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& wi
       groups.emplace(std::move(key), std::move(pair));
     } else {
       it->second.counters.merge(pair.counters);
-      if (pair.cross_az_bytes) {
-        it->second.cross_az_bytes = it->second.cross_az_bytes.value_or(0) + *pair.cross_az_bytes;
-      }
+      it->second.merge_cross_az(pair);
     }
   }
 
-  // 3: the map is already in tie-break order, so a stable sort on the
-  // value alone gives "value descending, then addresses ascending".
+  // Memory: a row with names is a few hundred bytes and a run can have
+  // tens of thousands, so each stage gives its storage back before the next
+  // takes it (the moved-from input rows, then the map node by node), and the
+  // sort moves indices, not rows.
+  std::vector<Row>().swap(pairs);
   std::vector<Row> rows;
   rows.reserve(groups.size());
-  for (auto& [key, row] : groups) rows.push_back(std::move(row));
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    return sort_value(a.counters, options.sort_by) > sort_value(b.counters, options.sort_by);
+  for (auto it = groups.begin(); it != groups.end(); it = groups.erase(it)) {
+    rows.push_back(std::move(it->second));
+  }
+
+  // 3: the map was in tie-break order, so sorting on (value descending,
+  // position ascending) gives "value descending, then addresses ascending".
+  std::vector<uint32_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const int64_t va = sort_value(rows[a].counters, options.sort_by);
+    const int64_t vb = sort_value(rows[b].counters, options.sort_by);
+    return va != vb ? va > vb : a < b;
   });
+  // Apply the permutation in place, cycle by cycle: rows[i] takes the row
+  // that was at order[i].
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == i) continue;
+    Row held = std::move(rows[i]);
+    size_t at = i;
+    while (order[at] != i) {
+      const size_t from = order[at];
+      rows[at] = std::move(rows[from]);
+      order[at] = static_cast<uint32_t>(at);
+      at = from;
+    }
+    rows[at] = std::move(held);
+    order[at] = static_cast<uint32_t>(at);
+  }
 
   // 4: totals over everything, then the cut.
   report.total_rows = static_cast<int64_t>(rows.size());
