@@ -1,5 +1,6 @@
 #include "cloud/cloud_reader.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <set>
@@ -7,6 +8,7 @@
 #include "aws/logs_api.h"
 #include "aws/s3_api.h"
 #include "cloud/discovery.h"
+#include "cloud/eni_filter.h"
 #include "cloud/insights_runner.h"
 #include "cloud/raw_events.h"
 #include "cloud/s3_source.h"
@@ -45,8 +47,34 @@ Result<flowlog::LogFormat> resolve_format(const flowlog::EngineOptions& engine) 
 }
 
 // Insights rows -> the aggregator -> an EngineResult, stats per the header.
+// What to read: one destination (or the --log-group / --s3 override).
+struct Target {
+  std::vector<std::string> groups;
+  std::optional<aws::S3Location> s3;
+  bool per_hour = false;
+  std::vector<std::string> stream_prefixes;  // raw: the mount targets' ENI streams
+  // Non-empty: read only these ENIs' records here (several destinations).
+  std::vector<std::string> only_enis;
+};
+
+std::string left_out_text(int64_t n) {
+  return n == 0
+             ? std::string()
+             : ", " + std::to_string(n) + " records of ENIs read from another destination left out";
+}
+
+Result<std::shared_ptr<const EniFilter>> make_filter(const CloudReadOptions& o,
+                                                     const std::vector<std::string>& enis) {
+  std::optional<flowlog::LogFormat> format;
+  if (o.engine.log_format) {
+    EFSTOP_ASSIGN_OR_RETURN(format, flowlog::parse_log_format(*o.engine.log_format));
+  }
+  return std::shared_ptr<const EniFilter>(std::make_shared<EniFilter>(enis, std::move(format)));
+}
+
 Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOptions& o,
-                                      const std::vector<std::string>& groups) {
+                                      const std::vector<std::string>& groups,
+                                      const std::vector<std::string>& only_enis) {
   aws::LogsApi api(client);
   EFSTOP_ASSIGN_OR_RETURN(flowlog::LogFormat format, resolve_format(o.engine));
   InsightsRunOptions ro;
@@ -71,10 +99,18 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   cfg.window_end = o.window_end;
   flowlog::Aggregator agg(&cfg);
   int64_t matched = 0;
+  int64_t left_out = 0;
   uint64_t order = 0;
+  const std::set<std::string> only(only_enis.begin(), only_enis.end());
   for (const InsightsRecord& row : run.rows) {
-    agg.add(row.as_record(), order++);
     matched += row.record.flows;
+    // Rows are grouped by interface-id, so an ENI read elsewhere is left
+    // out exactly, its records counted.
+    if (!only.empty() && row.interface_id.rfind("eni-", 0) == 0 && !only.count(row.interface_id)) {
+      left_out += row.record.flows;
+      continue;
+    }
+    agg.add(row.as_record(), order++);
   }
   CloudReadResult out;
   flowlog::EngineResult& er = out.engine;
@@ -85,6 +121,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
     er.stats.not_efs += scanned - matched;
     er.stats.records += scanned - matched;
   }
+  out.left_out = left_out;
   er.stats.lines = er.stats.records + er.stats.skipped;
   er.stats.files = run.queries;
   for (const std::string& id : run.query_ids) {
@@ -103,13 +140,14 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
       "-row limit, up to " + std::to_string(run.max_in_flight) + " at once), " +
       std::to_string(run.rows.size()) + " rows, " + std::to_string(scanned) + " records scanned, " +
       human_bytes(run.billed_bytes_scanned) + " scanned, estimated cost USD " + cost + " (at USD " +
-      "0.005" + "/GB scanned, us-east-1 list price)");
+      "0.005" + "/GB scanned, us-east-1 list price)" + left_out_text(left_out));
   return out;
 }
 
 Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions& o,
                                  const std::string& group,
-                                 const std::vector<std::string>& stream_prefixes) {
+                                 const std::vector<std::string>& stream_prefixes,
+                                 const std::vector<std::string>& only_enis) {
   aws::LogsApi api(client);
   RawEventsOptions ro;
   ro.log_group = group;
@@ -125,18 +163,25 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   eo.window_start = o.window_start;
   eo.window_end = o.window_end;
   eo.threads = std::max(1, o.parallelism);
+  std::vector<flowlog::InputSource> sources = make_raw_event_sources(&api, ro);
+  auto left_out = std::make_shared<std::atomic<int64_t>>(0);
+  if (!only_enis.empty()) {
+    EFSTOP_ASSIGN_OR_RETURN(std::shared_ptr<const EniFilter> filter, make_filter(o, only_enis));
+    sources = filter_sources_by_eni(std::move(sources), filter, left_out);
+  }
   EFSTOP_ASSIGN_OR_RETURN(flowlog::EngineResult er,
-                          flowlog::run_engine_sources(make_raw_event_sources(&api, ro), eo));
+                          flowlog::run_engine_sources(std::move(sources), eo));
   if (!stream_prefixes.empty() && ro.events->load() == 0 && er.stats.files_failed == 0) {
     // Streams are named after ENIs when the VPC delivers them, but a group
     // may hold streams named otherwise: nothing under the mount-target
     // prefixes means "look everywhere", not "no traffic".
     say(o, "no events in the mount-target ENI streams of " + group +
                "; reading every stream of the group");
-    return read_raw(client, o, group, {});
+    return read_raw(client, o, group, {}, only_enis);
   }
   CloudReadResult out;
   out.engine = std::move(er);
+  out.left_out = left_out->load();
   out.source = "log events of " + group;
   out.summary.push_back(
       "logs raw: " + std::to_string(ro.pages->load()) + " FilterLogEvents pages, " +
@@ -144,12 +189,13 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
       (stream_prefixes.empty()
            ? std::string(", every stream")
            : ", " + std::to_string(stream_prefixes.size()) + " mount-target ENI streams") +
-      ")");
+      ")" + left_out_text(out.left_out));
   return out;
 }
 
 Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& o,
-                                const aws::S3Location& loc, bool per_hour) {
+                                const aws::S3Location& loc, bool per_hour,
+                                const std::vector<std::string>& only_enis) {
   aws::S3Api api(client);
   S3ReadOptions so;
   so.location = loc;
@@ -172,12 +218,18 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   eo.window_end = o.window_end;
   eo.threads = std::max(1, o.parallelism);
   CloudReadResult out;
+  auto left_out = std::make_shared<std::atomic<int64_t>>(0);
   if (plan.objects.empty()) {
     out.engine.stats.files = 0;
   } else {
-    EFSTOP_ASSIGN_OR_RETURN(out.engine,
-                            flowlog::run_engine_sources(make_s3_sources(&api, plan, progress), eo));
+    std::vector<flowlog::InputSource> sources = make_s3_sources(&api, plan, progress);
+    if (!only_enis.empty()) {
+      EFSTOP_ASSIGN_OR_RETURN(std::shared_ptr<const EniFilter> filter, make_filter(o, only_enis));
+      sources = filter_sources_by_eni(std::move(sources), filter, left_out);
+    }
+    EFSTOP_ASSIGN_OR_RETURN(out.engine, flowlog::run_engine_sources(std::move(sources), eo));
   }
+  out.left_out = left_out->load();
   for (const std::string& key : plan.parquet) {
     flowlog::InputReport rep;
     rep.name = "s3://" + plan.bucket + "/" + key;
@@ -188,13 +240,69 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
     ++out.engine.stats.files_failed;
   }
   out.source = loc.to_uri();
-  out.summary.push_back("s3: " + std::to_string(plan.prefixes.size()) + " prefixes listed (" +
-                        std::to_string(api.list_calls()) + " ListObjectsV2 calls), " +
-                        std::to_string(plan.listed) + " objects listed, " +
-                        std::to_string(plan.skipped_by_time) + " outside the window by name, " +
-                        std::to_string(plan.objects.size()) + " read (" +
-                        human_bytes(static_cast<double>(progress->bytes.load())) + "), " +
-                        std::to_string(plan.parquet.size()) + " Parquet not read");
+  out.summary.push_back(
+      "s3: " + std::to_string(plan.prefixes.size()) + " prefixes listed (" +
+      std::to_string(api.list_calls()) + " ListObjectsV2 calls), " + std::to_string(plan.listed) +
+      " objects listed, " + std::to_string(plan.skipped_by_time) + " outside the window by name, " +
+      std::to_string(plan.objects.size()) + " read (" +
+      human_bytes(static_cast<double>(progress->bytes.load())) + "), " +
+      std::to_string(plan.parquet.size()) + " Parquet not read" + left_out_text(out.left_out));
+  return out;
+}
+
+Result<CloudReadResult> read_target(aws::AwsClient* client, const CloudReadOptions& o,
+                                    const Target& t) {
+  if (t.s3) return read_s3(client, o, *t.s3, t.per_hour, t.only_enis);
+  if (o.method == Method::kInsights) {
+    Result<CloudReadResult> r = read_insights(client, o, t.groups, t.only_enis);
+    const bool format_refused = !r.ok() && r.status().code() == StatusCode::kInvalidArgument &&
+                                r.status().message().find("--method raw") != std::string::npos;
+    if (r.ok() || o.method_given || !format_refused || t.groups.size() != 1) return r;
+    say(o, r.status().message() + "; reading raw events instead");
+  }
+  if (t.groups.size() != 1) {
+    return invalid_argument_error(
+        "read raw events: give exactly one --log-group with --method raw");
+  }
+  return read_raw(client, o, t.groups.front(), t.stream_prefixes, t.only_enis);
+}
+
+// One report from several destinations' results. Each mount-target ENI was
+// read from one destination only, so a pair normally comes from one part;
+// should one come from two, its counters add up (first_seen min,
+// last_seen max).
+CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
+  CloudReadResult out;
+  std::vector<flowlog::PairTotals> pairs;
+  for (CloudReadResult& p : parts) {
+    for (flowlog::PairTotals& t : p.engine.pairs) pairs.push_back(std::move(t));
+    out.engine.stats += p.engine.stats;
+    for (flowlog::InputReport& in : p.engine.inputs) out.engine.inputs.push_back(std::move(in));
+    out.engine.used_interface_rule |= p.engine.used_interface_rule;
+    out.engine.used_overlap_rule |= p.engine.used_overlap_rule;
+    out.source += (out.source.empty() ? "" : " + ") + p.source;
+    for (std::string& line : p.summary) out.summary.push_back(std::move(line));
+    out.left_out += p.left_out;
+  }
+  std::sort(pairs.begin(), pairs.end(),
+            [](const flowlog::PairTotals& a, const flowlog::PairTotals& b) {
+              return a.client != b.client ? a.client < b.client : a.server < b.server;
+            });
+  for (flowlog::PairTotals& t : pairs) {
+    if (!out.engine.pairs.empty() && out.engine.pairs.back().client == t.client &&
+        out.engine.pairs.back().server == t.server) {
+      flowlog::PairTotals& m = out.engine.pairs.back();
+      m.bytes_read += t.bytes_read;
+      m.bytes_written += t.bytes_written;
+      m.packets += t.packets;
+      m.flows += t.flows;
+      m.rejected += t.rejected;
+      m.first_seen = std::min(m.first_seen, t.first_seen);
+      m.last_seen = std::max(m.last_seen, t.last_seen);
+    } else {
+      out.engine.pairs.push_back(std::move(t));
+    }
+  }
   return out;
 }
 
@@ -242,14 +350,20 @@ Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOption
     }
   }
 
-  // 2. Where to read.
-  std::vector<std::string> groups = o.log_groups;
-  std::optional<aws::S3Location> s3;
-  bool per_hour = false;
-  std::vector<std::string> stream_prefixes;
+  // 2. Where to read: the override, or every destination discovery chose.
+  std::vector<Target> targets;
+  std::vector<std::string> target_formats;  // per target: the flow log's LogFormat ("" = none)
   if (!o.s3_uri.empty()) {
     EFSTOP_ASSIGN_OR_RETURN(aws::S3Location loc, aws::parse_s3_location(o.s3_uri));
-    s3 = loc;
+    Target t;
+    t.s3 = loc;
+    targets.push_back(t);
+    target_formats.emplace_back();
+  } else if (!o.log_groups.empty()) {
+    Target t;
+    t.groups = o.log_groups;
+    targets.push_back(t);
+    target_formats.emplace_back();
   }
   if (!overridden) {
     EFSTOP_ASSIGN_OR_RETURN(Discovery d, discover_flow_logs(client, mts));
@@ -257,8 +371,8 @@ Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOption
     for (const Destination& other : d.others) {
       say(o, other.describe() + " also holds flow logs of " +
                  std::to_string(other.mount_target_ids.size()) +
-                 " mount target(s); not read in the same run (records would count twice): run "
-                 "again with " +
+                 " mount target(s), read from another destination in this run (each ENI is "
+                 "read from one place, or its records would count twice); to read it alone: " +
                  other.flag());
     }
     if (!d.uncovered.empty()) {
@@ -277,41 +391,46 @@ Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOption
                              (d.enable_command.empty() ? std::string("aws ec2 create-flow-logs ...")
                                                        : d.enable_command));
     }
-    const Destination& dest = d.chosen.front();
-    say(o, "reading " + dest.describe() + " (flow log " + dest.flow_log_ids.front() + ", " +
-               std::to_string(dest.mount_target_ids.size()) + " of " + std::to_string(mts.size()) +
-               " mount targets)");
-    if (!o.engine.log_format && !dest.log_format.empty()) o.engine.log_format = dest.log_format;
-    if (dest.kind == DestinationKind::kLogGroup) {
-      groups = {dest.log_group};
+    for (const Destination& dest : d.chosen) {
+      say(o, "reading " + dest.describe() + " (flow log " + dest.flow_log_ids.front() + ", " +
+                 std::to_string(dest.read_mount_target_ids.size()) + " of " +
+                 std::to_string(mts.size()) + " mount targets)");
       // Streams are named after the ENI ("eni-...-all"): read only the
-      // mount targets' streams when every covered one is known.
+      // mount targets' streams.
+      std::vector<std::string> enis;
       for (const aws::MountTarget& mt : mts) {
-        if (std::binary_search(dest.mount_target_ids.begin(), dest.mount_target_ids.end(), mt.id) &&
+        if (std::binary_search(dest.read_mount_target_ids.begin(), dest.read_mount_target_ids.end(),
+                               mt.id) &&
             !mt.eni_id.empty()) {
-          stream_prefixes.push_back(mt.eni_id);
+          enis.push_back(mt.eni_id);
         }
       }
-    } else {
-      s3 = dest.s3;
-      per_hour = dest.per_hour;
+      Target t;
+      if (dest.kind == DestinationKind::kLogGroup) {
+        t.groups = {dest.log_group};
+        t.stream_prefixes = enis;
+      } else {
+        t.s3 = dest.s3;
+        t.per_hour = dest.per_hour;
+      }
+      if (d.chosen.size() > 1) t.only_enis = enis;
+      targets.push_back(t);
+      target_formats.push_back(dest.log_format);
     }
   }
 
-  // 3. Read.
-  if (s3) return read_s3(client, o, *s3, per_hour);
-  if (o.method == Method::kInsights) {
-    Result<CloudReadResult> r = read_insights(client, o, groups);
-    const bool format_refused = !r.ok() && r.status().code() == StatusCode::kInvalidArgument &&
-                                r.status().message().find("--method raw") != std::string::npos;
-    if (r.ok() || o.method_given || !format_refused || groups.size() != 1) return r;
-    say(o, r.status().message() + "; reading raw events instead");
+  // 3. Read each, then merge (each ENI came from one target only).
+  std::vector<CloudReadResult> parts;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    CloudReadOptions to = o;
+    if (!to.engine.log_format && !target_formats[i].empty()) {
+      to.engine.log_format = target_formats[i];
+    }
+    EFSTOP_ASSIGN_OR_RETURN(CloudReadResult part, read_target(client, to, targets[i]));
+    parts.push_back(std::move(part));
   }
-  if (groups.size() != 1) {
-    return invalid_argument_error(
-        "read raw events: give exactly one --log-group with --method raw");
-  }
-  return read_raw(client, o, groups.front(), stream_prefixes);
+  if (parts.size() == 1) return std::move(parts.front());
+  return merge_results(std::move(parts));
 }
 
 }  // namespace efstop::cloud

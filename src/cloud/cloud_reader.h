@@ -74,6 +74,9 @@ struct CloudReadResult {
   flowlog::EngineResult engine;
   std::string source;                // "logs insights on /efstop/vpc-flow-logs", "s3://b/p", ...
   std::vector<std::string> summary;  // lines for stderr (scan statistics, cost, skipped objects)
+  // Several destinations: records of ENIs read from another destination,
+  // left out of this one (not in engine.stats; see docs/sources.md).
+  int64_t left_out = 0;
 };
 
 Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOptions& options);

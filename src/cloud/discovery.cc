@@ -104,20 +104,39 @@ Discovery analyze_flow_logs(const std::vector<aws::FlowLogInfo>& flow_logs,
     }
     dests.push_back(std::move(dest));
   }
+  // By coverage, log groups first, then by place: the preference order.
   std::stable_sort(dests.begin(), dests.end(), [](const Destination& a, const Destination& b) {
     if (a.mount_target_ids.size() != b.mount_target_ids.size()) {
       return a.mount_target_ids.size() > b.mount_target_ids.size();
     }
     return a.kind == DestinationKind::kLogGroup && b.kind != DestinationKind::kLogGroup;
   });
+  // Greedy cover: each round takes the destination adding the most mount
+  // targets not read yet (the first in preference order on a tie).
   std::set<std::string> covered;
-  for (size_t i = 0; i < dests.size(); ++i) {
-    if (i == 0) {
-      d.chosen.push_back(dests[i]);
-    } else {
-      d.others.push_back(dests[i]);
+  std::vector<bool> taken(dests.size(), false);
+  for (;;) {
+    size_t best = dests.size();
+    size_t best_new = 0;
+    for (size_t i = 0; i < dests.size(); ++i) {
+      if (taken[i]) continue;
+      size_t fresh = 0;
+      for (const std::string& id : dests[i].mount_target_ids) fresh += covered.count(id) ? 0 : 1;
+      if (fresh > best_new) {
+        best = i;
+        best_new = fresh;
+      }
     }
-    covered.insert(dests[i].mount_target_ids.begin(), dests[i].mount_target_ids.end());
+    if (best == dests.size()) break;
+    taken[best] = true;
+    Destination& dest = dests[best];
+    for (const std::string& id : dest.mount_target_ids) {
+      if (covered.insert(id).second) dest.read_mount_target_ids.push_back(id);
+    }
+    d.chosen.push_back(dest);
+  }
+  for (size_t i = 0; i < dests.size(); ++i) {
+    if (!taken[i]) d.others.push_back(dests[i]);
   }
   for (const aws::MountTarget& mt : mount_targets) {
     if (!covered.count(mt.id)) d.uncovered.push_back(mt);

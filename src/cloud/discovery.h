@@ -4,14 +4,19 @@
 // flow log's destination (a log group, an S3 bucket and folder, or Kinesis
 // Data Firehose), its LogFormat and its traffic type. A mount target is
 // covered by an ACTIVE flow log of traffic type ALL or ACCEPT on its ENI,
-// subnet or VPC. Discovery then picks what to read:
+// subnet or VPC. Discovery then picks what to read, so that every covered
+// mount target is read from exactly ONE destination:
 //
-//   - the readable destination (log group or S3) covering the most mount
-//     targets, a log group winning ties (Logs Insights reads the least);
-//   - the other readable destinations are listed, with the flag that reads
-//     them, but NOT read in the same run: two destinations that log the
-//     same ENIs (a VPC flow log and a subnet flow log, say) would count
-//     those records twice.
+//   - repeatedly, the readable destination (log group or S3) covering the
+//     most mount targets not yet assigned, a log group winning ties (Logs
+//     Insights reads the least), then the lower name; it reads those mount
+//     targets (`read_mount_target_ids`);
+//   - a destination left with nothing to read (all its mount targets are
+//     read elsewhere: a VPC flow log to a group and an ENI flow log to S3,
+//     say) is listed in `others`, with the flag that reads it alone.
+// With more than one destination chosen, the caller reads from each one
+// only the records of its mount targets' ENIs (eni_filter.h): two flow logs
+// that log the same ENI would otherwise deliver its records twice.
 //
 // Mount targets no readable flow log covers are listed with the `aws ec2
 // create-flow-logs` command that would cover them (their ENIs, to S3, which
@@ -46,6 +51,9 @@ struct Destination {
   bool per_hour = false;
   std::vector<std::string> flow_log_ids;
   std::vector<std::string> mount_target_ids;  // covered, sorted
+  // The mount targets read from here (chosen destinations only), sorted: a
+  // subset of mount_target_ids, disjoint from every other chosen one's.
+  std::vector<std::string> read_mount_target_ids;
 
   // "log group /x" or "s3://bucket/prefix".
   std::string describe() const;
@@ -55,8 +63,8 @@ struct Destination {
 
 struct Discovery {
   std::vector<aws::FlowLogInfo> flow_logs;  // as DescribeFlowLogs returned them
-  std::vector<Destination> chosen;          // at most one: what to read
-  std::vector<Destination> others;          // readable, not read this run
+  std::vector<Destination> chosen;          // what to read, in the order picked
+  std::vector<Destination> others;          // readable, nothing left to read there
   std::vector<aws::MountTarget> uncovered;  // no readable flow log covers them
   std::vector<std::string> notes;           // Firehose, inactive, REJECT-only, mixed formats
   std::string enable_command;               // for `uncovered`; empty when none

@@ -35,25 +35,65 @@ const std::vector<aws::MountTarget> kMts = {mt("fsmt-1", "eni-1", "subnet-a", "v
                                             mt("fsmt-2", "eni-2", "subnet-b", "vpc-1"),
                                             mt("fsmt-3", "eni-3", "subnet-c", "vpc-2")};
 
-TEST(DiscoveryTest, PicksTheDestinationCoveringMostAndListsTheOthers) {
+TEST(DiscoveryTest, ReadsEveryDestinationNeededOncePerMountTarget) {
+  // vpc-1's flow log covers fsmt-1 and fsmt-2; subnet-c's covers fsmt-3
+  // (vpc-2): both are read, each for its own mount targets.
   std::vector<aws::FlowLogInfo> logs = {fl("fl-s3", "subnet-c", "s3", "arn:aws:s3:::bkt/efs"),
                                         fl("fl-cwl", "vpc-1", "cloud-watch-logs", "/vpc/flows")};
   Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
-  ASSERT_EQ(d.chosen.size(), 1u);
+  ASSERT_EQ(d.chosen.size(), 2u);
   EXPECT_EQ(d.chosen[0].log_group, "/vpc/flows");
-  EXPECT_EQ(d.chosen[0].mount_target_ids, (std::vector<std::string>{"fsmt-1", "fsmt-2"}));
-  ASSERT_EQ(d.others.size(), 1u);
-  EXPECT_EQ(d.others[0].flag(), "--s3 s3://bkt/efs");
+  EXPECT_EQ(d.chosen[0].read_mount_target_ids, (std::vector<std::string>{"fsmt-1", "fsmt-2"}));
+  EXPECT_EQ(d.chosen[1].flag(), "--s3 s3://bkt/efs");
+  EXPECT_EQ(d.chosen[1].read_mount_target_ids, (std::vector<std::string>{"fsmt-3"}));
+  EXPECT_TRUE(d.others.empty());
   EXPECT_TRUE(d.uncovered.empty());
   EXPECT_TRUE(d.enable_command.empty());
 }
 
+TEST(DiscoveryTest, AnEniCoveredTwiceIsReadFromOneDestination) {
+  // A VPC flow log to S3 covers fsmt-1 and fsmt-2, an ENI flow log to a
+  // group covers fsmt-2 again, a subnet flow log to another group covers
+  // fsmt-3.
+  std::vector<aws::FlowLogInfo> logs = {
+      fl("fl-vpc", "vpc-1", "s3", "arn:aws:s3:::bkt/vpc"),
+      fl("fl-eni", "eni-2", "cloud-watch-logs", "/eni/flows"),
+      fl("fl-sub", "subnet-c", "cloud-watch-logs", "/subnet/flows")};
+  Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
+  ASSERT_EQ(d.chosen.size(), 2u);
+  EXPECT_EQ(d.chosen[0].describe(), "s3://bkt/vpc");
+  EXPECT_EQ(d.chosen[0].read_mount_target_ids, (std::vector<std::string>{"fsmt-1", "fsmt-2"}));
+  EXPECT_EQ(d.chosen[1].describe(), "log group /subnet/flows");
+  EXPECT_EQ(d.chosen[1].read_mount_target_ids, (std::vector<std::string>{"fsmt-3"}));
+  // The ENI flow log's group has nothing left to read: named, not read.
+  ASSERT_EQ(d.others.size(), 1u);
+  EXPECT_EQ(d.others[0].flag(), "--log-group /eni/flows");
+  EXPECT_EQ(d.others[0].mount_target_ids, (std::vector<std::string>{"fsmt-2"}));
+}
+
+TEST(DiscoveryTest, TheWiderDestinationWinsWhenTwoCoverTheSameMountTargets) {
+  // A subnet log and a VPC log both cover fsmt-1; the VPC one also fsmt-2.
+  std::vector<aws::FlowLogInfo> logs = {
+      fl("fl-sub", "subnet-a", "cloud-watch-logs", "/subnet/flows"),
+      fl("fl-vpc", "vpc-1", "s3", "arn:aws:s3:::bkt/vpc")};
+  Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
+  ASSERT_EQ(d.chosen.size(), 1u);
+  EXPECT_EQ(d.chosen[0].describe(), "s3://bkt/vpc");
+  ASSERT_EQ(d.others.size(), 1u);
+  EXPECT_EQ(d.others[0].describe(), "log group /subnet/flows");
+  ASSERT_EQ(d.uncovered.size(), 1u);
+  EXPECT_EQ(d.uncovered[0].id, "fsmt-3");
+}
+
 TEST(DiscoveryTest, LogGroupWinsATie) {
+  // Both cover fsmt-1 only: the group is read, the bucket named.
   std::vector<aws::FlowLogInfo> logs = {fl("fl-s3", "eni-1", "s3", "arn:aws:s3:::bkt"),
-                                        fl("fl-cwl", "eni-2", "cloud-watch-logs", "/g")};
+                                        fl("fl-cwl", "eni-1", "cloud-watch-logs", "/g")};
   Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
   ASSERT_EQ(d.chosen.size(), 1u);
   EXPECT_EQ(d.chosen[0].kind, DestinationKind::kLogGroup);
+  ASSERT_EQ(d.others.size(), 1u);
+  EXPECT_EQ(d.others[0].kind, DestinationKind::kS3);
 }
 
 TEST(DiscoveryTest, UnreadableFlowLogsAreExplainedAndUncoveredListed) {
@@ -110,10 +150,10 @@ TEST(DiscoveryTest, ParsesDescribeFlowLogsAnswer) {
   EXPECT_TRUE(logs[1].hive_compatible_partitions);
   EXPECT_TRUE(logs[1].per_hour_partition);
   Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1");
-  ASSERT_EQ(d.chosen.size(), 1u);
+  ASSERT_EQ(d.chosen.size(), 2u);
   EXPECT_EQ(d.chosen[0].describe(), "log group /from/arn");
-  ASSERT_EQ(d.others.size(), 1u);
-  EXPECT_TRUE(d.others[0].hive);
+  EXPECT_TRUE(d.chosen[1].hive);
+  EXPECT_TRUE(d.others.empty());
 }
 
 }  // namespace
