@@ -221,8 +221,11 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
       const auto it = resolved.names.find((*end)->ips.front());
       if (it != resolved.names.end()) fill_end(**end, it->second);
     }
+    // Per pair, before any merge: known crossing (or not), or unknown.
     if (row.client && row.server && !row.client->az.empty() && !row.server->az.empty()) {
       row.cross_az_bytes = row.client->az != row.server->az ? row.counters.bytes_total() : 0;
+    } else {
+      row.cross_az_unknown_bytes = row.counters.bytes_total();
     }
   }
 
@@ -259,9 +262,7 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
       }
       report::Row& into = it->second;
       into.counters.merge(row.counters);
-      if (row.cross_az_bytes) {
-        into.cross_az_bytes = into.cross_az_bytes.value_or(0) + *row.cross_az_bytes;
-      }
+      into.merge_cross_az(row);
       if (into.client && row.client) merge_end(*into.client, *row.client);
       if (into.server && row.server) merge_end(*into.server, *row.server);
     }

@@ -48,12 +48,17 @@ Json row_json(const Row& row, double usd_per_gib) {
   j["first_seen"] = time_or_null(c.first_seen);
   j["last_seen"] = time_or_null(c.last_seen);
   if (row.cross_az_bytes) {
-    j["cross_az"] = *row.cross_az_bytes > 0;
+    // true: some bytes crossed; false: none did and none is unknown; absent:
+    // none is known to have crossed but some AZ is unknown.
+    if (*row.cross_az_bytes > 0 || row.cross_az_unknown_bytes == 0) {
+      j["cross_az"] = *row.cross_az_bytes > 0;
+    }
     j["cross_az_bytes"] = *row.cross_az_bytes;
     // Cents with two more digits: enough for small rows, stable in diffs.
     j["cross_az_cost_usd"] =
         std::round(cross_az_cost_usd(*row.cross_az_bytes, usd_per_gib) * 10000.0) / 10000.0;
   }
+  if (row.cross_az_unknown_bytes > 0) j["cross_az_unknown_bytes"] = row.cross_az_unknown_bytes;
   return j;
 }
 

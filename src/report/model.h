@@ -72,11 +72,24 @@ struct Row {
   std::optional<End> client;  // absent when grouped by server
   std::optional<End> server;  // absent when grouped by client
   Counters counters;
-  // Bytes of this row whose client sat in another AZ than the mount target
-  // it used (names must be on); nullopt when an AZ is unknown. Summed when
-  // rows merge. Writers flag the row and estimate its cost from
-  // Report::cross_az_usd_per_gib.
+  // Cross-AZ figures (names on), worked out per client/server pair before
+  // any merge, then summed: a pair whose ends' AZs are both known adds its
+  // bytes to cross_az_bytes when the AZs differ (0 when not); a pair with an
+  // unknown AZ adds them to cross_az_unknown_bytes instead, so a merged row
+  // never passes unknown bytes off as same-AZ ones. cross_az_bytes is
+  // nullopt when no pair of the row had both AZs known. Writers flag the row
+  // and estimate its cost from Report::cross_az_usd_per_gib (a lower bound
+  // when unknown bytes remain).
   std::optional<int64_t> cross_az_bytes;
+  int64_t cross_az_unknown_bytes = 0;
+
+  // Adds `other`'s cross-AZ figures into this row's.
+  void merge_cross_az(const Row& other) {
+    if (other.cross_az_bytes) cross_az_bytes = cross_az_bytes.value_or(0) + *other.cross_az_bytes;
+    cross_az_unknown_bytes += other.cross_az_unknown_bytes;
+  }
+  // Some figure to show: names were on for this row.
+  bool has_cross_az() const { return cross_az_bytes.has_value() || cross_az_unknown_bytes > 0; }
 };
 
 // Every counter of contract.md's stats object, in contract order.

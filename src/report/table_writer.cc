@@ -159,30 +159,37 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
   }
 
   // Cross-AZ rows (names on): a flag and the estimated transfer cost.
-  const bool any_cross_az = std::any_of(rows.begin(), rows.end(),
-                                        [](const Row& r) { return r.cross_az_bytes.has_value(); });
+  // "+?" marks a cost that is a lower bound: some bytes have an unknown AZ.
+  const bool any_cross_az =
+      std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.has_cross_az(); });
   if (any_cross_az) {
     // Wide: a flag and the cost. Compact: one column, the cost when bytes
     // crossed, else "no" (known not to) or "?" (an AZ is unknown).
     Column flag{compact ? "CROSS-AZ" : "XAZ", compact, {}, 0};
     Column cost{"XAZ COST", true, {}, 0};
     int64_t cross_total = 0;
+    bool any_unknown = false;
+    const auto usd_of = [&](int64_t crossed, bool unknown) {
+      return format_usd(cross_az_cost_usd(crossed, report.cross_az_usd_per_gib)) +
+             (unknown ? "+?" : "");
+    };
     for (const Row& row : rows) {
-      const bool crossed = row.cross_az_bytes && *row.cross_az_bytes > 0;
-      const std::string usd =
-          crossed ? format_usd(cross_az_cost_usd(*row.cross_az_bytes, report.cross_az_usd_per_gib))
-                  : std::string();
-      const std::string state = row.cross_az_bytes ? "no" : "?";
-      flag.cells.push_back(compact ? (crossed ? usd : state) : (crossed ? "yes" : state));
+      const int64_t crossed = row.cross_az_bytes.value_or(0);
+      const bool unknown = row.cross_az_unknown_bytes > 0;
+      const std::string usd = crossed > 0 ? usd_of(crossed, unknown) : std::string();
+      const std::string state = unknown || !row.cross_az_bytes ? "?" : "no";
+      flag.cells.push_back(compact        ? (crossed > 0 ? usd : state)
+                           : crossed == 0 ? state
+                           : unknown      ? "yes+?"
+                                          : "yes");
       cost.cells.push_back(usd);
-      cross_total += row.cross_az_bytes.value_or(0);
+      cross_total += crossed;
+      any_unknown |= unknown;
     }
     // The TOTAL line covers all rows; the shown ones alone would understate it.
     const bool rows_cut = report.total_rows > static_cast<int64_t>(rows.size());
     const std::string total_usd =
-        cross_total > 0 && !rows_cut
-            ? format_usd(cross_az_cost_usd(cross_total, report.cross_az_usd_per_gib))
-            : std::string();
+        cross_total > 0 && !rows_cut ? usd_of(cross_total, any_unknown) : std::string();
     flag.cells.push_back(compact ? total_usd : std::string());
     cost.cells.push_back(total_usd);
     columns.push_back(std::move(flag));

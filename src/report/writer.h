@@ -43,16 +43,18 @@ std::string_view output_format_choices();
 //   some server is not an EFS mount target, with a SERVER KIND column),
 //   SERVER AZ, READ, WRITTEN, TOTAL, FLOWS, REJECTED, CROSS-AZ (the
 //   estimated cost of the bytes that crossed AZs, "no", or "?" when an AZ
-//   is unknown).
+//   is unknown; a cost ending in "+?" is a lower bound: some of the row's
+//   bytes have an unknown AZ).
 // Names longer than the caps below end in an ellipsis (U+2026); only the
 // table truncates, never TSV, CSV or JSON. An end known only by address,
 // or merged by AZ (--group-by az), shows its single column.
 // `wide` prints every column instead: each end's addresses, name, kind,
-// id, AZ and account, PACKETS, and XAZ (yes/no/?) beside XAZ COST.
+// id, AZ and account, PACKETS, and XAZ (yes, no, ?, or yes+? when some
+// bytes crossed and others have an unknown AZ) beside XAZ COST.
 // Without names both layouts are the same.
 struct TableOptions {
   bool wide = false;
-  size_t max_client_width = 24;  // CLIENT cell, in terminal columns
+  size_t max_client_width = 22;  // CLIENT cell, in terminal columns
   size_t max_server_width = 20;  // FILE SYSTEM / SERVER cell
   size_t max_kind_width = 16;    // KIND cells ("efs-mount-target" fits)
 };

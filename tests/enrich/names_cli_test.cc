@@ -1,12 +1,14 @@
 // `efstop top` with names, on the repo's sample data and its inventory:
 // names in JSON, --group-by name merging same-name instances, and the
 // cross-AZ figures recomputed independently from the rows.
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "cli/command.h"
+#include "enrich/inventory.h"
 #include "gtest/gtest.h"
 
 namespace efstop::cli {
@@ -93,6 +95,153 @@ TEST(NamesCliTest, CrossAzFiguresFollowFromTheRows) {
     crossed += expect;
   }
   EXPECT_GT(crossed, 0);
+}
+
+// An account where merged rows mix known and unknown AZs: "web" has one
+// instance in each AZ and an address whose ENI is gone (history without an
+// AZ); "db" has one instance in the mount target's AZ and one such address.
+// The file system's one mount target is in us-east-1b.
+struct MixedAzAccount {
+  std::string inventory;
+  std::string flows;
+};
+
+MixedAzAccount write_mixed_az_account() {
+  const std::string dir = ::testing::TempDir();
+  enrich::Inventory inv;
+  inv.account = "123456789012";
+  inv.region = "us-east-1";
+  inv.file_systems.push_back({"fs-0aa", "shared", "", "123456789012", "available", "", ""});
+  inv.mount_targets.push_back({"fsmt-b", "fs-0aa", "10.0.2.100", "", "eni-mtb", "subnet-b",
+                               "us-east-1b", "use1-az2", "vpc-1", "123456789012", "available"});
+  const auto add_instance = [&](std::string id, std::string ip, std::string name, std::string az) {
+    enrich::EniDescription e;
+    e.id = "eni-" + id;
+    e.interface_type = "interface";
+    e.instance_id = id;
+    e.instance_owner_id = inv.account;
+    e.owner_id = inv.account;
+    e.vpc_id = "vpc-1";
+    e.availability_zone = az;
+    e.private_ips = {ip};
+    inv.network_interfaces.push_back(e);
+    inv.instances.push_back({id, az, inv.account, "running", ip, {{"Name", name}}});
+  };
+  add_instance("i-1", "10.0.1.10", "web", "us-east-1a");
+  add_instance("i-2", "10.0.2.10", "web", "us-east-1b");
+  add_instance("i-4", "10.0.2.20", "db", "us-east-1b");
+  for (const auto& [ip, name] : {std::pair{"10.0.3.10", "web"}, std::pair{"10.0.3.20", "db"}}) {
+    store::Assignment a;
+    a.ip = ip;
+    a.eni_id = std::string("eni-gone-") + name;
+    a.kind = "ec2-instance";
+    a.name = name;
+    a.resource_id = std::string("i-gone-") + name;
+    a.account = inv.account;  // no AZ: the history never learnt it
+    a.first_seen = 1795700000;
+    a.last_seen = 1795709000;
+    inv.history.push_back(a);
+  }
+  MixedAzAccount files{dir + "mixed-az-inventory.json", dir + "mixed-az-flows.log"};
+  std::ofstream(files.inventory) << enrich::inventory_to_json(inv);
+  // Version-2 records: client -> mount target (written) and back (read).
+  std::ofstream flows(files.flows);
+  int64_t k = 0;
+  for (const auto& [client, written, read] :
+       {std::tuple{"10.0.1.10", 1000, 5000}, std::tuple{"10.0.2.10", 700, 1300},
+        std::tuple{"10.0.3.10", 1000, 2000}, std::tuple{"10.0.2.20", 400, 600},
+        std::tuple{"10.0.3.20", 30000, 70000}}) {
+    const std::string port = std::to_string(40000 + k++);
+    flows << "2 123456789012 eni-mtb " << client << " 10.0.2.100 " << port << " 2049 6 10 "
+          << written << " 1795701600 1795701660 ACCEPT OK\n"
+          << "2 123456789012 eni-mtb 10.0.2.100 " << client << " 2049 " << port << " 6 10 " << read
+          << " 1795701600 1795701660 ACCEPT OK\n";
+  }
+  return files;
+}
+
+// Merged rows (--group-by name, and --group-by client on the pairs) carry
+// the cross-AZ bytes summed per pair and the bytes of unknown AZ apart; both
+// checked against a computation from the unmerged pair rows.
+TEST(NamesCliTest, MergedRowsKeepUnknownAzBytesApartFromSameAz) {
+  const MixedAzAccount files = write_mixed_az_account();
+  TopRun pairs = run_top_with(
+      {"--inventory", files.inventory, "--output", "json", "--top", "0", "--quiet", files.flows});
+  ASSERT_EQ(pairs.code, 0) << pairs.err;
+  struct Expect {
+    int64_t crossed = 0;
+    int64_t unknown = 0;
+    bool known = false;
+  };
+  std::map<std::string, Expect> by_name;  // independent: from the pair rows
+  const nlohmann::json pair_json = nlohmann::json::parse(pairs.out);
+  for (const auto& row : pair_json["rows"]) {
+    const auto& c = row["client"];
+    const auto& srv = row["server"];
+    Expect& e = by_name[c["name"].get<std::string>() + "|" + srv["id"].get<std::string>()];
+    const int64_t bytes = row["bytes_total"].get<int64_t>();
+    if (c.contains("az") && srv.contains("az")) {
+      e.known = true;
+      if (c["az"] != srv["az"]) e.crossed += bytes;
+    } else {
+      e.unknown += bytes;
+    }
+  }
+  ASSERT_EQ(by_name.size(), 2u);
+  // The figures themselves, worked out by hand from the flows above.
+  EXPECT_EQ(by_name["web|fs-0aa"].crossed, 6000);
+  EXPECT_EQ(by_name["web|fs-0aa"].unknown, 3000);
+  EXPECT_EQ(by_name["db|fs-0aa"].crossed, 0);
+  EXPECT_EQ(by_name["db|fs-0aa"].unknown, 100000);
+
+  TopRun grouped = run_top_with({"--inventory", files.inventory, "--group-by", "name", "--output",
+                                 "json", "--top", "0", "--quiet", files.flows});
+  ASSERT_EQ(grouped.code, 0) << grouped.err;
+  const nlohmann::json rows = nlohmann::json::parse(grouped.out)["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    const std::string key =
+        row["client"]["name"].get<std::string>() + "|" + row["server"]["id"].get<std::string>();
+    SCOPED_TRACE(key);
+    const Expect& e = by_name.at(key);
+    EXPECT_EQ(row.contains("cross_az_bytes"), e.known);
+    if (e.known) {
+      EXPECT_EQ(row["cross_az_bytes"], e.crossed);
+    }
+    EXPECT_EQ(row.value("cross_az_unknown_bytes", int64_t{0}), e.unknown);
+    // Crossed: true; none crossed and none unknown: false; else not claimed.
+    if (e.crossed > 0) {
+      EXPECT_EQ(row["cross_az"], true);
+    } else if (e.unknown == 0) {
+      EXPECT_EQ(row["cross_az"], false);
+    } else {
+      EXPECT_FALSE(row.contains("cross_az"));
+    }
+  }
+
+  // The table says the same: "db" is unknown ("?"), not same-AZ ("no");
+  // web's cost (6000 B at $0.02/GiB) is a lower bound.
+  TopRun table =
+      run_top_with({"--inventory", files.inventory, "--group-by", "name", "--quiet", files.flows});
+  EXPECT_NE(table.out.find("$0.0001+?\n"), std::string::npos) << table.out;
+  std::istringstream lines(table.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("db ", 0) == 0) {
+      EXPECT_EQ(line.substr(line.size() - 2), " ?") << line;
+    }
+  }
+
+  // --group-by client merges a client's pairs the same way (one client
+  // here per pair, so each row keeps its pair's figures).
+  TopRun by_client = run_top_with({"--inventory", files.inventory, "--group-by", "client",
+                                   "--output", "json", "--top", "0", "--quiet", files.flows});
+  ASSERT_EQ(by_client.code, 0) << by_client.err;
+  int64_t unknown_total = 0;
+  const nlohmann::json client_json = nlohmann::json::parse(by_client.out);
+  for (const auto& row : client_json["rows"]) {
+    unknown_total += row.value("cross_az_unknown_bytes", int64_t{0});
+  }
+  EXPECT_EQ(unknown_total, 103000);
 }
 
 TEST(NamesCliTest, OfflineWithAnEmptyStoreSaysWhyEachEndIsUnnamed) {

@@ -138,6 +138,31 @@ TEST(ShapeTest, GroupByClientSumsAndDropsServer) {
   EXPECT_EQ(r.total_rows, 2);
 }
 
+// Grouping by client sums each pair's cross-AZ figures: a client with one
+// same-AZ pair and one pair of unknown AZ is not "no" but "unknown".
+TEST(ShapeTest, GroupByClientKeepsCrossAzBytesOfUnknownAzApart) {
+  ShapeOptions o;
+  o.group_by = GroupBy::kClient;
+  std::vector<Row> pairs = {pair("10.0.0.1", "10.9.0.1", 10, 1),
+                            pair("10.0.0.1", "10.9.0.2", 20, 2),
+                            pair("10.0.0.1", "10.9.0.3", 40, 4), pair("10.0.0.2", "10.9.0.1", 5, 0),
+                            pair("10.0.0.3", "10.9.0.1", 7, 0)};
+  pairs[0].cross_az_bytes = 0;           // same AZ
+  pairs[1].cross_az_unknown_bytes = 22;  // an AZ unknown
+  pairs[2].cross_az_bytes = 44;          // crossed
+  pairs[3].cross_az_bytes = 0;
+  pairs[4].cross_az_unknown_bytes = 7;
+  Report r = build_report(pairs, {}, {}, o);
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(r.rows[0].cross_az_bytes, 44);
+  EXPECT_EQ(r.rows[0].cross_az_unknown_bytes, 22);
+  EXPECT_EQ(r.rows[1].client->ips.front(), "10.0.0.3");
+  EXPECT_FALSE(r.rows[1].cross_az_bytes.has_value());
+  EXPECT_EQ(r.rows[1].cross_az_unknown_bytes, 7);
+  EXPECT_EQ(r.rows[2].cross_az_bytes, 0);
+  EXPECT_EQ(r.rows[2].cross_az_unknown_bytes, 0);
+}
+
 TEST(ShapeTest, GroupByServerSumsAndDropsClient) {
   ShapeOptions o;
   o.group_by = GroupBy::kServer;

@@ -231,22 +231,68 @@ Report named_pairs() {
   }
   r.rows[0].cross_az_bytes = r.rows[0].counters.bytes_total();
   r.rows[1].cross_az_bytes = 0;
+  r.rows[2].cross_az_unknown_bytes = r.rows[2].counters.bytes_total();  // no AZ
   return r;
 }
 
 TEST(WriterTest, TableWithNamesIsCompactByDefault) {
-  // 1503241625 B at $0.02/GiB = $0.0280 (1503241625 / 2^30 = 1.40000286).
+  // 1503241625 B at $0.02/GiB = $0.0280 (1503241625 / 2^30 = 1.40000286);
+  // the unresolved client's AZ is unknown, so the TOTAL cost is a lower bound.
   EXPECT_EQ(render(named_pairs(), OutputFormat::kTable),
             "CLIENT       KIND          CLIENT AZ   FILE SYSTEM  SERVER AZ      READ  WRITTEN  "
-            "  TOTAL  FLOWS  REJECTED  CROSS-AZ\n"
+            "  TOTAL  FLOWS  REJECTED   CROSS-AZ\n"
             "web-01       ec2-instance  us-east-1a  home         us-east-1b  1.4 GiB  3.0 KiB  "
-            "1.4 GiB      4         0   $0.0280\n"
+            "1.4 GiB      4         0    $0.0280\n"
             "thumbnailer  lambda        us-east-1b  home         us-east-1b    512 B      0 B  "
-            "  512 B      1         1        no\n"
+            "  512 B      1         1         no\n"
             "10.0.1.9     unresolved                home         us-east-1b    100 B      0 B  "
-            "  100 B      1         2         ?\n"
+            "  100 B      1         2          ?\n"
             "TOTAL                                                           1.4 GiB  3.0 KiB  "
-            "1.4 GiB      6         3   $0.0280\n");
+            "1.4 GiB      6         3  $0.0280+?\n");
+}
+
+// Merged rows: 2 GiB crossed (known) and 1 GiB of unknown AZ -> the cost
+// is a lower bound ("+?"); none crossed but some unknown -> "?", not "no".
+Report merged_cross_az() {
+  Report r = named_pairs();
+  r.rows[0].cross_az_bytes = int64_t{2} << 30;
+  r.rows[0].cross_az_unknown_bytes = int64_t{1} << 30;
+  r.rows[1].cross_az_bytes = 0;
+  r.rows[1].cross_az_unknown_bytes = 512;
+  r.rows[2].cross_az_bytes.reset();
+  r.rows[2].cross_az_unknown_bytes = 100;
+  return r;
+}
+
+TEST(WriterTest, CrossAzOfUnknownAzIsShownAsUnknown) {
+  std::istringstream compact(render(merged_cross_az(), OutputFormat::kTable));
+  std::vector<std::string> ends;
+  for (std::string line; std::getline(compact, line);) {
+    ends.push_back(line.substr(line.find_last_of(' ') + 1));
+  }
+  // $0.0400 = 2 GiB * $0.02; the TOTAL is a lower bound as well.
+  EXPECT_EQ(ends, (std::vector<std::string>{"CROSS-AZ", "$0.0400+?", "?", "?", "$0.0400+?"}));
+
+  std::ostringstream wide;
+  write_table(merged_cross_az(), wide, TableOptions{.wide = true});
+  EXPECT_NE(wide.str().find("  yes+?  $0.0400+?\n"), std::string::npos) << wide.str();
+
+  const auto json = nlohmann::json::parse(render(merged_cross_az(), OutputFormat::kJson));
+  const auto& rows = json["rows"];
+  EXPECT_EQ(rows[0]["cross_az"], true);
+  EXPECT_EQ(rows[0]["cross_az_bytes"], int64_t{2} << 30);
+  EXPECT_EQ(rows[0]["cross_az_cost_usd"], 0.04);
+  EXPECT_EQ(rows[0]["cross_az_unknown_bytes"], int64_t{1} << 30);
+  EXPECT_FALSE(rows[1].contains("cross_az"));  // none known to cross, some unknown
+  EXPECT_EQ(rows[1]["cross_az_bytes"], 0);
+  EXPECT_EQ(rows[1]["cross_az_unknown_bytes"], 512);
+  EXPECT_FALSE(rows[2].contains("cross_az"));
+  EXPECT_FALSE(rows[2].contains("cross_az_bytes"));
+  EXPECT_EQ(rows[2]["cross_az_unknown_bytes"], 100);
+  // A row all known keeps the three members and no unknown one.
+  const auto plain = nlohmann::json::parse(render(named_pairs(), OutputFormat::kJson));
+  EXPECT_EQ(plain["rows"][1]["cross_az"], false);
+  EXPECT_FALSE(plain["rows"][1].contains("cross_az_unknown_bytes"));
 }
 
 TEST(WriterTest, TableWideShowsEveryColumn) {
@@ -254,7 +300,7 @@ TEST(WriterTest, TableWideShowsEveryColumn) {
   r.rows[1].cross_az_bytes = 512;  // crossed, $0.00000095: not shown as $0.0000
   std::ostringstream out;
   write_table(r, out, TableOptions{.wide = true});
-  EXPECT_NE(out.str().find("  yes  <$0.0001\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("  yes   <$0.0001\n"), std::string::npos) << out.str();
   const std::string header = out.str().substr(0, out.str().find('\n'));
   for (const char* column :
        {"CLIENT ", "CLIENT NAME", "CLIENT KIND", "CLIENT ID", "CLIENT AZ", "CLIENT ACCOUNT",
@@ -280,7 +326,7 @@ TEST(WriterTest, CompactTableTruncatesLongNamesButNoOtherFormatDoes) {
   r.rows[0].client->name = long_client;
   r.rows[0].server->name = long_fs;
   const std::string table = render(r, OutputFormat::kTable);
-  EXPECT_NE(table.find("analytics-batch-worker-\xE2\x80\xA6  ec2-instance"), std::string::npos)
+  EXPECT_NE(table.find("analytics-batch-worke\xE2\x80\xA6  ec2-instance"), std::string::npos)
       << table;
   EXPECT_NE(table.find("shared-home-directo\xE2\x80\xA6  us-east-1b"), std::string::npos) << table;
   EXPECT_EQ(table.find(long_client), std::string::npos);
@@ -339,7 +385,7 @@ TEST(WriterTest, CompactTableGroupedByAzShowsOneColumnPerEnd) {
   }
   const std::string table = render(r, OutputFormat::kTable);
   EXPECT_EQ(table.substr(0, table.find('\n')),
-            "CLIENT AZ   SERVER AZ      READ  WRITTEN    TOTAL  FLOWS  REJECTED  CROSS-AZ");
+            "CLIENT AZ   SERVER AZ      READ  WRITTEN    TOTAL  FLOWS  REJECTED   CROSS-AZ");
 }
 
 TEST(WriterTest, JsonEscapesNamesAndListsMergedAddresses) {
