@@ -1,6 +1,11 @@
 #include "flowlog/aggregate.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string_view>
@@ -113,6 +118,127 @@ struct Observation {
   bool server_is_dst;
 
   auto flow_key() const { return std::tie(src, dst, src_port, dst_port, protocol, packets, bytes); }
+};
+
+// Flow order for the overlap rule: by flow key, then (start, end, input order).
+inline bool observation_less(const Observation& x, const Observation& y) {
+  if (x.flow_key() != y.flow_key()) return x.flow_key() < y.flow_key();
+  return std::tie(x.start, x.end, x.order) < std::tie(y.start, y.end, y.order);
+}
+
+// The overlap rule's records, in bounded memory. They cannot be decided
+// until every record is in (a duplicate may come from another file), so
+// they are kept; past kRunRecords the batch is sorted and written out as a
+// run to an unlinked temporary file (mode 0600, in $TMPDIR or /tmp), and
+// visit() merges the runs. Memory is then about kRunRecords records per
+// aggregator plus a small read buffer per run, whatever the input size.
+// If a temporary file cannot be written, records stay in memory (correct,
+// only bigger): spill_failed() says so. Not thread-safe.
+class ObservationStore {
+ public:
+  static constexpr size_t kRunRecords = size_t{1} << 16;  // ~5.5 MiB of records
+
+  void add(const Observation& o) {
+    batch_.push_back(o);
+    if (batch_.size() >= kRunRecords && !spill_failed_) spill();
+  }
+
+  void merge(ObservationStore&& other) {
+    for (const Observation& o : other.batch_) add(o);
+    for (RunFile& run : other.runs_) runs_.push_back(std::move(run));
+    spill_failed_ = spill_failed_ || other.spill_failed_;
+    other.batch_.clear();
+    other.runs_.clear();
+  }
+
+  bool spill_failed() const { return spill_failed_; }
+
+  // Calls f(observation) for every record in observation_less order; the
+  // store is empty afterwards. False if a run could not be read back.
+  template <typename F>
+  bool visit(F&& f) {
+    std::sort(batch_.begin(), batch_.end(), observation_less);
+    struct Cursor {
+      std::FILE* file = nullptr;  // null: the in-memory batch
+      std::vector<Observation> buf;
+      size_t at = 0;
+      bool refill() {
+        if (file == nullptr) return false;
+        buf.resize(kReadRecords);
+        const size_t n = std::fread(buf.data(), sizeof(Observation), kReadRecords, file);
+        buf.resize(n);
+        at = 0;
+        return n > 0;
+      }
+    };
+    std::vector<Cursor> cursors(runs_.size() + 1);
+    cursors[0].buf = std::move(batch_);
+    bool ok = true;
+    for (size_t i = 0; i < runs_.size(); ++i) {
+      cursors[i + 1].file = runs_[i].get();
+      if (std::fseek(runs_[i].get(), 0, SEEK_SET) != 0) ok = false;
+      cursors[i + 1].refill();
+    }
+    // A min-heap of cursor numbers by their current record.
+    auto greater = [&](size_t a, size_t b) {
+      return observation_less(cursors[b].buf[cursors[b].at], cursors[a].buf[cursors[a].at]);
+    };
+    std::vector<size_t> heap;
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      if (cursors[i].at < cursors[i].buf.size()) heap.push_back(i);
+    }
+    std::make_heap(heap.begin(), heap.end(), greater);
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), greater);
+      Cursor& c = cursors[heap.back()];
+      f(c.buf[c.at]);
+      if (++c.at < c.buf.size() || c.refill()) {
+        std::push_heap(heap.begin(), heap.end(), greater);
+      } else {
+        if (c.file != nullptr && std::ferror(c.file)) ok = false;
+        heap.pop_back();
+      }
+    }
+    batch_.clear();
+    runs_.clear();
+    return ok;
+  }
+
+ private:
+  static constexpr size_t kReadRecords = 256;
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  using RunFile = std::unique_ptr<std::FILE, FileCloser>;
+
+  static RunFile temp_file() {
+    const char* dir = std::getenv("TMPDIR");
+    std::string path =
+        std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/efstop-overlap-XXXXXX";
+    const int fd = ::mkstemp(path.data());  // 0600
+    if (fd < 0) return nullptr;
+    ::unlink(path.c_str());
+    std::FILE* f = ::fdopen(fd, "w+b");
+    if (f == nullptr) ::close(fd);
+    return RunFile(f);
+  }
+
+  void spill() {
+    RunFile f = temp_file();
+    std::sort(batch_.begin(), batch_.end(), observation_less);
+    if (f == nullptr ||
+        std::fwrite(batch_.data(), sizeof(Observation), batch_.size(), f.get()) != batch_.size() ||
+        std::fflush(f.get()) != 0) {
+      spill_failed_ = true;  // keep them in memory
+      return;
+    }
+    runs_.push_back(std::move(f));
+    batch_.clear();
+  }
+
+  std::vector<Observation> batch_;
+  std::vector<RunFile> runs_;
+  bool spill_failed_ = false;
 };
 
 struct StringHash {
@@ -293,7 +419,7 @@ struct Aggregator::Impl {
   std::vector<IpAddress> server_ips;  // sorted copy for binary search
   FlowStats stats;
   TripleTable triples;
-  std::vector<Observation> observations;
+  ObservationStore observations;
   // Interface ids over 24 bytes (never AWS's own), numbered.
   std::vector<std::string> long_enis;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> long_ids;
@@ -422,9 +548,9 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     p.server_is_dst = server_is_dst;
     if (++m.pending_count == Impl::kBatch) m.flush();
   } else {
-    m.observations.push_back(Observation{r.src, r.dst, r.packets, r.bytes, r.start, r.end, r.flows,
-                                         order, r.src_port, r.dst_port, r.protocol,
-                                         r.action == Action::kReject, server_is_dst});
+    m.observations.add(Observation{r.src, r.dst, r.packets, r.bytes, r.start, r.end, r.flows, order,
+                                   r.src_port, r.dst_port, r.protocol, r.action == Action::kReject,
+                                   server_is_dst});
   }
 }
 
@@ -444,9 +570,11 @@ void Aggregator::merge(Aggregator&& other) {
     }
     m.triples.find_or_insert(k, hash).merge(e.sums);
   });
-  m.observations.insert(m.observations.end(), o.observations.begin(), o.observations.end());
+  m.observations.merge(std::move(o.observations));
   other.impl_ = std::make_unique<Impl>(o.config);
 }
+
+Status Aggregator::status() const { return status_; }
 
 std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   Impl& m = *impl_;
@@ -530,47 +658,45 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
 
   // 5-tuple overlap rule: within one flow key, sorted by (start, end, input
   // order), keep a record unless it overlaps one already kept.
-  std::vector<Observation>& obs = m.observations;
-  std::sort(obs.begin(), obs.end(), [](const Observation& x, const Observation& y) {
-    if (x.flow_key() != y.flow_key()) return x.flow_key() < y.flow_key();
-    return std::tie(x.start, x.end, x.order) < std::tie(y.start, y.end, y.order);
-  });
-  std::vector<const Observation*> kept;
-  for (size_t i = 0; i < obs.size();) {
-    size_t j = i;
-    while (j < obs.size() && obs[j].flow_key() == obs[i].flow_key()) ++j;
-    kept.clear();
-    int64_t max_kept_end = INT64_MIN;
-    for (size_t k = i; k < j; ++k) {
-      const Observation& o = obs[k];
-      bool overlaps;
-      if (o.start <= o.end) {
-        // Every kept record starts no later than o, so it overlaps o exactly
-        // when it ends at or after o's start.
-        overlaps = max_kept_end >= o.start;
-      } else {
-        overlaps = std::any_of(kept.begin(), kept.end(), [&](const Observation* q) {
-          return q->start <= o.end && o.start <= q->end;
-        });
-      }
-      if (overlaps) {
-        m.stats.duplicates += o.flows;
-        continue;
-      }
-      kept.push_back(&o);
-      max_kept_end = std::max(max_kept_end, o.end);
-      m.stats.used += o.flows;
-      FlowRecord r;
-      r.bytes = o.bytes;
-      r.packets = o.packets;
-      r.start = o.start;
-      r.end = o.end;
-      r.flows = o.flows;
-      r.action = o.reject ? Action::kReject : Action::kAccept;
-      const PairKey key{o.server_is_dst ? o.src : o.dst, o.server_is_dst ? o.dst : o.src};
-      add_record(&pairs[key], r, o.server_is_dst);
+  // The records come in flow order; a group is a run of equal flow keys.
+  std::vector<Observation> kept;
+  int64_t max_kept_end = INT64_MIN;
+  auto decide = [&](const Observation& o) {
+    if (kept.empty() || o.flow_key() != kept.front().flow_key()) {
+      kept.clear();
+      max_kept_end = INT64_MIN;
     }
-    i = j;
+    bool overlaps;
+    if (o.start <= o.end) {
+      // Every kept record starts no later than o, so it overlaps o exactly
+      // when it ends at or after o's start.
+      overlaps = max_kept_end >= o.start;
+    } else {
+      overlaps = std::any_of(kept.begin(), kept.end(), [&](const Observation& q) {
+        return q.start <= o.end && o.start <= q.end;
+      });
+    }
+    if (overlaps) {
+      m.stats.duplicates += o.flows;
+      return;
+    }
+    kept.push_back(o);
+    max_kept_end = std::max(max_kept_end, o.end);
+    m.stats.used += o.flows;
+    FlowRecord r;
+    r.bytes = o.bytes;
+    r.packets = o.packets;
+    r.start = o.start;
+    r.end = o.end;
+    r.flows = o.flows;
+    r.action = o.reject ? Action::kReject : Action::kAccept;
+    const PairKey key{o.server_is_dst ? o.src : o.dst, o.server_is_dst ? o.dst : o.src};
+    add_record(&pairs[key], r, o.server_is_dst);
+  };
+  if (!m.observations.visit(decide)) {
+    status_ = io_error("could not read back the overlap rule's temporary files (in " +
+                       std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                       "): the totals would be incomplete");
   }
 
   std::vector<PairTotals> out;

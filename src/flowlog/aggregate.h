@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "flowlog/ip_address.h"
 #include "flowlog/record.h"
 
@@ -98,9 +99,15 @@ class Aggregator {
   // nodata/skipdata to `*stats`. Call once; the aggregator is empty after.
   std::vector<PairTotals> finish(FlowStats* stats);
 
+  // After finish(): an I/O error when records of the overlap rule that were
+  // set aside in temporary files (to bound memory) could not be read back;
+  // the totals are then incomplete and must not be shown.
+  Status status() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  Status status_;
 };
 
 }  // namespace efstop::flowlog
