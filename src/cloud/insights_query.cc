@@ -11,6 +11,7 @@ using flowlog::FieldId;
 
 constexpr char kSrcNotNfs[] = "src_not_nfs";
 constexpr char kDstNotNfs[] = "dst_not_nfs";
+constexpr char kInWindow[] = "in_window";
 constexpr char kSumBytes[] = "sum_bytes";
 constexpr char kSumPackets[] = "sum_packets";
 constexpr char kRecords[] = "records";
@@ -120,9 +121,12 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
     efs = field(FieldId::kProtocol) + " = 6 and (" + field(FieldId::kSrcPort) + " = 2049 or " +
           field(FieldId::kDstPort) + " = 2049)";
   }
-  if (o.window_start)
-    efs += " and " + field(FieldId::kStart) + " >= " + std::to_string(*o.window_start);
-  if (o.window_end) efs += " and " + field(FieldId::kStart) + " < " + std::to_string(*o.window_end);
+  // The window is a grouping flag, not a filter, so records outside it
+  // reach the engine (as outside_window) instead of vanishing into the
+  // scanned-but-not-matched count. A start that is not a number fails this
+  // comparison: such a line is filtered out, as before.
+  const bool windowed = o.window_start || o.window_end;
+  if (windowed) efs += " and " + field(FieldId::kStart) + " >= 0";
   q += "\n| filter ";
   if (f.has(FieldId::kLogStatus)) {
     const std::string ls = field(FieldId::kLogStatus);
@@ -136,11 +140,31 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
                                  field(FieldId::kDstAddr)};
   if (f.has(FieldId::kAction)) by.push_back(field(FieldId::kAction));
   if (f.has(FieldId::kLogStatus)) by.push_back(field(FieldId::kLogStatus));
+  std::vector<std::string> flags;
   if (has_ports) {
-    q += "\n| fields least(abs(" + field(FieldId::kSrcPort) + " - 2049), 1) as " + kSrcNotNfs +
-         ", least(abs(" + field(FieldId::kDstPort) + " - 2049), 1) as " + kDstNotNfs;
+    flags.push_back("least(abs(" + field(FieldId::kSrcPort) + " - 2049), 1) as " + kSrcNotNfs);
+    flags.push_back("least(abs(" + field(FieldId::kDstPort) + " - 2049), 1) as " + kDstNotNfs);
     by.push_back(kSrcNotNfs);
     by.push_back(kDstNotNfs);
+  }
+  if (windowed) {
+    // 1 when window_start <= start < window_end, else 0: a row's records
+    // are then all inside or all outside, and an outside row's min(start)
+    // falls outside too, which is how the engine counts it.
+    const std::string start = field(FieldId::kStart);
+    std::string in = "1";
+    if (o.window_start) {
+      in = "least(greatest(" + start + " - " + std::to_string(*o.window_start - 1) + ", 0), 1)";
+    }
+    if (o.window_end) {
+      in += " * least(greatest(" + std::to_string(*o.window_end) + " - " + start + ", 0), 1)";
+    }
+    flags.push_back(in + " as " + kInWindow);
+    by.push_back(kInWindow);
+  }
+  if (!flags.empty()) {
+    q += "\n| fields ";
+    for (size_t i = 0; i < flags.size(); ++i) q += (i ? ", " : "") + flags[i];
   }
 
   // 4. stats by everything the counting rule distinguishes.

@@ -6,11 +6,14 @@
 // rows give the same report as the raw records would:
 //
 //   parse @message /^\s*(?<f_version>\S+)\s+.../     one group per LogFormat column
-//   | filter <NODATA/SKIPDATA> or (<EFS filter> and <window on start>)
+//   | filter <NODATA/SKIPDATA> or (<EFS filter> and f_start >= 0)
 //   | fields least(abs(f_srcport - 2049), 1) as src_not_nfs,   (0: port 2049, 1: any other)
-//            least(abs(f_dstport - 2049), 1) as dst_not_nfs
+//            least(abs(f_dstport - 2049), 1) as dst_not_nfs,
+//            least(greatest(f_start - (S - 1), 0), 1) * least(greatest(E - f_start, 0), 1)
+//              as in_window                                     (1: S <= start < E)
 //   | stats sum(f_bytes), sum(f_packets), count(*), min(f_start), max(f_end)
-//       by f_interface_id, f_srcaddr, f_dstaddr, f_action, f_log_status, src_not_nfs, dst_not_nfs
+//       by f_interface_id, f_srcaddr, f_dstaddr, f_action, f_log_status, src_not_nfs,
+//          dst_not_nfs, in_window
 //   | limit 10000
 //
 // Why this grouping is enough:
@@ -23,8 +26,11 @@
 //   choice per pair, and so `duplicates`, come out the same.
 // - Sums, counts, min(start) and max(end) merge exactly; ACCEPT and REJECT
 //   stay apart (REJECT adds no bytes); `count(*)` becomes FlowRecord::flows.
-// - The window is applied in the query on the record's start field; the
-//   query's time range (@timestamp = the record's start) only prunes.
+// - The window is a 0/1 group key on the record's start field: rows are
+//   wholly inside or wholly outside it, and an outside row's min(start) is
+//   outside too, so the engine counts its records as outside_window, as it
+//   would the records themselves. The query's time range (@timestamp) only
+//   prunes what Insights scans.
 // Formats without interface-id cannot be grouped (the 5-tuple overlap rule
 // needs every record): build_insights_query refuses them and the caller
 // reads raw events instead.

@@ -76,6 +76,37 @@ TEST_F(CloudTest, InsightsGivesTheLocalFileReport) {
   EXPECT_NE(r->summary[0].find("74 records scanned"), std::string::npos) << r->summary[0];
 }
 
+TEST_F(CloudTest, InsightsCountsEveryRecordAsLocalFilesDo) {
+  // Events inside the query's time range whose records start before the
+  // window (EFS and not), and non-EFS traffic: Insights must count them as
+  // the engine does (outside_window, not_efs), not lump them together.
+  const int64_t t = kWindowStart + 30;
+  const std::vector<std::string> extra = {
+      "2 111122223333 eni-0e000000000000005 10.20.1.11 10.20.1.100 50100 2049 6 10 1000 " +
+          std::to_string(kWindowStart - 120) + " " + std::to_string(kWindowStart - 61) +
+          " ACCEPT OK",
+      "2 111122223333 eni-0e000000000000005 10.20.1.100 10.20.1.11 2049 50100 6 10 1000 " +
+          std::to_string(kWindowStart - 120) + " " + std::to_string(kWindowStart - 61) +
+          " ACCEPT OK",
+      "2 111122223333 eni-0e000000000000001 10.20.1.11 10.20.9.9 50200 443 6 3 300 " +
+          std::to_string(t) + " " + std::to_string(t + 59) + " ACCEPT OK"};
+  nlohmann::json events = nlohmann::json::array();
+  for (const std::string& m : extra) events.push_back({t * 1000, m});
+  nlohmann::json patch;
+  patch["log_groups"][kGroup]["streams"]["extra-stream"] = events;
+  ASSERT_TRUE(endpoint().patch_scenario(patch.dump()).ok());
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  std::vector<std::string> lines = scenario_messages();
+  lines.insert(lines.end(), extra.begin(), extra.end());
+  const flowlog::EngineResult local = run_local(lines, {});
+  EXPECT_EQ(local.stats.outside_window, 2);
+  EXPECT_EQ(local.stats.not_efs, 1);
+  expect_same_report(local, r->engine, /*compare_record_stats=*/true);
+}
+
 TEST_F(CloudTest, InsightsPollsWhileRunning) {
   ASSERT_TRUE(
       endpoint()
