@@ -160,16 +160,17 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                     s->shape.group_by = *g;
                     return Status();
                   });
-  shape.add_value("--sort", "KEY",
-                  "total (default), read, written, packets or flows; biggest\n"
-                  "first, ties by client then server address",
-                  [s](std::string_view v) -> Status {
-                    auto k = report::parse_sort_key(v);
-                    if (!k)
-                      return invalid_argument_error("want total, read, written, packets or flows");
-                    s->shape.sort_by = *k;
-                    return Status();
-                  });
+  shape.add_value(
+      "--sort", "KEY",
+      "total (default), read, written, packets, flows or rejected;\n"
+      "biggest first, ties by client then server address",
+      [s](std::string_view v) -> Status {
+        auto k = report::parse_sort_key(v);
+        if (!k)
+          return invalid_argument_error("want total, read, written, packets, flows or rejected");
+        s->shape.sort_by = *k;
+        return Status();
+      });
   shape.add_value("--top", "N", "show the N first rows (default 50; 0 = all)",
                   [s](std::string_view v) -> Status {
                     EFSTOP_ASSIGN_OR_RETURN(s->shape.top, parse_count(v, 1000000000));

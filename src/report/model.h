@@ -66,7 +66,7 @@ struct Counters {
 enum class GroupBy { kPair, kClient, kServer };
 
 // The descending sort key of the rows.
-enum class SortKey { kTotal, kRead, kWritten, kPackets, kFlows };
+enum class SortKey { kTotal, kRead, kWritten, kPackets, kFlows, kRejected };
 
 struct Row {
   std::optional<End> client;  // absent when grouped by server

@@ -57,6 +57,8 @@ int64_t sort_value(const Counters& counters, SortKey sort_by) {
       return counters.packets;
     case SortKey::kFlows:
       return counters.flows;
+    case SortKey::kRejected:
+      return counters.rejected;
   }
   return 0;
 }
@@ -150,6 +152,7 @@ std::optional<SortKey> parse_sort_key(std::string_view name) {
   if (name == "written") return SortKey::kWritten;
   if (name == "packets") return SortKey::kPackets;
   if (name == "flows") return SortKey::kFlows;
+  if (name == "rejected") return SortKey::kRejected;
   return std::nullopt;
 }
 
@@ -177,6 +180,8 @@ std::string_view sort_key_name(SortKey sort_by) {
       return "packets";
     case SortKey::kFlows:
       return "flows";
+    case SortKey::kRejected:
+      return "rejected";
   }
   return "total";
 }

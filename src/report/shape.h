@@ -39,7 +39,8 @@ Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& wi
                     const ShapeOptions& options);
 
 // Names as the command line spells them: "pair", "client", "server";
-// "total", "read", "written", "packets", "flows". nullopt when unknown.
+// "total", "read", "written", "packets", "flows", "rejected". nullopt when
+// unknown.
 std::optional<GroupBy> parse_group_by(std::string_view name);
 std::optional<SortKey> parse_sort_key(std::string_view name);
 std::string_view group_by_name(GroupBy group_by);

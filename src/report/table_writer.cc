@@ -256,6 +256,12 @@ void write_summary(const Report& report, std::ostream& out) {
   out << "records: " << s.records << " = " << s.used << " used + " << s.duplicates
       << " duplicates + " << s.not_efs << " not efs + " << s.outside_window << " outside window + "
       << s.nodata << " nodata + " << s.skipdata << " skipdata\n";
+  // REJECTs move no bytes, so their rows sort last; say they are there.
+  if (report.totals.rejected > 0) {
+    out << "rejected: " << report.totals.rejected << " REJECT record"
+        << (report.totals.rejected == 1 ? "" : "s")
+        << " (REJECTED column; --sort rejected lists those rows first)\n";
+  }
   if (s.below_min_bytes > 0) {
     out << "min-bytes: " << s.below_min_bytes << " pairs below the minimum left out\n";
   }

@@ -79,7 +79,9 @@ void write_ndjson(const Report& report, std::ostream& out);
 //   files: 2 read, 0 failed
 //   lines: 1234 (1 skipped)
 //   records: 1233 = 1200 used + 20 duplicates + 10 not efs + 0 outside window + 2 nodata + 1
-//   skipdata note: <each note>
+//   skipdata
+//   rejected: 3 REJECT records (...)     when there are some
+//   note: <each note>
 void write_summary(const Report& report, std::ostream& out);
 
 }  // namespace efstop::report

@@ -56,6 +56,14 @@ TEST(ShapeTest, EachSortKeyUsesItsCounter) {
   EXPECT_EQ(
       order(build_report(rows, {}, {}, o)),
       (std::vector<std::string>{"10.0.0.3>10.9.0.1", "10.0.0.2>10.9.0.1", "10.0.0.1>10.9.0.1"}));
+  // REJECTs move no bytes: --sort rejected brings a reject-only pair first.
+  rows.push_back(pair("10.0.0.4", "10.9.0.1", 0, 0));
+  rows.back().counters.rejected = 3;
+  rows[0].counters.rejected = 1;
+  o.sort_by = SortKey::kRejected;
+  EXPECT_EQ(order(build_report(rows, {}, {}, o)),
+            (std::vector<std::string>{"10.0.0.4>10.9.0.1", "10.0.0.1>10.9.0.1", "10.0.0.2>10.9.0.1",
+                                      "10.0.0.3>10.9.0.1"}));
 }
 
 TEST(ShapeTest, TiesBreakByClientThenServerAddressNumerically) {
@@ -191,7 +199,7 @@ TEST(ShapeTest, RejectOnlyPairIsStillARow) {
 TEST(ShapeTest, NamesParseAndPrint) {
   for (const char* n : {"pair", "client", "server"})
     EXPECT_EQ(group_by_name(*parse_group_by(n)), n);
-  for (const char* n : {"total", "read", "written", "packets", "flows"}) {
+  for (const char* n : {"total", "read", "written", "packets", "flows", "rejected"}) {
     EXPECT_EQ(sort_key_name(*parse_sort_key(n)), n);
   }
   EXPECT_FALSE(parse_group_by("Pair").has_value());

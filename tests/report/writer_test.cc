@@ -454,6 +454,7 @@ TEST(WriterTest, SummaryShowsWhereEveryRecordWent) {
             "lines: 12 (1 skipped)\n"
             "records: 11 = 5 used + 2 duplicates + 2 not efs + 0 outside window + 1 nodata + "
             "1 skipdata\n"
+            "rejected: 1 REJECT record (REJECTED column; --sort rejected lists those rows first)\n"
             "min-bytes: 3 pairs below the minimum left out\n"
             "note: a\\x0Ab\n");
 }
