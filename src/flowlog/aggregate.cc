@@ -352,7 +352,9 @@ class TripleTable {
       const uint64_t s = slots_[i];
       if (s == 0) return;
       if (static_cast<uint32_t>(s >> 32) == tag) {
-        __builtin_prefetch(&entry(static_cast<uint32_t>(s) - 1));
+        const Entry* e = &entry(static_cast<uint32_t>(s) - 1);
+        __builtin_prefetch(e);
+        __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
         return;
       }
     }
@@ -424,10 +426,11 @@ struct Aggregator::Impl {
   std::vector<std::string> long_enis;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> long_ids;
 
-  // Records on their way into `triples`. The table outgrows the caches on
-  // big inputs, so each lookup is a likely cache miss; add() computes the
-  // hash and prefetches the index slot, flush() first prefetches every
-  // pending record's entry, then updates them, by when both are in cache.
+  // Records on their way into `triples`, in two batches. The table
+  // outgrows the caches on big inputs, so each lookup is a likely cache miss:
+  // add() computes the hash and prefetches the index slot; when a batch is
+  // full its entries are prefetched and the previous batch (whose entries
+  // were prefetched one batch ago, a batch of parsing earlier) is applied.
   static constexpr size_t kBatch = 16;
   struct Pending {
     TripleKey key;
@@ -440,8 +443,42 @@ struct Aggregator::Impl {
     bool reject;
     bool server_is_dst;
   };
-  Pending pending[kBatch];
-  size_t pending_count = 0;
+  Pending batches[2][kBatch];
+  size_t batch_size[2] = {0, 0};
+  int filling = 0;  // the batch add() writes to
+
+  Pending& next_pending() { return batches[filling][batch_size[filling]]; }
+
+  // After add() wrote next_pending().
+  void pending_added() {
+    if (++batch_size[filling] < kBatch) return;
+    for (const Pending& p : batches[filling]) triples.prefetch_entry(p.hash);
+    filling ^= 1;
+    apply(filling);
+  }
+
+  void apply(int batch) {
+    for (size_t i = 0; i < batch_size[batch]; ++i) {
+      const Pending& p = batches[batch][i];
+      Sums& s = triples.find_or_insert(p.key, p.hash);
+      if (p.reject) {
+        s.rejected += p.flows;
+      } else {
+        (p.server_is_dst ? s.bytes_written : s.bytes_read) += p.bytes;
+        s.packets += p.packets;
+        s.flows += p.flows;
+      }
+      s.first_seen = std::min(s.first_seen, p.start);
+      s.last_seen = std::max(s.last_seen, p.end);
+    }
+    batch_size[batch] = 0;
+  }
+
+  // Applies everything pending (sums do not depend on the order).
+  void flush() {
+    apply(0);
+    apply(1);
+  }
 
   explicit Impl(const AggregateConfig* c) : config(c), server_ips(c->server_ips) {
     std::sort(server_ips.begin(), server_ips.end());
@@ -470,24 +507,6 @@ struct Aggregator::Impl {
 
   std::string eni_name(const EniWords& e) const {
     return e.len == EniWords::kLongId ? long_enis[e.w[0]] : inline_eni_name(e);
-  }
-
-  void flush() {
-    for (size_t i = 0; i < pending_count; ++i) triples.prefetch_entry(pending[i].hash);
-    for (size_t i = 0; i < pending_count; ++i) {
-      const Pending& p = pending[i];
-      Sums& s = triples.find_or_insert(p.key, p.hash);
-      if (p.reject) {
-        s.rejected += p.flows;
-      } else {
-        (p.server_is_dst ? s.bytes_written : s.bytes_read) += p.bytes;
-        s.packets += p.packets;
-        s.flows += p.flows;
-      }
-      s.first_seen = std::min(s.first_seen, p.start);
-      s.last_seen = std::max(s.last_seen, p.end);
-    }
-    pending_count = 0;
   }
 };
 
@@ -534,7 +553,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
   }
   // 5. Once per flow: collected here, decided in finish().
   if (!r.interface_id.empty()) {
-    Impl::Pending& p = m.pending[m.pending_count];
+    Impl::Pending& p = m.next_pending();
     p.key = TripleKey{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src,
                       m.eni_words(r.interface_id)};
     p.hash = hash_of(p.key);
@@ -546,7 +565,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     p.flows = r.flows;
     p.reject = r.action == Action::kReject;
     p.server_is_dst = server_is_dst;
-    if (++m.pending_count == Impl::kBatch) m.flush();
+    m.pending_added();
   } else {
     m.observations.add(Observation{r.src, r.dst, r.packets, r.bytes, r.start, r.end, r.flows, order,
                                    r.src_port, r.dst_port, r.protocol, r.action == Action::kReject,
