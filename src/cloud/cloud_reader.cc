@@ -57,11 +57,7 @@ struct Target {
   std::vector<std::string> only_enis;
 };
 
-std::string left_out_text(int64_t n) {
-  return n == 0
-             ? std::string()
-             : ", " + std::to_string(n) + " records of ENIs read from another destination left out";
-}
+std::string counts_text(const SourceCounts& c) { return "; " + c.to_string(); }
 
 Result<std::shared_ptr<const EniFilter>> make_filter(const CloudReadOptions& o,
                                                      const std::vector<std::string>& enis) {
@@ -121,7 +117,10 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
     er.stats.not_efs += scanned - matched;
     er.stats.records += scanned - matched;
   }
-  out.left_out = left_out;
+  out.counts.scanned = scanned;
+  out.counts.filtered_by_service = std::max<int64_t>(0, scanned - matched);
+  out.counts.received = matched;
+  out.counts.left_out = left_out;
   er.stats.lines = er.stats.records + er.stats.skipped;
   er.stats.files = run.queries;
   for (const std::string& id : run.query_ids) {
@@ -140,7 +139,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
       "-row limit, up to " + std::to_string(run.max_in_flight) + " at once), " +
       std::to_string(run.rows.size()) + " rows, " + std::to_string(scanned) + " records scanned, " +
       human_bytes(run.billed_bytes_scanned) + " scanned, estimated cost USD " + cost + " (at USD " +
-      "0.005" + "/GB scanned, us-east-1 list price)" + left_out_text(left_out));
+      "0.005" + "/GB scanned, us-east-1 list price)" + counts_text(out.counts));
   return out;
 }
 
@@ -181,7 +180,8 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   }
   CloudReadResult out;
   out.engine = std::move(er);
-  out.left_out = left_out->load();
+  out.counts.received = ro.events->load();
+  out.counts.left_out = left_out->load();
   out.source = "log events of " + group;
   out.summary.push_back(
       "logs raw: " + std::to_string(ro.pages->load()) + " FilterLogEvents pages, " +
@@ -189,7 +189,7 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
       (stream_prefixes.empty()
            ? std::string(", every stream")
            : ", " + std::to_string(stream_prefixes.size()) + " mount-target ENI streams") +
-      ")" + left_out_text(out.left_out));
+      ")" + counts_text(out.counts));
   return out;
 }
 
@@ -229,7 +229,10 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
     }
     EFSTOP_ASSIGN_OR_RETURN(out.engine, flowlog::run_engine_sources(std::move(sources), eo));
   }
-  out.left_out = left_out->load();
+  out.counts.left_out = left_out->load();
+  out.counts.received = out.engine.stats.lines + out.counts.left_out;
+  out.counts.scanned = out.counts.received;
+  out.counts.filtered_by_service = 0;
   for (const std::string& key : plan.parquet) {
     flowlog::InputReport rep;
     rep.name = "s3://" + plan.bucket + "/" + key;
@@ -246,7 +249,7 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
       " objects listed, " + std::to_string(plan.skipped_by_time) + " outside the window by name, " +
       std::to_string(plan.objects.size()) + " read (" +
       human_bytes(static_cast<double>(progress->bytes.load())) + "), " +
-      std::to_string(plan.parquet.size()) + " Parquet not read" + left_out_text(out.left_out));
+      std::to_string(plan.parquet.size()) + " Parquet not read" + counts_text(out.counts));
   return out;
 }
 
@@ -282,7 +285,11 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
     out.engine.used_overlap_rule |= p.engine.used_overlap_rule;
     out.source += (out.source.empty() ? "" : " + ") + p.source;
     for (std::string& line : p.summary) out.summary.push_back(std::move(line));
-    out.left_out += p.left_out;
+    if (&p == &parts.front()) {
+      out.counts = p.counts;
+    } else {
+      out.counts += p.counts;
+    }
   }
   std::sort(pairs.begin(), pairs.end(),
             [](const flowlog::PairTotals& a, const flowlog::PairTotals& b) {
@@ -307,6 +314,29 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
 }
 
 }  // namespace
+
+SourceCounts& SourceCounts::operator+=(const SourceCounts& o) {
+  scanned = (scanned < 0 || o.scanned < 0) ? -1 : scanned + o.scanned;
+  filtered_by_service = (filtered_by_service < 0 || o.filtered_by_service < 0)
+                            ? -1
+                            : filtered_by_service + o.filtered_by_service;
+  received += o.received;
+  left_out += o.left_out;
+  return *this;
+}
+
+std::string SourceCounts::to_string() const {
+  std::string s = scanned < 0 ? std::string("records scanned: not reported by the API")
+                              : std::to_string(scanned) + " records scanned";
+  s += filtered_by_service < 0
+           ? ", filtered out by the service: not reported"
+           : ", " + std::to_string(filtered_by_service) + " filtered out by the service";
+  s += ", " + std::to_string(received) + " received";
+  if (left_out > 0) {
+    s += ", " + std::to_string(left_out) + " left out (ENIs read from another destination)";
+  }
+  return s;
+}
 
 const std::atomic<bool>* install_interrupt_flag() {
   std::signal(SIGINT, on_sigint);

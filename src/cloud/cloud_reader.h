@@ -12,11 +12,15 @@
 // counted, not dropped:
 //   - Insights: records = events scanned in the query's time range; those
 //     the query filtered out are `not_efs` (they are non-EFS traffic, or
-//     records outside the window, or lines that did not parse).
+//     lines that did not parse); records outside the window are
+//     `outside_window`, as in local files.
 //   - raw: records = events the filter pattern let through (the pattern
 //     only drops events no EFS record can match).
 //   - S3: every line of every object read.
-// The summary lines say which, with the Insights scan cost estimate.
+//   - several destinations: records of ENIs read from another destination
+//     are left out of the one that also holds them (SourceCounts::left_out).
+// Every summary line ends with the SourceCounts of its source, in the same
+// words for every source; docs/sources.md says what each API can tell.
 //
 // Thread-safety: one call at a time per options object; the AwsClient is
 // shared safely.
@@ -70,13 +74,37 @@ struct CloudReadOptions {
   std::chrono::milliseconds insights_poll{500};
 };
 
+// How many records a source saw, told the same way for every source (each
+// summary line ends with it; docs/sources.md, "What each source can count").
+// The FlowStats in `engine` follow the counting contract over what efstop
+// received; these say what happened before.
+struct SourceCounts {
+  // Records the service examined in the window's time range; -1 when the API
+  // does not say (FilterLogEvents). Insights: statistics.recordsScanned.
+  // S3: every line of the objects read (header lines excepted).
+  int64_t scanned = -1;
+  // Of those, records the service left out before efstop saw them; -1 when
+  // unknown (raw: the filter pattern's rejections are not reported).
+  // Insights: scanned - matched, which efstop ALSO adds to stats as not_efs
+  // (they are non-EFS traffic, or lines the parse pattern did not match).
+  int64_t filtered_by_service = -1;
+  // Records the service delivered to efstop (Insights: the rows' summed
+  // counts; raw: events; S3: lines).
+  int64_t received = 0;
+  // Several destinations: of the received records, those of ENIs read from
+  // another destination, left out here and not in stats.
+  int64_t left_out = 0;
+
+  SourceCounts& operator+=(const SourceCounts& o);
+  // "74 records scanned, 38 filtered out by the service, 36 received, 0 left out".
+  std::string to_string() const;
+};
+
 struct CloudReadResult {
   flowlog::EngineResult engine;
   std::string source;                // "logs insights on /efstop/vpc-flow-logs", "s3://b/p", ...
   std::vector<std::string> summary;  // lines for stderr (scan statistics, cost, skipped objects)
-  // Several destinations: records of ENIs read from another destination,
-  // left out of this one (not in engine.stats; see docs/sources.md).
-  int64_t left_out = 0;
+  SourceCounts counts;               // summed over the destinations read
 };
 
 Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOptions& options);

@@ -74,6 +74,12 @@ TEST_F(CloudTest, InsightsGivesTheLocalFileReport) {
   EXPECT_EQ(endpoint().count("logs:FilterLogEvents"), 0);
   ASSERT_FALSE(r->summary.empty());
   EXPECT_NE(r->summary[0].find("74 records scanned"), std::string::npos) << r->summary[0];
+  EXPECT_EQ(r->counts.scanned, 74);
+  EXPECT_EQ(r->counts.filtered_by_service, 0);
+  EXPECT_EQ(r->counts.received, 74);
+  EXPECT_NE(r->summary[0].find("74 records scanned, 0 filtered out by the service, 74 received"),
+            std::string::npos)
+      << r->summary[0];
 }
 
 TEST_F(CloudTest, InsightsCountsEveryRecordAsLocalFilesDo) {
@@ -105,6 +111,9 @@ TEST_F(CloudTest, InsightsCountsEveryRecordAsLocalFilesDo) {
   EXPECT_EQ(local.stats.outside_window, 2);
   EXPECT_EQ(local.stats.not_efs, 1);
   expect_same_report(local, r->engine, /*compare_record_stats=*/true);
+  EXPECT_EQ(r->counts.scanned, 77);
+  EXPECT_EQ(r->counts.filtered_by_service, 1);  // the HTTPS record
+  EXPECT_EQ(r->counts.received, 76);
 }
 
 TEST_F(CloudTest, InsightsPollsWhileRunning) {
@@ -194,6 +203,12 @@ TEST_F(CloudTest, RawEventsGiveTheLocalFileReport) {
   EXPECT_EQ(local.stats.duplicates, r->engine.stats.duplicates);
   EXPECT_EQ(local.stats.nodata, r->engine.stats.nodata);
   EXPECT_GE(endpoint().count("logs:FilterLogEvents"), 30);  // page size 5, empty pages too
+  // FilterLogEvents says nothing of what the pattern rejected.
+  EXPECT_EQ(r->counts.scanned, -1);
+  EXPECT_EQ(r->counts.filtered_by_service, -1);
+  EXPECT_EQ(r->counts.received, r->engine.stats.lines);
+  EXPECT_NE(r->summary[0].find("records scanned: not reported by the API"), std::string::npos)
+      << r->summary[0];
 }
 
 TEST_F(CloudTest, ThrottlingInTheMiddleOfARawReadIsRetried) {
@@ -344,6 +359,9 @@ TEST_F(CloudS3Test, GivesTheLocalFileReport) {
   expect_same_report(run_local(lines, {}), r->engine, true);
   EXPECT_EQ(r->engine.stats.files, 2);
   EXPECT_NE(r->summary[0].find("1 outside the window by name"), std::string::npos) << r->summary[0];
+  EXPECT_EQ(r->counts.scanned, static_cast<int64_t>(lines.size()));
+  EXPECT_EQ(r->counts.filtered_by_service, 0);
+  EXPECT_EQ(r->counts.received, static_cast<int64_t>(lines.size()));
 }
 
 TEST_F(CloudS3Test, CorruptObjectIsReportedAndTheRestCounted) {

@@ -135,8 +135,10 @@ TEST_F(MultiDestinationTest, EachSubnetsDestinationIsReadForItsMountTargets) {
   EXPECT_EQ(want.stats.used, r->engine.stats.used);
   // Nothing dropped silently: every record of both destinations is either
   // counted or left out as another destination's ENI.
-  EXPECT_EQ(r->engine.stats.records + r->left_out, 2 * static_cast<int64_t>(messages_.size()));
-  EXPECT_GT(r->left_out, 0);
+  EXPECT_EQ(r->engine.stats.records + r->counts.left_out,
+            2 * static_cast<int64_t>(messages_.size()));
+  EXPECT_GT(r->counts.left_out, 0);
+  EXPECT_EQ(r->counts.scanned, 2 * static_cast<int64_t>(messages_.size()));
   EXPECT_EQ(r->engine.stats.duplicates, 0);  // client-ENI copies were left out
 }
 
@@ -179,7 +181,8 @@ TEST_F(MultiDestinationTest, AnEniLoggedToTwoDestinationsIsCountedOnce) {
   }
   ASSERT_FALSE(want.empty());
   EXPECT_EQ(want, r->engine.pairs);
-  EXPECT_EQ(r->engine.stats.records + r->left_out, 2 * static_cast<int64_t>(messages_.size()));
+  EXPECT_EQ(r->engine.stats.records + r->counts.left_out,
+            2 * static_cast<int64_t>(messages_.size()));
 }
 
 }  // namespace
