@@ -83,8 +83,10 @@ class MultiDestinationTest : public ::testing::Test {
     env_.reset();
   }
   efstop::testing::TestEndpoint& front() { return *s3_->endpoint(); }
-  Result<CloudReadResult> read() {
+  Result<CloudReadResult> read(Method method = Method::kInsights) {
     CloudReadOptions o;
+    o.method = method;
+    o.method_given = method == Method::kRaw;
     o.window_start = kWindowStart;
     o.window_end = kWindowEnd;
     o.insights_poll = std::chrono::milliseconds(5);
@@ -140,6 +142,25 @@ TEST_F(MultiDestinationTest, EachSubnetsDestinationIsReadForItsMountTargets) {
   EXPECT_GT(r->counts.left_out, 0);
   EXPECT_EQ(r->counts.scanned, 2 * static_cast<int64_t>(messages_.size()));
   EXPECT_EQ(r->engine.stats.duplicates, 0);  // client-ENI copies were left out
+}
+
+TEST_F(MultiDestinationTest, RawEventsAndABucketTogether) {
+  // As above, the group read with FilterLogEvents: its mount-target ENI
+  // streams only, the bucket filtered line by line.
+  nlohmann::json patch;
+  patch["flow_logs"]["fl-0a00000000000001"] = nullptr;
+  patch["flow_logs"]["fl-0d0000000000000a"] =
+      flow_log("subnet-0aa0000000000000a", "cloud-watch-logs", "/efstop/vpc-flow-logs");
+  patch["flow_logs"]["fl-0d0000000000000b"] =
+      flow_log("subnet-0bb0000000000000b", "cloud-watch-logs", "/efstop/vpc-flow-logs");
+  ASSERT_TRUE(front().patch_scenario(patch.dump()).ok());
+  Result<CloudReadResult> r = read(Method::kRaw);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << notes_;
+  EXPECT_EQ(front().count("logs:StartQuery"), 0);
+  EXPECT_GT(front().count("logs:FilterLogEvents"), 0);
+  EXPECT_EQ(local().pairs, r->engine.pairs);
+  EXPECT_EQ(local().stats.used, r->engine.stats.used);
+  EXPECT_EQ(r->counts.scanned, -1);  // FilterLogEvents does not say
 }
 
 TEST_F(MultiDestinationTest, AnEniLoggedToTwoDestinationsIsCountedOnce) {
