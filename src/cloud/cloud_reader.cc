@@ -137,9 +137,9 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
       "logs insights: " + std::to_string(run.queries) + " quer" + (run.queries == 1 ? "y" : "ies") +
       " (" + std::to_string(run.splits) + " split at the " + std::to_string(o.insights_row_limit) +
       "-row limit, up to " + std::to_string(run.max_in_flight) + " at once), " +
-      std::to_string(run.rows.size()) + " rows, " + std::to_string(scanned) + " records scanned, " +
-      human_bytes(run.billed_bytes_scanned) + " scanned, estimated cost USD " + cost + " (at USD " +
-      "0.005" + "/GB scanned, us-east-1 list price)" + counts_text(out.counts));
+      std::to_string(run.rows.size()) + " rows, " + human_bytes(run.billed_bytes_scanned) +
+      " scanned, estimated cost USD " + cost + " (at USD " + "0.005" +
+      "/GB scanned, us-east-1 list price)" + counts_text(out.counts));
   return out;
 }
 
