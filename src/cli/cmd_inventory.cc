@@ -82,8 +82,9 @@ void print_inventory_help(std::ostream& out) {
   out << "usage: efstop inventory [OPTIONS]\n"
       << "\n"
       << "Lists what efstop knows about the account: every EFS file system and mount\n"
-      << "target, every network interface of the mount targets' VPCs and the instances\n"
-      << "they belong to, and the store's history of IP assignments. With --output json\n"
+      << "target, every network interface of the mount targets' VPCs, the instances and\n"
+      << "interface VPC endpoints they belong to, and the store's history of IP\n"
+      << "assignments. With --output json\n"
       << "the dump can be given to `efstop top --inventory FILE` on another machine.\n";
   print_options(pointers(groups), out);
   out << "\n"
@@ -93,7 +94,7 @@ void print_inventory_help(std::ostream& out) {
       << "  efstop top --inventory inventory.json flowlogs/\n"
       << "\n"
       << "IAM: elasticfilesystem:DescribeFileSystems, elasticfilesystem:DescribeMountTargets,\n"
-      << "ec2:DescribeNetworkInterfaces, ec2:DescribeInstances.\n";
+      << "ec2:DescribeNetworkInterfaces, ec2:DescribeInstances, ec2:DescribeVpcEndpoints.\n";
 }
 
 int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
