@@ -84,6 +84,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   ro.end_s = o.window_end;
   ro.poll_initial = o.insights_poll;
   ro.parallel = o.insights_parallel;
+  ro.start_retry_delay = o.insights_retry_delay;
   ro.interrupted = o.interrupted;
   ro.progress = o.note;
   EFSTOP_ASSIGN_OR_RETURN(InsightsRun run, run_insights(&api, ro));

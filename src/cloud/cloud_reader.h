@@ -72,6 +72,9 @@ struct CloudReadOptions {
   int64_t raw_slice_s = 3600;
   int s3_page_size = 0;  // ListObjectsV2 max-keys; 0: S3's default (1000)
   std::chrono::milliseconds insights_poll{500};
+  // First wait before retrying a StartQuery refused for the account's
+  // concurrent-query limit (doubles each time).
+  std::chrono::milliseconds insights_retry_delay{2000};
 };
 
 // How many records a source saw, told the same way for every source (each

@@ -75,7 +75,7 @@ class InsightsParallelTest : public efstop::testing::EndpointTest {
     for (const nlohmann::json& q : *reqs) {
       const std::string op = q.value("operation", "");
       if (op == "logs:StartQuery") {
-        most = std::max(most, ++running);
+        if (q.value("status", 0) == 200) most = std::max(most, ++running);
       } else if (op == "logs:GetQueryResults") {
         if (++polls[q["params"].value("queryId", "")] == running_polls + 1) --running;
       }
@@ -101,6 +101,34 @@ TEST_F(InsightsParallelTest, SlicesRunInParallelWithinTheBound) {
 
   flowlog::EngineResult local = test::run_local(messages, {}, start, end);
   ASSERT_FALSE(local.pairs.empty());
+  EXPECT_EQ(local.pairs, r->engine.pairs);
+  flowlog::FlowStats a = local.stats, b = r->engine.stats;
+  a.files = b.files = 0;
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(InsightsParallelTest, AccountConcurrencyLimitIsWaitedOut) {
+  // Only 2 queries may run at once in the account: StartQuery answers
+  // LimitExceededException beyond that, and efstop waits and retries.
+  const std::vector<std::string> messages =
+      repeat_hours(4, R"({"running_polls": 3, "max_concurrent": 2})");
+  const int64_t start = kWindowStart, end = kWindowStart + 4 * 3600;
+  CloudReadOptions o = options(start, end);
+  o.insights_parallel = 4;
+  o.insights_retry_delay = std::chrono::milliseconds(50);
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << endpoint().server_log();
+  // Some StartQuery calls were refused, then retried until all 4 slices ran.
+  Result<nlohmann::json> reqs = endpoint().requests();
+  ASSERT_TRUE(reqs.ok());
+  int started = 0, refused = 0;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "logs:StartQuery") continue;
+    (q.value("status", 0) == 200 ? started : refused) += 1;
+  }
+  EXPECT_EQ(started, 4);
+  EXPECT_GT(refused, 0);
+  flowlog::EngineResult local = test::run_local(messages, {}, start, end);
   EXPECT_EQ(local.pairs, r->engine.pairs);
   flowlog::FlowStats a = local.stats, b = r->engine.stats;
   a.files = b.files = 0;

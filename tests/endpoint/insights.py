@@ -18,7 +18,10 @@ group or a sum).
 
 Behaviour per log group, from the scenario's log group object:
   "insights": {"running_polls": N,     GetQueryResults says Running N times first
-               "status": "Failed"}     the final status (Complete by default)
+               "status": "Failed",     the final status (Complete by default)
+               "max_concurrent": N}    StartQuery fails with LimitExceededException while
+                                       N queries are still running (the account's
+                                       concurrent-query limit)
 StartQuery honours startTime/endTime (epoch seconds, both inclusive) on the
 event timestamps, the limit parameter and the query's `limit`, and a
 malformed query fails with MalformedQueryException. Statistics:
@@ -488,21 +491,33 @@ def start_query(state, identity, params):
                 if start * 1000 <= ts <= end * 1000 + 999:
                     events.append((ts, msg, stream))
     events.sort(key=lambda e: e[0])
-    try:
-        rows, matched = evaluate(params["queryString"], events, params.get("limit", 1000))
-    except QueryError as e:
-        err = AwsError("MalformedQueryException", f"Query is malformed: {e}", 400)
-        raise err
     behaviour = groups[0][1].get("insights", {})
     qid = str(uuid.uuid4())
     with _LOCK:
+        # Checked and reserved at once, so concurrent StartQuery calls cannot
+        # both take the last slot.
+        limit = behaviour.get("max_concurrent")
+        if limit is not None and sum(1 for q in _QUERIES.values() if not q["done"]) >= int(limit):
+            raise AwsError("LimitExceededException",
+                           f"Account maximum query concurrency limit of [{limit}] reached.", 400)
         _QUERIES[qid] = {
             "status": behaviour.get("status", "Complete"),
             "running_polls": int(behaviour.get("running_polls", 0)),
-            "rows": rows,
-            "statistics": {"recordsMatched": float(matched), "recordsScanned": float(len(events)),
-                           "bytesScanned": float(sum(len(e[1].encode()) for e in events))},
+            "done": False,  # the final status was given out, or the query was stopped
+            "rows": [],
+            "statistics": {},
         }
+    try:
+        rows, matched = evaluate(params["queryString"], events, params.get("limit", 1000))
+    except QueryError as e:
+        with _LOCK:
+            del _QUERIES[qid]
+        raise AwsError("MalformedQueryException", f"Query is malformed: {e}", 400)
+    with _LOCK:
+        _QUERIES[qid]["rows"] = rows
+        _QUERIES[qid]["statistics"] = {
+            "recordsMatched": float(matched), "recordsScanned": float(len(events)),
+            "bytesScanned": float(sum(len(e[1].encode()) for e in events))}
     return {"queryId": qid}
 
 
@@ -515,6 +530,7 @@ def get_query_results(state, identity, params):
             q["running_polls"] -= 1
             return {"status": "Running", "results": [], "statistics": q["statistics"]}
         rows = q["rows"] if q["status"] == "Complete" else []
+        q["done"] = True
         return {"status": q["status"], "results": rows, "statistics": q["statistics"]}
 
 
@@ -527,6 +543,7 @@ def stop_query(state, identity, params):
         if running:
             q["status"] = "Cancelled"
             q["running_polls"] = 0
+        q["done"] = True
         return {"success": running}
 
 
