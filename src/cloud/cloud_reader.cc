@@ -64,6 +64,13 @@ Result<std::shared_ptr<const EniFilter>> make_filter(const CloudReadOptions& o,
   std::optional<flowlog::LogFormat> format;
   if (o.engine.log_format) {
     EFSTOP_ASSIGN_OR_RETURN(format, flowlog::parse_log_format(*o.engine.log_format));
+    if (!format->has_interface_id()) {
+      // Nothing to filter on: say so rather than count silently twice.
+      say(o,
+          "the flow log format has no interface-id field, so records of ENIs read from "
+          "another destination cannot be left out here and may be counted twice; read each "
+          "destination alone (--log-group / --s3) to be sure");
+    }
   }
   return std::shared_ptr<const EniFilter>(std::make_shared<EniFilter>(enis, std::move(format)));
 }
