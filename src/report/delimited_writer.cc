@@ -1,5 +1,9 @@
 // CSV (RFC 4180) and TSV: one header line, then one line per row; exact
 // integers and ISO 8601 UTC times so other programs can read them back.
+// With names, three more columns carry the cross-AZ figures.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -28,6 +32,14 @@ std::string csv_field(const std::string& cell) {
 
 std::string optional_time(const std::optional<int64_t>& t) {
   return t ? format_iso8601_utc(*t) : std::string();
+}
+
+// The estimated cost as JSON gives it: USD rounded to 4 decimals.
+std::string usd_cell(int64_t bytes, double usd_per_gib) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f",
+                std::round(cross_az_cost_usd(bytes, usd_per_gib) * 10000.0) / 10000.0);
+  return buf;
 }
 
 }  // namespace
@@ -64,6 +76,14 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
                            "rejected", "first_seen", "last_seen"}) {
     header.emplace_back(name);
   }
+  // With names: the cross-AZ figures of docs/json.md (empty cell = absent).
+  const bool cross_az = std::any_of(report.rows.begin(), report.rows.end(),
+                                    [](const Row& r) { return r.has_cross_az(); });
+  if (cross_az) {
+    for (const char* name : {"cross_az_bytes", "cross_az_unknown_bytes", "cross_az_cost_usd"}) {
+      header.emplace_back(name);
+    }
+  }
   write_line(header);
 
   for (const Row& row : report.rows) {
@@ -86,6 +106,13 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
     cells.push_back(std::to_string(c.rejected));
     cells.push_back(optional_time(c.first_seen));
     cells.push_back(optional_time(c.last_seen));
+    if (cross_az) {
+      cells.push_back(row.cross_az_bytes ? std::to_string(*row.cross_az_bytes) : std::string());
+      cells.push_back(std::to_string(row.cross_az_unknown_bytes));
+      cells.push_back(row.cross_az_bytes
+                          ? usd_cell(*row.cross_az_bytes, report.cross_az_usd_per_gib)
+                          : std::string());
+    }
     write_line(cells);
   }
 }

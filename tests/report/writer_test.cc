@@ -295,6 +295,29 @@ TEST(WriterTest, CrossAzOfUnknownAzIsShownAsUnknown) {
   EXPECT_FALSE(plain["rows"][1].contains("cross_az_unknown_bytes"));
 }
 
+TEST(WriterTest, CsvCarriesTheCrossAzFiguresWithNames) {
+  const std::string csv = render(merged_cross_az(), OutputFormat::kCsv);
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < csv.size();) {
+    const size_t end = csv.find("\r\n", at);
+    lines.push_back(csv.substr(at, end - at));
+    at = end + 2;
+  }
+  ASSERT_EQ(lines.size(), 4u);
+  const auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  EXPECT_TRUE(ends_with(lines[0],
+                        ",last_seen,cross_az_bytes,cross_az_unknown_bytes,"
+                        "cross_az_cost_usd"))
+      << lines[0];
+  EXPECT_TRUE(ends_with(lines[1], ",2147483648,1073741824,0.0400")) << lines[1];
+  EXPECT_TRUE(ends_with(lines[2], ",0,512,0.0000")) << lines[2];
+  EXPECT_TRUE(ends_with(lines[3], ",,100,")) << lines[3];  // no pair with both AZs known
+  // Without names, no such columns.
+  EXPECT_EQ(render(two_pairs(), OutputFormat::kCsv).find("cross_az"), std::string::npos);
+}
+
 TEST(WriterTest, TableWideShowsEveryColumn) {
   Report r = named_pairs();
   r.rows[1].cross_az_bytes = 512;  // crossed, $0.00000095: not shown as $0.0000
