@@ -81,7 +81,10 @@ std::vector<std::string> scenario_messages() {
 
 std::vector<flowlog::IpAddress> scenario_server_ips() {
   std::vector<flowlog::IpAddress> out;
-  for (auto& [id, mt] : default_scenario()["mount_targets"].items()) {
+  // Held in a variable: a range-for over items() of a temporary's member
+  // would outlive the temporary.
+  const nlohmann::json doc = default_scenario();
+  for (auto& [id, mt] : doc["mount_targets"].items()) {
     out.push_back(*flowlog::IpAddress::parse(mt["IpAddress"].get<std::string>()));
   }
   return out;
@@ -89,7 +92,8 @@ std::vector<flowlog::IpAddress> scenario_server_ips() {
 
 std::vector<std::string> scenario_server_enis() {
   std::vector<std::string> out;
-  for (auto& [id, mt] : default_scenario()["mount_targets"].items()) {
+  const nlohmann::json doc = default_scenario();
+  for (auto& [id, mt] : doc["mount_targets"].items()) {
     out.push_back(mt["NetworkInterfaceId"].get<std::string>());
   }
   return out;
