@@ -150,6 +150,16 @@ std::string failure_reason(const Status& s, std::string_view action) {
   return what + " " + std::string(action);
 }
 
+// What a history row says about the IP it assigned.
+void name_from_history(const store::Assignment& a, EndpointName* n) {
+  n->kind = a.kind;
+  n->name = a.name;
+  n->id = a.resource_id;
+  n->az = a.az;
+  n->account = a.account;
+  n->eni_id = a.eni_id;
+}
+
 }  // namespace
 
 std::unique_ptr<FactSource> make_aws_fact_source(aws::AwsClient* client, int parallelism,
@@ -513,12 +523,7 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
       if (at.ok() && at->has_value() && (*at)->covers_time && (*at)->eni_id != e.id &&
           ip_times.at(ip) < options_.now) {
         const store::Assignment& a = **at;
-        n.kind = a.kind;
-        n.name = a.name;
-        n.id = a.resource_id;
-        n.az = a.az;
-        n.account = a.account;
-        n.eni_id = a.eni_id;
+        name_from_history(a, &n);
         history_.push_back(a);
         ++st.from_history;
         res.names[ip] = std::move(n);
@@ -557,12 +562,7 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
       auto at = store_->assignment_at(ip, ip_times.at(ip));
       if (at.ok() && at->has_value()) {
         const store::Assignment& a = **at;
-        n.kind = a.kind;
-        n.name = a.name;
-        n.id = a.resource_id;
-        n.az = a.az;
-        n.account = a.account;
-        n.eni_id = a.eni_id;
+        name_from_history(a, &n);
         history_.push_back(a);
         ++st.from_history;
         res.names[ip] = std::move(n);
