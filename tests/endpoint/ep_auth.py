@@ -157,8 +157,8 @@ def parse_authorization(value):
                          m.group(2).split(";"), m.group(3).lower())
 
 
-class _ClaimedHeadersSigV4(botocore.auth.SigV4Auth):
-    """SigV4Auth that signs exactly the headers the client listed."""
+class _ClaimedHeaders:
+    """Mixin for botocore's signers: sign exactly the headers the client listed."""
 
     def __init__(self, credentials, service, region, signed_headers):
         super().__init__(credentials, service, region)
@@ -170,6 +170,10 @@ class _ClaimedHeadersSigV4(botocore.auth.SigV4Auth):
             if name.lower() in self._claimed:
                 header_map[name.lower()] = value
         return header_map
+
+
+class _ClaimedHeadersSigV4(_ClaimedHeaders, botocore.auth.SigV4Auth):
+    """SigV4Auth over exactly the headers the client listed."""
 
 
 def request_time(headers):
@@ -193,20 +197,9 @@ def request_time(headers):
                    400)
 
 
-class _ClaimedHeadersS3SigV4(botocore.auth.S3SigV4Auth):
+class _ClaimedHeadersS3SigV4(_ClaimedHeaders, botocore.auth.S3SigV4Auth):
     """S3's variant (path neither normalised nor re-encoded, payload hash from
     x-amz-content-sha256) over exactly the headers the client listed."""
-
-    def __init__(self, credentials, service, region, signed_headers):
-        super().__init__(credentials, service, region)
-        self._claimed = set(signed_headers)
-
-    def headers_to_sign(self, request):
-        header_map = botocore.compat.HTTPHeaders()
-        for name, value in request.headers.items():
-            if name.lower() in self._claimed:
-                header_map[name.lower()] = value
-        return header_map
 
 
 def expected_signature(signed, secret, method, host, raw_path, raw_query, header_items, body, amz_date):
