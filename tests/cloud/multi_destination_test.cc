@@ -93,6 +93,17 @@ class MultiDestinationTest : public ::testing::Test {
     o.note = [this](std::string_view l) { notes_ += std::string(l) + "\n"; };
     return read_cloud(client_.get(), o);
   }
+  // The VPC-wide flow log replaced by subnet logs: subnets a and b to the
+  // log group; subnet c keeps the scenario's bucket log (fl-0b).
+  Status log_subnets_a_b_to_the_group() {
+    nlohmann::json patch;
+    patch["flow_logs"]["fl-0a00000000000001"] = nullptr;
+    patch["flow_logs"]["fl-0d0000000000000a"] =
+        flow_log("subnet-0aa0000000000000a", "cloud-watch-logs", "/efstop/vpc-flow-logs");
+    patch["flow_logs"]["fl-0d0000000000000b"] =
+        flow_log("subnet-0bb0000000000000b", "cloud-watch-logs", "/efstop/vpc-flow-logs");
+    return front().patch_scenario(patch.dump());
+  }
   // The local-file report of the records (once), with the servers
   // discovery gives the engine.
   flowlog::EngineResult local() {
@@ -111,13 +122,7 @@ class MultiDestinationTest : public ::testing::Test {
 
 TEST_F(MultiDestinationTest, EachSubnetsDestinationIsReadForItsMountTargets) {
   // Subnets a and b log to the group, subnet c to the bucket (fl-0b).
-  nlohmann::json patch;
-  patch["flow_logs"]["fl-0a00000000000001"] = nullptr;
-  patch["flow_logs"]["fl-0d0000000000000a"] =
-      flow_log("subnet-0aa0000000000000a", "cloud-watch-logs", "/efstop/vpc-flow-logs");
-  patch["flow_logs"]["fl-0d0000000000000b"] =
-      flow_log("subnet-0bb0000000000000b", "cloud-watch-logs", "/efstop/vpc-flow-logs");
-  ASSERT_TRUE(front().patch_scenario(patch.dump()).ok());
+  ASSERT_TRUE(log_subnets_a_b_to_the_group().ok());
   Result<CloudReadResult> r = read();
   ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << notes_ << front().server_log();
   EXPECT_NE(notes_.find("reading log group /efstop/vpc-flow-logs (flow log fl-0d0000000000000a, "
@@ -147,13 +152,7 @@ TEST_F(MultiDestinationTest, EachSubnetsDestinationIsReadForItsMountTargets) {
 TEST_F(MultiDestinationTest, RawEventsAndABucketTogether) {
   // As above, the group read with FilterLogEvents: its mount-target ENI
   // streams only, the bucket filtered line by line.
-  nlohmann::json patch;
-  patch["flow_logs"]["fl-0a00000000000001"] = nullptr;
-  patch["flow_logs"]["fl-0d0000000000000a"] =
-      flow_log("subnet-0aa0000000000000a", "cloud-watch-logs", "/efstop/vpc-flow-logs");
-  patch["flow_logs"]["fl-0d0000000000000b"] =
-      flow_log("subnet-0bb0000000000000b", "cloud-watch-logs", "/efstop/vpc-flow-logs");
-  ASSERT_TRUE(front().patch_scenario(patch.dump()).ok());
+  ASSERT_TRUE(log_subnets_a_b_to_the_group().ok());
   Result<CloudReadResult> r = read(Method::kRaw);
   ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << notes_;
   EXPECT_EQ(front().count("logs:StartQuery"), 0);
