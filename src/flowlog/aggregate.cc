@@ -133,7 +133,7 @@ inline bool observation_less(const Observation& x, const Observation& y) {
 // visit() merges the runs. Memory is then about kRunRecords records per
 // aggregator plus a small read buffer per run, whatever the input size.
 // If a temporary file cannot be written, records stay in memory (correct,
-// only bigger): spill_failed() says so. Not thread-safe.
+// only bigger; no more spills are tried). Not thread-safe.
 class ObservationStore {
  public:
   static constexpr size_t kRunRecords = size_t{1} << 16;  // ~5.5 MiB of records
@@ -151,7 +151,11 @@ class ObservationStore {
     other.runs_.clear();
   }
 
-  bool spill_failed() const { return spill_failed_; }
+  // Where the runs go: $TMPDIR, else /tmp.
+  static std::string temp_dir() {
+    const char* dir = std::getenv("TMPDIR");
+    return dir != nullptr && *dir != '\0' ? dir : "/tmp";
+  }
 
   // Calls f(observation) for every record in observation_less order; the
   // store is empty afterwards. False if a run could not be read back.
@@ -212,9 +216,7 @@ class ObservationStore {
   using RunFile = std::unique_ptr<std::FILE, FileCloser>;
 
   static RunFile temp_file() {
-    const char* dir = std::getenv("TMPDIR");
-    std::string path =
-        std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/efstop-overlap-XXXXXX";
+    std::string path = temp_dir() + "/efstop-overlap-XXXXXX";
     const int fd = ::mkstemp(path.data());  // 0600
     if (fd < 0) return nullptr;
     ::unlink(path.c_str());
@@ -714,8 +716,8 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   };
   if (!m.observations.visit(decide)) {
     status_ = io_error("could not read back the overlap rule's temporary files (in " +
-                       std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
-                       "): the totals would be incomplete");
+                       ObservationStore::temp_dir() +
+                       "): the totals would be incomplete; free space there or set TMPDIR");
   }
 
   std::vector<PairTotals> out;
