@@ -2,6 +2,7 @@
 // error text is built in parse_error.cc, away from the loop.
 #include "flowlog/parser.h"
 
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cstring>
@@ -12,10 +13,93 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+// The second build of the decoding steps (below) uses GCC's
+// `#pragma GCC target`; clang builds (the fuzz targets) have one lane.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EFSTOP_PARSER_SSE41_LANE 1
+#include <immintrin.h>
+#endif
 
 namespace efstop::flowlog {
 
 namespace {
+
+// The SWAR steps read words little-endian (first byte lowest).
+static_assert(std::endian::native == std::endian::little, "flow-log parser assumes little-endian");
+
+constexpr size_t kSimpleMaxBlocks = 4;    // the fast lane takes lines of up to 256 bytes
+constexpr size_t kSimpleMaxColumns = 64;  // and formats of up to 64 columns (AWS's have ~30)
+
+constexpr uint64_t word_of(std::string_view s) {
+  uint64_t w = 0;
+  for (size_t i = s.size(); i-- > 0;) w = (w << 8) | static_cast<unsigned char>(s[i]);
+  return w;
+}
+
+using ShuffleMask = std::array<uint8_t, 16>;
+constexpr uint8_t kZeroByte = 0x80;  // a shuffle index that yields 0
+
+// kRightAlign[len]: moves the first `len` bytes of a vector to its end,
+// zeros before them.
+constexpr std::array<ShuffleMask, 17> make_right_align() {
+  std::array<ShuffleMask, 17> t{};
+  for (size_t len = 0; len <= 16; ++len) {
+    for (size_t j = 0; j < 16; ++j) {
+      t[len][j] = j >= 16 - len ? static_cast<uint8_t>(j - (16 - len)) : kZeroByte;
+    }
+  }
+  return t;
+}
+alignas(16) constexpr std::array<ShuffleMask, 17> kRightAlign = make_right_align();
+
+// kQuadShuffle[l0 | l1 << 2 | l2 << 4 | l3 << 6] for a dotted quad whose
+// parts have l0..l3 digits (1-3 each): part i's digits, right-aligned, in
+// bytes 4i..4i+3 (zeros before them). Other indexes are never used.
+constexpr std::array<ShuffleMask, 256> make_quad_shuffle() {
+  std::array<ShuffleMask, 256> t{};
+  for (size_t index = 0; index < 256; ++index) {
+    size_t start = 0;
+    for (size_t part = 0; part < 4; ++part) {
+      const size_t len = (index >> (2 * part)) & 3;
+      for (size_t j = 0; j < 4; ++j) {
+        const size_t from_end = 3 - j;  // 0 for the last digit
+        t[index][4 * part + j] =
+            from_end < len ? static_cast<uint8_t>(start + len - 1 - from_end) : kZeroByte;
+      }
+      start += len + 1;  // the digits and the dot
+    }
+  }
+  return t;
+}
+alignas(16) constexpr std::array<ShuffleMask, 256> kQuadShuffle = make_quad_shuffle();
+
+// The baseline build of the decoding steps: any CPU.
+namespace baseline {
+#include "flowlog/parser_lane.inc"
+}  // namespace baseline
+
+#if defined(EFSTOP_PARSER_SSE41_LANE)
+#pragma GCC push_options
+#pragma GCC target("sse4.1,ssse3,popcnt,bmi,lzcnt")
+#define EFSTOP_LANE_SSE41 1
+namespace sse41 {
+#include "flowlog/parser_lane.inc"
+}  // namespace sse41
+#undef EFSTOP_LANE_SSE41
+#pragma GCC pop_options
+
+bool cpu_has_sse41_lane() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3") &&
+         __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("abm");
+}
+#endif
+
+using baseline::first_bytes;
+using baseline::parse_address;
+using baseline::parse_number;
+using baseline::separator_bits;
 
 enum Op : uint8_t {
   kOpSkip,
@@ -62,39 +146,6 @@ Op op_for(FieldId id) {
     default:
       return kOpSkip;
   }
-}
-
-inline uint64_t load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline uint32_t load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// Bit i set where byte i of the 64 bytes at `p` is a space or a tab.
-inline uint64_t separator_bits(const char* p) {
-#if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(' ');
-  const __m128i tab = _mm_set1_epi8('\t');
-  uint64_t bits = 0;
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    const __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab));
-    bits |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(sep))) << (16 * i);
-  }
-  return bits;
-#else
-  uint64_t bits = 0;
-  for (int i = 0; i < 64; ++i) {
-    bits |= static_cast<uint64_t>(p[i] == ' ' || p[i] == '\t') << i;
-  }
-  return bits;
-#endif
 }
 
 // Walks the tokens (runs of non-separators) of a padded line, 64 bytes at a
@@ -155,7 +206,8 @@ class TokenCursor {
 
 }  // namespace
 
-LineParser::LineParser(const LogFormat& format, uint32_t required) : format_(format), required_(0) {
+LineParser::LineParser(const LogFormat& format, uint32_t required, ParseLane lane)
+    : format_(format), required_(0) {
   ops_.reserve(format_.column_count());
   for (size_t c = 0; c < format_.column_count(); ++c) {
     ops_.push_back(op_for(format_.column_field(c)));
@@ -179,167 +231,64 @@ LineParser::LineParser(const LogFormat& format, uint32_t required) : format_(for
       {FieldId::kInterfaceId, kHasInterfaceId},
   };
   for (const Pair& p : kBits) {
+    if (format_.has(p.id)) has_ |= p.bit;
     if ((required & p.bit) && format_.has(p.id)) required_ |= p.bit;
   }
-}
+  columns_.src_addr = format_.column_of(FieldId::kSrcAddr);
+  columns_.dst_addr = format_.column_of(FieldId::kDstAddr);
+  columns_.src_port = format_.column_of(FieldId::kSrcPort);
+  columns_.dst_port = format_.column_of(FieldId::kDstPort);
+  columns_.protocol = format_.column_of(FieldId::kProtocol);
+  columns_.packets = format_.column_of(FieldId::kPackets);
+  columns_.bytes = format_.column_of(FieldId::kBytes);
+  columns_.start = format_.column_of(FieldId::kStart);
+  columns_.end = format_.column_of(FieldId::kEnd);
+  columns_.action = format_.column_of(FieldId::kAction);
+  columns_.log_status = format_.column_of(FieldId::kLogStatus);
+  columns_.interface_id = format_.column_of(FieldId::kInterfaceId);
 
-namespace {
-
-// The SWAR steps below read words little-endian (first byte lowest).
-static_assert(std::endian::native == std::endian::little, "flow-log parser assumes little-endian");
-
-// True when all 8 bytes of `w` are ASCII digits.
-inline bool all_digits(uint64_t w) {
-  return ((w & 0xF0F0F0F0F0F0F0F0ull) |
-          (((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) == 0x3333333333333333ull;
-}
-
-// The value of 8 ASCII digits loaded little-endian (first digit in the low
-// byte): pairs, then quads, then the whole, by three multiplies.
-inline uint64_t eight_digits(uint64_t w) {
-  w -= 0x3030303030303030ull;
-  w = (w * 10) + (w >> 8);
-  return (((w & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-          (((w >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >>
-         32;
-}
-
-// The value of a token of 1-8 ASCII digits at `p` (`len` bytes; 8 bytes
-// readable). The digits are shifted to the top of the word and the bytes
-// below filled with '0', which adds nothing. False if a byte is no digit.
-inline bool small_digits(const char* p, size_t len, uint64_t* value) {
-  const unsigned shift = static_cast<unsigned>(8 - len) * 8;
-  uint64_t w = load64(p) << shift;
-  if (shift != 0) w |= 0x3030303030303030ull >> (64 - shift);
-  if (!all_digits(w)) return false;
-  *value = eight_digits(w);
-  return true;
-}
-
-// A numeric column: the whole token must be a non-negative decimal that
-// fits T. Up to 16 digits by two SWAR steps; longer ones (only byte counts
-// and timestamps can be, and only when absurd) through std::from_chars,
-// which checks the 64-bit range.
-template <typename T>
-[[gnu::always_inline]] inline bool parse_number(const char* b, const char* e, T* out) {
-  const size_t len = static_cast<size_t>(e - b);
-  uint64_t v;
-  if (len <= 8) {
-    if (!small_digits(b, len, &v)) return false;
-  } else if (len <= 16) {
-    uint64_t high;
-    uint64_t low;
-    if (!small_digits(b, len - 8, &high) || !small_digits(e - 8, 8, &low)) return false;
-    v = high * 100000000ull + low;
-  } else {
-    auto [ptr, ec] = std::from_chars(b, e, v);
-    if (ec != std::errc() || ptr != e) return false;
-  }
-  if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
-  *out = static_cast<T>(v);
-  return true;
-}
-
-// One part of a dotted quad: 1-3 digits at `p` (4 bytes readable). The
-// digits are shifted to the top bytes, so the last digit is always byte 3.
-inline uint32_t quad_part(const char* p, unsigned len) {
-  const unsigned shift = (4 - len) * 8;
-  const uint32_t w = (load32(p) << shift) - (0x30303030u << shift);
-  return ((w >> 8) & 0xFFu) * 100 + ((w >> 16) & 0xFFu) * 10 + (w >> 24);
-}
-
-// A dotted quad by masks instead of a branch per byte: the dots and digits
-// of the token are found in one 16-byte compare, the parts' lengths from the
-// dot positions. The rules are IpAddress::parse's (1-3 digits, <= 255).
-[[gnu::always_inline]] inline bool parse_v4(const char* b, const char* e, uint32_t* out) {
-  const size_t len = static_cast<size_t>(e - b);
-  if (len < 7 || len > 15) return false;
-  const uint32_t in_token = (1u << len) - 1;
-#if defined(__SSE2__)
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
-  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-  const uint32_t digits = static_cast<uint32_t>(
-      _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)));
-  const uint32_t dots =
-      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+#if defined(EFSTOP_PARSER_SSE41_LANE)
+  static const bool sse41_cpu = cpu_has_sse41_lane();
+  if (lane == ParseLane::kBest) lane = sse41_cpu ? ParseLane::kSse41 : ParseLane::kBaseline;
+  if (lane == ParseLane::kSse41 && !sse41_cpu) lane = ParseLane::kBaseline;
 #else
-  uint32_t digits = 0;
-  uint32_t dots = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    digits |= static_cast<uint32_t>(static_cast<unsigned char>(b[i] - '0') <= 9) << i;
-    dots |= static_cast<uint32_t>(b[i] == '.') << i;
-  }
+  if (lane == ParseLane::kBest || lane == ParseLane::kSse41) lane = ParseLane::kBaseline;
 #endif
-  const uint32_t dot_bits = dots & in_token;
-  // Exactly three dots: two cleared lowest bits leave one, three leave none
-  // (no std::popcount: without -mpopcnt it is a library call).
-  const uint32_t after_one = dot_bits & (dot_bits - 1);
-  const uint32_t after_two = after_one & (after_one - 1);
-  if (((digits | dots) & in_token) != in_token || after_two == 0 ||
-      (after_two & (after_two - 1)) != 0) {
-    return false;
+  lane_ = lane;
+  switch (lane) {
+#if defined(EFSTOP_PARSER_SSE41_LANE)
+    case ParseLane::kSse41:
+      fast_lane_ = &sse41::parse_simple;
+      break;
+#endif
+    case ParseLane::kBaseline:
+      fast_lane_ = &baseline::parse_simple;
+      break;
+    default:
+      fast_lane_ = nullptr;
+      break;
   }
-  const unsigned d1 = static_cast<unsigned>(std::countr_zero(dot_bits));
-  const unsigned d2 = static_cast<unsigned>(std::countr_zero(after_one));
-  const unsigned d3 = static_cast<unsigned>(std::countr_zero(after_two));
-  const unsigned l0 = d1;
-  const unsigned l1 = d2 - d1 - 1;
-  const unsigned l2 = d3 - d2 - 1;
-  const unsigned l3 = static_cast<unsigned>(len) - d3 - 1;
-  // Each length is 1..3: (l - 1) < 3 unsigned.
-  if ((l0 - 1) >= 3 || (l1 - 1) >= 3 || (l2 - 1) >= 3 || (l3 - 1) >= 3) return false;
-  const uint32_t p0 = quad_part(b, l0);
-  const uint32_t p1 = quad_part(b + d1 + 1, l1);
-  const uint32_t p2 = quad_part(b + d2 + 1, l2);
-  const uint32_t p3 = quad_part(b + d3 + 1, l3);
-  if ((p0 | p1 | p2 | p3) > 255) return false;
-  *out = (p0 << 24) | (p1 << 16) | (p2 << 8) | p3;
-  return true;
 }
 
-// An address column: dotted quad inline, anything else (IPv6, garbage)
-// through IpAddress::parse.
-[[gnu::always_inline]] inline bool parse_address(const char* b, const char* e, IpAddress* out) {
-  uint32_t v4;
-  if (parse_v4(b, e, &v4)) {
-    *out = IpAddress::from_v4(v4);
-    return true;
-  }
-  std::optional<IpAddress> ip = IpAddress::parse(std::string_view(b, static_cast<size_t>(e - b)));
-  if (!ip) return false;
-  *out = *ip;
-  return true;
-}
-
-// The first `n` (<= 8) bytes at `p` as a little-endian word (8 readable).
-inline uint64_t first_bytes(const char* p, size_t n) {
-  return load64(p) & (n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1);
-}
-
-constexpr uint64_t word_of(std::string_view s) {
-  uint64_t w = 0;
-  for (size_t i = s.size(); i-- > 0;) w = (w << 8) | static_cast<unsigned char>(s[i]);
-  return w;
-}
-
-}  // namespace
-
-// parse_padded(): one pass over the line, no allocation, no copies.
+// parse_padded(): no allocation, no copies. Most lines take the fast lane
+// (parser_lane.inc: all separators first, then each field from its known
+// column, one validity flag); a line it declines comes here, to the general
+// loop, which handles every layout, `-` placeholders, NODATA/SKIPDATA and
+// errors with their column.
 //
-// The column -> operation table (ops_) was built from the LogFormat in the
-// constructor. TokenCursor finds the tokens 64 bytes at a time (a vector
-// compare per 16 bytes, then a bit per token boundary), so each column's
-// operation starts with both ends of its token known: numbers are decoded by
-// SWAR steps of 8 digits with their length known, dotted quads by the dot
-// positions, and columns efstop does not count (account, vpc, tcp-flags,
-// ...) cost nothing beyond their boundary bits. IPv6 goes to inet_pton.
+// The general loop: the column -> operation table (ops_) was built from the
+// LogFormat in the constructor. TokenCursor finds the tokens 64 bytes at a
+// time (a vector compare per 16 bytes, then a bit per token boundary), so
+// each column's operation starts with both ends of its token known, and
+// columns efstop does not count (account, vpc, tcp-flags, ...) cost nothing
+// beyond their boundary bits. IPv6 goes to inet_pton.
 //
-// History (bench/flowlog_parse_bench.cc, BM_ParseLineDefaultV2, default v2
-// lines of ~115 bytes, on the shared 2-core machine): a tokenize-then-
-// std::from_chars version used ~1,750 instructions per line; a byte-wise
-// scan with fused SWAR digit decoding took ~210 ns of CPU per line, its
-// branches on every digit and dot being the cost; this one is in
-// docs/PERFORMANCE.md.
+// History (default v2 lines of ~119 bytes, parse only, this 2-core Zen 1
+// machine): a tokenize-then-std::from_chars version used ~1,750
+// instructions per line; a byte-wise scan with fused SWAR digit decoding
+// ~210 ns per line; this general loop alone ~1,400 instructions and
+// ~215 ns; with the fast lane ~1,100 and ~165 ns (baseline build), ~920 and
+// ~140 ns (SSE4.1 build). docs/PERFORMANCE.md has the details.
 //
 // Errors do not stop the scan: the first one is remembered and the loop goes
 // on, because the contract ranks "wrong field count" above everything and
@@ -347,21 +296,13 @@ constexpr uint64_t word_of(std::string_view s) {
 // when their placeholders would not parse. Presence of each value is a bit
 // in record.present, checked once against required_ at the end instead of a
 // branch per field.
-// Built twice on x86-64 with GCC: for x86-64-v3 (AVX2, BMI1/2, LZCNT,
-// POPCNT: one-instruction bit scans and shifts, which the token masks use
-// all the time) and for the baseline; the loader picks one per CPU (ifunc).
-// ~6% fewer instructions and ~15% less time per line than the baseline build.
-// Not under sanitizers: the ifunc resolver runs before their runtimes start
-// (ThreadSanitizer binaries crashed at load), and those builds check
-// correctness, not speed.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-ParseOutcome
-LineParser::parse_padded(std::string_view line, FlowRecord* out) const {
+ParseOutcome LineParser::parse_padded(std::string_view line, FlowRecord* out) const {
   const char* e = line.data() + line.size();
   if (line.data() != e && e[-1] == '\r') --e;
+  if (fast_lane_ != nullptr && fast_lane_(columns_, ops_.size(), has_, line.data(), e, out))
+      [[likely]] {
+    return {};
+  }
   TokenCursor tokens(line.data(), e);
 
   ParseOutcome first_error;

@@ -41,12 +41,37 @@ struct ParseOutcome {
 // Bytes a parse_padded() caller keeps readable after the line.
 inline constexpr size_t kParsePadding = 64;
 
+// The columns of the fields the parser decodes (-1: not in the format).
+struct FieldColumns {
+  int src_addr = -1;
+  int dst_addr = -1;
+  int src_port = -1;
+  int dst_port = -1;
+  int protocol = -1;
+  int packets = -1;
+  int bytes = -1;
+  int start = -1;
+  int end = -1;
+  int action = -1;
+  int log_status = -1;
+  int interface_id = -1;
+};
+
+// How parse_padded() takes the common line (one space between fields, valid
+// values): the fast lane built for this CPU's vector instructions (kBest:
+// kSse41 when the CPU has SSE4.1, SSSE3, POPCNT, BMI and LZCNT, as x86-64
+// CPUs have since about 2013; else kBaseline), the one for any CPU, or none
+// (the general loop for every line). Every choice gives the same result;
+// tests compare them.
+enum class ParseLane : uint8_t { kBest, kSse41, kBaseline, kNone };
+
 class LineParser {
  public:
   // `required` is a PresentBit mask: an OK-status record in which any of
   // these fields is `-` fails with kMissingField. Bits of fields the format
   // does not have are ignored (a missing column is the engine's concern).
-  explicit LineParser(const LogFormat& format, uint32_t required = kDefaultRequired);
+  explicit LineParser(const LogFormat& format, uint32_t required = kDefaultRequired,
+                      ParseLane lane = ParseLane::kBest);
 
   // The fields the counting rule needs on every OK record.
   static constexpr uint32_t kDefaultRequired =
@@ -66,13 +91,23 @@ class LineParser {
   ParseOutcome parse_padded(std::string_view line, FlowRecord* out) const;
 
   const LogFormat& format() const { return format_; }
+  // The lane in use: kSse41, kBaseline or kNone (kBest resolved; kSse41
+  // asked for on a CPU or build without it gives kBaseline).
+  ParseLane lane() const { return lane_; }
 
  private:
   ParseOutcome missing_field(uint32_t present) const;
 
+  using FastLane = bool (*)(const FieldColumns& columns, size_t column_count, uint32_t has,
+                            const char* begin, const char* end, FlowRecord* out);
+
   LogFormat format_;
   std::vector<uint8_t> ops_;  // per column: what to do with the token
+  FieldColumns columns_;
+  uint32_t has_ = 0;  // PresentBit of every field the format has
   uint32_t required_ = 0;
+  FastLane fast_lane_ = nullptr;  // null: every line takes the general loop
+  ParseLane lane_ = ParseLane::kNone;
 };
 
 // "bad srcaddr '10.0.0.x'", "expected 14 fields, got 13", ... for
