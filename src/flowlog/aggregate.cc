@@ -335,7 +335,9 @@ inline uint64_t hash_of(const TripleKey& k) {
 // double the memory even for a moment). Not thread-safe.
 class TripleTable {
  public:
-  struct Entry {
+  // Two cache lines exactly (aligned): the key in the first, the sums in
+  // the second.
+  struct alignas(64) Entry {
     TripleKey key;
     uint64_t hash;
     Sums sums;
@@ -346,19 +348,16 @@ class TripleTable {
   // Hints the CPU to fetch the index slot `hash` starts probing at.
   void prefetch_slot(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask()]); }
 
-  // Hints the CPU to fetch the entry the probe for `hash` is likely to end
-  // at (the first slot with its tag); the index slot should be in cache.
-  void prefetch_entry(uint64_t hash) const {
+  // The entry the probe for `hash` is likely to end at (the first with its
+  // tag; the key is not compared, so the entry itself is not read), or null
+  // when none has the tag. The index slot should be in cache by now. Entries
+  // never move, so the pointer stays valid while the table grows.
+  Entry* candidate(uint64_t hash) {
     const uint32_t tag = static_cast<uint32_t>(hash >> 32);
     for (size_t i = hash & mask();; i = (i + 1) & mask()) {
       const uint64_t s = slots_[i];
-      if (s == 0) return;
-      if (static_cast<uint32_t>(s >> 32) == tag) {
-        const Entry* e = &entry(static_cast<uint32_t>(s) - 1);
-        __builtin_prefetch(e);
-        __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
-        return;
-      }
+      if (s == 0) return nullptr;
+      if (static_cast<uint32_t>(s >> 32) == tag) return &entry(static_cast<uint32_t>(s) - 1);
     }
   }
 
@@ -431,12 +430,16 @@ struct Aggregator::Impl {
   // Records on their way into `triples`, in two batches. The table
   // outgrows the caches on big inputs, so each lookup is a likely cache miss:
   // add() computes the hash and prefetches the index slot; when a batch is
-  // full its entries are prefetched and the previous batch (whose entries
-  // were prefetched one batch ago, a batch of parsing earlier) is applied.
+  // full, each record's likely entry is picked from the index by tag, kept
+  // and prefetched, and the previous batch (whose entries were prefetched
+  // one batch ago, a batch of parsing earlier) is applied. The pointer is
+  // kept, not just prefetched: a loop whose only effect was the prefetch
+  // was removed whole by the compiler, which left every entry a miss.
   static constexpr size_t kBatch = 16;
   struct Pending {
     TripleKey key;
     uint64_t hash;
+    TripleTable::Entry* candidate;  // set when the batch is full, then prefetched
     int64_t bytes;
     int64_t packets;
     int64_t start;
@@ -454,7 +457,13 @@ struct Aggregator::Impl {
   // After add() wrote next_pending().
   void pending_added() {
     if (++batch_size[filling] < kBatch) return;
-    for (const Pending& p : batches[filling]) triples.prefetch_entry(p.hash);
+    for (Pending& p : batches[filling]) {
+      p.candidate = triples.candidate(p.hash);
+      if (p.candidate != nullptr) {
+        __builtin_prefetch(&p.candidate->key);
+        __builtin_prefetch(&p.candidate->sums);
+      }
+    }
     filling ^= 1;
     apply(filling);
   }
@@ -462,7 +471,11 @@ struct Aggregator::Impl {
   void apply(int batch) {
     for (size_t i = 0; i < batch_size[batch]; ++i) {
       const Pending& p = batches[batch][i];
-      Sums& s = triples.find_or_insert(p.key, p.hash);
+      // A candidate whose key differs, or none (the key was new when the
+      // batch filled, and may have been added since): the full probe.
+      Sums& s = p.candidate != nullptr && p.candidate->key == p.key
+                    ? p.candidate->sums
+                    : triples.find_or_insert(p.key, p.hash);
       if (p.reject) {
         s.rejected += p.flows;
       } else {
@@ -559,6 +572,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     p.key = TripleKey{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src,
                       m.eni_words(r.interface_id)};
     p.hash = hash_of(p.key);
+    p.candidate = nullptr;
     m.triples.prefetch_slot(p.hash);
     p.bytes = r.bytes;
     p.packets = r.packets;

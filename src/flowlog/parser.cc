@@ -36,6 +36,8 @@ constexpr uint64_t word_of(std::string_view s) {
   return w;
 }
 
+#if defined(EFSTOP_PARSER_SSE41_LANE)
+// Shuffle tables of the SSE4.1 lane.
 using ShuffleMask = std::array<uint8_t, 16>;
 constexpr uint8_t kZeroByte = 0x80;  // a shuffle index that yields 0
 
@@ -72,6 +74,7 @@ constexpr std::array<ShuffleMask, 256> make_quad_shuffle() {
   return t;
 }
 alignas(16) constexpr std::array<ShuffleMask, 256> kQuadShuffle = make_quad_shuffle();
+#endif
 
 // The baseline build of the decoding steps: any CPU.
 namespace baseline {
