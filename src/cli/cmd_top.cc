@@ -215,9 +215,11 @@ std::vector<OptionGroup*> pointers(std::vector<OptionGroup>& groups) {
   return out;
 }
 
-// Tells stderr what could not be read and which lines were skipped (the
-// first few per input, as the engine kept them).
+// Tells stderr the engine's warnings (even with --quiet), what could not be
+// read, and which lines were skipped (the first few per input, as the engine
+// kept them).
 void print_input_problems(const flowlog::EngineResult& result, bool quiet, std::ostream& err) {
+  for (const std::string& warning : result.warnings) err << "efstop: warning: " << warning << '\n';
   for (const flowlog::InputReport& input : result.inputs) {
     if (input.failed) err << "efstop: read " << input.error << '\n';
     if (quiet) continue;

@@ -119,6 +119,8 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   CloudReadResult out;
   flowlog::EngineResult& er = out.engine;
   er.pairs = agg.finish(&er.stats);
+  EFSTOP_RETURN_IF_ERROR(agg.status());
+  er.warnings = agg.warnings();
   er.used_interface_rule = true;
   const int64_t scanned = static_cast<int64_t>(run.statistics.records_scanned);
   if (scanned > matched) {
@@ -291,6 +293,7 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
     for (flowlog::InputReport& in : p.engine.inputs) out.engine.inputs.push_back(std::move(in));
     out.engine.used_interface_rule |= p.engine.used_interface_rule;
     out.engine.used_overlap_rule |= p.engine.used_overlap_rule;
+    for (std::string& w : p.engine.warnings) out.engine.warnings.push_back(std::move(w));
     out.source += (out.source.empty() ? "" : " + ") + p.source;
     for (std::string& line : p.summary) out.summary.push_back(std::move(line));
     if (&p == &parts.front()) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -133,23 +134,30 @@ inline bool observation_less(const Observation& x, const Observation& y) {
 // visit() merges the runs. Memory is then about kRunRecords records per
 // aggregator plus a small read buffer per run, whatever the input size.
 // If a temporary file cannot be written, records stay in memory (correct,
-// only bigger; no more spills are tried). Not thread-safe.
+// only bigger; no more spills are tried) and spill_error() says why, for a
+// warning. Not thread-safe.
 class ObservationStore {
  public:
   static constexpr size_t kRunRecords = size_t{1} << 16;  // ~5.5 MiB of records
 
   void add(const Observation& o) {
     batch_.push_back(o);
-    if (batch_.size() >= kRunRecords && !spill_failed_) spill();
+    if (batch_.size() >= kRunRecords && spill_error_.empty()) spill();
   }
 
   void merge(ObservationStore&& other) {
+    if (spill_error_.empty()) spill_error_ = std::move(other.spill_error_);
     for (const Observation& o : other.batch_) add(o);
     for (RunFile& run : other.runs_) runs_.push_back(std::move(run));
-    spill_failed_ = spill_failed_ || other.spill_failed_;
     other.batch_.clear();
     other.runs_.clear();
+    other.spill_error_.clear();
   }
+
+  // Why records were kept in memory instead of a temporary file; empty if
+  // they were not.
+  const std::string& spill_error() const { return spill_error_; }
+  size_t size_in_memory() const { return batch_.size(); }
 
   // Where the runs go: $TMPDIR, else /tmp.
   static std::string temp_dir() {
@@ -226,12 +234,14 @@ class ObservationStore {
   }
 
   void spill() {
+    errno = 0;
     RunFile f = temp_file();
     std::sort(batch_.begin(), batch_.end(), observation_less);
     if (f == nullptr ||
         std::fwrite(batch_.data(), sizeof(Observation), batch_.size(), f.get()) != batch_.size() ||
         std::fflush(f.get()) != 0) {
-      spill_failed_ = true;  // keep them in memory
+      // Keep them in memory.
+      spill_error_ = errno != 0 ? std::strerror(errno) : "write failed";
       return;
     }
     runs_.push_back(std::move(f));
@@ -240,7 +250,7 @@ class ObservationStore {
 
   std::vector<Observation> batch_;
   std::vector<RunFile> runs_;
-  bool spill_failed_ = false;
+  std::string spill_error_;
 };
 
 struct StringHash {
@@ -611,6 +621,8 @@ void Aggregator::merge(Aggregator&& other) {
 
 Status Aggregator::status() const { return status_; }
 
+const std::vector<std::string>& Aggregator::warnings() const { return warnings_; }
+
 std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   Impl& m = *impl_;
   m.flush();
@@ -728,6 +740,13 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     const PairKey key{o.server_is_dst ? o.src : o.dst, o.server_is_dst ? o.dst : o.src};
     add_record(&pairs[key], r, o.server_is_dst);
   };
+  if (!m.observations.spill_error().empty()) {
+    warnings_.push_back("could not write the overlap rule's temporary files in " +
+                        ObservationStore::temp_dir() + " (" + m.observations.spill_error() +
+                        "): " + std::to_string(m.observations.size_in_memory()) +
+                        " records without interface-id were kept in memory instead, so memory "
+                        "grew with the input; free space there or set TMPDIR");
+  }
   if (!m.observations.visit(decide)) {
     status_ = io_error("could not read back the overlap rule's temporary files (in " +
                        ObservationStore::temp_dir() +

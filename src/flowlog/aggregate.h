@@ -104,10 +104,16 @@ class Aggregator {
   // the totals are then incomplete and must not be shown.
   Status status() const;
 
+  // After finish(): what went wrong without making the totals wrong (for
+  // stderr), e.g. temporary files that could not be written, so that memory
+  // grew with the input.
+  const std::vector<std::string>& warnings() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   Status status_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace efstop::flowlog

@@ -295,6 +295,7 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   EngineResult result;
   result.pairs = total.finish(&result.stats);
   EFSTOP_RETURN_IF_ERROR(total.status());
+  result.warnings = total.warnings();
   for (Input& in : inputs) {
     InputReport report;
     report.name = in.name;

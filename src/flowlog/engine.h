@@ -81,6 +81,8 @@ struct EngineResult {
   // through the 5-tuple overlap rule (both can be true with mixed formats).
   bool used_interface_rule = false;
   bool used_overlap_rule = false;
+  // What the user should know although the totals are right (for stderr).
+  std::vector<std::string> warnings;
 };
 
 // Reads `inputs` (files, directories, "-") and aggregates them.

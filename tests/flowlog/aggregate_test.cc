@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,7 @@ TEST(AggregatorTest, OverlapRuleSpillsAndMergesRunsExactly) {
   FlowStats s;
   std::vector<PairTotals> p = a.finish(&s);
   EXPECT_TRUE(a.status().ok()) << a.status().to_string();
+  EXPECT_TRUE(a.warnings().empty());
   int64_t got_written = 0;
   int64_t got_flows = 0;
   for (const PairTotals& t : p) {
@@ -156,6 +158,45 @@ TEST(AggregatorTest, OverlapRuleSpillsAndMergesRunsExactly) {
   EXPECT_EQ(got_flows, kFlows);
   EXPECT_EQ(s.used, kFlows);
   EXPECT_EQ(s.duplicates, kFlows);
+}
+
+// Temporary files that cannot be written: the same totals, from memory,
+// and a warning that says where and what to do.
+TEST(AggregatorTest, OverlapRuleWithoutTemporaryFilesWarnsAndStaysExact) {
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("TMPDIR", "/nonexistent/efstop-test", 1);
+  AggregateConfig cfg;
+  Aggregator a(&cfg);
+  constexpr int kFlows = 70000;  // more than one run
+  int64_t want_written = 0;
+  for (int flow = 0; flow < kFlows; ++flow) {
+    const std::string client = "10.1." + std::to_string(flow % 250) + "." +
+                               std::to_string(1 + flow / 250 % 250);
+    for (int side = 0; side < 2; ++side) {  // logged at both ends: once counted
+      a.add(rec("", client, "10.0.2.10", 1000 + flow % 60000, 2049, 100 + flow, 60, 119 + side),
+            static_cast<uint64_t>(2 * flow + side));
+    }
+    want_written += 100 + flow;
+  }
+  FlowStats s;
+  std::vector<PairTotals> p = a.finish(&s);
+  if (old != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  EXPECT_TRUE(a.status().ok()) << a.status().to_string();
+  int64_t got_written = 0;
+  for (const PairTotals& t : p) got_written += t.bytes_written;
+  EXPECT_EQ(got_written, want_written);
+  EXPECT_EQ(s.used, kFlows);
+  EXPECT_EQ(s.duplicates, kFlows);
+  ASSERT_EQ(a.warnings().size(), 1u);
+  EXPECT_NE(a.warnings()[0].find("/nonexistent/efstop-test"), std::string::npos) << a.warnings()[0];
+  EXPECT_NE(a.warnings()[0].find("No such file or directory"), std::string::npos)
+      << a.warnings()[0];
+  EXPECT_NE(a.warnings()[0].find("set TMPDIR"), std::string::npos) << a.warnings()[0];
 }
 
 TEST(AggregatorTest, WeightedRecordsCountAsManyFlows) {
