@@ -61,8 +61,9 @@ struct FieldColumns {
 // values): the fast lane built for this CPU's vector instructions (kBest:
 // kSse41 when the CPU has SSE4.1, SSSE3, POPCNT, BMI and LZCNT, as x86-64
 // CPUs have since about 2013; else kBaseline), the one for any CPU, or none
-// (the general loop for every line). Every choice gives the same result;
-// tests compare them.
+// (the general loop for every line). Each fast lane has a second build for
+// the default version-2 format with its columns as constants. Every choice
+// gives the same result; tests compare them.
 enum class ParseLane : uint8_t { kBest, kSse41, kBaseline, kNone };
 
 class LineParser {
