@@ -427,7 +427,9 @@ class TripleTable {
 
 }  // namespace
 
-struct Aggregator::Impl {
+// Cache-line aligned: each worker thread writes its own on every record,
+// and two allocated side by side must not share a line.
+struct alignas(64) Aggregator::Impl {
   const AggregateConfig* config;
   std::vector<IpAddress> server_ips;  // sorted copy for binary search
   FlowStats stats;

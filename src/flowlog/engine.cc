@@ -23,8 +23,10 @@ constexpr size_t kBlockSize = size_t{1} << 20;  // also the longest line accepte
 constexpr size_t kProbeBytes = 64 << 10;
 constexpr int kOrderShift = 44;  // order = (input << 44) | byte offset
 
-// What one work item found.
-struct ChunkOutcome {
+// What one work item found. Written on every line by the item's worker,
+// while the next item's outcome (the next element) may be another worker's:
+// a cache line each, or the two threads fight over one.
+struct alignas(64) ChunkOutcome {
   int64_t physical_lines = 0;  // every line that starts in the item, for numbering
   int64_t lines = 0;           // records + skipped
   int64_t skipped = 0;
