@@ -439,19 +439,25 @@ struct alignas(64) Aggregator::Impl {
   std::vector<std::string> long_enis;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> long_ids;
 
-  // Records on their way into `triples`, in two batches. The table
-  // outgrows the caches on big inputs, so each lookup is a likely cache miss:
-  // add() computes the hash and prefetches the index slot; when a batch is
-  // full, each record's likely entry is picked from the index by tag, kept
-  // and prefetched, and the previous batch (whose entries were prefetched
-  // one batch ago, a batch of parsing earlier) is applied. The pointer is
-  // kept, not just prefetched: a loop whose only effect was the prefetch
-  // was removed whole by the compiler, which left every entry a miss.
-  static constexpr size_t kBatch = 16;
+  // Records on their way into `triples`, through a short pipeline. The
+  // table outgrows the caches on big inputs, so each lookup is a likely
+  // miss. add() computes the hash and prefetches the index slot; kSlotLead
+  // records later the slot is in cache, the record's likely entry is picked
+  // from it by tag, kept and prefetched; kEntryLead records after that the
+  // entry is in cache and the record is applied. One step of each kind per
+  // record keeps the misses spread out and every slot read ahead of its use
+  // (resolving 16 at once when a batch filled read the last slots right
+  // after their prefetch: ~3 % more time). The pointer is kept, not just
+  // prefetched: a loop whose only effect was the prefetch was removed whole
+  // by the compiler, which left every entry a miss.
+  static constexpr uint64_t kSlotLead = 4;
+  static constexpr uint64_t kEntryLead = 8;
+  static constexpr uint64_t kRing = 16;  // a power of two > kSlotLead + kEntryLead + 1
+  static_assert(kRing > kSlotLead + kEntryLead + 1 && (kRing & (kRing - 1)) == 0);
   struct Pending {
     TripleKey key;
     uint64_t hash;
-    TripleTable::Entry* candidate;  // set when the batch is full, then prefetched
+    TripleTable::Entry* candidate;  // null until resolved, and when no tag matched
     int64_t bytes;
     int64_t packets;
     int64_t start;
@@ -460,51 +466,46 @@ struct alignas(64) Aggregator::Impl {
     bool reject;
     bool server_is_dst;
   };
-  Pending batches[2][kBatch];
-  size_t batch_size[2] = {0, 0};
-  int filling = 0;  // the batch add() writes to
+  Pending ring[kRing];
+  uint64_t added = 0;    // records ever written to the ring
+  uint64_t applied = 0;  // of those, applied; the others are [applied, added)
 
-  Pending& next_pending() { return batches[filling][batch_size[filling]]; }
+  Pending& next_pending() { return ring[added % kRing]; }
 
   // After add() wrote next_pending().
   void pending_added() {
-    if (++batch_size[filling] < kBatch) return;
-    for (Pending& p : batches[filling]) {
+    ++added;
+    if (added - applied > kSlotLead) {
+      Pending& p = ring[(added - 1 - kSlotLead) % kRing];
       p.candidate = triples.candidate(p.hash);
       if (p.candidate != nullptr) {
         __builtin_prefetch(&p.candidate->key);
         __builtin_prefetch(&p.candidate->sums);
       }
     }
-    filling ^= 1;
-    apply(filling);
+    if (added - applied > kSlotLead + kEntryLead) apply(ring[applied++ % kRing]);
   }
 
-  void apply(int batch) {
-    for (size_t i = 0; i < batch_size[batch]; ++i) {
-      const Pending& p = batches[batch][i];
-      // A candidate whose key differs, or none (the key was new when the
-      // batch filled, and may have been added since): the full probe.
-      Sums& s = p.candidate != nullptr && p.candidate->key == p.key
-                    ? p.candidate->sums
-                    : triples.find_or_insert(p.key, p.hash);
-      if (p.reject) {
-        s.rejected += p.flows;
-      } else {
-        (p.server_is_dst ? s.bytes_written : s.bytes_read) += p.bytes;
-        s.packets += p.packets;
-        s.flows += p.flows;
-      }
-      s.first_seen = std::min(s.first_seen, p.start);
-      s.last_seen = std::max(s.last_seen, p.end);
+  void apply(const Pending& p) {
+    // A candidate whose key differs, or none (not resolved yet, or the key
+    // was new when it was, and may have been added since): the full probe.
+    Sums& s = p.candidate != nullptr && p.candidate->key == p.key
+                  ? p.candidate->sums
+                  : triples.find_or_insert(p.key, p.hash);
+    if (p.reject) {
+      s.rejected += p.flows;
+    } else {
+      (p.server_is_dst ? s.bytes_written : s.bytes_read) += p.bytes;
+      s.packets += p.packets;
+      s.flows += p.flows;
     }
-    batch_size[batch] = 0;
+    s.first_seen = std::min(s.first_seen, p.start);
+    s.last_seen = std::max(s.last_seen, p.end);
   }
 
   // Applies everything pending (sums do not depend on the order).
   void flush() {
-    apply(0);
-    apply(1);
+    while (applied < added) apply(ring[applied++ % kRing]);
   }
 
   explicit Impl(const AggregateConfig* c) : config(c), server_ips(c->server_ips) {
