@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -294,11 +295,11 @@ LineParser::LineParser(const LogFormat& format, uint32_t required, ParseLane lan
   }
 }
 
-// parse_padded(): no allocation, no copies. Most lines take the fast lane
-// (parser_lane.inc: all separators first, then each field from its known
-// column, one validity flag); a line it declines comes here, to the general
-// loop, which handles every layout, `-` placeholders, NODATA/SKIPDATA and
-// errors with their column.
+// parse_padded() (parser.h): no allocation, no copies. Most lines take the
+// fast lane (parser_lane.inc: all separators first, then each field from its
+// known column, one validity flag); a line it declines comes here, to the
+// general loop, which handles every layout, `-` placeholders, NODATA/
+// SKIPDATA and errors with their column.
 //
 // The general loop: the column -> operation table (ops_) was built from the
 // LogFormat in the constructor. TokenCursor finds the tokens 64 bytes at a
@@ -321,14 +322,9 @@ LineParser::LineParser(const LogFormat& format, uint32_t required, ParseLane lan
 // when their placeholders would not parse. Presence of each value is a bit
 // in record.present, checked once against required_ at the end instead of a
 // branch per field.
-ParseOutcome LineParser::parse_padded(std::string_view line, FlowRecord* out) const {
-  const char* e = line.data() + line.size();
-  if (line.data() != e && e[-1] == '\r') --e;
-  if (fast_lane_ != nullptr && fast_lane_(columns_, ops_.size(), has_, line.data(), e, out))
-      [[likely]] {
-    return {};
-  }
-  TokenCursor tokens(line.data(), e);
+ParseOutcome LineParser::parse_general(const char* line_begin, const char* line_end,
+                                       FlowRecord* out) const {
+  TokenCursor tokens(line_begin, line_end);
 
   ParseOutcome first_error;
   uint32_t present = 0;
@@ -454,11 +450,11 @@ ParseOutcome LineParser::parse_padded(std::string_view line, FlowRecord* out) co
 ParseOutcome LineParser::parse(std::string_view line, FlowRecord* out) const {
   constexpr size_t kStackLine = 1024;
   alignas(64) char stack[kStackLine + kParsePadding];
-  std::string heap;
+  std::unique_ptr<char[]> heap;
   char* copy = stack;
   if (line.size() > kStackLine) {
-    heap.resize(line.size() + kParsePadding);
-    copy = heap.data();
+    heap = std::make_unique_for_overwrite<char[]>(line.size() + kParsePadding);
+    copy = heap.get();
   }
   std::memcpy(copy, line.data(), line.size());
   std::memset(copy + line.size(), 0, kParsePadding);
