@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
 #include "report/safe_text.h"
+#include "report/units.h"
 
 namespace efstop::report {
 namespace {
@@ -429,6 +431,103 @@ TEST(WriterTest, JsonIsAsciiEvenForUtf8AndInvalidBytes) {
   const std::string text = render(r, OutputFormat::kJson);
   for (char c : text) EXPECT_LT(static_cast<unsigned char>(c), 0x80);
   EXPECT_NE(text.find(R"("Caf\u00e9 \u202e \ufffd")"), std::string::npos) << text;
+}
+
+// The JSON writer writes rows as text directly; these rows, built as a
+// nlohmann tree the way docs/json.md describes them and dumped, must give
+// the same bytes: indentation, escaping (controls, quotes, backslashes,
+// DEL, UTF-8, invalid bytes), merged addresses, booleans, and the cost's
+// floating-point formatting.
+nlohmann::ordered_json end_tree(const End& end) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (end.ips.size() == 1) {
+    j["ip"] = end.ips.front();
+  } else {
+    j["ips"] = end.ips;
+  }
+  const std::pair<const char*, std::string End::*> fields[] = {
+      {"name", &End::name}, {"kind", &End::kind}, {"id", &End::id},
+      {"az", &End::az},     {"account", &End::account}};
+  for (const auto& [key, member] : fields) {
+    if (!(end.*member).empty()) j[key] = end.*member;
+  }
+  return j;
+}
+
+nlohmann::ordered_json row_tree(const Row& row, double usd_per_gib) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (row.client) j["client"] = end_tree(*row.client);
+  if (row.server) j["server"] = end_tree(*row.server);
+  const Counters& c = row.counters;
+  j["bytes_read"] = c.bytes_read;
+  j["bytes_written"] = c.bytes_written;
+  j["bytes_total"] = c.bytes_read + c.bytes_written;
+  j["packets"] = c.packets;
+  j["flows"] = c.flows;
+  j["rejected"] = c.rejected;
+  const auto time = [](const std::optional<int64_t>& t) {
+    return t ? nlohmann::ordered_json(format_iso8601_utc(*t)) : nlohmann::ordered_json(nullptr);
+  };
+  j["first_seen"] = time(c.first_seen);
+  j["last_seen"] = time(c.last_seen);
+  if (row.cross_az_bytes) {
+    if (*row.cross_az_bytes > 0 || row.cross_az_unknown_bytes == 0) {
+      j["cross_az"] = *row.cross_az_bytes > 0;
+    }
+    j["cross_az_bytes"] = *row.cross_az_bytes;
+    j["cross_az_cost_usd"] =
+        std::round(static_cast<double>(*row.cross_az_bytes) / (1 << 30) * usd_per_gib * 10000.0) /
+        10000.0;
+  }
+  if (row.cross_az_unknown_bytes > 0) j["cross_az_unknown_bytes"] = row.cross_az_unknown_bytes;
+  return j;
+}
+
+TEST(WriterTest, JsonRowsAreByteForByteWhatATreeDumpPrints) {
+  std::vector<Row> rows;
+  for (const Report& r : {hostile_names(), named_pairs(), merged_cross_az()}) {
+    rows.insert(rows.end(), r.rows.begin(), r.rows.end());
+  }
+  Report odd = two_pairs();
+  odd.rows[0].client->name = std::string("q\"uote \\ back\x7f del \x01\t tab Caf\xC3\xA9 \xF0\x9F\x98\x80 \xFF\xFE end", 48);
+  odd.rows[0].server->ips = {"2001:db8::1", "10.0.2.100", "10.0.2.101"};
+  // One special character each, so none hides behind another.
+  odd.rows[0].client->kind = "back\\slash";
+  odd.rows[0].client->id = "quo\"te";
+  odd.rows[0].client->az = "del\x7f";
+  odd.rows[0].client->account = "tab\there";
+  odd.rows[1].client->name = "Caf\xC3\xA9";
+  odd.rows[1].client->kind = "nul\x00byte";
+  odd.rows[1].client->kind.push_back('\0');
+  odd.rows[1].client->id = "";
+  odd.rows[1].counters.first_seen.reset();
+  odd.rows[1].cross_az_bytes = int64_t{123456789};
+  rows.insert(rows.end(), odd.rows.begin(), odd.rows.end());
+  Report r = two_pairs();
+  r.rows = rows;
+  r.cross_az_usd_per_gib = 0.013;
+
+  nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+  doc["window"] = {{"start", nullptr}, {"end", nullptr}};
+  nlohmann::ordered_json tree_rows = nlohmann::ordered_json::array();
+  std::string ndjson;
+  for (const Row& row : r.rows) {
+    tree_rows.push_back(row_tree(row, r.cross_az_usd_per_gib));
+    ndjson += row_tree(row, r.cross_az_usd_per_gib)
+                  .dump(-1, ' ', true, nlohmann::ordered_json::error_handler_t::replace) +
+              "\n";
+  }
+  doc["rows"] = tree_rows;
+  const std::string text = render(r, OutputFormat::kJson);
+  const std::string expected_rows =
+      doc.dump(2, ' ', true, nlohmann::ordered_json::error_handler_t::replace);
+  // Everything up to the stats (which the writer dumps through nlohmann).
+  const std::string cut = "\n  ]";
+  ASSERT_NE(text.find(cut), std::string::npos);
+  ASSERT_NE(expected_rows.find(cut), std::string::npos);
+  EXPECT_EQ(text.substr(0, text.find(cut)), expected_rows.substr(0, expected_rows.find(cut)));
+  const std::string nd = render(r, OutputFormat::kNdjson);
+  EXPECT_EQ(nd.substr(0, ndjson.size()), ndjson);
 }
 
 TEST(WriterTest, NameStatsAppearInJsonStatsOnlyWithNames) {
