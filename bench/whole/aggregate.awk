@@ -12,8 +12,9 @@
 # header line, else the default version-2 order; NODATA/SKIPDATA; the EFS filter (server IPs
 # from a file, else TCP port 2049 on either end; the 2049 end is the server); both directions
 # (client->server = written, server->client = read); REJECT rows counted, not summed; once per
-# flow by the interface-id rule (own(e) = the addresses in every EFS record of ENI e; per pair
-# the ENI whose own set is {server}, else {client}, else the smallest id).
+# flow by the interface-id rule (own(e) = the addresses in every EFS record of ENI e, per
+# address family, so a dual-stack mount target has one for each; per pair the ENI whose own set
+# is {server}, else {client}, else the smallest id).
 # What it simplifies:
 # - validation: only the field count and digits-only packets/bytes/start/end/ports are checked
 #   (no address syntax, no range checks, no action/log-status values);
@@ -104,11 +105,13 @@ NF == 0 { next }
   if (server_is_dst) { client = src; server = dst } else { client = dst; server = src }
   eni = c_eni ? $c_eni : "-"
 
-  # own(e): what is left of the first record's two addresses after every later record.
-  if (!(eni in own1)) { own1[eni] = src; own2[eni] = (dst == src ? "" : dst) }
+  # own(e): what is left of the first record's two addresses after every later record, one
+  # set per address family (a record's two addresses are of one family).
+  fe = eni SUBSEP family(src)
+  if (!(fe in own1)) { own1[fe] = src; own2[fe] = (dst == src ? "" : dst) }
   else {
-    if (own1[eni] != "" && own1[eni] != src && own1[eni] != dst) own1[eni] = ""
-    if (own2[eni] != "" && own2[eni] != src && own2[eni] != dst) own2[eni] = ""
+    if (own1[fe] != "" && own1[fe] != src && own1[fe] != dst) own1[fe] = ""
+    if (own2[fe] != "" && own2[fe] != src && own2[fe] != dst) own2[fe] = ""
   }
 
   pair = client "\t" server
@@ -124,9 +127,12 @@ NF == 0 { next }
   else read[key] += $c_bytes
 }
 
-function own_is(e, addr) {
-  return (own1[e] == addr && (own2[e] == "" || own2[e] == addr)) ||
-         (own2[e] == addr && own1[e] == "")
+function family(addr) { return index(addr, ":") ? 6 : 4 }
+
+function own_is(e, addr,    fe) {
+  fe = e SUBSEP family(addr)
+  return (own1[fe] == addr && (own2[fe] == "" || own2[fe] == addr)) ||
+         (own2[fe] == addr && own1[fe] == "")
 }
 
 END {

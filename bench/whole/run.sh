@@ -102,25 +102,7 @@ check_lines=200000
 head -n "$check_lines" "$plain" > "$data/check.log"
 "$efstop" "${efstop_args[@]}" "$data/check.log" > "$data/check.json" 2>/dev/null || true
 mawk "${awk_args[@]}" -f "$awk_prog" "$data/check.log" > "$data/check.tsv"
-agree=$(/usr/bin/python3 - "$data/check.json" "$data/check.tsv" <<'EOF'
-import json, sys
-try:
-    got = json.load(open(sys.argv[1]))
-    assert isinstance(got, dict) and "rows" in got
-except Exception as e:
-    print(f"no (efstop printed no JSON report: {e!r})"); sys.exit()
-awk = {}
-for line in open(sys.argv[2]):
-    if not line.startswith("#"):
-        f = line.rstrip("\n").split("\t")
-        awk[(f[0], f[1])] = [int(x) for x in f[2:8]]
-rows = {(r["client"]["ip"], r["server"]["ip"]):
-        [r["bytes_read"], r["bytes_written"], r["bytes_total"], r["packets"], r["flows"],
-         r["rejected"]] for r in got.get("rows", [])}
-print("yes" if rows == awk else f"no ({len(rows)} vs {len(awk)} rows, "
-      f"{sum(1 for k in rows if awk.get(k) != rows[k])} differ)")
-EOF
-)
+agree=$(/usr/bin/python3 "$here/compare_awk.py" "$data/check.json" "$data/check.tsv" || true)
 
 # ---- timing ----------------------------------------------------------------------------------
 results=()
