@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -46,6 +47,36 @@ std::unique_ptr<aws::AwsClient> make_client(const std::string& url, const std::s
                                           aws::make_curl_transport(aws::HttpOptions{}));
 }
 
+namespace {
+
+// The directories test_dir() made, removed when the test program exits
+// (each ctest case is one process; the servers that used them are stopped
+// by then).
+class MadeDirs {
+ public:
+  ~MadeDirs() {
+    for (const std::filesystem::path& dir : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+  void add(std::filesystem::path dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(std::move(dir));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::filesystem::path> dirs_;
+};
+
+MadeDirs& made_dirs() {
+  static MadeDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string test_dir() {
   static std::atomic<int> serial{0};
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -53,6 +84,7 @@ std::string test_dir() {
              ("efstop_cloud_" + std::string(info != nullptr ? info->name() : "none") + "_" +
               std::to_string(::getpid()) + "_" + std::to_string(serial++));
   std::filesystem::create_directories(dir);
+  made_dirs().add(dir);
   return dir.string();
 }
 
