@@ -28,9 +28,13 @@ void BM_ParseLineDefaultV2(benchmark::State& state) {
 BENCHMARK(BM_ParseLineDefaultV2);
 
 // The engine's path: lines inside one buffer with kParsePadding bytes after
-// the last, parsed in place (parse() above copies each line first).
+// the last, parsed in place (parse() above copies each line first). 2^18
+// distinct lines (31 MB), not a few thousand repeated: with those the
+// branch predictor learns the lines by heart and the general loop (lane 3)
+// looked 1.5x faster than on real input.
 void BM_ParseLinePaddedDefaultV2(benchmark::State& state) {
-  const std::vector<std::string> lines = bench::make_lines(4096, 3000);
+  constexpr size_t kLines = size_t{1} << 18;
+  const std::vector<std::string> lines = bench::make_lines(kLines, 3000);
   std::string buffer;
   std::vector<std::string_view> views;
   std::vector<size_t> offsets;
@@ -50,7 +54,7 @@ void BM_ParseLinePaddedDefaultV2(benchmark::State& state) {
   size_t i = 0;
   int64_t bytes = 0;
   for (auto _ : state) {
-    const std::string_view line = views[i++ & 4095];
+    const std::string_view line = views[i++ & (kLines - 1)];
     benchmark::DoNotOptimize(parser.parse_padded(line, &r));
     bytes += static_cast<int64_t>(line.size() + 1);
   }
