@@ -318,6 +318,13 @@ TEST(ParserLaneTest, EveryLaneGivesTheGeneralLoopsResult) {
     ASSERT_TRUE(f.ok()) << text;
     formats.push_back(*f);
   }
+  // Lines of three and four 64-byte blocks, and past 256 bytes (declined).
+  std::string long_lines = "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+                           "${protocol} ${packets} ${bytes} ${start} ${end}";
+  for (int i = 0; i < 15; ++i) long_lines += " ${extra-" + std::to_string(i) + "}";
+  Result<LogFormat> long_format = parse_log_format(long_lines);
+  ASSERT_TRUE(long_format.ok());
+  formats.push_back(*long_format);
   // Past the fast lane's limits (64 columns): declined, the general loop decides.
   std::string wide = "${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes}";
   for (int i = 0; i < 60; ++i) wide += " ${extra-" + std::to_string(i) + "}";
