@@ -489,7 +489,8 @@ TEST(WriterTest, JsonRowsAreByteForByteWhatATreeDumpPrints) {
     rows.insert(rows.end(), r.rows.begin(), r.rows.end());
   }
   Report odd = two_pairs();
-  odd.rows[0].client->name = std::string("q\"uote \\ back\x7f del \x01\t tab Caf\xC3\xA9 \xF0\x9F\x98\x80 \xFF\xFE end", 48);
+  odd.rows[0].client->name =
+      "q\"uote \\ back\x7f del \x01\t tab Caf\xC3\xA9 \xF0\x9F\x98\x80 \xFF\xFE end";
   odd.rows[0].server->ips = {"2001:db8::1", "10.0.2.100", "10.0.2.101"};
   // One special character each, so none hides behind another.
   odd.rows[0].client->kind = "back\\slash";
