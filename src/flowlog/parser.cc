@@ -55,6 +55,21 @@ constexpr std::array<ShuffleMask, 17> make_right_align() {
 }
 alignas(16) constexpr std::array<ShuffleMask, 17> kRightAlign = make_right_align();
 
+// kRightAlign8[len]: the same within 8 bytes; bytes 8-15 hold the indexes
+// for the vector's upper half (each index + 8).
+constexpr std::array<ShuffleMask, 9> make_right_align8() {
+  std::array<ShuffleMask, 9> t{};
+  for (size_t len = 0; len <= 8; ++len) {
+    for (size_t j = 0; j < 8; ++j) {
+      const bool digit = j >= 8 - len;
+      t[len][j] = digit ? static_cast<uint8_t>(j - (8 - len)) : kZeroByte;
+      t[len][8 + j] = digit ? static_cast<uint8_t>(8 + j - (8 - len)) : kZeroByte;
+    }
+  }
+  return t;
+}
+alignas(16) constexpr std::array<ShuffleMask, 9> kRightAlign8 = make_right_align8();
+
 // kQuadShuffle[l0 | l1 << 2 | l2 << 4 | l3 << 6] for a dotted quad whose
 // parts have l0..l3 digits (1-3 each): part i's digits, right-aligned, in
 // bytes 4i..4i+3 (zeros before them). Other indexes are never used.
