@@ -107,6 +107,7 @@ struct DefaultV2Columns {
   static constexpr int log_status = 13;
   static constexpr int interface_id = 2;
 };
+constexpr size_t kDefaultV2ColumnCount = 14;
 constexpr uint32_t kDefaultV2Has = kHasSrcAddr | kHasDstAddr | kHasSrcPort | kHasDstPort |
                                    kHasProtocol | kHasPackets | kHasBytes | kHasStart | kHasEnd |
                                    kHasAction | kHasInterfaceId;
@@ -250,40 +251,42 @@ LineParser::LineParser(const LogFormat& format, uint32_t required, ParseLane lan
   for (size_t c = 0; c < format_.column_count(); ++c) {
     ops_.push_back(op_for(format_.column_field(c)));
   }
-  // Only fields the format has can be required.
-  struct Pair {
+  // Each decoded field: its presence bit (only fields the format has can be
+  // required) and where its column goes in columns_.
+  struct Field {
     FieldId id;
-    uint32_t bit;
+    uint32_t bit;  // 0: log-status has no presence bit
+    int FieldColumns::*column;
   };
-  constexpr Pair kBits[] = {
-      {FieldId::kSrcAddr, kHasSrcAddr},
-      {FieldId::kDstAddr, kHasDstAddr},
-      {FieldId::kSrcPort, kHasSrcPort},
-      {FieldId::kDstPort, kHasDstPort},
-      {FieldId::kProtocol, kHasProtocol},
-      {FieldId::kPackets, kHasPackets},
-      {FieldId::kBytes, kHasBytes},
-      {FieldId::kStart, kHasStart},
-      {FieldId::kEnd, kHasEnd},
-      {FieldId::kAction, kHasAction},
-      {FieldId::kInterfaceId, kHasInterfaceId},
+  constexpr Field kFields[] = {
+      {FieldId::kSrcAddr, kHasSrcAddr, &FieldColumns::src_addr},
+      {FieldId::kDstAddr, kHasDstAddr, &FieldColumns::dst_addr},
+      {FieldId::kSrcPort, kHasSrcPort, &FieldColumns::src_port},
+      {FieldId::kDstPort, kHasDstPort, &FieldColumns::dst_port},
+      {FieldId::kProtocol, kHasProtocol, &FieldColumns::protocol},
+      {FieldId::kPackets, kHasPackets, &FieldColumns::packets},
+      {FieldId::kBytes, kHasBytes, &FieldColumns::bytes},
+      {FieldId::kStart, kHasStart, &FieldColumns::start},
+      {FieldId::kEnd, kHasEnd, &FieldColumns::end},
+      {FieldId::kAction, kHasAction, &FieldColumns::action},
+      {FieldId::kLogStatus, 0, &FieldColumns::log_status},
+      {FieldId::kInterfaceId, kHasInterfaceId, &FieldColumns::interface_id},
   };
-  for (const Pair& p : kBits) {
-    if (format_.has(p.id)) has_ |= p.bit;
-    if ((required & p.bit) && format_.has(p.id)) required_ |= p.bit;
+  for (const Field& f : kFields) {
+    columns_.*f.column = format_.column_of(f.id);
+    if (!format_.has(f.id)) continue;
+    has_ |= f.bit;
+    required_ |= required & f.bit;
   }
-  columns_.src_addr = format_.column_of(FieldId::kSrcAddr);
-  columns_.dst_addr = format_.column_of(FieldId::kDstAddr);
-  columns_.src_port = format_.column_of(FieldId::kSrcPort);
-  columns_.dst_port = format_.column_of(FieldId::kDstPort);
-  columns_.protocol = format_.column_of(FieldId::kProtocol);
-  columns_.packets = format_.column_of(FieldId::kPackets);
-  columns_.bytes = format_.column_of(FieldId::kBytes);
-  columns_.start = format_.column_of(FieldId::kStart);
-  columns_.end = format_.column_of(FieldId::kEnd);
-  columns_.action = format_.column_of(FieldId::kAction);
-  columns_.log_status = format_.column_of(FieldId::kLogStatus);
-  columns_.interface_id = format_.column_of(FieldId::kInterfaceId);
+  // The constant-column builds serve any format whose decoded fields sit
+  // where the default format has them (the columns they ignore may differ).
+  using D = DefaultV2Columns;
+  constexpr FieldColumns kDefaultColumns{D::src_addr, D::dst_addr, D::src_port, D::dst_port,
+                                         D::protocol, D::packets,  D::bytes,    D::start,
+                                         D::end,      D::action,   D::log_status,
+                                         D::interface_id};
+  const bool default_layout =
+      ops_.size() == kDefaultV2ColumnCount && has_ == kDefaultV2Has && columns_ == kDefaultColumns;
 
 #if defined(EFSTOP_PARSER_SSE41_LANE)
   static const bool sse41_cpu = cpu_has_sse41_lane();
@@ -296,13 +299,11 @@ LineParser::LineParser(const LogFormat& format, uint32_t required, ParseLane lan
   switch (lane) {
 #if defined(EFSTOP_PARSER_SSE41_LANE)
     case ParseLane::kSse41:
-      fast_lane_ = format_ == LogFormat::default_v2() ? &sse41::parse_simple_default_v2
-                                                      : &sse41::parse_simple;
+      fast_lane_ = default_layout ? &sse41::parse_simple_default_v2 : &sse41::parse_simple;
       break;
 #endif
     case ParseLane::kBaseline:
-      fast_lane_ = format_ == LogFormat::default_v2() ? &baseline::parse_simple_default_v2
-                                                      : &baseline::parse_simple;
+      fast_lane_ = default_layout ? &baseline::parse_simple_default_v2 : &baseline::parse_simple;
       break;
     default:
       fast_lane_ = nullptr;

@@ -55,6 +55,8 @@ struct FieldColumns {
   int action = -1;
   int log_status = -1;
   int interface_id = -1;
+
+  friend bool operator==(const FieldColumns&, const FieldColumns&) = default;
 };
 
 // How parse_padded() takes the common line (one space between fields, valid

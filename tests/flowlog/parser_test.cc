@@ -313,7 +313,10 @@ TEST(ParserLaneTest, EveryLaneGivesTheGeneralLoopsResult) {
        {"${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} "
         "${end}",
         "${bytes} ${packets} ${end} ${start} ${dstaddr} ${srcaddr} ${action} ${vpc-id} "
-        "${interface-id} ${log-status} ${srcport} ${dstport} ${protocol} ${tcp-flags}"}) {
+        "${interface-id} ${log-status} ${srcport} ${dstport} ${protocol} ${tcp-flags}",
+        // The default layout with other ignored columns: the constant-column build.
+        "${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+        "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"}) {
     Result<LogFormat> f = parse_log_format(text);
     ASSERT_TRUE(f.ok()) << text;
     formats.push_back(*f);
