@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-botocore
-  gzip gawk
+  gzip gawk mawk
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(isal hyperfine time)
