@@ -1,7 +1,11 @@
 #include "flowlog/parser.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -145,6 +149,66 @@ TEST(IpAddressTest, ParsesAndPrints) {
   for (std::string_view bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", " 1.2.3.4",
                                "1.2.3.4 ", "a.b.c.d", "fe80::1%eth0", "1:2:3:4:5:6:7:8:9"}) {
     EXPECT_FALSE(IpAddress::parse(bad).has_value()) << bad;
+  }
+}
+
+// IpAddress::parse decides the hex-group forms of IPv6 itself and leaves
+// the rest to inet_pton: on every text, valid or not, both must agree.
+TEST(IpAddressTest, Ipv6AgreesWithInetPton) {
+  auto agree = [](const std::string& text) {
+    unsigned char bytes[16];
+    const bool valid = inet_pton(AF_INET6, text.c_str(), bytes) == 1;
+    std::optional<IpAddress> got = IpAddress::parse(text);
+    if (!valid) {
+      // Dotted quads are IPv4; nothing else may parse.
+      unsigned char v4[4];
+      EXPECT_EQ(got.has_value(), inet_pton(AF_INET, text.c_str(), v4) == 1) << text;
+      return;
+    }
+    ASSERT_TRUE(got.has_value()) << text;
+    uint64_t hi = 0;
+    uint64_t lo = 0;
+    for (int i = 0; i < 8; ++i) hi = (hi << 8) | bytes[i];
+    for (int i = 8; i < 16; ++i) lo = (lo << 8) | bytes[i];
+    EXPECT_EQ(got->hi(), hi) << text;
+    EXPECT_EQ(got->lo(), lo) << text;
+  };
+  for (const char* text :
+       {"::", "::1", "1::", "1::2", ":", ":::", "::1::", "1:::2", ":1::2", "1::2:", "1:2",
+        "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8::",
+        "::1:2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8", "1:2:3:4:5:6:7", "12345::1", "0000:0::ffff",
+        "FFFF:abcd::EF01", "2001:db8::g", "::ffff:10.0.0.1", "1:2:3:4:5:6:1.2.3.4",
+        "::1.2.3.4", "1::2:3.4.5.6", "1:2:3:4:5:6:7:1.2.3.4", "1.2.3.4", "1:2:3:4:5:6:7:8:9"}) {
+    agree(text);
+  }
+  // Random texts near the grammar: hex digits, colons, dots, a stray byte.
+  std::mt19937_64 rng(2049);
+  const std::string alphabet = "0123456789abcdefABCDEF::::::..xg ";
+  for (int n = 0; n < 200000; ++n) {
+    std::string text;
+    const size_t len = 1 + rng() % 40;
+    for (size_t i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
+    agree(text);
+  }
+  // Valid addresses, printed in full and compressed, then one byte changed.
+  for (int n = 0; n < 50000; ++n) {
+    uint16_t g[8];
+    for (uint16_t& v : g) v = (rng() % 3 == 0) ? 0 : static_cast<uint16_t>(rng() >> (rng() % 64));
+    std::string text;
+    for (int i = 0; i < 8; ++i) {
+      char part[8];
+      std::snprintf(part, sizeof part, rng() % 2 ? "%x" : "%04X", g[i]);
+      if (i > 0) text += ':';
+      text += part;
+    }
+    agree(text);
+    std::optional<IpAddress> full = IpAddress::parse(text);
+    ASSERT_TRUE(full.has_value()) << text;
+    const std::string compressed = full->to_string();  // RFC 5952: "::" where it fits
+    agree(compressed);
+    std::string changed = compressed;
+    changed[rng() % changed.size()] = alphabet[rng() % alphabet.size()];
+    agree(changed);
   }
 }
 
