@@ -5,6 +5,9 @@
 //   ByteSource (file range | file | stdin | custom)
 //     -> decoding (gzip by magic) -> [prefetch thread when cores are spare]
 //     -> line splitter (memchr over 1 MiB blocks) -> LineParser -> Aggregator
+// (stream_processor.h). A lone stream that cannot be split goes through
+// shared_stream.h instead: read and cut into blocks of lines on one thread,
+// parsed on all.
 #include "flowlog/engine.h"
 
 #include <algorithm>
@@ -14,28 +17,15 @@
 
 #include "flowlog/file_source_internal.h"
 #include "flowlog/parser.h"
+#include "flowlog/shared_stream.h"
+#include "flowlog/stream_processor.h"
 
 namespace efstop::flowlog {
 
 namespace {
 
-constexpr size_t kBlockSize = size_t{1} << 20;  // also the longest line accepted
 constexpr size_t kProbeBytes = 64 << 10;
 constexpr int kOrderShift = 44;  // order = (input << 44) | byte offset
-
-// What one work item found. Written on every line by the item's worker,
-// while the next item's outcome (the next element) may be another worker's:
-// a cache line each, or the two threads fight over one.
-struct alignas(64) ChunkOutcome {
-  int64_t physical_lines = 0;  // every line that starts in the item, for numbering
-  int64_t lines = 0;           // records + skipped
-  int64_t skipped = 0;
-  std::vector<std::pair<int64_t, std::string>> diagnostics;  // (local line, reason)
-  bool failed = false;
-  std::string error;
-  bool used_interface_rule = false;
-  bool used_overlap_rule = false;
-};
 
 struct Input {
   std::string name;
@@ -68,172 +58,6 @@ std::optional<LogFormat> header_in(std::string_view head) {
   return std::nullopt;
 }
 
-class StreamProcessor {
- public:
-  StreamProcessor(const EngineOptions& options, const std::optional<LogFormat>& forced,
-                  const std::optional<LogFormat>& initial, Aggregator* agg, ChunkOutcome* out,
-                  const std::string& name, uint64_t order_base)
-      : options_(options),
-        forced_(forced.has_value()),
-        agg_(agg),
-        out_(out),
-        name_(name),
-        order_base_(order_base) {
-    if (forced) {
-      set_parser(*forced);
-    } else if (initial) {
-      set_parser(*initial);
-    }
-  }
-
-  // Reads `src` from stream offset `begin`; handles lines starting before
-  // `end`. With begin > 0 the first (partial) line belongs to the previous
-  // item and is skipped (the source starts at begin - 1).
-  void run(ByteSource& src, uint64_t begin, uint64_t end) {
-    // kParsePadding bytes past the block stay readable for parse_padded().
-    std::vector<char> buf(kBlockSize + kParsePadding);
-    size_t have = 0;
-    bool eof = false;
-    uint64_t buf_offset = begin > 0 ? begin - 1 : 0;
-    bool skip_first = begin > 0;
-    bool discarding = false;  // inside an over-long line
-    while (!stop_) {
-      if (!eof) {
-        Result<size_t> n = src.read(buf.data() + have, kBlockSize - have);
-        if (!n.ok()) {
-          fail(n.status().message());
-          return;
-        }
-        if (*n == 0) eof = true;
-        have += *n;
-      }
-      size_t pos = 0;
-      while (!stop_) {
-        const char* start = buf.data() + pos;
-        const char* nl = static_cast<const char*>(std::memchr(start, '\n', have - pos));
-        if (nl == nullptr) break;
-        const size_t len = static_cast<size_t>(nl - start);
-        const uint64_t line_offset = buf_offset + pos;
-        pos += len + 1;
-        if (skip_first) {
-          skip_first = false;
-          continue;
-        }
-        if (line_offset >= end) {
-          stop_ = true;
-          break;
-        }
-        if (discarding) {
-          discarding = false;  // the tail of an over-long line, already counted
-          continue;
-        }
-        handle_line(std::string_view(start, len), line_offset);
-      }
-      if (stop_) break;
-      if (eof) {
-        if (pos < have && !skip_first && !discarding && buf_offset + pos < end) {
-          handle_line(std::string_view(buf.data() + pos, have - pos), buf_offset + pos);
-        }
-        break;
-      }
-      if (pos == 0 && have == kBlockSize) {
-        // No newline in a whole block: not a flow-log line. Count it once
-        // and drop bytes up to the next newline.
-        if (!skip_first && !discarding) {
-          if (buf_offset >= end) break;
-          ++out_->physical_lines;
-          ++out_->lines;
-          skip(ParseOutcome{ParseError::kLineTooLong, -1}, {});
-          discarding = true;
-        }
-        buf_offset += have;
-        have = 0;
-        continue;
-      }
-      std::memmove(buf.data(), buf.data() + pos, have - pos);
-      buf_offset += pos;
-      have -= pos;
-    }
-  }
-
-  void fail(std::string message) {
-    out_->failed = true;
-    out_->error = std::move(message);
-    stop_ = true;
-  }
-
- private:
-  void set_parser(const LogFormat& format) { parser_.emplace(format); }
-
-  void handle_line(std::string_view line, uint64_t offset) {
-    ++out_->physical_lines;
-    size_t first = 0;
-    while (first < line.size() &&
-           (line[first] == ' ' || line[first] == '\t' || line[first] == '\r')) {
-      ++first;
-    }
-    if (first == line.size()) return;  // blank: not a line
-    const char c = line[first];
-    if (c >= 'a' && c <= 'z' && looks_like_header(line)) {
-      if (!forced_) {
-        std::optional<LogFormat> format = parse_header_line(line);
-        if (format) {
-          Status st = check_format(*format, options_);
-          if (!st.ok()) {
-            fail(name_ + ":" + std::to_string(out_->physical_lines) + ": header " + st.message());
-            return;
-          }
-          set_parser(*format);
-          return;
-        }
-        // Not a usable header (a field named twice): parse as a record.
-      } else {
-        return;
-      }
-    }
-    if (!parser_) {
-      Status st = check_format(LogFormat::default_v2(), options_);
-      if (!st.ok()) {
-        fail(name_ + ": default format " + st.message());
-        return;
-      }
-      set_parser(LogFormat::default_v2());
-    }
-    ++out_->lines;
-    // `line` lies inside run()'s block, which keeps kParsePadding bytes after it.
-    ParseOutcome outcome = parser_->parse_padded(line, &record_);
-    if (!outcome.ok()) {
-      skip(outcome, line);
-      return;
-    }
-    if (record_.interface_id.empty()) {
-      out_->used_overlap_rule = true;
-    } else {
-      out_->used_interface_rule = true;
-    }
-    agg_->add(record_, order_base_ | offset);
-  }
-
-  void skip(const ParseOutcome& outcome, std::string_view line) {
-    ++out_->skipped;
-    if (static_cast<int>(out_->diagnostics.size()) < options_.max_diagnostics_per_file) {
-      const LogFormat& format = parser_ ? parser_->format() : LogFormat::default_v2();
-      out_->diagnostics.emplace_back(out_->physical_lines,
-                                     describe_parse_error(outcome, line, format));
-    }
-  }
-
-  const EngineOptions& options_;
-  bool forced_;
-  Aggregator* agg_;
-  ChunkOutcome* out_;
-  const std::string& name_;
-  uint64_t order_base_;
-  std::optional<LineParser> parser_;
-  FlowRecord record_;
-  bool stop_ = false;
-};
-
 Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& options,
                                 std::vector<WorkItem> items, std::optional<LogFormat> forced,
                                 int threads) {
@@ -243,9 +67,12 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   config.window_start = options.window_start;
   config.window_end = options.window_end;
 
-  // Spare cores: let a lone stream inflate on one thread and parse on another.
-  const bool prefetch = static_cast<int>(items.size()) < threads;
-  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(items.size())));
+  // Spare cores: a lone stream is read on one thread and parsed on all of
+  // them; a few streams are each read ahead on a thread of their own.
+  const bool shared = items.size() == 1 && !items[0].split && threads > 1;
+  const bool prefetch = !shared && static_cast<int>(items.size()) < threads;
+  const int workers =
+      shared ? threads : std::max(1, std::min<int>(threads, static_cast<int>(items.size())));
 
   std::vector<Aggregator> aggs;
   aggs.reserve(static_cast<size_t>(workers));
@@ -284,7 +111,19 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
       proc.run(*src, 0, UINT64_MAX);
     }
   };
-  if (workers == 1) {
+  if (shared) {
+    Input& in = inputs[items[0].input];
+    ChunkOutcome& out = in.chunks[0];
+    Result<std::unique_ptr<ByteSource>> raw = in.open();
+    if (!raw.ok()) {
+      out.failed = true;
+      out.error = raw.status().message();
+    } else {
+      std::unique_ptr<ByteSource> src = make_decoding_source(std::move(raw).value());
+      run_shared_stream(*src, options, forced, aggs, &out, in.name,
+                        static_cast<uint64_t>(items[0].input) << kOrderShift);
+    }
+  } else if (workers == 1) {
     work(0);
   } else {
     std::vector<std::jthread> pool;

@@ -10,7 +10,8 @@
 // Reading: files, directories (recursive, sorted), "-" for stdin; gzip is
 // detected by magic bytes. Inputs are read in parallel on `threads` threads,
 // a big plain file is split at newlines, a lone gzip file is inflated on one
-// thread while parsed on another. Memory stays bounded (blocks, not files).
+// thread and parsed by all of them (the inflating one included when it is
+// ahead). Memory stays bounded (blocks, not files).
 // The result is identical whatever the thread count.
 //
 // Errors: kInvalidArgument for bad options (a malformed log_format, a window
@@ -60,6 +61,9 @@ struct EngineOptions {
   // several threads at once.
   uint64_t split_min_bytes = uint64_t{32} << 20;
   uint64_t chunk_bytes = uint64_t{16} << 20;
+  // A lone stream that cannot be split (gzip, stdin) is cut into blocks of
+  // about block_bytes of whole lines, parsed by every thread.
+  uint64_t block_bytes = uint64_t{1} << 20;
 };
 
 // What happened to one input.

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "flowlog/shared_stream.h"
+#include "flowlog/stream_processor.h"
 #include "test_util.h"
 
 namespace efstop::flowlog {
@@ -567,6 +569,171 @@ TEST(EngineTest, ParallelResultEqualsSingleThreaded) {
   EXPECT_GT(c.stats.duplicates, 0);
   EXPECT_EQ(c.pairs, d.pairs);
   EXPECT_EQ(c.stats, d.stats);
+}
+
+// A lone stream (gzip, stdin, an S3 object) is cut into blocks of lines by
+// the thread that reads it and parsed by all threads: the totals, the
+// counts, the diagnostics' line numbers and the failures must be those of
+// one thread reading it line by line, however small the blocks.
+class SharedStreamTest : public ::testing::Test {
+ protected:
+  struct Outcome {
+    std::vector<PairTotals> pairs;
+    FlowStats stats;
+    ChunkOutcome out;
+  };
+
+  // The stream read line by line on this thread (StreamProcessor::run).
+  Outcome one_thread(const std::string& gz) {
+    Outcome o;
+    Aggregator agg(&config_);
+    StreamProcessor proc(options_, std::nullopt, std::nullopt, &agg, &o.out, name_, 0);
+    std::unique_ptr<ByteSource> src = make_decoding_source(make_memory_source("s", gz));
+    proc.run(*src, 0, UINT64_MAX);
+    o.pairs = agg.finish(&o.stats);
+    return o;
+  }
+
+  Outcome shared(const std::string& gz, int threads, uint64_t block_bytes) {
+    Outcome o;
+    std::vector<Aggregator> aggs;
+    for (int i = 0; i < threads; ++i) aggs.emplace_back(&config_);
+    EngineOptions options = options_;
+    options.block_bytes = block_bytes;
+    std::unique_ptr<ByteSource> src = make_decoding_source(make_memory_source("s", gz));
+    run_shared_stream(*src, options, std::nullopt, aggs, &o.out, name_, 0);
+    for (size_t i = 1; i < aggs.size(); ++i) aggs[0].merge(std::move(aggs[i]));
+    o.pairs = aggs[0].finish(&o.stats);
+    return o;
+  }
+
+  // The same gzip stream through one thread and through 2-4 threads with
+  // blocks of one line to a few hundred.
+  void expect_same_as_one_thread(const std::string& text) {
+    const std::string gz = gzip(text);
+    const Outcome want = one_thread(gz);
+    EXPECT_GT(want.stats.records, 0);
+    for (int threads : {2, 3, 4}) {
+      for (uint64_t block : {1u, 97u, 4099u, 1u << 20}) {
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", blocks of " +
+                     std::to_string(block) + " bytes");
+        const Outcome got = shared(gz, threads, block);
+        EXPECT_EQ(got.pairs, want.pairs);
+        EXPECT_EQ(got.stats, want.stats);
+        EXPECT_EQ(got.out.physical_lines, want.out.physical_lines);
+        EXPECT_EQ(got.out.lines, want.out.lines);
+        EXPECT_EQ(got.out.skipped, want.out.skipped);
+        EXPECT_EQ(got.out.diagnostics, want.out.diagnostics);
+        EXPECT_EQ(got.out.failed, want.out.failed);
+        EXPECT_EQ(got.out.error, want.out.error);
+        EXPECT_EQ(got.out.used_interface_rule, want.out.used_interface_rule);
+      }
+    }
+  }
+
+  // Pseudo-random default-format lines: both ENIs of a pair, REJECTs.
+  static std::string records(int n, uint64_t seed) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      const uint64_t r = seed >> 20;
+      const std::string client = "10.0.1." + std::to_string(r % 30);
+      const std::string server = "10.0.2." + std::to_string((r >> 8) % 3);
+      const bool to_server = (r >> 12) % 2;
+      const std::string eni =
+          (r >> 13) % 2 ? "eni-mt" + server.substr(7) : "eni-c" + client.substr(7);
+      const int64_t start = static_cast<int64_t>((r >> 16) % 5000);
+      out += v2(eni, to_server ? client : server, to_server ? server : client,
+                to_server ? 40000 : 2049, to_server ? 2049 : 40000, 6,
+                static_cast<int64_t>((r >> 20) % 90), static_cast<int64_t>((r >> 24) % 100000),
+                start, start + 60, (r >> 40) % 11 == 0 ? "REJECT" : "ACCEPT");
+    }
+    return out;
+  }
+
+  const std::string name_ = "s";  // the processors keep a reference
+  AggregateConfig config_;
+  EngineOptions options_ = [] {
+    EngineOptions o;
+    o.max_diagnostics_per_file = 7;
+    return o;
+  }();
+};
+
+TEST_F(SharedStreamTest, HeadersBadLinesAndOddLinesAnywhere) {
+  const std::string v2_header =
+      "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+      "start end action log-status\n";
+  // The same fields in another order: read with the v2 layout every line
+  // would be skipped, so a block parsed with the wrong format shows.
+  const std::string custom_header =
+      "  interface-id bytes srcaddr dstaddr srcport dstport protocol packets start end\r\n";
+  std::string custom;
+  for (int i = 0; i < 300; ++i) {
+    custom += "eni-c" + std::to_string(i % 7) + " " + std::to_string(i * 11) + " 10.0.1." +
+              std::to_string(i % 7) + " 10.0.2.1 900 2049 6 3 " + std::to_string(i) + " " +
+              std::to_string(i + 60) + "\n";
+  }
+  std::string text = v2_header + records(2000, 1);
+  // A bad line, blank lines, a header naming a field twice (a bad record).
+  text += "this is not a record\n\n   \r\nsrcaddr srcaddr\n";
+  text += records(1500, 2) + "2 123 eni-c 10.0.1.1 10.0.2.1 x 2049 6 1 1 1 1 ACCEPT OK\r\n";
+  text += custom_header + custom + "eni-c1 12 10.0.1.1\n";
+  text += std::string(3u << 20, 'y') + "\n";  // longer than any block, and than 1 MiB
+  text += v2_header + records(1000, 3);
+  text += "2 123456789012 - - - - - - - - 1 60 - NODATA\n";
+  text += "2 123456789012 eni-c 10.0.1.9 10.0.2.2 41 2049 6 2 77 5 65 ACCEPT OK";  // no '\n'
+  expect_same_as_one_thread(text);
+}
+
+TEST_F(SharedStreamTest, HeaderLackingFieldsStopsTheStreamWhereOneThreadStops) {
+  std::string text = records(3000, 4);
+  text += "version srcaddr dstaddr\n";  // no bytes: the stream fails here
+  text += records(3000, 5);
+  expect_same_as_one_thread(text);
+  const Outcome o = one_thread(gzip(text));
+  EXPECT_TRUE(o.out.failed);
+  EXPECT_EQ(o.out.error.rfind("s:3001: header lacks the packets field", 0), 0u) << o.out.error;
+  EXPECT_EQ(o.stats.records, 3000);
+}
+
+TEST_F(SharedStreamTest, CorruptGzipKeepsTheLinesBeforeIt) {
+  std::string gz = gzip(records(20000, 6));
+  for (size_t i = gz.size() / 2; i < gz.size() / 2 + 32; ++i) gz[i] ^= 0x5A;
+  const Outcome want = one_thread(gz);
+  ASSERT_TRUE(want.out.failed);
+  EXPECT_NE(want.out.error.find("corrupt gzip"), std::string::npos) << want.out.error;
+  for (uint64_t block : {4099u, 1u << 20}) {
+    const Outcome got = shared(gz, 2, block);
+    EXPECT_EQ(got.out.error, want.out.error);
+    EXPECT_EQ(got.out.lines, want.out.lines);
+    EXPECT_EQ(got.stats, want.stats);
+    EXPECT_EQ(got.pairs, want.pairs);
+  }
+}
+
+// Through run_engine: one gzip file on two threads, as on one.
+TEST(EngineTest, LoneGzipFileOnTwoThreads) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 30000; ++i) {
+    text += v2(i % 2 ? "eni-mt" : "eni-c" + std::to_string(i % 50), "10.0.1." + std::to_string(i % 50),
+               "10.0.2.10", 700 + i % 50, 2049, 6, 1, i, i, i + 60);
+    if (i % 5000 == 0) text += "bad line " + std::to_string(i) + "\n";
+  }
+  write_file(dir.file("a.log.gz"), gzip(text));
+  EngineOptions one;
+  one.threads = 1;
+  EngineOptions two;
+  two.threads = 2;
+  two.block_bytes = 10000;
+  EngineResult a = run_ok({dir.file("a.log.gz")}, one);
+  EngineResult b = run_ok({dir.file("a.log.gz")}, two);
+  EXPECT_EQ(a.pairs.size(), 50u);
+  EXPECT_EQ(a.pairs, b.pairs);
+  EXPECT_EQ(a.stats, b.stats);
+  EXPECT_EQ(a.stats.skipped, 6);
+  EXPECT_EQ(a.inputs[0].diagnostics, b.inputs[0].diagnostics);
 }
 
 // Starts with 0x1f but not the gzip magic: read as text (and skipped).

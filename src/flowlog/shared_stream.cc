@@ -1,0 +1,312 @@
+#include "flowlog/shared_stream.h"
+
+#include <algorithm>
+#include <bit>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace efstop::flowlog {
+
+namespace {
+
+// Bit i set where byte i of the 64 bytes at `p` is '\n'.
+inline uint64_t newline_bits(const char* p) {
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  uint64_t bits = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    bits |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))))
+            << (16 * i);
+  }
+  return bits;
+#else
+  uint64_t bits = 0;
+  for (int i = 0; i < 64; ++i) bits |= static_cast<uint64_t>(p[i] == '\n') << i;
+  return bits;
+#endif
+}
+
+// A line that StreamProcessor::handle_line may take for a header: its first
+// byte is a lowercase letter, or a blank before one.
+inline bool may_be_header(char first) {
+  return (first >= 'a' && first <= 'z') || first == ' ' || first == '\t' || first == '\r';
+}
+
+class SharedStream {
+ public:
+  SharedStream(ByteSource& src, const EngineOptions& options,
+               const std::optional<LogFormat>& forced, std::span<Aggregator> aggs,
+               const std::string& name, uint64_t order_base)
+      : src_(src),
+        options_(options),
+        forced_(forced.has_value()),
+        block_bytes_(std::clamp<size_t>(options.block_bytes, 1, kMaxLineBytes)),
+        outcomes_(aggs.size()) {
+    for (size_t w = 0; w < aggs.size(); ++w) {
+      processors_.push_back(std::make_unique<StreamProcessor>(
+          options, forced, std::nullopt, &aggs[w], &outcomes_[w], name, order_base));
+    }
+    // Two blocks per thread in flight or ready, and two for the reader.
+    slots_.resize(2 * aggs.size() + 2);
+    for (Slot& s : slots_) {
+      // Uninitialised: only the pages a block touches count as memory.
+      s.data.reset(new char[kMaxLineBytes + kParsePadding]);
+      s.ends.reset(new uint32_t[kMaxLineBytes + 1]);
+      free_.push_back(&s);
+    }
+  }
+
+  void run(ChunkOutcome* out) {
+    {
+      std::vector<std::jthread> parsers;
+      for (size_t w = 1; w < processors_.size(); ++w) {
+        parsers.emplace_back([this, w] { parse_blocks(w); });
+      }
+      read_blocks();
+      parse_blocks(0);
+    }
+    merge_into(out);
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<char[]> data;      // kMaxLineBytes + kParsePadding
+    std::unique_ptr<uint32_t[]> ends;  // one per line, at most one per byte (+ a last line)
+    LineBlock block;
+  };
+
+  // The reader: fills free slots in stream order. When every slot is taken
+  // (the parsers are behind), it parses a ready block itself.
+  void read_blocks() {
+    while (true) {
+      Slot* slot = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        while (free_.empty()) {
+          if (!ready_.empty()) {
+            Slot* ready = ready_.front();
+            ready_.pop_front();
+            lock.unlock();
+            processors_[0]->run_block(ready->block);
+            lock.lock();
+            free_.push_back(ready);
+            continue;
+          }
+          cv_.wait(lock, [&] { return !free_.empty() || !ready_.empty(); });
+        }
+        slot = free_.back();
+        free_.pop_back();
+      }
+      const bool filled = fill(*slot);
+      const bool last = !filled || end_of_stream_ || stop_reading_;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (filled) {
+          ready_.push_back(slot);
+        } else {
+          free_.push_back(slot);
+        }
+        if (last) done_ = true;
+      }
+      cv_.notify_all();
+      if (last) return;
+    }
+  }
+
+  // A parser: takes ready blocks until the reader is done and none is left.
+  void parse_blocks(size_t worker) {
+    while (true) {
+      Slot* slot = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !ready_.empty() || done_; });
+        if (ready_.empty()) return;
+        slot = ready_.front();
+        ready_.pop_front();
+      }
+      processors_[worker]->run_block(slot->block);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        free_.push_back(slot);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  // Reads the next block of whole lines into `slot`. False when the stream
+  // has nothing more.
+  bool fill(Slot& slot) {
+    char* d = slot.data.get();
+    size_t have = carry_.size();
+    std::memcpy(d, carry_.data(), have);
+    carry_.clear();
+    uint64_t offset = next_offset_;
+    size_t want = block_bytes_;
+    while (true) {
+      while (!end_of_stream_ && have < want) {
+        Result<size_t> n = src_.read(d + have, want - have);
+        if (!n.ok()) {
+          read_error_ = n.status().message();
+          end_of_stream_ = true;
+        } else if (*n == 0) {
+          end_of_stream_ = true;
+        } else {
+          have += *n;
+        }
+      }
+      if (discarding_) {
+        // The rest of an over-long line, already counted, up to its '\n'.
+        const char* nl = static_cast<const char*>(std::memchr(d, '\n', have));
+        const size_t drop = nl == nullptr ? have : static_cast<size_t>(nl - d) + 1;
+        std::memmove(d, d + drop, have - drop);
+        have -= drop;
+        offset += drop;
+        if (nl != nullptr) discarding_ = false;
+        if (end_of_stream_ && (discarding_ || have == 0)) return false;
+        continue;
+      }
+      if (have == 0) return false;
+      size_t len = have;  // at the end of the stream: the last line may lack its '\n'
+      if (!end_of_stream_ || !read_error_.empty()) {
+        const char* last = static_cast<const char*>(memrchr(d, '\n', have));
+        if (last == nullptr && !end_of_stream_) {
+          if (have < kMaxLineBytes) {
+            want = kMaxLineBytes;  // a long line: read on
+            continue;
+          }
+          // No newline in kMaxLineBytes: one over-long line, counted once.
+          slot.block = LineBlock{};
+          slot.block.too_long_line = true;
+          slot.block.first_line = lines_before_++;
+          slot.block.offset = offset;
+          discarding_ = true;
+          next_offset_ = offset + have;
+          return true;
+        }
+        // After a read error only whole lines count, as in run().
+        len = last == nullptr ? 0 : static_cast<size_t>(last - d) + 1;
+        if (len == 0) return false;
+      }
+      carry_.assign(d + len, have - len);
+      next_offset_ = offset + len;
+      cut(slot, len, offset);
+      return true;
+    }
+  }
+
+  // Finds where the block's lines end and follows its header lines.
+  void cut(Slot& slot, size_t len, uint64_t offset) {
+    const char* d = slot.data.get();
+    uint32_t* ends = slot.ends.get();
+    size_t n = 0;
+    for (size_t off = 0; off < len; off += 64) {
+      uint64_t bits = newline_bits(d + off);  // the padding keeps 64 bytes readable
+      if (len - off < 64) bits &= (uint64_t{1} << (len - off)) - 1;
+      while (bits != 0) {
+        ends[n++] = static_cast<uint32_t>(off + static_cast<size_t>(std::countr_zero(bits)));
+        bits &= bits - 1;
+      }
+    }
+    if (d[len - 1] != '\n') ends[n++] = static_cast<uint32_t>(len);
+    LineBlock& block = slot.block;
+    block = LineBlock{};
+    block.data = d;
+    block.ends = ends;
+    block.line_count = n;
+    block.offset = offset;
+    block.first_line = lines_before_;
+    block.start_format = format_;
+    lines_before_ += static_cast<int64_t>(n);
+    if (forced_) return;
+    uint32_t begin = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (may_be_header(d[begin])) follow_header(std::string_view(d + begin, ends[i] - begin));
+      begin = ends[i] + 1;
+    }
+  }
+
+  // StreamProcessor::handle_line's view of a header line, for the format of
+  // the lines after it.
+  void follow_header(std::string_view line) {
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return;
+    if (line[first] < 'a' || line[first] > 'z' || !looks_like_header(line)) return;
+    std::optional<LogFormat> format = parse_header_line(line);
+    if (!format) return;
+    if (!check_format(*format, options_).ok()) {
+      stop_reading_ = true;  // the parser of this block stops there with the message
+      return;
+    }
+    format_ = std::make_shared<const LogFormat>(std::move(*format));
+  }
+
+  void merge_into(ChunkOutcome* out) {
+    for (ChunkOutcome& o : outcomes_) {
+      out->physical_lines += o.physical_lines;
+      out->lines += o.lines;
+      out->skipped += o.skipped;
+      out->used_interface_rule |= o.used_interface_rule;
+      out->used_overlap_rule |= o.used_overlap_rule;
+      for (auto& d : o.diagnostics) out->diagnostics.push_back(std::move(d));
+      if (o.failed && !out->failed) {
+        out->failed = true;
+        out->error = std::move(o.error);
+      }
+    }
+    // Each parser kept its first few; the stream's first few are among them.
+    std::stable_sort(out->diagnostics.begin(), out->diagnostics.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (out->diagnostics.size() > static_cast<size_t>(options_.max_diagnostics_per_file)) {
+      out->diagnostics.resize(static_cast<size_t>(options_.max_diagnostics_per_file));
+    }
+    if (!read_error_.empty() && !out->failed) {
+      out->failed = true;
+      out->error = read_error_;
+    }
+  }
+
+  ByteSource& src_;
+  const EngineOptions& options_;
+  const bool forced_;
+  const size_t block_bytes_;
+  std::vector<ChunkOutcome> outcomes_;  // one per thread
+  std::vector<std::unique_ptr<StreamProcessor>> processors_;
+  std::vector<Slot> slots_;
+
+  // The reader's state (one thread).
+  std::string carry_;  // the start of a line cut off at the previous block's end
+  uint64_t next_offset_ = 0;
+  int64_t lines_before_ = 0;
+  std::shared_ptr<const LogFormat> format_;
+  bool discarding_ = false;
+  bool end_of_stream_ = false;
+  bool stop_reading_ = false;
+  std::string read_error_;
+
+  // Shared, guarded by mu_.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Slot*> free_;
+  std::deque<Slot*> ready_;  // in stream order
+  bool done_ = false;        // no block will be added to ready_
+};
+
+}  // namespace
+
+void run_shared_stream(ByteSource& src, const EngineOptions& options,
+                       const std::optional<LogFormat>& forced, std::span<Aggregator> aggs,
+                       ChunkOutcome* out, const std::string& name, uint64_t order_base) {
+  SharedStream(src, options, forced, aggs, name, order_base).run(out);
+}
+
+}  // namespace efstop::flowlog

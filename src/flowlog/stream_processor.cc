@@ -1,0 +1,183 @@
+#include "flowlog/stream_processor.h"
+
+#include <cstring>
+
+namespace efstop::flowlog {
+
+StreamProcessor::StreamProcessor(const EngineOptions& options,
+                                 const std::optional<LogFormat>& forced,
+                                 const std::optional<LogFormat>& initial, Aggregator* agg,
+                                 ChunkOutcome* out, const std::string& name, uint64_t order_base)
+    : options_(options),
+      forced_(forced.has_value()),
+      agg_(agg),
+      out_(out),
+      name_(name),
+      order_base_(order_base) {
+  if (forced) {
+    set_parser(*forced);
+  } else if (initial) {
+    set_parser(*initial);
+  }
+}
+
+void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
+  // kParsePadding bytes past the block stay readable for parse_padded().
+  std::vector<char> buf(kMaxLineBytes + kParsePadding);
+  size_t have = 0;
+  bool eof = false;
+  uint64_t buf_offset = begin > 0 ? begin - 1 : 0;
+  bool skip_first = begin > 0;
+  bool discarding = false;  // inside an over-long line
+  while (!stop_) {
+    if (!eof) {
+      Result<size_t> n = src.read(buf.data() + have, kMaxLineBytes - have);
+      if (!n.ok()) {
+        fail(n.status().message());
+        return;
+      }
+      if (*n == 0) eof = true;
+      have += *n;
+    }
+    size_t pos = 0;
+    while (!stop_) {
+      const char* start = buf.data() + pos;
+      const char* nl = static_cast<const char*>(std::memchr(start, '\n', have - pos));
+      if (nl == nullptr) break;
+      const size_t len = static_cast<size_t>(nl - start);
+      const uint64_t line_offset = buf_offset + pos;
+      pos += len + 1;
+      if (skip_first) {
+        skip_first = false;
+        continue;
+      }
+      if (line_offset >= end) {
+        stop_ = true;
+        break;
+      }
+      if (discarding) {
+        discarding = false;  // the tail of an over-long line, already counted
+        continue;
+      }
+      handle_line(std::string_view(start, len), line_offset);
+    }
+    if (stop_) break;
+    if (eof) {
+      if (pos < have && !skip_first && !discarding && buf_offset + pos < end) {
+        handle_line(std::string_view(buf.data() + pos, have - pos), buf_offset + pos);
+      }
+      break;
+    }
+    if (pos == 0 && have == kMaxLineBytes) {
+      // No newline in a whole block: not a flow-log line. Count it once
+      // and drop bytes up to the next newline.
+      if (!skip_first && !discarding) {
+        if (buf_offset >= end) break;
+        ++out_->physical_lines;
+        ++line_number_;
+        ++out_->lines;
+        skip(ParseOutcome{ParseError::kLineTooLong, -1}, {});
+        discarding = true;
+      }
+      buf_offset += have;
+      have = 0;
+      continue;
+    }
+    std::memmove(buf.data(), buf.data() + pos, have - pos);
+    buf_offset += pos;
+    have -= pos;
+  }
+}
+
+void StreamProcessor::run_block(const LineBlock& block) {
+  if (stop_) return;
+  line_number_ = block.first_line;
+  if (block.too_long_line) {
+    ++out_->physical_lines;
+    ++line_number_;
+    ++out_->lines;
+    skip(ParseOutcome{ParseError::kLineTooLong, -1}, {});
+    return;
+  }
+  if (!forced_ && block_format_ != block.start_format.get()) {
+    if (block.start_format) {
+      set_parser(*block.start_format);
+    } else {
+      parser_.reset();  // the default, at the first record
+    }
+    block_format_ = block.start_format.get();
+  }
+  uint32_t begin = 0;
+  for (size_t i = 0; i < block.line_count && !stop_; ++i) {
+    const uint32_t end = block.ends[i];
+    handle_line(std::string_view(block.data + begin, end - begin), block.offset + begin);
+    begin = end + 1;
+  }
+}
+
+void StreamProcessor::fail(std::string message) {
+  out_->failed = true;
+  out_->error = std::move(message);
+  stop_ = true;
+}
+
+void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
+  ++out_->physical_lines;
+  ++line_number_;
+  size_t first = 0;
+  while (first < line.size() &&
+         (line[first] == ' ' || line[first] == '\t' || line[first] == '\r')) {
+    ++first;
+  }
+  if (first == line.size()) return;  // blank: not a line
+  const char c = line[first];
+  if (c >= 'a' && c <= 'z' && looks_like_header(line)) {
+    if (!forced_) {
+      std::optional<LogFormat> format = parse_header_line(line);
+      if (format) {
+        Status st = check_format(*format, options_);
+        if (!st.ok()) {
+          fail(name_ + ":" + std::to_string(line_number_) + ": header " + st.message());
+          return;
+        }
+        set_parser(*format);
+        block_format_.reset();
+        return;
+      }
+      // Not a usable header (a field named twice): parse as a record.
+    } else {
+      return;
+    }
+  }
+  if (!parser_) {
+    Status st = check_format(LogFormat::default_v2(), options_);
+    if (!st.ok()) {
+      fail(name_ + ": default format " + st.message());
+      return;
+    }
+    set_parser(LogFormat::default_v2());
+  }
+  ++out_->lines;
+  // `line` lies inside a buffer that keeps kParsePadding bytes after it.
+  ParseOutcome outcome = parser_->parse_padded(line, &record_);
+  if (!outcome.ok()) {
+    skip(outcome, line);
+    return;
+  }
+  if (record_.interface_id.empty()) {
+    out_->used_overlap_rule = true;
+  } else {
+    out_->used_interface_rule = true;
+  }
+  agg_->add(record_, order_base_ | offset);
+}
+
+void StreamProcessor::skip(const ParseOutcome& outcome, std::string_view line) {
+  ++out_->skipped;
+  if (static_cast<int>(out_->diagnostics.size()) < options_.max_diagnostics_per_file) {
+    const LogFormat& format = parser_ ? parser_->format() : LogFormat::default_v2();
+    out_->diagnostics.emplace_back(line_number_, describe_parse_error(outcome, line, format));
+  }
+}
+
+}  // namespace efstop::flowlog

@@ -1,0 +1,112 @@
+// StreamProcessor: the engine's line loop. It turns the bytes of one work
+// item into records for an Aggregator: splits lines, follows header lines
+// (the format in force), parses, counts what it skips, and keeps the first
+// diagnostics. Internal to flowlog (engine.cc and shared_stream.cc).
+//
+// Two ways in:
+//   run()       reads a ByteSource itself (a file, a byte range of one, or
+//               a decoded stream) and splits it with memchr;
+//   run_block() takes a LineBlock already cut at newlines by another thread
+//               (shared_stream.h), so that several threads can parse one
+//               stream.
+// Not thread-safe: one processor per thread.
+#ifndef EFSTOP_FLOWLOG_STREAM_PROCESSOR_H_
+#define EFSTOP_FLOWLOG_STREAM_PROCESSOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "flowlog/aggregate.h"
+#include "flowlog/byte_source.h"
+#include "flowlog/engine.h"
+#include "flowlog/format.h"
+#include "flowlog/parser.h"
+
+namespace efstop::flowlog {
+
+// The longest line accepted (a longer one is skipped as kLineTooLong), and
+// the size of run()'s read buffer.
+inline constexpr size_t kMaxLineBytes = size_t{1} << 20;
+
+// What one work item found. Written on every line by the item's worker,
+// while the next item's outcome (the next element) may be another worker's:
+// a cache line each, or the two threads fight over one.
+struct alignas(64) ChunkOutcome {
+  int64_t physical_lines = 0;  // every line that starts in the item, for numbering
+  int64_t lines = 0;           // records + skipped
+  int64_t skipped = 0;
+  std::vector<std::pair<int64_t, std::string>> diagnostics;  // (line, reason)
+  bool failed = false;
+  std::string error;
+  bool used_interface_rule = false;
+  bool used_overlap_rule = false;
+};
+
+// Whole lines of one stream, cut by the thread that reads it. `data` is
+// followed by kParsePadding readable bytes.
+struct LineBlock {
+  const char* data = nullptr;
+  // Where each line ends (the offset of its '\n', or of the stream's end
+  // for a last line without one); line i starts after line i-1's end.
+  const uint32_t* ends = nullptr;
+  size_t line_count = 0;
+  uint64_t offset = 0;      // stream offset of data[0]
+  int64_t first_line = 0;   // physical lines of the stream before this block
+  // The format set by the last header line before the block (null: none
+  // yet, so the default applies). Ignored when a format is forced.
+  std::shared_ptr<const LogFormat> start_format;
+  // The block stands for one line longer than kMaxLineBytes (no `ends`).
+  bool too_long_line = false;
+};
+
+class StreamProcessor {
+ public:
+  // `initial` is the format before any header line (a split file's probed
+  // header); `forced` wins over header lines. `order_base` is or-ed with a
+  // line's stream offset to give the aggregator its record order.
+  StreamProcessor(const EngineOptions& options, const std::optional<LogFormat>& forced,
+                  const std::optional<LogFormat>& initial, Aggregator* agg, ChunkOutcome* out,
+                  const std::string& name, uint64_t order_base);
+
+  // Reads `src` from stream offset `begin`; handles lines starting before
+  // `end`. With begin > 0 the first (partial) line belongs to the previous
+  // item and is skipped (the source starts at begin - 1). Line numbers in
+  // diagnostics count from the item's start.
+  void run(ByteSource& src, uint64_t begin, uint64_t end);
+
+  // Handles the lines of `block`; line numbers count from the stream's start.
+  void run_block(const LineBlock& block);
+
+  // Ends the item with an error (read failure, unusable header).
+  void fail(std::string message);
+  bool stopped() const { return stop_; }
+
+ private:
+  void set_parser(const LogFormat& format) { parser_.emplace(format); }
+  void handle_line(std::string_view line, uint64_t offset);
+  void skip(const ParseOutcome& outcome, std::string_view line);
+
+  const EngineOptions& options_;
+  bool forced_;
+  Aggregator* agg_;
+  ChunkOutcome* out_;
+  const std::string& name_;
+  uint64_t order_base_;
+  std::optional<LineParser> parser_;
+  // The LineBlock format parser_ was made from; nullopt when a header line
+  // in the stream set it since (the next block then sets it again).
+  std::optional<const LogFormat*> block_format_;
+  int64_t line_number_ = 0;  // of the line being handled
+  FlowRecord record_;
+  bool stop_ = false;
+};
+
+}  // namespace efstop::flowlog
+
+#endif  // EFSTOP_FLOWLOG_STREAM_PROCESSOR_H_
