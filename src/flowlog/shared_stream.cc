@@ -1,7 +1,6 @@
 #include "flowlog/shared_stream.h"
 
 #include <algorithm>
-#include <bit>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -10,31 +9,9 @@
 #include <thread>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace efstop::flowlog {
 
 namespace {
-
-// Bit i set where byte i of the 64 bytes at `p` is '\n'.
-inline uint64_t newline_bits(const char* p) {
-#if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
-  uint64_t bits = 0;
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    bits |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))))
-            << (16 * i);
-  }
-  return bits;
-#else
-  uint64_t bits = 0;
-  for (int i = 0; i < 64; ++i) bits |= static_cast<uint64_t>(p[i] == '\n') << i;
-  return bits;
-#endif
-}
 
 // A line that StreamProcessor::handle_line may take for a header: its first
 // byte is a lowercase letter, or a blank before one.
@@ -208,15 +185,7 @@ class SharedStream {
   void cut(Slot& slot, size_t len, uint64_t offset) {
     const char* d = slot.data.get();
     uint32_t* ends = slot.ends.get();
-    size_t n = 0;
-    for (size_t off = 0; off < len; off += 64) {
-      uint64_t bits = newline_bits(d + off);  // the padding keeps 64 bytes readable
-      if (len - off < 64) bits &= (uint64_t{1} << (len - off)) - 1;
-      while (bits != 0) {
-        ends[n++] = static_cast<uint32_t>(off + static_cast<size_t>(std::countr_zero(bits)));
-        bits &= bits - 1;
-      }
-    }
+    size_t n = find_newlines(d, len, ends);
     if (d[len - 1] != '\n') ends[n++] = static_cast<uint32_t>(len);
     LineBlock& block = slot.block;
     block = LineBlock{};

@@ -1,8 +1,48 @@
 #include "flowlog/stream_processor.h"
 
+#include <bit>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace efstop::flowlog {
+
+namespace {
+
+// Bit i set where byte i of the 64 bytes at `p` is '\n'.
+inline uint64_t newline_bits(const char* p) {
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  uint64_t bits = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    bits |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))))
+            << (16 * i);
+  }
+  return bits;
+#else
+  uint64_t bits = 0;
+  for (int i = 0; i < 64; ++i) bits |= static_cast<uint64_t>(p[i] == '\n') << i;
+  return bits;
+#endif
+}
+
+}  // namespace
+
+size_t find_newlines(const char* data, size_t len, uint32_t* ends) {
+  size_t n = 0;
+  for (size_t off = 0; off < len; off += 64) {
+    uint64_t bits = newline_bits(data + off);
+    if (len - off < 64) bits &= (uint64_t{1} << (len - off)) - 1;
+    while (bits != 0) {
+      ends[n++] = static_cast<uint32_t>(off + static_cast<size_t>(std::countr_zero(bits)));
+      bits &= bits - 1;
+    }
+  }
+  return n;
+}
 
 StreamProcessor::StreamProcessor(const EngineOptions& options,
                                  const std::optional<LogFormat>& forced,
@@ -21,9 +61,34 @@ StreamProcessor::StreamProcessor(const EngineOptions& options,
   }
 }
 
+void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
+  ++out_->physical_lines;
+  ++line_number_;
+  // A record of the formats AWS writes starts with a digit (the version or
+  // another number); anything else may be blank or a header line.
+  if (line.empty() || static_cast<unsigned char>(line[0] - '0') > 9 || !parser_) [[unlikely]] {
+    if (!prepare_odd_line(line)) return;
+  }
+  ++out_->lines;
+  // `line` lies inside a buffer that keeps kParsePadding bytes after it.
+  ParseOutcome outcome = parser_->parse_padded(line, &record_);
+  if (!outcome.ok()) [[unlikely]] {
+    skip(outcome, line);
+    return;
+  }
+  if (record_.interface_id.empty()) {
+    out_->used_overlap_rule = true;
+  } else {
+    out_->used_interface_rule = true;
+  }
+  agg_->add(record_, order_base_ | offset);
+}
+
 void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
   // kParsePadding bytes past the block stay readable for parse_padded().
   std::vector<char> buf(kMaxLineBytes + kParsePadding);
+  // Uninitialised: only the entries written count as memory.
+  std::unique_ptr<uint32_t[]> ends(new uint32_t[kMaxLineBytes]);
   size_t have = 0;
   bool eof = false;
   uint64_t buf_offset = begin > 0 ? begin - 1 : 0;
@@ -40,13 +105,12 @@ void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
       have += *n;
     }
     size_t pos = 0;
-    while (!stop_) {
+    const size_t line_count = find_newlines(buf.data(), have, ends.get());
+    for (size_t i = 0; i < line_count && !stop_; ++i) {
       const char* start = buf.data() + pos;
-      const char* nl = static_cast<const char*>(std::memchr(start, '\n', have - pos));
-      if (nl == nullptr) break;
-      const size_t len = static_cast<size_t>(nl - start);
+      const size_t len = ends[i] - pos;
       const uint64_t line_offset = buf_offset + pos;
-      pos += len + 1;
+      pos = ends[i] + 1;
       if (skip_first) {
         skip_first = false;
         continue;
@@ -121,55 +185,38 @@ void StreamProcessor::fail(std::string message) {
   stop_ = true;
 }
 
-void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
-  ++out_->physical_lines;
-  ++line_number_;
+bool StreamProcessor::prepare_odd_line(std::string_view line) {
   size_t first = 0;
   while (first < line.size() &&
          (line[first] == ' ' || line[first] == '\t' || line[first] == '\r')) {
     ++first;
   }
-  if (first == line.size()) return;  // blank: not a line
+  if (first == line.size()) return false;  // blank: not a line
   const char c = line[first];
   if (c >= 'a' && c <= 'z' && looks_like_header(line)) {
-    if (!forced_) {
-      std::optional<LogFormat> format = parse_header_line(line);
-      if (format) {
-        Status st = check_format(*format, options_);
-        if (!st.ok()) {
-          fail(name_ + ":" + std::to_string(line_number_) + ": header " + st.message());
-          return;
-        }
-        set_parser(*format);
-        block_format_.reset();
-        return;
+    if (forced_) return false;
+    std::optional<LogFormat> format = parse_header_line(line);
+    if (format) {
+      Status st = check_format(*format, options_);
+      if (!st.ok()) {
+        fail(name_ + ":" + std::to_string(line_number_) + ": header " + st.message());
+        return false;
       }
-      // Not a usable header (a field named twice): parse as a record.
-    } else {
-      return;
+      set_parser(*format);
+      block_format_.reset();
+      return false;
     }
+    // Not a usable header (a field named twice): parse as a record.
   }
   if (!parser_) {
     Status st = check_format(LogFormat::default_v2(), options_);
     if (!st.ok()) {
       fail(name_ + ": default format " + st.message());
-      return;
+      return false;
     }
     set_parser(LogFormat::default_v2());
   }
-  ++out_->lines;
-  // `line` lies inside a buffer that keeps kParsePadding bytes after it.
-  ParseOutcome outcome = parser_->parse_padded(line, &record_);
-  if (!outcome.ok()) {
-    skip(outcome, line);
-    return;
-  }
-  if (record_.interface_id.empty()) {
-    out_->used_overlap_rule = true;
-  } else {
-    out_->used_interface_rule = true;
-  }
-  agg_->add(record_, order_base_ | offset);
+  return true;
 }
 
 void StreamProcessor::skip(const ParseOutcome& outcome, std::string_view line) {

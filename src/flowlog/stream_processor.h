@@ -34,6 +34,11 @@ namespace efstop::flowlog {
 // the size of run()'s read buffer.
 inline constexpr size_t kMaxLineBytes = size_t{1} << 20;
 
+// Writes the offset of every '\n' in data[0, len) to `ends` (room for len
+// entries) and returns how many. Reads whole 64-byte blocks: data[len, len +
+// 63] must be readable (kParsePadding after a block does it).
+size_t find_newlines(const char* data, size_t len, uint32_t* ends);
+
 // What one work item found. Written on every line by the item's worker,
 // while the next item's outcome (the next element) may be another worker's:
 // a cache line each, or the two threads fight over one.
@@ -89,7 +94,12 @@ class StreamProcessor {
 
  private:
   void set_parser(const LogFormat& format) { parser_.emplace(format); }
-  void handle_line(std::string_view line, uint64_t offset);
+  // Inlined into both loops: called once per line.
+  [[gnu::always_inline]] inline void handle_line(std::string_view line, uint64_t offset);
+  // handle_line's slow path for a line that does not start with a digit or
+  // comes before any format: false when it is blank, a header line, or the
+  // item failed (nothing to parse).
+  bool prepare_odd_line(std::string_view line);
   void skip(const ParseOutcome& outcome, std::string_view line);
 
   const EngineOptions& options_;
