@@ -277,12 +277,42 @@ class LineMaker {
     const char* const odd[] = {"  ", "\t", " \t", "\t\t"};
     return odd[next() % 4];
   }
+  // IPv6 texts of 2-45 bytes from a pool small enough to repeat, in the
+  // forms logs and people write (the lanes remember the last ones seen).
+  std::string ipv6() {
+    const uint64_t pick = next() % 400;
+    char text[64];
+    switch (pick % 5) {
+      case 0:
+        std::snprintf(text, sizeof text, "2600:1f18:4e2a:1400:%x:%x:%x:%x",
+                      static_cast<unsigned>(pick * 7919 % 65536), static_cast<unsigned>(pick % 13),
+                      static_cast<unsigned>(pick * 31 % 65536), static_cast<unsigned>(pick));
+        break;
+      case 1:
+        std::snprintf(text, sizeof text, "2600:1f18:4e2a:14::%x", static_cast<unsigned>(pick));
+        break;
+      case 2:
+        std::snprintf(text, sizeof text, "::ffff:10.0.%u.%u", static_cast<unsigned>(pick % 7),
+                      static_cast<unsigned>(pick % 256));
+        break;
+      case 3:
+        std::snprintf(text, sizeof text, "FE80::%X", static_cast<unsigned>(pick));
+        break;
+      default:
+        std::snprintf(text, sizeof text, "%x::", static_cast<unsigned>(pick + 1));
+        break;
+    }
+    return text;
+  }
   std::string address() {
-    switch (odd_ ? next() % 12 : 11) {
+    switch (odd_ ? next() % 12 : chance(4) ? 6 : 11) {
       case 0:
         return "-";
       case 1:
         return "2001:db8::" + std::to_string(next() % 65536);
+      case 6:
+      case 7:
+        return ipv6();
       case 2:
         return "10.0.0";  // two dots
       case 3:
