@@ -516,8 +516,13 @@ struct alignas(64) Aggregator::Impl {
     return std::binary_search(server_ips.begin(), server_ips.end(), ip);
   }
 
-  EniWords eni_words(std::string_view id) {
-    if (id.size() <= 24) return inline_eni(id);
+  // Inline: once per record.
+  [[gnu::always_inline]] EniWords eni_words(std::string_view id) {
+    if (id.size() <= 24) [[likely]] return inline_eni(id);
+    return long_eni_words(id);
+  }
+
+  [[gnu::noinline]] EniWords long_eni_words(std::string_view id) {
     auto it = long_ids.find(id);
     uint32_t n;
     if (it != long_ids.end()) {
