@@ -454,17 +454,14 @@ struct alignas(64) Aggregator::Impl {
   static constexpr uint64_t kEntryLead = 8;
   static constexpr uint64_t kRing = 16;  // a power of two > kSlotLead + kEntryLead + 1
   static_assert(kRing > kSlotLead + kEntryLead + 1 && (kRing & (kRing - 1)) == 0);
+  // The sums of one record, or of consecutive records of the same key
+  // (both directions of a flow at one ENI are often written next to each
+  // other: they then take one trip into the table).
   struct Pending {
     TripleKey key;
     uint64_t hash;
     TripleTable::Entry* candidate;  // null until resolved, and when no tag matched
-    int64_t bytes;
-    int64_t packets;
-    int64_t start;
-    int64_t end;
-    int64_t flows;
-    bool reject;
-    bool server_is_dst;
+    Sums sums;
   };
   Pending ring[kRing];
   uint64_t added = 0;    // records ever written to the ring
@@ -492,16 +489,12 @@ struct alignas(64) Aggregator::Impl {
     Sums& s = p.candidate != nullptr && p.candidate->key == p.key
                   ? p.candidate->sums
                   : triples.find_or_insert(p.key, p.hash);
-    if (p.reject) {
-      s.rejected += p.flows;
-    } else {
-      (p.server_is_dst ? s.bytes_written : s.bytes_read) += p.bytes;
-      s.packets += p.packets;
-      s.flows += p.flows;
-    }
-    s.first_seen = std::min(s.first_seen, p.start);
-    s.last_seen = std::max(s.last_seen, p.end);
+    s.merge(p.sums);
   }
+
+  // The last record added, while it waits in the ring (null when none
+  // does); its sums may still grow.
+  Pending* last_pending() { return added > applied ? &ring[(added - 1) % kRing] : nullptr; }
 
   // Applies everything pending (sums do not depend on the order).
   void flush() {
@@ -586,19 +579,19 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
   }
   // 5. Once per flow: collected here, decided in finish().
   if (!r.interface_id.empty()) {
+    const TripleKey key{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src,
+                        m.eni_words(r.interface_id)};
+    if (Impl::Pending* last = m.last_pending(); last != nullptr && last->key == key) {
+      add_record(&last->sums, r, server_is_dst);
+      return;
+    }
     Impl::Pending& p = m.next_pending();
-    p.key = TripleKey{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src,
-                      m.eni_words(r.interface_id)};
+    p.key = key;
     p.hash = hash_of(p.key);
     p.candidate = nullptr;
     m.triples.prefetch_slot(p.hash);
-    p.bytes = r.bytes;
-    p.packets = r.packets;
-    p.start = r.start;
-    p.end = r.end;
-    p.flows = r.flows;
-    p.reject = r.action == Action::kReject;
-    p.server_is_dst = server_is_dst;
+    p.sums = Sums{};
+    add_record(&p.sums, r, server_is_dst);
     m.pending_added();
   } else {
     m.observations.add(Observation{r.src, r.dst, r.packets, r.bytes, r.start, r.end, r.flows, order,
