@@ -1,6 +1,7 @@
 #include "flowlog/shared_stream.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -59,11 +60,19 @@ class SharedStream {
   struct Slot {
     std::unique_ptr<char[]> data;      // kMaxLineBytes + kParsePadding
     std::unique_ptr<uint32_t[]> ends;  // one per line, at most one per byte (+ a last line)
+    // Set by the reader:
+    uint64_t seq = 0;     // the block's number in the stream
+    size_t len = 0;       // bytes of whole lines in `data`
+    uint64_t offset = 0;  // stream offset of data[0]
+    bool too_long = false;  // stands for one over-long line; no data
+    // Set by cut():
     LineBlock block;
   };
 
   // The reader: fills free slots in stream order. When every slot is taken
-  // (the parsers are behind), it parses a ready block itself.
+  // (the parsers are behind), it parses a ready block itself. It does
+  // nothing else, so that a stream slower to inflate than to parse is read
+  // as fast as the inflater goes.
   void read_blocks() {
     while (true) {
       Slot* slot = nullptr;
@@ -74,9 +83,8 @@ class SharedStream {
             Slot* ready = ready_.front();
             ready_.pop_front();
             lock.unlock();
-            processors_[0]->run_block(ready->block);
+            handle(*ready, 0);
             lock.lock();
-            free_.push_back(ready);
             continue;
           }
           cv_.wait(lock, [&] { return !free_.empty() || !ready_.empty(); });
@@ -85,7 +93,7 @@ class SharedStream {
         free_.pop_back();
       }
       const bool filled = fill(*slot);
-      const bool last = !filled || end_of_stream_ || stop_reading_;
+      const bool last = !filled || end_of_stream_ || stop_reading_.load(std::memory_order_relaxed);
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (filled) {
@@ -111,13 +119,33 @@ class SharedStream {
         slot = ready_.front();
         ready_.pop_front();
       }
-      processors_[worker]->run_block(slot->block);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        free_.push_back(slot);
-      }
-      cv_.notify_all();
+      handle(*slot, worker);
     }
+  }
+
+  // Cuts `slot` (in stream order: it waits for the blocks before it to be
+  // cut), parses it, and gives the slot back.
+  void handle(Slot& slot, size_t worker) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return cut_seq_ == slot.seq; });
+    }
+    // This thread alone runs cut() now, so it alone reads and writes the
+    // state cut() keeps between blocks. A header that failed in an earlier
+    // block ends the stream there: nothing after it counts.
+    const bool counts = !stop_reading_.load(std::memory_order_relaxed);
+    if (counts) cut(slot);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++cut_seq_;
+    }
+    cv_.notify_all();
+    if (counts) processors_[worker]->run_block(slot.block);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(&slot);
+    }
+    cv_.notify_all();
   }
 
   // Reads the next block of whole lines into `slot`. False when the stream
@@ -162,10 +190,10 @@ class SharedStream {
             continue;
           }
           // No newline in kMaxLineBytes: one over-long line, counted once.
-          slot.block = LineBlock{};
-          slot.block.too_long_line = true;
-          slot.block.first_line = lines_before_++;
-          slot.block.offset = offset;
+          slot.seq = next_seq_++;
+          slot.len = 0;
+          slot.offset = offset;
+          slot.too_long = true;
           discarding_ = true;
           next_offset_ = offset + have;
           return true;
@@ -176,23 +204,34 @@ class SharedStream {
       }
       carry_.assign(d + len, have - len);
       next_offset_ = offset + len;
-      cut(slot, len, offset);
+      slot.seq = next_seq_++;
+      slot.len = len;
+      slot.offset = offset;
+      slot.too_long = false;
       return true;
     }
   }
 
-  // Finds where the block's lines end and follows its header lines.
-  void cut(Slot& slot, size_t len, uint64_t offset) {
+  // Finds where the block's lines end and follows its header lines: the
+  // order-dependent part of parsing, run for one block at a time in stream
+  // order (see handle()).
+  void cut(Slot& slot) {
+    LineBlock& block = slot.block;
+    block = LineBlock{};
+    block.offset = slot.offset;
+    if (slot.too_long) {
+      block.too_long_line = true;
+      block.first_line = lines_before_++;
+      return;
+    }
     const char* d = slot.data.get();
+    const size_t len = slot.len;
     uint32_t* ends = slot.ends.get();
     size_t n = find_newlines(d, len, ends);
     if (d[len - 1] != '\n') ends[n++] = static_cast<uint32_t>(len);
-    LineBlock& block = slot.block;
-    block = LineBlock{};
     block.data = d;
     block.ends = ends;
     block.line_count = n;
-    block.offset = offset;
     block.first_line = lines_before_;
     block.start_format = format_;
     lines_before_ += static_cast<int64_t>(n);
@@ -213,7 +252,8 @@ class SharedStream {
     std::optional<LogFormat> format = parse_header_line(line);
     if (!format) return;
     if (!check_format(*format, options_).ok()) {
-      stop_reading_ = true;  // the parser of this block stops there with the message
+      // The parser of this block stops there with the message.
+      stop_reading_.store(true, std::memory_order_relaxed);
       return;
     }
     format_ = std::make_shared<const LogFormat>(std::move(*format));
@@ -255,12 +295,18 @@ class SharedStream {
   // The reader's state (one thread).
   std::string carry_;  // the start of a line cut off at the previous block's end
   uint64_t next_offset_ = 0;
-  int64_t lines_before_ = 0;
-  std::shared_ptr<const LogFormat> format_;
+  uint64_t next_seq_ = 0;
   bool discarding_ = false;
   bool end_of_stream_ = false;
-  bool stop_reading_ = false;
   std::string read_error_;
+
+  // cut()'s state, used by one thread at a time (the one whose block's
+  // number is cut_seq_).
+  int64_t lines_before_ = 0;
+  std::shared_ptr<const LogFormat> format_;
+  // A header line failed check_format: blocks after its own do not count,
+  // and the reader stops.
+  std::atomic<bool> stop_reading_ = false;
 
   // Shared, guarded by mu_.
   std::mutex mu_;
@@ -268,6 +314,7 @@ class SharedStream {
   std::vector<Slot*> free_;
   std::deque<Slot*> ready_;  // in stream order
   bool done_ = false;        // no block will be added to ready_
+  uint64_t cut_seq_ = 0;     // the next block to cut
 };
 
 }  // namespace

@@ -4,11 +4,14 @@
 // thread reads (inflates) it and cuts it into blocks of whole lines, and
 // every thread, the reader included whenever it is ahead, parses blocks.
 //
-// The order-dependent parts stay with the reader, which sees the stream in
-// order: where lines end, how many came before a block (diagnostics keep
-// the stream's line numbers) and the format in force at each block's start
-// (a header line changes it for every later line). The aggregators do not
-// depend on the order records come in. Internal to flowlog (engine.cc).
+// The order-dependent parts are done block after block in stream order, by
+// the thread that takes the block, before it parses it: where lines end,
+// how many came before the block (diagnostics keep the stream's line
+// numbers) and the format in force at its start (a header line changes it
+// for every later line). The reader only inflates and cuts at the last
+// newline, so a stream slower to inflate than to parse goes at the
+// inflater's pace. The aggregators do not depend on the order records come
+// in. Internal to flowlog (engine.cc).
 #ifndef EFSTOP_FLOWLOG_SHARED_STREAM_H_
 #define EFSTOP_FLOWLOG_SHARED_STREAM_H_
 
