@@ -29,6 +29,21 @@ inline uint64_t newline_bits(const char* p) {
 #endif
 }
 
+// run()'s buffers, kept per thread: a worker runs many items (a big file is
+// split into 16 MiB ones), and fresh megabytes per item cost page faults
+// and zeroing. Uninitialised: only what is written counts as memory, and
+// the bytes read past the data (kParsePadding, for whole-vector loads) are
+// never part of a result.
+struct ReadBuffers {
+  std::unique_ptr<char[]> data{new char[kMaxLineBytes + kParsePadding]};
+  std::unique_ptr<uint32_t[]> ends{new uint32_t[kMaxLineBytes]};
+};
+
+ReadBuffers& thread_read_buffers() {
+  thread_local ReadBuffers buffers;
+  return buffers;
+}
+
 }  // namespace
 
 size_t find_newlines(const char* data, size_t len, uint32_t* ends) {
@@ -85,10 +100,9 @@ void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
 }
 
 void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
-  // kParsePadding bytes past the block stay readable for parse_padded().
-  std::vector<char> buf(kMaxLineBytes + kParsePadding);
-  // Uninitialised: only the entries written count as memory.
-  std::unique_ptr<uint32_t[]> ends(new uint32_t[kMaxLineBytes]);
+  ReadBuffers& buffers = thread_read_buffers();
+  char* const buf = buffers.data.get();
+  uint32_t* const ends = buffers.ends.get();
   size_t have = 0;
   bool eof = false;
   uint64_t buf_offset = begin > 0 ? begin - 1 : 0;
@@ -96,7 +110,7 @@ void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
   bool discarding = false;  // inside an over-long line
   while (!stop_) {
     if (!eof) {
-      Result<size_t> n = src.read(buf.data() + have, kMaxLineBytes - have);
+      Result<size_t> n = src.read(buf + have, kMaxLineBytes - have);
       if (!n.ok()) {
         fail(n.status().message());
         return;
@@ -105,9 +119,9 @@ void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
       have += *n;
     }
     size_t pos = 0;
-    const size_t line_count = find_newlines(buf.data(), have, ends.get());
+    const size_t line_count = find_newlines(buf, have, ends);
     for (size_t i = 0; i < line_count && !stop_; ++i) {
-      const char* start = buf.data() + pos;
+      const char* start = buf + pos;
       const size_t len = ends[i] - pos;
       const uint64_t line_offset = buf_offset + pos;
       pos = ends[i] + 1;
@@ -128,7 +142,7 @@ void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
     if (stop_) break;
     if (eof) {
       if (pos < have && !skip_first && !discarding && buf_offset + pos < end) {
-        handle_line(std::string_view(buf.data() + pos, have - pos), buf_offset + pos);
+        handle_line(std::string_view(buf + pos, have - pos), buf_offset + pos);
       }
       break;
     }
@@ -147,7 +161,7 @@ void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {
       have = 0;
       continue;
     }
-    std::memmove(buf.data(), buf.data() + pos, have - pos);
+    std::memmove(buf, buf + pos, have - pos);
     buf_offset += pos;
     have -= pos;
   }
