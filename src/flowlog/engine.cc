@@ -4,7 +4,7 @@
 // Pipeline per work item:
 //   ByteSource (file range | file | stdin | custom)
 //     -> decoding (gzip by magic) -> [prefetch thread when cores are spare]
-//     -> line splitter (memchr over 1 MiB blocks) -> LineParser -> Aggregator
+//     -> line splitter (newlines of 1 MiB blocks) -> LineParser -> Aggregator
 // (stream_processor.h). A lone stream that cannot be split goes through
 // shared_stream.h instead: read and cut into blocks of lines on one thread,
 // parsed on all.

@@ -5,8 +5,8 @@
 //
 // Two ways in:
 //   run()       reads a ByteSource itself (a file, a byte range of one, or
-//               a decoded stream) and splits it with memchr;
-//   run_block() takes a LineBlock already cut at newlines by another thread
+//               a decoded stream) and splits it into lines (find_newlines);
+//   run_block() takes a LineBlock already cut at newlines, in stream order
 //               (shared_stream.h), so that several threads can parse one
 //               stream.
 // Not thread-safe: one processor per thread.
@@ -53,7 +53,7 @@ struct alignas(64) ChunkOutcome {
   bool used_overlap_rule = false;
 };
 
-// Whole lines of one stream, cut by the thread that reads it. `data` is
+// Whole lines of one stream, a block of them (shared_stream.cc). `data` is
 // followed by kParsePadding readable bytes.
 struct LineBlock {
   const char* data = nullptr;
