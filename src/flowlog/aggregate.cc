@@ -511,8 +511,7 @@ struct alignas(64) Aggregator::Impl {
 
   // Inline: once per record.
   [[gnu::always_inline]] EniWords eni_words(std::string_view id) {
-    if (id.size() <= 24) [[likely]] return inline_eni(id);
-    return long_eni_words(id);
+    return id.size() <= 24 ? inline_eni(id) : long_eni_words(id);
   }
 
   [[gnu::noinline]] EniWords long_eni_words(std::string_view id) {

@@ -61,9 +61,9 @@ class SharedStream {
     std::unique_ptr<char[]> data;      // kMaxLineBytes + kParsePadding
     std::unique_ptr<uint32_t[]> ends;  // one per line, at most one per byte (+ a last line)
     // Set by the reader:
-    uint64_t seq = 0;     // the block's number in the stream
-    size_t len = 0;       // bytes of whole lines in `data`
-    uint64_t offset = 0;  // stream offset of data[0]
+    uint64_t seq = 0;       // the block's number in the stream
+    size_t len = 0;         // bytes of whole lines in `data`
+    uint64_t offset = 0;    // stream offset of data[0]
     bool too_long = false;  // stands for one over-long line; no data
     // Set by cut():
     LineBlock block;

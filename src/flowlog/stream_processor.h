@@ -61,8 +61,8 @@ struct LineBlock {
   // for a last line without one); line i starts after line i-1's end.
   const uint32_t* ends = nullptr;
   size_t line_count = 0;
-  uint64_t offset = 0;      // stream offset of data[0]
-  int64_t first_line = 0;   // physical lines of the stream before this block
+  uint64_t offset = 0;     // stream offset of data[0]
+  int64_t first_line = 0;  // physical lines of the stream before this block
   // The format set by the last header line before the block (null: none
   // yet, so the default applies). Ignored when a format is forced.
   std::shared_ptr<const LogFormat> start_format;

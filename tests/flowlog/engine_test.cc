@@ -615,8 +615,8 @@ class SharedStreamTest : public ::testing::Test {
     EXPECT_GT(want.stats.records, 0);
     for (int threads : {2, 3, 4}) {
       for (uint64_t block : {1u, 97u, 4099u, 1u << 20}) {
-        SCOPED_TRACE("threads " + std::to_string(threads) + ", blocks of " +
-                     std::to_string(block) + " bytes");
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", blocks of " + std::to_string(block) +
+                     " bytes");
         const Outcome got = shared(gz, threads, block);
         EXPECT_EQ(got.pairs, want.pairs);
         EXPECT_EQ(got.stats, want.stats);
@@ -717,8 +717,9 @@ TEST(EngineTest, LoneGzipFileOnTwoThreads) {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 30000; ++i) {
-    text += v2(i % 2 ? "eni-mt" : "eni-c" + std::to_string(i % 50), "10.0.1." + std::to_string(i % 50),
-               "10.0.2.10", 700 + i % 50, 2049, 6, 1, i, i, i + 60);
+    text +=
+        v2(i % 2 ? "eni-mt" : "eni-c" + std::to_string(i % 50), "10.0.1." + std::to_string(i % 50),
+           "10.0.2.10", 700 + i % 50, 2049, 6, 1, i, i, i + 60);
     if (i % 5000 == 0) text += "bad line " + std::to_string(i) + "\n";
   }
   write_file(dir.file("a.log.gz"), gzip(text));
