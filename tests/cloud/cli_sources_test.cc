@@ -4,12 +4,12 @@
 // the same JSON rows (Insights: the same stats too).
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
 
 namespace efstop::cloud {
@@ -29,14 +29,7 @@ class CliSourcesTest : public efstop::testing::EndpointTest {
     const std::string cmd = "AWS_ACCESS_KEY_ID=" + std::string(efstop::testing::kTestAccessKeyId) +
                             " AWS_SECRET_ACCESS_KEY=" + efstop::testing::kTestSecretAccessKey +
                             " " + EFSTOP_BINARY_DIR + "/efstop " + args + " 2>" + err_path();
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    const int status = pclose(p);
-    *code = WEXITSTATUS(status);
-    return out;
+    return efstop::testing::run_shell(cmd, code);
   }
   std::string err_path() const { return env_home() + "/stderr.txt"; }
   std::string env_home() const { return const_cast<CliSourcesTest*>(this)->env().home(); }

@@ -8,9 +8,7 @@
 // - ListObjectsV2 pagination: many objects in small pages, each read once;
 // - s3rver's CommonPrefixes for deep keys (corrected in the harness).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +19,7 @@
 #include "aws/s3_api.h"
 #include "cloud/cloud_reader.h"
 #include "cloud/cloud_test_util.h"
+#include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
 
@@ -96,13 +95,7 @@ class S3DiscoveryCliTest : public ::testing::Test {
   }
   std::string run(const std::string& args, int* code) {
     const std::string cmd = std::string(EFSTOP_BINARY_DIR) + "/efstop " + args + " 2>" + err_path();
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    *code = WEXITSTATUS(pclose(p));
-    return out;
+    return efstop::testing::run_shell(cmd, code);
   }
   std::string err_path() const { return env_->home() + "/stderr.txt"; }
   std::string stderr_text() const {

@@ -4,12 +4,12 @@
 // address on another machine, without AWS.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
 
 namespace efstop::enrich {
@@ -23,13 +23,7 @@ class InventoryCliTest : public efstop::testing::EndpointTest {
                             " AWS_SECRET_ACCESS_KEY=" + efstop::testing::kTestSecretAccessKey +
                             " " + EFSTOP_BINARY_DIR + "/efstop " + args + " 2>" + home() +
                             "/stderr.txt";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    *code = WEXITSTATUS(pclose(p));
-    return out;
+    return efstop::testing::run_shell(cmd, code);
   }
   std::string home() { return env().home(); }
   std::string stderr_text() {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -140,6 +141,19 @@ std::string read_file_or_empty(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::string run_shell(const std::string& command, int* exit_code) {
+  *exit_code = -1;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  const int status = ::pclose(pipe);
+  if (status != -1 && WIFEXITED(status)) *exit_code = WEXITSTATUS(status);
+  return out;
 }
 
 Result<std::string> make_temp_dir(const std::string& prefix) {

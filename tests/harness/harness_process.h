@@ -52,6 +52,11 @@ class ChildProcess {
 // Whole contents of a file ("" when it cannot be read).
 std::string read_file_or_empty(const std::string& path);
 
+// Runs `command` with /bin/sh and returns what it wrote to stdout; sets
+// `*exit_code` to its exit status (-1 when it could not be started or did
+// not exit normally, e.g. killed by a signal).
+std::string run_shell(const std::string& command, int* exit_code);
+
 // A fresh directory under $TMPDIR (or /tmp) named <prefix>XXXXXX.
 Result<std::string> make_temp_dir(const std::string& prefix);
 
