@@ -95,7 +95,9 @@ Result<EngineResult> run_engine(const std::vector<std::string>& inputs,
 
 // An input that is opened only when a worker gets to it (so a thousand S3
 // objects do not hold a thousand connections). `open` is called at most once,
-// on a worker thread; its source is decoded (gzip) by the engine.
+// on a worker thread (on the calling thread when the input is the only one:
+// it then reads while all threads parse); its source is decoded (gzip) by
+// the engine.
 struct InputSource {
   std::string name;
   std::function<Result<std::unique_ptr<ByteSource>>()> open;
