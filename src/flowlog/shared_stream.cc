@@ -243,12 +243,10 @@ class SharedStream {
     }
   }
 
-  // StreamProcessor::handle_line's view of a header line, for the format of
-  // the lines after it.
+  // The format a header line sets for the lines after it, decided as
+  // StreamProcessor::handle_line decides (parse_header_line; a line it
+  // rejects is read as a record).
   void follow_header(std::string_view line) {
-    const size_t first = line.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return;
-    if (line[first] < 'a' || line[first] > 'z' || !looks_like_header(line)) return;
     std::optional<LogFormat> format = parse_header_line(line);
     if (!format) return;
     if (!check_format(*format, options_).ok()) {

@@ -90,7 +90,6 @@ class StreamProcessor {
 
   // Ends the item with an error (read failure, unusable header).
   void fail(std::string message);
-  bool stopped() const { return stop_; }
 
  private:
   void set_parser(const LogFormat& format) { parser_.emplace(format); }
