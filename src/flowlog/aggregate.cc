@@ -62,16 +62,27 @@ struct Sums {
   }
 };
 
+// The direction of consecutive records is as good as random (a request and
+// its response alternate), so it picks by masks, not by branches.
 inline void add_record(Sums* s, const FlowRecord& r, bool server_is_dst) {
   if (r.action == Action::kReject) {
     s->rejected += r.flows;
   } else {
-    (server_is_dst ? s->bytes_written : s->bytes_read) += r.bytes;
+    const int64_t to_server = -static_cast<int64_t>(server_is_dst);
+    s->bytes_written += r.bytes & to_server;
+    s->bytes_read += r.bytes & ~to_server;
     s->packets += r.packets;
     s->flows += r.flows;
   }
   s->first_seen = std::min(s->first_seen, r.start);
   s->last_seen = std::max(s->last_seen, r.end);
+}
+
+// `first` if `which`, else `second`, by masks (see add_record).
+inline IpAddress pick(bool which, const IpAddress& first, const IpAddress& second) {
+  const uint64_t mask = -static_cast<uint64_t>(which);
+  return IpAddress::from_words((first.hi() & mask) | (second.hi() & ~mask),
+                               (first.lo() & mask) | (second.lo() & ~mask));
 }
 
 // own(e): the addresses present in every record of ENI e (at most two).
@@ -326,6 +337,16 @@ struct TripleKey {
   friend bool operator==(const TripleKey&, const TripleKey&) = default;
 };
 
+// operator== without a branch per word: whether a record continues the
+// previous one is as good as random, and one mispredicted branch costs less
+// than several.
+inline bool same_key(const TripleKey& x, const TripleKey& y) {
+  return ((x.client.hi() ^ y.client.hi()) | (x.client.lo() ^ y.client.lo()) |
+          (x.server.hi() ^ y.server.hi()) | (x.server.lo() ^ y.server.lo()) |
+          (x.eni.w[0] ^ y.eni.w[0]) | (x.eni.w[1] ^ y.eni.w[1]) | (x.eni.w[2] ^ y.eni.w[2]) |
+          (x.eni.len ^ y.eni.len)) == 0;
+}
+
 inline uint64_t hash_of(const TripleKey& k) {
   // Independent multiplies (they overlap in the pipeline), one final mix.
   const uint64_t h =
@@ -570,17 +591,20 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
       server_is_dst = dst_is;
     }
   } else {
-    if (r.protocol != 6 || (r.dst_port != kNfsPort && r.src_port != kNfsPort)) {
+    // One branch (nearly always taken the same way), not one per port.
+    const bool dst_nfs = r.dst_port == kNfsPort;
+    const bool src_nfs = r.src_port == kNfsPort;
+    if ((r.protocol != 6) | !(dst_nfs | src_nfs)) {
       m.stats.not_efs += r.flows;
       return;
     }
-    server_is_dst = r.dst_port == kNfsPort;
+    server_is_dst = dst_nfs;
   }
   // 5. Once per flow: collected here, decided in finish().
   if (!r.interface_id.empty()) {
-    const TripleKey key{server_is_dst ? r.src : r.dst, server_is_dst ? r.dst : r.src,
+    const TripleKey key{pick(server_is_dst, r.src, r.dst), pick(server_is_dst, r.dst, r.src),
                         m.eni_words(r.interface_id)};
-    if (Impl::Pending* last = m.last_pending(); last != nullptr && last->key == key) {
+    if (Impl::Pending* last = m.last_pending(); last != nullptr && same_key(last->key, key)) {
       add_record(&last->sums, r, server_is_dst);
       return;
     }
