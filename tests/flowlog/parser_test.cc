@@ -327,7 +327,33 @@ class LineMaker {
     }
     return text;
   }
+  // Dotted quads of 7-15 bytes from a pool small enough to repeat (the
+  // lanes remember them too), many differing only in their last bytes or
+  // length, and some not valid (a part over 255, a NUL) that repeat too.
+  std::string pooled_ipv4() {
+    const unsigned pick = static_cast<unsigned>(next() % 300);
+    char text[32];
+    switch (pick % 4) {
+      case 0:
+        std::snprintf(text, sizeof text, "10.0.%u.%u", pick / 4 % 4, pick % 256);
+        break;
+      case 1:
+        // With a NUL byte after it, a text that is a remembered one's bytes
+        // followed by a zero (the memo pads texts with zeros).
+        if (pick / 4 % 10 == 9) return std::string("1.2.3.4\0", 8);
+        std::snprintf(text, sizeof text, "1.2.3.%u", pick / 4 % 10);
+        break;
+      case 2:
+        std::snprintf(text, sizeof text, "100.100.100.%u", pick % 256);
+        break;
+      default:
+        std::snprintf(text, sizeof text, "10.0.0.%u", pick);  // 256-299: not valid
+        break;
+    }
+    return text;
+  }
   std::string address() {
+    if (!odd_ && chance(2)) return pooled_ipv4();
     switch (odd_ ? next() % 12 : chance(4) ? 6 : 11) {
       case 0:
         return "-";
