@@ -205,10 +205,11 @@ alignas(16) constexpr std::array<std::array<uint8_t, 16>, 17> kPrefix = make_pre
 // Dotted quads, remembered per thread like AddressMemo's IPv6 texts. Every
 // record has its ENI's own address at one end, and the other end is mostly
 // one of a few hundred peers, so an address column usually repeats a text
-// seen shortly before; finding it costs about a third of decoding it again
-// (docs/PERFORMANCE.md: one thread over the bench file, 600 addresses,
-// 1.35 -> 1.20 s). Where most texts are new (61,000 addresses in E1's
-// noise) the lookups are wasted: about 3 % more time. A pure cache of a pure
+// seen shortly before, and finding it takes about a third of the
+// instructions of decoding it (docs/PERFORMANCE.md: one thread over the
+// bench file, 600 addresses, 1.53 -> 1.37 s). Where most texts are new
+// (61,000 addresses in E1's noise) the lookups are wasted: about 3 % more
+// time. A pure cache of a pure
 // function, like AddressMemo. Texts of up to 16 bytes, with 16 readable
 // bytes at `b`; only texts parse_v4 accepted are stored.
 class QuadMemo {
