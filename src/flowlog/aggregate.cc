@@ -334,18 +334,16 @@ struct TripleKey {
   IpAddress client;
   IpAddress server;
   EniWords eni;
-  friend bool operator==(const TripleKey&, const TripleKey&) = default;
+  // All words at once, not a branch per word: whether a record continues
+  // the previous one's key is as good as random, and one mispredicted
+  // branch costs less than several.
+  friend bool operator==(const TripleKey& x, const TripleKey& y) {
+    return ((x.client.hi() ^ y.client.hi()) | (x.client.lo() ^ y.client.lo()) |
+            (x.server.hi() ^ y.server.hi()) | (x.server.lo() ^ y.server.lo()) |
+            (x.eni.w[0] ^ y.eni.w[0]) | (x.eni.w[1] ^ y.eni.w[1]) | (x.eni.w[2] ^ y.eni.w[2]) |
+            (x.eni.len ^ y.eni.len)) == 0;
+  }
 };
-
-// operator== without a branch per word: whether a record continues the
-// previous one is as good as random, and one mispredicted branch costs less
-// than several.
-inline bool same_key(const TripleKey& x, const TripleKey& y) {
-  return ((x.client.hi() ^ y.client.hi()) | (x.client.lo() ^ y.client.lo()) |
-          (x.server.hi() ^ y.server.hi()) | (x.server.lo() ^ y.server.lo()) |
-          (x.eni.w[0] ^ y.eni.w[0]) | (x.eni.w[1] ^ y.eni.w[1]) | (x.eni.w[2] ^ y.eni.w[2]) |
-          (x.eni.len ^ y.eni.len)) == 0;
-}
 
 inline uint64_t hash_of(const TripleKey& k) {
   // Independent multiplies (they overlap in the pipeline), one final mix.
@@ -604,7 +602,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
   if (!r.interface_id.empty()) {
     const TripleKey key{pick(server_is_dst, r.src, r.dst), pick(server_is_dst, r.dst, r.src),
                         m.eni_words(r.interface_id)};
-    if (Impl::Pending* last = m.last_pending(); last != nullptr && same_key(last->key, key)) {
+    if (Impl::Pending* last = m.last_pending(); last != nullptr && last->key == key) {
       add_record(&last->sums, r, server_is_dst);
       return;
     }

@@ -112,6 +112,14 @@ constexpr uint32_t kDefaultV2Has = kHasSrcAddr | kHasDstAddr | kHasSrcPort | kHa
                                    kHasProtocol | kHasPackets | kHasBytes | kHasStart | kHasEnd |
                                    kHasAction | kHasInterfaceId;
 
+// A memo's slot (of 2^bits) for an address text from two of its words:
+// both are mixed, since the end of an address, which differs most between
+// hosts of one subnet, may lie in either.
+inline size_t memo_slot(uint64_t first, uint64_t last, int bits) {
+  return static_cast<size_t>(((first * 0x9E3779B97F4A7C15ull) ^ last) * 0xC2B2AE3D27D4EB4Full >>
+                             (64 - bits));
+}
+
 // Addresses that are not dotted quads (IPv6), remembered per thread: an
 // IPv6 text costs IpAddress::parse several times what a dotted quad costs,
 // and a log names the same few hundred addresses over and over. A pure
@@ -159,15 +167,13 @@ class AddressMemo {
     uint32_t len = 0;  // 0: empty
   };
 
-  // From the text's first and last eight bytes (the end of an address
-  // differs most between hosts of one subnet).
+  // From the text's first and last eight bytes.
   static size_t slot(const char* b, size_t len) {
     uint64_t first;
     uint64_t last;
     std::memcpy(&first, b, sizeof first);
     std::memcpy(&last, b + len - 8, sizeof last);
-    return static_cast<size_t>(((first * 0x9E3779B97F4A7C15ull) ^ last) * 0xC2B2AE3D27D4EB4Full >>
-                               (64 - kSlotBits));
+    return memo_slot(first, last, kSlotBits);
   }
 
   Entry entries_[size_t{1} << kSlotBits];
@@ -241,11 +247,7 @@ class QuadMemo {
     std::memcpy(&first, key.text, sizeof first);
     std::memcpy(&last, key.text + 8, sizeof last);
 #endif
-    // The end of a text differs most between hosts of one subnet, and it
-    // lies in either word: both are mixed.
-    key.slot = static_cast<uint32_t>(((first * 0x9E3779B97F4A7C15ull) ^ last) *
-                                         0xC2B2AE3D27D4EB4Full >>
-                                     (64 - kSlotBits));
+    key.slot = static_cast<uint32_t>(memo_slot(first, last, kSlotBits));
     return key;
   }
 
