@@ -54,7 +54,7 @@ bool has_static_keys(const ConfigSection& p) {
   return p.has("aws_access_key_id") || p.has("aws_secret_access_key");
 }
 
-// "profile 'dev' (/home/u/.aws/config line 4)": where `key` of `p` was set.
+// "profile 'dev' (~/.aws/config line 4)": where `key` of `p` was set.
 std::string at(const ConfigSection& p, std::string_view key) {
   std::string where = p.where(key);
   return "profile '" + p.name + "'" + (where.empty() ? "" : " (" + where + ")");

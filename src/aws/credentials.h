@@ -25,7 +25,7 @@ struct Credentials {
   // "shared-credentials-file", "assume-role", "sso", "container-role", "iam-role".
   std::string source;
   // Human detail for whoami and errors, never a secret, e.g. "profile dev in
-  // /home/u/.aws/credentials" or "role arn:aws:iam::1:role/r via profile base".
+  // ~/.aws/credentials" or "role arn:aws:iam::1:role/r via profile base".
   std::string source_detail;
 
   bool has_expiration() const { return expiration.has_value(); }

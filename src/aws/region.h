@@ -19,7 +19,7 @@ namespace efstop::aws {
 struct ResolvedRegion {
   std::string region;  // "eu-west-1"
   // "--region", "AWS_REGION", "AWS_DEFAULT_REGION",
-  // "profile dev (/home/u/.aws/config line 3)" or "EC2 instance metadata".
+  // "profile dev (~/.aws/config line 3)" or "EC2 instance metadata".
   std::string source;
 };
 

@@ -1,7 +1,7 @@
 // Retry policy: botocore's "standard" mode and its "adaptive" client-side
-// rate limiter. Constants and rules from /work/shared/aws-reference/retries.md
-// (botocore 1.29.27 botocore/retries/{standard,quota,adaptive,bucket,
-// throttling}.py); see docs/aws.md.
+// rate limiter. Constants and rules from botocore 1.29.27 (Debian's
+// python3-botocore: botocore/retries/{standard,quota,adaptive,bucket,
+// throttling}.py), written down in docs/aws.md "Retries".
 #ifndef EFSTOP_AWS_RETRY_H_
 #define EFSTOP_AWS_RETRY_H_
 

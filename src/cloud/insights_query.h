@@ -2,7 +2,7 @@
 // result rows into weighted FlowRecords for the engine's aggregator.
 //
 // The query aggregates server-side but keeps every distinction the counting
-// contract (/work/helpers/contract.md, docs/flow-counting.md) needs, so the
+// contract (docs/flow-counting.md) needs, so the
 // rows give the same report as the raw records would:
 //
 //   parse @message /^\s*(?<f_version>\S+)\s+.../     one group per LogFormat column

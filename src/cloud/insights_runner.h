@@ -12,7 +12,7 @@
 // Parallelism: up to `parallel` slices run at once (a window longer than an
 // hour starts as min(hours, parallel) slices; the halves of a split slice
 // run side by side). An account may run only 20 to 100 Insights queries at
-// once (all users together; /work/shared/aws-reference/cloudwatch-logs.md):
+// once (all users together; the StartQuery documentation, docs/sources.md):
 // the default 4 leaves room for the others, and a StartQuery refused with
 // LimitExceededException is retried with a doubling delay.
 //

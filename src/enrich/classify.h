@@ -5,8 +5,8 @@
 // instance attachment and requester-managed flag); the first rule whose
 // conditions all hold wins. Rules go from the most specific evidence (a
 // description that names the resource) to the least (the interface type
-// alone). Facts and their sources: /work/shared/aws-reference/ec2.md and
-// docs/names.md. Adding a kind is adding a row, plus a fixture in
+// alone). Facts and their sources: docs/names.md "Where the rules come
+// from". Adding a kind is adding a row, plus a fixture in
 // tests/enrich/classify_test.cc.
 //
 // Some names need a second lookup: an EC2 instance's Name tag

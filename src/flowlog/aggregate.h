@@ -1,5 +1,5 @@
-// Aggregation: the counting contract (/work/helpers/contract.md, for users
-// docs/flow-counting.md), steps 2-5, applied to parsed records.
+// Aggregation: the counting contract (docs/flow-counting.md), steps 2-5,
+// applied to parsed records.
 //
 //   nodata/skipdata -> window -> EFS filter (server IPs or port 2049)
 //   -> once per flow (interface-id vantage point, or the 5-tuple overlap

@@ -253,9 +253,9 @@ TEST_F(SharedConfigFilesTest, MissingFilesAreFineDirectoriesAndBadFilesAreNot) {
 }
 
 TEST(ExpandHomeTest, OnlyLeadingTilde) {
-  EnvVars env({{"HOME", "/home/u"}});
-  EXPECT_EQ(expand_home("~/.aws/config", env), "/home/u/.aws/config");
-  EXPECT_EQ(expand_home("~", env), "/home/u");
+  EnvVars env({{"HOME", "/test-home/u"}});
+  EXPECT_EQ(expand_home("~/.aws/config", env), "/test-home/u/.aws/config");
+  EXPECT_EQ(expand_home("~", env), "/test-home/u");
   EXPECT_EQ(expand_home("/a/~/b", env), "/a/~/b");
   EXPECT_EQ(expand_home("~user/x", env), "~user/x");
 }

@@ -16,16 +16,13 @@
 #include "aws/client_env.h"
 #include "aws/credentials.h"
 #include "aws/http.h"
+#include "fixtures/fixture.h"
 
 namespace efstop::aws::testing {
 
+// An AWS response body from tests/fixtures/responses (throws when missing).
 inline std::string read_fixture(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(EFSTOP_SOURCE_DIR) / ".." / "shared" /
-                            "aws-reference" / "fixtures" / "responses" / name;
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return efstop::testing::read_fixture("responses/" + name);
 }
 
 inline HttpOutcome http_answer(int status, std::string body, HttpHeaders headers = {}) {

@@ -1,5 +1,6 @@
 // SigV4 known-answer tests over every case of both copies of the AWS SigV4
-// test suite in ../shared/aws-reference/fixtures/sigv4 (read at test time).
+// test suite, committed under tests/fixtures/sigv4 (origins and licenses in
+// tests/fixtures/README.md; read at test time).
 // Each stage (canonical request, string to sign, signature, Authorization
 // header) is checked separately so a failure names the step.
 //
@@ -15,13 +16,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fixtures/fixture.h"
+
 namespace efstop::aws {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kSuiteRoot =
-    fs::path(EFSTOP_SOURCE_DIR) / ".." / "shared" / "aws-reference" / "fixtures" / "sigv4";
+const fs::path kSuiteRoot = efstop::testing::fixture_path("sigv4");
 constexpr char kAccessKey[] = "AKIDEXAMPLE";
 constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
@@ -34,12 +36,7 @@ Credentials make_creds(std::string access_key, std::string secret, std::string t
   return c;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const fs::path& p) { return efstop::testing::read_fixture_file(p); }
 
 // 2015-08-30T12:36:00Z, the suite's signing time.
 std::chrono::system_clock::time_point suite_time() {

@@ -1,7 +1,7 @@
 // Ec2Api / EfsApi against a fake HTTP transport: batching at 200 filter
 // values, pagination, parallel batches, partial failures, and the parsing of
-// the wire fixtures in /work/shared/aws-reference/fixtures/responses
-// (copied under tests/enrich/testdata). End-to-end runs against the Python
+// the wire fixtures in tests/fixtures/responses (origins and licenses in
+// tests/fixtures/README.md). End-to-end runs against the Python
 // test endpoint live in names_e2e_test.cc.
 #include <atomic>
 #include <fstream>
@@ -13,6 +13,7 @@
 
 #include "aws/ec2_api.h"
 #include "aws/efs_api.h"
+#include "fixtures/fixture.h"
 #include "gtest/gtest.h"
 
 namespace efstop::aws {
@@ -47,12 +48,7 @@ std::multimap<std::string, std::string> parse_form(std::string_view body) {
   return out;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_file(const std::string& path) { return efstop::testing::read_fixture_file(path); }
 
 class FixedCredentials : public CredentialsProvider {
  public:
@@ -357,7 +353,7 @@ TEST_F(NamesApiTest, EfsInventoryPaginatesAndKeepsOtherFileSystemsOnFailure) {
 
 TEST(Ec2ParseTest, ParsesBotocoreFixture) {
   const std::string xml = read_file(std::string(EFSTOP_SOURCE_DIR) +
-                                    "/tests/enrich/testdata/ec2-DescribeNetworkInterfaces.xml");
+                                    "/tests/fixtures/responses/ec2-DescribeNetworkInterfaces.botocore.xml");
   ASSERT_FALSE(xml.empty());
   Result<XmlDocument> doc = XmlDocument::parse(xml);
   ASSERT_TRUE(doc.ok());
@@ -425,7 +421,7 @@ TEST(Ec2ParseTest, ParsesVpcEndpoints) {
 
 TEST(Ec2ParseTest, ParsesInstancesFixture) {
   const std::string xml = read_file(std::string(EFSTOP_SOURCE_DIR) +
-                                    "/tests/enrich/testdata/ec2-DescribeInstances.xml");
+                                    "/tests/fixtures/responses/ec2-DescribeInstances.botocore.xml");
   Result<XmlDocument> doc = XmlDocument::parse(xml);
   ASSERT_TRUE(doc.ok());
   auto instances = parse_instances(doc->root());
@@ -436,13 +432,13 @@ TEST(Ec2ParseTest, ParsesInstancesFixture) {
 
 TEST(EfsParseTest, ParsesDocsFixturesAndRejectsWrongTypes) {
   auto fs = parse_file_systems(nlohmann::json::parse(read_file(
-      std::string(EFSTOP_SOURCE_DIR) + "/tests/enrich/testdata/efs-DescribeFileSystems.json")));
+      std::string(EFSTOP_SOURCE_DIR) + "/tests/fixtures/responses/efs-DescribeFileSystems.docs.json")));
   ASSERT_TRUE(fs.ok());
   ASSERT_EQ(fs->size(), 1u);
   EXPECT_EQ((*fs)[0].id, "fs-01234567");
   EXPECT_EQ((*fs)[0].name, "my first file system");
   auto mt = parse_mount_targets(nlohmann::json::parse(read_file(
-      std::string(EFSTOP_SOURCE_DIR) + "/tests/enrich/testdata/efs-DescribeMountTargets.json")));
+      std::string(EFSTOP_SOURCE_DIR) + "/tests/fixtures/responses/efs-DescribeMountTargets.docs.json")));
   ASSERT_TRUE(mt.ok());
   ASSERT_EQ(mt->size(), 1u);
   EXPECT_EQ((*mt)[0].ip, "10.0.2.42");

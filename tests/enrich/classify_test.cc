@@ -11,7 +11,7 @@ namespace efstop::enrich {
 namespace {
 
 // One fixture ENI per rule, shaped like DescribeNetworkInterfaces answers
-// (descriptions from /work/shared/aws-reference/ec2.md), with the expected
+// (descriptions as docs/names.md "Where the rules come from" lists them), with the expected
 // outcome.
 struct Fixture {
   std::string rule;

@@ -1,8 +1,7 @@
 #!/usr/bin/python3
 """Independent reference implementation of efstop's counting contract.
 
-Written from /work/helpers/contract.md (the counting rule, also in docs/flow-counting.md),
-NOT from src/flowlog: it is the yardstick the comparison tests hold efstop against, so it
+Written from the counting rule in docs/flow-counting.md, NOT from src/flowlog: it is the yardstick the comparison tests hold efstop against, so it
 is plain and slow on purpose. Standard library only; run with /usr/bin/python3.
 
     reference.py [top] [--output json|ndjson] [--top N] [--sort KEY] [--group-by G]

@@ -178,13 +178,13 @@ TEST(NameStoreTest, DefaultDirFollowsFlagThenXdgThenHome) {
   const std::string saved_home = old_home ? old_home : "";
 
   ::setenv("XDG_CACHE_HOME", "/x/cache", 1);
-  ::setenv("HOME", "/home/u", 1);
+  ::setenv("HOME", "/test-home/u", 1);
   EXPECT_EQ(*default_store_dir("/flag"), "/flag");
   EXPECT_EQ(*default_store_dir(""), "/x/cache/efstop");
   ::setenv("XDG_CACHE_HOME", "relative/ignored", 1);
-  EXPECT_EQ(*default_store_dir(""), "/home/u/.cache/efstop");
+  EXPECT_EQ(*default_store_dir(""), "/test-home/u/.cache/efstop");
   ::unsetenv("XDG_CACHE_HOME");
-  EXPECT_EQ(*default_store_dir(""), "/home/u/.cache/efstop");
+  EXPECT_EQ(*default_store_dir(""), "/test-home/u/.cache/efstop");
   ::unsetenv("HOME");
   auto none = default_store_dir("");
   EXPECT_EQ(none.status().code(), StatusCode::kInvalidArgument);
