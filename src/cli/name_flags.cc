@@ -139,7 +139,7 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
   if (!flags.labels.empty()) {
     EFSTOP_ASSIGN_OR_RETURN(enrich::LabelTable labels, enrich::LabelTable::load(flags.labels));
     for (const std::string& e : labels.errors()) err << "efstop: skip label " << e << '\n';
-    n.labels = std::move(labels);
+    n.labels = std::make_unique<const enrich::LabelTable>(std::move(labels));
   }
   // The store: a dump is self-contained, so it needs none; otherwise a store
   // that cannot be opened costs the cache and history, not the report.
@@ -160,7 +160,7 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
     if (!s.ok()) err << "efstop: warning: names without the store: " << s.message() << '\n';
   } else {
     EFSTOP_ASSIGN_OR_RETURN(enrich::Inventory inv, enrich::load_inventory_file(flags.inventory));
-    n.inventory = std::move(inv);
+    n.inventory = std::make_unique<const enrich::Inventory>(std::move(inv));
     // The dump's history answers "who held this IP at t" for deleted ENIs.
     auto mem = store::NameStore::open({":memory:", 1000, {}});
     if (mem.ok()) {
@@ -176,7 +176,7 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
   options.ttl_seconds = flags.cache_ttl_seconds;
   options.refresh = flags.refresh;
   options.name_tag = flags.name_tag;
-  options.labels = n.labels ? &*n.labels : nullptr;
+  options.labels = n.labels.get();
   if (n.inventory) {
     n.source = enrich::make_inventory_fact_source(*n.inventory);
     options.region = n.inventory->region;

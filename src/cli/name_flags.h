@@ -57,12 +57,15 @@ struct NameFlags {
 // (The AWS connection flags come from add_aws_flags, in their own group.)
 void add_name_flags(OptionGroup* group, NameFlags* flags);
 
-// Everything naming needs, opened once per command.
+// Everything naming needs, opened once per command. The resolver and the
+// fact source keep pointers to the inventory, the labels and the store, so
+// each lives behind its own pointer: a Naming can be moved (it is returned in
+// a Result) without moving what they point to.
 struct Naming {
   std::unique_ptr<store::NameStore> store;
   std::optional<AwsSession> aws;
-  std::optional<enrich::Inventory> inventory;
-  std::optional<enrich::LabelTable> labels;
+  std::unique_ptr<const enrich::Inventory> inventory;
+  std::unique_ptr<const enrich::LabelTable> labels;
   std::unique_ptr<enrich::FactSource> source;
   std::unique_ptr<enrich::Resolver> resolver;
 };
