@@ -1,7 +1,7 @@
 // `efstop whoami` end to end against the test endpoint with each credential
 // source (environment, credentials file, assume role, web identity,
 // credential_process, container, IMDS, SSO cache), each output format, and
-// --debug that never shows a secret.
+// --debug that never shows a secret; every run goes through the efstop binary.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -13,6 +13,7 @@
 #include "aws/credential_network.h"
 #include "aws/credentials.h"
 #include "cli/command.h"
+#include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
 
 namespace efstop::cli {
@@ -35,15 +36,12 @@ class WhoamiE2eTest : public t::EndpointTest {
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
   }
 
+  // Runs the efstop binary (`efstop whoami ARGS`) in this test's
+  // environment, as a user would.
   WhoamiRun whoami(std::vector<std::string> args) {
-    std::ostringstream out;
-    std::ostringstream err;
-    CommandContext ctx{out, err, [] { return int64_t{1795000000}; }};
-    WhoamiRun r;
-    r.code = run_whoami(args, ctx);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+    args.insert(args.begin(), "whoami");
+    const t::ProgramRun run = t::run_efstop(args);
+    return {run.code, run.out, run.err};
   }
 
   std::string write_file(const std::string& name, const std::string& content) {

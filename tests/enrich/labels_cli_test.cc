@@ -44,9 +44,9 @@ TEST_F(LabelsCliTest, AccountNamesWinLabelsNameTheRest) {
   // 10.20.1.11 is the instance `web`, inside the labelled 10.20.0.0/16.
   const Flow flows[] = {
       {"10.20.1.11", "10.20.1.100", 4000, 9000},
-      {"192.168.40.7", "10.20.2.101", 700, 1300},   // /32 label "nas-gateway"
-      {"192.168.41.8", "10.20.2.101", 50, 20},      // /16 label "paris-dc"
-      {"172.31.9.9", "10.20.1.100", 11, 22},        // no label: external
+      {"192.168.40.7", "10.20.2.101", 700, 1300},  // /32 label "nas-gateway"
+      {"192.168.41.8", "10.20.2.101", 50, 20},     // /16 label "paris-dc"
+      {"172.31.9.9", "10.20.1.100", 11, 22},       // no label: external
   };
   const std::string log_path = home() + "/flows.log";
   {
@@ -54,10 +54,10 @@ TEST_F(LabelsCliTest, AccountNamesWinLabelsNameTheRest) {
     int port = 40000;
     for (const Flow& f : flows) {
       // Both directions at the mount target's ENI, default version-2 format.
-      out << "2 111122223333 eni-mt " << f.client << ' ' << f.server << ' ' << port
-          << " 2049 6 10 " << f.written << " 1795701600 1795701660 ACCEPT OK\n";
-      out << "2 111122223333 eni-mt " << f.server << ' ' << f.client << " 2049 " << port
-          << " 6 10 " << f.read << " 1795701600 1795701660 ACCEPT OK\n";
+      out << "2 111122223333 eni-mt " << f.client << ' ' << f.server << ' ' << port << " 2049 6 10 "
+          << f.written << " 1795701600 1795701660 ACCEPT OK\n";
+      out << "2 111122223333 eni-mt " << f.server << ' ' << f.client << " 2049 " << port << " 6 10 "
+          << f.read << " 1795701600 1795701660 ACCEPT OK\n";
       ++port;
     }
   }

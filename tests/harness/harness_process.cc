@@ -156,6 +156,46 @@ std::string run_shell(const std::string& command, int* exit_code) {
   return out;
 }
 
+namespace {
+
+std::string shell_quote(std::string_view s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+}  // namespace
+
+ProgramRun run_program(const std::vector<std::string>& argv) {
+  ProgramRun run;
+  Result<std::string> dir = make_temp_dir("efstop-run-");
+  if (!dir.ok()) {
+    run.err = dir.status().message();
+    return run;
+  }
+  const std::string err_path = *dir + "/stderr";
+  std::string command;
+  for (const std::string& a : argv) command += shell_quote(a) + " ";
+  command += "</dev/null 2>" + shell_quote(err_path);
+  run.out = run_shell(command, &run.code);
+  run.err = read_file_or_empty(err_path);
+  std::remove(err_path.c_str());
+  ::rmdir(dir->c_str());
+  return run;
+}
+
+ProgramRun run_efstop(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{std::string(EFSTOP_BINARY_DIR) + "/efstop"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
+
 Result<std::string> make_temp_dir(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   std::string templ =

@@ -57,6 +57,22 @@ std::string read_file_or_empty(const std::string& path);
 // not exit normally, e.g. killed by a signal).
 std::string run_shell(const std::string& command, int* exit_code);
 
+// One finished run of a program.
+struct ProgramRun {
+  int code = -1;  // exit status; -1 when it could not start or did not exit normally
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] a path) through /bin/sh with every argument quoted, with
+// the current environment and stdin from /dev/null, and waits for it.
+ProgramRun run_program(const std::vector<std::string>& argv);
+
+// The efstop binary of this build tree (EFSTOP_BINARY_DIR/efstop), run with
+// `args` as run_program runs a program. Tests that must exercise what a user
+// runs use this rather than calling run_top / run_whoami in-process.
+ProgramRun run_efstop(const std::vector<std::string>& args);
+
 // A fresh directory under $TMPDIR (or /tmp) named <prefix>XXXXXX.
 Result<std::string> make_temp_dir(const std::string& prefix);
 
