@@ -21,6 +21,10 @@
 //     period; usage errors exit 2, runtime failures 1 (STYLE.md section 4).
 //   - The library never prints; only cli/ writes to stdout/stderr and picks
 //     the exit code.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <string>
@@ -43,11 +47,42 @@ constexpr Command kCommands[] = {
      efstop::cli::run_inventory, efstop::cli::print_inventory_help},
 };
 
+// Test seam: when EFSTOP_TEST_ARGV_LOG names a file, this run's arguments
+// are appended to it as one line (tab-separated; tab, newline and backslash
+// escaped), in one write on an O_APPEND descriptor so concurrent tests do
+// not interleave. scripts/test.sh sets it; tests/cli/option_coverage.py then
+// checks that every command and option `efstop help` prints was run by some
+// test. No efstop option takes a secret, so the line holds none.
+void log_arguments_for_tests(const std::vector<std::string>& args) {
+  const char* path = std::getenv("EFSTOP_TEST_ARGV_LOG");
+  if (path == nullptr || *path == '\0') return;
+  std::string line;
+  for (const std::string& a : args) {
+    if (!line.empty()) line += '\t';
+    for (char c : a) {
+      if (c == '\\')
+        line += "\\\\";
+      else if (c == '\t')
+        line += "\\t";
+      else if (c == '\n')
+        line += "\\n";
+      else
+        line += c;
+    }
+  }
+  line += '\n';
+  const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  (void)!::write(fd, line.data(), line.size());
+  ::close(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   const std::vector<std::string> args(argv + 1, argv + argc);
+  log_arguments_for_tests(args);
   efstop::cli::CommandContext ctx{std::cout, std::cerr,
                                   [] { return static_cast<int64_t>(std::time(nullptr)); }};
   const int code = efstop::cli::run_cli(args, kCommands, kCommands[0], ctx);
