@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-botocore
   gzip gawk mawk
+  chromium
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(isal hyperfine time)
@@ -34,8 +35,11 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# s3rver (a real S3-compatible server) for the S3 tests, pinned in tests/harness/package.json.
+# s3rver (a real S3-compatible server) for the S3 tests and puppeteer-core (drives chromium
+# in the HTML report's browser tests), pinned in tests/harness/package.json.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -f "$here/tests/harness/package.json" && ! -x "$here/tests/harness/node_modules/.bin/s3rver" ]]; then
+if [[ -f "$here/tests/harness/package.json" &&
+      ( ! -x "$here/tests/harness/node_modules/.bin/s3rver" ||
+        ! -f "$here/tests/harness/node_modules/puppeteer-core/package.json" ) ]]; then
   (cd "$here/tests/harness" && npm install --no-audit --no-fund --loglevel=error)
 fi

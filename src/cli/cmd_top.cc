@@ -32,6 +32,8 @@ namespace {
 
 struct TopSettings {
   report::OutputFormat output = report::OutputFormat::kTable;
+  std::string html_file;       // --html FILE: the page, beside any --output
+  bool top_given = false;      // --top given: the page shows that many rows too
   report::TableOptions table;  // --wide
   report::ShapeOptions shape;
   flowlog::EngineOptions engine;
@@ -130,7 +132,9 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   groups.push_back(std::move(window));
 
   OptionGroup shape("Report");
-  shape.add_value("--output", "FORMAT", std::string("table (default), tsv, csv, json or ndjson"),
+  shape.add_value("--output", "FORMAT",
+                  std::string("table (default), tsv, csv, json, ndjson or html\n"
+                              "(one self-contained page with charts: docs/report-html.md)"),
                   [s](std::string_view v) -> Status {
                     auto format = report::parse_output_format(v);
                     if (!format) {
@@ -140,13 +144,22 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                     s->output = *format;
                     return Status();
                   });
+  shape.add_value("--html", "FILE",
+                  "also write the report as an HTML page to FILE (every row\n"
+                  "unless --top is given), beside the --output on stdout",
+                  [s](std::string_view v) -> Status {
+                    if (v.empty()) return invalid_argument_error("want a file name");
+                    s->html_file = std::string(v);
+                    return Status();
+                  });
   shape.add_flag("--wide",
                  "table with names: every column (addresses, ids, accounts,\n"
                  "packets) instead of the compact default",
                  [s] { s->table.wide = true; });
   shape.add_value("--group-by", "KEY",
-                  "pair (default), client or server; with names also name\n"
-                  "(client name by file system) or az (client AZ by mount-target AZ)",
+                  "pair (default), client or server; also name (client name by\n"
+                  "file system) or az (client AZ by mount-target AZ), which\n"
+                  "need names (--names unless --inventory/--offline/--labels)",
                   [s](std::string_view v) -> Status {
                     s->name_grouping = v == "name" ? NameGrouping::kName
                                        : v == "az" ? NameGrouping::kAz
@@ -174,6 +187,7 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   shape.add_value("--top", "N", "show the N first rows (default 50; 0 = all)",
                   [s](std::string_view v) -> Status {
                     EFSTOP_ASSIGN_OR_RETURN(s->shape.top, parse_count(v, 1000000000));
+                    s->top_given = true;
                     return Status();
                   });
   shape.add_value("--min-bytes", "SIZE",
@@ -306,6 +320,36 @@ Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
                             mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1);
 }
 
+// The command line for the report's "efstop.command": the arguments as
+// given, except the user:password of a URL (--endpoint-url), which is a
+// secret and becomes "REDACTED".
+std::vector<std::string> recorded_command(const std::vector<std::string>& args) {
+  std::vector<std::string> command = {"efstop"};
+  for (std::string arg : args) {
+    const size_t scheme = arg.find("://");
+    if (scheme != std::string::npos) {
+      const size_t host = scheme + 3;
+      const size_t at = arg.find('@', host);
+      const size_t slash = arg.find('/', host);
+      if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+        arg.replace(host, at - host, "REDACTED");
+      }
+    }
+    command.push_back(std::move(arg));
+  }
+  return command;
+}
+
+// Writes the HTML page to `path`; the error names the file.
+Status write_html_file(const report::Report& rep, const std::string& path) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file) return io_error("write " + path + ": " + lowercase_errno(errno));
+  report::write_html(rep, file);
+  file.flush();
+  if (!file) return io_error("write " + path + ": " + lowercase_errno(errno));
+  return Status();
+}
+
 }  // namespace
 
 void print_top_help(std::ostream& out) {
@@ -374,6 +418,11 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // Reading the flow logs from AWS needs credentials and a region anyway, so
   // the one command `efstop --profile p --region r --since 1h` names every end.
   if (sources.empty() && !settings.names.no_names) settings.names.names = true;
+  // --group-by name|az is about names: with no other source of them, ask AWS.
+  if (settings.name_grouping != NameGrouping::kNone && !settings.names.no_names &&
+      !settings.names.enabled()) {
+    settings.names.names = true;
+  }
   if (settings.names.no_names && settings.names.enabled()) {
     return usage_error(ctx, "top",
                        invalid_argument_error("parse --no-names: --names, --inventory, --offline "
@@ -382,8 +431,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
     return usage_error(ctx, "top",
-                       invalid_argument_error("parse --group-by: name and az need names (--names, "
-                                              "--inventory, --offline or --labels)"));
+                       invalid_argument_error("parse --group-by: name and az need names; "
+                                              "leave out --no-names"));
   }
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
@@ -443,12 +492,43 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
   }
+  report::RunInfo run;
+  run.version = efstop_version();
+  run.command = recorded_command(args);
+  run.group_by = settings.name_grouping == NameGrouping::kName ? "name"
+                 : settings.name_grouping == NameGrouping::kAz
+                     ? "az"
+                     : std::string(report::group_by_name(settings.shape.group_by));
+  const auto finish = [&](report::Report& r) {
+    r.names = name_stats;
+    r.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
+    r.notes = make_notes(stats, settings);
+    r.run = run;
+  };
+  // The page is for tables of every row: without --top it keeps them all.
+  const bool html_wanted =
+      settings.output == report::OutputFormat::kHtml || !settings.html_file.empty();
+  std::optional<report::Report> page;
+  if (html_wanted && !settings.top_given) {
+    report::ShapeOptions all = settings.shape;
+    all.top = 0;
+    if (settings.output == report::OutputFormat::kHtml) settings.shape.top = 0;
+    if (!settings.html_file.empty() && settings.output != report::OutputFormat::kHtml) {
+      page = report::build_report(rows, to_report_stats(stats),
+                                  report::Window{settings.start, settings.end}, all);
+      finish(*page);
+    }
+  }
   report::Report rep =
       report::build_report(std::move(rows), to_report_stats(stats),
                            report::Window{settings.start, settings.end}, settings.shape);
-  rep.names = std::move(name_stats);
-  rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
-  rep.notes = make_notes(stats, settings);
+  finish(rep);
+  if (!settings.html_file.empty()) {
+    if (Status s = write_html_file(page ? *page : rep, settings.html_file); !s.ok()) {
+      ctx.err << "efstop: " << s.message() << '\n';
+      return kExitFailure;
+    }
+  }
   if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
     ctx.err << "efstop: " << s.message() << '\n';
     return kExitFailure;

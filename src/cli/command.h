@@ -52,6 +52,8 @@ int run_cli(const std::vector<std::string>& args, std::span<const Command> comma
 
 // "efstop 0.1.0".
 std::string version_line();
+// "0.1.0".
+std::string efstop_version();
 
 // Subcommands (one cmd_<name>.cc each).
 int run_top(const std::vector<std::string>& args, CommandContext& ctx);

@@ -10,6 +10,7 @@
 namespace efstop::cli {
 
 std::string version_line() { return std::string("efstop ") + EFSTOP_VERSION; }
+std::string efstop_version() { return EFSTOP_VERSION; }
 
 int usage_error(CommandContext& ctx, std::string_view command, const Status& status) {
   ctx.err << "efstop: " << status.message() << '\n'

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/shape.h"
 #include "report/units.h"
 #include "report/writer.h"
 #include "report/writer_internal.h"
@@ -240,10 +241,14 @@ void write_nested(std::ostream& out, const Json& value, int depth) {
 // memory than the whole aggregation (30 MB for 18,000 rows).
 void write_json(const Report& report, std::ostream& out) {
   out << "{\n  \"window\": ";
-  write_nested(
-      out,
-      Json{{"start", time_or_null(report.window.start)}, {"end", time_or_null(report.window.end)}},
-      1);
+  // first_seen/last_seen: the time the counted records cover (all rows, also
+  // those --top cut), so a report without --start/--end still says when.
+  write_nested(out,
+               Json{{"start", time_or_null(report.window.start)},
+                    {"end", time_or_null(report.window.end)},
+                    {"first_seen", time_or_null(report.totals.first_seen)},
+                    {"last_seen", time_or_null(report.totals.last_seen)}},
+               1);
   out << ",\n  \"rows\": ";
   if (report.rows.empty()) {
     out << "[]";
@@ -262,6 +267,23 @@ void write_json(const Report& report, std::ostream& out) {
   if (!report.notes.empty()) {
     out << ",\n  \"notes\": ";
     write_nested(out, Json(report.notes), 1);
+  }
+  // How the report was asked and by whom: the HTML page shows them, and a
+  // reader of the JSON can tell a cut report (total_rows > rows) from a whole.
+  Json query = Json::object();
+  query["group_by"] = report.run && !report.run->group_by.empty()
+                          ? report.run->group_by
+                          : std::string(group_by_name(report.group_by));
+  query["sort"] = std::string(sort_key_name(report.sort_by));
+  query["total_rows"] = report.total_rows;
+  out << ",\n  \"query\": ";
+  write_nested(out, query, 1);
+  if (report.run) {
+    Json run = Json::object();
+    run["version"] = report.run->version;
+    run["command"] = report.run->command;
+    out << ",\n  \"efstop\": ";
+    write_nested(out, run, 1);
   }
   out << "\n}\n";
 }

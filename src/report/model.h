@@ -142,6 +142,14 @@ struct Window {
   std::optional<int64_t> end;
 };
 
+// Who wrote the report and how it was asked; the CLI fills it (JSON
+// "efstop" and "query.group_by"), writers of other formats ignore it.
+struct RunInfo {
+  std::string version;               // "0.1.0"
+  std::vector<std::string> command;  // "efstop" then the arguments as given
+  std::string group_by;              // as asked: pair, client, server, name or az
+};
+
 struct Report {
   Window window;
   GroupBy group_by = GroupBy::kPair;
@@ -158,6 +166,7 @@ struct Report {
   // Price of one GiB crossing AZs (--cross-az-rate); used only for rows
   // with cross_az_bytes.
   double cross_az_usd_per_gib = 0.02;
+  std::optional<RunInfo> run;
 };
 
 // The estimated cost of a row's cross-AZ bytes at `usd_per_gib`.

@@ -1,6 +1,7 @@
 // The table for people and the summary for stderr.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,62 @@ std::string display_name(const End& end) {
   return end.name;
 }
 
+// `text` sanitised, then " (suffix)" when there is one, cut to `max_width`
+// columns; the name gives way, so the suffix always shows whole.
+std::string with_suffix(const std::string& text, const std::string& suffix, size_t max_width) {
+  if (suffix.empty()) return truncate_to_width(sanitize_text(text), max_width);
+  const std::string tail = " (" + sanitize_text(suffix) + ")";
+  const size_t room = max_width > display_width(tail) + 1 ? max_width - display_width(tail) : 1;
+  return truncate_to_width(sanitize_text(text), room) + tail;
+}
+
+// What tells an end apart from another of the same name: its resource id,
+// else its addresses.
+std::string identity(const End& end) { return end.id.empty() ? internal::join_ips(end) : end.id; }
+
+// The shortest prefix of `id` that keeps it apart from every other id in
+// `others` (at least the part up to '-' and 4 more characters: "i-0ab1").
+std::string short_id(const std::string& id, const std::vector<std::string>& others) {
+  const size_t dash = id.find('-');
+  size_t length = std::min(id.size(), (dash == std::string::npos ? 0 : dash + 1) + 4);
+  const auto clashes = [&](size_t n) {
+    return std::any_of(others.begin(), others.end(), [&](const std::string& other) {
+      return other != id && other.compare(0, n, id, 0, n) == 0;
+    });
+  };
+  while (length < id.size() && clashes(length)) ++length;
+  return id.substr(0, length);
+}
+
+// The compact name cells of one end, one per row: display_name, cut to
+// `max_width`, and where two different ends (different ids, or addresses
+// when there is no id) would show the same name, the name followed by a
+// short id, `web (i-0ab1)`, so no two of them look alike.
+std::vector<std::string> compact_names(const std::vector<Row>& rows, bool client,
+                                       size_t max_width) {
+  std::map<std::string, std::vector<std::string>> identities;  // name -> its ends' identities
+  for (const Row& row : rows) {
+    const End* end = internal::end_of(row, client);
+    if (end == nullptr) continue;
+    std::vector<std::string>& ids = identities[display_name(*end)];
+    const std::string id = identity(*end);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  std::vector<std::string> cells;
+  for (const Row& row : rows) {
+    const End* end = internal::end_of(row, client);
+    if (end == nullptr) {
+      cells.emplace_back();
+      continue;
+    }
+    const std::string name = display_name(*end);
+    const std::vector<std::string>& ids = identities[name];
+    cells.push_back(
+        with_suffix(name, ids.size() > 1 ? short_id(identity(*end), ids) : "", max_width));
+  }
+  return cells;
+}
+
 // The compact layout of one end (see TableOptions): a name column, a kind
 // column unless every end is of the one kind the header already says, and
 // an AZ column.
@@ -90,8 +147,11 @@ void add_compact_end_columns(const std::vector<Row>& rows, bool client, const Ta
     add_column(client ? "CLIENT AZ" : "SERVER AZ", kNoCap, [](const End& e) { return e.name; });
     return;
   }
+  const auto add_names = [&](std::string header, size_t max_width) {
+    columns.push_back(Column{std::move(header), false, compact_names(rows, client, max_width), 0});
+  };
   if (client) {
-    add_column("CLIENT", options.max_client_width, display_name);
+    add_names("CLIENT", options.max_client_width);
     if (any_end([](const End& e) { return !e.kind.empty(); })) {
       add_column("KIND", options.max_kind_width, [](const End& e) { return e.kind; });
     }
@@ -101,7 +161,7 @@ void add_compact_end_columns(const std::vector<Row>& rows, bool client, const Ta
     return;
   }
   const bool all_efs = all_ends([](const End& e) { return e.kind == "efs-mount-target"; });
-  add_column(all_efs ? "FILE SYSTEM" : "SERVER", options.max_server_width, display_name);
+  add_names(all_efs ? "FILE SYSTEM" : "SERVER", options.max_server_width);
   if (!all_efs && any_end([](const End& e) { return !e.kind.empty(); })) {
     add_column("SERVER KIND", options.max_kind_width, [](const End& e) { return e.kind; });
   }
@@ -122,8 +182,10 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
                                          !internal::fields_in_use(rows, false).empty());
 
   std::vector<Column> columns;
+  std::vector<std::pair<size_t, bool>> name_columns;  // (column, client) of each end's first
   for (const bool client : {true, false}) {
     if (!(client ? has_client : has_server)) continue;
+    name_columns.emplace_back(columns.size(), client);
     if (compact) {
       add_compact_end_columns(rows, client, options, columns);
     } else {
@@ -131,6 +193,32 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
     }
   }
   const size_t end_columns = columns.size();
+  if (compact) {
+    // Rows that still look the same (one resource over two addresses: a
+    // mount target's IPv4 and IPv6, an instance's two ENIs) show the
+    // address of each end where the addresses differ.
+    std::map<std::string, std::vector<size_t>> looks;  // the row's end cells -> rows
+    for (size_t r = 0; r < rows.size(); ++r) {
+      std::string key;
+      for (size_t c = 0; c < end_columns; ++c) key += columns[c].cells[r] + '\x1f';
+      looks[key].push_back(r);
+    }
+    for (const auto& [key, same] : looks) {
+      if (same.size() < 2) continue;
+      for (const auto& [column, client] : name_columns) {
+        const End* first = internal::end_of(rows[same.front()], client);
+        const bool differ = std::any_of(same.begin(), same.end(), [&](size_t r) {
+          const End* end = internal::end_of(rows[r], client);
+          return first && end && end->ips != first->ips;
+        });
+        if (!differ) continue;
+        for (const size_t r : same) {
+          columns[column].cells[r] +=
+              " (" + sanitize_text(internal::join_ips(*internal::end_of(rows[r], client))) + ")";
+        }
+      }
+    }
+  }
 
   struct Number {
     const char* header;
@@ -239,6 +327,11 @@ void write_summary(const Report& report, std::ostream& out) {
         << " .. "
         << (report.window.end ? format_iso8601_utc(*report.window.end) : std::string("open"))
         << '\n';
+  } else if (report.totals.first_seen && report.totals.last_seen) {
+    // No window asked for: say which time the records counted cover.
+    out << "window: none given; records counted from "
+        << format_iso8601_utc(*report.totals.first_seen) << " to "
+        << format_iso8601_utc(*report.totals.last_seen) << '\n';
   }
   std::string unit = report.group_by == GroupBy::kPair     ? "pair"
                      : report.group_by == GroupBy::kClient ? "client"

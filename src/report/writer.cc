@@ -45,6 +45,7 @@ std::optional<OutputFormat> parse_output_format(std::string_view name) {
   if (name == "csv") return OutputFormat::kCsv;
   if (name == "json") return OutputFormat::kJson;
   if (name == "ndjson") return OutputFormat::kNdjson;
+  if (name == "html") return OutputFormat::kHtml;
   return std::nullopt;
 }
 
@@ -60,11 +61,13 @@ std::string_view output_format_name(OutputFormat format) {
       return "json";
     case OutputFormat::kNdjson:
       return "ndjson";
+    case OutputFormat::kHtml:
+      return "html";
   }
   return "table";
 }
 
-std::string_view output_format_choices() { return "table|tsv|csv|json|ndjson"; }
+std::string_view output_format_choices() { return "table|tsv|csv|json|ndjson|html"; }
 
 Status write_report(const Report& report, OutputFormat format, std::ostream& out,
                     const TableOptions& table) {
@@ -83,6 +86,9 @@ Status write_report(const Report& report, OutputFormat format, std::ostream& out
       break;
     case OutputFormat::kNdjson:
       write_ndjson(report, out);
+      break;
+    case OutputFormat::kHtml:
+      write_html(report, out);
       break;
   }
   out.flush();

@@ -5,11 +5,13 @@
 //   csv     RFC 4180 (CRLF, quoted when needed), same columns as tsv
 //   json    the contract object {"window","rows","stats"} (docs/json.md)
 //   ndjson  one row object per line, then {"stats":{...}}
+//   html    one self-contained page: the json text embedded once, drawn by
+//           an inline script (docs/report-html.md)
 // Rows are written in the report's order, so output is deterministic.
 // Text cells (addresses, names) are sanitised (safe_text.h) in every format
 // but JSON, which escapes them instead.
 //
-// Adding a format (html later): an enumerator, its name in
+// Adding a format: an enumerator, its name in
 // parse_output_format/output_format_name, a write_<format> function, and a
 // case in write_report.
 //
@@ -19,6 +21,7 @@
 
 #include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include "core/status.h"
@@ -26,12 +29,12 @@
 
 namespace efstop::report {
 
-enum class OutputFormat { kTable, kTsv, kCsv, kJson, kNdjson };
+enum class OutputFormat { kTable, kTsv, kCsv, kJson, kNdjson, kHtml };
 
-// "table", "tsv", "csv", "json", "ndjson"; nullopt for anything else.
+// "table", "tsv", "csv", "json", "ndjson", "html"; nullopt for anything else.
 std::optional<OutputFormat> parse_output_format(std::string_view name);
 std::string_view output_format_name(OutputFormat format);
-// "table|tsv|csv|json|ndjson", for usage messages.
+// "table|tsv|csv|json|ndjson|html", for usage messages.
 std::string_view output_format_choices();
 
 // How the table (and only the table) is laid out.
@@ -70,6 +73,13 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
 void write_delimited(const Report& report, char separator, std::ostream& out);
 void write_json(const Report& report, std::ostream& out);
 void write_ndjson(const Report& report, std::ostream& out);
+// The page: a strict Content-Security-Policy (below), the JSON of
+// write_json escaped for a <script type="application/json"> element, the
+// page's script and stylesheet. Nothing in it is fetched when it is opened.
+void write_html(const Report& report, std::ostream& out);
+// The page's policy: default-src 'none', the script and the stylesheet
+// allowed by their SHA-256 only.
+std::string html_content_security_policy();
 
 // The human summary for stderr: window, how many rows are shown, files,
 // lines, where every record went (the stats invariant), --min-bytes drops

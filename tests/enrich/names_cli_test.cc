@@ -1,6 +1,8 @@
 // `efstop top` with names, on the repo's sample data and its inventory:
 // names in JSON, --group-by name merging same-name instances, and the
 // cross-AZ figures recomputed independently from the rows.
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -296,10 +298,36 @@ TEST(NamesCliTest, JsonStatsCountHowEveryAddressWasNamed) {
                 names["labelled"].get<int64_t>() + names["external"].get<int64_t>());
 }
 
-TEST(NamesCliTest, GroupByNameWithoutNamesIsAUsageError) {
-  TopRun r = run_top_with({"--group-by", "name", kSource + "/sample/flowlogs"});
+TEST(NamesCliTest, GroupByNameWithNoNamesIsAUsageError) {
+  TopRun r = run_top_with({"--group-by", "name", "--no-names", kSource + "/sample/flowlogs"});
   EXPECT_EQ(r.code, kExitUsage);
-  EXPECT_NE(r.err.find("--names"), std::string::npos);
+  EXPECT_NE(r.err.find("--no-names"), std::string::npos) << r.err;
+}
+
+// --group-by name|az with no other source of names asks AWS (--names): here
+// the AWS endpoint is a closed port, so the calls fail, each named as such,
+// and nothing says --names is missing.
+TEST(NamesCliTest, GroupByNameAloneImpliesNames) {
+  const std::string home = testing::TempDir() + "/implies-names-home";
+  std::filesystem::create_directories(home);
+  setenv("HOME", home.c_str(), 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+  setenv("AWS_REGION", "us-east-1", 1);
+  setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);
+  setenv("AWS_MAX_ATTEMPTS", "1", 1);
+  for (const char* grouping : {"name", "az"}) {
+    TopRun r = run_top_with({"--group-by", grouping, "--cache-dir", home + "/cache",
+                             "--cli-connect-timeout", "1", kSource + "/sample/flowlogs"});
+    // Not a usage error: the names were asked of AWS, whose failure is
+    // reported as itself (the exit status is the AWS failure's business).
+    EXPECT_NE(r.code, kExitUsage) << grouping << ": " << r.err;
+    EXPECT_EQ(r.err.find("--group-by"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("describe-network-interfaces us-east-1: POST http://127.0.0.1:1/"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("\nnames: "), std::string::npos) << r.err;
+  }
 }
 
 TEST(NamesCliTest, BadInventoryFileIsNamed) {

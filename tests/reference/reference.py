@@ -325,6 +325,9 @@ def run(opts):
             rows.append(row)
 
     rows = group(rows, opts["group_by"])
+    # The time the counted records cover: all rows, before --top.
+    first_seen = min((r["first_seen"] for r in rows), default=None)
+    last_seen = max((r["last_seen"] for r in rows), default=None)
     sort_key = SORT_KEYS[opts["sort"]]
     rows.sort(key=lambda r: (-r[sort_key],
                              ip_key(r["client"]) if "client" in r else (0, 0),
@@ -334,7 +337,8 @@ def run(opts):
 
     for d in diagnostics:
         print(f"reference: {d}", file=sys.stderr)
-    return {"window": {"start": iso(opts["start"]), "end": iso(opts["end"])},
+    return {"window": {"start": iso(opts["start"]), "end": iso(opts["end"]),
+                       "first_seen": iso(first_seen), "last_seen": iso(last_seen)},
             "rows": [render(r) for r in rows], "stats": stats}
 
 

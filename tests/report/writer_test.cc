@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "report/safe_text.h"
 #include "report/units.h"
@@ -110,6 +111,9 @@ TEST(WriterTest, JsonFollowsTheContract) {
   nlohmann::json j = nlohmann::json::parse(text);
   EXPECT_EQ(j["window"]["start"], "2026-11-26T14:00:00Z");
   EXPECT_TRUE(j["window"]["end"].is_null());
+  // The records counted: the earliest start and latest end of all rows.
+  EXPECT_EQ(j["window"]["first_seen"], "2026-11-26T14:00:00Z");
+  EXPECT_EQ(j["window"]["last_seen"], "2026-11-26T14:10:00Z");
   ASSERT_EQ(j["rows"].size(), 2u);
   const nlohmann::json& row = j["rows"][0];
   EXPECT_EQ(row["client"], nlohmann::json({{"ip", "10.0.1.15"}}));
@@ -126,6 +130,9 @@ TEST(WriterTest, JsonFollowsTheContract) {
       "nodata":1,"skipdata":1,"not_efs":2,"outside_window":0,"duplicates":2,"below_min_bytes":0,
       "files":1,"files_failed":0})"));
   EXPECT_FALSE(j.contains("notes"));
+  EXPECT_EQ(j["query"], nlohmann::json::parse(R"({"group_by":"pair","sort":"total",
+      "total_rows":2})"));
+  EXPECT_FALSE(j.contains("efstop"));  // only when the CLI says who wrote it
   // Members in contract order.
   EXPECT_LT(text.find("\"window\""), text.find("\"rows\""));
   EXPECT_LT(text.find("\"rows\""), text.find("\"stats\""));
@@ -509,7 +516,10 @@ TEST(WriterTest, JsonRowsAreByteForByteWhatATreeDumpPrints) {
   r.cross_az_usd_per_gib = 0.013;
 
   nlohmann::ordered_json doc = nlohmann::ordered_json::object();
-  doc["window"] = {{"start", nullptr}, {"end", nullptr}};
+  doc["window"]["start"] = nullptr;
+  doc["window"]["end"] = nullptr;
+  doc["window"]["first_seen"] = format_iso8601_utc(*r.totals.first_seen);
+  doc["window"]["last_seen"] = format_iso8601_utc(*r.totals.last_seen);
   nlohmann::ordered_json tree_rows = nlohmann::ordered_json::array();
   std::string ndjson;
   for (const Row& row : r.rows) {
@@ -583,12 +593,193 @@ TEST(WriterTest, SummaryShowsWhereEveryRecordWent) {
 }
 
 TEST(WriterTest, FormatNamesRoundTrip) {
-  for (const char* name : {"table", "tsv", "csv", "json", "ndjson"}) {
+  for (const char* name : {"table", "tsv", "csv", "json", "ndjson", "html"}) {
     ASSERT_TRUE(parse_output_format(name).has_value()) << name;
     EXPECT_EQ(output_format_name(*parse_output_format(name)), name);
   }
   EXPECT_FALSE(parse_output_format("text").has_value());
   EXPECT_FALSE(parse_output_format("JSON").has_value());
+}
+
+TEST(WriterTest, JsonSaysWhoWroteTheReportAndHow) {
+  Report r = two_pairs();
+  r.total_rows = 9;
+  r.run = RunInfo{"1.2.3", {"efstop", "--group-by", "name", "logs/"}, "name"};
+  const std::string text = render(r, OutputFormat::kJson);
+  const nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["query"], nlohmann::json::parse(R"({"group_by":"name","sort":"total",
+      "total_rows":9})"));
+  EXPECT_EQ(j["efstop"], nlohmann::json::parse(R"({"version":"1.2.3",
+      "command":["efstop","--group-by","name","logs/"]})"));
+  // Added after the members that were there first.
+  EXPECT_LT(text.find("\"stats\""), text.find("\"query\""));
+  EXPECT_LT(text.find("\"query\""), text.find("\"efstop\""));
+}
+
+// The text of the one element `<tag ...>` whose opening tag contains `attr`.
+std::string element_text(const std::string& page, const std::string& open, size_t* count) {
+  *count = 0;
+  std::string text;
+  for (size_t at = page.find(open); at != std::string::npos; at = page.find(open, at + 1)) {
+    ++*count;
+    const size_t from = page.find('>', at) + 1;
+    text = page.substr(from, page.find("</script>", from) - from);
+  }
+  return text;
+}
+
+TEST(WriterTest, HtmlEmbedsTheJsonOnceAndNoNameCanEndItsScript) {
+  Report r = two_pairs();
+  r.rows[0].client->name = "</script><script>alert(1)</script><!-- & >";
+  r.rows[1].client->name = "line\xE2\x80\xA8sep";
+  r.rows[0].server->name = "</SCRIPT ><img src=x onerror=alert(2)>";
+  r.run = RunInfo{"1.2.3", {"efstop", "--output", "html"}, "pair"};
+  const std::string page = render(r, OutputFormat::kHtml);
+  size_t blocks = 0;
+  const std::string json = element_text(page, "<script type=\"application/json\"", &blocks);
+  EXPECT_EQ(blocks, 1u);
+  // The block holds no '<', '>' or '&' at all, so the HTML parser cannot end
+  // it early or see a comment; its JSON is write_json's, exactly.
+  EXPECT_EQ(json.find_first_of("<>&"), std::string::npos) << json;
+  std::ostringstream direct;
+  write_json(r, direct);
+  EXPECT_EQ(nlohmann::json::parse(json), nlohmann::json::parse(direct.str()));
+  EXPECT_EQ(nlohmann::json::parse(json)["rows"][0]["client"]["name"], r.rows[0].client->name);
+  // The two scripts (data and code) and nothing else; no name outside the JSON.
+  size_t scripts = 0;
+  for (size_t at = page.find("<script"); at != std::string::npos; at = page.find("<script", at + 1))
+    ++scripts;
+  EXPECT_EQ(scripts, 2u);
+  std::string outside = page;
+  outside.erase(outside.find(json), json.size());
+  EXPECT_EQ(outside.find("alert("), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+}
+
+TEST(WriterTest, HtmlPolicyAllowsOnlyItsOwnScriptAndStyle) {
+  const std::string page = render(two_pairs(), OutputFormat::kHtml);
+  const std::string policy = html_content_security_policy();
+  EXPECT_EQ(policy.rfind("default-src 'none'; script-src 'sha256-", 0), 0u) << policy;
+  EXPECT_EQ(policy.find("unsafe"), std::string::npos);
+  EXPECT_EQ(policy.find("http"), std::string::npos);
+  EXPECT_NE(page.find("<meta http-equiv=\"Content-Security-Policy\" content=\"" + policy + "\">"),
+            std::string::npos);
+  // Nothing that would load anything (the SVG namespace is a name, not a load).
+  std::string rest = page;
+  const std::string svg_namespace = "'http://www.w3.org/2000/svg'";
+  ASSERT_NE(rest.find(svg_namespace), std::string::npos);
+  rest.erase(rest.find(svg_namespace), svg_namespace.size());
+  for (const char* word : {"src=", "href", "url(", "@import", "http:", "https:", "fetch(",
+                           "XMLHttpRequest", "eval(", "innerHTML", "new Function"}) {
+    EXPECT_EQ(rest.find(word), std::string::npos) << word;
+  }
+}
+
+TEST(WriterTest, JsonWindowOfNoRecordsHasNullTimes) {
+  Report r;
+  const nlohmann::json j = nlohmann::json::parse(render(r, OutputFormat::kJson));
+  EXPECT_EQ(j["window"], nlohmann::json::parse(R"({"start":null,"end":null,"first_seen":null,
+      "last_seen":null})"));
+}
+
+TEST(WriterTest, SummaryWithoutAWindowSaysWhatTimeTheRecordsCover) {
+  Report r = two_pairs();
+  std::ostringstream out;
+  write_summary(r, out);
+  EXPECT_NE(out.str().find("window: none given; records counted from 2026-11-26T14:00:00Z to "
+                           "2026-11-26T14:10:00Z\n"),
+            std::string::npos)
+      << out.str();
+  r.window.start = k1400;
+  std::ostringstream asked;
+  write_summary(r, asked);
+  EXPECT_NE(asked.str().find("window: 2026-11-26T14:00:00Z .. open\n"), std::string::npos);
+}
+
+// Two instances named "web" (ids i-0ab1c..., i-0ab1d...) and one file system
+// reached over two addresses of one mount target in one AZ.
+Report look_alikes() {
+  Report r;
+  const auto end = [](std::string ip, std::string name, std::string kind, std::string id) {
+    End e = end_from_ip(std::move(ip));
+    e.name = std::move(name);
+    e.kind = std::move(kind);
+    e.id = std::move(id);
+    e.az = "us-east-1a";
+    return e;
+  };
+  const End web1 = end("10.0.0.14", "web", "ec2-instance", "i-0ab1c0000000000001");
+  const End web2 = end("10.0.0.18", "web", "ec2-instance", "i-0ab1d0000000000002");
+  const End fs4 = end("10.0.0.202", "builds", "efs-mount-target", "fs-0001");
+  const End fs6 = end("2600:1f18::e003", "builds", "efs-mount-target", "fs-0001");
+  const End api = end("10.0.0.20", "api", "ec2-instance", "i-0c00000000000000003");
+  for (const auto& [client, server, bytes] :
+       {std::tuple{web1, fs4, 500}, {web2, fs4, 400}, {api, fs4, 300}, {api, fs6, 200}}) {
+    Row row;
+    row.client = client;
+    row.server = server;
+    row.counters.bytes_read = bytes;
+    r.rows.push_back(row);
+    r.totals.merge(row.counters);
+  }
+  r.total_rows = 4;
+  return r;
+}
+
+TEST(WriterTest, CompactTableShowsNoTwoRowsAlike) {
+  const std::string table = render(look_alikes(), OutputFormat::kTable);
+  // Same name, different instances: the shortest id prefix that tells them
+  // apart (at least "i-" and 4 characters); one api over two addresses of
+  // one file system: the server's address.
+  EXPECT_EQ(table,
+            "CLIENT         KIND          CLIENT AZ   FILE SYSTEM               SERVER AZ      READ  "
+            "WRITTEN    TOTAL  FLOWS  REJECTED\n"
+            "web (i-0ab1c)  ec2-instance  us-east-1a  builds                    us-east-1a    500 B  "
+            "    0 B    500 B      0         0\n"
+            "web (i-0ab1d)  ec2-instance  us-east-1a  builds                    us-east-1a    400 B  "
+            "    0 B    400 B      0         0\n"
+            "api            ec2-instance  us-east-1a  builds (10.0.0.202)       us-east-1a    300 B  "
+            "    0 B    300 B      0         0\n"
+            "api            ec2-instance  us-east-1a  builds (2600:1f18::e003)  us-east-1a    200 B  "
+            "    0 B    200 B      0         0\n"
+            "TOTAL                                                                          1.4 KiB  "
+            "    0 B  1.4 KiB      0         0\n")
+      << table;
+}
+
+TEST(WriterTest, CompactTableKeepsTheIdOfACutName) {
+  Report r = look_alikes();
+  r.rows[0].client->name = std::string(40, 'w');
+  r.rows[1].client->name = std::string(40, 'w');
+  const std::string table = render(r, OutputFormat::kTable);
+  EXPECT_NE(table.find("wwwwwwww\u2026 (i-0ab1c)"), std::string::npos) << table;
+  EXPECT_NE(table.find("wwwwwwww\u2026 (i-0ab1d)"), std::string::npos) << table;
+}
+
+// docs/report-html.md: a 500-row report with every member of both ends
+// (names of 40 characters, cross-AZ figures) stays under 2 MB.
+TEST(WriterTest, HtmlOfFiveHundredNamedRowsIsUnderTwoMegabytes) {
+  Report r;
+  for (int i = 0; i < 500; ++i) {
+    Row row = make_row("10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250),
+                       "2600:1f18:4e2a:12::e" + std::to_string(i % 4), 1234567890123 + i,
+                       98765432100 + i, 123456789, 12345, 12, k1400, k1400 + 86400);
+    for (End* end : {&*row.client, &*row.server}) {
+      end->name = std::string(36, 'n') + std::to_string(1000 + i);
+      end->kind = "ec2-instance";
+      end->id = "i-0123456789abcdef" + std::to_string(i % 10);
+      end->az = "us-east-1a";
+      end->account = "123456789012";
+    }
+    row.cross_az_bytes = int64_t{987654321};
+    row.cross_az_unknown_bytes = 12345;
+    r.rows.push_back(row);
+  }
+  r.total_rows = 500;
+  r.run = RunInfo{"0.1.0", {"efstop", "--output", "html", "logs/"}, "pair"};
+  const std::string page = render(r, OutputFormat::kHtml);
+  EXPECT_LT(page.size(), 2u * 1024 * 1024);
+  EXPECT_GT(page.size(), 500u * 400);  // every row is in it
 }
 
 TEST(WriterTest, FailedStreamIsAnIoError) {
