@@ -14,10 +14,7 @@ bool one_of(std::string_view code, std::initializer_list<std::string_view> codes
   return false;
 }
 
-bool is_denied_code(std::string_view code) {
-  return one_of(code, {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-                       "UnauthorizedAccess", "AuthorizationError", "Forbidden"});
-}
+bool is_denied_code(std::string_view code) { return is_access_denied_code(code); }
 
 bool is_auth_code(std::string_view code) {
   return is_denied_code(code) ||
@@ -164,6 +161,11 @@ AwsError parse_error_response(Protocol protocol, const HttpResponse& response) {
       err.throttling || is_transient_code(err.code) || is_transient_status(response.status);
   err.clock_skew = is_skew_code(err.code);
   return err;
+}
+
+bool is_access_denied_code(std::string_view code) {
+  return one_of(code, {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                       "UnauthorizedAccess", "AuthorizationError", "Forbidden"});
 }
 
 std::string iam_action(Service service, std::string_view operation) {

@@ -365,7 +365,7 @@ Result<AwsClient::S3ListPage> AwsClient::s3_list_objects_v2(const std::string& b
                                                             const std::string& prefix,
                                                             const std::string& continuation_token,
                                                             const std::string& delimiter,
-                                                            int max_keys) {
+                                                            int max_keys, AwsError* error) {
   AwsRequest request;
   request.service = Service::kS3;
   request.operation = "ListObjectsV2";
@@ -378,7 +378,7 @@ Result<AwsClient::S3ListPage> AwsClient::s3_list_objects_v2(const std::string& b
   if (!continuation_token.empty())
     request.query.emplace_back("continuation-token", continuation_token);
   if (max_keys > 0) request.query.emplace_back("max-keys", std::to_string(max_keys));
-  EFSTOP_ASSIGN_OR_RETURN(HttpResponse response, send_s3(request, bucket, nullptr));
+  EFSTOP_ASSIGN_OR_RETURN(HttpResponse response, send_s3(request, bucket, error));
   const std::string what = "list-objects-v2 s3://" + bucket + "/" + prefix;
   auto doc = XmlDocument::parse(response.body);
   if (!doc.ok()) return doc.status().with_context(what);
@@ -418,7 +418,7 @@ Result<AwsClient::S3ListPage> AwsClient::s3_list_objects_v2(const std::string& b
 
 Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::string& key,
                                          const BodySink& sink, std::optional<int64_t> range_start,
-                                         std::optional<int64_t> range_end) {
+                                         std::optional<int64_t> range_end, AwsError* error) {
   const std::string what = "get-object s3://" + bucket + "/" + key;
   int64_t delivered = 0;
   bool consumer_stopped = false;
@@ -451,6 +451,7 @@ Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::s
     AwsError err;
     auto response = send_s3(request, bucket, &err);
     if (response.ok()) return delivered;
+    if (error != nullptr) *error = err;
     if (consumer_stopped) return response.status();
     if (err.code == "PreconditionFailed") {
       return aws_error(what + ": the object changed while it was being read; run again");

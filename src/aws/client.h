@@ -84,6 +84,10 @@ struct AwsError {
 // sanitized excerpt as the message.
 AwsError parse_error_response(Protocol protocol, const HttpResponse& response);
 
+// True for the codes services answer a caller whose IAM policy does not
+// allow the call (AccessDenied, AccessDeniedException, UnauthorizedOperation...).
+bool is_access_denied_code(std::string_view code);
+
 // The IAM action a caller needs for `operation` of `service`
 // ("ec2:DescribeNetworkInterfaces"; S3 ListObjectsV2 -> "s3:ListBucket").
 std::string iam_action(Service service, std::string_view operation);
@@ -159,19 +163,23 @@ class AwsClient {
     std::vector<std::string> common_prefixes;
     std::string next_continuation_token;  // empty when not truncated
   };
+  // `error`, when non-null, receives the failed attempt's AwsError.
   Result<S3ListPage> s3_list_objects_v2(const std::string& bucket, const std::string& prefix,
                                         const std::string& continuation_token,
-                                        const std::string& delimiter = "", int max_keys = 0);
+                                        const std::string& delimiter = "", int max_keys = 0,
+                                        AwsError* error = nullptr);
 
   // S3 GetObject, streamed to `sink` as bytes arrive. `range_start`/`end`
   // select bytes (end inclusive; nullopt = to the end). A transfer that
   // fails midway is resumed with a Range request from the first byte not
   // yet delivered (and If-Match on the ETag), so the sink never sees a byte
-  // twice. Returns the number of bytes delivered.
+  // twice. Returns the number of bytes delivered. `error`, when non-null,
+  // receives the last failed attempt's AwsError.
   Result<int64_t> s3_get_object(const std::string& bucket, const std::string& key,
                                 const BodySink& sink,
                                 std::optional<int64_t> range_start = std::nullopt,
-                                std::optional<int64_t> range_end = std::nullopt);
+                                std::optional<int64_t> range_end = std::nullopt,
+                                AwsError* error = nullptr);
 
   // Seconds added to the local clock when signing (learned from a server's
   // Date header after a clock-skew error).

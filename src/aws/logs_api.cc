@@ -180,20 +180,25 @@ Result<FilterLogEventsPage> LogsApi::filter_log_events(const FilterLogEventsInpu
   return parse_filter_log_events(answer);
 }
 
-Result<std::vector<LogGroupInfo>> LogsApi::describe_log_groups(const std::string& prefix) {
+Result<std::vector<LogGroupInfo>> LogsApi::describe_log_groups(const std::string& prefix,
+                                                               AwsError* error) {
   std::vector<LogGroupInfo> out;
   auto fetch = [&](const std::string& token) -> Result<std::string> {
     json req = json::object();
     if (!prefix.empty()) req["logGroupNamePrefix"] = prefix;
     if (!token.empty()) req["nextToken"] = token;
     EFSTOP_ASSIGN_OR_RETURN(json answer,
-                            client_->call_json(Service::kLogs, "DescribeLogGroups", req));
+                            client_->call_json(Service::kLogs, "DescribeLogGroups", req, error));
     if (auto it = answer.find("logGroups"); it != answer.end() && it->is_array()) {
       for (const json& g : *it) {
         LogGroupInfo info;
         info.name = g.value("logGroupName", "");
         info.arn = g.value("arn", "");
         info.stored_bytes = g.value("storedBytes", int64_t{0});
+        info.creation_time_ms = g.value("creationTime", int64_t{0});
+        if (auto r = g.find("retentionInDays"); r != g.end() && r->is_number_integer()) {
+          info.retention_days = r->get<int>();
+        }
         out.push_back(std::move(info));
       }
     }

@@ -85,6 +85,8 @@ struct LogGroupInfo {
   std::string name;
   std::string arn;
   int64_t stored_bytes = 0;
+  int64_t creation_time_ms = 0;       // epoch milliseconds; 0 when not sent
+  std::optional<int> retention_days;  // nullopt: events never expire
 };
 
 class LogsApi {
@@ -97,8 +99,10 @@ class LogsApi {
   // True when the service stopped the query (false: it had already ended).
   Result<bool> stop_query(const std::string& query_id);
   Result<FilterLogEventsPage> filter_log_events(const FilterLogEventsInput& input);
-  // Every log group whose name starts with `prefix` (all pages).
-  Result<std::vector<LogGroupInfo>> describe_log_groups(const std::string& prefix);
+  // Every log group whose name starts with `prefix` (all pages). `error`,
+  // when non-null, receives a failed call's AwsError.
+  Result<std::vector<LogGroupInfo>> describe_log_groups(const std::string& prefix,
+                                                        AwsError* error = nullptr);
 
  private:
   AwsClient* client_;

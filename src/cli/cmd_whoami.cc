@@ -4,15 +4,14 @@
 // Steps: parse the options; open the AWS session (profile, region,
 // endpoints, credential chain); fetch the credentials (this is where the
 // chain runs); call STS GetCallerIdentity; print a table or JSON.
-#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "aws/service.h"
 #include "cli/args.h"
 #include "cli/aws_flags.h"
 #include "cli/command.h"
+#include "cli/identity.h"
 
 namespace efstop::cli {
 namespace {
@@ -50,32 +49,6 @@ std::vector<OptionGroup> make_groups(WhoamiSettings* s) {
 std::vector<OptionGroup*> pointers(std::vector<OptionGroup>& groups) {
   std::vector<OptionGroup*> out;
   for (auto& g : groups) out.push_back(&g);
-  return out;
-}
-
-struct Identity {
-  std::string account, arn, user_id, request_id;
-};
-
-Result<Identity> get_caller_identity(aws::AwsClient& client) {
-  EFSTOP_ASSIGN_OR_RETURN(aws::XmlDocument doc,
-                          client.call_query(aws::Service::kSts, "GetCallerIdentity", {}));
-  pugi::xml_node result = aws::xml_child(doc.root(), "GetCallerIdentityResult");
-  Identity id;
-  id.account = aws::xml_child_text(result, "Account");
-  id.arn = aws::xml_child_text(result, "Arn");
-  id.user_id = aws::xml_child_text(result, "UserId");
-  id.request_id = aws::xml_child_text(aws::xml_child(doc.root(), "ResponseMetadata"), "RequestId");
-  if (id.account.empty() || id.arn.empty()) {
-    return parse_error("get-caller-identity " + client.region() + ": answer has no Account/Arn");
-  }
-  return id;
-}
-
-// Terminal-safe: tag-like values could carry control characters.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
   return out;
 }
 
@@ -123,62 +96,25 @@ int run_whoami(const std::vector<std::string>& args, CommandContext& ctx) {
   }
 
   // 3. Credentials (the chain runs here), then the identity.
-  auto creds = session->credentials.provider->get();
-  if (!creds.ok()) {
-    ctx.err << "efstop: whoami: " << creds.status().message() << '\n';
+  auto report = describe_session(*session);
+  if (!report.ok()) {
+    ctx.err << "efstop: whoami: " << report.status().message() << '\n';
     return kExitFailure;
   }
-  auto identity = get_caller_identity(*session->client);
-  if (!identity.ok()) {
-    ctx.err << "efstop: whoami: " << identity.status().message() << '\n';
-    return kExitFailure;
-  }
-  auto endpoint = aws::resolve_endpoint(aws::Service::kSts, session->region.region,
-                                        session->client_config.endpoints);
-  const std::string endpoint_url = endpoint.ok() ? endpoint->url : "";
-  const std::string endpoint_source = endpoint.ok() ? endpoint->source : "";
-  const std::string masked = mask_access_key(creds->access_key_id);
-  const std::string expires = creds->expiration ? aws::format_iso8601(*creds->expiration) : "";
-  const std::string cred_source =
-      creds->source + (creds->source_detail.empty() ? "" : ": " + creds->source_detail);
 
   // 4. Output.
   if (settings.output == WhoamiOutput::kJson) {
-    nlohmann::json j = {
-        {"UserId", identity->user_id},
-        {"Account", identity->account},
-        {"Arn", identity->arn},
-        {"Region", {{"Name", session->region.region}, {"Source", session->region.source}}},
-        {"Profile", {{"Name", session->profile.name}, {"Source", session->profile.origin}}},
-        {"Credentials",
-         {{"AccessKey", masked},
-          {"Source", creds->source},
-          {"Detail", creds->source_detail},
-          {"Expiration", expires.empty() ? nlohmann::json(nullptr) : nlohmann::json(expires)}}},
-        {"Endpoint", {{"Url", endpoint_url}, {"Source", endpoint_source}}},
-    };
-    ctx.out << j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    ctx.out << session_json(*report).dump(4, ' ', false, nlohmann::json::error_handler_t::replace)
+            << '\n';
     return kExitOk;
   }
   if (settings.output == WhoamiOutput::kText) {
     // `aws sts get-caller-identity --output text` order: Account, Arn, UserId.
-    ctx.out << printable(identity->account) << '\t' << printable(identity->arn) << '\t'
-            << printable(identity->user_id) << '\n';
+    ctx.out << printable(report->account) << '\t' << printable(report->arn) << '\t'
+            << printable(report->user_id) << '\n';
     return kExitOk;
   }
-  auto row = [&](std::string_view name, const std::string& value, const std::string& source) {
-    ctx.out << std::left << std::setw(13) << name << printable(value);
-    if (!source.empty()) ctx.out << "  (" << printable(source) << ")";
-    ctx.out << '\n';
-  };
-  row("Account", identity->account, "");
-  row("Arn", identity->arn, "");
-  row("UserId", identity->user_id, "");
-  row("Region", session->region.region, session->region.source);
-  row("Profile", session->profile.name, session->profile.origin);
-  row("Access key", masked, cred_source);
-  if (!expires.empty()) row("Expires", expires, "");
-  row("STS endpoint", endpoint_url, endpoint_source);
+  print_session_table(*report, ctx.out);
   return kExitOk;
 }
 

@@ -62,6 +62,10 @@ int run_whoami(const std::vector<std::string>& args, CommandContext& ctx);
 void print_whoami_help(std::ostream& out);
 int run_inventory(const std::vector<std::string>& args, CommandContext& ctx);
 void print_inventory_help(std::ostream& out);
+int run_doctor(const std::vector<std::string>& args, CommandContext& ctx);
+void print_doctor_help(std::ostream& out);
+int run_iam_policy(const std::vector<std::string>& args, CommandContext& ctx);
+void print_iam_policy_help(std::ostream& out);
 
 }  // namespace efstop::cli
 

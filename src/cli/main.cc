@@ -45,6 +45,10 @@ constexpr Command kCommands[] = {
      efstop::cli::run_whoami, efstop::cli::print_whoami_help},
     {"inventory", "EFS file systems, mount targets, ENIs and instances: what names come from",
      efstop::cli::run_inventory, efstop::cli::print_inventory_help},
+    {"doctor", "is the account ready? permissions, flow-log coverage, retention, cost",
+     efstop::cli::run_doctor, efstop::cli::print_doctor_help},
+    {"iam-policy", "the least-privilege IAM policy for what efstop will do",
+     efstop::cli::run_iam_policy, efstop::cli::print_iam_policy_help},
 };
 
 // Test seam: when EFSTOP_TEST_ARGV_LOG names a file, this run's arguments

@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ep_auth  # noqa: E402
 import ep_ec2  # noqa: E402
 import ep_efs  # noqa: E402
+import ep_iam  # noqa: E402
 import ep_identity  # noqa: E402
 import ep_logs  # noqa: E402
 import insights  # noqa: E402
@@ -105,6 +106,7 @@ class Endpoint:
         self.state = state
         self.latency_ms = latency_ms
         self.s3_upstream = s3_upstream
+        self.iam = ep_iam.Iam()  # the deny switch and the action recorder
 
     # -- routing
 
@@ -172,6 +174,8 @@ class Endpoint:
         params = self.parse_params(service, operation, req)
         req.params = params
         req.identity = identity
+        if identity is not None:
+            self.check_iam(service, route, identity)
         result = self.call(service, route.operation, identity, params)
         return ep_protocols.success_response(service, operation, result, req.request_id)
 
@@ -182,10 +186,19 @@ class Endpoint:
             req.identity = ep_auth.check_signed_request(
                 route.signed, "s3", self.state, req.method, req.path, req.query, req.header_items,
                 req.headers, req.body, self.state.now())
+            self.check_iam("s3", route, req.identity)
         try:
             return ep_s3.relay(self.s3_upstream, req.method, req.path, req.query, req.header_items, req.body)
         except OSError as e:
             raise AwsError("InternalError", f"s3rver at {self.s3_upstream} did not answer: {e}", 500)
+
+    def check_iam(self, service, route, identity):
+        """Records the action of a signed, authenticated call; raises the
+        service's access-denied error when the deny switch names it."""
+        self.iam.record(route.counted_name)
+        err = self.iam.denial(service, route.counted_name, identity)
+        if err is not None:
+            raise err
 
     def parse_params(self, service, operation, req):
         proto = ep_protocols.protocol_of(service)
@@ -289,13 +302,19 @@ class Endpoint:
                 return 200, self.state.request_log()
             if path == "scenario" and req.method == "GET":
                 return 200, self.state.scenario()
+            if path == "actions" and req.method == "GET":
+                return 200, {"actions": self.iam.used()}
             if req.method != "POST":
                 return 405, {"error": f"{req.method} /__efstop/{path} is not a control call"}
             if path == "faults":
                 self.state.add_fault(doc)
                 return 200, {"ok": True}
+            if path == "deny":
+                self.iam.set_denied(doc)
+                return 200, {"ok": True}
             if path == "reset":
                 self.state.reset()
+                self.iam.reset()
                 return 200, {"ok": True}
             if path == "scenario":
                 mode = dict(parse_qsl(req.query)).get("mode", "patch")

@@ -196,6 +196,21 @@ Result<nlohmann::json> TestEndpoint::requests() const {
   return doc;
 }
 
+Status TestEndpoint::deny_actions(const std::vector<std::string>& actions) {
+  return control("POST", "/__efstop/deny", nlohmann::json{{"actions", actions}}.dump()).status();
+}
+
+Result<std::vector<std::string>> TestEndpoint::called_actions() const {
+  EFSTOP_ASSIGN_OR_RETURN(std::string body, control("GET", "/__efstop/actions", ""));
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("actions") || !doc["actions"].is_array()) {
+    return parse_error("test endpoint actions: not {\"actions\": [...]}");
+  }
+  std::vector<std::string> out;
+  for (const nlohmann::json& a : doc["actions"]) out.push_back(a.get<std::string>());
+  return out;
+}
+
 Status TestEndpoint::reset() { return control("POST", "/__efstop/reset", "").status(); }
 
 Status TestEndpoint::patch_scenario(std::string_view json_merge_patch) {

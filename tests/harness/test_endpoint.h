@@ -161,8 +161,17 @@ class TestEndpoint {
   // {"operation","method","path","query","params","access_key_id","status"}
   // with params as the deserialised input; never a signature or secret.
   Result<nlohmann::json> requests() const;
-  // Clears faults, counts, the request log, the clock offset and issued
-  // temporary credentials; reloads the scenario file the endpoint started with.
+  // IAM (tests/endpoint/ep_iam.py): every signed call of these IAM actions
+  // ("ec2:DescribeInstances", "s3:GetObject", ...) is refused from now on as
+  // AWS refuses a caller whose policy lacks them (UnauthorizedOperation,
+  // AccessDeniedException, AccessDenied); replaces the previous list.
+  Status deny_actions(const std::vector<std::string>& actions);
+  // The IAM actions signed, authenticated callers used since start or the
+  // last reset() (denied ones too), sorted, each once.
+  Result<std::vector<std::string>> called_actions() const;
+  // Clears faults, counts, the request log, the clock offset, issued
+  // temporary credentials, the denied actions and the called ones; reloads
+  // the scenario file the endpoint started with.
   Status reset();
   // RFC 7386 JSON merge patch over the current scenario, e.g. to delete an
   // ENI: {"network_interfaces": {"eni-0abc": null}} (ENIs, instances, file

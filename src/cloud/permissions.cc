@@ -1,0 +1,179 @@
+#include "cloud/permissions.h"
+
+#include <algorithm>
+#include <set>
+
+#include "aws/endpoints.h"
+
+namespace efstop::cloud {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kDescribeFileSystems = "elasticfilesystem:DescribeFileSystems";
+constexpr std::string_view kDescribeMountTargets = "elasticfilesystem:DescribeMountTargets";
+constexpr std::string_view kDescribeFlowLogs = "ec2:DescribeFlowLogs";
+
+std::string partition(const PolicyScope& scope) {
+  return scope.region.empty() ? "aws" : std::string(aws::partition_of(scope.region));
+}
+
+bool has_account_region(const PolicyScope& scope) {
+  return !scope.account.empty() && !scope.region.empty();
+}
+
+// "arn:aws:logs:eu-west-1:111122223333:" (account and region known).
+std::string logs_arn_prefix(const PolicyScope& scope) {
+  return "arn:" + partition(scope) + ":logs:" + scope.region + ":" + scope.account + ":";
+}
+
+json statement(std::string sid, const std::vector<std::string>& actions, json resources) {
+  json s = {{"Sid", std::move(sid)}, {"Effect", "Allow"}, {"Action", actions}};
+  s["Resource"] = std::move(resources);
+  return s;
+}
+
+}  // namespace
+
+std::string_view access_mode_name(AccessMode mode) {
+  switch (mode) {
+    case AccessMode::kNames:
+      return "names";
+    case AccessMode::kInsights:
+      return "insights";
+    case AccessMode::kRaw:
+      return "raw";
+    case AccessMode::kS3:
+      return "s3";
+  }
+  return "?";
+}
+
+Result<AccessMode> parse_access_mode(std::string_view name) {
+  for (AccessMode m :
+       {AccessMode::kNames, AccessMode::kInsights, AccessMode::kRaw, AccessMode::kS3}) {
+    if (access_mode_name(m) == name) return m;
+  }
+  return invalid_argument_error("expected names, insights, raw, s3 or all");
+}
+
+std::vector<std::string> discovery_actions() {
+  return {std::string(kDescribeFileSystems), std::string(kDescribeMountTargets),
+          std::string(kDescribeFlowLogs)};
+}
+
+std::vector<std::string> actions_for(AccessMode mode) {
+  std::vector<std::string> out;
+  if (mode == AccessMode::kNames) {
+    return {"ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints",
+            std::string(kDescribeFileSystems), std::string(kDescribeMountTargets)};
+  }
+  out = discovery_actions();
+  switch (mode) {
+    case AccessMode::kInsights:
+      out.insert(out.end(), {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery"});
+      break;
+    case AccessMode::kRaw:
+      out.emplace_back("logs:FilterLogEvents");
+      break;
+    case AccessMode::kS3:
+      out.insert(out.end(), {"s3:ListBucket", "s3:GetObject"});
+      break;
+    case AccessMode::kNames:
+      break;
+  }
+  return out;
+}
+
+json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doctor,
+                            const PolicyScope& scope) {
+  std::set<std::string> wanted;
+  for (AccessMode m : modes) {
+    for (std::string& a : actions_for(m)) wanted.insert(std::move(a));
+  }
+  if (with_doctor) wanted.insert(std::string(kDoctorAction));
+  // The actions of `candidates` that are wanted, in the candidates' order.
+  auto pick = [&](std::initializer_list<std::string_view> candidates) {
+    std::vector<std::string> out;
+    for (std::string_view c : candidates) {
+      if (wanted.count(std::string(c))) out.emplace_back(c);
+    }
+    return out;
+  };
+  json statements = json::array();
+
+  // EC2 Describe* calls support no resource-level permissions.
+  if (auto a = pick({"ec2:DescribeFlowLogs", "ec2:DescribeNetworkInterfaces",
+                     "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints"});
+      !a.empty()) {
+    statements.push_back(statement("EfstopEc2Describe", a, "*"));
+  }
+  if (auto a = pick({kDescribeFileSystems, kDescribeMountTargets}); !a.empty()) {
+    json r = has_account_region(scope)
+                 ? json("arn:" + partition(scope) + ":elasticfilesystem:" + scope.region + ":" +
+                        scope.account + ":file-system/*")
+                 : json("*");
+    statements.push_back(statement("EfstopEfsDescribe", a, r));
+  }
+  // Reading log groups: StartQuery and FilterLogEvents name the groups.
+  if (auto a = pick({"logs:StartQuery", "logs:FilterLogEvents"}); !a.empty()) {
+    json r = "*";
+    if (has_account_region(scope)) {
+      if (scope.log_groups.empty()) {
+        r = logs_arn_prefix(scope) + "log-group:*";
+      } else {
+        r = json::array();
+        for (const std::string& g : scope.log_groups) {
+          // The group's ARN in both spellings AWS evaluates: without and
+          // with the trailing ":*" (log streams).
+          r.push_back(logs_arn_prefix(scope) + "log-group:" + g);
+          r.push_back(logs_arn_prefix(scope) + "log-group:" + g + ":*");
+        }
+      }
+    }
+    statements.push_back(statement("EfstopLogsRead", a, r));
+  }
+  // Query ids are not resources IAM can name.
+  if (auto a = pick({"logs:GetQueryResults", "logs:StopQuery"}); !a.empty()) {
+    statements.push_back(statement("EfstopLogsQueryResults", a, "*"));
+  }
+  if (auto a = pick({kDoctorAction}); !a.empty()) {
+    json r = has_account_region(scope) ? json(logs_arn_prefix(scope) + "log-group:*") : json("*");
+    statements.push_back(statement("EfstopDoctorLogGroups", a, r));
+  }
+  if (auto a = pick({"s3:ListBucket"}); !a.empty()) {
+    json s = statement(
+        "EfstopS3List", a,
+        scope.s3 ? json("arn:" + partition(scope) + ":s3:::" + scope.s3->bucket) : json("*"));
+    if (scope.s3 && !scope.s3->prefix.empty()) {
+      s["Condition"] = {{"StringLike", {{"s3:prefix", json::array({scope.s3->prefix + "*"})}}}};
+    }
+    statements.push_back(std::move(s));
+  }
+  if (auto a = pick({"s3:GetObject"}); !a.empty()) {
+    json r = scope.s3 ? json("arn:" + partition(scope) + ":s3:::" + scope.s3->bucket + "/" +
+                             scope.s3->prefix + "*")
+                      : json("*");
+    statements.push_back(statement("EfstopS3Read", a, r));
+  }
+  return {{"Version", "2012-10-17"}, {"Statement", statements}};
+}
+
+std::vector<std::string> policy_actions(const json& policy) {
+  std::set<std::string> out;
+  auto st = policy.find("Statement");
+  if (st == policy.end() || !st->is_array()) return {};
+  for (const json& s : *st) {
+    auto a = s.find("Action");
+    if (a == s.end()) continue;
+    if (a->is_string()) out.insert(a->get<std::string>());
+    if (a->is_array()) {
+      for (const json& x : *a) {
+        if (x.is_string()) out.insert(x.get<std::string>());
+      }
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace efstop::cloud

@@ -1,0 +1,74 @@
+// The IAM actions efstop calls, per way of working, and the least-privilege
+// policy that allows exactly those (`efstop iam-policy`, `efstop doctor`).
+//
+// Access modes:
+//   names     naming the addresses: EC2 DescribeNetworkInterfaces,
+//             DescribeInstances, DescribeVpcEndpoints; EFS
+//             DescribeFileSystems, DescribeMountTargets (enrich/)
+//   insights  discovery (EFS file systems and mount targets, EC2
+//             DescribeFlowLogs) + Logs Insights StartQuery,
+//             GetQueryResults, StopQuery (cloud_reader.h)
+//   raw       discovery + FilterLogEvents
+//   s3        discovery + s3:ListBucket (ListObjectsV2), s3:GetObject
+// `efstop doctor` also calls logs:DescribeLogGroups (retention and the scan
+// cost of the log groups); no report ever does, so a policy carries it only
+// when asked for (`with_doctor`).
+//
+// Resource narrowing (docs/iam.md cites the Service Authorization Reference):
+// EC2 Describe* calls and Logs GetQueryResults/StopQuery take no resource
+// (always "*"); EFS Describe* take file-system ARNs; Logs StartQuery and
+// FilterLogEvents take log-group ARNs; s3:ListBucket the bucket ARN (with an
+// s3:prefix condition), s3:GetObject object ARNs. A resource is narrowed
+// only as far as the scope says (account and region for ARNs; the groups;
+// the bucket and prefix); otherwise it is "*".
+//
+// Pure functions; thread-safe.
+#ifndef EFSTOP_CLOUD_PERMISSIONS_H_
+#define EFSTOP_CLOUD_PERMISSIONS_H_
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/s3_api.h"
+#include "core/result.h"
+
+namespace efstop::cloud {
+
+enum class AccessMode { kNames, kInsights, kRaw, kS3 };
+
+// "names", "insights", "raw", "s3".
+std::string_view access_mode_name(AccessMode mode);
+// Parses one of those names (kInvalidArgument otherwise).
+Result<AccessMode> parse_access_mode(std::string_view name);
+
+// The IAM actions a mode calls, in policy order, each once. Reading modes
+// include discovery's (EFS, ec2:DescribeFlowLogs).
+std::vector<std::string> actions_for(AccessMode mode);
+// The actions efstop calls to discover the flow logs (no --log-group/--s3).
+std::vector<std::string> discovery_actions();
+// The action only `efstop doctor` calls.
+inline constexpr std::string_view kDoctorAction = "logs:DescribeLogGroups";
+
+struct PolicyScope {
+  std::string account;                  // 12 digits, or empty
+  std::string region;                   // or empty
+  std::vector<std::string> log_groups;  // names, or empty
+  std::optional<aws::S3Location> s3;    // the flow logs' bucket and prefix
+};
+
+// {"Version": "2012-10-17", "Statement": [...]} allowing exactly the
+// actions of `modes` (plus kDoctorAction when `with_doctor`), resources
+// narrowed per the file comment.
+nlohmann::json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doctor,
+                                      const PolicyScope& scope);
+
+// Every action a policy document allows (its statements' Action members),
+// sorted, each once: for tests and for doctor's cross-check.
+std::vector<std::string> policy_actions(const nlohmann::json& policy);
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_PERMISSIONS_H_
