@@ -171,6 +171,16 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   flowlog::EngineOptions eo = o.engine;
   eo.window_start = o.window_start;
   eo.window_end = o.window_end;
+  EFSTOP_ASSIGN_OR_RETURN(flowlog::LogFormat format, resolve_format(o.engine));
+  if (!format.has_start()) {
+    // No record time to window on: the events' own timestamps (FilterLogEvents'
+    // startTime/endTime) are the window.
+    eo.window_start.reset();
+    eo.window_end.reset();
+    say(o,
+        "the flow log format has no start field: the window applies to the log events' "
+        "timestamps only");
+  }
   eo.threads = std::max(1, o.parallelism);
   std::vector<flowlog::InputSource> sources = make_raw_event_sources(&api, ro);
   auto left_out = std::make_shared<std::atomic<int64_t>>(0);
@@ -315,6 +325,8 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
       m.packets += t.packets;
       m.flows += t.flows;
       m.rejected += t.rejected;
+      m.packets_unknown += t.packets_unknown;
+      m.bytes_unknown += t.bytes_unknown;
       m.first_seen = std::min(m.first_seen, t.first_seen);
       m.last_seen = std::max(m.last_seen, t.last_seen);
     } else {
