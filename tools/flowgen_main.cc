@@ -69,6 +69,9 @@ Size and shape:
   --skipdata F         SKIPDATA rows per NFS record (default 0.0005)
   --bad F              malformed lines per NFS record (default 0)
   --huge F             share of NFS records above 4 GiB (default 0.0002)
+  --unknown F          chance that each field efstop reads (interface-id, addresses,
+                       ports, protocol, packets, bytes, start, end, action) of an OK
+                       record is written as '-' (unknown; default 0)
 
 Output:
   --log-format FMT     a DescribeFlowLogs LogFormat string, e.g. '${srcaddr} ${dstaddr} ...'
@@ -253,6 +256,7 @@ struct Options {
   double nodata = 0.005;
   double skipdata = 0.0005;
   double bad = 0;
+  double unknown = 0;
   double huge = 0.0002;
   std::string log_format;
   bool header = false;
@@ -802,10 +806,36 @@ class Generator {
     buf_.append(tmp, res.ptr);
   }
 
+  // A field efstop reads, written as '-' (--unknown). Its own generator, so
+  // that data sets without --unknown stay byte for byte what they were.
+  bool unknown_field(Field f) {
+    if (opt_.unknown <= 0) return false;
+    switch (f) {
+      case Field::kInterfaceId:
+      case Field::kSrcaddr:
+      case Field::kDstaddr:
+      case Field::kSrcport:
+      case Field::kDstport:
+      case Field::kProtocol:
+      case Field::kPackets:
+      case Field::kBytes:
+      case Field::kStart:
+      case Field::kEnd:
+      case Field::kAction:
+        return unknown_rng_.chance(opt_.unknown);
+      default:
+        return false;
+    }
+  }
+
   void render(const Record& r) {
     const bool data = r.status == Status::kOk;
     for (size_t i = 0; i < fields_.size(); ++i) {
       if (i) buf_ += ' ';
+      if (data && unknown_field(fields_[i])) {
+        buf_ += '-';
+        continue;
+      }
       switch (fields_[i]) {
         case Field::kVersion:
           buf_ += version_;
@@ -918,6 +948,7 @@ class Generator {
 
   const Options& opt_;
   Rng rng_;
+  Rng unknown_rng_{opt_.seed ^ 0x2d2d2d2dULL};
   int64_t first_window_;  // absolute index of the first window (start / window)
   std::vector<Field> fields_;
   std::vector<std::string> field_names_;
@@ -1019,6 +1050,8 @@ Options parse_args(int argc, char** argv) {
       o.skipdata = num();
     else if (arg == "--bad")
       o.bad = num();
+    else if (arg == "--unknown")
+      o.unknown = num();
     else if (arg == "--huge")
       o.huge = num();
     else if (arg == "--log-format")

@@ -92,7 +92,9 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   input.add_value("--log-format", "FORMAT",
                   "field order of the records, as the flow log's LogFormat\n"
                   "('${version} ${account-id} ...'); default: each file's header\n"
-                  "line, else the default version-2 format",
+                  "line, else the default version-2 format. Any set of fields\n"
+                  "with srcaddr, dstaddr and bytes (docs/cli.md says what a\n"
+                  "missing field changes)",
                   [s](std::string_view v) {
                     s->engine.log_format = std::string(v);
                     return Status();
@@ -259,6 +261,8 @@ report::Stats to_report_stats(const flowlog::FlowStats& f) {
   s.not_efs = f.not_efs;
   s.outside_window = f.outside_window;
   s.duplicates = f.duplicates;
+  s.unknown_address = f.unknown_address;
+  s.unknown_bytes = f.unknown_bytes;
   s.files = f.files;
   s.files_failed = f.files_failed;
   return s;
@@ -271,8 +275,16 @@ std::vector<report::Row> to_rows(const std::vector<flowlog::PairTotals>& pairs) 
     report::Row row;
     row.client = report::end_from_ip(p.client.to_string());
     row.server = report::end_from_ip(p.server.to_string());
-    row.counters = report::Counters{p.bytes_read, p.bytes_written, p.packets,  p.flows,
-                                    p.rejected,   p.first_seen,    p.last_seen};
+    row.counters.bytes_read = p.bytes_read;
+    row.counters.bytes_written = p.bytes_written;
+    row.counters.packets = p.packets;
+    row.counters.flows = p.flows;
+    row.counters.rejected = p.rejected;
+    // INT64_MAX / INT64_MIN: no record's start / end was known.
+    if (p.first_seen != INT64_MAX) row.counters.first_seen = p.first_seen;
+    if (p.last_seen != INT64_MIN) row.counters.last_seen = p.last_seen;
+    row.counters.packets_unknown = p.packets_unknown;
+    row.counters.bytes_unknown = p.bytes_unknown;
     rows.push_back(std::move(row));
   }
   return rows;

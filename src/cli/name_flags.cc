@@ -203,7 +203,8 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
   // 1. Every IP, at the latest time it was seen (history answers for then).
   std::map<std::string, int64_t> ip_times;
   for (const report::Row& row : rows) {
-    const int64_t t = row.counters.last_seen.value_or(0);
+    // A row whose records had no end (a format without it): its start.
+    const int64_t t = row.counters.last_seen.value_or(row.counters.first_seen.value_or(0));
     for (const std::optional<report::End>* end : {&row.client, &row.server}) {
       if (!end->has_value()) continue;
       for (const std::string& ip : (*end)->ips) {

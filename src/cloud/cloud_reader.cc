@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "aws/endpoints.h"
 #include "aws/logs_api.h"
 #include "aws/s3_api.h"
 #include "cloud/discovery.h"
@@ -168,9 +169,21 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   ro.interrupted = o.interrupted;
   ro.pages = std::make_shared<std::atomic<int64_t>>(0);
   ro.events = std::make_shared<std::atomic<int64_t>>(0);
+  ro.other_streams = std::make_shared<std::atomic<int64_t>>(0);
+  ro.outside_time = std::make_shared<std::atomic<int64_t>>(0);
   flowlog::EngineOptions eo = o.engine;
   eo.window_start = o.window_start;
   eo.window_end = o.window_end;
+  EFSTOP_ASSIGN_OR_RETURN(flowlog::LogFormat format, resolve_format(o.engine));
+  if (!format.has_start()) {
+    // No record time to window on: the events' own timestamps (FilterLogEvents'
+    // startTime/endTime, checked in raw_events.cc) are the window.
+    eo.window_start.reset();
+    eo.window_end.reset();
+    say(o,
+        "the flow log format has no start field: the window applies to the log events' "
+        "timestamps only");
+  }
   eo.threads = std::max(1, o.parallelism);
   std::vector<flowlog::InputSource> sources = make_raw_event_sources(&api, ro);
   auto left_out = std::make_shared<std::atomic<int64_t>>(0);
@@ -180,7 +193,10 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   }
   EFSTOP_ASSIGN_OR_RETURN(flowlog::EngineResult er,
                           flowlog::run_engine_sources(std::move(sources), eo));
-  if (!stream_prefixes.empty() && ro.events->load() == 0 && er.stats.files_failed == 0) {
+  const int64_t other_streams = ro.other_streams->load();
+  const int64_t outside_time = ro.outside_time->load();
+  const int64_t kept_events = ro.events->load() - other_streams - outside_time;
+  if (!stream_prefixes.empty() && kept_events == 0 && er.stats.files_failed == 0) {
     // Streams are named after ENIs when the VPC delivers them, but a group
     // may hold streams named otherwise: nothing under the mount-target
     // prefixes means "look everywhere", not "no traffic".
@@ -192,6 +208,26 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
   out.engine = std::move(er);
   out.counts.received = ro.events->load();
   out.counts.left_out = left_out->load();
+  out.counts.not_asked = other_streams + outside_time;
+  if (out.counts.not_asked > 0) {
+    // Once per read, with the server that answered: a service that ignores
+    // the stream or time filter would otherwise have every event counted
+    // once per stream prefix or time slice.
+    Result<aws::Endpoint> endpoint =
+        aws::resolve_endpoint(aws::Service::kLogs, client->region(), client->config().endpoints);
+    std::string what;
+    if (other_streams > 0) {
+      what = std::to_string(other_streams) +
+             " events of log streams it was not asked for (it ignored logStreamNamePrefix)";
+    }
+    if (outside_time > 0) {
+      what += (what.empty() ? "" : " and ") + std::to_string(outside_time) +
+              " events outside the startTime/endTime asked for";
+    }
+    out.engine.warnings.push_back(
+        "FilterLogEvents at " + (endpoint.ok() ? endpoint->url : std::string("the logs endpoint")) +
+        " on " + group + " returned " + what + "; left out, not counted");
+  }
   out.source = "log events of " + group;
   out.summary.push_back(
       "logs raw: " + std::to_string(ro.pages->load()) + " FilterLogEvents pages, " +
@@ -252,11 +288,22 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
     ++out.engine.stats.files;
     ++out.engine.stats.files_failed;
   }
+  if (plan.outside_prefix > 0) {
+    Result<aws::Endpoint> endpoint =
+        aws::resolve_endpoint(aws::Service::kS3, client->region(), client->config().endpoints);
+    out.engine.warnings.push_back(
+        "ListObjectsV2 at " + (endpoint.ok() ? endpoint->url : std::string("the S3 endpoint")) +
+        " on bucket " + plan.bucket + " listed " + std::to_string(plan.outside_prefix) +
+        " keys outside the prefix asked for (it ignored the prefix); not read, not counted");
+  }
   out.source = loc.to_uri();
   out.summary.push_back(
       "s3: " + std::to_string(plan.prefixes.size()) + " prefixes listed (" +
       std::to_string(api.list_calls()) + " ListObjectsV2 calls), " + std::to_string(plan.listed) +
       " objects listed, " + std::to_string(plan.skipped_by_time) + " outside the window by name, " +
+      (plan.outside_prefix > 0
+           ? std::to_string(plan.outside_prefix) + " outside the prefix listed, "
+           : std::string()) +
       std::to_string(plan.objects.size()) + " read (" +
       human_bytes(static_cast<double>(progress->bytes.load())) + "), " +
       std::to_string(plan.parquet.size()) + " Parquet not read" + counts_text(out.counts));
@@ -315,6 +362,8 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
       m.packets += t.packets;
       m.flows += t.flows;
       m.rejected += t.rejected;
+      m.packets_unknown += t.packets_unknown;
+      m.bytes_unknown += t.bytes_unknown;
       m.first_seen = std::min(m.first_seen, t.first_seen);
       m.last_seen = std::max(m.last_seen, t.last_seen);
     } else {
@@ -333,6 +382,7 @@ SourceCounts& SourceCounts::operator+=(const SourceCounts& o) {
                             : filtered_by_service + o.filtered_by_service;
   received += o.received;
   left_out += o.left_out;
+  not_asked += o.not_asked;
   return *this;
 }
 
@@ -345,6 +395,9 @@ std::string SourceCounts::to_string() const {
   s += ", " + std::to_string(received) + " received";
   if (left_out > 0) {
     s += ", " + std::to_string(left_out) + " left out (ENIs read from another destination)";
+  }
+  if (not_asked > 0) {
+    s += ", " + std::to_string(not_asked) + " left out (not asked for)";
   }
   return s;
 }

@@ -97,6 +97,12 @@ struct SourceCounts {
   // Several destinations: of the received records, those of ENIs read from
   // another destination, left out here and not in stats.
   int64_t left_out = 0;
+  // Of the received records, those efstop had not asked for and left out,
+  // not in stats: raw events of another log stream or outside the time
+  // range asked for; S3 objects' lines never count here, since an object
+  // listed outside the prefix asked for is not read at all (see
+  // CloudReadResult::engine.warnings for both).
+  int64_t not_asked = 0;
 
   SourceCounts& operator+=(const SourceCounts& o);
   // "74 records scanned, 38 filtered out by the service, 36 received, 0 left out".

@@ -63,9 +63,11 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
   for (FieldId need : {FieldId::kSrcAddr, FieldId::kDstAddr, FieldId::kPackets, FieldId::kBytes,
                        FieldId::kStart, FieldId::kEnd}) {
     if (!f.has(need)) {
+      // The query sums and bounds these per group; raw events read any
+      // field set (docs/flow-counting.md, "Unknown values").
       return invalid_argument_error("logs insights: the flow log format lacks " +
                                     std::string(flowlog::field_name(need)) +
-                                    ", which efstop needs");
+                                    ", which the Insights query needs; use --method raw");
     }
   }
   const bool has_ports = f.has(FieldId::kSrcPort) && f.has(FieldId::kDstPort);

@@ -16,7 +16,9 @@ class EventsSource : public flowlog::ByteSource {
         name_(std::move(name)),
         interrupted_(o.interrupted),
         pages_(o.pages),
-        events_(o.events) {}
+        events_(o.events),
+        other_streams_(o.other_streams),
+        outside_time_(o.outside_time) {}
 
   const std::string& name() const override { return name_; }
 
@@ -44,6 +46,15 @@ class EventsSource : public flowlog::ByteSource {
     pending_.clear();
     pos_ = 0;
     for (const aws::LogEvent& e : page->events) {
+      // Trust but verify: only what was asked for is counted.
+      if (!asked_stream(e.log_stream_name)) {
+        if (other_streams_) other_streams_->fetch_add(1);
+        continue;
+      }
+      if (e.timestamp_ms < input_.start_time_ms || e.timestamp_ms > input_.end_time_ms) {
+        if (outside_time_) outside_time_->fetch_add(1);
+        continue;
+      }
       pending_ += e.message;
       pending_ += '\n';
     }
@@ -57,12 +68,25 @@ class EventsSource : public flowlog::ByteSource {
     return Status();
   }
 
+  bool asked_stream(const std::string& stream) const {
+    if (!input_.log_stream_name_prefix.empty() &&
+        stream.compare(0, input_.log_stream_name_prefix.size(), input_.log_stream_name_prefix) !=
+            0) {
+      return false;
+    }
+    return input_.log_stream_names.empty() ||
+           std::find(input_.log_stream_names.begin(), input_.log_stream_names.end(), stream) !=
+               input_.log_stream_names.end();
+  }
+
   aws::LogsApi* api_;
   aws::FilterLogEventsInput input_;
   std::string name_;
   const std::atomic<bool>* interrupted_;
   std::shared_ptr<std::atomic<int64_t>> pages_;
   std::shared_ptr<std::atomic<int64_t>> events_;
+  std::shared_ptr<std::atomic<int64_t>> other_streams_;
+  std::shared_ptr<std::atomic<int64_t>> outside_time_;
   std::string pending_;
   size_t pos_ = 0;
   bool done_ = false;

@@ -39,6 +39,13 @@ struct RawEventsOptions {
   const std::atomic<bool>* interrupted = nullptr;
   std::shared_ptr<std::atomic<int64_t>> pages;   // FilterLogEvents calls made (optional)
   std::shared_ptr<std::atomic<int64_t>> events;  // events received (optional)
+  // Events the service returned although efstop did not ask for them, left
+  // out (optional): of a log stream outside the prefix / names asked for
+  // (a server that ignores logStreamNamePrefix would otherwise give every
+  // event once per prefix), or timestamped outside the slice's time range
+  // (likewise once per slice).
+  std::shared_ptr<std::atomic<int64_t>> other_streams;
+  std::shared_ptr<std::atomic<int64_t>> outside_time;
 };
 
 // A CloudWatch filter pattern that keeps every event the counting rule could

@@ -160,6 +160,20 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
     EFSTOP_RETURN_IF_ERROR(
         api->list_objects(plan.bucket, base + "AWSLogs/", "/", &accounts, o.page_size).status());
     plan.prefixes.push_back(base + "AWSLogs/");
+    const std::string accounts_prefix = base + "AWSLogs/";
+    const auto outside =
+        std::remove_if(accounts.begin(), accounts.end(), [&](const std::string& a) {
+          return a.size() <= accounts_prefix.size() ||
+                 a.compare(0, accounts_prefix.size(), accounts_prefix) != 0;
+        });
+    plan.outside_prefix += accounts.end() - outside;
+    accounts.erase(outside, accounts.end());
+    if (accounts.empty() && plan.outside_prefix > 0) {
+      return not_found_error("s3://" + plan.bucket + "/" + accounts_prefix +
+                             ": the server listed only folders outside this prefix (it ignored "
+                             "ListObjectsV2's prefix); give --s3 the full delivery path "
+                             "(.../AWSLogs/<account>/vpcflowlogs/<region>/) to list it as given");
+    }
     if (accounts.empty()) {
       return not_found_error("s3://" + plan.bucket + "/" + base +
                              "AWSLogs/: no flow-log deliveries there (check the bucket and "
@@ -181,6 +195,11 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
     plan.prefixes.push_back(prefix);
     for (aws::S3ObjectInfo& obj : objects) {
       ++plan.listed;
+      if (obj.key.compare(0, prefix.size(), prefix) != 0) {
+        // Trust but verify: not below the prefix asked for.
+        ++plan.outside_prefix;
+        continue;
+      }
       if (ends_with(obj.key, "/")) continue;  // a folder marker
       const std::optional<int64_t> t = s3_key_time(obj.key);
       if (t && (*t < o.start_s - kS3MarginBeforeS || *t >= o.end_s + kS3MarginAfterS)) {

@@ -59,6 +59,10 @@ struct S3Plan {
   std::vector<std::string> prefixes;       // prefixes listed
   int64_t listed = 0;                      // objects listed
   int64_t skipped_by_time = 0;             // objects whose name puts them outside the window
+  // Objects (and account folders) the server listed outside the prefix
+  // asked for (it ignored ListObjectsV2's prefix): not read, since each
+  // would otherwise be read once per prefix listed.
+  int64_t outside_prefix = 0;
 };
 
 Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& options);

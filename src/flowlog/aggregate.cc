@@ -24,6 +24,8 @@ FlowStats& FlowStats::operator+=(const FlowStats& o) {
   not_efs += o.not_efs;
   outside_window += o.outside_window;
   duplicates += o.duplicates;
+  unknown_address += o.unknown_address;
+  unknown_bytes += o.unknown_bytes;
   files += o.files;
   files_failed += o.files_failed;
   return *this;
@@ -45,8 +47,10 @@ struct Sums {
   int64_t packets = 0;
   int64_t flows = 0;
   int64_t rejected = 0;
-  int64_t first_seen = INT64_MAX;
-  int64_t last_seen = INT64_MIN;
+  int64_t packets_unknown = 0;     // ACCEPT records (weighted) whose packets were unknown
+  int64_t bytes_unknown = 0;       // ACCEPT records (weighted) whose bytes were unknown
+  int64_t first_seen = INT64_MAX;  // INT64_MAX: no record had a start
+  int64_t last_seen = INT64_MIN;   // INT64_MIN: no record had an end
 
   // Records (weighted) behind these sums: every record is ACCEPT or REJECT.
   int64_t records() const { return flows + rejected; }
@@ -57,13 +61,18 @@ struct Sums {
     packets += o.packets;
     flows += o.flows;
     rejected += o.rejected;
+    packets_unknown += o.packets_unknown;
+    bytes_unknown += o.bytes_unknown;
     first_seen = std::min(first_seen, o.first_seen);
     last_seen = std::max(last_seen, o.last_seen);
   }
 };
 
 // The direction of consecutive records is as good as random (a request and
-// its response alternate), so it picks by masks, not by branches.
+// its response alternate), so it picks by masks, not by branches. An
+// unknown value (present bit clear) is 0 in the record (parser.h), so it
+// adds nothing to the sums; it is counted instead, and an unknown start or
+// end leaves first_seen/last_seen alone.
 inline void add_record(Sums* s, const FlowRecord& r, bool server_is_dst) {
   if (r.action == Action::kReject) {
     s->rejected += r.flows;
@@ -73,9 +82,11 @@ inline void add_record(Sums* s, const FlowRecord& r, bool server_is_dst) {
     s->bytes_read += r.bytes & ~to_server;
     s->packets += r.packets;
     s->flows += r.flows;
+    s->packets_unknown += r.flows & -static_cast<int64_t>((r.present & kHasPackets) == 0);
+    s->bytes_unknown += r.flows & -static_cast<int64_t>((r.present & kHasBytes) == 0);
   }
-  s->first_seen = std::min(s->first_seen, r.start);
-  s->last_seen = std::max(s->last_seen, r.end);
+  s->first_seen = std::min(s->first_seen, (r.present & kHasStart) != 0 ? r.start : INT64_MAX);
+  s->last_seen = std::max(s->last_seen, (r.present & kHasEnd) != 0 ? r.end : INT64_MIN);
 }
 
 // `first` if `which`, else `second`, by masks (see add_record).
@@ -114,6 +125,10 @@ struct OwnSet {
 };
 
 // A record kept for the 5-tuple overlap rule (formats without interface-id).
+// Unknown values, for the rule: packets and bytes -1 (equal only to another
+// unknown one), start INT64_MIN and end INT64_MAX (a record whose time is
+// unknown overlaps every record of its flow key, so it is never counted
+// twice); `present` keeps the record's PresentBit mask for the sums.
 struct Observation {
   IpAddress src;
   IpAddress dst;
@@ -123,6 +138,7 @@ struct Observation {
   int64_t end;
   int64_t flows;
   uint64_t order;
+  uint32_t present;
   uint16_t src_port;
   uint16_t dst_port;
   uint8_t protocol;
@@ -567,11 +583,18 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     (r.log_status == LogStatus::kNoData ? m.stats.nodata : m.stats.skipdata) += r.flows;
     return;
   }
-  // 3. Window on start.
+  // 3. Window on start; a record whose start is unknown cannot be shown to
+  // lie inside one.
   const AggregateConfig& cfg = *m.config;
-  if ((cfg.window_start && r.start < *cfg.window_start) ||
-      (cfg.window_end && r.start >= *cfg.window_end)) {
+  if ((cfg.window_start || cfg.window_end) &&
+      ((r.present & kHasStart) == 0 || (cfg.window_start && r.start < *cfg.window_start) ||
+       (cfg.window_end && r.start >= *cfg.window_end))) {
     m.stats.outside_window += r.flows;
+    return;
+  }
+  // An unknown address: no pair to count the record for.
+  if ((r.present & (kHasSrcAddr | kHasDstAddr)) != (kHasSrcAddr | kHasDstAddr)) [[unlikely]] {
+    m.stats.unknown_address += r.flows;
     return;
   }
   // 4. EFS filter; decides which end is the server.
@@ -615,9 +638,13 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     add_record(&p.sums, r, server_is_dst);
     m.pending_added();
   } else {
-    m.observations.add(Observation{r.src, r.dst, r.packets, r.bytes, r.start, r.end, r.flows, order,
-                                   r.src_port, r.dst_port, r.protocol, r.action == Action::kReject,
-                                   server_is_dst});
+    const auto known = [&](uint32_t bit, int64_t value, int64_t unknown) {
+      return (r.present & bit) != 0 ? value : unknown;
+    };
+    m.observations.add(Observation{
+        r.src, r.dst, known(kHasPackets, r.packets, -1), known(kHasBytes, r.bytes, -1),
+        known(kHasStart, r.start, INT64_MIN), known(kHasEnd, r.end, INT64_MAX), r.flows, order,
+        r.present, r.src_port, r.dst_port, r.protocol, r.action == Action::kReject, server_is_dst});
   }
 }
 
@@ -739,7 +766,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     if (o.start <= o.end) {
       // Every kept record starts no later than o, so it overlaps o exactly
       // when it ends at or after o's start.
-      overlaps = max_kept_end >= o.start;
+      overlaps = !kept.empty() && max_kept_end >= o.start;
     } else {
       overlaps = std::any_of(kept.begin(), kept.end(), [&](const Observation& q) {
         return q.start <= o.end && o.start <= q.end;
@@ -753,8 +780,9 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     max_kept_end = std::max(max_kept_end, o.end);
     m.stats.used += o.flows;
     FlowRecord r;
-    r.bytes = o.bytes;
-    r.packets = o.packets;
+    r.present = o.present;
+    r.bytes = (o.present & kHasBytes) != 0 ? o.bytes : 0;
+    r.packets = (o.present & kHasPackets) != 0 ? o.packets : 0;
     r.start = o.start;
     r.end = o.end;
     r.flows = o.flows;
@@ -786,6 +814,9 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     t.packets = s.packets;
     t.flows = s.flows;
     t.rejected = s.rejected;
+    t.packets_unknown = s.packets_unknown;
+    t.bytes_unknown = s.bytes_unknown;
+    m.stats.unknown_bytes += s.bytes_unknown;
     t.first_seen = s.first_seen;
     t.last_seen = s.last_seen;
     out.push_back(t);

@@ -46,8 +46,16 @@ struct PairTotals {
   int64_t packets = 0;        // both directions
   int64_t flows = 0;          // used ACCEPT records (weighted by FlowRecord::flows)
   int64_t rejected = 0;       // used REJECT records (weighted); add no bytes/packets/flows
-  int64_t first_seen = 0;     // min start (Unix seconds), ACCEPT and REJECT
-  int64_t last_seen = 0;      // max end
+  // Used ACCEPT records (weighted) whose packets / bytes were unknown (`-`,
+  // or a format without the field): they add nothing to `packets` /
+  // `bytes_*`, which are then sums over the other records only.
+  int64_t packets_unknown = 0;
+  int64_t bytes_unknown = 0;
+  // min start (Unix seconds), ACCEPT and REJECT, over the records whose start
+  // is known; INT64_MAX when none was. last_seen: max end, INT64_MIN when no
+  // end was known.
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
 
   int64_t bytes_total() const { return bytes_read + bytes_written; }
   friend bool operator==(const PairTotals&, const PairTotals&) = default;
@@ -57,7 +65,10 @@ struct PairTotals {
 // pre-aggregated Insights row standing for N records counts N). Invariants
 // (checked in tests):
 //   records = used + duplicates + not_efs + outside_window + nodata + skipdata
+//             + unknown_address
 //   lines = records + skipped        (header and blank lines are not lines)
+// unknown_bytes is not a bucket: it counts the used ACCEPT records whose
+// bytes were unknown (their flows count, their bytes do not).
 struct FlowStats {
   int64_t lines = 0;
   int64_t records = 0;
@@ -70,6 +81,8 @@ struct FlowStats {
   int64_t duplicates = 0;
   int64_t files = 0;         // inputs attempted (files, stdin, other sources)
   int64_t files_failed = 0;  // inputs that could not be opened or read to the end
+  int64_t unknown_address = 0;  // OK records whose srcaddr or dstaddr is `-`
+  int64_t unknown_bytes = 0;    // used ACCEPT records whose bytes were `-`
 
   FlowStats& operator+=(const FlowStats& o);
   friend bool operator==(const FlowStats&, const FlowStats&) = default;

@@ -162,6 +162,7 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
         report.failed = true;
         report.error = c.error;
       }
+      if (c.failed && c.usage_error) return invalid_argument_error(c.error);
       line_base += c.physical_lines;
     }
     if (report.failed) ++result.stats.files_failed;
@@ -210,24 +211,17 @@ Result<std::optional<LogFormat>> forced_format(const EngineOptions& options) {
 }  // namespace
 
 Status check_format(const LogFormat& format, const EngineOptions& options) {
-  std::vector<FieldId> needed = {FieldId::kSrcAddr, FieldId::kDstAddr, FieldId::kPackets,
-                                 FieldId::kBytes,   FieldId::kStart,   FieldId::kEnd};
-  if (options.server_ips.empty()) {
-    needed.insert(needed.end(), {FieldId::kSrcPort, FieldId::kDstPort, FieldId::kProtocol});
-  }
-  for (FieldId id : needed) {
+  for (FieldId id : {FieldId::kSrcAddr, FieldId::kDstAddr, FieldId::kBytes}) {
     if (format.has(id)) continue;
-    std::string msg = std::string("lacks the ").append(field_name(id)).append(" field");
-    if (id == FieldId::kStart && (options.window_start || options.window_end)) {
-      msg += " (needed for the time window)";
-    } else if (id == FieldId::kSrcPort || id == FieldId::kDstPort || id == FieldId::kProtocol) {
-      msg +=
-          " (needed to find NFS traffic on port 2049; or pass the EFS addresses with "
-          "--server-ips)";
-    } else {
-      msg += " (needed to count bytes per client and server)";
-    }
-    return invalid_argument_error(msg);
+    return invalid_argument_error(std::string("lacks the ")
+                                      .append(field_name(id))
+                                      .append(" field (needed to count bytes per client and "
+                                              "server)"));
+  }
+  if (!format.has(FieldId::kStart) && (options.window_start || options.window_end)) {
+    return invalid_argument_error(
+        "lacks the start field, so the --start/--end/--since window cannot be applied to its "
+        "records; leave the window out to count every record");
   }
   return Status();
 }

@@ -15,7 +15,8 @@
 // The result is identical whatever the thread count.
 //
 // Errors: kInvalidArgument for bad options (a malformed log_format, a window
-// without a start field, a LogFormat lacking fields the rule needs); kIo
+// with a forced format without a start field, a LogFormat lacking srcaddr,
+// dstaddr or bytes); kIo
 // when no input at all could be read; with `strict`, kParse/kIo when any
 // line was skipped or any input failed (message: counts and the first
 // diagnostic). Otherwise bad lines and failed inputs are counted in stats
@@ -108,8 +109,9 @@ Result<EngineResult> run_engine_sources(std::vector<InputSource> sources,
                                         const EngineOptions& options);
 
 // Checks that `format` can be counted with `options`: it needs srcaddr,
-// dstaddr, packets, bytes, start and end; srcport, dstport and protocol
-// unless server IPs are given. kInvalidArgument names the missing field.
+// dstaddr and bytes, and start when a window is set (every other field is
+// optional: docs/flow-counting.md says what its absence means).
+// kInvalidArgument names the missing field and why it is needed.
 Status check_format(const LogFormat& format, const EngineOptions& options);
 
 }  // namespace efstop::flowlog

@@ -540,6 +540,18 @@ ParseOutcome LineParser::parse_general(const char* line_begin, const char* line_
   Action action = Action::kAccept;
   out->interface_id = {};
   out->flows = 1;
+  // A field that is `-` or not in the format reads as 0 (its present bit
+  // says it is unknown): the aggregator's sums and port tests then need no
+  // branch for it.
+  out->src = IpAddress();
+  out->dst = IpAddress();
+  out->packets = 0;
+  out->bytes = 0;
+  out->start = 0;
+  out->end = 0;
+  out->src_port = 0;
+  out->dst_port = 0;
+  out->protocol = 0;
 
   const size_t n = ops_.size();
   const uint8_t* ops = ops_.data();
@@ -550,6 +562,8 @@ ParseOutcome LineParser::parse_general(const char* line_begin, const char* line_
     const uint8_t op = ops[c];
     if (op == kOpSkip) continue;
     if (t - b == 1 && *b == '-') {
+      // Unknown (AWS: "not applicable or could not be computed"). An action
+      // or log-status `-` is told apart below: NODATA/SKIPDATA rows have one.
       if (op == kOpAction) action = Action::kNone;
       continue;
     }
@@ -646,8 +660,12 @@ ParseOutcome LineParser::parse_general(const char* line_begin, const char* line_
   if (!first_error.ok()) return first_error;
   if ((present & required_) != required_) return missing_field(present);
   if (action == Action::kNone) {
-    // action `-` on an OK row: like any missing required field.
-    return {ParseError::kMissingField, format_.column_of(FieldId::kAction)};
+    // action `-` on an OK row: unknown, counted as ACCEPT like a format
+    // without the column (its present bit stays clear).
+    if ((required_ & kHasAction) != 0) {
+      return {ParseError::kMissingField, format_.column_of(FieldId::kAction)};
+    }
+    out->action = Action::kAccept;
   }
   return {};
 }

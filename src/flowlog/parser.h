@@ -71,15 +71,17 @@ enum class ParseLane : uint8_t { kBest, kSse41, kBaseline, kNone };
 class LineParser {
  public:
   // `required` is a PresentBit mask: an OK-status record in which any of
-  // these fields is `-` fails with kMissingField. Bits of fields the format
+  // these fields is `-` fails with kMissingField (efstop itself requires
+  // none; tests and tools may). Bits of fields the format
   // does not have are ignored (a missing column is the engine's concern).
   explicit LineParser(const LogFormat& format, uint32_t required = kDefaultRequired,
                       ParseLane lane = ParseLane::kBest);
 
-  // The fields the counting rule needs on every OK record.
-  static constexpr uint32_t kDefaultRequired =
-      kHasSrcAddr | kHasDstAddr | kHasSrcPort | kHasDstPort | kHasProtocol | kHasPackets |
-      kHasBytes | kHasStart | kHasEnd | kHasAction | kHasInterfaceId;
+  // None: AWS documents `-` as "not applicable or could not be computed" for
+  // any field, so a `-` is an unknown value (present bit clear, value 0; an
+  // action `-` on an OK record reads as ACCEPT), never a malformed line. The
+  // aggregator decides what an unknown value means (docs/flow-counting.md).
+  static constexpr uint32_t kDefaultRequired = 0;
 
   // Parses `line` (no trailing '\n'; a trailing '\r' is tolerated) into
   // `*out`. Fields are separated by runs of spaces/tabs. Blank lines and

@@ -25,7 +25,9 @@ enum class LogStatus : uint8_t {
 };
 
 // Bits of FlowRecord::present: which fields had a value (column present in
-// the format and not `-`).
+// the format and not `-`). A field without its bit is unknown: the parser
+// leaves it 0 (and the action ACCEPT), and the aggregator counts it as
+// unknown rather than as that value (docs/flow-counting.md).
 enum PresentBit : uint32_t {
   kHasSrcAddr = 1u << 0,
   kHasDstAddr = 1u << 1,
@@ -38,6 +40,7 @@ enum PresentBit : uint32_t {
   kHasEnd = 1u << 8,
   kHasAction = 1u << 9,
   kHasInterfaceId = 1u << 10,
+  kHasAll = (1u << 11) - 1,
 };
 
 struct FlowRecord {

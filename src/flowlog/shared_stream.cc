@@ -268,6 +268,7 @@ class SharedStream {
       if (o.failed && !out->failed) {
         out->failed = true;
         out->error = std::move(o.error);
+        out->usage_error = o.usage_error;
       }
     }
     // Each parser kept its first few; the stream's first few are among them.

@@ -214,6 +214,8 @@ bool StreamProcessor::prepare_odd_line(std::string_view line) {
       Status st = check_format(*format, options_);
       if (!st.ok()) {
         fail(name_ + ":" + std::to_string(line_number_) + ": header " + st.message());
+        out_->usage_error = format->has(FieldId::kSrcAddr) && format->has(FieldId::kDstAddr) &&
+                            format->has(FieldId::kBytes);  // so the window is why
         return false;
       }
       set_parser(*format);

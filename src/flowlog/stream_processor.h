@@ -51,6 +51,10 @@ struct alignas(64) ChunkOutcome {
   std::string error;
   bool used_interface_rule = false;
   bool used_overlap_rule = false;
+  // `error` is a usage error, not a bad input: a header line without start
+  // under a window (the engine then refuses the whole run, as it refuses
+  // such a --log-format).
+  bool usage_error = false;
 };
 
 // Whole lines of one stream, a block of them (shared_stream.cc). `data` is

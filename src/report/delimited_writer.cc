@@ -101,7 +101,8 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
     cells.push_back(std::to_string(c.bytes_read));
     cells.push_back(std::to_string(c.bytes_written));
     cells.push_back(std::to_string(c.bytes_total()));
-    cells.push_back(std::to_string(c.packets));
+    // Empty when some record's packets were unknown (JSON: null).
+    cells.push_back(c.packets_known() ? std::to_string(c.packets) : std::string());
     cells.push_back(std::to_string(c.flows));
     cells.push_back(std::to_string(c.rejected));
     cells.push_back(optional_time(c.first_seen));

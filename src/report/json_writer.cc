@@ -151,7 +151,23 @@ void row_text(std::string* out, const Row& row, double usd_per_gib, int indent, 
       {"flows", c.flows}, {"rejected", c.rejected}};
   for (const auto& [name, value] : counters) {
     t.key(name);
-    t.number(value);
+    // A packet sum over only some of the records is no packet count: null,
+    // with what is known beside it (docs/json.md).
+    if (std::string_view(name) == "packets" && !c.packets_known()) {
+      t.null();
+    } else {
+      t.number(value);
+    }
+  }
+  if (!c.packets_known()) {
+    t.key("packets_known");
+    t.number(c.packets);
+    t.key("packets_unknown");
+    t.number(c.packets_unknown);
+  }
+  if (c.bytes_unknown > 0) {
+    t.key("bytes_unknown");
+    t.number(c.bytes_unknown);
   }
   t.key("first_seen");
   time_text(t, c.first_seen);
@@ -211,6 +227,8 @@ Json stats_json(const Stats& s, const std::optional<NameStats>& names) {
   j["not_efs"] = s.not_efs;
   j["outside_window"] = s.outside_window;
   j["duplicates"] = s.duplicates;
+  j["unknown_address"] = s.unknown_address;
+  j["unknown_bytes"] = s.unknown_bytes;
   j["below_min_bytes"] = s.below_min_bytes;
   j["files"] = s.files;
   j["files_failed"] = s.files_failed;

@@ -51,8 +51,17 @@ struct Counters {
   int64_t packets = 0;                // both directions
   int64_t flows = 0;                  // used ACCEPT records
   int64_t rejected = 0;               // used REJECT records
-  std::optional<int64_t> first_seen;  // Unix seconds: min start
-  std::optional<int64_t> last_seen;   // Unix seconds: max end
+  std::optional<int64_t> first_seen;  // Unix seconds: min start (nullopt: no start known)
+  std::optional<int64_t> last_seen;   // Unix seconds: max end (nullopt: no end known)
+  // Used ACCEPT records whose packets / bytes were unknown (`-`, or a format
+  // without the field). `packets` is then the sum over the other records
+  // only, and writers show it as unknown (JSON null, docs/json.md); unknown
+  // bytes count as none (the flow counts).
+  int64_t packets_unknown = 0;
+  int64_t bytes_unknown = 0;
+
+  // The packet sum is complete (no record's packets were unknown).
+  bool packets_known() const { return packets_unknown == 0; }
 
   int64_t bytes_total() const { return bytes_read + bytes_written; }
   // Adds `other` into this: sums, min of first_seen, max of last_seen.
@@ -106,6 +115,10 @@ struct Stats {
   int64_t below_min_bytes = 0;  // pairs dropped by --min-bytes (set by build_report)
   int64_t files = 0;
   int64_t files_failed = 0;
+  // Last, so that positional initialisers of the members above stay valid
+  // (JSON writes them in contract order, before below_min_bytes).
+  int64_t unknown_address = 0;  // OK records with a `-` address: no pair to count them for
+  int64_t unknown_bytes = 0;    // used ACCEPT records whose bytes were unknown (not a bucket)
 
   friend bool operator==(const Stats&, const Stats&) = default;
 };

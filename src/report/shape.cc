@@ -15,6 +15,8 @@ void Counters::merge(const Counters& other) {
   packets += other.packets;
   flows += other.flows;
   rejected += other.rejected;
+  packets_unknown += other.packets_unknown;
+  bytes_unknown += other.bytes_unknown;
   if (other.first_seen && (!first_seen || *other.first_seen < *first_seen)) {
     first_seen = other.first_seen;
   }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/safe_text.h"
@@ -236,6 +237,12 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
   };
   const auto format_number = [](const Number& number, const Counters& counters) {
     const int64_t value = number.get(counters);
+    if (std::string_view(number.header) == "PACKETS" && !counters.packets_known()) {
+      // "-": no record's packets were known; "N+?": N from the records whose
+      // were, the others' unknown (the cross-AZ "+?" convention).
+      return counters.packets_unknown >= counters.flows ? std::string("-")
+                                                        : std::to_string(value) + "+?";
+    }
     return number.bytes ? format_iec_bytes(value) : std::to_string(value);
   };
   for (const Number& number : kNumbers) {
@@ -348,7 +355,19 @@ void write_summary(const Report& report, std::ostream& out) {
   out << "lines: " << s.lines << " (" << s.skipped << " skipped)\n";
   out << "records: " << s.records << " = " << s.used << " used + " << s.duplicates
       << " duplicates + " << s.not_efs << " not efs + " << s.outside_window << " outside window + "
-      << s.nodata << " nodata + " << s.skipdata << " skipdata\n";
+      << s.nodata << " nodata + " << s.skipdata << " skipdata";
+  if (s.unknown_address > 0) out << " + " << s.unknown_address << " unknown address";
+  out << '\n';
+  if (s.unknown_bytes > 0) {
+    out << "unknown bytes: " << s.unknown_bytes << " used record"
+        << (s.unknown_bytes == 1 ? "" : "s") << " without a byte count ('-'), counted as "
+        << (s.unknown_bytes == 1 ? "a flow" : "flows") << " with no bytes\n";
+  }
+  if (report.totals.packets_unknown > 0) {
+    out << "unknown packets: " << report.totals.packets_unknown << " used record"
+        << (report.totals.packets_unknown == 1 ? "" : "s")
+        << " without a packet count (no packets field, or '-'): PACKETS shows - or N+?\n";
+  }
   // REJECTs move no bytes, so their rows sort last; say they are there.
   if (report.totals.rejected > 0) {
     out << "rejected: " << report.totals.rejected << " REJECT record"

@@ -308,6 +308,52 @@ TEST_F(CloudTest, RawReadFallsBackToEveryStreamWhenStreamsAreNotNamedAfterEnis) 
   EXPECT_EQ(run_local(scenario_messages(), opt).pairs, r->engine.pairs);
 }
 
+// Trust but verify (issue 16): a server that ignores FilterLogEvents'
+// logStreamNamePrefix answers every per-ENI request with the events of
+// every stream. Counted as sent, each event would count once per
+// mount-target ENI; efstop must give the report of a faithful server and
+// say what it left out.
+TEST_F(CloudTest, RawReadLeavesOutStreamsTheServerWasNotAskedFor) {
+  CloudReadOptions o = options();
+  o.mount_targets.reset();  // discovery: one prefix per mount-target ENI
+  o.method = Method::kRaw;
+  o.method_given = true;
+  Result<CloudReadResult> faithful = read_cloud(client_.get(), o);
+  ASSERT_TRUE(faithful.ok()) << faithful.status().to_string();
+  EXPECT_EQ(faithful->counts.not_asked, 0);
+  EXPECT_TRUE(faithful->engine.warnings.empty());
+
+  ASSERT_TRUE(endpoint().patch_scenario(R"({"quirks":{"logs_ignore_stream_filter":true}})").ok());
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  // The same numbers as from the faithful server, and as local files.
+  EXPECT_EQ(faithful->engine.pairs, r->engine.pairs);
+  EXPECT_EQ(faithful->engine.stats, r->engine.stats);
+  flowlog::EngineOptions opt;
+  for (const char* ip : {"10.20.1.100", "10.20.2.100", "10.20.3.100", "10.20.2.101", "10.20.1.101",
+                         "10.20.1.102", "10.20.3.101", "10.20.3.102"}) {
+    opt.server_ips.push_back(*flowlog::IpAddress::parse(ip));
+  }
+  EXPECT_EQ(run_local(scenario_messages(), opt).pairs, r->engine.pairs);
+  // What was left out: everything received beyond what the faithful server
+  // sent, counted once in the source counts and named once, with the
+  // endpoint, in a warning.
+  EXPECT_GT(r->counts.not_asked, 0);
+  EXPECT_EQ(r->counts.received - r->counts.not_asked, faithful->counts.received);
+  EXPECT_EQ(r->counts.received - r->counts.not_asked, r->engine.stats.lines);
+  ASSERT_EQ(r->engine.warnings.size(), 1u);
+  const std::string& w = r->engine.warnings[0];
+  EXPECT_NE(w.find(endpoint().url()), std::string::npos) << w;
+  EXPECT_NE(w.find(std::to_string(r->counts.not_asked) + " events of log streams it was not "
+                                                         "asked for"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(
+      r->summary.back().find(std::to_string(r->counts.not_asked) + " left out (not asked for)"),
+      std::string::npos)
+      << r->summary.back();
+}
+
 // ---- S3 (s3rver) ----
 
 class CloudS3Test : public ::testing::Test {
@@ -425,6 +471,44 @@ TEST_F(CloudS3Test, WindowSpanningMidnightListsBothDays) {
   ASSERT_TRUE(local.ok());
   EXPECT_EQ(local->pairs, r->engine.pairs);
   EXPECT_EQ(local->stats.used, r->engine.stats.used);
+}
+
+// Trust but verify (issue 16): a server that ignores ListObjectsV2's prefix
+// lists the whole bucket; objects outside the prefix asked for are not read
+// (each would otherwise be read once per prefix listed), and said so once,
+// with the endpoint.
+TEST_F(CloudS3Test, KeysOutsideTheListedPrefixAreLeftOut) {
+  std::vector<std::string> lines = scenario_messages();
+  put("2026/11/29", "20261129T1005Z", lines);
+  // The same records under another prefix, inside the window by name.
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  ASSERT_TRUE(s3_->put_object(kBucket,
+                              "staging/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/29/"
+                              "111122223333_vpcflowlogs_us-east-1_fl-0b00000000000002_"
+                              "20261129T1005Z_0123abcd.log.gz",
+                              gzip(text))
+                  .ok());
+  ASSERT_TRUE(s3_->endpoint()->patch_scenario(R"({"quirks":{"s3_ignore_prefix":true}})").ok());
+  CloudReadOptions o = options(kWindowStart, kWindowEnd);
+  o.s3_uri = std::string("s3://") + kBucket +
+             "/prod/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/29/";
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  expect_same_report(run_local(lines, {}), r->engine, true);
+  EXPECT_EQ(r->engine.stats.files, 1);
+  ASSERT_EQ(r->engine.warnings.size(), 1u);
+  const std::string& w = r->engine.warnings[0];
+  EXPECT_NE(w.find(s3_->url()), std::string::npos) << w;
+  EXPECT_NE(w.find("listed 1 keys outside the prefix"), std::string::npos) << w;
+  EXPECT_NE(r->summary[0].find("1 outside the prefix listed"), std::string::npos) << r->summary[0];
+
+  // The delivery root (prefix/AWSLogs/ listed by folder): a server that
+  // ignores the prefix gives no account folder there, and the error says why.
+  Result<CloudReadResult> root = read_cloud(client_.get(), options(kWindowStart, kWindowEnd));
+  ASSERT_FALSE(root.ok());
+  EXPECT_NE(root.status().message().find("ignored ListObjectsV2's prefix"), std::string::npos)
+      << root.status().message();
 }
 
 TEST(S3KeysTest, TimeInKeyAndDayPrefixes) {

@@ -298,6 +298,7 @@ Outcome aggregate_grouped(const Generated& g, const flowlog::AggregateConfig& cf
     r.flows = a.n;
     r.start = a.start;
     r.end = a.end;
+    r.present = flowlog::kHasAll;  // a grouped row knows every value
     agg.add(r, order++);
   }
   Outcome o;

@@ -34,6 +34,11 @@ def s3_operation(method, path, query):
         method, "Object" + method)
 
 
+def without_param(raw_query, name):
+    """`raw_query` (still percent-encoded) without the parameter `name`."""
+    return "&".join(p for p in raw_query.split("&") if p and p.split("=", 1)[0] != name)
+
+
 def relay(upstream, method, raw_path, raw_query, header_items, body):
     """(status, headers, body) of the same request sent to `upstream`."""
     target = urlsplit(upstream)

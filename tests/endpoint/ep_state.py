@@ -75,6 +75,25 @@ def check_scenario(doc):
             raise ScenarioError(f"roles.{arn} must be an object")
     if "page_size" in doc and (not isinstance(doc["page_size"], int) or doc["page_size"] < 1):
         raise ScenarioError("page_size must be a positive integer")
+    quirks = doc.get("quirks", {})
+    if not isinstance(quirks, dict) or any(k not in QUIRKS or not isinstance(v, bool)
+                                           for k, v in quirks.items()):
+        raise ScenarioError(f"quirks must be an object of booleans among {sorted(QUIRKS)}")
+
+
+# Ways an AWS-compatible server may differ from AWS (scenario "quirks"), so that tests can
+# check that efstop verifies what it is sent instead of trusting the server's filtering.
+QUIRKS = {
+    # FilterLogEvents ignores logStreamNames and logStreamNamePrefix (every stream answers).
+    "logs_ignore_stream_filter",
+    # ListObjectsV2 ignores prefix (the whole bucket is listed).
+    "s3_ignore_prefix",
+}
+
+
+def quirk(scenario, name):
+    """True when the scenario turns quirk `name` on."""
+    return bool(scenario.get("quirks", {}).get(name, False))
 
 
 class State:

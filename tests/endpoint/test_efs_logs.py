@@ -125,6 +125,18 @@ class LogsTest(EndpointTestCase):
         self.assertTrue(big)
         self.assertTrue(all(int(e["message"].split()[9]) >= 100000000 for e in big))
 
+    def test_quirk_ignores_the_stream_filter(self):
+        stream = sorted(self.streams)[0]
+        self.ep.patch({"quirks": {"logs_ignore_stream_filter": True}})
+        for ask in ({"logStreamNames": [stream]}, {"logStreamNamePrefix": stream}):
+            got = [e for p in self.logs.get_paginator("filter_log_events").paginate(
+                logGroupName=GROUP, **ask) for e in p["events"]]
+            # Every stream answers, as from a server that ignores the filter.
+            self.assertEqual(len(got), sum(len(v) for v in self.streams.values()))
+            self.assertEqual({e["logStreamName"] for e in got}, set(self.streams))
+        with self.assertRaises(Exception):
+            self.ep.patch({"quirks": {"no_such_quirk": True}})
+
     def test_unknown_group_and_bad_token(self):
         with self.assertRaises(ClientError) as ctx:
             self.logs.filter_log_events(logGroupName="/no/such/group")

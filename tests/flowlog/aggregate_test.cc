@@ -24,6 +24,7 @@ FlowRecord rec(std::string_view eni, std::string_view src, std::string_view dst,
   r.bytes = bytes;
   r.start = start;
   r.end = end;
+  r.present = kHasAll & ~(eni.empty() ? kHasInterfaceId : 0u);
   return r;
 }
 

@@ -33,8 +33,8 @@ EngineResult run_ok(const std::vector<std::string>& inputs, EngineOptions option
   if (!r.ok()) return {};
   // The contract's invariants hold for every run.
   const FlowStats& s = r->stats;
-  EXPECT_EQ(s.records,
-            s.used + s.duplicates + s.not_efs + s.outside_window + s.nodata + s.skipdata);
+  EXPECT_EQ(s.records, s.used + s.duplicates + s.not_efs + s.outside_window + s.nodata +
+                           s.skipdata + s.unknown_address);
   EXPECT_EQ(s.lines, s.records + s.skipped);
   return std::move(r).value();
 }
@@ -358,14 +358,41 @@ TEST(EngineTest, BadOptionsAreInvalidArgument) {
   Result<EngineResult> r = run_engine({dir.file("a.log")}, opt);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("packets"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("lacks the bytes field"), std::string::npos)
+      << r.status().message();
+  // Only srcaddr, dstaddr and bytes are needed...
+  opt.log_format = "${srcaddr} ${dstaddr} ${bytes}";
+  EXPECT_TRUE(run_engine({dir.file("a.log")}, opt).ok());
+  // ...and start for a window.
   opt.log_format =
       "${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${end}";
   opt.window_start = 5;
   r = run_engine({dir.file("a.log")}, opt);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("time window"), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("lacks the start field, so the --start/--end/--since window "
+                                      "cannot be applied"),
+            std::string::npos)
+      << r.status().message();
   EXPECT_EQ(run_engine({}, EngineOptions{}).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A header without start under a window: the whole run is refused (a usage
+// error, as for --log-format), not one file failed.
+TEST(EngineTest, HeaderWithoutStartRefusesAWindow) {
+  TempDir dir;
+  write_file(dir.file("a.log"), "srcaddr dstaddr bytes\n10.0.0.1 10.0.0.2 5\n");
+  write_file(dir.file("b.log"), v2("eni-c", "10.0.1.5", "10.0.2.10", 40000, 2049, 6, 1, 10, 0, 60));
+  EngineOptions opt;
+  opt.window_end = 100;
+  Result<EngineResult> r = run_engine({dir.file("b.log"), dir.file("a.log")}, opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("a.log:1: header lacks the start field"), std::string::npos)
+      << r.status().message();
+  // Without a window the same files are counted.
+  EngineResult ok = run_ok({dir.file("b.log"), dir.file("a.log")});
+  EXPECT_EQ(ok.stats.records, 2);
 }
 
 TEST(EngineTest, HeaderLackingFieldsFailsThatFileOnly) {
@@ -378,7 +405,7 @@ TEST(EngineTest, HeaderLackingFieldsFailsThatFileOnly) {
   EXPECT_EQ(r.stats.files_failed, 1);
   ASSERT_EQ(r.inputs.size(), 2u);
   EXPECT_TRUE(r.inputs[0].failed);
-  EXPECT_NE(r.inputs[0].error.find("a.log:1: header lacks the packets field"), std::string::npos)
+  EXPECT_NE(r.inputs[0].error.find("a.log:1: header lacks the bytes field"), std::string::npos)
       << r.inputs[0].error;
   ASSERT_EQ(r.pairs.size(), 1u);
 }
@@ -693,7 +720,7 @@ TEST_F(SharedStreamTest, HeaderLackingFieldsStopsTheStreamWhereOneThreadStops) {
   expect_same_as_one_thread(text);
   const Outcome o = one_thread(gzip(text));
   EXPECT_TRUE(o.out.failed);
-  EXPECT_EQ(o.out.error.rfind("s:3001: header lacks the packets field", 0), 0u) << o.out.error;
+  EXPECT_EQ(o.out.error.rfind("s:3001: header lacks the bytes field", 0), 0u) << o.out.error;
   EXPECT_EQ(o.stats.records, 3000);
 }
 

@@ -30,6 +30,28 @@ CUSTOM_FORMAT = ("${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-i
                  "${pkt-srcaddr} ${pkt-dstaddr} ${protocol} ${bytes} ${packets} ${start} ${end} "
                  "${action} ${tcp-flags} ${log-status} ${flow-direction} ${traffic-path} "
                  "${az-id} ${region}")
+# Optional fields (docs/flow-counting.md): no packets; no ports or protocol (only
+# --server-ips can tell EFS traffic); no start (no window); no action; the three required
+# fields only; a version-8+ format whose newer fields (ECS, reject-reason, resource-id...)
+# are read by name and ignored.
+NO_PACKETS_FORMAT = ("${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} "
+                     "${dstport} ${protocol} ${bytes} ${start} ${end} ${action} ${log-status}")
+NO_PORTS_FORMAT = ("${version} ${interface-id} ${srcaddr} ${dstaddr} ${packets} ${bytes} "
+                   "${start} ${end} ${action} ${log-status}")
+NO_START_FORMAT = ("${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} "
+                   "${packets} ${bytes} ${action} ${log-status}")
+NO_ACTION_FORMAT = ("${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+                    "${protocol} ${packets} ${bytes} ${start} ${end} ${log-status}")
+MINIMAL_FORMAT = "${srcaddr} ${dstaddr} ${bytes}"
+V8_FORMAT = ("${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} "
+             "${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} "
+             "${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} "
+             "${pkt-srcaddr} ${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} "
+             "${sublocation-id} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${flow-direction} "
+             "${traffic-path} ${ecs-cluster-arn} ${ecs-cluster-name} "
+             "${ecs-container-instance-arn} ${ecs-container-instance-id} ${ecs-container-id} "
+             "${ecs-second-container-id} ${ecs-service-name} ${ecs-task-definition-arn} "
+             "${ecs-task-arn} ${ecs-task-id} ${reject-reason} ${resource-id}")
 # 2026-11-26T00:00:00Z is the generator's default start; windows below cut into the data.
 T0 = 1795651200
 
@@ -90,6 +112,36 @@ CASES = {
     "sort_written_group_client": (["--records", "60000", "--logging", "mixed"],
                                   ["--sort", "written", "--group-by", "client", "--top", "10"],
                                   "flows.log"),
+    # '-' (unknown) in every field efstop reads, now and then: with and without
+    # interface-id, --server-ips and a window.
+    "unknown_fields": (["--records", "80000", "--logging", "both", "--ipv6", "0.1",
+                        "--unknown", "0.02"], [], "flows.log"),
+    "unknown_fields_server_ips": (["--records", "60000", "--logging", "mixed", "--unknown",
+                                   "0.03"], ["--server-ips", "{data}/mount-targets.txt"],
+                                  "flows.log"),
+    "unknown_fields_window": (["--records", "60000", "--logging", "both", "--unknown", "0.02"],
+                              ["--start", str(T0 + 600), "--end", str(T0 + 1800)],
+                              "flows.log"),
+    "unknown_fields_no_eni": (["--records", "60000", "--logging", "both", "--aligned", "0.8",
+                               "--unknown", "0.01", "--log-format", NO_ENI_FORMAT, "--header"],
+                              [], "flows.log"),
+    # Formats without optional fields.
+    "format_no_packets": (["--records", "60000", "--logging", "both", "--log-format",
+                           NO_PACKETS_FORMAT, "--header"], ["--sort", "packets"], "flows.log"),
+    "format_no_ports": (["--records", "60000", "--logging", "mixed", "--log-format",
+                         NO_PORTS_FORMAT, "--header"],
+                        ["--server-ips", "{data}/mount-targets.txt"], "flows.log"),
+    "format_no_ports_port_rule": (["--records", "30000", "--logging", "mixed", "--log-format",
+                                   NO_PORTS_FORMAT, "--header"], [], "flows.log"),
+    "format_no_start": (["--records", "60000", "--logging", "both", "--log-format",
+                         NO_START_FORMAT], ["--log-format", NO_START_FORMAT], "flows.log"),
+    "format_no_action": (["--records", "60000", "--logging", "both", "--log-format",
+                          NO_ACTION_FORMAT, "--header"], [], "flows.log"),
+    "format_minimal": (["--records", "60000", "--logging", "both", "--log-format",
+                        MINIMAL_FORMAT, "--header"],
+                       ["--server-ips", "{data}/mount-targets.txt"], "flows.log"),
+    "format_v8": (["--records", "60000", "--logging", "both", "--log-format", V8_FORMAT,
+                   "--header", "--unknown", "0.01"], [], "flows.log"),
 }
 # Hand-checked cases: data/handmade.log with every expected number worked out by hand (the
 # reasoning is in data/README.md). Both efstop and the reference must print exactly these.
@@ -99,11 +151,18 @@ HANDMADE = {
                             ["--server-ips", "10.0.0.200,2600:1f18::200"]),
     "handmade_window": ("handmade.window.expected.json",
                         ["--start", "2026-11-26T00:16:45Z", "--end", "2026-11-26T00:18:20Z"]),
+    # data/unknown.log: '-' in each field of an OK record (data/README.md).
+    "unknown": ("unknown.expected.json", []),
+    "unknown_server_ips": ("unknown.server_ips.expected.json", ["--server-ips", "10.0.0.200"]),
+    "unknown_window": ("unknown.window.expected.json",
+                       ["--start", "1795652200", "--end", "1795652250"]),
 }
 CONTRACT_ROW_KEYS = ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
-                     "rejected", "first_seen", "last_seen")
+                     "rejected", "first_seen", "last_seen", "packets_known", "packets_unknown",
+                     "bytes_unknown")
 STATS_KEYS = ("lines", "records", "used", "skipped", "nodata", "skipdata", "not_efs",
-              "outside_window", "duplicates", "below_min_bytes", "files", "files_failed")
+              "outside_window", "duplicates", "unknown_address", "unknown_bytes",
+              "below_min_bytes", "files", "files_failed")
 
 
 def generate(flowgen, work, name, gen_args, data_arg):
@@ -176,9 +235,10 @@ def compare(got, want, got_name="efstop", want_name="reference", max_report=15):
             if (end in w) != (end in g) or (end in w and g[end].get("ip") != w[end]["ip"]):
                 diffs.append(f"row {i}: {end} {g_} {g.get(end)} {w_} {w.get(end)}")
         for key in CONTRACT_ROW_KEYS:
-            if g.get(key) != w[key]:
-                diffs.append(f"row {i} ({row_label(w)}): {key} {g_} {g.get(key)} "
-                             f"{w_} {w[key]}")
+            # The keys of unknown values are there only when something was unknown.
+            if g.get(key) != w.get(key) or (key in g) != (key in w):
+                diffs.append(f"row {i} ({row_label(w)}): {key} {g_} {g.get(key, '(absent)')} "
+                             f"{w_} {w.get(key, '(absent)')}")
         if len(diffs) >= max_report:
             break
     # Rows only one side has (when the lengths differ), by identity.
@@ -196,7 +256,7 @@ def run_handmade(args, name):
     expected_file, run_args = HANDMADE[name]
     with open(os.path.join(HERE, "data", expected_file), encoding="utf-8") as f:
         want = json.load(f)
-    source = os.path.join(HERE, "data", "handmade.log")
+    source = os.path.join(HERE, "data", expected_file.split(".")[0] + ".log")
     ok = True
     programs = [("reference", [sys.executable, REFERENCE])]
     if not args.reference_only:

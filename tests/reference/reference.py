@@ -15,10 +15,22 @@ Decisions where the contract leaves room (each one is what an implementation of 
 contract is expected to do; a difference from efstop is reported by the comparison test):
 - A header line is recognised only as the first non-blank line of a file. With
   --log-format the header is still skipped (not a line) but the format wins.
-- Fields a counted record needs: srcaddr dstaddr srcport dstport protocol packets bytes
-  start end. A format without one of them makes every OK record malformed. action and
-  log-status are optional (missing field = ACCEPT / OK); present, they must hold ACCEPT or
-  REJECT and OK, NODATA or SKIPDATA.
+- A format must have srcaddr, dstaddr and bytes; without one of them every OK record is
+  malformed. Every other field is optional. With --start/--end a format without start is
+  refused (exit 2): the window cannot be applied.
+- '-' in any field of an OK record means unknown (None here), never malformed:
+  an unknown address: the record is counted in stats.unknown_address and nowhere else;
+  unknown start with a window: outside_window; unknown ports or protocol never match the
+  port-2049 rule (they can match --server-ips); unknown packets/bytes add nothing and are
+  counted per row (packets_unknown / bytes_unknown, ACCEPT records) and bytes in
+  stats.unknown_bytes; a row's packets is null when any of its records' packets is unknown,
+  with packets_known (the sum of the others) and packets_unknown beside it; unknown
+  start/end do not move first_seen/last_seen (null when none is known); an unknown or
+  absent action is ACCEPT, an unknown or absent log-status OK; an unknown interface-id
+  sends that record to the overlap rule, where unknown packets/bytes equal only each other
+  and an unknown start/end is -inf/+inf (it overlaps every record of its key).
+- A missing column is the same as '-' in it for every record.
+- action, when known, must be ACCEPT or REJECT; log-status OK, NODATA or SKIPDATA.
 - NODATA and SKIPDATA rows need only the right field count (their other fields are '-').
 - Numbers are non-negative decimal integers (ports <= 65535, protocol <= 255, the rest
   64-bit); addresses are IPv4 dotted quads or IPv6 (printed in RFC 5952 form).
@@ -27,6 +39,7 @@ contract is expected to do; a difference from efstop is reported by the comparis
 import gzip
 import ipaddress
 import json
+import math
 import os
 import sys
 from datetime import datetime, timezone
@@ -45,8 +58,7 @@ KNOWN_FIELDS = set(DEFAULT_FIELDS) | set("""
     encryption-status interface-type next-hop-interface-id next-hop-subnet-id next-hop-az-id
     next-hop-vpc-id next-hop-interface-type instance-tag interface-tag""".split())
 
-NEEDED = ("srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start",
-          "end")
+NEEDED = ("srcaddr", "dstaddr", "bytes")
 U64 = 2**64 - 1
 SORT_KEYS = {"total": "bytes_total", "read": "bytes_read", "written": "bytes_written",
              "packets": "packets", "flows": "flows"}
@@ -189,6 +201,8 @@ def parse_record(tokens, fields):
         raise Malformed(f"{len(tokens)} fields, the format has {len(fields)}")
     value = dict(zip(fields, tokens))
     status = value.get("log-status", "OK")
+    if status == "-":
+        status = "OK"
     if status == "NODATA":
         return "nodata", None
     if status == "SKIPDATA":
@@ -198,22 +212,25 @@ def parse_record(tokens, fields):
     for name in NEEDED:
         if name not in value:
             raise Malformed(f"the format has no {name}")
-        if value[name] == "-":
-            raise Malformed(f"{name} missing")
-    action = value.get("action", "ACCEPT")
-    if action not in ("ACCEPT", "REJECT"):
+
+    def known(name, parse, *args):
+        text = value.get(name, "-")
+        return None if text == "-" else parse(text, *args)
+
+    action = value.get("action", "-")
+    if action not in ("ACCEPT", "REJECT", "-"):
         raise Malformed(f"bad action: {action!r}")
     return "ok", {
-        "eni": value.get("interface-id"),
-        "src": address(value["srcaddr"]),
-        "dst": address(value["dstaddr"]),
-        "sport": number(value["srcport"], 65535),
-        "dport": number(value["dstport"], 65535),
-        "protocol": number(value["protocol"], 255),
-        "packets": number(value["packets"]),
-        "bytes": number(value["bytes"]),
-        "start": number(value["start"]),
-        "end": number(value["end"]),
+        "eni": known("interface-id", lambda t: t),
+        "src": known("srcaddr", address),
+        "dst": known("dstaddr", address),
+        "sport": known("srcport", number, 65535),
+        "dport": known("dstport", number, 65535),
+        "protocol": known("protocol", number, 255),
+        "packets": known("packets", number),
+        "bytes": known("bytes", number),
+        "start": known("start", number),
+        "end": known("end", number),
         "reject": action == "REJECT",
     }
 
@@ -231,8 +248,8 @@ def iso(t):
 
 def run(opts):
     stats = {k: 0 for k in ("lines", "records", "used", "skipped", "nodata", "skipdata",
-                            "not_efs", "outside_window", "duplicates", "below_min_bytes",
-                            "files", "files_failed")}
+                            "not_efs", "outside_window", "duplicates", "unknown_address",
+                            "unknown_bytes", "below_min_bytes", "files", "files_failed")}
     diagnostics = []
     candidates = []  # EFS records that reach the once-per-flow step, in input order
     server_ips = opts["server_ips"]
@@ -247,6 +264,9 @@ def run(opts):
             continue
         fields = opts["log_format"] or DEFAULT_FIELDS
         first = True
+        windowed = opts["start"] is not None or opts["end"] is not None
+        if windowed and "start" not in fields:
+            raise UsageError("the format has no start field: a window cannot be applied")
         for lineno, line in enumerate(text.split("\n"), 1):
             tokens = line.split()
             if not tokens:
@@ -256,6 +276,9 @@ def run(opts):
                 if tokens[0] in KNOWN_FIELDS:
                     if not opts["log_format"]:
                         fields = tokens
+                        if windowed and "start" not in fields:
+                            raise UsageError(f"{path}: the header has no start field: a "
+                                             "window cannot be applied")
                     continue
             stats["lines"] += 1
             try:
@@ -269,11 +292,15 @@ def run(opts):
             if kind != "ok":
                 stats[kind] += 1
                 continue
-            if ((opts["start"] is not None and rec["start"] < opts["start"]) or
-                    (opts["end"] is not None and rec["start"] >= opts["end"])):
+            if windowed and (rec["start"] is None or
+                             (opts["start"] is not None and rec["start"] < opts["start"]) or
+                             (opts["end"] is not None and rec["start"] >= opts["end"])):
                 stats["outside_window"] += 1
                 continue
             src, dst = rec["src"], rec["dst"]
+            if src is None or dst is None:
+                stats["unknown_address"] += 1
+                continue
             if server_ips is not None:
                 if src in server_ips and dst in server_ips:
                     server_is_dst = rec["dport"] == 2049 or rec["sport"] != 2049
@@ -290,7 +317,7 @@ def run(opts):
             rec["server"], rec["client"] = (dst, src) if server_is_dst else (src, dst)
             rec["written"] = server_is_dst  # client -> server bytes are writes
             rec["order"] = len(candidates)
-            rec["with_eni"] = "interface-id" in fields
+            rec["with_eni"] = rec["eni"] is not None
             candidates.append(rec)
 
     used = choose_once_per_flow(candidates)
@@ -302,16 +329,23 @@ def run(opts):
         key = (rec["client"], rec["server"])
         row = pairs.setdefault(key, {"client": rec["client"], "server": rec["server"],
                                      "bytes_read": 0, "bytes_written": 0, "packets": 0,
-                                     "flows": 0, "rejected": 0, "first_seen": rec["start"],
-                                     "last_seen": rec["end"]})
-        row["first_seen"] = min(row["first_seen"], rec["start"])
-        row["last_seen"] = max(row["last_seen"], rec["end"])
+                                     "flows": 0, "rejected": 0, "first_seen": None,
+                                     "last_seen": None, "packets_unknown": 0,
+                                     "bytes_unknown": 0})
+        row["first_seen"] = min_known(row["first_seen"], rec["start"], min)
+        row["last_seen"] = min_known(row["last_seen"], rec["end"], max)
         if rec["reject"]:
             row["rejected"] += 1
             continue
         row["flows"] += 1
-        row["packets"] += rec["packets"]
-        if rec["written"]:
+        if rec["packets"] is None:
+            row["packets_unknown"] += 1
+        else:
+            row["packets"] += rec["packets"]
+        if rec["bytes"] is None:
+            row["bytes_unknown"] += 1
+            stats["unknown_bytes"] += 1
+        elif rec["written"]:
             row["bytes_written"] += rec["bytes"]
         else:
             row["bytes_read"] += rec["bytes"]
@@ -340,6 +374,12 @@ def run(opts):
     return {"window": {"start": iso(opts["start"]), "end": iso(opts["end"]),
                        "first_seen": iso(first_seen), "last_seen": iso(last_seen)},
             "rows": [render(r) for r in rows], "stats": stats}
+
+
+def min_known(a, b, pick):
+    """pick(a, b) over the known ones (None: unknown); None when neither is known."""
+    known = [v for v in (a, b) if v is not None]
+    return pick(known) if known else None
 
 
 def choose_once_per_flow(records):
@@ -380,10 +420,14 @@ def choose_once_per_flow(records):
                r["bytes"])
         groups.setdefault(key, []).append(r)
     for members in groups.values():
-        members.sort(key=lambda r: (r["start"], r["end"], r["order"]))
+        def span(r):
+            return (-math.inf if r["start"] is None else r["start"],
+                    math.inf if r["end"] is None else r["end"])
+        members.sort(key=lambda r: span(r) + (r["order"],))
         kept = []
         for r in members:
-            if any(r["start"] <= k["end"] and k["start"] <= r["end"] for k in kept):
+            s, e = span(r)
+            if any(s <= span(k)[1] and span(k)[0] <= e for k in kept):
                 continue
             kept.append(r)
         used.extend(kept)
@@ -399,13 +443,14 @@ def group(rows, by):
         g = out.get(key)
         if g is None:
             g = out[key] = {by: key, "bytes_read": 0, "bytes_written": 0, "packets": 0,
-                            "flows": 0, "rejected": 0, "first_seen": r["first_seen"],
-                            "last_seen": r["last_seen"], "bytes_total": 0}
+                            "flows": 0, "rejected": 0, "first_seen": None,
+                            "last_seen": None, "bytes_total": 0, "packets_unknown": 0,
+                            "bytes_unknown": 0}
         for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
-                  "rejected"):
+                  "rejected", "packets_unknown", "bytes_unknown"):
             g[c] += r[c]
-        g["first_seen"] = min(g["first_seen"], r["first_seen"])
-        g["last_seen"] = max(g["last_seen"], r["last_seen"])
+        g["first_seen"] = min_known(g["first_seen"], r["first_seen"], min)
+        g["last_seen"] = min_known(g["last_seen"], r["last_seen"], max)
     return list(out.values())
 
 
@@ -417,6 +462,12 @@ def render(r):
         out["server"] = {"ip": str(r["server"])}
     for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected"):
         out[c] = r[c]
+    if r["packets_unknown"]:
+        out["packets"] = None
+        out["packets_known"] = r["packets"]
+        out["packets_unknown"] = r["packets_unknown"]
+    if r["bytes_unknown"]:
+        out["bytes_unknown"] = r["bytes_unknown"]
     out["first_seen"] = iso(r["first_seen"])
     out["last_seen"] = iso(r["last_seen"])
     return out
@@ -428,7 +479,11 @@ def main(argv):
     except (UsageError, ValueError, OSError) as e:
         print(f"reference: {e}", file=sys.stderr)
         return 2
-    result = run(opts)
+    try:
+        result = run(opts)
+    except UsageError as e:
+        print(f"reference: {e}", file=sys.stderr)
+        return 2
     if opts["output"] == "json":
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -127,8 +127,8 @@ TEST(WriterTest, JsonFollowsTheContract) {
   EXPECT_EQ(row["first_seen"], "2026-11-26T14:00:00Z");
   EXPECT_EQ(row["last_seen"], "2026-11-26T14:10:00Z");
   EXPECT_EQ(j["stats"], nlohmann::json::parse(R"({"lines":12,"records":11,"used":5,"skipped":1,
-      "nodata":1,"skipdata":1,"not_efs":2,"outside_window":0,"duplicates":2,"below_min_bytes":0,
-      "files":1,"files_failed":0})"));
+      "nodata":1,"skipdata":1,"not_efs":2,"outside_window":0,"duplicates":2,"unknown_address":0,
+      "unknown_bytes":0,"below_min_bytes":0,"files":1,"files_failed":0})"));
   EXPECT_FALSE(j.contains("notes"));
   EXPECT_EQ(j["query"], nlohmann::json::parse(R"({"group_by":"pair","sort":"total",
       "total_rows":2})"));
