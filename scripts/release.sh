@@ -91,7 +91,8 @@ build_isal() {
     cd "$work"
     [[ -x configure ]] || nice -n 10 ./autogen.sh >autogen.log 2>&1
     env $(cross_env "$arch") nice -n 10 ./configure --host="$(triplet "$arch")" \
-      --prefix="$prefix" --disable-shared --enable-static >configure.log 2>&1
+      --prefix="$prefix" --disable-shared --enable-static --disable-dependency-tracking \
+      >configure.log 2>&1
     nice -n 10 make -j"$jobs" >make.log 2>&1
     make install >install.log 2>&1
   ) || { log "ISA-L build failed; see $work/*.log"; exit 1; }
@@ -116,7 +117,7 @@ build_curl() {
     cd "$work"
     [[ -x configure ]] || nice -n 10 autoreconf -fi >autogen.log 2>&1
     env $(cross_env "$arch") nice -n 10 ./configure --host="$(triplet "$arch")" \
-      --prefix="$prefix" --disable-shared --enable-static \
+      --prefix="$prefix" --disable-shared --enable-static --disable-dependency-tracking \
       --with-openssl --with-zlib --enable-ares \
       --without-ca-bundle --without-ca-path --without-ca-fallback \
       --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet \
