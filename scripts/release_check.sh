@@ -38,6 +38,7 @@ version=$(sed -n 's/^project(efstop VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 x86="$here/dist/efstop-$version-linux-x86_64"
 arm="$here/dist/efstop-$version-linux-arm64"
 host_name=efstop-test.example
+CHROOT=$(command -v chroot)  # env -i leaves no PATH to find it by
 passed=0 failed=0
 ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
 fail() { printf 'FAIL %s\n' "$1"; [[ -n ${2:-} ]] && sed 's/^/     /' "$2" | head -20; failed=$((failed + 1)); }
@@ -62,13 +63,13 @@ sample_report() {
     "$@" "$bin" "${sample_args[@]}" sample/flowlogs/cloudwatch-export-eni-all.log
     "$@" "$bin" "${sample_args[@]}" sample/flowlogs/s3
     "$@" "$bin" "${sample_args[@]}" --output json sample/flowlogs
-  } >"$out"
+  } >"$out" 2>"$out.err"
 }
 
 if ((golden)); then
   [[ -x $x86 ]] || { echo "no $x86: run scripts/release.sh --arch x86_64" >&2; exit 1; }
   for case_file in tests/cli/*.sh; do
-    [[ $case_file == */run_golden.sh ]] && continue
+    [[ -f ${case_file%.sh}.exit ]] || continue  # a golden case has its expected exit status
     name=$(basename "$case_file" .sh)
     if tests/cli/run_golden.sh "$x86" "$case_file" >"$tmp/golden" 2>&1; then
       ok "golden $name"
@@ -145,46 +146,46 @@ if ((roots)); then
   ls -A "$empty" >"$tmp/empty-listing"
   # No shell in there: chroot runs the file itself, paths from the root.
   ( cd "$empty" && {
-      env -i chroot "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" /sample/flowlogs/cloudwatch-export-eni-all.log
-      env -i chroot "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" /sample/flowlogs/s3
-      env -i chroot "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" --output json /sample/flowlogs
+      env -i "$CHROOT" "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" /sample/flowlogs/cloudwatch-export-eni-all.log
+      env -i "$CHROOT" "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" /sample/flowlogs/s3
+      env -i "$CHROOT" "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" --output json /sample/flowlogs
     } >"$tmp/empty-report" 2>"$tmp/empty-report.err" )
   if cmp -s "$tmp/host-report" "$tmp/empty-report"; then
     ok "empty root: sample report equals the host's"
   else
     fail "empty root: sample report equals the host's" "$tmp/empty-report.err"
   fi
-  env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" chroot "$empty" /efstop whoami \
+  env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" "$CHROOT" "$empty" /efstop whoami \
     >"$tmp/w1" 2>&1 || true
   whoami_ok "empty root: whoami over HTTPS, name from /etc/hosts, CA found at /etc/ssl/cert.pem" "$tmp/w1"
   : >"$tmp/proxy.log"
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" HTTPS_PROXY="http://127.0.0.1:$proxy_port" \
-    chroot "$empty" /efstop whoami >"$tmp/w2" 2>&1 || true
+    "$CHROOT" "$empty" /efstop whoami >"$tmp/w2" 2>&1 || true
   if grep -qx "$host_name:$tls_port" "$tmp/proxy.log"; then whoami_ok "empty root: whoami through HTTPS_PROXY" "$tmp/w2"
   else fail "empty root: whoami through HTTPS_PROXY (the proxy saw no CONNECT)" "$tmp/w2"; fi
   : >"$tmp/proxy.log"
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" HTTPS_PROXY="http://127.0.0.1:$proxy_port" \
-    NO_PROXY="$host_name" chroot "$empty" /efstop whoami >"$tmp/w3" 2>&1 || true
+    NO_PROXY="$host_name" "$CHROOT" "$empty" /efstop whoami >"$tmp/w3" 2>&1 || true
   if [[ ! -s $tmp/proxy.log ]]; then whoami_ok "empty root: NO_PROXY bypasses the proxy" "$tmp/w3"
   else fail "empty root: NO_PROXY bypasses the proxy (the proxy saw a CONNECT)" "$tmp/w3"; fi
   # Without the CA the same call must fail as TLS, not pass: the check above is real.
   mv "$empty/etc/ssl/cert.pem" "$empty/ca-elsewhere.pem"
-  if env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" chroot "$empty" /efstop whoami \
+  if env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" "$CHROOT" "$empty" /efstop whoami \
        >"$tmp/w4" 2>&1; then
     fail "empty root: no CA bundle, TLS must fail" "$tmp/w4"
   elif grep -q 'TLS failed' "$tmp/w4"; then ok "empty root: no CA bundle, whoami fails as TLS"
   else fail "empty root: no CA bundle, whoami fails as TLS" "$tmp/w4"; fi
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" SSL_CERT_FILE=/ca-elsewhere.pem \
-    chroot "$empty" /efstop whoami >"$tmp/w5" 2>&1 || true
+    "$CHROOT" "$empty" /efstop whoami >"$tmp/w5" 2>&1 || true
   whoami_ok "empty root: SSL_CERT_FILE" "$tmp/w5"
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" AWS_CA_BUNDLE=/ca-elsewhere.pem \
-    chroot "$empty" /efstop whoami >"$tmp/w6" 2>&1 || true
+    "$CHROOT" "$empty" /efstop whoami >"$tmp/w6" 2>&1 || true
   whoami_ok "empty root: AWS_CA_BUNDLE" "$tmp/w6"
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" \
-    chroot "$empty" /efstop whoami --ca-bundle /ca-elsewhere.pem >"$tmp/w7" 2>&1 || true
+    "$CHROOT" "$empty" /efstop whoami --ca-bundle /ca-elsewhere.pem >"$tmp/w7" 2>&1 || true
   whoami_ok "empty root: --ca-bundle" "$tmp/w7"
   # No HOME: the report still comes, with one line saying names go uncached.
-  env -i chroot "$empty" /efstop --names --offline /sample/flowlogs/cloudwatch-export-eni-all.log \
+  env -i "$CHROOT" "$empty" /efstop --names --offline /sample/flowlogs/cloudwatch-export-eni-all.log \
     >"$tmp/nohome.out" 2>"$tmp/nohome.err" || true
   if [[ -s $tmp/nohome.out ]] && [[ $(grep -c 'names without the store' "$tmp/nohome.err") == 1 ]]; then
     ok "empty root: no HOME, report with one line saying names go uncached"
@@ -210,23 +211,23 @@ if ((roots)); then
   cp "$tmp/ca.pem" "$d11/etc/pki/tls/certs/ca-bundle.crt"
   cp "$d11/etc/hosts" "$tmp/d11-hosts" 2>/dev/null || : >"$tmp/d11-hosts"
   printf '127.0.0.1 localhost\n127.0.0.1 %s\n' "$host_name" >"$d11/etc/hosts"
-  glibc=$(chroot "$d11" /usr/bin/ldd --version | head -1)
+  glibc=$("$CHROOT" "$d11" /usr/bin/ldd --version | sed -n 1p)
   (
     cd "$run11"
     for args in "sample/flowlogs/cloudwatch-export-eni-all.log" "sample/flowlogs/s3" \
                 "--output json sample/flowlogs"; do
       # shellcheck disable=SC2086
-      chroot "$d11" sh -c "cd /run/efstop-check && ./efstop $(printf '%q ' "${sample_args[@]}") $args"
+      "$CHROOT" "$d11" sh -c "cd /run/efstop-check && ./efstop $(printf '%q ' "${sample_args[@]}") $args"
     done
   ) >"$tmp/d11-report" 2>"$tmp/d11-report.err" || true
   if cmp -s "$tmp/host-report" "$tmp/d11-report"; then ok "Debian 11 ($glibc): sample report equals the host's"
   else fail "Debian 11 ($glibc): sample report equals the host's" "$tmp/d11-report.err"; fi
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" HOME=/root \
-    chroot "$d11" /run/efstop-check/efstop whoami >"$tmp/w8" 2>&1 || true
+    "$CHROOT" "$d11" /run/efstop-check/efstop whoami >"$tmp/w8" 2>&1 || true
   whoami_ok "Debian 11: whoami over HTTPS, CA found at /etc/pki/tls/certs/ca-bundle.crt" "$tmp/w8"
   # A read-only HOME: the user nobody, HOME a directory it cannot write.
   mkdir -p "$d11/run/efstop-check/ro-home" && chmod 555 "$d11/run/efstop-check/ro-home"
-  env -i HOME=/run/efstop-check/ro-home chroot --userspec=65534:65534 "$d11" \
+  env -i HOME=/run/efstop-check/ro-home "$CHROOT" --userspec=65534:65534 "$d11" \
     /run/efstop-check/efstop --names --offline /run/efstop-check/sample/flowlogs/cloudwatch-export-eni-all.log \
     >"$tmp/rohome.out" 2>"$tmp/rohome.err" || true
   if [[ -s $tmp/rohome.out ]] && [[ $(grep -c 'names without the store' "$tmp/rohome.err") == 1 ]]; then
@@ -255,7 +256,7 @@ if ((qemu)); then
   qroot="$tmp/qemu-root"
   make_root "$qroot" /etc/ssl/certs/ca-certificates.crt
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" \
-    chroot "$qroot" /qemu-aarch64-static /efstop-arm64 whoami >"$tmp/w9" 2>&1 || true
+    "$CHROOT" "$qroot" /qemu-aarch64-static /efstop-arm64 whoami >"$tmp/w9" 2>&1 || true
   whoami_ok "arm64 under qemu, empty root: whoami over HTTPS, CA at /etc/ssl/certs/ca-certificates.crt" "$tmp/w9"
 fi
 
