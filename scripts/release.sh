@@ -215,5 +215,9 @@ write_licenses "$isal" "$curl"
 log "dist/: ${built[*]} SHA256SUMS LICENSES"
 
 if ((check)); then
-  scripts/release_check.sh "${archs[@]}"
+  if [[ " ${archs[*]} " == *" arm64 "* ]]; then
+    scripts/release_check.sh
+  else
+    scripts/release_check.sh --golden --roots
+  fi
 fi
