@@ -3,6 +3,9 @@
 # Idempotent: safe to run again; installs only what is missing.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the tools the whole-process benchmark compares against
+#   scripts/install-deps.sh --release also what scripts/release.sh needs: deb-src lines for
+#                                     `apt-get source`, the arm64 architecture with the :arm64
+#                                     static archives, the cross toolchain, qemu and debootstrap
 set -euo pipefail
 
 packages=(
@@ -15,8 +18,35 @@ packages=(
   gzip gawk mawk
   chromium
 )
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+need_update=0
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(isal hyperfine time)
+fi
+if [[ "${1:-}" == "--release" ]]; then
+  packages+=(
+    dpkg-dev autoconf automake libtool nasm file binutils
+    libc-ares-dev crossbuild-essential-arm64 qemu-user-static debootstrap openssl
+    libssl-dev:arm64 libsqlite3-dev:arm64 libpugixml-dev:arm64 zlib1g-dev:arm64
+    libc-ares-dev:arm64
+  )
+  # deb-src for the mirror the machine already uses (apt-get source curl isa-l).
+  if ! grep -rqs '^Types: deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    # The same mirrors and suites as the deb lines (security updates included).
+    if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        $SUDO tee /etc/apt/sources.list.d/efstop-deb-src.sources >/dev/null
+    else
+      sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list |
+        $SUDO tee /etc/apt/sources.list.d/efstop-deb-src.list >/dev/null
+    fi
+    need_update=1
+  fi
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    need_update=1
+  fi
 fi
 
 # Node.js and npm: the machine image may carry its own (newer) build, which
@@ -27,11 +57,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
-  SUDO=""
-  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+if ((${#missing[@]})) || ((need_update)); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
+fi
+if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

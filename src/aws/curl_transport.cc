@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "aws/http.h"
+#include "aws/xml_util.h"
 
 namespace efstop::aws {
 namespace {
@@ -327,6 +328,29 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
     out += uri_encode(value);
   }
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> http_library_versions() {
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("libcurl", info->version ? info->version : "unknown");
+  out.emplace_back("tls", info->ssl_version ? info->ssl_version : "none");
+  out.emplace_back("zlib", info->libz_version ? info->libz_version : "none");
+  if (info->features & CURL_VERSION_ASYNCHDNS) {
+    out.emplace_back("resolver",
+                     info->ares ? std::string("c-ares ") + info->ares : std::string("threaded"));
+  } else {
+    out.emplace_back("resolver", "system");
+  }
+  out.emplace_back("pugixml", pugixml_version());
+  return out;
+}
+
+std::string find_system_ca_bundle(const std::function<bool(const std::string&)>& readable) {
+  for (std::string_view path : kSystemCaBundles) {
+    if (readable(std::string(path))) return std::string(path);
+  }
+  return "";
 }
 
 }  // namespace efstop::aws

@@ -76,7 +76,7 @@ struct HttpOptions {
   std::chrono::milliseconds connect_timeout{60'000};
   std::chrono::milliseconds read_timeout{60'000};
   bool verify_tls = true;  // --no-verify-ssl turns this off
-  std::string ca_bundle;   // --ca-bundle / AWS_CA_BUNDLE / ca_bundle; empty = system store
+  std::string ca_bundle;   // --ca-bundle / ... / the system's (cli); empty = libcurl's default
   // Requests in flight at once across all threads; further callers block.
   int max_in_flight = 16;
   std::string user_agent = "efstop/0.1.0";
@@ -104,6 +104,28 @@ class HttpTransport {
 // flight) so connections are reused across requests and threads.
 // Errors: none at construction (curl is initialised once per process).
 std::shared_ptr<HttpTransport> make_curl_transport(const HttpOptions& options);
+
+// The HTTP libraries linked in, as {name, version} pairs for `efstop
+// --version`: libcurl, its TLS library, zlib, its resolver (c-ares or the
+// system's), and pugixml. Read from the libraries at run time where they can
+// say (curl_version_info), else from the headers built against.
+std::vector<std::pair<std::string, std::string>> http_library_versions();
+
+// The CA bundle files of the usual distributions, in search order: Amazon
+// Linux / RHEL / Fedora, the same via ca-trust, Debian / Ubuntu, Alpine, SUSE.
+inline constexpr std::string_view kSystemCaBundles[] = {
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/ssl/ca-bundle.pem",
+};
+
+// The first of kSystemCaBundles that `readable` accepts, or "" when none is.
+// A static efstop has no CA path compiled into libcurl, so the caller passes
+// this as HttpOptions::ca_bundle when no --ca-bundle, AWS_CA_BUNDLE,
+// profile ca_bundle or SSL_CERT_FILE names one.
+std::string find_system_ca_bundle(const std::function<bool(const std::string&)>& readable);
 
 // Percent-encodes `s` per RFC 3986 (unreserved A-Z a-z 0-9 - _ . ~ kept,
 // everything else %XX upper-case). With keep_slash, '/' is kept too.

@@ -75,4 +75,9 @@ pugi::xml_node xml_find(const pugi::xml_node& node, std::string_view name) {
   return {};
 }
 
+std::string pugixml_version() {
+  // PUGIXML_VERSION is major * 1000 + minor * 10 (1130 = 1.13) since 1.10.
+  return std::to_string(PUGIXML_VERSION / 1000) + "." + std::to_string(PUGIXML_VERSION % 1000 / 10);
+}
+
 }  // namespace efstop::aws

@@ -42,6 +42,9 @@ std::string xml_child_text(const pugi::xml_node& node, std::string_view name);
 // First element with local name `name` anywhere below `node` (depth-first).
 pugi::xml_node xml_find(const pugi::xml_node& node, std::string_view name);
 
+// The pugixml version built against ("1.13"), for `efstop --version`.
+std::string pugixml_version();
+
 }  // namespace efstop::aws
 
 #endif  // EFSTOP_AWS_XML_UTIL_H_

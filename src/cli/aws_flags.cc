@@ -1,5 +1,7 @@
 #include "cli/aws_flags.h"
 
+#include <unistd.h>
+
 #include <mutex>
 
 #include "aws/imds_client.h"
@@ -61,7 +63,9 @@ void add_aws_flags(OptionGroup* group, AwsFlags* flags) {
                    });
   group->add_flag("--no-verify-ssl", "do not verify TLS certificates (test endpoints only)",
                   [flags] { flags->no_verify_ssl = true; });
-  group->add_value("--ca-bundle", "FILE", "CA certificates to verify TLS with (else AWS_CA_BUNDLE)",
+  group->add_value("--ca-bundle", "FILE",
+                   "CA certificates to verify TLS with (else AWS_CA_BUNDLE,\n"
+                   "SSL_CERT_FILE, the system's bundle)",
                    [flags](std::string_view v) {
                      flags->ca_bundle = std::string(v);
                      return Status();
@@ -108,6 +112,15 @@ Result<AwsSession> open_aws_session(const AwsFlags& flags, const aws::EnvVars& e
   } else if (auto b = env_or_profile(env, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
     s.http.ca_bundle = aws::expand_home(b->value, env);
     s.ca_bundle_source = b->source;
+  } else if (auto f = env.get_nonempty("SSL_CERT_FILE")) {
+    s.http.ca_bundle = *f;
+    s.ca_bundle_source = "SSL_CERT_FILE";
+  } else {
+    // libcurl's compiled-in CA path is one distribution's (and the static
+    // release file has none), so look where each distribution keeps it.
+    s.http.ca_bundle = aws::find_system_ca_bundle(
+        [](const std::string& path) { return ::access(path.c_str(), R_OK) == 0; });
+    if (!s.http.ca_bundle.empty()) s.ca_bundle_source = "system (" + s.http.ca_bundle + ")";
   }
   s.transport = aws::make_curl_transport(s.http);
 

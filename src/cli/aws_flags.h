@@ -56,7 +56,8 @@ struct AwsSession {
   aws::ProfileChoice profile;
   aws::ResolvedRegion region;
   aws::HttpOptions http;
-  std::string ca_bundle_source;  // "--ca-bundle", "AWS_CA_BUNDLE", "profile x (file line n)" or ""
+  std::string ca_bundle_source;  // "--ca-bundle", "AWS_CA_BUNDLE", "profile x (file line n)",
+                                 // "SSL_CERT_FILE", "system (path)" or ""
   std::string retry_source;      // where retry_mode / max_attempts came from
   std::shared_ptr<aws::HttpTransport> transport;
   aws::DefaultCredentials credentials;

@@ -407,7 +407,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     return kExitOk;
   }
   if (settings.version) {
-    ctx.out << version_line() << '\n';
+    ctx.out << version_text();
     return kExitOk;
   }
   if (!sources.empty() && settings.cloud.any()) {

@@ -50,10 +50,11 @@ int usage_error(CommandContext& ctx, std::string_view command, const Status& sta
 int run_cli(const std::vector<std::string>& args, std::span<const Command> commands,
             const Command& default_command, CommandContext& ctx);
 
-// "efstop 0.1.0".
-std::string version_line();
 // "0.1.0".
 std::string efstop_version();
+// `efstop --version`: "efstop 0.1.0", then "name: value" lines for the
+// commit, the target (CPU, static or not) and every library linked in.
+std::string version_text();
 
 // Subcommands (one cmd_<name>.cc each).
 int run_top(const std::vector<std::string>& args, CommandContext& ctx);

@@ -1,16 +1,36 @@
 // `efstop [COMMAND] ...`: picks the subcommand; global --help/--version.
 #include <algorithm>
 
+#include "aws/http.h"
 #include "cli/command.h"
+#include "flowlog/byte_source.h"
+#include "store/sqlite_db.h"
 
 #ifndef EFSTOP_VERSION
 #define EFSTOP_VERSION "unknown"
 #endif
+#ifndef EFSTOP_GIT_COMMIT
+#define EFSTOP_GIT_COMMIT "unknown"
+#endif
+#ifndef EFSTOP_TARGET
+#define EFSTOP_TARGET "unknown"
+#endif
 
 namespace efstop::cli {
 
-std::string version_line() { return std::string("efstop ") + EFSTOP_VERSION; }
 std::string efstop_version() { return EFSTOP_VERSION; }
+
+std::string version_text() {
+  std::string out = std::string("efstop ") + EFSTOP_VERSION + "\n";
+  out += std::string("commit: ") + EFSTOP_GIT_COMMIT + "\n";
+  out += std::string("target: ") + EFSTOP_TARGET + "\n";
+  for (const auto& [name, version] : aws::http_library_versions()) {
+    out += name + ": " + version + "\n";
+  }
+  out += "sqlite: " + store::sqlite_version() + "\n";
+  out += "inflate: " + flowlog::inflater_version() + "\n";
+  return out;
+}
 
 int usage_error(CommandContext& ctx, std::string_view command, const Status& status) {
   ctx.err << "efstop: " << status.message() << '\n'
@@ -58,7 +78,7 @@ int run_cli(const std::vector<std::string>& args, std::span<const Command> comma
       return kExitOk;
     }
     if (first == "--version") {
-      ctx.out << version_line() << '\n';
+      ctx.out << version_text();
       return kExitOk;
     }
     if (first == "help") {

@@ -72,6 +72,9 @@ struct ExpandedInputs {
 };
 ExpandedInputs expand_inputs(const std::vector<std::string>& inputs);
 
+// The gzip inflater linked in ("isa-l 2.30.0"), for `efstop --version`.
+std::string inflater_version();
+
 }  // namespace efstop::flowlog
 
 #endif  // EFSTOP_FLOWLOG_BYTE_SOURCE_H_

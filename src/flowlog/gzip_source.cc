@@ -2,6 +2,7 @@
 // with ISA-L (igzip). ISA-L's inflate is about twice as fast as zlib's on
 // flow-log text, and decompression is the floor of the whole pipeline for
 // .log.gz input (see bench/gzip_read_bench.cc and docs/PERFORMANCE.md).
+#include <isa-l.h>
 #include <isa-l/igzip_lib.h>
 
 #include <cstring>
@@ -174,6 +175,11 @@ class DecodingSource final : public ByteSource {
 
 std::unique_ptr<ByteSource> make_decoding_source(std::unique_ptr<ByteSource> raw) {
   return std::make_unique<DecodingSource>(std::move(raw));
+}
+
+std::string inflater_version() {
+  return "isa-l " + std::to_string(ISAL_MAJOR_VERSION) + "." + std::to_string(ISAL_MINOR_VERSION) +
+         "." + std::to_string(ISAL_PATCH_VERSION);
 }
 
 }  // namespace efstop::flowlog

@@ -131,4 +131,6 @@ Result<std::string> SqliteDb::query_text(std::string_view sql) {
 
 void SqliteDb::set_busy_timeout(int milliseconds) { sqlite3_busy_timeout(db_.get(), milliseconds); }
 
+std::string sqlite_version() { return sqlite3_libversion(); }
+
 }  // namespace efstop::store

@@ -94,6 +94,9 @@ Status sqlite_status(int rc, sqlite3* db, std::string_view what);
 // True when `status` came from a corrupt or non-database file.
 bool is_corruption(const Status& status);
 
+// The SQLite library's version ("3.40.1"), for `efstop --version`.
+std::string sqlite_version();
+
 }  // namespace efstop::store
 
 #endif  // EFSTOP_STORE_SQLITE_DB_H_
