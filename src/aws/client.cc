@@ -210,6 +210,7 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
         continue;
       }
     }
+    err.attempts_made = attempt;
     if (!err.retryable || attempt >= max_attempts) {
       if (error_out) *error_out = err;
       return err.to_status(attempt);
@@ -426,6 +427,7 @@ Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::s
   // Each resume is one more attempt; send() retries failures that happen
   // before the first byte on its own.
   const int max_resumes = config_.retry.max_attempts;
+  int attempts = 0;  // over every resume, for the final message
   for (int resume = 0;; ++resume) {
     AwsRequest request;
     request.service = Service::kS3;
@@ -453,6 +455,7 @@ Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::s
     if (response.ok()) return delivered;
     if (error != nullptr) *error = err;
     if (consumer_stopped) return response.status();
+    attempts += err.attempts_made;
     if (err.code == "PreconditionFailed") {
       return aws_error(what + ": the object changed while it was being read; run again");
     }
@@ -463,8 +466,13 @@ Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::s
       }
     }
     // Only a transfer that broke after delivering bytes is resumed here.
-    if (delivered == before || err.http_status != 0 || resume + 1 >= max_resumes)
-      return response.status();
+    if (delivered == before || err.http_status != 0 || resume + 1 >= max_resumes) {
+      // Count the resumes too: the user should see every attempt made.
+      if (resume == 0 || err.http_status != 0) return response.status();
+      Status last = err.to_status(attempts);
+      return Status(last.code(), last.message() + "; " + std::to_string(delivered) +
+                                     " bytes of the object read in all");
+    }
     if (config_.debug_log) {
       config_.debug_log("debug: aws s3 GetObject resuming at byte " +
                         std::to_string(range_start.value_or(0) + delivered) +

@@ -73,6 +73,7 @@ struct AwsError {
   std::string bucket_region;     // S3: x-amz-bucket-region of a redirect
   std::string iam_action;        // "ec2:DescribeNetworkInterfaces", named when denied
   HttpHeaders response_headers;  // of the failed attempt, when any arrived
+  int attempts_made = 1;         // attempts made before giving up (send())
 
   // The Status for this error (see the file comment for the mapping).
   // `attempts` > 1 adds "after N attempts" to throttling/transient errors.

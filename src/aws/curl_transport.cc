@@ -15,6 +15,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -122,18 +123,58 @@ int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t
   return 0;
 }
 
+// A duration in words: "60 s", "1.5 s", "250 ms".
+std::string duration_words(std::chrono::milliseconds d) {
+  const int64_t ms = d.count();
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+}
+
+// What a lost connection did, in words a user knows, with curl's own text
+// after it for the curious: "connection reset by peer", "body cut after
+// 512 of 1024 bytes", "connection closed before any answer".
+std::string lost_connection_words(CURLcode code, const Transfer& t, const std::string& detail) {
+  std::string lower = detail;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (code == CURLE_PARTIAL_FILE) {
+    const int64_t got = t.response->body_bytes;
+    if (auto length = t.response->header("content-length")) {
+      char* end = nullptr;
+      const long long expected = std::strtoll(length->c_str(), &end, 10);
+      if (end != length->c_str() && *end == '\0' && expected > got) {
+        return "body cut after " + std::to_string(got) + " of " + std::to_string(expected) +
+               " bytes (" + detail + ")";
+      }
+    }
+    return "body cut after " + std::to_string(got) + " bytes (" + detail + ")";
+  }
+  if (lower.find("reset by peer") != std::string::npos) {
+    return t.response->body_bytes > 0
+               ? "connection reset by peer after " + std::to_string(t.response->body_bytes) +
+                     " bytes of the body (" + detail + ")"
+               : "connection reset by peer (" + detail + ")";
+  }
+  if (code == CURLE_GOT_NOTHING) return "connection closed before any answer (" + detail + ")";
+  return "connection lost: " + detail;
+}
+
 // Maps a failed CURLcode to (failure kind, message).
 std::pair<TransportFailure, std::string> classify(CURLcode code, const Transfer& t,
                                                   const char* errbuf) {
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(code);
   if (t.read_timed_out) {
-    return {TransportFailure::kTimeout,
-            "read timed out: no data for " + std::to_string(t.read_timeout.count()) + " ms"};
+    std::string m = "read timed out: no data for " + duration_words(t.read_timeout);
+    if (t.response->body_bytes > 0) {
+      m += " after " + std::to_string(t.response->body_bytes) + " bytes of the body";
+    }
+    return {TransportFailure::kTimeout, m};
   }
   if (t.sink_aborted) return {TransportFailure::kAborted, "aborted by consumer"};
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
+      return {TransportFailure::kConnect, "cannot resolve the host name: " + detail};
     case CURLE_COULDNT_CONNECT:
       return {TransportFailure::kConnect, "cannot connect: " + detail};
     case CURLE_OPERATION_TIMEDOUT:
@@ -153,7 +194,7 @@ std::pair<TransportFailure, std::string> classify(CURLcode code, const Transfer&
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-      return {TransportFailure::kReset, "connection lost: " + detail};
+      return {TransportFailure::kReset, lost_connection_words(code, t, detail)};
     default:
       return {TransportFailure::kOther, detail};
   }

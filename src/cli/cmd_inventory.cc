@@ -204,6 +204,14 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
           << inv.mount_targets.size() << " mount targets, " << inv.network_interfaces.size()
           << " network interfaces, " << inv.instances.size() << " instances in " << calls
           << " AWS calls" << (failures ? ", " + std::to_string(failures) + " failed" : "") << '\n';
+  // Written, but short of what the failed calls would have returned: as
+  // top's partial report, its own exit status (the warnings above say why).
+  if (failures > 0) {
+    ctx.err << "partial: " << failures << " call" << (failures == 1 ? "" : "s")
+            << " failed; the inventory lacks what " << (failures == 1 ? "it" : "they")
+            << " would have returned\n";
+    return kExitPartial;
+  }
   return kExitOk;
 }
 

@@ -41,6 +41,7 @@ struct TopSettings {
   std::optional<int64_t> end;
   std::optional<std::string> since;  // resolved against ctx.now() after parsing
   bool strict = false;
+  bool allow_partial = false;
   bool quiet = false;
   CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
   NameFlags names;   // issue 4: names (cli/name_flags.h)
@@ -217,6 +218,10 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                    "fail (exit 1, no report) when any line is skipped or any\n"
                    "input cannot be read",
                    [s] { s->strict = true; });
+  general.add_flag("--allow-partial",
+                   "exit 0, not 3, when some input could not be read (the report\n"
+                   "still says it is partial)",
+                   [s] { s->allow_partial = true; });
   general.add_flag("--quiet", "print no summary and no skipped-line details on stderr",
                    [s] { s->quiet = true; });
   general.add_flag("--help", "show this help", [s] { s->help = true; });
@@ -288,6 +293,13 @@ std::vector<report::Row> to_rows(const std::vector<flowlog::PairTotals>& pairs) 
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+// An input's error without its leading "<name>: " (the JSON and the summary
+// give the name beside it).
+std::string cause_of(const flowlog::InputReport& input) {
+  const std::string prefix = input.name + ": ";
+  return input.error.rfind(prefix, 0) == 0 ? input.error.substr(prefix.size()) : input.error;
 }
 
 // Hints for the reader when the answer is empty for a reason they can fix.
@@ -391,7 +403,8 @@ void print_top_help(std::ostream& out) {
       << "\n"
       << "The report goes to stdout; skipped lines and a summary of every record go to\n"
       << "stderr. Exit status: 0 success, 1 runtime failure (or --strict findings),\n"
-      << "2 usage error.\n";
+      << "2 usage error, 3 partial report (some input could not be read; see\n"
+      << "--allow-partial).\n";
 }
 
 int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
@@ -460,6 +473,18 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       return kExitFailure;
     }
     naming = std::move(opened).value();
+    // The mount targets decide what counts as EFS traffic, and what
+    // discovery looks for: counting or discovering without some of them
+    // would give a smaller total, or "no flow log covers them", as if
+    // true. So a failed EFS call stops here, as itself.
+    if (Status efs = naming->resolver->efs_status(); !efs.ok()) {
+      ctx.err << "efstop: " << efs.message() << '\n'
+              << "efstop: the EFS mount targets are needed to count EFS traffic"
+              << (sources.empty() ? " and find its flow logs" : "")
+              << "; fix the error above, or count without names (--no-names"
+              << (sources.empty() ? "" : ", or no --names") << ")\n";
+      return kExitFailure;
+    }
     for (const aws::MountTarget& m : naming->resolver->efs().mount_targets) {
       for (const std::string* ip : {&m.ip, &m.ipv6}) {
         if (auto a = flowlog::IpAddress::parse(*ip)) settings.engine.server_ips.push_back(*a);
@@ -516,6 +541,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     r.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
     r.notes = make_notes(stats, settings);
     r.run = run;
+    for (const flowlog::InputReport& input : result->inputs) {
+      if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});
+    }
+    r.partial = !r.failed_inputs.empty();
   };
   // The page is for tables of every row: without --top it keeps them all.
   const bool html_wanted =
@@ -545,7 +574,13 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     ctx.err << "efstop: " << s.message() << '\n';
     return kExitFailure;
   }
-  if (!settings.quiet) report::write_summary(rep, ctx.err);
+  // The partial notice shows even with --quiet: it changes what the numbers mean.
+  if (!settings.quiet) {
+    report::write_summary(rep, ctx.err);
+  } else {
+    report::write_partial_notice(rep, ctx.err);
+  }
+  if (rep.partial && !settings.allow_partial) return kExitPartial;
   return kExitOk;
 }
 

@@ -21,6 +21,11 @@ namespace efstop::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // runtime failure; --strict findings
 inline constexpr int kExitUsage = 2;    // the command line is wrong
+// The report was written but lacks some input that could not be read after
+// the retries (a partial report: JSON "partial": true). --allow-partial
+// makes it kExitOk. Its own code so a script never takes a smaller total
+// for the whole truth.
+inline constexpr int kExitPartial = 3;
 
 // The world a command runs in; tests substitute streams and the clock.
 struct CommandContext {

@@ -57,7 +57,8 @@ void print_overview(std::span<const Command> commands, const Command& default_co
       << default_command.name << "\n"
       << "\n"
       << "Global options: --help, --version\n"
-      << "Exit status: 0 success, 1 runtime failure (or --strict findings), 2 usage error.\n";
+      << "Exit status: 0 success, 1 runtime failure (or --strict findings), 2 usage error,\n"
+      << "3 partial result (some input or call failed; the output says which).\n";
 }
 
 const Command* find_command(std::span<const Command> commands, std::string_view name) {

@@ -421,10 +421,12 @@ Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOption
   } else if (!overridden) {
     aws::EfsApi efs(client);
     EFSTOP_ASSIGN_OR_RETURN(aws::EfsInventory inv, efs.describe_inventory());
-    for (const aws::MountTargetFailure& f : inv.failures) {
-      say(o, "describe-mount-targets " + f.file_system_id + ": " + f.status.message());
-    }
+    // Discovering without some file systems' mount targets would read
+    // less, or conclude that no flow log covers them: stop on the call's error.
+    if (!inv.failures.empty()) return inv.failures.front().status;
     mts = std::move(inv.mount_targets);
+  }
+  if (!overridden) {
     if (mts.empty()) {
       return not_found_error(
           "describe-file-systems " + client->region() +

@@ -42,7 +42,8 @@ class S3ObjectSource : public flowlog::ByteSource {
       });
       std::lock_guard<std::mutex> lock(mu_);
       finished_ = true;
-      if (!r.ok() && !cancelled_) status_ = r.status().with_context("get-object " + name_);
+      // "s3://bucket/key: get-object <region>: ...": the input first, as for a file.
+      if (!r.ok() && !cancelled_) status_ = r.status().with_context(name_);
       if (r.ok() && progress_) progress_->bytes.fetch_add(*r);
       can_read_.notify_one();
     });

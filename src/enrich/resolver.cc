@@ -198,6 +198,7 @@ void Resolver::load_efs() {
   }
   Result<aws::EfsInventory> inv = source_->efs_inventory();
   if (!inv.ok()) {
+    efs_status_ = inv.status();
     efs_warnings_.push_back("warning: EFS inventory unavailable, file systems are named by id: " +
                             inv.status().message());
     return;
@@ -218,6 +219,13 @@ void Resolver::load_efs() {
 const aws::EfsInventory& Resolver::efs() {
   load_efs();
   return efs_;
+}
+
+Status Resolver::efs_status() {
+  load_efs();
+  if (!efs_status_.ok()) return efs_status_;
+  if (!efs_.failures.empty()) return efs_.failures.front().status;
+  return Status();
 }
 
 template <typename T>

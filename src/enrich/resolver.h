@@ -113,6 +113,11 @@ class Resolver {
   // The EFS inventory: loaded once (cache, then source), then kept. Failure
   // is not fatal for naming: it is a warning and the inventory is empty.
   const aws::EfsInventory& efs();
+  // Why efs() is not the whole truth: the source's error (DescribeFileSystems,
+  // credentials...), else the first DescribeMountTargets failure, else OK
+  // (also OK offline or from the cache, where no call was made). A caller
+  // whose numbers depend on the mount targets must stop on it.
+  Status efs_status();
 
   // Names every IP of `ip_times` (IP -> the flow's time, unix seconds).
   ResolveResult resolve(const std::map<std::string, int64_t>& ip_times);
@@ -140,6 +145,7 @@ class Resolver {
   ResolveOptions options_;
   bool efs_loaded_ = false;
   aws::EfsInventory efs_;
+  Status efs_status_;  // the inventory call's failure, when it failed
   std::vector<std::string> efs_warnings_;
   std::map<std::string, aws::NetworkInterface> enis_;  // seen, by id
   std::map<std::string, aws::Instance> instances_;     // seen, by id

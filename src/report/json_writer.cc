@@ -236,6 +236,17 @@ Json stats_json(const Stats& s, const std::optional<NameStats>& names) {
   return j;
 }
 
+Json failed_inputs_json(const std::vector<FailedInput>& failed) {
+  Json list = Json::array();
+  for (const FailedInput& f : failed) {
+    Json item = Json::object();
+    item["input"] = f.input;
+    item["error"] = f.error;
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
 // Writes `value` as dump(value, 2) would inside an object at nesting
 // `depth`: every line after the first indented by 2 * depth more spaces.
 void write_nested(std::ostream& out, const Json& value, int depth) {
@@ -282,6 +293,9 @@ void write_json(const Report& report, std::ostream& out) {
   }
   out << ",\n  \"stats\": ";
   write_nested(out, stats_json(report.stats, report.names), 1);
+  out << ",\n  \"partial\": " << (report.partial ? "true" : "false");
+  out << ",\n  \"failed_inputs\": ";
+  write_nested(out, failed_inputs_json(report.failed_inputs), 1);
   if (!report.notes.empty()) {
     out << ",\n  \"notes\": ";
     write_nested(out, Json(report.notes), 1);
@@ -315,6 +329,8 @@ void write_ndjson(const Report& report, std::ostream& out) {
     out << text;
   }
   Json last = Json::object();
+  // The last line stays {"stats":{...}} alone (readers take it as such):
+  // a partial report says so on stderr and in the exit status instead.
   last["stats"] = stats_json(report.stats, report.names);
   out << dump(last, -1) << '\n';
 }

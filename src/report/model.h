@@ -148,6 +148,15 @@ struct NameStats {
   friend bool operator==(const NameStats&, const NameStats&) = default;
 };
 
+// An input (file, S3 object, log stream, query) that could not be read to
+// the end, even after the retries: the report lacks its records.
+struct FailedInput {
+  std::string input;  // as the user knows it: a path, s3://bucket/key, log group/stream
+  std::string error;  // what happened, in words, with the attempts made
+
+  friend bool operator==(const FailedInput&, const FailedInput&) = default;
+};
+
 // The time window asked for; an open bound is nullopt. Unix seconds,
 // start inclusive, end exclusive.
 struct Window {
@@ -176,6 +185,11 @@ struct Report {
   // Free-text remarks for the reader ("no EFS traffic found ..."). The
   // table summary prints them; JSON carries them only when there are some.
   std::vector<std::string> notes;
+  // Some input could not be read: the report shows what was read, and says
+  // so (JSON "partial", the summary's first line). partial is true exactly
+  // when failed_inputs is not empty.
+  bool partial = false;
+  std::vector<FailedInput> failed_inputs;  // in input order
   // Price of one GiB crossing AZs (--cross-az-rate); used only for rows
   // with cross_az_bytes.
   double cross_az_usd_per_gib = 0.02;

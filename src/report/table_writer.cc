@@ -326,8 +326,20 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
   }
 }
 
+void write_partial_notice(const Report& report, std::ostream& out) {
+  if (!report.partial) return;
+  const size_t n = report.failed_inputs.size();
+  out << "partial: " << n << " of " << report.stats.files << " input"
+      << (report.stats.files == 1 ? "" : "s") << " could not be read; the report leaves out "
+      << (n == 1 ? "its" : "their") << " records\n";
+  for (const FailedInput& f : report.failed_inputs) {
+    out << "partial: " << sanitize_text(f.input) << ": " << sanitize_text(f.error) << '\n';
+  }
+}
+
 void write_summary(const Report& report, std::ostream& out) {
   const Stats& s = report.stats;
+  write_partial_notice(report, out);
   if (report.window.start || report.window.end) {
     out << "window: "
         << (report.window.start ? format_iso8601_utc(*report.window.start) : std::string("open"))

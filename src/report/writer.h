@@ -81,9 +81,16 @@ void write_html(const Report& report, std::ostream& out);
 // allowed by their SHA-256 only.
 std::string html_content_security_policy();
 
-// The human summary for stderr: window, how many rows are shown, files,
-// lines, where every record went (the stats invariant), --min-bytes drops
-// and notes. Shape:
+// When the report is partial: what the report lacks, first thing, one line
+// per failed input. Shape:
+//   partial: 1 of 5 inputs could not be read; the report leaves out its records
+//   partial: s3://b/k.log.gz: connection reset by peer (3 attempts)
+// Writes nothing for a whole report.
+void write_partial_notice(const Report& report, std::ostream& out);
+
+// The human summary for stderr: the partial notice (first, when partial),
+// window, how many rows are shown, files, lines, where every record went
+// (the stats invariant), --min-bytes drops and notes. Shape:
 //   window: 2026-11-26T14:00:00Z .. open
 //   rows: 3 pairs, all shown (sorted by total)
 //   files: 2 read, 0 failed

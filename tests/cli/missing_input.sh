@@ -1,2 +1,3 @@
-# One missing input among good ones: reported, the rest counted, exit 0.
+# One missing input among good ones: reported, the rest counted, the report
+# marked partial (the notice shows even with --quiet), exit 3.
 efstop --output csv --quiet nointerface.log no-such.log

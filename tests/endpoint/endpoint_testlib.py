@@ -85,9 +85,9 @@ class EndpointProcess:
     def reset(self):
         self.control("POST", "reset")
 
-    def fault(self, kind, operation="*", count=1, skip=0, delay_ms=0):
+    def fault(self, kind, operation="*", count=1, skip=0, delay_ms=0, path_contains=""):
         self.control("POST", "faults", {"kind": kind, "operation": operation, "count": count, "skip": skip,
-                                        "delay_ms": delay_ms})
+                                        "delay_ms": delay_ms, "path_contains": path_contains})
 
     def patch(self, doc):
         self.control("POST", "scenario?mode=patch", doc)

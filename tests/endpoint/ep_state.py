@@ -245,17 +245,21 @@ class State:
             "count": int(fault.get("count", 1)),
             "skip": int(fault.get("skip", 0)),
             "delay_ms": int(fault.get("delay_ms", 0)),
+            # Only requests whose path holds this text (one S3 object of many).
+            "path_contains": str(fault.get("path_contains", "")),
         }
         if entry["count"] < 1 or entry["skip"] < 0 or entry["delay_ms"] < 0:
             raise ScenarioError("fault count must be >= 1, skip and delay_ms >= 0")
         with self._lock:
             self._faults.append(entry)
 
-    def take_fault(self, operation):
-        """The first armed fault matching `operation` (consumed), or None."""
+    def take_fault(self, operation, path=""):
+        """The first armed fault matching `operation` and `path` (consumed), or None."""
         with self._lock:
             for f in self._faults:
                 if f["operation"] not in ("*", operation):
+                    continue
+                if f["path_contains"] and f["path_contains"] not in path:
                     continue
                 if f["skip"] > 0:
                     f["skip"] -= 1

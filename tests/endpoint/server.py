@@ -269,7 +269,7 @@ class Endpoint:
             return 404, {"Content-Type": "text/plain"}, b"Not Found", None
         req.route_name = route.counted_name
         self.state.count(route.counted_name)
-        fault = self.state.take_fault(route.counted_name)
+        fault = self.state.take_fault(route.counted_name, req.path)
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000.0)
         kind = fault["kind"] if fault else None

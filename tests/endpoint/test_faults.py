@@ -115,6 +115,18 @@ class FaultTest(EndpointTestCase):
         self.assertEqual(counts["ec2:DescribeVpcs"], 1)
         self.assertEqual(counts["ec2:DescribeInstances"], 2)
 
+    def test_fault_only_hits_paths_holding_path_contains(self):
+        # DescribeMountTargets is a REST call: its path names nothing, so a
+        # path_contains that is not in it lets every call through.
+        self.ep.fault("500", operation="elasticfilesystem:DescribeFileSystems", count=5,
+                      path_contains="/2015-02-01/file-systems")
+        self.ep.fault("500", operation="elasticfilesystem:DescribeMountTargets", count=5,
+                      path_contains="/not-this-path")
+        efs = self.ep.client("efs")
+        efs.describe_mount_targets(FileSystemId="fs-0a000000000000001")
+        with self.assertRaises(ClientError):
+            efs.describe_file_systems()
+
     def test_imds_faults(self):
         self.ep.fault("throttle", operation="imds:Token")
         status, _, _ = self.ep.raw("PUT", "/latest/api/token", b"", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})

@@ -155,11 +155,10 @@ Result<std::string> TestEndpoint::control(std::string_view method, std::string_v
 }
 
 Status TestEndpoint::inject_fault(const Fault& fault) {
-  nlohmann::json doc = {{"operation", fault.operation},
-                        {"kind", std::string(fault_kind_name(fault.kind))},
-                        {"count", fault.count},
-                        {"skip", fault.skip},
-                        {"delay_ms", fault.delay_ms}};
+  nlohmann::json doc = {
+      {"operation", fault.operation}, {"kind", std::string(fault_kind_name(fault.kind))},
+      {"count", fault.count},         {"skip", fault.skip},
+      {"delay_ms", fault.delay_ms},   {"path_contains", fault.path_contains}};
   return control("POST", "/__efstop/faults", doc.dump()).status();
 }
 

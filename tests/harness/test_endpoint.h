@@ -110,6 +110,8 @@ struct Fault {
   int count = 1;     // how many matching requests get the fault (then it is used up)
   int skip = 0;      // let this many matching requests through first
   int delay_ms = 0;  // kSlow: how long to sleep before answering
+  // Non-empty: only requests whose path holds this text (one S3 object of many).
+  std::string path_contains{};
 };
 
 struct EndpointOptions {

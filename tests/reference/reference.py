@@ -359,9 +359,10 @@ def run(opts):
             rows.append(row)
 
     rows = group(rows, opts["group_by"])
-    # The time the counted records cover: all rows, before --top.
-    first_seen = min((r["first_seen"] for r in rows), default=None)
-    last_seen = max((r["last_seen"] for r in rows), default=None)
+    # The time the counted records cover: all rows, before --top; a row whose
+    # records all had an unknown start (end) has none to give.
+    first_seen = min((r["first_seen"] for r in rows if r["first_seen"] is not None), default=None)
+    last_seen = max((r["last_seen"] for r in rows if r["last_seen"] is not None), default=None)
     sort_key = SORT_KEYS[opts["sort"]]
     rows.sort(key=lambda r: (-r[sort_key],
                              ip_key(r["client"]) if "client" in r else (0, 0),

@@ -9,7 +9,8 @@ set -u
 repo=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 cd "$repo" || exit 2
 self=tests/repo/stands_alone.sh
-pattern='\.\./shared([^A-Za-z0-9_-]|$)|/work/|/home/[A-Za-z0-9_.-]|/root/|/Users/'
+# An absolute path starts a word: "$cache/work/x" or "a/root/b" are not one.
+pattern='\.\./shared([^A-Za-z0-9_-]|$)|(^|[^A-Za-z0-9_.$}/-])(/work/|/home/[A-Za-z0-9_.-]|/root/|/Users/)'
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   hits=$(git grep -n -I -E "$pattern" -- . ":(exclude)$self")

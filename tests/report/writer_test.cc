@@ -140,6 +140,48 @@ TEST(WriterTest, JsonFollowsTheContract) {
   EXPECT_LT(text.find("\"lines\""), text.find("\"records\""));
 }
 
+TEST(WriterTest, JsonSaysWhetherTheReportIsPartialAfterStats) {
+  Report whole = two_pairs();
+  const std::string whole_text = render(whole, OutputFormat::kJson);
+  nlohmann::json w = nlohmann::json::parse(whole_text);
+  EXPECT_EQ(w["partial"], false);
+  EXPECT_EQ(w["failed_inputs"], nlohmann::json::array());
+  EXPECT_LT(whole_text.find("\"stats\""), whole_text.find("\"partial\""));
+  EXPECT_LT(whole_text.find("\"partial\""), whole_text.find("\"failed_inputs\""));
+
+  Report part = two_pairs();
+  part.partial = true;
+  part.failed_inputs = {{"s3://b/k.log.gz", "connection reset by peer (after 3 attempts)"},
+                        {"b.log", "no such file or directory"}};
+  nlohmann::json p = nlohmann::json::parse(render(part, OutputFormat::kJson));
+  EXPECT_EQ(p["partial"], true);
+  EXPECT_EQ(p["failed_inputs"], nlohmann::json::parse(R"j([
+      {"input": "s3://b/k.log.gz", "error": "connection reset by peer (after 3 attempts)"},
+      {"input": "b.log", "error": "no such file or directory"}])j"));
+  EXPECT_EQ(p["rows"], w["rows"]);  // what was read is all there
+}
+
+TEST(WriterTest, SummaryOfAPartialReportSaysSoFirst) {
+  Report r = two_pairs();
+  r.stats.files = 3;
+  r.stats.files_failed = 1;
+  r.partial = true;
+  r.failed_inputs = {{"b.log\x1b[2J", "no such file or directory"}};
+  std::ostringstream out;
+  write_summary(r, out);
+  const std::string text = out.str();
+  // The partial lines come first, before the window and the rows.
+  EXPECT_EQ(text.rfind("partial: 1 of 3 inputs could not be read; the report leaves out its "
+                       "records\npartial: b.log\\x1B[2J: no such file or directory\n",
+                       0),
+            0u)
+      << text;
+  EXPECT_NE(text.find("\nrows: "), std::string::npos) << text;
+  std::ostringstream notice;
+  write_partial_notice(two_pairs(), notice);
+  EXPECT_EQ(notice.str(), "");  // a whole report: nothing
+}
+
 TEST(WriterTest, JsonKeepsLargeCountersExact) {
   Report r;
   r.rows.push_back(make_row("10.0.0.1", "10.0.0.2", int64_t{5} << 32, 1, 1, 1, 0, 0, 0));

@@ -518,7 +518,13 @@
       value: (r) => r[id], text: (r) => r[id] === undefined ? '' : fmt(r[id]) });
     const cols = endCols('client').concat(endCols('server'), [
       num('bytes_read', 'read', bytes), num('bytes_written', 'written', bytes),
-      num('bytes_total', 'total', bytes), num('packets', 'packets', count),
+      num('bytes_total', 'total', bytes),
+      // packets is null when some record of the row had none (a '-' or no such field):
+      // shown as the table shows it, the known part and "+?", or "-" when none is known.
+      { id: 'packets', title: 'packets', numeric: true,
+        value: (r) => r.packets === null ? (r.packets_known || 0) : r.packets,
+        text: (r) => r.packets === undefined ? '' : r.packets !== null ? count(r.packets)
+          : (r.packets_known || 0) > 0 ? count(r.packets_known) + '+?' : '-' },
       num('flows', 'flows', count), num('rejected', 'rejected', count)]);
     if (rows.some((r) => r.cross_az_bytes !== undefined || r.cross_az_unknown_bytes !== undefined)) {
       cols.push(num('cross_az_bytes', 'cross-AZ', bytes));
@@ -621,10 +627,18 @@
   // ---- 9. What the numbers may miss.
   function warnings() {
     const items = [];
+    // A partial report first: what could not be read changes what every number means.
+    if (data.partial === true) {
+      const failed = Array.isArray(data.failed_inputs) ? data.failed_inputs : [];
+      items.push('Partial report: ' + failed.length + ' input(s) could not be read; their records are left out.');
+      for (const f of failed) items.push('Not read: ' + String(f.input) + ': ' + String(f.error));
+    }
     for (const n of (Array.isArray(data.notes) ? data.notes : [])) items.push(n);
     if (stats.files_failed > 0) items.push(stats.files_failed + ' input(s) could not be read to the end.');
     if (stats.skipped > 0) items.push(stats.skipped + ' malformed line(s) skipped.');
     if (stats.below_min_bytes > 0) items.push(stats.below_min_bytes + ' pair(s) left out by --min-bytes.');
+    if (stats.unknown_address > 0) items.push(stats.unknown_address + ' record(s) with an unknown address (-) left out.');
+    if (stats.unknown_bytes > 0) items.push(stats.unknown_bytes + ' record(s) counted without a byte count (-).');
     if (data.query && data.query.total_rows > rows.length) {
       items.push((data.query.total_rows - rows.length) + ' row(s) cut by --top.');
     }
@@ -641,15 +655,17 @@
     const run = data.efstop || {};
     const quote = (a) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\\''") + "'";
     const cmd = Array.isArray(run.command) ? run.command.map(quote).join(' ') : '(not recorded)';
-    const statKeys = ['lines', 'records', 'used', 'skipped', 'duplicates', 'not_efs', 'outside_window',
-      'nodata', 'skipdata', 'below_min_bytes', 'files', 'files_failed'];
+    const known = ['lines', 'records', 'used', 'skipped', 'duplicates', 'not_efs', 'outside_window',
+      'unknown_address', 'nodata', 'skipdata', 'unknown_bytes', 'below_min_bytes', 'files', 'files_failed'];
+    // Counters this page does not know yet still show, after the known ones.
+    const statKeys = known.concat(Object.keys(stats).filter((k) => !known.includes(k) && typeof stats[k] === 'number'));
     return section('provenance', 'How this report was made', [
       el('p', null, ['efstop ', el('span', { id: 'efstop-version' }, run.version || '?')]),
       el('pre', { id: 'command' }, cmd),
       el('table', { id: 'stats' }, el('tbody', null, statKeys.filter((k) => stats[k] !== undefined)
         .map((k) => el('tr', { 'data-stat': k, 'data-value': stats[k] }, [el('th', null, k.replace(/_/g, ' ')),
           el('td', { class: 'num' }, count(stats[k]))])))),
-      el('p', { class: 'small' }, 'records = used + duplicates + not efs + outside window + nodata + skipdata; ' +
+      el('p', { class: 'small' }, 'records = used + duplicates + not efs + outside window + unknown address + nodata + skipdata; ' +
         'lines = records + skipped. The data of this page is in the element #efstop-data, as efstop --output json writes it.'),
     ]);
   }
