@@ -6,6 +6,7 @@
 // stdout and the summary to stderr.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -45,7 +46,8 @@ struct TopSettings {
   bool quiet = false;
   CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
   NameFlags names;   // issue 4: names (cli/name_flags.h)
-  NameGrouping name_grouping = NameGrouping::kNone;  // --group-by name|az
+  NameGrouping name_grouping = NameGrouping::kNone;  // --group-by fs|name|az
+  bool group_by_given = false;                       // no --group-by: fs with names, pair without
   bool help = false;
   bool version = false;
 };
@@ -160,19 +162,25 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                  "packets) instead of the compact default",
                  [s] { s->table.wide = true; });
   shape.add_value("--group-by", "KEY",
-                  "pair (default), client or server; also name (client name by\n"
-                  "file system) or az (client AZ by mount-target AZ), which\n"
-                  "need names (--names unless --inventory/--offline/--labels)",
+                  "pair (client and server address), client or server; with\n"
+                  "names also fs (client by file system, its mount targets\n"
+                  "merged), name (client name by file system) or az (client AZ\n"
+                  "by mount-target AZ). Default: fs with names, else pair.\n"
+                  "fs, name and az imply --names unless --inventory, --offline\n"
+                  "or --labels is given",
                   [s](std::string_view v) -> Status {
-                    s->name_grouping = v == "name" ? NameGrouping::kName
-                                       : v == "az" ? NameGrouping::kAz
-                                                   : NameGrouping::kNone;
+                    s->group_by_given = true;
+                    s->name_grouping = v == "fs"     ? NameGrouping::kFileSystem
+                                       : v == "name" ? NameGrouping::kName
+                                       : v == "az"   ? NameGrouping::kAz
+                                                     : NameGrouping::kNone;
                     if (s->name_grouping != NameGrouping::kNone) {
                       s->shape.group_by = report::GroupBy::kPair;
                       return Status();
                     }
                     auto g = report::parse_group_by(v);
-                    if (!g) return invalid_argument_error("want pair, client, server, name or az");
+                    if (!g)
+                      return invalid_argument_error("want pair, client, server, fs, name or az");
                     s->shape.group_by = *g;
                     return Status();
                   });
@@ -443,7 +451,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // Reading the flow logs from AWS needs credentials and a region anyway, so
   // the one command `efstop --profile p --region r --since 1h` names every end.
   if (sources.empty() && !settings.names.no_names) settings.names.names = true;
-  // --group-by name|az is about names: with no other source of them, ask AWS.
+  // --group-by fs|name|az is about names: with no other source of them, ask AWS.
   if (settings.name_grouping != NameGrouping::kNone && !settings.names.no_names &&
       !settings.names.enabled()) {
     settings.names.names = true;
@@ -456,8 +464,14 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
     return usage_error(ctx, "top",
-                       invalid_argument_error("parse --group-by: name and az need names; "
+                       invalid_argument_error("parse --group-by: fs, name and az need names; "
                                               "leave out --no-names"));
+  }
+  // With names the default row is a client and a file system: the mount
+  // targets it used are one server (a look-alike row per mount target says
+  // nothing the reader can act on). --group-by pair keeps them apart.
+  if (settings.names.enabled() && !settings.group_by_given) {
+    settings.name_grouping = NameGrouping::kFileSystem;
   }
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
@@ -523,6 +537,18 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // 5. Name, shape and write.
   std::vector<report::Row> rows = to_rows(result->pairs);
   std::optional<report::NameStats> name_stats;
+  // --min-bytes leaves out pairs before any grouping; merging by file
+  // system, name or AZ happens before build_report, so filter here.
+  std::optional<int64_t> below_min_bytes;
+  if (naming && settings.name_grouping != NameGrouping::kNone && settings.shape.min_bytes > 0) {
+    const int64_t min = settings.shape.min_bytes;
+    const auto kept = std::remove_if(rows.begin(), rows.end(), [min](const report::Row& r) {
+      return r.counters.bytes_total() < min;
+    });
+    below_min_bytes = static_cast<int64_t>(rows.end() - kept);
+    rows.erase(kept, rows.end());
+    settings.shape.min_bytes = 0;
+  }
   if (naming) {
     enrich::ResolveStats resolve_stats;
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
@@ -532,11 +558,13 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   report::RunInfo run;
   run.version = efstop_version();
   run.command = recorded_command(args);
-  run.group_by = settings.name_grouping == NameGrouping::kName ? "name"
+  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
+                 : settings.name_grouping == NameGrouping::kName     ? "name"
                  : settings.name_grouping == NameGrouping::kAz
                      ? "az"
                      : std::string(report::group_by_name(settings.shape.group_by));
   const auto finish = [&](report::Report& r) {
+    if (below_min_bytes) r.stats.below_min_bytes = *below_min_bytes;
     r.names = name_stats;
     r.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
     r.notes = make_notes(stats, settings);

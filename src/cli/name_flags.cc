@@ -230,17 +230,24 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
     }
   }
 
-  // 3. Merge by name or AZ.
+  // 3. Merge by file system, name or AZ (cross-AZ bytes are already decided
+  // per pair above, so a merged row sums them).
   if (grouping != NameGrouping::kNone) {
     std::map<std::pair<std::string, std::string>, report::Row> merged;
     auto client_key = [&](const report::End& e) {
       if (grouping == NameGrouping::kAz) return e.az.empty() ? std::string("?") : e.az;
+      // The client as it is: its address (a pair row's end has one).
+      if (grouping == NameGrouping::kFileSystem) return "ip\x1f" + join(e.ips);
       return e.kind + "\x1f" + e.name;
     };
     auto server_key = [&](const report::End& e) {
       if (grouping == NameGrouping::kAz) return e.az.empty() ? std::string("?") : e.az;
       // A file system: all its mount targets are one server.
-      return e.kind == "efs-mount-target" ? e.kind + "\x1f" + e.id : e.kind + "\x1f" + e.name;
+      if (e.kind == "efs-mount-target" && !e.id.empty()) return e.kind + "\x1f" + e.id;
+      // Any other server: by file system, it stays its own address (an NFS
+      // server on an instance is not a file system to merge into).
+      if (grouping == NameGrouping::kFileSystem) return "ip\x1f" + join(e.ips);
+      return e.kind + "\x1f" + e.name;
     };
     for (report::Row& row : rows) {
       if (grouping == NameGrouping::kAz) {

@@ -76,13 +76,17 @@ struct Naming {
 // Warnings (bad label lines...) go to `err`.
 Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err);
 
-// How named rows are grouped before report::build_report.
-enum class NameGrouping { kNone, kName, kAz };
+// How named rows are grouped before report::build_report. kFileSystem is
+// the default with names (--group-by fs); kNone keeps one row per
+// client/server address pair (--group-by pair, client or server).
+enum class NameGrouping { kNone, kFileSystem, kName, kAz };
 
 // Names both ends of every pair row (IPs -> names at the row's time),
-// computes cross-AZ bytes, and for kName / kAz merges rows: kName by
-// (client kind + name, server file system), kAz by (client AZ, mount-target
-// AZ), each merged end keeping all its IPs. Prints the naming summary and
+// computes cross-AZ bytes per pair, and then merges rows: kFileSystem by
+// (client address, file system; a server that is not an EFS mount target
+// stays its own address), kName by (client kind + name, server file
+// system), kAz by (client AZ, mount-target AZ), each merged end keeping all
+// its IPs and summing the counters and cross-AZ bytes of its pairs. Prints the naming summary and
 // warnings to `err` unless quiet. Returns the rows and the resolver's stats.
 std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming,
                                    const NameFlags& flags, NameGrouping grouping, bool quiet,

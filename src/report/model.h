@@ -169,7 +169,7 @@ struct Window {
 struct RunInfo {
   std::string version;               // "0.1.0"
   std::vector<std::string> command;  // "efstop" then the arguments as given
-  std::string group_by;              // as asked: pair, client, server, name or az
+  std::string group_by;              // as asked: pair, client, server, fs, name or az
 };
 
 struct Report {

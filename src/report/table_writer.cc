@@ -355,6 +355,12 @@ void write_summary(const Report& report, std::ostream& out) {
   std::string unit = report.group_by == GroupBy::kPair     ? "pair"
                      : report.group_by == GroupBy::kClient ? "client"
                                                            : "server";
+  // Rows merged by names before grouping (cli's --group-by fs|name|az) are
+  // pairs of something else than addresses: say of what.
+  const std::string asked = report.run ? report.run->group_by : std::string();
+  if (asked == "fs") unit = "client/file-system pair";
+  if (asked == "name") unit = "client-name/file-system pair";
+  if (asked == "az") unit = "AZ pair";
   if (report.total_rows != 1) unit += 's';
   out << "rows: " << report.total_rows << ' ' << unit;
   if (report.total_rows > static_cast<int64_t>(report.rows.size())) {

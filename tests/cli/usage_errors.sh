@@ -9,6 +9,7 @@ run --top -1 pairs.log
 run --top pairs.log
 run --stirct pairs.log
 run --group-by host pairs.log
+run --group-by fs --no-names pairs.log
 run --sort bytes pairs.log
 run --min-bytes 1.5GiB pairs.log
 run --start yesterday pairs.log

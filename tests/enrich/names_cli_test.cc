@@ -72,12 +72,14 @@ TEST(NamesCliTest, GroupByNameMergesInstancesSharingAName) {
   EXPECT_TRUE(merged_web);
 }
 
-// Independent check: a pair row is cross-AZ exactly when its ends' AZs
-// differ, its cross-AZ bytes are its total, the cost is bytes / 2^30 * rate.
+// Independent check: a pair row (one mount target; the default merges a
+// file system's, tests/reference/compare.py checks that sum) is cross-AZ
+// exactly when its ends' AZs differ, its cross-AZ bytes are its total, the
+// cost is bytes / 2^30 * rate.
 TEST(NamesCliTest, CrossAzFiguresFollowFromTheRows) {
-  TopRun r =
-      run_top_with({"--inventory", kSource + "/sample/inventory.json", "--cross-az-rate", "0.5",
-                    "--output", "json", "--top", "0", "--quiet", kSource + "/sample/flowlogs"});
+  TopRun r = run_top_with({"--inventory", kSource + "/sample/inventory.json", "--cross-az-rate",
+                           "0.5", "--group-by", "pair", "--output", "json", "--top", "0", "--quiet",
+                           kSource + "/sample/flowlogs"});
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   int crossed = 0;
@@ -282,7 +284,11 @@ TEST(NamesCliTest, JsonStatsCountHowEveryAddressWasNamed) {
   std::map<std::string, std::string> kind_of;
   for (const auto& row : j["rows"]) {
     for (const char* end : {"client", "server"}) {
-      kind_of[row[end]["ip"].get<std::string>()] = row[end]["kind"].get<std::string>();
+      // A file system's merged end (the default with names) lists its addresses.
+      const auto& e = row[end];
+      for (const auto& ip : e.contains("ips") ? e["ips"] : nlohmann::json::array({e["ip"]})) {
+        kind_of[ip.get<std::string>()] = e["kind"].get<std::string>();
+      }
     }
   }
   for (const auto& [ip, kind] : kind_of) ++kinds[kind];
@@ -299,12 +305,61 @@ TEST(NamesCliTest, JsonStatsCountHowEveryAddressWasNamed) {
 }
 
 TEST(NamesCliTest, GroupByNameWithNoNamesIsAUsageError) {
-  TopRun r = run_top_with({"--group-by", "name", "--no-names", kSource + "/sample/flowlogs"});
-  EXPECT_EQ(r.code, kExitUsage);
-  EXPECT_NE(r.err.find("--no-names"), std::string::npos) << r.err;
+  for (const char* grouping : {"fs", "name", "az"}) {
+    TopRun r = run_top_with({"--group-by", grouping, "--no-names", kSource + "/sample/flowlogs"});
+    EXPECT_EQ(r.code, kExitUsage) << grouping;
+    EXPECT_NE(r.err.find("--no-names"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
 }
 
-// --group-by name|az with no other source of names asks AWS (--names): here
+// Without names the default stays one row per address pair, and --group-by
+// pair with names is that same set of pairs (the same counters), named.
+TEST(NamesCliTest, DefaultGroupingIsPairWithoutNamesAndFsWithThem) {
+  const std::vector<std::string> base = {
+      "--server-ips", kSource + "/sample/mount-targets.txt", "--output", "json", "--top", "0",
+      "--quiet"};
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(kSource + "/sample/flowlogs");
+    TopRun r = run_top_with(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json plain = run({});
+  const nlohmann::json pair =
+      run({"--inventory", kSource + "/sample/inventory.json", "--group-by", "pair"});
+  const nlohmann::json fs = run({"--inventory", kSource + "/sample/inventory.json"});
+  EXPECT_EQ(plain["query"]["group_by"], "pair");
+  EXPECT_EQ(pair["query"]["group_by"], "pair");
+  EXPECT_EQ(fs["query"]["group_by"], "fs");
+  // The same pairs (their counts may differ a little: the inventory's
+  // mount-target ENIs pick which ENI's records count, docs/flow-counting.md).
+  const auto pairs_of = [](const nlohmann::json& j) {
+    std::set<std::string> out;
+    for (const auto& row : j["rows"]) {
+      out.insert(row["client"]["ip"].get<std::string>() + " " +
+                 row["server"]["ip"].get<std::string>());
+    }
+    return out;
+  };
+  EXPECT_EQ(pairs_of(plain), pairs_of(pair));
+  EXPECT_EQ(pairs_of(plain).size(), plain["rows"].size());
+  // Some client used two mount targets of one file system: fewer rows, and
+  // one of them lists both addresses under the file system's id.
+  EXPECT_LT(fs["rows"].size(), pair["rows"].size());
+  bool merged = false;
+  for (const auto& row : fs["rows"]) {
+    if (!row["server"].contains("ips")) continue;
+    merged = true;
+    EXPECT_EQ(row["server"]["kind"], "efs-mount-target");
+    EXPECT_EQ(row["server"]["id"].get<std::string>().rfind("fs-", 0), 0u) << row.dump();
+  }
+  EXPECT_TRUE(merged);
+}
+
+// --group-by fs|name|az with no other source of names asks AWS (--names): here
 // the AWS endpoint is a closed port, so the first call (the EFS inventory,
 // which decides what counts as EFS traffic) fails, named as itself, the run
 // ends with exit 1, and nothing says --names is missing.
@@ -317,7 +372,7 @@ TEST(NamesCliTest, GroupByNameAloneImpliesNames) {
   setenv("AWS_REGION", "us-east-1", 1);
   setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);
   setenv("AWS_MAX_ATTEMPTS", "1", 1);
-  for (const char* grouping : {"name", "az"}) {
+  for (const char* grouping : {"fs", "name", "az"}) {
     TopRun r = run_top_with({"--group-by", grouping, "--cache-dir", home + "/cache",
                              "--cli-connect-timeout", "1", kSource + "/sample/flowlogs"});
     // Not a usage error: the names were asked of AWS, whose failure is

@@ -157,6 +157,18 @@ HANDMADE = {
     "unknown_window": ("unknown.window.expected.json",
                        ["--start", "1795652200", "--end", "1795652250"]),
 }
+# The shipped sample with its inventory dump (names on): the default client x file system
+# rows and the per-mount-target pairs, against the reference reading the same dump.
+REPO = os.path.dirname(os.path.dirname(HERE))
+SAMPLE_ARGS = ["--server-ips", os.path.join(REPO, "sample", "mount-targets.txt"),
+               "--inventory", os.path.join(REPO, "sample", "inventory.json")]
+SAMPLE_SOURCE = os.path.join(REPO, "sample", "flowlogs")
+SAMPLE = {
+    "sample_names_fs": [],
+    "sample_names_pair": ["--group-by", "pair"],
+    "sample_names_fs_min_bytes": ["--min-bytes", "2000000"],
+    "sample_names_fs_sort_flows": ["--sort", "flows", "--top", "12"],
+}
 CONTRACT_ROW_KEYS = ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
                      "rejected", "first_seen", "last_seen", "packets_known", "packets_unknown",
                      "bytes_unknown")
@@ -211,7 +223,7 @@ def row_label(row):
     parts = []
     for end in ("client", "server"):
         if end in row:
-            parts.append(f"{end}={row[end].get('ip')}")
+            parts.append(f"{end}={row[end].get('ip') or ','.join(row[end].get('ips', []))}")
     return " ".join(parts) or "?"
 
 
@@ -232,9 +244,11 @@ def compare(got, want, got_name="efstop", want_name="reference", max_report=15):
         diffs.append(f"rows: {g_} has {len(got_rows)}, {w_} {len(want_rows)}")
     for i, (g, w) in enumerate(zip(got_rows, want_rows)):
         for end in ("client", "server"):
-            if (end in w) != (end in g) or (end in w and g[end].get("ip") != w[end]["ip"]):
+            # Every member the expectation has (ip, or ips and id when merged).
+            if (end in w) != (end in g) or (
+                    end in w and any(g[end].get(k) != v for k, v in w[end].items())):
                 diffs.append(f"row {i}: {end} {g_} {g.get(end)} {w_} {w.get(end)}")
-        for key in CONTRACT_ROW_KEYS:
+        for key in CONTRACT_ROW_KEYS + ("cross_az_bytes", "cross_az_unknown_bytes"):
             # The keys of unknown values are there only when something was unknown.
             if g.get(key) != w.get(key) or (key in g) != (key in w):
                 diffs.append(f"row {i} ({row_label(w)}): {key} {g_} {g.get(key, '(absent)')} "
@@ -276,9 +290,88 @@ def run_handmade(args, name):
     return ok
 
 
+def run_sample(args, name):
+    run_args = ["--output", "json"] + SAMPLE_ARGS + SAMPLE[name]
+    if "--top" not in run_args:
+        run_args += ["--top", "0"]
+    efstop_cmd = [args.efstop] + run_args + [SAMPLE_SOURCE]
+    reference_cmd = [sys.executable, REFERENCE] + run_args + [SAMPLE_SOURCE]
+    got = run_json(efstop_cmd, "efstop")
+    want = run_json(reference_cmd, "reference")
+    if got is None or want is None:
+        print(f"FAIL {name}\n  {' '.join(efstop_cmd)}")
+        return False
+    diffs = compare(got, want)
+    if diffs:
+        print(f"FAIL {name}: efstop and the reference differ\n  efstop:    {' '.join(efstop_cmd)}")
+        for d in diffs:
+            print(f"  {d}")
+        return False
+    merged = sum(1 for r in want["rows"] if "ips" in r.get("server", {}))
+    print(f"ok   {name}: {len(want['rows'])} rows ({merged} merge mount targets), "
+          f"{sum(r.get('cross_az_bytes', 0) for r in want['rows'])} cross-AZ bytes")
+    return True
+
+
+def run_fs_from_pair(args, name):
+    """efstop's default rows with names = its own --group-by pair rows summed per (client,
+    file system): the merge checked against efstop's per-mount-target view, whatever the
+    reference says about either."""
+    base = [args.efstop, "--output", "json", "--top", "0"] + SAMPLE_ARGS
+    pairs = run_json(base + ["--group-by", "pair", SAMPLE_SOURCE], "efstop --group-by pair")
+    fs = run_json(base + [SAMPLE_SOURCE], "efstop")
+    if pairs is None or fs is None:
+        print(f"FAIL {name}")
+        return False
+    want = {}
+    for r in pairs["rows"]:
+        s = r["server"]
+        key = (r["client"]["ip"], s["id"] if s.get("kind") == "efs-mount-target" else s["ip"])
+        w = want.setdefault(key, {"ips": [], "cross_az_bytes": None})
+        w["ips"].append(s["ip"])
+        for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected",
+                  "cross_az_unknown_bytes"):
+            w[c] = w.get(c, 0) + r.get(c, 0)
+        if "cross_az_bytes" in r:
+            w["cross_az_bytes"] = (w["cross_az_bytes"] or 0) + r["cross_az_bytes"]
+    diffs = []
+    seen = set()
+    for r in fs["rows"]:
+        s = r["server"]
+        key = (r["client"]["ip"], s["id"] if s.get("kind") == "efs-mount-target" else s["ip"])
+        seen.add(key)
+        w = want.get(key)
+        if w is None:
+            diffs.append(f"{key}: not among the pairs")
+            continue
+        if sorted(s.get("ips", [s.get("ip")])) != sorted(w["ips"]):
+            diffs.append(f"{key}: server addresses {s} vs pairs {w['ips']}")
+        for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected",
+                  "cross_az_unknown_bytes", "cross_az_bytes"):
+            if r.get(c, 0 if c == "cross_az_unknown_bytes" else None) != w[c]:
+                diffs.append(f"{key}: {c} {r.get(c)} vs pairs {w[c]}")
+    for key in sorted(set(want) - seen, key=str):
+        diffs.append(f"{key}: pairs with no merged row")
+    if len(fs["rows"]) >= len(pairs["rows"]):
+        diffs.append(f"no pair merged: {len(fs['rows'])} rows vs {len(pairs['rows'])} pairs")
+    if fs["query"]["group_by"] != "fs" or pairs["query"]["group_by"] != "pair":
+        diffs.append(f"query.group_by: {fs['query']['group_by']}, {pairs['query']['group_by']}")
+    if diffs:
+        print(f"FAIL {name}: merged rows differ from the summed pairs")
+        for d in diffs[:15]:
+            print(f"  {d}")
+        return False
+    print(f"ok   {name}: {len(pairs['rows'])} pairs sum to {len(fs['rows'])} rows")
+    return True
+
+
 def run_case(args, name):
     if name in HANDMADE:
         return run_handmade(args, name)
+    if name in SAMPLE:
+        return run_sample(args, name)
+    if name == "sample_fs_from_pair":
+        return run_fs_from_pair(args, name)
     gen_args, run_args, data_arg = CASES[name]
     data, source = generate(args.flowgen, args.work, name, gen_args, data_arg)
     mt_file = os.path.join(data, "mount-targets.txt")
@@ -327,8 +420,9 @@ def main():
     p.add_argument("--reference-only", action="store_true",
                    help="check only the reference against the hand-checked cases")
     args = p.parse_args()
+    everything = list(HANDMADE) + list(CASES) + list(SAMPLE) + ["sample_fs_from_pair"]
     if args.list:
-        print("\n".join(list(HANDMADE) + list(CASES)))
+        print("\n".join(everything))
         return 0
     if not args.efstop and not args.reference_only:
         p.error("--efstop is required")
@@ -337,8 +431,8 @@ def main():
         if any(n not in HANDMADE for n in names):
             p.error("--reference-only works on the handmade cases only")
     else:
-        names = list(HANDMADE) + list(CASES) if args.case == "all" else [args.case]
-    unknown = [n for n in names if n not in CASES and n not in HANDMADE]
+        names = everything if args.case == "all" else [args.case]
+    unknown = [n for n in names if n not in everything]
     if unknown:
         p.error(f"unknown case {unknown[0]} (see --list)")
     results = [run_case(args, n) for n in names]

@@ -6,7 +6,7 @@ is plain and slow on purpose. Standard library only; run with /usr/bin/python3.
 
     reference.py [top] [--output json|ndjson] [--top N] [--sort KEY] [--group-by G]
                  [--min-bytes N] [--server-ips LIST|FILE] [--log-format FMT]
-                 [--start T] [--end T] SOURCE...
+                 [--start T] [--end T] [--inventory FILE] SOURCE...
 
 SOURCE: files (plain or gzip, told apart by the magic bytes), directories (every regular
 file below, in sorted path order) or '-' for stdin. Prints efstop's JSON contract.
@@ -34,6 +34,19 @@ contract is expected to do; a difference from efstop is reported by the comparis
 - NODATA and SKIPDATA rows need only the right field count (their other fields are '-').
 - Numbers are non-negative decimal integers (ports <= 65535, protocol <= 255, the rest
   64-bit); addresses are IPv4 dotted quads or IPv6 (printed in RFC 5952 form).
+
+With --inventory FILE (an `efstop inventory --output json` dump, format in
+src/enrich/inventory.h; read here from its documented members only) the rows get what
+docs/names.md and docs/json.md promise about file systems and AZs, and nothing else of the
+names: the mount targets' addresses are server addresses (added to --server-ips); an address
+is in the AZ of the mount target or ENI holding it (private, public or IPv6 address), else
+its AZ is unknown; a pair logged on a mount target's ENI uses that ENI's records; per
+client/server pair, cross_az_bytes = bytes_total when both AZs are
+known and differ, 0 when both are known and equal, else cross_az_unknown_bytes =
+bytes_total. --group-by fs (the default with --inventory) then merges the pairs of one
+client address and one file system (a server that is no mount target stays its own
+address), summing counters and cross-AZ bytes; the merged server is
+{"ips": [ascending]} (or {"ip"} for one) with the file system's "id".
 """
 
 import gzip
@@ -110,7 +123,8 @@ def parse_server_ips(value):
 
 def parse_args(argv):
     opts = {"output": "json", "top": 50, "sort": "total", "group_by": "pair", "min_bytes": 0,
-            "server_ips": None, "log_format": None, "start": None, "end": None, "sources": []}
+            "server_ips": None, "log_format": None, "start": None, "end": None, "sources": [],
+            "inventory": None}
     args = list(argv)
     if args and args[0] == "top":
         args.pop(0)
@@ -121,7 +135,7 @@ def parse_args(argv):
             arg, value = arg.split("=", 1)
             args[i:i + 1] = [arg, value]
         if arg in ("--output", "--top", "--sort", "--group-by", "--min-bytes", "--server-ips",
-                   "--log-format", "--start", "--end"):
+                   "--log-format", "--start", "--end", "--inventory"):
             if i + 1 >= len(args):
                 raise UsageError(f"{arg} needs a value")
             value = args[i + 1]
@@ -135,8 +149,13 @@ def parse_args(argv):
                 opts[key] = parse_format(value)
             elif key in ("start", "end"):
                 opts[key] = parse_time(value)
+            elif key == "inventory":
+                opts[key] = load_inventory(value)
+                opts["group_by_given"] = opts.get("group_by_given", False)
             else:
                 opts[key] = value
+                if key == "group_by":
+                    opts["group_by_given"] = True
         elif arg.startswith("--") and arg != "--":
             raise UsageError(f"unknown option {arg}")
         else:
@@ -146,11 +165,79 @@ def parse_args(argv):
         raise UsageError("the reference prints --output json or ndjson only")
     if opts["sort"] not in SORT_KEYS:
         raise UsageError(f"--sort {opts['sort']}")
-    if opts["group_by"] not in ("pair", "client", "server"):
+    if opts["inventory"] is not None:
+        if not opts.get("group_by_given"):
+            opts["group_by"] = "fs"
+        mt_ips = set(opts["inventory"]["mount_target_fs"])
+        opts["server_ips"] = mt_ips if opts["server_ips"] is None else opts["server_ips"] | mt_ips
+    allowed = ("pair", "client", "server") + (("fs",) if opts["inventory"] else ())
+    if opts["group_by"] not in allowed:
         raise UsageError(f"--group-by {opts['group_by']}")
     if not opts["sources"]:
         raise UsageError("no SOURCE")
     return opts
+
+
+def load_inventory(path):
+    """The parts of an inventory dump the reference needs: address -> AZ and mount-target
+    address -> file system id."""
+    with open(path, encoding="utf-8") as f:
+        dump = json.load(f)
+    if dump.get("efstop_inventory") != 1:
+        raise UsageError(f"{path}: not an efstop inventory dump")
+    az, fs, enis = {}, {}, set()
+    for eni in dump.get("network_interfaces", []):
+        for ip in eni.get("private_ips", []) + eni.get("public_ips", []) + eni.get("ipv6_ips", []):
+            if eni.get("availability_zone"):
+                az[ipaddress.ip_address(ip)] = eni["availability_zone"]
+    for mt in dump.get("mount_targets", []):
+        if mt.get("eni_id"):
+            enis.add(mt["eni_id"])
+        for ip in (mt.get("ip"), mt.get("ipv6")):
+            if ip:
+                a = ipaddress.ip_address(ip)
+                fs[a] = mt["file_system_id"]
+                if mt.get("availability_zone_name"):
+                    az[a] = mt["availability_zone_name"]
+    return {"az": az, "mount_target_fs": fs, "mount_target_enis": enis}
+
+
+def add_cross_az(rows, inventory):
+    """Per pair: cross-AZ bytes when both AZs are known, else unknown bytes."""
+    for r in rows:
+        a, b = inventory["az"].get(r["client"]), inventory["az"].get(r["server"])
+        if a and b:
+            r["cross_az_bytes"] = r["bytes_total"] if a != b else 0
+            r["cross_az_unknown_bytes"] = 0
+        else:
+            r["cross_az_bytes"] = None
+            r["cross_az_unknown_bytes"] = r["bytes_total"]
+
+
+def group_by_file_system(rows, inventory):
+    """One row per (client address, file system); other servers stay their address."""
+    out = {}
+    for r in rows:
+        fs_id = inventory["mount_target_fs"].get(r["server"])
+        key = (r["client"], fs_id or r["server"])
+        g = out.get(key)
+        if g is None:
+            g = out[key] = dict(r, server_ips=[], fs_id=fs_id)
+            for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
+                      "rejected", "cross_az_unknown_bytes"):
+                g[c] = 0
+            g["cross_az_bytes"] = None
+        g["server_ips"].append(r["server"])
+        for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected",
+                  "cross_az_unknown_bytes"):
+            g[c] += r[c]
+        if r["cross_az_bytes"] is not None:
+            g["cross_az_bytes"] = (g["cross_az_bytes"] or 0) + r["cross_az_bytes"]
+        g["first_seen"] = min(g["first_seen"], r["first_seen"])
+        g["last_seen"] = max(g["last_seen"], r["last_seen"])
+    for g in out.values():
+        g["server_ips"].sort(key=ip_key)
+    return list(out.values())
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -320,7 +407,8 @@ def run(opts):
             rec["with_eni"] = rec["eni"] is not None
             candidates.append(rec)
 
-    used = choose_once_per_flow(candidates)
+    used = choose_once_per_flow(candidates, opts["inventory"]["mount_target_enis"]
+                                if opts["inventory"] else set())
     stats["used"] = len(used)
     stats["duplicates"] = len(candidates) - len(used)
 
@@ -358,7 +446,12 @@ def run(opts):
         else:
             rows.append(row)
 
-    rows = group(rows, opts["group_by"])
+    if opts["inventory"] is not None:
+        add_cross_az(rows, opts["inventory"])
+    if opts["group_by"] == "fs":
+        rows = group_by_file_system(rows, opts["inventory"])
+    else:
+        rows = group(rows, opts["group_by"])
     # The time the counted records cover: all rows, before --top; a row whose
     # records all had an unknown start (end) has none to give.
     first_seen = min((r["first_seen"] for r in rows if r["first_seen"] is not None), default=None)
@@ -366,7 +459,8 @@ def run(opts):
     sort_key = SORT_KEYS[opts["sort"]]
     rows.sort(key=lambda r: (-r[sort_key],
                              ip_key(r["client"]) if "client" in r else (0, 0),
-                             ip_key(r["server"]) if "server" in r else (0, 0)))
+                             [ip_key(ip) for ip in r["server_ips"]] if "server_ips" in r
+                             else [ip_key(r["server"])] if "server" in r else []))
     if opts["top"] > 0:
         rows = rows[:opts["top"]]
 
@@ -383,8 +477,9 @@ def min_known(a, b, pick):
     return pick(known) if known else None
 
 
-def choose_once_per_flow(records):
-    """Applies step 5 of the contract; returns the used records."""
+def choose_once_per_flow(records, server_enis):
+    """Applies step 5 of the contract; returns the used records. server_enis: the
+    mount-target ENIs known from an inventory (they win whatever was learned)."""
     with_eni = [r for r in records if r["with_eni"]]
     without_eni = [r for r in records if not r["with_eni"]]
     used = []
@@ -409,6 +504,9 @@ def choose_once_per_flow(records):
             by_server = [e for e in ordered if own[(e, fam)] == {server}]
             by_client = [e for e in ordered if own[(e, fam)] == {client}]
             pick = by_server[0] if by_server else (by_client[0] if by_client else ordered[0])
+            known = [e for e in ordered if e in server_enis]
+            if known:
+                pick = known[0]
         chosen[(client, server)] = pick
     for r in with_eni:
         if r["eni"] == chosen[(r["client"], r["server"])]:
@@ -459,7 +557,12 @@ def render(r):
     out = {}
     if "client" in r:
         out["client"] = {"ip": str(r["client"])}
-    if "server" in r:
+    if "server_ips" in r:
+        ips = [str(ip) for ip in r["server_ips"]]
+        out["server"] = {"ip": ips[0]} if len(ips) == 1 else {"ips": ips}
+        if r["fs_id"]:
+            out["server"]["id"] = r["fs_id"]
+    elif "server" in r:
         out["server"] = {"ip": str(r["server"])}
     for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected"):
         out[c] = r[c]
@@ -471,6 +574,10 @@ def render(r):
         out["bytes_unknown"] = r["bytes_unknown"]
     out["first_seen"] = iso(r["first_seen"])
     out["last_seen"] = iso(r["last_seen"])
+    if r.get("cross_az_bytes") is not None:
+        out["cross_az_bytes"] = r["cross_az_bytes"]
+    if r.get("cross_az_unknown_bytes"):
+        out["cross_az_unknown_bytes"] = r["cross_az_unknown_bytes"]
     return out
 
 

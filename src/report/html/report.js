@@ -186,6 +186,7 @@
     const q = data.query || {};
     const groupText = {
       pair: 'client \u00d7 server address', client: 'client', server: 'server',
+      fs: 'client \u00d7 file system',
       name: 'client name \u00d7 file system', az: 'client AZ \u00d7 mount-target AZ',
     }[q.group_by] || q.group_by || 'pair';
     const shown = q.total_rows !== undefined && q.total_rows > rows.length
