@@ -97,7 +97,7 @@ start_endpoint() {
     --port-file "$tmp/endpoint_port" --parent-pid $$ 2>"$tmp/endpoint.log" &
   pids+=($!)
   for _ in $(seq 100); do [[ -s $tmp/endpoint_port ]] && break; sleep 0.1; done
-  /usr/bin/python3 tests/release/tls_front.py "$tmp/server.pem" "$tmp/server.key" \
+  /usr/bin/python3 tests/harness/tls_front.py "$tmp/server.pem" "$tmp/server.key" \
     "$(cat "$tmp/endpoint_port")" "$tmp" $$ &
   pids+=($!)
   for _ in $(seq 100); do [[ -s $tmp/proxy_port ]] && break; sleep 0.1; done

@@ -20,13 +20,15 @@ Result<std::unique_ptr<TlsFront>> TlsFront::start(int upstream_port) {
           dir + "/key.pem' -out '" + dir + "/cert.pem' 2>&1",
       &code);
   if (code != 0) return io_error("openssl could not make a test certificate: " + openssl_out);
-  const std::string port_file = dir + "/port";
+  // tls_front.py writes its ports into the state directory: tls_port (ours)
+  // and proxy_port (a CONNECT proxy, unused here).
+  const std::string port_file = dir + "/tls_port";
   const std::string log_file = dir + "/relay.log";
   EFSTOP_ASSIGN_OR_RETURN(
       front->relay_,
       ChildProcess::spawn(
           {"/usr/bin/python3", std::string(EFSTOP_SOURCE_DIR) + "/tests/harness/tls_front.py",
-           dir + "/cert.pem", dir + "/key.pem", std::to_string(upstream_port), port_file,
+           dir + "/cert.pem", dir + "/key.pem", std::to_string(upstream_port), dir,
            std::to_string(getpid())},
           {"PYTHONDONTWRITEBYTECODE=1"}, log_file, log_file));
   for (int i = 0; i < 400; ++i) {

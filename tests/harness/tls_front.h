@@ -1,8 +1,8 @@
 // HTTPS in front of a plain-HTTP test server (the test endpoint): a fresh
 // self-signed certificate for 127.0.0.1 and localhost (made with the openssl
-// command), and tests/harness/tls_front.py relaying every TLS connection to
-// the upstream port byte for byte, so requests reach the endpoint unchanged
-// (Host header included: SigV4 signatures still verify).
+// command), and tests/harness/tls_front.py (which scripts/release_check.sh
+// uses too) relaying every TLS connection to the upstream port byte for byte, so requests reach the
+// endpoint unchanged (Host header included: SigV4 signatures still verify).
 //
 // Not thread-safe: one owner.
 #ifndef EFSTOP_TESTS_HARNESS_TLS_FRONT_H_
