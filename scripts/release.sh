@@ -84,7 +84,7 @@ build_isal() {
   isal=$prefix
   [[ -f $prefix/.done ]] && return
   fetch_source libisal-dev
-  local work="$cache/work/isal-$ver-$arch"
+  local work="$cache/build/isal-$ver-$arch"
   log "building ISA-L $ver for $arch"
   rm -rf "$work" "$prefix" && mkdir -p "$work" && cp -a "$src/." "$work/"
   (
@@ -106,7 +106,7 @@ build_curl() {
   curl=$prefix
   [[ -f $prefix/.done ]] && return
   fetch_source libcurl4-openssl-dev
-  local work="$cache/work/curl-$ver-$arch"
+  local work="$cache/build/curl-$ver-$arch"
   log "building curl $ver for $arch"
   rm -rf "$work" "$prefix" && mkdir -p "$work" && cp -a "$src/." "$work/"
   # Only what efstop uses: HTTP(S) over OpenSSL with zlib, c-ares resolving

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The repository stands alone: no tracked file may point at a folder beside
-# the clone (../shared) or at an absolute home or work path of some machine
-# (/home/<user>, /root/, /Users/, /work/). A user's clone has none of them, so
-# a test, build step or doc that needs one fails for that user.
+# the clone (the shared folder) or at an absolute home or work path of some
+# machine (home folders, root's, macOS users', the work folder). A user's clone
+# has none of them, so a test, build step or doc that needs one fails for that
+# user.
 #
 #   stands_alone.sh [REPO_DIR]     exit 0 clean, 1 with the offending lines
 set -u
 repo=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 cd "$repo" || exit 2
 self=tests/repo/stands_alone.sh
-# An absolute path starts a word: "$cache/work/x" or "a/root/b" are not one.
-pattern='\.\./shared([^A-Za-z0-9_-]|$)|(^|[^A-Za-z0-9_.$}/-])(/work/|/home/[A-Za-z0-9_.-]|/root/|/Users/)'
+# An absolute path starts a word ("$cache/build/x" or "a/b/c" are not one).
+# The pattern is built from pieces so this file itself holds no such path.
+dots='\.\.' w=work h=home r=root u=Users
+pattern="$dots/shared([^A-Za-z0-9_-]|\$)|(^|[^A-Za-z0-9_.\$}/-])(/$w/|/$h/[A-Za-z0-9_.-]|/$r/|/$u/)"
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   hits=$(git grep -n -I -E "$pattern" -- . ":(exclude)$self")
