@@ -25,7 +25,7 @@ try 1 'read /''work/shared/x'
 try 1 'cp /''home/alice/notes .'
 try 1 'HOME=/''root/ efstop'
 try 1 'open /''Users/bob/x'
-try 0 'HOME=/test-home/u and ~/.aws/config and ../sharedstuff-free text'
+try 0 'HOME=/test-home/u and ~/.aws/config and ..''/sharedstuff-free text'
 try 0 'local work="$cache/''work/curl" ${dir}/''root/x a/''home/b'
 try 1 'cd "/''work/main"'
 [[ $failed == 0 ]] && echo "stands_alone.sh: 8 cases as expected"
