@@ -4,6 +4,7 @@
 // longest prefix that holds it; one no label holds is external. The byte
 // figures are summed here from the flow lines the test writes.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <fstream>
 #include <map>
@@ -18,18 +19,12 @@ namespace {
 
 class LabelsCliTest : public efstop::testing::EndpointTest {
  protected:
-  std::string run(const std::string& args, int* code) {
-    const std::string cmd = "AWS_ACCESS_KEY_ID=" + std::string(efstop::testing::kTestAccessKeyId) +
-                            " AWS_SECRET_ACCESS_KEY=" + efstop::testing::kTestSecretAccessKey +
-                            " " + EFSTOP_BINARY_DIR + "/efstop " + args + " 2>" + home() +
-                            "/stderr.txt";
-    return efstop::testing::run_shell(cmd, code);
+  void SetUp() override {
+    EndpointTest::SetUp();
+    setenv("AWS_ACCESS_KEY_ID", efstop::testing::kTestAccessKeyId, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", efstop::testing::kTestSecretAccessKey, 1);
   }
   std::string home() { return env().home(); }
-  std::string stderr_text() {
-    std::ifstream in(home() + "/stderr.txt");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
 };
 
 struct Flow {
@@ -66,13 +61,12 @@ TEST_F(LabelsCliTest, AccountNamesWinLabelsNameTheRest) {
                                 "192.168.0.0/16 paris-dc\n"
                                 "192.168.40.7 nas-gateway\n";
 
-  int code = -1;
-  const std::string out =
-      run("--names --labels " + labels_path + " --region " +
-              std::string(efstop::testing::kTestRegion) + " --endpoint-url " + endpoint().url() +
-              " --cache-dir " + home() + "/cache --output json --top 0 " + log_path,
-          &code);
-  ASSERT_EQ(code, 0) << stderr_text();
+  const efstop::testing::ProgramRun r = efstop::testing::run_efstop(
+      {"--names", "--labels", labels_path, "--region", efstop::testing::kTestRegion,
+       "--endpoint-url", endpoint().url(), "--cache-dir", home() + "/cache", "--output", "json",
+       "--top", "0", log_path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string& out = r.out;
   const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << out;
 
