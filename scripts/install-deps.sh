@@ -16,7 +16,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-botocore
   gzip gawk mawk
-  chromium
+  chromium firefox-esr
 )
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO="sudo"

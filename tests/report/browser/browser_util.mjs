@@ -28,18 +28,40 @@ function skip(why) {
   process.exit(77);
 }
 
-// Launches Debian's chromium with nothing reachable but files.
-export async function launch(sourceDir) {
-  const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-  if (!chromiumPath) skip('no chromium (apt-get install chromium)');
+// The browsers the tests can drive, by --browser name: Debian's packages.
+const BROWSERS = {
+  chromium: { paths: ['/usr/bin/chromium', '/usr/bin/chromium-browser'], apt: 'chromium' },
+  firefox: { paths: ['/usr/bin/firefox-esr', '/usr/bin/firefox'], apt: 'firefox-esr' },
+};
+
+// Launches `name` (chromium or firefox) headless with nothing reachable but
+// files: chromium through a proxy that goes nowhere, firefox with its
+// network offline and every non-file request aborted by openOffline.
+export async function launch(sourceDir, name = 'chromium') {
+  const browser = BROWSERS[name];
+  if (!browser) {
+    console.error(`unknown --browser ${name} (chromium or firefox)`);
+    process.exit(2);
+  }
+  const executablePath = browser.paths.find((p) => fs.existsSync(p));
+  if (!executablePath) skip(`no ${name} (apt-get install ${browser.apt})`);
   let puppeteer;
   try {
     puppeteer = createRequire(path.resolve(sourceDir, 'tests/harness/package.json'))('puppeteer-core');
   } catch (e) {
     skip('no puppeteer-core in tests/harness/node_modules');
   }
+  if (name === 'firefox') {
+    return puppeteer.launch({
+      browser: 'firefox',
+      executablePath,
+      headless: true,
+      extraPrefsFirefox: { 'network.proxy.type': 1, 'network.proxy.http': '127.0.0.1', 'network.proxy.http_port': 9,
+        'network.proxy.ssl': '127.0.0.1', 'network.proxy.ssl_port': 9, 'browser.shell.checkDefaultBrowser': false },
+    });
+  }
   return puppeteer.launch({
-    executablePath: chromiumPath,
+    executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--proxy-server=127.0.0.1:9',
       '--proxy-bypass-list=<-loopback>', '--disable-background-networking', '--no-first-run'],
@@ -47,8 +69,10 @@ export async function launch(sourceDir) {
 }
 
 // Opens `file` offline; `problems` collects console errors and warnings,
-// page errors, dialogs, any request that is not file: (aborted), and CSP
-// violations (window.__efstopViolations).
+// page errors, dialogs, any request that is not file: or data: (aborted),
+// and CSP violations (window.__efstopViolations). data: URLs never leave the
+// machine (Firefox loads a built-in font as one); the page's own would be
+// caught by its policy, which has no data: source.
 export async function openOffline(browser, file, problems) {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
@@ -60,7 +84,7 @@ export async function openOffline(browser, file, problems) {
   page.on('dialog', async (d) => { problems.push('dialog: ' + d.message()); await d.dismiss(); });
   await page.setRequestInterception(true);
   page.on('request', (r) => {
-    if (!r.url().startsWith('file:')) {
+    if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) {
       problems.push('request: ' + r.url().slice(0, 200));
       r.abort();
     } else {

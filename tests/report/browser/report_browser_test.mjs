@@ -1,20 +1,22 @@
-// The HTML report in a real browser (Debian's chromium, driven by
-// puppeteer-core from tests/harness/package.json): efstop writes the page
+// The HTML report in a real browser (Debian's chromium or firefox-esr, driven
+// by puppeteer-core from tests/harness/package.json): efstop writes the page
 // and the JSON of the same run; the page is opened from file:// with the
 // network off, and what it shows is compared with the JSON.
 //
 //   node report_browser_test.mjs --efstop BIN --source DIR --out DIR --case sample|hostile
+//                                [--browser chromium|firefox]
 //
 // sample:  the sample data (sample/ with sample/inventory.json): no console
 //          error or CSP violation, headline numbers and every table cell
 //          equal the JSON (and the byte texts equal efstop's own table
 //          TOTAL line), one bar per top client, one link per pair, sorting
-//          and filtering, a PNG screenshot in --out.
+//          and filtering, the print layout (controls hidden, nothing clipped,
+//          a PDF made), a PNG screenshot in --out.
 // hostile: the same flow logs with an inventory whose names are hostile
 //          (markup, </script>, javascript: URLs, RTL overrides, 10 KB):
 //          no injected script runs and every name shows literally.
 //
-// Exit 0 pass, 1 fail, 77 skipped (no chromium or puppeteer-core; ctest
+// Exit 0 pass, 1 fail, 77 skipped (no such browser or puppeteer-core; ctest
 // shows it as skipped). With CI=true a missing browser is a failure.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -62,7 +64,7 @@ fs.writeFileSync(htmlPath, runEfstop(['--output', 'html'], inventory));
 const tableText = runEfstop(['--output', 'table', '--top', '0'], inventory);
 check(fs.statSync(htmlPath).size < 2 * 1024 * 1024, `page under 2 MB (${fs.statSync(htmlPath).size} bytes)`);
 
-const browser = await launch(args.source);
+const browser = await launch(args.source, args.browser || 'chromium');
 try {
   const problems = [];
   const page = await openOffline(browser, htmlPath, problems);
@@ -174,6 +176,31 @@ try {
     check(rows.some((r) => r.client.name === HOSTILE[0]), 'the fixture really carries the hostile names');
   }
   check(problems.length === 0, 'no console error, page error, dialog or network request' + (problems.length ? ': ' + problems.join('; ') : ''));
+  // Printing: the controls go, every table row is laid out in full (no
+  // scrolling box clips it), and the browser makes a PDF of it. Firefox
+  // over WebDriver BiDi cannot emulate print media (puppeteer needs CDP for
+  // it): there the layout is Chromium's check and the PDF is Firefox's own.
+  const canEmulatePrint = (args.browser || 'chromium') === 'chromium';
+  if (canEmulatePrint) {
+    await page.emulateMediaType('print');
+    const printed = await page.evaluate(() => {
+      const controls = Array.from(document.querySelectorAll('.controls'));
+      const scrolls = Array.from(document.querySelectorAll('.scroll'));
+      return {
+        controls: controls.length,
+        controlsShown: controls.filter((e) => getComputedStyle(e).display !== 'none').length,
+        clipped: scrolls.filter((e) => e.scrollHeight > e.clientHeight + 1 && getComputedStyle(e).overflowY !== 'visible').length,
+      };
+    });
+    check(printed.controls > 0 && printed.controlsShown === 0, `print: the ${printed.controls} control bar(s) are hidden`);
+    equal(printed.clipped, 0, 'print: no scrolling box clips its content');
+  }
+  const pdf = await page.pdf({ format: 'A4', printBackground: false });
+  const pdfFile = path.join(args.out, `report-${args.case}.pdf`);
+  fs.writeFileSync(pdfFile, pdf);
+  check(pdf.length > 10000 && Buffer.from(pdf.subarray(0, 5)).toString() === '%PDF-', `print: a PDF is made (${pdf.length} bytes, ${pdfFile})`);
+  if (canEmulatePrint) await page.emulateMediaType('screen');
+
   const shot = path.join(args.out, `report-${args.case}.png`);
   await page.screenshot({ path: shot, fullPage: true });
   check(fs.statSync(shot).size > 10000, `screenshot written: ${shot}`);

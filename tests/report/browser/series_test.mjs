@@ -6,7 +6,7 @@
 // heatmap appears for a window of days (its cells holding the bytes of their
 // hour, summed here independently) and not for a window of hours.
 //
-//   node series_test.mjs --efstop BIN --source DIR --out DIR
+//   node series_test.mjs --efstop BIN --source DIR --out DIR [--browser chromium|firefox]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,7 +56,7 @@ function pageWith(doc, name) {
   return file;
 }
 
-const browser = await launch(args.source);
+const browser = await launch(args.source, args.browser || 'chromium');
 try {
   // Two days of hourly buckets: lines, overlays and a heatmap.
   const days = withSeries(48, 3600);
