@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -192,6 +193,39 @@ int take_collect_lock(const std::string& store_path) {
   return fd;
 }
 
+// Standard input, kept in a private temporary file: each bucket is counted
+// by its own pass over the inputs, and stdin can be read only once. The file
+// is removed when this object goes.
+class StdinCopy {
+ public:
+  ~StdinCopy() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  Status save(const std::string& dir) {
+    std::string templ = dir + "/collect-stdin-XXXXXX";
+    const int fd = ::mkstemp(templ.data());
+    if (fd < 0) return io_error("save stdin in " + dir + ": " + std::strerror(errno));
+    path_ = templ;
+    char buf[1 << 16];
+    for (;;) {
+      const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n == 0) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || ::write(fd, buf, static_cast<size_t>(n)) != n) {
+        const int saved = errno;
+        ::close(fd);
+        return io_error("save stdin in " + path_ + ": " + std::strerror(saved));
+      }
+    }
+    ::close(fd);
+    return Status();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 void print_collect_help(std::ostream& out) {
@@ -269,6 +303,18 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
     return kExitFailure;
   }
   store::HistoryStore& history = **opened;
+  const std::string source_text = join_sources(sources);
+  StdinCopy stdin_copy;
+  for (std::string& source : sources) {
+    if (source != "-") continue;
+    if (stdin_copy.path().empty()) {
+      if (Status s = stdin_copy.save(*dir); !s.ok()) {
+        ctx.err << "efstop: " << s.message() << '\n';
+        return kExitFailure;
+      }
+    }
+    source = stdin_copy.path();
+  }
 
   // 3. The window: whole buckets only.
   Result<std::optional<int64_t>> width = history.bucket_width();
@@ -326,8 +372,8 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
         return usage_error(ctx, "collect", result.status());
       }
       ctx.err << "efstop: " << result.status().message() << '\n';
-      store::Collection c{
-          0, start, end, w, ctx.now(), join_sources(sources), "failed", result.status().message()};
+      store::Collection c{0,         start,       end,      w,
+                          ctx.now(), source_text, "failed", result.status().message()};
       (void)history.record_failed_collection(c);
       return kExitFailure;
     }
@@ -378,7 +424,7 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
   // 5. Store: all of the window or nothing. An input that could not be read
   // would leave its records out of buckets stored as complete, so a partial
   // run stores nothing and does not advance the last successful window.
-  store::Collection c{0, start, end, w, ctx.now(), join_sources(sources), "ok", ""};
+  store::Collection c{0, start, end, w, ctx.now(), source_text, "ok", ""};
   if (!failed.empty()) {
     c.status = "partial";
     c.detail = failed.front();
