@@ -168,10 +168,21 @@ std::vector<Profile> fold_profiles(const std::vector<report::Row>& rows, const S
     if (!end || end->ips.empty()) return true;
     return std::find(end->ips.begin(), end->ips.end(), ip) != end->ips.end();
   };
+  // Candidate rows by address of the end every row has (rows of one report
+  // all have the same ends), so a pair is checked against few rows.
+  const bool by_client = !rows.empty() && rows.front().client.has_value();
+  std::unordered_map<std::string, std::vector<size_t>> candidates;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const std::optional<report::End>& end = by_client ? rows[r].client : rows[r].server;
+    if (!end) continue;
+    for (const std::string& ip : end->ips) candidates[ip].push_back(r);
+  }
   for (size_t p = 0; p < pairs.rows.size(); ++p) {
     const std::string& client = pairs.rows[p].client->ips.front();
     const std::string& server = pairs.rows[p].server->ips.front();
-    for (size_t r = 0; r < rows.size(); ++r) {
+    auto it = candidates.find(by_client ? client : server);
+    if (it == candidates.end()) continue;
+    for (size_t r : it->second) {
       if (has(rows[r].client, client) && has(rows[r].server, server)) {
         for (int k = 0; k < slots; ++k) {
           out[r].read[k] += pairs.profiles[p].read[k];

@@ -229,6 +229,17 @@ def main():
           == [(r["bytes_read"], r["bytes_written"], r["packets"], r["flows"])
               for r in doc["rows"]], "from-store rows equal top over the same files")
 
+    raw = subprocess.run([EFSTOP, "top", "--from-store", "--cache-dir", hourly, "--since", "9d",
+                          "--by", "day-of-week", "--output", "csv", "--quiet"],
+                         capture_output=True).stdout
+    check(raw.startswith(b"client,client_name,server,server_name,slot,") and
+          raw.count(b"\r\n") == 1 + 7 * len(CLIENTS), "csv day-of-week: CRLF, 7 lines a row")
+    page = os.path.join(WORK, "page.html")
+    p = run(["top", "--from-store", "--cache-dir", hourly, "--since", "9d", "--output", "tsv",
+             "--html", page])
+    check(p.stdout.count("\n") == 1 + len(CLIENTS) and "<html" in open(page).read(),
+          "from-store writes tsv and the html page")
+
     # Overlapping windows: a backfill in three overlapping pieces equals the hourly store.
     pieces = os.path.join(WORK, "pieces")
     run(["collect", "--cache-dir", pieces, "--start", str(T0), "--end", str(T0 + 3 * DAY),
