@@ -19,13 +19,18 @@
 #include "cli/aws_flags.h"
 #include "cli/cloud_flags.h"
 #include "cli/command.h"
+#include "cli/history_report.h"
 #include "cli/name_flags.h"
+#include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
 #include "flowlog/engine.h"
 #include "flowlog/ip_address.h"
 #include "report/model.h"
 #include "report/shape.h"
+#include "report/units.h"
 #include "report/writer.h"
+#include "store/history_store.h"
+#include "store/name_store.h"
 
 namespace efstop::cli {
 
@@ -50,6 +55,10 @@ struct TopSettings {
   bool group_by_given = false;                       // no --group-by: fs with names, pair without
   bool help = false;
   bool version = false;
+  // issue 14: collected history (docs/history.md).
+  bool from_store = false;         // --from-store: the store's buckets, no flow logs read
+  std::optional<ProfileBy> by;     // --by hour-of-day|day-of-week
+  bool openmetrics = false;        // --output openmetrics (with --from-store)
 };
 
 std::string lowercase_errno(int error) {
@@ -58,34 +67,8 @@ std::string lowercase_errno(int error) {
   return text;
 }
 
-// --server-ips LIST | @FILE | FILE: a value naming an existing file is read
-// as a file (one address per line, '#' comments); '@' forces that.
 Status add_server_ips(std::string_view value, TopSettings* settings) {
-  std::string text(value);
-  std::string origin;
-  const bool forced_file = !value.empty() && value.front() == '@';
-  std::error_code ec;
-  if (forced_file || std::filesystem::is_regular_file(std::string(value), ec)) {
-    origin = std::string(forced_file ? value.substr(1) : value);
-    std::ifstream in(origin, std::ios::binary);
-    if (!in) return invalid_argument_error("read file " + origin + ": " + lowercase_errno(errno));
-    std::ostringstream content;
-    content << in.rdbuf();
-    text = content.str();
-  }
-  Result<std::vector<flowlog::IpAddress>> ips = flowlog::parse_ip_list(text);
-  if (!ips.ok()) {
-    return invalid_argument_error((origin.empty() ? "" : "in " + origin + ": ") +
-                                  ips.status().message() +
-                                  " (give addresses separated by commas, or a file of one "
-                                  "address per line)");
-  }
-  if (ips->empty()) {
-    return invalid_argument_error((origin.empty() ? std::string("list") : origin) +
-                                  " holds no address");
-  }
-  settings->engine.server_ips.insert(settings->engine.server_ips.end(), ips->begin(), ips->end());
-  return Status();
+  return parse_server_ips_arg(value, &settings->engine.server_ips);
 }
 
 std::vector<OptionGroup> make_groups(TopSettings* s) {
@@ -139,8 +122,11 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   OptionGroup shape("Report");
   shape.add_value("--output", "FORMAT",
                   std::string("table (default), tsv, csv, json, ndjson or html\n"
-                              "(one self-contained page with charts: docs/report-html.md)"),
+                              "(one self-contained page with charts: docs/report-html.md);\n"
+                              "with --from-store also openmetrics (the latest collection)"),
                   [s](std::string_view v) -> Status {
+                    s->openmetrics = v == "openmetrics";
+                    if (s->openmetrics) return Status();
                     auto format = report::parse_output_format(v);
                     if (!format) {
                       return invalid_argument_error(
@@ -209,6 +195,30 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                     return Status();
                   });
   groups.push_back(std::move(shape));
+
+  OptionGroup history("Collected history (efstop collect; docs/history.md)");
+  history.add_flag("--from-store",
+                   "report from the buckets 'efstop collect' stored, for the\n"
+                   "--since/--start/--end window (a bucket counts when it starts\n"
+                   "in it; default: the last hour); reads no flow logs and calls\n"
+                   "no AWS API (names only with --offline, --inventory or --labels)",
+                   [s] { s->from_store = true; });
+  history.add_value("--by", "PROFILE",
+                    "with --from-store: fold the buckets into a profile per row,\n"
+                    "hour-of-day (24 UTC hours) or day-of-week (7 UTC days), and\n"
+                    "name each row's peak (\"writes 83 % of its written bytes\n"
+                    "between 01:00 and 03:00 UTC\")",
+                    [s](std::string_view v) -> Status {
+                      if (v == "hour-of-day") {
+                        s->by = ProfileBy::kHourOfDay;
+                      } else if (v == "day-of-week") {
+                        s->by = ProfileBy::kDayOfWeek;
+                      } else {
+                        return invalid_argument_error("want hour-of-day or day-of-week");
+                      }
+                      return Status();
+                    });
+  groups.push_back(std::move(history));
 
   OptionGroup names("Names (docs/names.md)");
   add_name_flags(&names, &s->names);
@@ -382,6 +392,177 @@ Status write_html_file(const report::Report& rep, const std::string& path) {
   return Status();
 }
 
+// `top --from-store` (docs/history.md): the rows come from the store's
+// buckets instead of flow logs; no AWS call is made.
+int run_top_from_store(TopSettings& settings, const std::vector<std::string>& sources,
+                       const std::vector<std::string>& args, CommandContext& ctx) {
+  auto usage = [&](std::string message) {
+    return usage_error(ctx, "top", invalid_argument_error(std::move(message)));
+  };
+  if (!settings.from_store) {
+    return usage(std::string(settings.by ? "parse --by" : "parse --output") +
+                 ": it reads the collected history; add --from-store");
+  }
+  if (!sources.empty() || settings.cloud.any()) {
+    return usage("parse --from-store: it reads the store; name no SOURCE, --log-group, --s3 or "
+                 "--method with it");
+  }
+  if (settings.names.names) {
+    return usage("parse --from-store: it calls no AWS API, so not with --names; names come "
+                 "from the store with --offline (as they were at each row's time), or from "
+                 "--inventory or --labels");
+  }
+  const bool html_wanted =
+      settings.output == report::OutputFormat::kHtml || !settings.html_file.empty();
+  if (settings.by && (settings.openmetrics || html_wanted)) {
+    return usage("parse --by: the profile is written as table, tsv, csv, json or ndjson");
+  }
+  if (settings.openmetrics && !settings.html_file.empty()) {
+    return usage("parse --html: not with --output openmetrics");
+  }
+  if (settings.since) {
+    if (settings.start) return usage("parse --since: --start is given too; use one");
+    settings.start = ctx.now() - *parse_duration(*settings.since);
+  }
+  default_cloud_window(ctx.now(), &settings.start, &settings.end);
+  if (*settings.start >= *settings.end) {
+    return usage("parse --end: the window ends before it starts");
+  }
+  if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
+    return usage("parse --group-by: fs, name and az need names; with --from-store add "
+                 "--offline (the store's names), --inventory or --labels");
+  }
+  if (settings.names.enabled() && !settings.group_by_given) {
+    settings.name_grouping = NameGrouping::kFileSystem;
+  }
+
+  // The store.
+  Result<std::string> dir = store::default_store_dir(settings.names.cache_dir);
+  if (!dir.ok()) return usage_error(ctx, "top", dir.status());
+  const std::string path = *dir + "/" + std::string(store::kStoreFileName);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    ctx.err << "efstop: read store " << path
+            << ": no such file; run 'efstop collect' first (or give its --cache-dir)\n";
+    return kExitFailure;
+  }
+  store::StoreOptions options;
+  options.path = path;
+  options.warn = [&ctx](const std::string& w) { ctx.err << "efstop: " << w << '\n'; };
+  Result<std::unique_ptr<store::HistoryStore>> opened = store::HistoryStore::open(options);
+  if (!opened.ok()) {
+    ctx.err << "efstop: " << opened.status().message() << '\n';
+    return kExitFailure;
+  }
+  store::HistoryStore& history = **opened;
+  Result<std::optional<store::Collection>> last = history.last_ok_collection();
+  if (!last.ok()) {
+    ctx.err << "efstop: " << last.status().message() << '\n';
+    return kExitFailure;
+  }
+  if (!*last) {
+    ctx.err << "efstop: read store " << path
+            << ": nothing collected yet; run 'efstop collect' first\n";
+    return kExitFailure;
+  }
+  const int64_t width = (*last)->bucket_s;
+  if (settings.by == ProfileBy::kHourOfDay && width > 3600) {
+    return usage("parse --by: the store holds buckets of a day; hour-of-day needs 1h or "
+                 "shorter ones");
+  }
+  const int64_t from = settings.openmetrics ? (*last)->window_start : *settings.start;
+  const int64_t to = settings.openmetrics ? (*last)->window_end : *settings.end;
+  Result<StorePairs> pairs = read_store_pairs(history, from, to, width, settings.by);
+  if (!pairs.ok()) {
+    ctx.err << "efstop: " << pairs.status().message() << '\n';
+    return kExitFailure;
+  }
+  // --min-bytes leaves out pairs before any grouping (and so before the
+  // profile fold).
+  int64_t below_min_bytes = 0;
+  if (settings.shape.min_bytes > 0) {
+    StorePairs kept;
+    kept.buckets = pairs->buckets;
+    for (size_t i = 0; i < pairs->rows.size(); ++i) {
+      if (pairs->rows[i].counters.bytes_total() < settings.shape.min_bytes) {
+        ++below_min_bytes;
+        continue;
+      }
+      kept.rows.push_back(pairs->rows[i]);
+      if (settings.by) kept.profiles.push_back(pairs->profiles[i]);
+    }
+    *pairs = std::move(kept);
+    settings.shape.min_bytes = 0;
+  }
+
+  // Names: from the store (--offline), a dump or labels; never AWS.
+  std::vector<report::Row> rows = pairs->rows;
+  std::optional<report::NameStats> name_stats;
+  if (settings.names.enabled()) {
+    Result<Naming> naming = open_naming(settings.names, ctx.now(), ctx.err);
+    if (!naming.ok()) {
+      if (naming.status().code() == StatusCode::kInvalidArgument) {
+        return usage_error(ctx, "top", naming.status());
+      }
+      ctx.err << "efstop: " << naming.status().message() << '\n';
+      return kExitFailure;
+    }
+    enrich::ResolveStats resolve_stats;
+    rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
+                     settings.quiet, ctx.err, &resolve_stats);
+    name_stats = to_name_stats(resolve_stats);
+  }
+  if (settings.openmetrics) settings.shape.top = 0;
+  report::Report rep =
+      report::build_report(std::move(rows), report::Stats{},
+                           report::Window{from, to}, settings.shape);
+  rep.stats.below_min_bytes = below_min_bytes;
+  rep.names = name_stats;
+  rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
+  report::RunInfo run;
+  run.version = efstop_version();
+  run.command = recorded_command(args);
+  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
+                 : settings.name_grouping == NameGrouping::kName     ? "name"
+                 : settings.name_grouping == NameGrouping::kAz
+                     ? "az"
+                     : std::string(report::group_by_name(settings.shape.group_by));
+  rep.run = run;
+  if (pairs->buckets == 0) {
+    rep.notes.push_back("the store has no bucket starting in the window; 'efstop collect' "
+                        "covered up to " + report::format_iso8601_utc((*last)->window_end));
+  }
+
+  if (settings.openmetrics) {
+    write_openmetrics(rep, **last, ctx.out);
+  } else if (settings.by) {
+    write_profile(rep, fold_profiles(rep.rows, *pairs, *settings.by), *settings.by,
+                  settings.output, ctx.out);
+  } else {
+    if (!settings.html_file.empty()) {
+      if (Status s = write_html_file(rep, settings.html_file); !s.ok()) {
+        ctx.err << "efstop: " << s.message() << '\n';
+        return kExitFailure;
+      }
+    }
+    if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
+      ctx.err << "efstop: " << s.message() << '\n';
+      return kExitFailure;
+    }
+  }
+  if (!settings.quiet) {
+    ctx.err << "from store: " << path << ": " << pairs->buckets << " pair-bucket rows of "
+            << width << " s starting in " << report::format_iso8601_utc(from) << " to "
+            << report::format_iso8601_utc(to) << "; no flow log read, no AWS call\n"
+            << "rows: " << rep.total_rows << (rep.total_rows == static_cast<int64_t>(rep.rows.size())
+                                                  ? ", all shown\n"
+                                                  : ", " + std::to_string(rep.rows.size()) +
+                                                        " shown\n");
+    for (const std::string& note : rep.notes) ctx.err << "note: " << note << '\n';
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void print_top_help(std::ostream& out) {
@@ -430,6 +611,9 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   if (settings.version) {
     ctx.out << version_text();
     return kExitOk;
+  }
+  if (settings.from_store || settings.by || settings.openmetrics) {
+    return run_top_from_store(settings, sources, args, ctx);
   }
   if (!sources.empty() && settings.cloud.any()) {
     return usage_error(ctx, "top",

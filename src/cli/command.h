@@ -72,6 +72,8 @@ int run_doctor(const std::vector<std::string>& args, CommandContext& ctx);
 void print_doctor_help(std::ostream& out);
 int run_iam_policy(const std::vector<std::string>& args, CommandContext& ctx);
 void print_iam_policy_help(std::ostream& out);
+int run_collect(const std::vector<std::string>& args, CommandContext& ctx);
+void print_collect_help(std::ostream& out);
 
 }  // namespace efstop::cli
 

@@ -49,6 +49,8 @@ constexpr Command kCommands[] = {
      efstop::cli::run_doctor, efstop::cli::print_doctor_help},
     {"iam-policy", "the least-privilege IAM policy for what efstop will do",
      efstop::cli::run_iam_policy, efstop::cli::print_iam_policy_help},
+    {"collect", "store hourly (or 5m/15m/1d) sums in the store for top --from-store",
+     efstop::cli::run_collect, efstop::cli::print_collect_help},
 };
 
 // Test seam: when EFSTOP_TEST_ARGV_LOG names a file, this run's arguments

@@ -28,6 +28,23 @@ constexpr std::string_view kMigrations[] = {
     "ALTER TABLE assignment ADD COLUMN az TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE assignment ADD COLUMN account TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX IF NOT EXISTS assignment_by_time ON assignment(ip, first_seen);",
+    // 3: collected history (history_store.h, docs/history.md). Addresses
+    // are numbered once (address), so the 3.6 M rows of 30 days x 24 h x
+    // 5,000 pairs carry small integers; bucket rows are keyed by (bucket
+    // start, client, server) WITHOUT ROWID: the key is the table, time
+    // ranges are contiguous for reading, replacing and pruning, and no
+    // second index is kept.
+    "CREATE TABLE IF NOT EXISTS collection("
+    " id INTEGER PRIMARY KEY, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,"
+    " bucket_s INTEGER NOT NULL, collected_at INTEGER NOT NULL, source TEXT NOT NULL,"
+    " status TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS address(id INTEGER PRIMARY KEY, ip TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS bucket_total("
+    " bucket_start INTEGER NOT NULL, client INTEGER NOT NULL, server INTEGER NOT NULL,"
+    " bytes_read INTEGER NOT NULL, bytes_written INTEGER NOT NULL, packets INTEGER NOT NULL,"
+    " flows INTEGER NOT NULL, rejected INTEGER NOT NULL, packets_unknown INTEGER NOT NULL,"
+    " bytes_unknown INTEGER NOT NULL, collection INTEGER NOT NULL,"
+    " PRIMARY KEY(bucket_start, client, server)) WITHOUT ROWID;",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -143,7 +160,7 @@ Status in_transaction(SqliteDb& db, Body&& body) {
 
 }  // namespace
 
-Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options) {
+Result<std::pair<SqliteDb, int>> open_store_file(const StoreOptions& options) {
   Result<std::pair<SqliteDb, int>> opened = open_once(options);
   if (!opened.ok() && is_corruption(opened.status()) && options.path != ":memory:") {
     // Set the damaged file aside (never delete what a user may want to
@@ -162,6 +179,11 @@ Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options) 
     }
     opened = open_once(options);
   }
+  return opened;
+}
+
+Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options) {
+  Result<std::pair<SqliteDb, int>> opened = open_store_file(options);
   if (!opened.ok()) return opened.status();
   auto [db, version] = std::move(opened).value();
   return std::unique_ptr<NameStore>(new NameStore(std::move(db), options.path, version));

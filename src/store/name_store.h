@@ -41,7 +41,9 @@ namespace efstop::store {
 //   1: lookup(kind, key, value, fetched_at); assignment(ip, eni_id, kind,
 //      name, resource_id, first_seen, last_seen).
 //   2: assignment gains az and account; index on (ip, first_seen).
-inline constexpr int kSchemaVersion = 2;
+//   3: collected history: collection, address, bucket_total
+//      (history_store.h, docs/history.md).
+inline constexpr int kSchemaVersion = 3;
 
 // The store file's name inside its directory.
 inline constexpr std::string_view kStoreFileName = "efstop.sqlite3";
@@ -127,6 +129,12 @@ class NameStore {
   const std::string path_;
   const int schema_version_;
 };
+
+// Opens the store file (creating it 0600, WAL, corrupt file set aside with
+// a warning, schema migrated to kSchemaVersion) and returns the connection
+// and its schema version. NameStore::open and HistoryStore::open both use
+// it: names and history share one file.
+Result<std::pair<SqliteDb, int>> open_store_file(const StoreOptions& options);
 
 // The directory the store lives in: `cache_dir_flag` when not empty, else
 // $XDG_CACHE_HOME/efstop when XDG_CACHE_HOME is set and absolute, else

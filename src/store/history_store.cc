@@ -1,0 +1,234 @@
+#include "store/history_store.h"
+
+#include <unordered_map>
+
+namespace efstop::store {
+
+namespace {
+
+constexpr std::string_view kCollectionColumns =
+    "id, window_start, window_end, bucket_s, collected_at, source, status, detail";
+
+Collection read_collection(const SqliteStatement& st) {
+  Collection c;
+  c.id = st.column_int(0);
+  c.window_start = st.column_int(1);
+  c.window_end = st.column_int(2);
+  c.bucket_s = st.column_int(3);
+  c.collected_at = st.column_int(4);
+  c.source = st.column_text(5);
+  c.status = st.column_text(6);
+  c.detail = st.column_text(7);
+  return c;
+}
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on error. The
+// IMMEDIATE lock is taken before anything is read, so two writers cannot
+// both read, then both write (the second waits for the busy timeout).
+template <typename Body>
+Status in_write_transaction(SqliteDb& db, Body&& body) {
+  EFSTOP_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (!s.ok()) {
+    (void)db.exec("ROLLBACK");
+    return s;
+  }
+  s = db.exec("COMMIT");
+  if (!s.ok()) (void)db.exec("ROLLBACK");
+  return s;
+}
+
+Status insert_collection(SqliteDb& db, const Collection& c, int64_t* id) {
+  EFSTOP_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      db.prepare("INSERT INTO collection(window_start, window_end, bucket_s, collected_at, "
+                 "source, status, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"));
+  st.bind(1, c.window_start).bind(2, c.window_end).bind(3, c.bucket_s).bind(4, c.collected_at);
+  st.bind(5, c.source).bind(6, c.status).bind(7, c.detail);
+  EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+  if (!has_row) return internal_error("insert collection: no id returned");
+  *id = st.column_int(0);
+  st.reset();
+  return Status();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const StoreOptions& options) {
+  EFSTOP_ASSIGN_OR_RETURN(auto opened, open_store_file(options));
+  return std::unique_ptr<HistoryStore>(new HistoryStore(std::move(opened.first), options.path));
+}
+
+Result<std::optional<Collection>> HistoryStore::last_ok_collection() {
+  EFSTOP_ASSIGN_OR_RETURN(SqliteStatement st,
+                          db_.prepare("SELECT " + std::string(kCollectionColumns) +
+                                      " FROM collection WHERE status = 'ok' "
+                                      "ORDER BY window_end DESC, id DESC LIMIT 1"));
+  EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+  if (!has_row) return std::optional<Collection>();
+  return std::optional<Collection>(read_collection(st));
+}
+
+Result<std::optional<int64_t>> HistoryStore::bucket_width() {
+  EFSTOP_ASSIGN_OR_RETURN(std::optional<Collection> last, last_ok_collection());
+  if (!last) return std::optional<int64_t>();
+  return std::optional<int64_t>(last->bucket_s);
+}
+
+Result<int64_t> HistoryStore::address_id(const std::string& ip) {
+  EFSTOP_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      db_.prepare("INSERT INTO address(ip) VALUES(?1) ON CONFLICT(ip) DO UPDATE SET ip = ip "
+                  "RETURNING id"));
+  st.bind(1, ip);
+  EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+  if (!has_row) return internal_error("number address " + ip + ": no id returned");
+  const int64_t id = st.column_int(0);
+  st.reset();
+  return id;
+}
+
+Result<int64_t> HistoryStore::store_collection(const Collection& c,
+                                               const std::vector<BucketTotals>& rows) {
+  int64_t id = 0;
+  Status s = in_write_transaction(db_, [&]() -> Status {
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement del,
+        db_.prepare("DELETE FROM bucket_total WHERE bucket_start >= ?1 AND bucket_start < ?2"));
+    del.bind(1, c.window_start).bind(2, c.window_end);
+    EFSTOP_RETURN_IF_ERROR(del.run());
+    EFSTOP_RETURN_IF_ERROR(insert_collection(db_, c, &id));
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement ins,
+        db_.prepare("INSERT INTO bucket_total(bucket_start, client, server, bytes_read, "
+                    "bytes_written, packets, flows, rejected, packets_unknown, bytes_unknown, "
+                    "collection) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    std::unordered_map<std::string, int64_t> ids;
+    auto id_of = [&](const std::string& ip) -> Result<int64_t> {
+      auto it = ids.find(ip);
+      if (it != ids.end()) return it->second;
+      EFSTOP_ASSIGN_OR_RETURN(const int64_t n, address_id(ip));
+      ids.emplace(ip, n);
+      return n;
+    };
+    for (const BucketTotals& r : rows) {
+      if (r.bucket_start < c.window_start || r.bucket_start >= c.window_end) {
+        return internal_error("store bucket " + std::to_string(r.bucket_start) +
+                              ": outside the collection's window");
+      }
+      EFSTOP_ASSIGN_OR_RETURN(const int64_t client, id_of(r.client));
+      EFSTOP_ASSIGN_OR_RETURN(const int64_t server, id_of(r.server));
+      ins.bind(1, r.bucket_start).bind(2, client).bind(3, server).bind(4, r.bytes_read);
+      ins.bind(5, r.bytes_written).bind(6, r.packets).bind(7, r.flows).bind(8, r.rejected);
+      ins.bind(9, r.packets_unknown).bind(10, r.bytes_unknown).bind(11, id);
+      EFSTOP_RETURN_IF_ERROR(ins.run());
+    }
+    return Status();
+  });
+  if (!s.ok()) return s.with_context("store collection in " + path_);
+  return id;
+}
+
+Status HistoryStore::record_failed_collection(const Collection& c) {
+  int64_t id = 0;
+  Status s = in_write_transaction(db_, [&]() { return insert_collection(db_, c, &id); });
+  if (!s.ok()) return s.with_context("record collection in " + path_);
+  return Status();
+}
+
+Result<int64_t> HistoryStore::prune_before(int64_t cutoff) {
+  int64_t deleted = 0;
+  Status s = in_write_transaction(db_, [&]() -> Status {
+    EFSTOP_ASSIGN_OR_RETURN(SqliteStatement del,
+                            db_.prepare("DELETE FROM bucket_total WHERE bucket_start < ?1"));
+    del.bind(1, cutoff);
+    EFSTOP_RETURN_IF_ERROR(del.run());
+    EFSTOP_ASSIGN_OR_RETURN(const std::string n, db_.query_text("SELECT changes()"));
+    deleted = std::stoll(n);
+    EFSTOP_ASSIGN_OR_RETURN(SqliteStatement col,
+                            db_.prepare("DELETE FROM collection WHERE window_end <= ?1"));
+    col.bind(1, cutoff);
+    EFSTOP_RETURN_IF_ERROR(col.run());
+    // Addresses no bucket row names: one pass over the remaining rows.
+    return db_.exec(
+        "DELETE FROM address WHERE id NOT IN (SELECT client FROM bucket_total UNION "
+        "SELECT server FROM bucket_total)");
+  });
+  if (!s.ok()) return s.with_context("prune " + path_);
+  return deleted;
+}
+
+Status HistoryStore::read_buckets(int64_t from, int64_t to,
+                                  const std::function<void(const BucketTotals&)>& each) {
+  // One read transaction, so rows and addresses come from one snapshot.
+  EFSTOP_RETURN_IF_ERROR(db_.exec("BEGIN"));
+  auto body = [&]() -> Status {
+    std::unordered_map<int64_t, std::string> ips;
+    EFSTOP_ASSIGN_OR_RETURN(SqliteStatement addr, db_.prepare("SELECT id, ip FROM address"));
+    for (;;) {
+      EFSTOP_ASSIGN_OR_RETURN(const bool has_row, addr.step());
+      if (!has_row) break;
+      ips.emplace(addr.column_int(0), addr.column_text(1));
+    }
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement st,
+        db_.prepare("SELECT bucket_start, client, server, bytes_read, bytes_written, packets, "
+                    "flows, rejected, packets_unknown, bytes_unknown FROM bucket_total "
+                    "WHERE bucket_start >= ?1 AND bucket_start < ?2"));
+    st.bind(1, from).bind(2, to);
+    BucketTotals row;
+    int64_t client_id = -1;
+    int64_t server_id = -1;
+    for (;;) {
+      EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+      if (!has_row) break;
+      row.bucket_start = st.column_int(0);
+      const int64_t c = st.column_int(1);
+      const int64_t s = st.column_int(2);
+      if (c != client_id) {
+        auto it = ips.find(c);
+        if (it == ips.end())
+          return parse_error("read history: address id " + std::to_string(c) + " unknown");
+        row.client = it->second;
+        client_id = c;
+      }
+      if (s != server_id) {
+        auto it = ips.find(s);
+        if (it == ips.end())
+          return parse_error("read history: address id " + std::to_string(s) + " unknown");
+        row.server = it->second;
+        server_id = s;
+      }
+      row.client_id = c;
+      row.server_id = s;
+      row.bytes_read = st.column_int(3);
+      row.bytes_written = st.column_int(4);
+      row.packets = st.column_int(5);
+      row.flows = st.column_int(6);
+      row.rejected = st.column_int(7);
+      row.packets_unknown = st.column_int(8);
+      row.bytes_unknown = st.column_int(9);
+      each(row);
+    }
+    return Status();
+  };
+  Status s = body();
+  (void)db_.exec("COMMIT");
+  if (!s.ok()) return s.with_context("read history " + path_);
+  return Status();
+}
+
+Result<std::vector<Collection>> HistoryStore::collections() {
+  EFSTOP_ASSIGN_OR_RETURN(SqliteStatement st,
+                          db_.prepare("SELECT " + std::string(kCollectionColumns) +
+                                      " FROM collection ORDER BY window_start, id"));
+  std::vector<Collection> out;
+  for (;;) {
+    EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+    if (!has_row) break;
+    out.push_back(read_collection(st));
+  }
+  return out;
+}
+
+}  // namespace efstop::store
