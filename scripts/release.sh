@@ -152,9 +152,21 @@ build_efstop() {
   fi
   log "building efstop for $arch in $build"
   cmake "${args[@]}" >/dev/null
-  nice -n 10 cmake --build "$build" -j"$jobs" --target efstop 2>&1 | tee "$build/link.log" |
-    grep -E 'error|warning' >&2 || true
-  [[ ${PIPESTATUS[0]} == 0 ]] || { log "efstop build failed for $arch"; exit 1; }
+  # The build's status, not grep's: `|| true` would reset PIPESTATUS.
+  local status
+  nice -n 10 cmake --build "$build" -j"$jobs" --target efstop >"$build/link.log" 2>&1 &&
+    status=0 || status=$?
+  grep -E 'error|warning' "$build/link.log" >&2 || true
+  ((status == 0)) || { log "efstop build failed for $arch; see $build/link.log"; exit 1; }
+  # The inflater must carry ISA-L's assembly for this CPU (chosen at run time by
+  # ISA-L's dispatcher), not only its portable C fallback: a wrong --host or a
+  # missing assembler would silently give the slow path.
+  local lane=decode_huffman_code_block_stateless_04
+  [[ $arch == arm64 ]] && lane=decode_huffman_code_block_stateless_aarch64
+  # grep -c reads all of nm's output: -q would stop early, and pipefail count nm's SIGPIPE.
+  if ! "$(triplet "$arch")-nm" "$build/efstop" | grep -c " T $lane\$" >/dev/null; then
+    log "$build/efstop lacks ISA-L's $arch inflate ($lane)"; exit 1
+  fi
   mkdir -p dist
   local out="dist/efstop-$version-linux-$arch"
   "$(triplet "$arch")-strip" -o "$out" "$build/efstop"
@@ -170,6 +182,8 @@ build_efstop() {
 # then each copyright file in full.
 write_licenses() {
   local isal=$1 curl=$2 out=dist/LICENSES
+  shift 2
+  local files=("$@")
   local rows=(
     "libcurl|curl $(source_version libcurl4-openssl-dev)|$curl/copyright"
     "ISA-L|isa-l $(source_version libisal-dev)|$isal/copyright"
@@ -182,9 +196,21 @@ write_licenses() {
     "GNU C Library|glibc $(source_version libc6-dev)|/usr/share/doc/libc6/copyright"
     "libstdc++, libgcc|gcc-12 $(source_version libstdc++-12-dev)|/usr/share/doc/libstdc++-12-dev/copyright"
   )
+  # The arm64 file links the :arm64 builds of the same Debian packages; multiarch
+  # installs them at the amd64 version, and this says so rather than assumes it.
+  local dev
+  if [[ " ${files[*]} " == *-arm64" "* ]]; then
+    for dev in libssl-dev libc-ares-dev libsqlite3-dev libpugixml-dev zlib1g-dev; do
+      [[ $(dpkg-query -W -f='${source:Version}' "$dev:arm64") == "$(source_version "$dev")" ]] ||
+        { log "$dev:arm64 and $dev:amd64 differ in version; reinstall (scripts/install-deps.sh --release)"; exit 1; }
+    done
+  fi
   {
-    echo "efstop $version: the release files link these libraries"
-    echo "statically (versions are Debian source package versions; license from the Files: * stanza):"
+    echo "efstop $version: ${files[*]}"
+    echo "link these libraries statically, each file the same versions (the arm64 file the"
+    echo "same Debian packages' :arm64 builds; libcurl and ISA-L built from the same Debian"
+    echo "sources for each CPU). Versions are Debian source package versions; the license is"
+    echo "the one of the Files: * stanza of the Debian copyright file, given in full below:"
     echo
     local r name pkg file lic
     for r in "${rows[@]}"; do
@@ -210,7 +236,7 @@ for arch in "${archs[@]}"; do
   build_efstop "$arch" "$isal" "$curl"
   built+=("efstop-$version-linux-$arch")
 done
-write_licenses "$isal" "$curl"
+write_licenses "$isal" "$curl" "${built[@]}"
 (cd dist && sha256sum efstop-"$version"-linux-* >SHA256SUMS)
 log "dist/: ${built[*]} SHA256SUMS LICENSES"
 

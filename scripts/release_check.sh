@@ -32,6 +32,13 @@ while (($#)); do
   shift
 done
 ((golden + roots + qemu)) || golden=1 roots=1 qemu=1
+# The roots (and the qemu whoami in an empty root) are entered with chroot,
+# which only root may call; --golden needs no privilege.
+if ((roots || qemu)) && [[ $(id -u) != 0 ]]; then
+  echo "release_check.sh: --roots and --qemu enter roots with chroot, which needs root:" \
+    "run as root (sudo scripts/release_check.sh), or --golden alone as this user" >&2
+  exit 2
+fi
 
 cache="${EFSTOP_RELEASE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/efstop-release}"
 version=$(sed -n 's/^project(efstop VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
@@ -118,16 +125,16 @@ whoami_ok() {
   fi
 }
 
-# make_root DIR CA_PATH: the empty root (binary, hosts, resolv.conf, CA bundle)
-# plus the sample files to report on.
+# make_root DIR CA_PATH SOURCE=NAME...: the empty root (hosts, resolv.conf, CA bundle,
+# and each SOURCE copied to /NAME: the binary, for arm64 qemu too) plus the sample files
+# to report on.
 make_root() {
-  local root=$1 ca_path=$2
+  local root=$1 ca_path=$2; shift 2
   mkdir -p "$root/etc" "$root/$(dirname "$ca_path")"
   printf '127.0.0.1 localhost\n127.0.0.1 %s\n' "$host_name" >"$root/etc/hosts"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   cp "$tmp/ca.pem" "$root$ca_path"
-  cp "$x86" "$root/efstop"
-  [[ -f $arm ]] && cp "$arm" "$root/efstop-arm64" && cp /usr/bin/qemu-aarch64-static "$root/"
+  local f; for f in "$@"; do cp "${f%%=*}" "$root/${f#*=}"; done
   cp -r sample "$root/sample"
 }
 
@@ -142,14 +149,12 @@ if ((roots)); then
 
   # 1. The empty root. The CA sits where Alpine keeps it: found by the search.
   empty="$tmp/empty-root"
-  make_root "$empty" /etc/ssl/cert.pem
+  make_root "$empty" /etc/ssl/cert.pem "$x86=efstop"
   ls -A "$empty" >"$tmp/empty-listing"
-  # No shell in there: chroot runs the file itself, paths from the root.
-  ( cd "$empty" && {
-      env -i "$CHROOT" "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" /sample/flowlogs/cloudwatch-export-eni-all.log
-      env -i "$CHROOT" "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" /sample/flowlogs/s3
-      env -i "$CHROOT" "$empty" /efstop "${sample_args[@]/sample\//\/sample\/}" --output json /sample/flowlogs
-    } >"$tmp/empty-report" 2>"$tmp/empty-report.err" )
+  # No shell in there: chroot runs the file itself, in the root's /, so the
+  # same relative paths as on the host name the same files (the JSON report
+  # lists its inputs as given).
+  sample_report /efstop "$tmp/empty-report" env -i "$CHROOT" "$empty"
   if cmp -s "$tmp/host-report" "$tmp/empty-report"; then
     ok "empty root: sample report equals the host's"
   else
@@ -254,7 +259,8 @@ if ((qemu)); then
     fail "arm64 --version: commit, static target, c-ares, library versions" "$tmp/version"
   fi
   qroot="$tmp/qemu-root"
-  make_root "$qroot" /etc/ssl/certs/ca-certificates.crt
+  make_root "$qroot" /etc/ssl/certs/ca-certificates.crt "$arm=efstop-arm64" \
+    /usr/bin/qemu-aarch64-static=qemu-aarch64-static
   env -i "${aws_env[@]}" AWS_ENDPOINT_URL="$url" \
     "$CHROOT" "$qroot" /qemu-aarch64-static /efstop-arm64 whoami >"$tmp/w9" 2>&1 || true
   whoami_ok "arm64 under qemu, empty root: whoami over HTTPS, CA at /etc/ssl/certs/ca-certificates.crt" "$tmp/w9"
