@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and runs each for $1 seconds (default 60).
+# Builds the libFuzzer targets with clang and runs each for $1 seconds (default 60),
+# starting from its seed corpus (tests/fuzz/corpus/<target>/, see its README).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
@@ -16,5 +17,8 @@ for t in "${targets[@]}"; do
   echo "fuzz: $name for ${seconds}s"
   seeds=()
   [[ -d "$corpus" ]] && seeds=("$corpus")
-  "$t" -max_total_time="$seconds" -print_final_stats=1 "$work" "${seeds[@]}" 2>&1 | tail -n 12
+  # A crash stops the run (pipefail) and leaves its input in
+  # build/fuzz/<target>-crash-*: make it a regression test, fix, commit.
+  "$t" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="build/fuzz/$name-" \
+    "$work" "${seeds[@]}" 2>&1 | tail -n 12
 done

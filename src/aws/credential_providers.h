@@ -63,6 +63,13 @@ std::unique_ptr<CredentialsProvider> make_profile_keys_provider(
 std::unique_ptr<CredentialsProvider> make_process_provider(
     std::shared_ptr<const SharedConfig> config, std::string profile);
 
+// Reads what a credential_process printed (JSON Version 1: AccessKeyId,
+// SecretAccessKey, optional SessionToken and Expiration). Errors are kParse
+// and start with `context`; they never quote the output (it holds secrets).
+// The process provider's decoder, public for the fuzz target.
+Result<Credentials> credentials_from_process_output(std::string_view stdout_text,
+                                                    const std::string& context);
+
 // Splits a command line into words the way Python's shlex.split (POSIX mode)
 // does, which is what the AWS CLI uses for credential_process: whitespace
 // separates, '...' is literal, "..." allows \" \\ \$ \`, and a backslash

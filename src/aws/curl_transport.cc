@@ -110,9 +110,14 @@ int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t
     return 0;
   }
   if (t->read_timeout.count() <= 0) return 0;
-  curl_off_t connect_us = 0;
-  curl_easy_getinfo(t->handle, CURLINFO_CONNECT_TIME_T, &connect_us);
-  if (connect_us == 0) {  // still connecting: the connect timeout rules
+  // Until the request is about to go out (TCP and TLS set up), the connect
+  // timeout rules. PRETRANSFER, not CONNECT: libcurl 7.88 leaves
+  // CONNECT_TIME_T at 0 on a reused connection, which kept the read timeout
+  // from ever starting there (a stalled answer on a pooled connection was
+  // waited for however long it took).
+  curl_off_t pretransfer_us = 0;
+  curl_easy_getinfo(t->handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+  if (pretransfer_us == 0) {
     t->last_activity = now;
     return 0;
   }

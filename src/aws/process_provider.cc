@@ -101,39 +101,8 @@ class ProcessProvider : public CredentialsProvider {
                         std::to_string(out.exit_code) +
                         "; its own message, if any, is on stderr above");
     }
-    // Never echo stdout in a message: it holds the secret key.
-    nlohmann::json doc = nlohmann::json::parse(out.stdout_text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {
-      return parse_error(context + ": output is not a JSON object (" +
-                         std::to_string(out.stdout_text.size()) +
-                         " bytes); the command must print {\"Version\": 1, \"AccessKeyId\": ...}");
-    }
-    auto version = doc.find("Version");
-    if (version == doc.end() || !version->is_number_integer() || version->get<int64_t>() != 1) {
-      return parse_error(context + ": output has " +
-                         (version == doc.end() ? std::string("no \"Version\"")
-                                               : "\"Version\" " + version->dump()) +
-                         "; only Version 1 is supported");
-    }
-    auto string_field = [&](const char* name) -> std::optional<std::string> {
-      auto it = doc.find(name);
-      if (it == doc.end() || !it->is_string()) return std::nullopt;
-      return it->get<std::string>();
-    };
-    Credentials c;
-    for (const char* required : {"AccessKeyId", "SecretAccessKey"}) {
-      std::optional<std::string> v = string_field(required);
-      if (!v || v->empty()) {
-        return parse_error(context + ": output has no string \"" + std::string(required) + "\"");
-      }
-      (std::string_view(required) == "AccessKeyId" ? c.access_key_id : c.secret_access_key) = *v;
-    }
-    c.session_token = string_field("SessionToken").value_or("");
-    if (std::optional<std::string> exp = string_field("Expiration")) {
-      Result<std::chrono::system_clock::time_point> t = parse_iso8601(*exp);
-      if (!t.ok()) return parse_error(context + ": \"Expiration\": " + t.status().message());
-      c.expiration = *t;
-    }
+    EFSTOP_ASSIGN_OR_RETURN(Credentials c,
+                            credentials_from_process_output(out.stdout_text, context));
     c.source = "custom-process";
     c.source_detail = "credential_process of profile " + profile_;
     return c;
@@ -145,6 +114,44 @@ class ProcessProvider : public CredentialsProvider {
 };
 
 }  // namespace
+
+Result<Credentials> credentials_from_process_output(std::string_view stdout_text,
+                                                    const std::string& context) {
+  // Never echo stdout in a message: it holds the secret key.
+  nlohmann::json doc = nlohmann::json::parse(stdout_text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return parse_error(context + ": output is not a JSON object (" +
+                       std::to_string(stdout_text.size()) +
+                       " bytes); the command must print {\"Version\": 1, \"AccessKeyId\": ...}");
+  }
+  auto version = doc.find("Version");
+  if (version == doc.end() || !version->is_number_integer() || version->get<int64_t>() != 1) {
+    return parse_error(
+        context + ": output has " +
+        (version == doc.end() ? std::string("no \"Version\"") : "\"Version\" " + version->dump()) +
+        "; only Version 1 is supported");
+  }
+  auto string_field = [&](const char* name) -> std::optional<std::string> {
+    auto it = doc.find(name);
+    if (it == doc.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  Credentials c;
+  for (const char* required : {"AccessKeyId", "SecretAccessKey"}) {
+    std::optional<std::string> v = string_field(required);
+    if (!v || v->empty()) {
+      return parse_error(context + ": output has no string \"" + std::string(required) + "\"");
+    }
+    (std::string_view(required) == "AccessKeyId" ? c.access_key_id : c.secret_access_key) = *v;
+  }
+  c.session_token = string_field("SessionToken").value_or("");
+  if (std::optional<std::string> exp = string_field("Expiration")) {
+    Result<std::chrono::system_clock::time_point> t = parse_iso8601(*exp);
+    if (!t.ok()) return parse_error(context + ": \"Expiration\": " + t.status().message());
+    c.expiration = *t;
+  }
+  return c;
+}
 
 Result<std::vector<std::string>> split_command_line(std::string_view command) {
   std::vector<std::string> words;

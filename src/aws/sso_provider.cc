@@ -81,15 +81,24 @@ class SsoProvider : public CredentialsProvider {
     if (!rc.is_object() || !rc.value("accessKeyId", nlohmann::json()).is_string() ||
         !rc.value("secretAccessKey", nlohmann::json()).is_string() ||
         !rc.value("sessionToken", nlohmann::json()).is_string() ||
-        !rc.value("expiration", nlohmann::json()).is_number()) {
+        !rc.value("expiration", nlohmann::json()).is_number_integer()) {
       return parse_error(context + ": GetRoleCredentials answer lacks roleCredentials fields");
+    }
+    // Epoch milliseconds; a time_point (nanoseconds) holds up to year 2262:
+    // anything past that (or negative) would overflow the conversion.
+    const int64_t expiration_ms = rc["expiration"].get<int64_t>();
+    constexpr int64_t kMaxMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::duration::max())
+                                   .count();
+    if (expiration_ms < 0 || expiration_ms > kMaxMs) {
+      return parse_error(context + ": GetRoleCredentials expiration " +
+                         std::to_string(expiration_ms) + " ms is out of range");
     }
     Credentials c;
     c.access_key_id = rc["accessKeyId"].get<std::string>();
     c.secret_access_key = rc["secretAccessKey"].get<std::string>();
     c.session_token = rc["sessionToken"].get<std::string>();
-    c.expiration = std::chrono::system_clock::time_point(
-        std::chrono::milliseconds(rc["expiration"].get<int64_t>()));
+    c.expiration = std::chrono::system_clock::time_point(std::chrono::milliseconds(expiration_ms));
     c.source = "sso";
     c.source_detail = "role " + params_.role_name + " in account " + params_.account_id +
                       " via profile " + params_.profile;

@@ -62,10 +62,25 @@ std::string utc_stamp() {
 // Creates the file with mode 0600 before SQLite sees it (SQLite would use
 // 0644 minus umask), and tightens an existing file. SQLite gives the -wal and
 // -shm files the database file's mode.
+// A symbolic link or a file of another user is refused (O_NOFOLLOW, fstat):
+// either would let someone else read or redirect what efstop stores.
 Status ensure_private_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno == ELOOP) {
+    return io_error("open store " + path +
+                    ": it is a symbolic link, which efstop refuses (it could point anywhere); "
+                    "remove it, or pass --cache-dir DIR");
+  }
   if (fd < 0) return io_error("create store " + path + ": " + errno_text());
-  const int rc = ::fchmod(fd, 0600);
+  struct stat st {};
+  int rc = ::fstat(fd, &st);
+  if (rc == 0 && st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return io_error("open store " + path + ": it is owned by uid " + std::to_string(st.st_uid) +
+                    ", not by you (uid " + std::to_string(::geteuid()) +
+                    "); remove it, or pass --cache-dir DIR");
+  }
+  rc = ::fchmod(fd, 0600);
   ::close(fd);
   if (rc != 0) return io_error("chmod 0600 " + path + ": " + errno_text());
   return Status();
@@ -338,12 +353,56 @@ Result<std::string> default_store_dir(std::string_view cache_dir_flag) {
 }
 
 Status prepare_store_dir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return io_error("create cache directory " + dir + ": " + ec.message());
-  if (::chmod(dir.c_str(), 0700) != 0) {
-    return io_error("chmod 0700 " + dir + ": " + errno_text());
+  if (dir.empty()) return invalid_argument_error("cache directory: the path is empty");
+  // Missing directories (parents included) are made 0700, whatever the
+  // umask, as the XDG base directory spec asks; existing parents are left
+  // as they are.
+  std::string built;
+  size_t i = 0;
+  while (i <= dir.size()) {
+    size_t slash = dir.find('/', i);
+    if (slash == std::string::npos) slash = dir.size();
+    built = dir.substr(0, slash);
+    i = slash + 1;
+    if (built.empty()) continue;  // the root of an absolute path
+    if (::mkdir(built.c_str(), 0700) == 0) {
+      (void)::chmod(built.c_str(), 0700);  // a umask may have taken bits off
+    } else if (errno != EEXIST) {
+      return io_error("create cache directory " + built + ": " + errno_text() +
+                      "; pass --cache-dir DIR to use another");
+    }
   }
+  // The directory itself: not a symbolic link (O_NOFOLLOW), a directory,
+  // ours; then 0700 through the descriptor (no race with a swapped link).
+  const std::string what = "cache directory " + dir;
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    struct stat lst {};
+    if (::lstat(dir.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
+      return io_error(what +
+                      ": it is a symbolic link, which efstop refuses (it could point to a "
+                      "directory others can read); replace it with a directory of your own, or "
+                      "pass --cache-dir DIR");
+    }
+    return io_error("open " + what + ": " + errno_text() + "; pass --cache-dir DIR to use another");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const std::string e = errno_text();
+    ::close(fd);
+    return io_error("stat " + what + ": " + e);
+  }
+  if (st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return io_error(what + ": it is owned by uid " + std::to_string(st.st_uid) +
+                    ", not by you (uid " + std::to_string(::geteuid()) +
+                    "), so efstop refuses to keep names there; remove it, or pass --cache-dir "
+                    "DIR");
+  }
+  const int rc = ::fchmod(fd, 0700);
+  const std::string e = rc != 0 ? errno_text() : "";
+  ::close(fd);
+  if (rc != 0) return io_error("chmod 0700 " + what + ": " + e);
   return Status();
 }
 

@@ -8,7 +8,8 @@
 //     last seen. assignment_at(ip, t) answers "who held this IP at time t", so
 //     a flow from a Lambda or ECS ENI deleted since still gets its name.
 //
-// The file lives in a 0700 directory (default_store_dir) with mode 0600,
+// The file lives in a 0700 directory (default_store_dir) with mode 0600 (a
+// symbolic link or another user's file there is refused),
 // uses WAL with a busy timeout so two efstop processes can share it, and
 // carries its schema version in PRAGMA user_version (migrations below). A
 // file that SQLite reports as corrupt or not a database is renamed to
@@ -141,8 +142,10 @@ Result<std::pair<SqliteDb, int>> open_store_file(const StoreOptions& options);
 // $HOME/.cache/efstop. Errors with kInvalidArgument when no HOME is known.
 Result<std::string> default_store_dir(std::string_view cache_dir_flag);
 
-// Creates `dir` (and missing parents) and makes `dir` itself mode 0700.
-// Errors: kIo naming the directory.
+// Creates `dir` and its missing parents, each mode 0700 whatever the umask,
+// and makes `dir` itself mode 0700. Refuses (kIo naming the directory and
+// saying what to do) a `dir` that is a symbolic link, not a directory, or
+// owned by another user: someone else could read or redirect the store.
 Status prepare_store_dir(const std::string& dir);
 
 }  // namespace efstop::store

@@ -271,6 +271,29 @@ TEST_F(ClientE2eTest, SlowAnswerTimesOutAndTheRetrySucceeds) {
   EXPECT_EQ(client->retry_quota().available(), 500);
 }
 
+// The read timeout holds on a connection taken from the pool too: the first
+// call leaves its connection open (HTTP/1.1 keep-alive), the second reuses
+// it and its answer stalls. (libcurl reports no connect time for a reused
+// connection; the transport once took that for "still connecting" and
+// waited out the whole stall: CliPartialTest.SilenceOnEveryAttempt... failed
+// whenever the slow object's GET landed on a pooled connection.)
+TEST_F(ClientE2eTest, SlowAnswerOnAReusedConnectionTimesOut) {
+  HttpOptions http;
+  http.read_timeout = std::chrono::milliseconds(400);
+  auto client = make_client(test_user(), {}, http);
+  ASSERT_TRUE(client->call_query(Service::kSts, "GetCallerIdentity", {}).ok());
+  Fault f;
+  f.operation = "sts:GetCallerIdentity";
+  f.kind = FaultKind::kSlow;
+  f.delay_ms = 2500;
+  ASSERT_TRUE(endpoint().inject_fault(f).ok());
+  auto id = client->call_query(Service::kSts, "GetCallerIdentity", {});
+  ASSERT_TRUE(id.ok()) << id.status().to_string();
+  // Timed out (not waited out: that would be 2 calls), then retried.
+  EXPECT_EQ(endpoint().count("sts:GetCallerIdentity"), 3);
+  EXPECT_NE(all_log_text().find("outcome=timeout"), std::string::npos) << all_log_text();
+}
+
 TEST_F(ClientE2eTest, PersistentFaultsAreReportedClearly) {
   auto client = make_client();
   Fault throttle;

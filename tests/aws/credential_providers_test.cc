@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include "aws/credential_network.h"
+#include "aws/http.h"
 
 namespace efstop::aws {
 namespace {
@@ -459,6 +463,69 @@ TEST(CredentialsTest, DescribeMasksTheKeyAndNeverShowsSecrets) {
   std::string d = c.describe();
   EXPECT_EQ(d, "***************ABCD from env, expires 2030-03-17T17:46:40Z");
 }
+
+// Found by aws_answer_fuzz / local_input_fuzz (UBSan: signed overflow in
+// std::chrono): a GetRoleCredentials expiration past what a time_point holds
+// (year 3000 in epoch ms) overflowed the ms -> ns conversion. It is now
+// "out of range" (kParse), and a fractional expiration is not an integer.
+namespace sso_regression {
+
+class OneAnswer final : public HttpTransport {
+ public:
+  explicit OneAnswer(std::string body) : body_(std::move(body)) {}
+  HttpOutcome perform(const HttpRequest&) override {
+    HttpOutcome o;
+    o.response.status = 200;
+    o.response.body = body_;
+    o.response.body_bytes = static_cast<int64_t>(body_.size());
+    return o;
+  }
+
+ private:
+  std::string body_;
+};
+
+Result<Credentials> sso_with_answer(const std::string& answer) {
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("efstop-sso-regression-" + std::to_string(::getpid())))
+                              .string();
+  std::filesystem::create_directories(dir);
+  std::ofstream(sso_token_cache_path(dir, "https://x.awsapps.com/start"))
+      << R"({"accessToken": "t", "expiresAt": "2099-01-01T00:00:00Z"})";
+  NetworkContext ctx;
+  ctx.transport = std::make_shared<OneAnswer>(answer);
+  ctx.client_config.region = "us-east-1";
+  SsoParams p;
+  p.profile = "p";
+  p.start_url = "https://x.awsapps.com/start";
+  p.sso_region = "us-east-1";
+  p.account_id = "111122223333";
+  p.role_name = "r";
+  p.cache_dir = dir;
+  Result<Credentials> c = make_sso_provider(ctx, p)->get();
+  std::filesystem::remove_all(dir);
+  return c;
+}
+
+TEST(SsoAnswerTest, ExpirationBeyondWhatATimePointHoldsIsAnError) {
+  const std::string head =
+      R"({"roleCredentials": {"accessKeyId": "A", "secretAccessKey": "S", "sessionToken": "T", )";
+  Result<Credentials> far = sso_with_answer(head + R"("expiration": 32503680000000}})");
+  ASSERT_FALSE(far.ok());
+  EXPECT_EQ(far.status().code(), StatusCode::kParse);
+  EXPECT_NE(far.status().message().find("expiration 32503680000000 ms is out of range"),
+            std::string::npos)
+      << far.status().message();
+  EXPECT_FALSE(sso_with_answer(head + R"("expiration": 1.5e300}})").ok());
+  Result<Credentials> ok = sso_with_answer(head + R"("expiration": 1764414000000}})");
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  EXPECT_EQ(
+      std::chrono::duration_cast<std::chrono::milliseconds>(ok->expiration->time_since_epoch())
+          .count(),
+      1764414000000);
+}
+
+}  // namespace sso_regression
 
 }  // namespace
 }  // namespace efstop::aws

@@ -221,6 +221,14 @@ class State:
                 identity.expiration = now
             return len(self._issued)
 
+    def issued_secrets(self):
+        """Every credential and IMDS token issued so far (secret scans)."""
+        with self._lock:
+            return {"credentials": [{"access_key_id": i.access_key_id, "secret": i.secret,
+                                     "session_token": i.session_token}
+                                    for i in self._issued.values()],
+                    "imds_tokens": list(self._imds_tokens)}
+
     def new_imds_token(self, ttl_seconds):
         token = "AQAEA" + "".join(secrets.choice(ID_CHARS) for _ in range(50))
         expiry = self.now() + datetime.timedelta(seconds=ttl_seconds)  # now() takes the lock

@@ -307,6 +307,8 @@ class Endpoint:
                 return 200, self.state.request_log()
             if path == "scenario" and req.method == "GET":
                 return 200, self.state.scenario()
+            if path == "issued" and req.method == "GET":
+                return 200, self.state.issued_secrets()
             if path == "actions" and req.method == "GET":
                 return 200, {"actions": self.iam.used()}
             if req.method != "POST":

@@ -208,20 +208,88 @@ TEST(NameStoreDiskTest, FilesArePrivateWhateverTheUmask) {
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
-    const std::string wal = path + "-wal";
-    if (::stat(wal.c_str(), &st) == 0) {
-      EXPECT_EQ(st.st_mode & 0777, 0600u);
+    // While the store is open in WAL mode, SQLite's -wal and -shm exist:
+    // they hold the same data and get the database file's mode.
+    for (const char* suffix : {"-wal", "-shm"}) {
+      ASSERT_EQ(::stat((path + suffix).c_str(), &st), 0) << suffix;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
     }
   }
   ::umask(old_umask);
   struct stat st {};
   ASSERT_EQ(::stat(dir.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // The missing parent made on the way is private too (XDG base dir spec).
+  ASSERT_EQ(::stat((tmp.path() + "/cache").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
   // A file left readable by others is tightened on the next open.
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
   ASSERT_TRUE(NameStore::open(StoreOptions{path, 1000, {}}).ok());
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// A cache directory that is a symbolic link is refused, with the path and
+// what to do: it could point to a directory other users can read, and
+// following it would chmod someone else's directory.
+TEST(NameStoreDiskTest, SymlinkedCacheDirIsRefused) {
+  TempDir tmp;
+  const std::string target = tmp.path() + "/elsewhere";
+  ASSERT_TRUE(fs::create_directory(target));
+  ASSERT_EQ(::chmod(target.c_str(), 0755), 0);
+  const std::string link = tmp.path() + "/efstop";
+  fs::create_directory_symlink(target, link);
+  const Status s = prepare_store_dir(link);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "cache directory " + link +
+                             ": it is a symbolic link, which efstop refuses (it could point to a "
+                             "directory others can read); replace it with a directory of your "
+                             "own, or pass --cache-dir DIR");
+  struct stat st {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);  // the target was not touched
+}
+
+// The store file itself as a symbolic link is refused too.
+TEST(NameStoreDiskTest, SymlinkedStoreFileIsRefused) {
+  TempDir tmp;
+  ASSERT_TRUE(prepare_store_dir(tmp.path()).ok());
+  const std::string other = tmp.path() + "/other.sqlite3";
+  std::ofstream(other).put('x');
+  const std::string path = tmp.path() + "/" + std::string(kStoreFileName);
+  fs::create_symlink(other, path);
+  auto store = NameStore::open(StoreOptions{path, 1000, {}});
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("open store " + path + ": it is a symbolic link"),
+            std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("--cache-dir DIR"), std::string::npos);
+}
+
+// A cache directory owned by another user is refused. Needs root to give
+// a directory away (chown to nobody); skipped otherwise.
+TEST(NameStoreDiskTest, CacheDirOfAnotherUserIsRefused) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root to chown a directory to another user (uid 65534, nobody)";
+  }
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/theirs";
+  ASSERT_TRUE(fs::create_directory(dir));
+  ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+  const Status s = prepare_store_dir(dir);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "cache directory " + dir +
+                             ": it is owned by uid 65534, not by you (uid 0), so efstop refuses "
+                             "to keep names there; remove it, or pass --cache-dir DIR");
+  // And a store file of another user inside a directory of ours.
+  const std::string path = tmp.path() + "/" + std::string(kStoreFileName);
+  std::ofstream(path).put('x');
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  auto store = NameStore::open(StoreOptions{path, 1000, {}});
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("it is owned by uid 65534, not by you"),
+            std::string::npos)
+      << store.status().message();
 }
 
 TEST(NameStoreDiskTest, UsesWriteAheadLog) {
