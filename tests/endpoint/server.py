@@ -34,6 +34,7 @@ import ep_efs  # noqa: E402
 import ep_iam  # noqa: E402
 import ep_identity  # noqa: E402
 import ep_logs  # noqa: E402
+import ep_paging  # noqa: E402
 import insights  # noqa: E402
 import ep_protocols  # noqa: E402
 import ep_s3  # noqa: E402
@@ -273,10 +274,22 @@ class Endpoint:
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000.0)
         kind = fault["kind"] if fault else None
+        ep_paging.set_repeat(kind == "repeat_token")
         if kind == "reset":
             raise Reset()
         if kind == "slow":
             time.sleep(fault["delay_ms"] / 1000.0)
+        if kind in ("502", "504"):
+            # What a load balancer or proxy in front of a service answers: an
+            # HTML page, not the service's error format.
+            reason = "Bad Gateway" if kind == "502" else "Gateway Timeout"
+            page = f"<html><body><h1>{kind} {reason}</h1></body></html>\n".encode()
+            return int(kind), {"Content-Type": "text/html"}, page, kind
+        if kind == "not_found":
+            if route.service != "s3":
+                raise Reset()  # armed only for S3 (add_fault cannot know the route)
+            err = AwsError("NoSuchKey", "The specified key does not exist.", 404)
+            return ep_protocols.error_response("s3", err, req.request_id) + (kind,)
         if kind in ("throttle", "500", "503", "expired", "denied"):
             return self.fault_response(route, kind, req.request_id) + (kind,)
         if route.kind == "imds":
