@@ -194,6 +194,17 @@ class Endpoint:
             # Relayed without its prefix, after the signature check of what was sent.
             query = ep_s3.without_param(query, "prefix")
         try:
+            if_match = req.headers.get("If-Match")
+            if route.operation == "GetObject" and if_match:
+                # s3rver 3.7.1 ignores If-Match; S3 answers 412 when the
+                # object's ETag is not the one given (a resumed read of an
+                # object replaced meanwhile must fail, never mix versions).
+                head = ep_s3.relay(self.s3_upstream, "HEAD", req.path, "", [], b"")
+                etag = {k.lower(): v for k, v in head[1].items()}.get("etag")
+                if head[0] == 200 and etag and etag.strip() != if_match.strip():
+                    raise AwsError("PreconditionFailed",
+                                   "At least one of the pre-conditions you specified did not hold",
+                                   412)
             return ep_s3.relay(self.s3_upstream, req.method, req.path, query, req.header_items, req.body)
         except OSError as e:
             raise AwsError("InternalError", f"s3rver at {self.s3_upstream} did not answer: {e}", 500)
