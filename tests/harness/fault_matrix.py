@@ -273,7 +273,9 @@ def rows(stack, work):
         Row("credentials: assume role (STS AssumeRole)", raw, ["sts:AssumeRole"],
             "Action=AssumeRole", creds="assume_role", na=CREDENTIAL_NA, fast=("expired",)),
         Row("credentials: SSO (GetRoleCredentials)", raw, ["sso:GetRoleCredentials"],
-            "/federation/credentials", creds="sso", na=CREDENTIAL_NA),
+            "/federation/credentials", creds="sso", na=dict(
+                CREDENTIAL_NA, **{c: "--endpoint-url sends the SSO call to the same URL as the "
+                                  "data calls: their own cells cover it" for c in ("refused", "dns")})),
         Row("credentials: credential_process", raw, [], None, creds="process",
             na=dict(CREDENTIAL_NA, **{c: "no network call: the process is run locally"
                                       for c in NETWORK_COLUMNS})),
