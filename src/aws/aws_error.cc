@@ -168,6 +168,11 @@ bool is_access_denied_code(std::string_view code) {
                        "UnauthorizedAccess", "AuthorizationError", "Forbidden"});
 }
 
+bool is_expired_credentials_code(std::string_view code) {
+  return one_of(
+      code, {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"});
+}
+
 std::string iam_action(Service service, std::string_view operation) {
   if (service == Service::kS3) {
     if (operation == "ListObjectsV2" || operation == "ListObjects") return "s3:ListBucket";

@@ -134,6 +134,7 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
   int attempt = 0;
   int last_retry_cost = 0;
   bool skew_retry_used = false;
+  bool refresh_retry_used = false;
   while (true) {
     ++attempt;
     if (adaptive) limiter_.acquire();
@@ -210,6 +211,19 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
         continue;
       }
     }
+    if (creds && !refresh_retry_used && is_expired_credentials_code(err.code) &&
+        credentials_->invalidate(*creds)) {
+      // Refused as expired before the provider thought they would be
+      // (revoked, rotated, a clock ahead): fetch new credentials and try
+      // once more, outside max_attempts. Long-term keys are not retried.
+      if (config_.debug_log) {
+        config_.debug_log("debug: aws " + std::string(info.signing_name) + " " + request.operation +
+                          ": " + err.code + ": refreshing the credentials and retrying once");
+      }
+      refresh_retry_used = true;
+      --attempt;
+      continue;
+    }
     err.attempts_made = attempt;
     if (!err.retryable || attempt >= max_attempts) {
       if (error_out) *error_out = err;
@@ -231,8 +245,7 @@ namespace {
 
 // The POST of an EC2/query protocol call: Action and Version, then `params`,
 // form-encoded.
-AwsRequest make_query_request(Service service, std::string_view action,
-                              const QueryParams& params) {
+AwsRequest make_query_request(Service service, std::string_view action, const QueryParams& params) {
   AwsRequest request;
   request.service = service;
   request.operation = std::string(action);

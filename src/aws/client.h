@@ -89,6 +89,11 @@ AwsError parse_error_response(Protocol protocol, const HttpResponse& response);
 // allow the call (AccessDenied, AccessDeniedException, UnauthorizedOperation...).
 bool is_access_denied_code(std::string_view code);
 
+// True for the codes that say the request's credentials have expired
+// (ExpiredToken, ExpiredTokenException, RequestExpired, TokenRefreshRequired):
+// botocore's and the SDKs' "refresh the credentials and retry" codes.
+bool is_expired_credentials_code(std::string_view code);
+
 // The IAM action a caller needs for `operation` of `service`
 // ("ec2:DescribeNetworkInterfaces"; S3 ListObjectsV2 -> "s3:ListBucket").
 std::string iam_action(Service service, std::string_view operation);

@@ -64,4 +64,17 @@ Result<Credentials> CachingCredentialsProvider::get() {
   return *cached_;
 }
 
+bool CachingCredentialsProvider::invalidate(const Credentials& rejected) {
+  // Long-term keys do not expire: asking the source again gives the same.
+  if (!rejected.expiration) return false;
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  // Another thread may have refreshed already: then retrying is enough.
+  if (cached_ && cached_->access_key_id == rejected.access_key_id &&
+      cached_->session_token == rejected.session_token) {
+    cached_.reset();
+    retry_not_before_ = {};
+  }
+  return true;
+}
+
 }  // namespace efstop::aws

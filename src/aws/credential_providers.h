@@ -90,6 +90,8 @@ class CachingCredentialsProvider : public CredentialsProvider {
       std::chrono::seconds refresh_window = std::chrono::minutes(5));
 
   Result<Credentials> get() override;
+  // Drops the cached credentials when they are `rejected` and temporary.
+  bool invalidate(const Credentials& rejected) override;
 
   // How many times the inner provider was called (tests).
   int64_t fetch_count() const { return fetch_count_.load(); }

@@ -49,6 +49,15 @@ class CredentialsProvider {
   virtual ~CredentialsProvider() = default;
   // Current credentials, or an error that says what was tried and what to do.
   virtual Result<Credentials> get() = 0;
+  // A service refused `rejected` as expired before their stated expiry (a
+  // clock ahead of ours, credentials revoked or rotated early). A provider
+  // that can fetch new ones drops `rejected` so that the next get() does, and
+  // returns true; false when nothing new can come (long-term keys, or no
+  // cache to drop). AwsClient then retries the call once.
+  virtual bool invalidate(const Credentials& rejected) {
+    (void)rejected;
+    return false;
+  }
 };
 
 }  // namespace efstop::aws

@@ -26,6 +26,12 @@ inline constexpr int kExitUsage = 2;    // the command line is wrong
 // makes it kExitOk. Its own code so a script never takes a smaller total
 // for the whole truth.
 inline constexpr int kExitPartial = 3;
+// Stopped by SIGINT / SIGTERM during an AWS read (128 + the signal, as a
+// shell reports it), whatever the command would have returned: running
+// Insights queries were stopped first. Outside AWS reads the signals keep
+// their default action (the process ends at once with the same status).
+inline constexpr int kExitSigint = 130;
+inline constexpr int kExitSigterm = 143;
 
 // The world a command runs in; tests substitute streams and the clock.
 struct CommandContext {

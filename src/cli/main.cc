@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cloud/cloud_reader.h"
 
 namespace {
 
@@ -91,7 +93,13 @@ int main(int argc, char** argv) {
   log_arguments_for_tests(args);
   efstop::cli::CommandContext ctx{std::cout, std::cerr,
                                   [] { return static_cast<int64_t>(std::time(nullptr)); }};
-  const int code = efstop::cli::run_cli(args, kCommands, kCommands[0], ctx);
+  int code = efstop::cli::run_cli(args, kCommands, kCommands[0], ctx);
   std::cout.flush();
+  // A stop signal caught during an AWS read (the command already said what
+  // it stopped) ends with the status a shell gives a process it killed.
+  if (const int sig = efstop::cloud::interrupt_signal(); sig != 0) {
+    std::cerr << "efstop: stopped by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << '\n';
+    code = sig == SIGTERM ? efstop::cli::kExitSigterm : efstop::cli::kExitSigint;
+  }
   return code;
 }

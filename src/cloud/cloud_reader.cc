@@ -20,10 +20,13 @@ namespace efstop::cloud {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};  // the first stop signal received
 
-extern "C" void on_sigint(int) {
+extern "C" void on_stop_signal(int sig) {
+  int none = 0;
+  g_signal.compare_exchange_strong(none, sig);
   g_interrupted.store(true);
-  std::signal(SIGINT, SIG_DFL);
+  std::signal(sig, SIG_DFL);
 }
 
 std::string human_bytes(double b) {
@@ -403,9 +406,12 @@ std::string SourceCounts::to_string() const {
 }
 
 const std::atomic<bool>* install_interrupt_flag() {
-  std::signal(SIGINT, on_sigint);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   return &g_interrupted;
 }
+
+int interrupt_signal() { return g_signal.load(); }
 
 Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOptions& options) {
   CloudReadOptions o = options;

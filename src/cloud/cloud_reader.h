@@ -118,9 +118,14 @@ struct CloudReadResult {
 
 Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOptions& options);
 
-// Installs a SIGINT handler that sets the returned flag (and restores the
-// default action, so a second Ctrl-C ends the process at once).
+// Installs a SIGINT and a SIGTERM handler that set the returned flag (and
+// restore the signal's default action, so a second Ctrl-C ends the process
+// at once). The loops of the cloud reads check the flag: running Insights
+// queries are stopped with StopQuery, the reads end with "interrupted".
 const std::atomic<bool>* install_interrupt_flag();
+// The first signal the handler received (SIGINT, SIGTERM), 0 for none: the
+// CLI exits 128 + that number, as a shell reports a process it killed.
+int interrupt_signal();
 
 }  // namespace efstop::cloud
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 namespace efstop::cloud {
 
@@ -63,6 +64,14 @@ class EventsSource : public flowlog::ByteSource {
     if (page->next_token.empty()) {
       done_ = true;
     } else {
+      // A token seen before would read pages again (counting their
+      // records twice) or loop forever: a service or proxy bug, reported
+      // as paginate() reports it.
+      if (!seen_tokens_.insert(page->next_token).second) {
+        return aws_error(name_ + ": filter-log-events returned the same page token again after " +
+                         std::to_string(page_count_) +
+                         " pages; the service or a proxy is repeating itself, run again");
+      }
       input_.next_token = page->next_token;
     }
     return Status();
@@ -91,6 +100,7 @@ class EventsSource : public flowlog::ByteSource {
   size_t pos_ = 0;
   bool done_ = false;
   int64_t page_count_ = 0;
+  std::unordered_set<std::string> seen_tokens_;
 };
 
 }  // namespace

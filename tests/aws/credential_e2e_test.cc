@@ -500,6 +500,41 @@ TEST_F(CredentialE2eTest, ExpiredTemporaryCredentialsAreRefreshed) {
   EXPECT_EQ(endpoint().count("sts:AssumeRole"), 2);
 }
 
+// Issue 17 (the fault matrix): credentials refused as expired before their
+// stated expiry (revoked, rotated, a clock ahead) are fetched again and the
+// call retried once, as the SDKs do; a second refusal is the error.
+TEST_F(CredentialE2eTest, ExpiredTokenMidRunRefreshesAndRetriesOnce) {
+  env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
+                                     "\nsource_profile = base\n");
+  env().write_aws_file("credentials", "[base]\n" + user_keys());
+  Result<DefaultCredentials> d = chain("reader");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(whoami(d->provider).ok());
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 1);
+  ASSERT_TRUE(endpoint().inject_fault(Fault{"sts:GetCallerIdentity", FaultKind::kExpired, 1}).ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_TRUE(arn.ok()) << arn.status().to_string();
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 2);
+  EXPECT_EQ(endpoint().count("sts:GetCallerIdentity"), 3);
+
+  ASSERT_TRUE(endpoint().inject_fault(Fault{"sts:GetCallerIdentity", FaultKind::kExpired, 2}).ok());
+  Result<std::string> twice = whoami(d->provider);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("ExpiredToken"), std::string::npos)
+      << twice.status().to_string();
+  EXPECT_EQ(endpoint().count("sts:AssumeRole"), 3);  // one refresh, not a loop
+}
+
+TEST_F(CredentialE2eTest, ExpiredTokenOnLongTermKeysIsNotRetried) {
+  env().write_aws_file("credentials", "[default]\n" + user_keys());
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(endpoint().inject_fault(Fault{"sts:GetCallerIdentity", FaultKind::kExpired, 1}).ok());
+  Result<std::string> arn = whoami(d->provider);
+  ASSERT_FALSE(arn.ok());
+  EXPECT_EQ(endpoint().count("sts:GetCallerIdentity"), 1);
+}
+
 TEST_F(CredentialE2eTest, ThrottledAssumeRoleIsRetried) {
   env().write_aws_file("config", std::string("[profile reader]\nrole_arn = ") + t::kTestRoleArn +
                                      "\nsource_profile = base\n");

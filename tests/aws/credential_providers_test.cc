@@ -376,6 +376,35 @@ TEST(CachingProviderTest, FailedRefreshKeepsValidCredentialsThenFailsWhenExpired
   EXPECT_TRUE(cache.get().ok());
 }
 
+TEST(CachingProviderTest, InvalidateDropsRejectedTemporaryCredentialsOnce) {
+  auto source = std::make_unique<FakeSource>();
+  FakeSource* raw = source.get();
+  FakeClock clock;
+  raw->set_expiration(clock.now() + minutes(60));
+  CachingCredentialsProvider cache(std::move(source), clock.fn());
+  Result<Credentials> first = cache.get();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->access_key_id, "AK1");
+  // A service said AK1 expired although it has 60 minutes left.
+  EXPECT_TRUE(cache.invalidate(*first));
+  EXPECT_EQ(cache.get()->access_key_id, "AK2");
+  // A second thread reporting the same AK1 does not throw AK2 away.
+  EXPECT_TRUE(cache.invalidate(*first));
+  EXPECT_EQ(cache.get()->access_key_id, "AK2");
+  EXPECT_EQ(raw->calls(), 2);
+}
+
+TEST(CachingProviderTest, InvalidateKeepsLongTermKeys) {
+  auto source = std::make_unique<FakeSource>();
+  FakeSource* raw = source.get();
+  CachingCredentialsProvider cache(std::move(source));
+  Result<Credentials> keys = cache.get();
+  ASSERT_TRUE(keys.ok());
+  EXPECT_FALSE(cache.invalidate(*keys));  // no expiry: nothing new to fetch
+  EXPECT_EQ(cache.get()->access_key_id, "AK1");
+  EXPECT_EQ(raw->calls(), 1);
+}
+
 TEST(CachingProviderTest, FirstFetchErrorIsReturned) {
   auto source = std::make_unique<FakeSource>();
   source->set_error(auth_error("denied"));

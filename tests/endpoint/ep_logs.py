@@ -206,13 +206,16 @@ def filter_log_events(state, identity, params):
         offset = doc["o"]
         if doc.get("empty"):
             # The promised empty page: nothing now, more later.
-            return {"events": [], "searchedLogStreams": [],
-                    "nextToken": ep_paging.encode(offset, params, ignore, {"after_empty": 1})}
+            nxt = token if ep_paging.repeating() else ep_paging.encode(offset, params, ignore,
+                                                                       {"after_empty": 1})
+            return {"events": [], "searchedLogStreams": [], "nextToken": nxt}
     page = events[offset:offset + size]
     nxt = None
     if offset + size < len(events):
         extra = {"empty": 1} if offset == 0 else None
         nxt = ep_paging.encode(offset + size, params, ignore, extra)
+    if token and ep_paging.repeating():
+        nxt = token
     return {"events": page, "searchedLogStreams": [], "nextToken": nxt}
 
 

@@ -34,6 +34,7 @@ import ep_efs  # noqa: E402
 import ep_iam  # noqa: E402
 import ep_identity  # noqa: E402
 import ep_logs  # noqa: E402
+import ep_paging  # noqa: E402
 import insights  # noqa: E402
 import ep_protocols  # noqa: E402
 import ep_s3  # noqa: E402
@@ -193,6 +194,17 @@ class Endpoint:
             # Relayed without its prefix, after the signature check of what was sent.
             query = ep_s3.without_param(query, "prefix")
         try:
+            if_match = req.headers.get("If-Match")
+            if route.operation == "GetObject" and if_match:
+                # s3rver 3.7.1 ignores If-Match; S3 answers 412 when the
+                # object's ETag is not the one given (a resumed read of an
+                # object replaced meanwhile must fail, never mix versions).
+                head = ep_s3.relay(self.s3_upstream, "HEAD", req.path, "", [], b"")
+                etag = {k.lower(): v for k, v in head[1].items()}.get("etag")
+                if head[0] == 200 and etag and etag.strip() != if_match.strip():
+                    raise AwsError("PreconditionFailed",
+                                   "At least one of the pre-conditions you specified did not hold",
+                                   412)
             return ep_s3.relay(self.s3_upstream, req.method, req.path, query, req.header_items, req.body)
         except OSError as e:
             raise AwsError("InternalError", f"s3rver at {self.s3_upstream} did not answer: {e}", 500)
@@ -273,10 +285,22 @@ class Endpoint:
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000.0)
         kind = fault["kind"] if fault else None
+        ep_paging.set_repeat(kind == "repeat_token")
         if kind == "reset":
             raise Reset()
         if kind == "slow":
             time.sleep(fault["delay_ms"] / 1000.0)
+        if kind in ("502", "504"):
+            # What a load balancer or proxy in front of a service answers: an
+            # HTML page, not the service's error format.
+            reason = "Bad Gateway" if kind == "502" else "Gateway Timeout"
+            page = f"<html><body><h1>{kind} {reason}</h1></body></html>\n".encode()
+            return int(kind), {"Content-Type": "text/html"}, page, kind
+        if kind == "not_found":
+            if route.service != "s3":
+                raise Reset()  # armed only for S3 (add_fault cannot know the route)
+            err = AwsError("NoSuchKey", "The specified key does not exist.", 404)
+            return ep_protocols.error_response("s3", err, req.request_id) + (kind,)
         if kind in ("throttle", "500", "503", "expired", "denied"):
             return self.fault_response(route, kind, req.request_id) + (kind,)
         if route.kind == "imds":

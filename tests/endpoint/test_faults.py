@@ -60,6 +60,35 @@ class FaultTest(EndpointTestCase):
         self.assertEqual(r["ResponseMetadata"]["RetryAttempts"], 2)
         self.assertEqual(self.ep.counts()["ec2:DescribeNetworkInterfaces"], 3)
 
+    def test_gateway_errors_are_html_pages(self):
+        # What a load balancer in front of a service answers: not the
+        # service's error format. botocore still retries them (5xx).
+        for kind in ("502", "504"):
+            with self.subTest(kind=kind):
+                self.ep.fault(kind, operation="ec2:DescribeNetworkInterfaces")
+                with self.assertRaises(ClientError) as ctx:
+                    self.ep.client("ec2").describe_network_interfaces(MaxResults=5)
+                self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"],
+                                 int(kind))
+                self.ep.fault(kind, operation="ec2:DescribeNetworkInterfaces")
+                r = self.ep.client("ec2", retries=1).describe_network_interfaces(MaxResults=5)
+                self.assertEqual(r["ResponseMetadata"]["RetryAttempts"], 1)
+
+    def test_repeat_token_answers_the_token_sent(self):
+        self.ep.fault("repeat_token", operation="ec2:DescribeNetworkInterfaces", count=10)
+        ec2 = self.ep.client("ec2")
+        first = ec2.describe_network_interfaces(MaxResults=5)
+        token = first["NextToken"]
+        second = ec2.describe_network_interfaces(MaxResults=5, NextToken=token)
+        self.assertEqual(second["NextToken"], token)
+        # FilterLogEvents too, its empty page included.
+        self.ep.fault("repeat_token", operation="logs:FilterLogEvents", count=10)
+        logs = self.ep.client("logs")
+        page = logs.filter_log_events(logGroupName="/efstop/vpc-flow-logs")
+        again = logs.filter_log_events(logGroupName="/efstop/vpc-flow-logs",
+                                       nextToken=page["nextToken"])
+        self.assertEqual(again["nextToken"], page["nextToken"])
+
     def test_reset_breaks_the_transport(self):
         self.ep.fault("reset", operation="logs:DescribeLogGroups")
         with self.assertRaises(Exception) as ctx:
