@@ -42,6 +42,27 @@ std::vector<BucketBytes> fold_series(const std::vector<BucketBytes>& series, int
   return out;
 }
 
+std::vector<BucketBytes> merge_series(const std::vector<BucketBytes>& a,
+                                      const std::vector<BucketBytes>& b) {
+  std::vector<BucketBytes> out;
+  out.reserve(a.size() + b.size());
+  size_t i = 0;
+  size_t j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].start < b[j].start)) {
+      out.push_back(a[i++]);
+    } else if (i == a.size() || b[j].start < a[i].start) {
+      out.push_back(b[j++]);
+    } else {
+      out.push_back(BucketBytes{a[i].start, a[i].bytes_read + b[j].bytes_read,
+                                a[i].bytes_written + b[j].bytes_written});
+      ++i;
+      ++j;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // Bytes per bucket of one (client, server[, ENI]) while counting. Records
@@ -56,23 +77,29 @@ namespace {
 class SeriesBuilder {
  public:
   void add(int64_t bucket, int64_t read, int64_t written) {
-    if (!cells_.empty() && cells_.back().start == bucket) {
-      cells_.back().bytes_read += read;
-      cells_.back().bytes_written += written;
+    // The current bucket lives here, beside the entry's sums (same cache
+    // lines): most records add to it without touching the cells, which are
+    // elsewhere on the heap and, over a big input, rarely in cache.
+    if (bucket == current_.start) {
+      current_.bytes_read += read;
+      current_.bytes_written += written;
       return;
     }
-    cells_.push_back(BucketBytes{bucket, read, written});
-    if (cells_.size() >= 2 * compacted_ + 16) compact();
+    if (current_.start != kNone) push(current_);
+    current_ = BucketBytes{bucket, read, written};
   }
 
   void merge(const SeriesBuilder& o) {
     for (const BucketBytes& c : o.cells_) add(c.start, c.bytes_read, c.bytes_written);
+    if (o.current_.start != kNone) {
+      add(o.current_.start, o.current_.bytes_read, o.current_.bytes_written);
+    }
   }
-
-  bool empty() const { return cells_.empty(); }
 
   // Sorted, one cell per bucket, buckets without bytes left out.
   std::vector<BucketBytes> take() {
+    if (current_.start != kNone) push(current_);
+    current_ = BucketBytes{kNone, 0, 0};
     compact();
     std::erase_if(cells_,
                   [](const BucketBytes& c) { return c.bytes_read == 0 && c.bytes_written == 0; });
@@ -81,6 +108,18 @@ class SeriesBuilder {
   }
 
  private:
+  static constexpr int64_t kNone = INT64_MIN;  // no current bucket
+
+  void push(const BucketBytes& c) {
+    if (!cells_.empty() && cells_.back().start == c.start) {
+      cells_.back().bytes_read += c.bytes_read;
+      cells_.back().bytes_written += c.bytes_written;
+      return;
+    }
+    cells_.push_back(c);
+    if (cells_.size() >= 2 * compacted_ + 16) compact();
+  }
+
   void compact() {
     std::sort(cells_.begin(), cells_.end(),
               [](const BucketBytes& x, const BucketBytes& y) { return x.start < y.start; });
@@ -97,6 +136,7 @@ class SeriesBuilder {
     compacted_ = k;
   }
 
+  BucketBytes current_{kNone, 0, 0};
   std::vector<BucketBytes> cells_;
   size_t compacted_ = 0;
 };
@@ -110,6 +150,14 @@ template <typename Out>
 inline void add_parts(Out* out, const FlowRecord& r, bool server_is_dst,
                       const AggregateConfig& cfg) {
   if (r.action == Action::kReject || r.bytes == 0) return;
+  if (r.bucket_parts != nullptr) {
+    for (uint32_t k = 0; k < r.bucket_part_count; ++k) {
+      const int64_t part = r.bucket_parts[k];
+      out->add(r.first_bucket + k * cfg.bucket_s, server_is_dst ? 0 : part,
+               server_is_dst ? part : 0);
+    }
+    return;
+  }
   int64_t end = (r.present & kHasEnd) != 0 ? r.end : r.start;
   if (cfg.window_end && end > *cfg.window_end) end = *cfg.window_end;
   split_span(r.start, end, r.bytes, cfg.bucket_s, [&](int64_t bucket, int64_t part) {
@@ -604,6 +652,7 @@ struct alignas(64) Aggregator::Impl {
       if (p.candidate != nullptr) {
         __builtin_prefetch(&p.candidate->key);
         __builtin_prefetch(&p.candidate->sums);
+        if (p.nparts > 0) __builtin_prefetch(&p.candidate->series);
       }
     }
     if (added - applied > kSlotLead + kEntryLead) apply(ring[applied++ % kRing]);

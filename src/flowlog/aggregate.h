@@ -98,6 +98,11 @@ void split_span(int64_t start, int64_t end, int64_t bytes, int64_t width, F&& f)
 // period) and also need a coarser one.
 std::vector<BucketBytes> fold_series(const std::vector<BucketBytes>& series, int64_t to_width);
 
+// The bucket-by-bucket sum of two series (each sorted by start, one cell a
+// bucket); sorted, one cell a bucket.
+std::vector<BucketBytes> merge_series(const std::vector<BucketBytes>& a,
+                                      const std::vector<BucketBytes>& b);
+
 // Totals of one (client, server) pair over the used records.
 struct PairTotals {
   IpAddress client;

@@ -294,5 +294,11 @@ TEST(BucketTest, FoldSeriesSumsIntoCoarserBuckets) {
             (std::vector<BucketBytes>{{kMidnight - 86400, 4, 6}, {kMidnight, 12, 14}}));
 }
 
+TEST(BucketTest, MergeSeriesSumsBucketByBucket) {
+  EXPECT_EQ(merge_series({{0, 1, 2}, {120, 3, 4}}, {{60, 5, 6}, {120, 7, 8}, {180, 9, 10}}),
+            (std::vector<BucketBytes>{{0, 1, 2}, {60, 5, 6}, {120, 10, 12}, {180, 9, 10}}));
+  EXPECT_EQ(merge_series({}, {{60, 5, 6}}), (std::vector<BucketBytes>{{60, 5, 6}}));
+}
+
 }  // namespace
 }  // namespace efstop::flowlog
