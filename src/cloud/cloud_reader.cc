@@ -91,6 +91,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   ro.query.window_start = o.window_start;
   ro.query.window_end = o.window_end;
   ro.query.limit = o.insights_row_limit;
+  ro.query.bucket_s = o.engine.bucket_s;
   ro.start_s = o.window_start;
   ro.end_s = o.window_end;
   ro.poll_initial = o.insights_poll;
@@ -105,9 +106,11 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   cfg.server_enis = o.engine.server_enis;
   cfg.window_start = o.window_start;
   cfg.window_end = o.window_end;
+  cfg.bucket_s = o.engine.bucket_s;
   flowlog::Aggregator agg(&cfg);
   int64_t matched = 0;
   int64_t left_out = 0;
+  int64_t beyond_split = 0;  // records (weighted) longer than the bucket pushdown splits
   uint64_t order = 0;
   const std::set<std::string> only(only_enis.begin(), only_enis.end());
   for (const InsightsRecord& row : run.rows) {
@@ -118,6 +121,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
       left_out += row.record.flows;
       continue;
     }
+    if (row.beyond_split) beyond_split += row.record.flows;
     agg.add(row.as_record(), order++);
   }
   CloudReadResult out;
@@ -125,6 +129,13 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   er.pairs = agg.finish(&er.stats);
   EFSTOP_RETURN_IF_ERROR(agg.status());
   er.warnings = agg.warnings();
+  if (beyond_split > 0) {
+    er.warnings.push_back(
+        std::to_string(beyond_split) + " record" + (beyond_split == 1 ? "" : "s") +
+        " in Logs Insights lasted longer than " + std::to_string(kInsightsMaxSpanS) +
+        " s; their bytes past that were put in the last bucket the query splits, not spread "
+        "over their whole span (--method raw splits them exactly)");
+  }
   er.used_interface_rule = true;
   const int64_t scanned = static_cast<int64_t>(run.statistics.records_scanned);
   if (scanned > matched) {
@@ -369,6 +380,7 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
       m.bytes_unknown += t.bytes_unknown;
       m.first_seen = std::min(m.first_seen, t.first_seen);
       m.last_seen = std::max(m.last_seen, t.last_seen);
+      m.series = flowlog::merge_series(m.series, t.series);
     } else {
       out.engine.pairs.push_back(std::move(t));
     }

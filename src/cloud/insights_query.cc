@@ -1,5 +1,6 @@
 #include "cloud/insights_query.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -17,6 +18,12 @@ constexpr char kSumPackets[] = "sum_packets";
 constexpr char kRecords[] = "records";
 constexpr char kMinStart[] = "min_start";
 constexpr char kMaxEnd[] = "max_end";
+// The bucket pushdown's fields (see insights_query.h).
+constexpr char kBucket0[] = "bucket0";
+constexpr char kSpan[] = "span_s";
+constexpr char kEndKnown[] = "end_known";
+constexpr char kBeyond[] = "beyond";
+constexpr char kUptoPrefix[] = "upto_";
 
 std::string field(FieldId id) { return insights_field_name(flowlog::field_name(id)); }
 
@@ -128,7 +135,8 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
   // scanned-but-not-matched count. A start that is not a number fails this
   // comparison: such a line is filtered out, as before.
   const bool windowed = o.window_start || o.window_end;
-  if (windowed) efs += " and " + field(FieldId::kStart) + " >= 0";
+  // A record without a start cannot be bucketed either (it is outside).
+  if (windowed || o.bucket_s > 0) efs += " and " + field(FieldId::kStart) + " >= 0";
   q += "\n| filter ";
   if (f.has(FieldId::kLogStatus)) {
     const std::string ls = field(FieldId::kLogStatus);
@@ -168,12 +176,38 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
     q += "\n| fields ";
     for (size_t i = 0; i < flags.size(); ++i) q += (i ? ", " : "") + flags[i];
   }
+  std::vector<std::string> upto_sums;
+  if (o.bucket_s > 0) {
+    const std::string w = std::to_string(o.bucket_s);
+    const std::string start = field(FieldId::kStart);
+    const std::string end =
+        o.window_end ? "least(" + field(FieldId::kEnd) + ", " + std::to_string(*o.window_end) + ")"
+                     : field(FieldId::kEnd);
+    q += "\n| fields floor(" + start + " / " + w + ") * " + w + " as " + kBucket0 + ", greatest(" +
+         end + " - " + start + ", 1) as " + kSpan + ", " + field(FieldId::kEnd) + " * 0 + 1 as " +
+         kEndKnown;
+    const int64_t k_max = (o.bucket_s + kInsightsMaxSpanS - 1) / o.bucket_s;
+    q += "\n| fields least(greatest(" + start + " + " + kSpan + " - " + kBucket0 + " - " +
+         std::to_string((k_max + 1) * o.bucket_s) + ", 0), 1) as " + kBeyond;
+    for (int64_t k = 1; k <= k_max; ++k) {
+      const std::string c = "c_" + std::to_string(k);
+      q += ", floor(" + field(FieldId::kBytes) + " * least(" + kBucket0 + " + " +
+           std::to_string(k * o.bucket_s) + " - " + start + ", " + kSpan + ") / " + kSpan +
+           ") as " + c;
+      upto_sums.push_back(", sum(" + c + ") as " + kUptoPrefix + std::to_string(k));
+    }
+    by.push_back(kBucket0);
+    by.push_back(kEndKnown);
+    by.push_back(kBeyond);
+  }
 
   // 4. stats by everything the counting rule distinguishes.
   q += "\n| stats sum(" + field(FieldId::kBytes) + ") as " + kSumBytes + ", sum(" +
        field(FieldId::kPackets) + ") as " + kSumPackets + ", count(*) as " + kRecords + ", min(" +
        field(FieldId::kStart) + ") as " + kMinStart + ", max(" + field(FieldId::kEnd) + ") as " +
-       kMaxEnd + " by ";
+       kMaxEnd;
+  for (const std::string& s : upto_sums) q += s;
+  q += " by ";
   for (size_t i = 0; i < by.size(); ++i) q += (i ? ", " : "") + by[i];
   q += "\n| limit " + std::to_string(o.limit);
 
@@ -190,6 +224,9 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
 Result<InsightsRecord> parse_insights_row(const aws::QueryRow& row) {
   InsightsRecord out;
   flowlog::FlowRecord& r = out.record;
+  bool have_bucket0 = false;
+  bool end_known = false;
+  std::vector<int64_t> upto_sums;  // C at the 1st, 2nd... boundary, summed
   r.protocol = 6;  // the query only lets EFS traffic through; protocol is not grouped
   r.present |= flowlog::kHasProtocol;
   bool have_records = false;
@@ -254,6 +291,21 @@ Result<InsightsRecord> parse_insights_row(const aws::QueryRow& row) {
     } else if (name == kMaxEnd) {
       EFSTOP_ASSIGN_OR_RETURN(r.end, parse_number(name, value));
       r.present |= flowlog::kHasEnd;
+    } else if (name == kBucket0) {
+      EFSTOP_ASSIGN_OR_RETURN(r.first_bucket, parse_number(name, value));
+      have_bucket0 = true;
+    } else if (name == kEndKnown) {
+      end_known = true;
+    } else if (name == kBeyond) {
+      EFSTOP_ASSIGN_OR_RETURN(int64_t beyond, parse_number(name, value));
+      out.beyond_split = beyond != 0;
+    } else if (name.rfind(kUptoPrefix, 0) == 0) {
+      const std::string index = name.substr(sizeof(kUptoPrefix) - 1);
+      EFSTOP_ASSIGN_OR_RETURN(int64_t k, parse_number(name, index));
+      EFSTOP_ASSIGN_OR_RETURN(int64_t upto, parse_number(name, value));
+      if (k < 1 || k > 1000) return parse_error("insights row: bad field name '" + name + "'");
+      if (static_cast<size_t>(k) > upto_sums.size()) upto_sums.resize(static_cast<size_t>(k));
+      upto_sums[static_cast<size_t>(k - 1)] = upto;
     }
     // Other fields (@ptr...) are ignored.
   }
@@ -261,10 +313,31 @@ Result<InsightsRecord> parse_insights_row(const aws::QueryRow& row) {
     return parse_error("insights row: no positive '" + std::string(kRecords) + "' count");
   }
   if (r.log_status == flowlog::LogStatus::kOk) {
+    // A bucketed row of records whose end is unknown has no max_end.
     const uint32_t need = flowlog::kHasSrcAddr | flowlog::kHasDstAddr | flowlog::kHasBytes |
-                          flowlog::kHasPackets | flowlog::kHasStart | flowlog::kHasEnd;
+                          flowlog::kHasPackets | flowlog::kHasStart |
+                          (have_bucket0 && !end_known ? 0u : uint32_t{flowlog::kHasEnd});
     if ((r.present & need) != need) {
       return parse_error("insights row: a row of OK records lacks an address, a sum or a time");
+    }
+  }
+  // With buckets: the parts from the cumulative sums (see the query). A
+  // row whose records' end is unknown puts all its bytes in its first
+  // bucket; a sum absent (no record had bytes) counts as 0.
+  if (have_bucket0) {
+    if (!end_known || upto_sums.empty()) {
+      out.bucket_parts = {r.bytes};
+    } else {
+      int64_t before = 0;
+      for (int64_t upto : upto_sums) {
+        out.bucket_parts.push_back(upto - before);
+        before = upto;
+      }
+      out.bucket_parts.push_back(r.bytes - before);
+      if (std::any_of(out.bucket_parts.begin(), out.bucket_parts.end(),
+                      [](int64_t p) { return p < 0; })) {
+        return parse_error("insights row: bucket sums that do not add up to the bytes");
+      }
     }
   }
   return out;

@@ -31,6 +31,19 @@
 //   outside too, so the engine counts its records as outside_window, as it
 //   would the records themselves. The query's time range (@timestamp) only
 //   prunes what Insights scans.
+// - With time buckets (bucket_s), each record's bytes are split server-side,
+//   per record, by the rule of docs/flow-counting.md ("Time buckets"): a
+//   first `fields` computes the record's first bucket (floor(start / w) * w,
+//   the UTC alignment bin() gives @timestamp, applied to the record's own
+//   start) and its span (end cut at the window's end, at least 1 s), a
+//   second the cumulative floor C at each of the next K bucket boundaries,
+//   and stats sums them by the first bucket too. A row's parts are then
+//   C1, C2 - C1, ..., bytes - CK: sums of the records' own parts, so exact
+//   (Insights computes in doubles: exact while bytes * span < 2^53, that is
+//   for records under about 2^43 bytes). K covers kInsightsMaxSpanS; a
+//   record reaching past it is flagged (`beyond`) so the caller can say its
+//   split is approximate; a record whose end is unknown (`end_known` null)
+//   puts everything in its first bucket, as the local path does.
 // Formats without interface-id cannot be grouped (the 5-tuple overlap rule
 // needs every record): build_insights_query refuses them and the caller
 // reads raw events instead.
@@ -64,7 +77,13 @@ struct InsightsQueryOptions {
   std::optional<int64_t> window_start;
   std::optional<int64_t> window_end;
   int limit = aws::kInsightsMaxRows;
+  // Time buckets in seconds (AggregateConfig::bucket_s); 0: none.
+  int64_t bucket_s = 0;
 };
+
+// The longest record span the bucket pushdown splits exactly: 10 minutes
+// (the longest flow-log aggregation interval) and one of slack.
+inline constexpr int64_t kInsightsMaxSpanS = 660;
 
 // The query text. Errors (kInvalidArgument): a format without interface-id
 // (message says to use --method raw), a format lacking a field the counting
@@ -78,12 +97,20 @@ std::string insights_field_name(std::string_view flow_log_field);
 struct InsightsRecord {
   flowlog::FlowRecord record;  // interface_id left empty (see as_record)
   std::string interface_id;
+  // With buckets: the row's bytes per bucket from record.first_bucket (see
+  // the query), and whether some record reached past what the query splits.
+  std::vector<int64_t> bucket_parts;
+  bool beyond_split = false;
 
   // The record with interface_id viewing this->interface_id: valid while
   // this struct is alive and unmoved.
   flowlog::FlowRecord as_record() const {
     flowlog::FlowRecord r = record;
     r.interface_id = interface_id;
+    if (!bucket_parts.empty()) {
+      r.bucket_parts = bucket_parts.data();
+      r.bucket_part_count = static_cast<uint32_t>(bucket_parts.size());
+    }
     return r;
   }
 };

@@ -55,6 +55,13 @@ struct FlowRecord {
   // The ENI id ("eni-0a1b..."); a view into the parsed line, valid only until
   // the caller's line buffer changes. Empty when absent.
   std::string_view interface_id;
+  // With time buckets (AggregateConfig::bucket_s): the bytes already split
+  // per bucket by the source (a Logs Insights row: docs/flow-counting.md),
+  // bucket_parts[k] for the bucket starting at first_bucket + k * bucket_s;
+  // they sum to `bytes`. Null: the aggregator splits by start..end.
+  const int64_t* bucket_parts = nullptr;
+  uint32_t bucket_part_count = 0;
+  int64_t first_bucket = 0;
   uint32_t present = 0;  // PresentBit mask
   uint16_t src_port = 0;
   uint16_t dst_port = 0;

@@ -116,6 +116,111 @@ TEST_F(CloudTest, InsightsCountsEveryRecordAsLocalFilesDo) {
   EXPECT_EQ(r->counts.received, 76);
 }
 
+// --bucket through the Logs Insights pushdown: the per-record split is
+// computed server-side (the endpoint's evaluator runs the query), and the
+// series must equal the local engine's, bucket for bucket, for records of
+// 60 s, 600 s, zero length, an unknown end, and one past the window's end.
+class CloudBucketTest : public CloudTest {
+ protected:
+  std::vector<std::string> add_bucket_records() {
+    const int64_t t = kWindowStart + 125;
+    auto line = [](const std::string& eni, const std::string& src, const std::string& dst,
+                   int sport, int dport, int64_t bytes, int64_t start, const std::string& end) {
+      return "2 111122223333 " + eni + " " + src + " " + dst + " " + std::to_string(sport) + " " +
+             std::to_string(dport) + " 6 10 " + std::to_string(bytes) + " " +
+             std::to_string(start) + " " + end + " ACCEPT OK";
+    };
+    const std::vector<std::string> extra = {
+        line("eni-0e000000000000005", "10.20.1.11", "10.20.1.100", 50100, 2049, 1000003, t,
+             std::to_string(t + 600)),
+        line("eni-0e000000000000005", "10.20.1.100", "10.20.1.11", 2049, 50100, 777, t + 7,
+             std::to_string(t + 7)),
+        line("eni-0e000000000000005", "10.20.1.11", "10.20.1.100", 50101, 2049, 5555, t + 61, "-"),
+        line("eni-0e000000000000005", "10.20.1.100", "10.20.1.11", 2049, 50101, 99991,
+             kWindowEnd - 50, std::to_string(kWindowEnd + 250)),
+    };
+    nlohmann::json events = nlohmann::json::array();
+    for (const std::string& m : extra) events.push_back({t * 1000, m});
+    nlohmann::json patch;
+    patch["log_groups"][kGroup]["streams"]["bucket-stream"] = events;
+    EXPECT_TRUE(endpoint().patch_scenario(patch.dump()).ok());
+    std::vector<std::string> lines = scenario_messages();
+    lines.insert(lines.end(), extra.begin(), extra.end());
+    return lines;
+  }
+};
+
+TEST_F(CloudBucketTest, InsightsSplitsEachRecordAsTheLocalEngineDoes) {
+  const std::vector<std::string> lines = add_bucket_records();
+  for (const int64_t width : {60, 300, 900, 3600}) {
+    SCOPED_TRACE(width);
+    CloudReadOptions o = options();
+    o.log_groups = {kGroup};
+    o.engine.bucket_s = width;
+    Result<CloudReadResult> r = read_cloud(client_.get(), o);
+    ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << endpoint().server_log();
+    flowlog::EngineOptions local_options;
+    local_options.bucket_s = width;
+    const flowlog::EngineResult local = run_local(lines, local_options);
+    expect_same_report(local, r->engine, /*compare_record_stats=*/true);
+    EXPECT_TRUE(r->engine.warnings.empty());
+    // The 600 s record really spans several buckets of the narrow widths.
+    size_t most = 0;
+    for (const flowlog::PairTotals& p : r->engine.pairs) most = std::max(most, p.series.size());
+    if (width == 60) {
+      EXPECT_GE(most, 10u);
+    }
+  }
+  EXPECT_EQ(endpoint().count("logs:FilterLogEvents"), 0);
+}
+
+TEST_F(CloudBucketTest, RawEventsSplitAsTheLocalEngineDoes) {
+  const std::vector<std::string> lines = add_bucket_records();
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.method = Method::kRaw;
+  o.method_given = true;
+  o.raw_slice_s = 120;
+  o.engine.bucket_s = 60;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  flowlog::EngineOptions local_options;
+  local_options.bucket_s = 60;
+  expect_same_report(run_local(lines, local_options), r->engine, false);
+}
+
+// A record longer than the pushdown splits: totals stay exact, the reader
+// says its split is not.
+TEST_F(CloudBucketTest, InsightsSaysWhenARecordIsLongerThanItSplits) {
+  const int64_t t = kWindowStart + 60;
+  const std::string long_record =
+      "2 111122223333 eni-0e000000000000005 10.20.1.11 10.20.1.100 50100 2049 6 10 90000 " +
+      std::to_string(t) + " " + std::to_string(t + 1800) + " ACCEPT OK";
+  nlohmann::json patch;
+  patch["log_groups"][kGroup]["streams"]["long-stream"] =
+      nlohmann::json::array({nlohmann::json::array({t * 1000, long_record})});
+  ASSERT_TRUE(endpoint().patch_scenario(patch.dump()).ok());
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.engine.bucket_s = 60;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_EQ(r->engine.warnings.size(), 1u);
+  EXPECT_NE(r->engine.warnings[0].find("1 record in Logs Insights lasted longer than 660 s"),
+            std::string::npos)
+      << r->engine.warnings[0];
+  std::vector<std::string> lines = scenario_messages();
+  lines.push_back(long_record);
+  flowlog::EngineOptions local_options;
+  local_options.bucket_s = 60;
+  const flowlog::EngineResult local = run_local(lines, local_options);
+  ASSERT_EQ(local.pairs.size(), r->engine.pairs.size());
+  for (size_t i = 0; i < local.pairs.size(); ++i) {
+    EXPECT_EQ(local.pairs[i].bytes_written, r->engine.pairs[i].bytes_written);
+    EXPECT_EQ(local.pairs[i].bytes_read, r->engine.pairs[i].bytes_read);
+  }
+}
+
 TEST_F(CloudTest, InsightsPollsWhileRunning) {
   ASSERT_TRUE(
       endpoint()
@@ -408,6 +513,22 @@ TEST_F(CloudS3Test, GivesTheLocalFileReport) {
   EXPECT_EQ(r->counts.scanned, static_cast<int64_t>(lines.size()));
   EXPECT_EQ(r->counts.filtered_by_service, 0);
   EXPECT_EQ(r->counts.received, static_cast<int64_t>(lines.size()));
+}
+
+TEST_F(CloudS3Test, BucketsSplitAsTheLocalEngineDoes) {
+  std::vector<std::string> lines = scenario_messages();
+  put("2026/11/29", "20261129T1005Z", lines);
+  CloudReadOptions o = options(kWindowStart, kWindowEnd);
+  o.engine.bucket_s = 300;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  flowlog::EngineOptions local_options;
+  local_options.bucket_s = 300;
+  const flowlog::EngineResult local = run_local(lines, local_options);
+  expect_same_report(local, r->engine, true);
+  int64_t with_series = 0;
+  for (const flowlog::PairTotals& p : local.pairs) with_series += p.series.empty() ? 0 : 1;
+  EXPECT_GT(with_series, 0);
 }
 
 TEST_F(CloudS3Test, CorruptObjectIsReportedAndTheRestCounted) {

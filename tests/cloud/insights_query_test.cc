@@ -123,6 +123,69 @@ TEST(InsightsRowTest, DecodesRow) {
   EXPECT_EQ(rec.end, 1795946519);
 }
 
+// --bucket: the cumulative sums at the boundaries become parts per bucket
+// from bucket0; a row whose records' end is unknown puts all in bucket0;
+// sums that do not add up are an error, not a silent split.
+TEST(InsightsRowTest, DecodesBucketParts) {
+  aws::QueryRow row = {{"f_interface_id", "eni-0e000000000000005"},
+                       {"f_srcaddr", "10.20.1.11"},
+                       {"f_dstaddr", "10.20.1.100"},
+                       {"f_action", "ACCEPT"},
+                       {"sum_bytes", "1000"},
+                       {"sum_packets", "3"},
+                       {"records", "2"},
+                       {"min_start", "1795946400"},
+                       {"max_end", "1795946519"},
+                       {"bucket0", "1795946400"},
+                       {"end_known", "1"},
+                       {"beyond", "0"},
+                       {"upto_1", "400"},
+                       {"upto_2", "950"}};
+  Result<InsightsRecord> r = parse_insights_row(row);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->bucket_parts, (std::vector<int64_t>{400, 550, 50}));
+  EXPECT_FALSE(r->beyond_split);
+  const FlowRecord rec = r->as_record();
+  EXPECT_EQ(rec.first_bucket, 1795946400);
+  ASSERT_EQ(rec.bucket_part_count, 3u);
+  EXPECT_EQ(rec.bucket_parts[2], 50);
+
+  aws::QueryRow unknown_end = row;
+  std::erase_if(unknown_end, [](const auto& kv) {
+    return kv.first == "end_known" || kv.first == "max_end" || kv.first.rfind("upto_", 0) == 0;
+  });
+  r = parse_insights_row(unknown_end);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->bucket_parts, (std::vector<int64_t>{1000}));
+
+  aws::QueryRow bad = row;
+  for (auto& [name, value] : bad) {
+    if (name == "upto_2") value = "1200";
+  }
+  EXPECT_FALSE(parse_insights_row(bad).ok());
+}
+
+TEST(InsightsQueryTest, BucketQuerySplitsServerSide) {
+  InsightsQueryOptions o;
+  o.window_start = 1795946400;
+  o.window_end = 1795950000;
+  o.bucket_s = 300;
+  Result<std::string> q = build_insights_query(o);
+  ASSERT_TRUE(q.ok()) << q.status().to_string();
+  EXPECT_NE(q->find("floor(f_start / 300) * 300 as bucket0"), std::string::npos) << *q;
+  EXPECT_NE(q->find("greatest(least(f_end, 1795950000) - f_start, 1) as span_s"),
+            std::string::npos);
+  // (300 + 660 - 1) / 300 = 3 boundaries, summed as upto_1..3, grouped by bucket0.
+  EXPECT_NE(q->find("sum(c_3) as upto_3"), std::string::npos);
+  EXPECT_EQ(q->find("c_4"), std::string::npos);
+  EXPECT_NE(q->find(", bucket0, end_known, beyond"), std::string::npos);
+  EXPECT_LE(q->size(), kInsightsMaxQueryChars);
+  o.bucket_s = 60;  // 11 boundaries
+  q = build_insights_query(o);
+  ASSERT_TRUE(q.ok());
+  EXPECT_NE(q->find("sum(c_11) as upto_11"), std::string::npos);
+}
+
 TEST(InsightsRowTest, AcceptsWholeNumbersInFloatNotation) {
   aws::QueryRow row = {{"f_interface_id", "eni-1"}, {"f_srcaddr", "10.0.0.1"},
                        {"f_dstaddr", "10.0.0.2"},   {"sum_bytes", "1.5E10"},

@@ -266,7 +266,9 @@ def _compare(op, a, b):
 
 
 def _split_commands(text):
-    """Splits on | outside strings and /regex/ literals."""
+    """Splits on | outside strings and /regex/ literals. A / starts a regex only in a parse
+    command (the only place efstop writes one); elsewhere it divides, as in
+    `fields floor(f_start / 300) * 300 as bucket0`."""
     parts, cur, quote, i = [], "", None, 0
     while i < len(text):
         c = text[i]
@@ -277,7 +279,7 @@ def _split_commands(text):
                 i += 1
             elif c == quote:
                 quote = None
-        elif c in "\"'/":
+        elif c in "\"'" or (c == "/" and cur.strip().lower().startswith("parse")):
             quote = c
             cur += c
         elif c == "|":
