@@ -31,7 +31,91 @@ FlowStats& FlowStats::operator+=(const FlowStats& o) {
   return *this;
 }
 
+std::vector<BucketBytes> fold_series(const std::vector<BucketBytes>& series, int64_t to_width) {
+  std::vector<BucketBytes> out;
+  for (const BucketBytes& b : series) {
+    const int64_t start = bucket_floor(b.start, to_width);
+    if (out.empty() || out.back().start != start) out.push_back(BucketBytes{start, 0, 0});
+    out.back().bytes_read += b.bytes_read;
+    out.back().bytes_written += b.bytes_written;
+  }
+  return out;
+}
+
 namespace {
+
+// Bytes per bucket of one (client, server[, ENI]) while counting. Records
+// of one key mostly come in time order, so a part for the last bucket is
+// added in place and another one appended; the cells are sorted and merged
+// whenever they doubled since the last time (amortized O(log n) a cell), so
+// out-of-order input costs time, not memory beyond 2x the distinct buckets.
+// Sparse, not dense from the first bucket: a pair is often active in a few
+// buckets of a long window (a nightly job, an idle mount), and 24 bytes a
+// used bucket against 16 a bucket of the whole span wins whenever fewer
+// than 2/3 of the buckets are used.
+class SeriesBuilder {
+ public:
+  void add(int64_t bucket, int64_t read, int64_t written) {
+    if (!cells_.empty() && cells_.back().start == bucket) {
+      cells_.back().bytes_read += read;
+      cells_.back().bytes_written += written;
+      return;
+    }
+    cells_.push_back(BucketBytes{bucket, read, written});
+    if (cells_.size() >= 2 * compacted_ + 16) compact();
+  }
+
+  void merge(const SeriesBuilder& o) {
+    for (const BucketBytes& c : o.cells_) add(c.start, c.bytes_read, c.bytes_written);
+  }
+
+  bool empty() const { return cells_.empty(); }
+
+  // Sorted, one cell per bucket, buckets without bytes left out.
+  std::vector<BucketBytes> take() {
+    compact();
+    std::erase_if(cells_,
+                  [](const BucketBytes& c) { return c.bytes_read == 0 && c.bytes_written == 0; });
+    compacted_ = 0;
+    return std::move(cells_);
+  }
+
+ private:
+  void compact() {
+    std::sort(cells_.begin(), cells_.end(),
+              [](const BucketBytes& x, const BucketBytes& y) { return x.start < y.start; });
+    size_t k = 0;
+    for (size_t i = 0; i < cells_.size(); ++i) {
+      if (k > 0 && cells_[k - 1].start == cells_[i].start) {
+        cells_[k - 1].bytes_read += cells_[i].bytes_read;
+        cells_[k - 1].bytes_written += cells_[i].bytes_written;
+      } else {
+        cells_[k++] = cells_[i];
+      }
+    }
+    cells_.resize(k);
+    compacted_ = k;
+  }
+
+  std::vector<BucketBytes> cells_;
+  size_t compacted_ = 0;
+};
+
+// The parts of a record's bytes per bucket (split_span), added to `out` for
+// the record's direction. The span ends at the record's end, or at the
+// window's end when that comes first (the record was counted for the window
+// by its start; its bytes stay inside it), or at its start when the end is
+// unknown.
+template <typename Out>
+inline void add_parts(Out* out, const FlowRecord& r, bool server_is_dst,
+                      const AggregateConfig& cfg) {
+  if (r.action == Action::kReject || r.bytes == 0) return;
+  int64_t end = (r.present & kHasEnd) != 0 ? r.end : r.start;
+  if (cfg.window_end && end > *cfg.window_end) end = *cfg.window_end;
+  split_span(r.start, end, r.bytes, cfg.bucket_s, [&](int64_t bucket, int64_t part) {
+    out->add(bucket, server_is_dst ? 0 : part, server_is_dst ? part : 0);
+  });
+}
 
 inline uint64_t mix(uint64_t h) {
   h ^= h >> 33;
@@ -380,12 +464,13 @@ inline uint64_t hash_of(const TripleKey& k) {
 // double the memory even for a moment). Not thread-safe.
 class TripleTable {
  public:
-  // Two cache lines exactly (aligned): the key in the first, the sums in
-  // the second.
+  // Aligned to cache lines: the key in the first, the sums and (with
+  // buckets only) the series after it.
   struct alignas(64) Entry {
     TripleKey key;
     uint64_t hash;
     Sums sums;
+    SeriesBuilder series;  // with buckets only
   };
 
   TripleTable() : slots_(kInitialSlots, 0) {}
@@ -406,7 +491,7 @@ class TripleTable {
     }
   }
 
-  Sums& find_or_insert(const TripleKey& key, uint64_t hash) {
+  Entry& find_or_insert(const TripleKey& key, uint64_t hash) {
     const uint32_t tag = static_cast<uint32_t>(hash >> 32);
     size_t i = hash & mask();
     while (true) {
@@ -414,7 +499,7 @@ class TripleTable {
       if (s == 0) break;
       if (static_cast<uint32_t>(s >> 32) == tag) {
         Entry& e = entry(static_cast<uint32_t>(s) - 1);
-        if (e.key == key) return e.sums;
+        if (e.key == key) return e;
       }
       i = (i + 1) & mask();
     }
@@ -428,7 +513,7 @@ class TripleTable {
     e.hash = hash;
     ++size_;
     slots_[i] = (uint64_t{tag} << 32) | size_;  // entry number + 1: 0 is a free slot
-    return e.sums;
+    return e;
   }
 
   template <typename F>
@@ -487,16 +572,22 @@ struct alignas(64) Aggregator::Impl {
   // by the compiler, which left every entry a miss.
   static constexpr uint64_t kSlotLead = 4;
   static constexpr uint64_t kEntryLead = 8;
+  static constexpr int kPendingParts = 4;
   static constexpr uint64_t kRing = 16;  // a power of two > kSlotLead + kEntryLead + 1
   static_assert(kRing > kSlotLead + kEntryLead + 1 && (kRing & (kRing - 1)) == 0);
   // The sums of one record, or of consecutive records of the same key
   // (both directions of a flow at one ENI are often written next to each
   // other: they then take one trip into the table).
+  // With buckets, `parts` holds their bytes per bucket when they fit
+  // (nearly always: a record spans one or two buckets); the parts that do
+  // not go straight into the table (add_series_slow).
   struct Pending {
     TripleKey key;
     uint64_t hash;
     TripleTable::Entry* candidate;  // null until resolved, and when no tag matched
     Sums sums;
+    int nparts;
+    BucketBytes parts[kPendingParts];
   };
   Pending ring[kRing];
   uint64_t added = 0;    // records ever written to the ring
@@ -521,10 +612,50 @@ struct alignas(64) Aggregator::Impl {
   void apply(const Pending& p) {
     // A candidate whose key differs, or none (not resolved yet, or the key
     // was new when it was, and may have been added since): the full probe.
-    Sums& s = p.candidate != nullptr && p.candidate->key == p.key
-                  ? p.candidate->sums
-                  : triples.find_or_insert(p.key, p.hash);
-    s.merge(p.sums);
+    TripleTable::Entry& e = p.candidate != nullptr && p.candidate->key == p.key
+                                ? *p.candidate
+                                : triples.find_or_insert(p.key, p.hash);
+    e.sums.merge(p.sums);
+    for (int i = 0; i < p.nparts; ++i) {
+      e.series.add(p.parts[i].start, p.parts[i].bytes_read, p.parts[i].bytes_written);
+    }
+  }
+
+  // Adds the bucket parts of `r` to `p` (with buckets only).
+  void add_series(Pending* p, const FlowRecord& r, bool server_is_dst) {
+    struct Collector {
+      BucketBytes c[kPendingParts];
+      int n = 0;
+      bool overflow = false;
+      void add(int64_t bucket, int64_t read, int64_t written) {
+        if (n == kPendingParts) {
+          overflow = true;
+          return;
+        }
+        c[n++] = BucketBytes{bucket, read, written};
+      }
+    } parts;
+    add_parts(&parts, r, server_is_dst, *config);
+    if (parts.overflow) {
+      add_series_slow(*p, r, server_is_dst);
+      return;
+    }
+    for (int i = 0; i < parts.n; ++i) {
+      const BucketBytes& c = parts.c[i];
+      if (p->nparts > 0 && p->parts[p->nparts - 1].start == c.start) {
+        p->parts[p->nparts - 1].bytes_read += c.bytes_read;
+        p->parts[p->nparts - 1].bytes_written += c.bytes_written;
+      } else if (p->nparts < kPendingParts) {
+        p->parts[p->nparts++] = c;
+      } else {
+        triples.find_or_insert(p->key, p->hash).series.add(c.start, c.bytes_read, c.bytes_written);
+      }
+    }
+  }
+
+  [[gnu::noinline]] void add_series_slow(const Pending& p, const FlowRecord& r,
+                                         bool server_is_dst) {
+    add_parts(&triples.find_or_insert(p.key, p.hash).series, r, server_is_dst, *config);
   }
 
   // The last record added, while it waits in the ring (null when none
@@ -584,9 +715,9 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     return;
   }
   // 3. Window on start; a record whose start is unknown cannot be shown to
-  // lie inside one.
+  // lie inside one, nor be put into a bucket.
   const AggregateConfig& cfg = *m.config;
-  if ((cfg.window_start || cfg.window_end) &&
+  if ((cfg.window_start || cfg.window_end || cfg.bucket_s > 0) &&
       ((r.present & kHasStart) == 0 || (cfg.window_start && r.start < *cfg.window_start) ||
        (cfg.window_end && r.start >= *cfg.window_end))) {
     m.stats.outside_window += r.flows;
@@ -627,6 +758,7 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
                         m.eni_words(r.interface_id)};
     if (Impl::Pending* last = m.last_pending(); last != nullptr && last->key == key) {
       add_record(&last->sums, r, server_is_dst);
+      if (cfg.bucket_s > 0) m.add_series(last, r, server_is_dst);
       return;
     }
     Impl::Pending& p = m.next_pending();
@@ -635,7 +767,9 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     p.candidate = nullptr;
     m.triples.prefetch_slot(p.hash);
     p.sums = Sums{};
+    p.nparts = 0;
     add_record(&p.sums, r, server_is_dst);
+    if (cfg.bucket_s > 0) m.add_series(&p, r, server_is_dst);
     m.pending_added();
   } else {
     const auto known = [&](uint32_t bit, int64_t value, int64_t unknown) {
@@ -662,7 +796,9 @@ void Aggregator::merge(Aggregator&& other) {
       k.eni = m.eni_words(o.long_enis[k.eni.w[0]]);
       hash = hash_of(k);
     }
-    m.triples.find_or_insert(k, hash).merge(e.sums);
+    TripleTable::Entry& into = m.triples.find_or_insert(k, hash);
+    into.sums.merge(e.sums);
+    into.series.merge(e.series);
   });
   m.observations.merge(std::move(o.observations));
   other.impl_ = std::make_unique<Impl>(o.config);
@@ -675,13 +811,18 @@ const std::vector<std::string>& Aggregator::warnings() const { return warnings_;
 std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   Impl& m = *impl_;
   m.flush();
-  std::map<PairKey, Sums> pairs;
+  struct PairSums {
+    Sums sums;
+    SeriesBuilder series;
+  };
+  std::map<PairKey, PairSums> pairs;
 
   // Interface-id rule: group (client, server, ENI) by pair, pick one ENI.
   // ENIs are numbered here, in one pass, so the rest works on small ints.
   struct Entry {
     const TripleKey* key;
     const Sums* sums;
+    const SeriesBuilder* series;
     uint32_t eni;
   };
   std::vector<Entry> entries;
@@ -697,7 +838,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     m.triples.for_each([&](const TripleTable::Entry& e) {
       auto [it, added] = numbers.try_emplace(e.key.eni, static_cast<uint32_t>(eni_names.size()));
       if (added) eni_names.push_back(m.eni_name(e.key.eni));
-      entries.push_back({&e.key, &e.sums, it->second});
+      entries.push_back({&e.key, &e.sums, &e.series, it->second});
     });
   }
   // own(e, family) from the triples: a record's address set is {client,
@@ -744,7 +885,9 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     for (size_t k = i; k < j; ++k) {
       if (k == chosen) {
         m.stats.used += entries[k].sums->records();
-        pairs[PairKey{client, server}].merge(*entries[k].sums);
+        PairSums& p = pairs[PairKey{client, server}];
+        p.sums.merge(*entries[k].sums);
+        p.series.merge(*entries[k].series);
       } else {
         m.stats.duplicates += entries[k].sums->records();
       }
@@ -788,7 +931,9 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     r.flows = o.flows;
     r.action = o.reject ? Action::kReject : Action::kAccept;
     const PairKey key{o.server_is_dst ? o.src : o.dst, o.server_is_dst ? o.dst : o.src};
-    add_record(&pairs[key], r, o.server_is_dst);
+    PairSums& p = pairs[key];
+    add_record(&p.sums, r, o.server_is_dst);
+    if (m.config->bucket_s > 0) add_parts(&p.series, r, o.server_is_dst, *m.config);
   };
   if (!m.observations.spill_error().empty()) {
     warnings_.push_back("could not write the overlap rule's temporary files in " +
@@ -805,7 +950,8 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
 
   std::vector<PairTotals> out;
   out.reserve(pairs.size());
-  for (const auto& [key, s] : pairs) {
+  for (auto& [key, ps] : pairs) {
+    const Sums& s = ps.sums;
     PairTotals t;
     t.client = key.client;
     t.server = key.server;
@@ -819,7 +965,8 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     m.stats.unknown_bytes += s.bytes_unknown;
     t.first_seen = s.first_seen;
     t.last_seen = s.last_seen;
-    out.push_back(t);
+    t.series = ps.series.take();
+    out.push_back(std::move(t));
   }
   *stats += m.stats;
   impl_ = std::make_unique<Impl>(m.config);

@@ -3,7 +3,8 @@
 //
 //   nodata/skipdata -> window -> EFS filter (server IPs or port 2049)
 //   -> once per flow (interface-id vantage point, or the 5-tuple overlap
-//   rule when the format has no interface-id) -> per-(client, server) sums.
+//   rule when the format has no interface-id) -> per-(client, server) sums,
+//   and with a bucket width, per-(client, server) bytes per time bucket.
 //
 // An Aggregator is owned by one thread (not thread-safe). Run one per
 // worker, merge() them at the end, then finish() once. The result does not
@@ -11,6 +12,7 @@
 #ifndef EFSTOP_FLOWLOG_AGGREGATE_H_
 #define EFSTOP_FLOWLOG_AGGREGATE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,7 +37,66 @@ struct AggregateConfig {
   // Window on the record's start: window_start <= start < window_end.
   std::optional<int64_t> window_start;
   std::optional<int64_t> window_end;
+  // Time buckets (seconds, > 0): each pair also gets its bytes per
+  // UTC-aligned bucket [k * bucket_s, (k + 1) * bucket_s), each record's
+  // bytes split over its time span by split_span(). 0: no buckets. Any
+  // width is accepted (the CLI offers 1m..1d; other callers, e.g. the file
+  // systems' metric period, may bucket without the user asking). With a
+  // width, a record whose start is unknown counts as outside_window (it
+  // cannot be placed in time), as with a window.
+  int64_t bucket_s = 0;
 };
+
+// The bytes of one pair in one bucket [start, start + width).
+struct BucketBytes {
+  int64_t start = 0;  // Unix seconds, a multiple of the width
+  int64_t bytes_read = 0;
+  int64_t bytes_written = 0;
+  friend bool operator==(const BucketBytes&, const BucketBytes&) = default;
+};
+
+// The start of the bucket of width `width` (> 0) that holds `t`: floor, also
+// for t < 0.
+inline int64_t bucket_floor(int64_t t, int64_t width) {
+  const int64_t q = t / width;
+  return (q * width > t ? q - 1 : q) * width;
+}
+
+// 128-bit products for split_span (bytes * seconds can pass 2^63).
+__extension__ typedef __int128 SplitInt;
+
+// The proportional split of `bytes` (>= 0) moved over [start, end) into
+// buckets of `width` (> 0): calls f(bucket_start, part) for each bucket the
+// span touches, in time order. Rule (docs/flow-counting.md, "Time
+// buckets"): the bytes moved by time t are C(t) = floor(bytes * (t - start)
+// / (end - start)) (cumulative floor), and a bucket gets C(its end clipped to
+// the span) - C(its start clipped to the span); so the parts are >= 0, sum
+// to `bytes` exactly, and each is within 1 of the exact proportion. A span
+// with end <= start (a zero-length record, or one whose end is unknown:
+// pass end = start) puts all bytes into start's bucket.
+template <typename F>
+void split_span(int64_t start, int64_t end, int64_t bytes, int64_t width, F&& f) {
+  int64_t b = bucket_floor(start, width);
+  if (end <= start || end <= b + width) {
+    f(b, bytes);
+    return;
+  }
+  const SplitInt total = bytes;
+  const SplitInt span = end - start;
+  int64_t done = 0;  // C(b clipped to the span)
+  for (; b < end; b += width) {
+    const int64_t upto = std::min(b + width, end);
+    const int64_t c = static_cast<int64_t>(total * (upto - start) / span);
+    f(b, c - done);
+    done = c;
+  }
+}
+
+// `series` (sorted by start, buckets of `width`) folded into buckets of
+// `to_width`, a multiple of `width`: sums per coarser bucket, sorted, totals
+// unchanged. For callers that bucketed at a fine width (e.g. a metric
+// period) and also need a coarser one.
+std::vector<BucketBytes> fold_series(const std::vector<BucketBytes>& series, int64_t to_width);
 
 // Totals of one (client, server) pair over the used records.
 struct PairTotals {
@@ -56,6 +117,11 @@ struct PairTotals {
   // end was known.
   int64_t first_seen = 0;
   int64_t last_seen = 0;
+  // With AggregateConfig::bucket_s: the pair's bytes per bucket, sorted by
+  // start, only buckets with bytes (sparse: a pair is often active in few
+  // buckets of a long window). Sums over the series equal bytes_read and
+  // bytes_written exactly. Empty without buckets.
+  std::vector<BucketBytes> series;
 
   int64_t bytes_total() const { return bytes_read + bytes_written; }
   friend bool operator==(const PairTotals&, const PairTotals&) = default;
@@ -79,8 +145,8 @@ struct FlowStats {
   int64_t not_efs = 0;
   int64_t outside_window = 0;
   int64_t duplicates = 0;
-  int64_t files = 0;         // inputs attempted (files, stdin, other sources)
-  int64_t files_failed = 0;  // inputs that could not be opened or read to the end
+  int64_t files = 0;            // inputs attempted (files, stdin, other sources)
+  int64_t files_failed = 0;     // inputs that could not be opened or read to the end
   int64_t unknown_address = 0;  // OK records whose srcaddr or dstaddr is `-`
   int64_t unknown_bytes = 0;    // used ACCEPT records whose bytes were `-`
 

@@ -15,7 +15,7 @@
 // The result is identical whatever the thread count.
 //
 // Errors: kInvalidArgument for bad options (a malformed log_format, a window
-// with a forced format without a start field, a LogFormat lacking srcaddr,
+// with a forced format without a start field, buckets likewise, a LogFormat lacking srcaddr,
 // dstaddr or bytes); kIo
 // when no input at all could be read; with `strict`, kParse/kIo when any
 // line was skipped or any input failed (message: counts and the first
@@ -51,6 +51,8 @@ struct EngineOptions {
   // Window on each record's start: window_start <= start < window_end.
   std::optional<int64_t> window_start;
   std::optional<int64_t> window_end;
+  // Time buckets in seconds (AggregateConfig::bucket_s); 0: none.
+  int64_t bucket_s = 0;
   // Worker threads; 0 = std::thread::hardware_concurrency().
   int threads = 0;
   // Any skipped line or failed input makes run_engine return an error.
