@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "cli/aws_flags.h"
 #include "cli/cloud_flags.h"
 #include "cli/command.h"
+#include "cli/metrics_flags.h"
 #include "cli/name_flags.h"
 #include "cli/time_arg.h"
 #include "flowlog/engine.h"
@@ -46,6 +48,7 @@ struct TopSettings {
   bool quiet = false;
   CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
   NameFlags names;   // issue 4: names (cli/name_flags.h)
+  MetricsFlags metrics;  // issue 14: the file systems' own metrics (cli/metrics_flags.h)
   NameGrouping name_grouping = NameGrouping::kNone;  // --group-by fs|name|az
   bool group_by_given = false;                       // no --group-by: fs with names, pair without
   bool help = false;
@@ -220,6 +223,11 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   OptionGroup cloud_group("Flow logs in AWS (read when no SOURCE is named; docs/sources.md)");
   add_cloud_flags(&cloud_group, &s->cloud);
   groups.push_back(std::move(cloud_group));
+
+  OptionGroup metrics_group(
+      "File systems' own CloudWatch metrics (reading from AWS; docs/metrics.md)");
+  add_metrics_flags(&metrics_group, &s->metrics);
+  groups.push_back(std::move(metrics_group));
 
   OptionGroup general("General");
   general.add_flag("--strict",
@@ -474,6 +482,23 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     settings.name_grouping = NameGrouping::kFileSystem;
   }
 
+  // The file systems' own metrics (docs/metrics.md): on by default when the
+  // flow logs are read from AWS with names (the mount targets say which
+  // file system a flow belongs to); --metrics says so explicitly.
+  const bool metrics_asked = settings.metrics.metrics.value_or(false);
+  if (metrics_asked && !sources.empty()) {
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --metrics: the file systems' metrics are read "
+                                              "with the flow logs from AWS; name no SOURCE"));
+  }
+  if (metrics_asked && settings.names.no_names) {
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --metrics: the metrics need the mount "
+                                              "targets that naming lists; leave out --no-names"));
+  }
+  bool metrics_on =
+      sources.empty() && !settings.names.no_names && settings.metrics.metrics.value_or(true);
+
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
   // engine's server side exact (mount-target IPs and ENIs).
   std::optional<Naming> naming;
@@ -509,6 +534,26 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // 3. Count: local files, or (no SOURCE) the flow logs in AWS.
   if (sources.empty()) default_cloud_window(ctx.now(), &settings.start, &settings.end);
+  // The metric period is the bucket width when --bucket is given, else one
+  // chosen for the window; the flows are bucketed at it either way, so that
+  // each metric period has its flow bytes (docs/metrics.md, "The period").
+  std::optional<enrich::BucketGrid> metric_grid;
+  const int64_t user_bucket_s = settings.engine.bucket_s;
+  if (metrics_on) {
+    Result<int64_t> period = enrich::choose_metric_period(
+        *settings.start, *settings.end, ctx.now(),
+        user_bucket_s > 0 ? std::optional<int64_t>(user_bucket_s) : std::nullopt);
+    if (!period.ok()) {
+      if (metrics_asked || user_bucket_s > 0) {
+        return usage_error(ctx, "top", period.status().with_context("read metrics"));
+      }
+      ctx.err << "efstop: note: no file-system metrics: " << period.status().message() << '\n';
+      metrics_on = false;
+    } else {
+      metric_grid = enrich::whole_buckets(*settings.start, *settings.end, *period);
+      settings.engine.bucket_s = *period;
+    }
+  }
   settings.engine.window_start = settings.start;
   settings.engine.window_end = settings.end;
   // --strict is decided here, not in the engine, so all diagnostics print.
@@ -555,6 +600,43 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
   }
+  // 6. The file systems' own metrics beside the flows. A failed call is
+  // reported as itself and leaves the report partial; the flows stand.
+  std::optional<std::vector<report::FileSystemMetrics>> fs_metrics;
+  if (metric_grid && naming) {
+    std::map<std::string, std::string> labels;  // client address -> its name as the rows show it
+    for (const report::Row& r : rows) {
+      if (!r.client) continue;
+      for (const std::string& ip : r.client->ips) {
+        labels[ip] = r.client->name.empty() ? ip : r.client->name;
+      }
+    }
+    std::optional<AwsSession> own;
+    aws::AwsClient* client = nullptr;
+    Status call;
+    if (naming->aws) {
+      client = naming->aws->client.get();
+    } else {
+      Result<AwsSession> opened =
+          open_aws_session(settings.names.aws, aws::EnvVars::from_process(), ctx.err);
+      if (opened.ok()) {
+        own = std::move(opened).value();
+        client = own->client.get();
+      } else {
+        call = opened.status();
+      }
+    }
+    enrich::AnalysisOptions options;
+    options.read_usd_per_gib = settings.metrics.read_usd_per_gib;
+    options.write_usd_per_gib = settings.metrics.write_usd_per_gib;
+    int64_t calls = 0;
+    if (client != nullptr) {
+      fs_metrics = read_fs_metrics(client, naming->resolver->efs().file_systems,
+                                   naming->resolver->efs().mount_targets, result->pairs, labels,
+                                   *metric_grid, options, &call, &calls);
+    }
+    if (!call.ok()) ctx.err << "efstop: " << call.message() << '\n';
+  }
   report::RunInfo run;
   run.version = efstop_version();
   run.command = recorded_command(args);
@@ -573,6 +655,14 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});
     }
     r.partial = !r.failed_inputs.empty();
+    if (fs_metrics) {
+      r.file_systems = fs_metrics;
+      r.efs_read_usd_per_gib = settings.metrics.read_usd_per_gib;
+      r.efs_write_usd_per_gib = settings.metrics.write_usd_per_gib;
+      for (const report::FileSystemMetrics& fs : *fs_metrics) {
+        if (!fs.failures.empty()) r.partial = true;
+      }
+    }
   };
   // The page is for tables of every row: without --top it keeps them all.
   const bool html_wanted =
