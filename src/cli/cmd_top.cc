@@ -204,6 +204,24 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                     s->top_given = true;
                     return Status();
                   });
+  shape.add_value("--bucket", "WIDTH",
+                  "also bytes per UTC-aligned time bucket of 1m, 5m, 15m, 1h or\n"
+                  "1d: a series per row in JSON, one line per row and bucket in\n"
+                  "CSV/TSV/NDJSON, a sparkline and the peak rate in the table",
+                  [s](std::string_view v) -> Status {
+                    static constexpr std::pair<std::string_view, int64_t> kWidths[] = {
+                        {"1m", 60}, {"5m", 300}, {"15m", 900}, {"1h", 3600}, {"1d", 86400}};
+                    for (const auto& [name, seconds] : kWidths) {
+                      if (v == name) {
+                        s->engine.bucket_s = seconds;
+                        s->shape.bucket_s = seconds;
+                        return Status();
+                      }
+                    }
+                    return invalid_argument_error("want 1m, 5m, 15m, 1h or 1d");
+                  });
+  shape.add_flag("--ascii", "the --bucket sparkline in plain ASCII, not Unicode blocks",
+                 [s] { s->table.ascii = true; });
   shape.add_value("--min-bytes", "SIZE",
                   "leave out client/server pairs that moved fewer bytes\n"
                   "(read + written) than SIZE: 1000000, 500MiB, 2GiB",
@@ -306,6 +324,10 @@ std::vector<report::Row> to_rows(const std::vector<flowlog::PairTotals>& pairs) 
     if (p.last_seen != INT64_MIN) row.counters.last_seen = p.last_seen;
     row.counters.packets_unknown = p.packets_unknown;
     row.counters.bytes_unknown = p.bytes_unknown;
+    row.series.cells.reserve(p.series.size());
+    for (const flowlog::BucketBytes& b : p.series) {
+      row.series.cells.push_back(report::BucketCell{b.start, b.bytes_read, b.bytes_written});
+    }
     rows.push_back(std::move(row));
   }
   return rows;

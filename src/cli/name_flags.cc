@@ -270,6 +270,7 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
       }
       report::Row& into = it->second;
       into.counters.merge(row.counters);
+      into.series.merge(row.series);
       into.merge_cross_az(row);
       if (into.client && row.client) merge_end(*into.client, *row.client);
       if (into.server && row.server) merge_end(*into.server, *row.server);

@@ -102,6 +102,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   cfg.server_enis = o.engine.server_enis;
   cfg.window_start = o.window_start;
   cfg.window_end = o.window_end;
+  cfg.bucket_s = o.engine.bucket_s;
   flowlog::Aggregator agg(&cfg);
   int64_t matched = 0;
   int64_t left_out = 0;

@@ -84,6 +84,13 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
       header.emplace_back(name);
     }
   }
+  // --bucket: the long form, one line per row and bucket (docs/cli.md).
+  const bool buckets = report.bucket_s > 0;
+  if (buckets) {
+    for (const char* name : {"bucket_start", "bucket_read", "bucket_written"}) {
+      header.emplace_back(name);
+    }
+  }
   write_line(header);
 
   for (const Row& row : report.rows) {
@@ -114,7 +121,26 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
                           ? usd_cell(*row.cross_az_bytes, report.cross_az_usd_per_gib)
                           : std::string());
     }
-    write_line(cells);
+    if (!buckets) {
+      write_line(cells);
+      continue;
+    }
+    const std::vector<BucketCell> dense =
+        row.series.dense(report.series_start, report.bucket_s, report.series_buckets);
+    if (dense.empty()) {
+      // No bucket at all in the report: the row once, bucket cells empty.
+      cells.insert(cells.end(), 3, std::string());
+      write_line(cells);
+      continue;
+    }
+    const size_t base = cells.size();
+    cells.resize(base + 3);
+    for (const BucketCell& b : dense) {
+      cells[base] = format_iso8601_utc(b.start);
+      cells[base + 1] = std::to_string(b.bytes_read);
+      cells[base + 2] = std::to_string(b.bytes_written);
+      write_line(cells);
+    }
   }
 }
 

@@ -75,9 +75,8 @@ class RowText {
   void boolean(bool v) { out_ += v ? "true" : "false"; }
   void null() { out_ += "null"; }
   void string(std::string_view s) {
-    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-      return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
-    });
+    const bool plain = std::all_of(
+        s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; });
     if (!plain) {
       out_ += dump(Json(std::string(s)), -1);
       return;
@@ -132,8 +131,68 @@ void time_text(RowText& t, const std::optional<int64_t>& time) {
   }
 }
 
+// With --bucket (docs/json.md): the row's dense series, or, for one line of
+// NDJSON's long form, one bucket of it (`bucket`; null cells when the
+// report has no buckets at all).
+void series_text(RowText& t, const Report& report, const Row& row) {
+  t.key("series");
+  t.open('{');
+  t.key("bucket_s");
+  t.number(report.bucket_s);
+  t.key("start");
+  if (report.series_buckets > 0) {
+    t.string(format_iso8601_utc(report.series_start));
+  } else {
+    t.null();
+  }
+  const std::vector<BucketCell> cells =
+      row.series.dense(report.series_start, report.bucket_s, report.series_buckets);
+  for (const bool read : {true, false}) {
+    t.key(read ? "read" : "written");
+    t.open('[');
+    for (const BucketCell& c : cells) {
+      t.element();
+      t.number(read ? c.bytes_read : c.bytes_written);
+    }
+    t.close(']');
+  }
+  t.close('}');
+}
+
+void bucket_text(RowText& t, const Report& report, const BucketCell* bucket) {
+  t.key("bucket_s");
+  t.number(report.bucket_s);
+  t.key("bucket_start");
+  if (bucket) {
+    t.string(format_iso8601_utc(bucket->start));
+  } else {
+    t.null();
+  }
+  t.key("bucket_read");
+  if (bucket) {
+    t.number(bucket->bytes_read);
+  } else {
+    t.null();
+  }
+  t.key("bucket_written");
+  if (bucket) {
+    t.number(bucket->bytes_written);
+  } else {
+    t.null();
+  }
+}
+
+// How a row's buckets are written: not at all (no --bucket), as a series,
+// or one bucket (NDJSON long form).
+struct BucketPart {
+  bool long_form = false;
+  const BucketCell* bucket = nullptr;
+};
+
 // One row's object, appended to `out`, `base` spaces deep (see RowText).
-void row_text(std::string* out, const Row& row, double usd_per_gib, int indent, int base) {
+void row_text(std::string* out, const Row& row, const Report& report, int indent, int base,
+              BucketPart part = {}) {
+  const double usd_per_gib = report.cross_az_usd_per_gib;
   RowText t(out, indent, base);
   t.open('{');
   if (row.client) {
@@ -145,10 +204,12 @@ void row_text(std::string* out, const Row& row, double usd_per_gib, int indent, 
     end_text(t, *row.server);
   }
   const Counters& c = row.counters;
-  const std::pair<const char*, int64_t> counters[] = {
-      {"bytes_read", c.bytes_read}, {"bytes_written", c.bytes_written},
-      {"bytes_total", c.bytes_total()}, {"packets", c.packets},
-      {"flows", c.flows}, {"rejected", c.rejected}};
+  const std::pair<const char*, int64_t> counters[] = {{"bytes_read", c.bytes_read},
+                                                      {"bytes_written", c.bytes_written},
+                                                      {"bytes_total", c.bytes_total()},
+                                                      {"packets", c.packets},
+                                                      {"flows", c.flows},
+                                                      {"rejected", c.rejected}};
   for (const auto& [name, value] : counters) {
     t.key(name);
     // A packet sum over only some of the records is no packet count: null,
@@ -184,12 +245,18 @@ void row_text(std::string* out, const Row& row, double usd_per_gib, int indent, 
     t.number(*row.cross_az_bytes);
     // Cents with two more digits: enough for small rows, stable in diffs.
     t.key("cross_az_cost_usd");
-    t.number(std::round(cross_az_cost_usd(*row.cross_az_bytes, usd_per_gib) * 10000.0) /
-             10000.0);
+    t.number(std::round(cross_az_cost_usd(*row.cross_az_bytes, usd_per_gib) * 10000.0) / 10000.0);
   }
   if (row.cross_az_unknown_bytes > 0) {
     t.key("cross_az_unknown_bytes");
     t.number(row.cross_az_unknown_bytes);
+  }
+  if (report.bucket_s > 0) {
+    if (part.long_form) {
+      bucket_text(t, report, part.bucket);
+    } else {
+      series_text(t, report, row);
+    }
   }
   t.close('}');
 }
@@ -350,7 +417,7 @@ void write_json(const Report& report, std::ostream& out) {
     std::string text;
     for (size_t i = 0; i < report.rows.size(); ++i) {
       text = i == 0 ? "\n    " : ",\n    ";
-      row_text(&text, report.rows[i], report.cross_az_usd_per_gib, 2, 4);
+      row_text(&text, report.rows[i], report, 2, 4);
       out << text;
     }
     out << "\n  ]";
@@ -397,8 +464,23 @@ void write_ndjson(const Report& report, std::ostream& out) {
   std::string text;
   for (const Row& row : report.rows) {
     text.clear();
-    row_text(&text, row, report.cross_az_usd_per_gib, -1, 0);
-    text += '\n';
+    if (report.bucket_s > 0) {
+      // Long form: one line per row and bucket (a row alone, bucket null,
+      // when the report has no bucket at all).
+      const std::vector<BucketCell> cells =
+          row.series.dense(report.series_start, report.bucket_s, report.series_buckets);
+      if (cells.empty()) {
+        row_text(&text, row, report, -1, 0, BucketPart{true, nullptr});
+        text += '\n';
+      }
+      for (const BucketCell& c : cells) {
+        row_text(&text, row, report, -1, 0, BucketPart{true, &c});
+        text += '\n';
+      }
+    } else {
+      row_text(&text, row, report, -1, 0);
+      text += '\n';
+    }
     out << text;
   }
   Json last = Json::object();

@@ -70,6 +70,37 @@ struct Counters {
   friend bool operator==(const Counters&, const Counters&) = default;
 };
 
+// A row's bytes in one time bucket [start, start + Report::bucket_s)
+// (--bucket).
+struct BucketCell {
+  int64_t start = 0;  // Unix seconds, a multiple of the bucket width (UTC-aligned)
+  int64_t bytes_read = 0;
+  int64_t bytes_written = 0;
+
+  int64_t bytes_total() const { return bytes_read + bytes_written; }
+  friend bool operator==(const BucketCell&, const BucketCell&) = default;
+};
+
+// A row's bytes per bucket: sparse (only buckets with bytes), sorted by
+// start, one cell per bucket. Its sums equal the row's bytes_read and
+// bytes_written exactly (flow-counting.md, "Time buckets"); rows merged by
+// any grouping merge their series, so that stays true. Writers lay it out
+// dense over Report::series_start / series_buckets.
+struct Series {
+  std::vector<BucketCell> cells;
+
+  // Adds `other` into this, bucket by bucket.
+  void merge(const Series& other);
+  // The cells of the `count` buckets of `width` from `start`, zeros
+  // included; cells outside that range are left out (none are, for a
+  // report's rows).
+  std::vector<BucketCell> dense(int64_t start, int64_t width, int64_t count) const;
+  // The busiest bucket's bytes (read + written); 0 when none.
+  int64_t peak_bytes() const;
+
+  friend bool operator==(const Series&, const Series&) = default;
+};
+
 // How rows are grouped. With kClient rows carry no server end, with kServer
 // no client end.
 enum class GroupBy { kPair, kClient, kServer };
@@ -81,6 +112,7 @@ struct Row {
   std::optional<End> client;  // absent when grouped by server
   std::optional<End> server;  // absent when grouped by client
   Counters counters;
+  Series series;  // with --bucket only; empty otherwise
   // Cross-AZ figures (names on), worked out per client/server pair before
   // any merge, then summed: a pair whose ends' AZs are both known adds its
   // bytes to cross_az_bytes when the AZs differ (0 when not); a pair with an
@@ -259,6 +291,16 @@ struct Report {
   std::vector<Row> rows;   // sorted, at most --top of them
   int64_t total_rows = 0;  // rows before --top cut them
   Counters totals;         // summed over all total_rows rows, not just the shown ones
+  // --bucket: the bucket width in seconds (0: no buckets). Every row's
+  // series is laid out over the same buckets: series_buckets of them from
+  // series_start, which is the window's first bucket to its last (the
+  // bucket holding end - 1) when the window is closed on that side, else
+  // the first / last bucket any row has bytes in (0 buckets when none),
+  // widened to any bucket a row has bytes in.
+  int64_t bucket_s = 0;
+  int64_t series_start = 0;
+  int64_t series_buckets = 0;
+  Series totals_series;  // over all total_rows rows, like totals
   Stats stats;
   // Set when names are on; JSON gives it as stats.names.
   std::optional<NameStats> names;

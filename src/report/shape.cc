@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "report/address_order.h"
@@ -65,6 +67,80 @@ int64_t sort_value(const Counters& counters, SortKey sort_by) {
   return 0;
 }
 
+namespace {
+
+int64_t floor_to(int64_t t, int64_t width) {
+  const int64_t q = t / width;
+  return (q * width > t ? q - 1 : q) * width;
+}
+
+// Report::series_start / series_buckets / totals_series (see model.h).
+void set_series_range(const std::vector<Row>& rows, const Window& window, int64_t width,
+                      Report* report) {
+  report->bucket_s = width;
+  for (const Row& row : rows) report->totals_series.merge(row.series);
+  const std::vector<BucketCell>& cells = report->totals_series.cells;
+  // From the window's bounds, widened to any bucket a row has bytes in (the
+  // counting keeps bytes inside the window, but a series from elsewhere
+  // must not lose any).
+  std::optional<int64_t> first;
+  std::optional<int64_t> last;
+  if (window.start) first = floor_to(*window.start, width);
+  if (window.end) last = floor_to(*window.end - 1, width);
+  if (!cells.empty()) {
+    first = std::min(first.value_or(INT64_MAX), cells.front().start);
+    last = std::max(last.value_or(INT64_MIN), cells.back().start);
+  }
+  if (!first || !last || *last < *first) return;
+  report->series_start = *first;
+  report->series_buckets = (*last - *first) / width + 1;
+}
+
+}  // namespace
+
+void Series::merge(const Series& other) {
+  if (other.cells.empty()) return;
+  if (cells.empty()) {
+    cells = other.cells;
+    return;
+  }
+  std::vector<BucketCell> out;
+  out.reserve(cells.size() + other.cells.size());
+  size_t i = 0;
+  size_t j = 0;
+  while (i < cells.size() || j < other.cells.size()) {
+    if (j == other.cells.size() || (i < cells.size() && cells[i].start < other.cells[j].start)) {
+      out.push_back(cells[i++]);
+    } else if (i == cells.size() || other.cells[j].start < cells[i].start) {
+      out.push_back(other.cells[j++]);
+    } else {
+      BucketCell c = cells[i++];
+      c.bytes_read += other.cells[j].bytes_read;
+      c.bytes_written += other.cells[j++].bytes_written;
+      out.push_back(c);
+    }
+  }
+  cells = std::move(out);
+}
+
+std::vector<BucketCell> Series::dense(int64_t start, int64_t width, int64_t count) const {
+  std::vector<BucketCell> out(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) out[static_cast<size_t>(k)].start = start + k * width;
+  for (const BucketCell& c : cells) {
+    if (c.start < start || (c.start - start) / width >= count) continue;
+    BucketCell& d = out[static_cast<size_t>((c.start - start) / width)];
+    d.bytes_read += c.bytes_read;
+    d.bytes_written += c.bytes_written;
+  }
+  return out;
+}
+
+int64_t Series::peak_bytes() const {
+  int64_t peak = 0;
+  for (const BucketCell& c : cells) peak = std::max(peak, c.bytes_total());
+  return peak;
+}
+
 Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& window,
                     const ShapeOptions& options) {
   assert(options.top >= 0 && options.min_bytes >= 0);
@@ -91,6 +167,7 @@ Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& wi
       groups.emplace(std::move(key), std::move(pair));
     } else {
       it->second.counters.merge(pair.counters);
+      it->second.series.merge(pair.series);
       it->second.merge_cross_az(pair);
     }
   }
@@ -134,6 +211,7 @@ Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& wi
   // 4: totals over everything, then the cut.
   report.total_rows = static_cast<int64_t>(rows.size());
   for (const Row& row : rows) report.totals.merge(row.counters);
+  if (options.bucket_s > 0) set_series_range(rows, window, options.bucket_s, &report);
   if (options.top > 0 && static_cast<int64_t>(rows.size()) > options.top) {
     rows.resize(static_cast<size_t>(options.top));
   }

@@ -21,6 +21,7 @@ struct ShapeOptions {
   SortKey sort_by = SortKey::kTotal;
   int64_t top = kDefaultTop;  // 0 = all rows
   int64_t min_bytes = 0;      // pairs with bytes_total < min_bytes are dropped
+  int64_t bucket_s = 0;       // --bucket width in seconds, 0: none (Report::bucket_s)
 };
 
 // Builds a report from per-pair rows (each with both ends set) in this
@@ -28,11 +29,14 @@ struct ShapeOptions {
 //   1. drop pairs whose bytes_total < min_bytes, counted in
 //      stats.below_min_bytes (the incoming value is overwritten);
 //   2. group: rows whose grouping end(s) are equal are summed (first_seen
-//      min, last_seen max); the end not grouped on is removed;
+//      min, last_seen max, series bucket by bucket); the end not grouped on
+//      is removed;
 //   3. sort by the key, descending; ties by client addresses, then server
 //      addresses, ascending (IPv4 before IPv6, numerically);
-//   4. keep the first `top` rows (all when top is 0); total_rows and totals
-//      describe all rows before the cut.
+//   4. keep the first `top` rows (all when top is 0); total_rows, totals
+//      and totals_series describe all rows before the cut; with bucket_s,
+//      the series' buckets (series_start, series_buckets) are set from the
+//      window and all rows.
 // Pairs are normally unique already; equal pairs are summed all the same.
 // Requires top >= 0 and min_bytes >= 0 (asserted; the CLI checks them).
 Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& window,

@@ -172,6 +172,56 @@ void add_compact_end_columns(const std::vector<Row>& rows, bool client, const Ta
   }
 }
 
+// "5m", "1h", "1d", else seconds ("90s").
+std::string width_label(int64_t seconds) {
+  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
+// At most this many characters a sparkline: more buckets share a character
+// (their bytes summed), so a day of 1m buckets still fits a terminal.
+constexpr int64_t kMaxSparkChars = 48;
+
+// The buckets one sparkline character stands for.
+int64_t buckets_per_char(int64_t buckets) {
+  return (buckets + kMaxSparkChars - 1) / kMaxSparkChars;
+}
+
+// One character per group of buckets, height relative to the row's own
+// busiest group: a blank for no bytes, else level 1 + (v - 1) * 8 / max
+// of 8, so any byte shows and only the busiest reach the top.
+std::string sparkline(const Series& series, const Report& report, bool ascii) {
+  static const char* const kBlocks[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
+                                        "\u2585", "\u2586", "\u2587", "\u2588"};
+  static const char* const kAscii[] = {" ", "_", ".", "-", "=", "+", "*", "#", "@"};
+  const std::vector<BucketCell> dense =
+      series.dense(report.series_start, report.bucket_s, report.series_buckets);
+  const int64_t per = std::max<int64_t>(1, buckets_per_char(report.series_buckets));
+  std::vector<int64_t> groups;
+  for (size_t i = 0; i < dense.size(); ++i) {
+    if (i % static_cast<size_t>(per) == 0) groups.push_back(0);
+    groups.back() += dense[i].bytes_total();
+  }
+  int64_t max = 0;
+  for (int64_t v : groups) max = std::max(max, v);
+  std::string out;
+  for (int64_t v : groups) {
+    __extension__ typedef unsigned __int128 Wide;
+    const int level = v <= 0 ? 0
+                             : 1 + static_cast<int>(Wide(static_cast<uint64_t>(v - 1)) * 8 /
+                                                    static_cast<uint64_t>(max));
+    out += ascii ? kAscii[level] : kBlocks[level];
+  }
+  return out;
+}
+
+// Bytes per second in the busiest bucket: its bytes over the bucket width.
+std::string peak_rate(const Series& series, int64_t width) {
+  return format_iec_bytes(series.peak_bytes() / width) + "/s";
+}
+
 }  // namespace
 
 void write_table(const Report& report, std::ostream& out, const TableOptions& options) {
@@ -252,6 +302,23 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
     for (const Row& row : rows) column.cells.push_back(format_number(number, row.counters));
     column.cells.push_back(format_number(number, report.totals));
     columns.push_back(std::move(column));
+  }
+
+  // --bucket: the peak rate and a sparkline of each row's series.
+  if (report.bucket_s > 0) {
+    Column peak{"PEAK/S", true, {}, 0};
+    const int64_t per = buckets_per_char(report.series_buckets);
+    std::string header = "PER " + width_label(report.bucket_s);
+    if (per > 1) header = "PER " + width_label(report.bucket_s * per);
+    Column spark{header, false, {}, 0};
+    for (const Row& row : rows) {
+      peak.cells.push_back(peak_rate(row.series, report.bucket_s));
+      spark.cells.push_back(sparkline(row.series, report, options.ascii));
+    }
+    peak.cells.push_back(peak_rate(report.totals_series, report.bucket_s));
+    spark.cells.push_back(sparkline(report.totals_series, report, options.ascii));
+    columns.push_back(std::move(peak));
+    columns.push_back(std::move(spark));
   }
 
   // Cross-AZ rows (names on): a flag and the estimated transfer cost.

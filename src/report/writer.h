@@ -60,6 +60,7 @@ struct TableOptions {
   size_t max_client_width = 22;  // CLIENT cell, in terminal columns
   size_t max_server_width = 20;  // FILE SYSTEM / SERVER cell
   size_t max_kind_width = 16;    // KIND cells ("efs-mount-target" fits)
+  bool ascii = false;            // --ascii: the --bucket sparkline in plain ASCII
 };
 
 // Writes `report` in `format`. Returns an io error when the stream reports

@@ -54,6 +54,7 @@ V8_FORMAT = ("${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${s
              "${ecs-task-arn} ${ecs-task-id} ${reject-reason} ${resource-id}")
 # 2026-11-26T00:00:00Z is the generator's default start; windows below cut into the data.
 T0 = 1795651200
+T_MIDNIGHT = T0  # also a midnight: bucket cases start 30 minutes before it
 
 # name: (generator arguments, efstop/reference arguments, input inside the data directory)
 # Every data set has noise (TCP/UDP 2049 from a non-EFS host, HTTPS, ICMP), REJECTs,
@@ -142,6 +143,26 @@ CASES = {
                        ["--server-ips", "{data}/mount-targets.txt"], "flows.log"),
     "format_v8": (["--records", "60000", "--logging", "both", "--log-format", V8_FORMAT,
                    "--header", "--unknown", "0.01"], [], "flows.log"),
+    # --bucket: data from 23:30 to past midnight (the generator's --start), records of 60 s
+    # and 600 s that span several buckets, both once-per-flow rules, windows off the bucket
+    # boundaries, grouping, unknown fields (an unknown start is outside).
+    "bucket_midnight_1m": (["--records", "60000", "--logging", "both", "--window", "600",
+                            "--start", str(T_MIDNIGHT - 1800)], ["--bucket", "1m"], "flows.log"),
+    "bucket_window_5m": (["--records", "60000", "--logging", "mixed", "--start",
+                          str(T_MIDNIGHT - 1800)],
+                         ["--bucket", "5m", "--start", str(T_MIDNIGHT - 1200 + 17), "--end",
+                          str(T_MIDNIGHT + 1200 - 31)], "flows.log"),
+    "bucket_no_eni_group_client_15m": (["--records", "60000", "--logging", "both", "--window",
+                                        "600", "--aligned", "0.8", "--start",
+                                        str(T_MIDNIGHT - 1800), "--log-format", NO_ENI_FORMAT,
+                                        "--header"],
+                                       ["--bucket", "15m", "--group-by", "client"], "flows.log"),
+    "bucket_unknown_1h": (["--records", "60000", "--logging", "both", "--unknown", "0.02",
+                           "--start", str(T_MIDNIGHT - 1800)],
+                          ["--bucket", "1h", "--group-by", "server"], "flows.log"),
+    "bucket_1d_top": (["--records", "60000", "--logging", "mixed", "--window", "600", "--start",
+                       str(T_MIDNIGHT - 1800)],
+                      ["--bucket", "1d", "--sort", "read", "--top", "7"], "flows.log"),
 }
 # Hand-checked cases: data/handmade.log with every expected number worked out by hand (the
 # reasoning is in data/README.md). Both efstop and the reference must print exactly these.
@@ -168,10 +189,11 @@ SAMPLE = {
     "sample_names_pair": ["--group-by", "pair"],
     "sample_names_fs_min_bytes": ["--min-bytes", "2000000"],
     "sample_names_fs_sort_flows": ["--sort", "flows", "--top", "12"],
+    "sample_names_fs_bucket": ["--bucket", "5m"],
 }
 CONTRACT_ROW_KEYS = ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
                      "rejected", "first_seen", "last_seen", "packets_known", "packets_unknown",
-                     "bytes_unknown")
+                     "bytes_unknown", "series")
 STATS_KEYS = ("lines", "records", "used", "skipped", "nodata", "skipdata", "not_efs",
               "outside_window", "duplicates", "unknown_address", "unknown_bytes",
               "below_min_bytes", "files", "files_failed")

@@ -6,7 +6,7 @@ is plain and slow on purpose. Standard library only; run with /usr/bin/python3.
 
     reference.py [top] [--output json|ndjson] [--top N] [--sort KEY] [--group-by G]
                  [--min-bytes N] [--server-ips LIST|FILE] [--log-format FMT]
-                 [--start T] [--end T] [--inventory FILE] SOURCE...
+                 [--start T] [--end T] [--inventory FILE] [--bucket W] SOURCE...
 
 SOURCE: files (plain or gzip, told apart by the magic bytes), directories (every regular
 file below, in sorted path order) or '-' for stdin. Prints efstop's JSON contract.
@@ -47,6 +47,14 @@ bytes_total. --group-by fs (the default with --inventory) then merges the pairs 
 client address and one file system (a server that is no mount target stays its own
 address), summing counters and cross-AZ bytes; the merged server is
 {"ips": [ascending]} (or {"ip"} for one) with the file system's "id".
+
+With --bucket 1m|5m|15m|1h|1d (docs/flow-counting.md, "Time buckets"; docs/json.md) each
+row gets "series": {"bucket_s", "start", "read", "written"}: a used ACCEPT record with known
+bytes spreads them over [start, end) (end cut at --end; an unknown end, or one not after
+start, puts them all in start's bucket) by cumulative floor, C(t) = bytes * (t - start) //
+(end - start), each UTC-aligned bucket getting C at its clipped end minus C at its clipped
+start; a record with an unknown start is outside the window; the arrays are dense from the
+window's first bucket (else the first with bytes, over all rows before --top) to its last.
 """
 
 import gzip
@@ -124,7 +132,7 @@ def parse_server_ips(value):
 def parse_args(argv):
     opts = {"output": "json", "top": 50, "sort": "total", "group_by": "pair", "min_bytes": 0,
             "server_ips": None, "log_format": None, "start": None, "end": None, "sources": [],
-            "inventory": None}
+            "inventory": None, "bucket": None}
     args = list(argv)
     if args and args[0] == "top":
         args.pop(0)
@@ -135,7 +143,7 @@ def parse_args(argv):
             arg, value = arg.split("=", 1)
             args[i:i + 1] = [arg, value]
         if arg in ("--output", "--top", "--sort", "--group-by", "--min-bytes", "--server-ips",
-                   "--log-format", "--start", "--end", "--inventory"):
+                   "--log-format", "--start", "--end", "--inventory", "--bucket"):
             if i + 1 >= len(args):
                 raise UsageError(f"{arg} needs a value")
             value = args[i + 1]
@@ -149,6 +157,11 @@ def parse_args(argv):
                 opts[key] = parse_format(value)
             elif key in ("start", "end"):
                 opts[key] = parse_time(value)
+            elif key == "bucket":
+                widths = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+                if value not in widths:
+                    raise UsageError(f"--bucket {value}")
+                opts[key] = widths[value]
             elif key == "inventory":
                 opts[key] = load_inventory(value)
                 opts["group_by_given"] = opts.get("group_by_given", False)
@@ -227,6 +240,8 @@ def group_by_file_system(rows, inventory):
                       "rejected", "cross_az_unknown_bytes"):
                 g[c] = 0
             g["cross_az_bytes"] = None
+            g["series"] = {}
+        merge_series(g["series"], r.get("series"))
         g["server_ips"].append(r["server"])
         for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected",
                   "cross_az_unknown_bytes"):
@@ -351,7 +366,9 @@ def run(opts):
             continue
         fields = opts["log_format"] or DEFAULT_FIELDS
         first = True
-        windowed = opts["start"] is not None or opts["end"] is not None
+        # A bucket needs a start as a window does.
+        windowed = (opts["start"] is not None or opts["end"] is not None
+                    or opts["bucket"] is not None)
         if windowed and "start" not in fields:
             raise UsageError("the format has no start field: a window cannot be applied")
         for lineno, line in enumerate(text.split("\n"), 1):
@@ -437,6 +454,11 @@ def run(opts):
             row["bytes_written"] += rec["bytes"]
         else:
             row["bytes_read"] += rec["bytes"]
+        if opts["bucket"] is not None and rec["bytes"] is not None:
+            series = row.setdefault("series", {})
+            for b, part in split(rec, opts["bucket"], opts["end"]):
+                cell = series.setdefault(b, [0, 0])
+                cell[1 if rec["written"] else 0] += part
 
     rows = []
     for row in pairs.values():
@@ -456,6 +478,8 @@ def run(opts):
     # records all had an unknown start (end) has none to give.
     first_seen = min((r["first_seen"] for r in rows if r["first_seen"] is not None), default=None)
     last_seen = max((r["last_seen"] for r in rows if r["last_seen"] is not None), default=None)
+    if opts["bucket"] is not None:
+        dense_series(rows, opts)
     sort_key = SORT_KEYS[opts["sort"]]
     rows.sort(key=lambda r: (-r[sort_key],
                              ip_key(r["client"]) if "client" in r else (0, 0),
@@ -469,6 +493,48 @@ def run(opts):
     return {"window": {"start": iso(opts["start"]), "end": iso(opts["end"]),
                        "first_seen": iso(first_seen), "last_seen": iso(last_seen)},
             "rows": [render(r) for r in rows], "stats": stats}
+
+
+def split(rec, width, window_end):
+    """(bucket start, bytes) of one record, by the cumulative-floor rule."""
+    start, total = rec["start"], rec["bytes"]
+    end = rec["end"] if rec["end"] is not None else start
+    if window_end is not None:
+        end = min(end, window_end)
+    first = start - start % width  # Python's % floors: UTC-aligned also before 1970
+    if end <= start:
+        return [(first, total)]
+    out = []
+    b = first
+    while b < end:
+        lo, hi = max(b, start), min(b + width, end)
+        out.append((b, total * (hi - start) // (end - start) - total * (lo - start) // (end - start)))
+        b += width
+    return out
+
+
+def merge_series(into, other):
+    for b, (read, written) in (other or {}).items():
+        cell = into.setdefault(b, [0, 0])
+        cell[0] += read
+        cell[1] += written
+
+
+def dense_series(rows, opts):
+    """Replaces each row's bucket dict by the dense "series" object of docs/json.md."""
+    width = opts["bucket"]
+    seen = [b for r in rows for b, cell in r.get("series", {}).items() if cell != [0, 0]]
+    first = opts["start"] - opts["start"] % width if opts["start"] is not None else None
+    last = (opts["end"] - 1) - (opts["end"] - 1) % width if opts["end"] is not None else None
+    if seen:
+        first = min(seen) if first is None else min(first, min(seen))
+        last = max(seen) if last is None else max(last, max(seen))
+    buckets = [] if first is None or last is None else list(range(first, last + 1, width))
+    for r in rows:
+        cells = r.get("series", {})
+        r["series"] = {"bucket_s": width, "start": iso(first) if buckets else None,
+                       "read": [cells.get(b, [0, 0])[0] for b in buckets],
+                       "written": [cells.get(b, [0, 0])[1] for b in buckets]}
 
 
 def min_known(a, b, pick):
@@ -548,6 +614,8 @@ def group(rows, by):
         for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
                   "rejected", "packets_unknown", "bytes_unknown"):
             g[c] += r[c]
+        if "series" in r:
+            merge_series(g.setdefault("series", {}), r["series"])
         g["first_seen"] = min_known(g["first_seen"], r["first_seen"], min)
         g["last_seen"] = min_known(g["last_seen"], r["last_seen"], max)
     return list(out.values())
@@ -578,6 +646,8 @@ def render(r):
         out["cross_az_bytes"] = r["cross_az_bytes"]
     if r.get("cross_az_unknown_bytes"):
         out["cross_az_unknown_bytes"] = r["cross_az_unknown_bytes"]
+    if "series" in r:
+        out["series"] = r["series"]
     return out
 
 

@@ -218,5 +218,44 @@ TEST(ShapeTest, CountersMergeHandlesMissingTimes) {
   EXPECT_EQ(a.first_seen, 5);
 }
 
+// --bucket: grouping merges series bucket by bucket (sums stay equal to
+// the totals), totals_series covers rows --top cut, and the buckets span
+// the window (its last bucket is the one holding end - 1).
+TEST(ShapeTest, GroupingMergesSeriesAndTheWindowSetsTheirBuckets) {
+  Row a = pair("10.0.0.1", "10.9.0.1", 3, 30);
+  a.series.cells = {{600, 1, 10}, {1200, 2, 20}};
+  Row b = pair("10.0.0.1", "10.9.0.2", 4, 40);
+  b.series.cells = {{300, 4, 0}, {1200, 0, 40}};
+  Row c = pair("10.0.0.2", "10.9.0.1", 5, 0);
+  c.series.cells = {{900, 5, 0}};
+  ShapeOptions options;
+  options.group_by = GroupBy::kClient;
+  options.bucket_s = 300;
+  options.top = 1;
+  Report r = build_report({a, b, c}, {}, Window{299, 1501}, options);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].series.cells,
+            (std::vector<BucketCell>{{300, 4, 0}, {600, 1, 10}, {1200, 2, 60}}));
+  EXPECT_EQ(r.totals_series.cells,
+            (std::vector<BucketCell>{{300, 4, 0}, {600, 1, 10}, {900, 5, 0}, {1200, 2, 60}}));
+  EXPECT_EQ(r.bucket_s, 300);
+  EXPECT_EQ(r.series_start, 0);    // the bucket of 299
+  EXPECT_EQ(r.series_buckets, 6);  // 0 .. 1500 (the bucket of 1500)
+  const std::vector<BucketCell> dense = r.rows[0].series.dense(0, 300, 6);
+  ASSERT_EQ(dense.size(), 6u);
+  EXPECT_EQ(dense[0], (BucketCell{0, 0, 0}));
+  EXPECT_EQ(dense[4], (BucketCell{1200, 2, 60}));
+  EXPECT_EQ(r.rows[0].series.peak_bytes(), 62);
+
+  // No window: from the first to the last bucket with bytes.
+  Report open = build_report({a, b, c}, {}, {}, options);
+  EXPECT_EQ(open.series_start, 300);
+  EXPECT_EQ(open.series_buckets, 4);
+  // No bucket with bytes and no window: no buckets.
+  options.bucket_s = 300;
+  Report none = build_report({pair("10.0.0.1", "10.9.0.1", 0, 0)}, {}, {}, options);
+  EXPECT_EQ(none.series_buckets, 0);
+}
+
 }  // namespace
 }  // namespace efstop::report
