@@ -513,13 +513,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                        invalid_argument_error("parse --metrics: the file systems' metrics are read "
                                               "with the flow logs from AWS; name no SOURCE"));
   }
-  if (metrics_asked && settings.names.no_names) {
-    return usage_error(ctx, "top",
-                       invalid_argument_error("parse --metrics: the metrics need the mount "
-                                              "targets that naming lists; leave out --no-names"));
-  }
-  bool metrics_on =
-      sources.empty() && !settings.names.no_names && settings.metrics.metrics.value_or(true);
+  bool metrics_on = sources.empty() && settings.metrics.metrics.value_or(true);
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
   // engine's server side exact (mount-target IPs and ENIs).
@@ -603,6 +597,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // 5. Name, shape and write.
   std::vector<report::Row> rows = to_rows(result->pairs);
+  // Bucketed only for the metrics (no --bucket): the rows show no series.
+  if (user_bucket_s == 0) {
+    for (report::Row& row : rows) row.series.cells.clear();
+  }
   std::optional<report::NameStats> name_stats;
   // --min-bytes leaves out pairs before any grouping; merging by file
   // system, name or AZ happens before build_report, so filter here.
@@ -625,7 +623,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // 6. The file systems' own metrics beside the flows. A failed call is
   // reported as itself and leaves the report partial; the flows stand.
   std::optional<std::vector<report::FileSystemMetrics>> fs_metrics;
-  if (metric_grid && naming) {
+  bool metrics_failed = false;  // the metrics could not even be asked for
+  if (metric_grid) {
     std::map<std::string, std::string> labels;  // client address -> its name as the rows show it
     for (const report::Row& r : rows) {
       if (!r.client) continue;
@@ -636,7 +635,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     std::optional<AwsSession> own;
     aws::AwsClient* client = nullptr;
     Status call;
-    if (naming->aws) {
+    if (naming && naming->aws) {
       client = naming->aws->client.get();
     } else {
       Result<AwsSession> opened =
@@ -648,16 +647,36 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
         call = opened.status();
       }
     }
+    // The file systems and their mount targets: the names' inventory, or
+    // (--no-names) listed here, since they say which file system a flow is of.
+    aws::EfsInventory listed;
+    const aws::EfsInventory* efs = naming ? &naming->resolver->efs() : nullptr;
+    if (efs == nullptr && client != nullptr) {
+      Result<aws::EfsInventory> inv = aws::EfsApi(client).describe_inventory();
+      if (inv.ok()) {
+        listed = std::move(inv).value();
+        efs = &listed;
+      } else {
+        call = inv.status();
+      }
+    }
     enrich::AnalysisOptions options;
     options.read_usd_per_gib = settings.metrics.read_usd_per_gib;
     options.write_usd_per_gib = settings.metrics.write_usd_per_gib;
     int64_t calls = 0;
-    if (client != nullptr) {
-      fs_metrics = read_fs_metrics(client, naming->resolver->efs().file_systems,
-                                   naming->resolver->efs().mount_targets, result->pairs, labels,
-                                   *metric_grid, options, &call, &calls);
+    if (client != nullptr && efs != nullptr) {
+      fs_metrics = read_fs_metrics(client, efs->file_systems, efs->mount_targets, result->pairs,
+                                   labels, *metric_grid, options, &call, &calls);
+    } else {
+      metrics_failed = true;
     }
-    if (!call.ok()) ctx.err << "efstop: " << call.message() << '\n';
+    if (!call.ok()) {
+      ctx.err << "efstop: " << call.message() << '\n';
+      if (metrics_failed) {
+        ctx.err << "efstop: the file systems' metrics could not be read; the report leaves "
+                   "them out\n";
+      }
+    }
   }
   report::RunInfo run;
   run.version = efstop_version();
@@ -677,6 +696,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});
     }
     r.partial = !r.failed_inputs.empty();
+    if (metrics_failed) r.partial = true;
     if (fs_metrics) {
       r.file_systems = fs_metrics;
       r.efs_read_usd_per_gib = settings.metrics.read_usd_per_gib;

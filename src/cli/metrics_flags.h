@@ -4,8 +4,9 @@
 // systems of the report and sets them beside the flows.
 //
 // Metrics are on by default when the flow logs are read from AWS (no
-// SOURCE); with local files they are not read (the window and the account
-// are the user's guess there), and --metrics is a usage error.
+// SOURCE), with or without names; with local files they are not read (the
+// window and the account are the user's guess there), and --metrics is a
+// usage error.
 // Not thread-safe (CLI setup).
 #ifndef EFSTOP_CLI_METRICS_FLAGS_H_
 #define EFSTOP_CLI_METRICS_FLAGS_H_

@@ -368,10 +368,15 @@ Result<Readiness> check_readiness(aws::AwsClient* client, const ReadinessOptions
     ck.need(read_actions(AccessMode::kS3));
     ck.probe_s3(r.s3_read);
   }
-  // Metrics go with names, as in `efstop top` (the mount targets say which
-  // file system a flow is of).
-  if (o.metrics && o.names && (!r.log_groups_read.empty() || !r.s3_read.empty())) {
+  // The metrics, as `efstop top` reads them: they need the file systems and
+  // mount targets (which file system a flow is of), listed by names or
+  // discovery, else by the metrics step itself.
+  if (o.metrics && (!r.log_groups_read.empty() || !r.s3_read.empty())) {
     ck.need({std::string(kMetricsAction)});
+    if (!o.names && !r.discovery) {
+      ck.need({"elasticfilesystem:DescribeFileSystems", "elasticfilesystem:DescribeMountTargets"});
+      ck.probe_efs();
+    }
     ck.probe_metrics(r.mount_targets && !r.mount_targets->empty()
                          ? r.mount_targets->front().file_system_id
                          : std::string());
