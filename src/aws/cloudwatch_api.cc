@@ -120,7 +120,11 @@ Result<MetricDataAnswer> CloudWatchApi::get_metric_data(const std::vector<Metric
         if (!r.label.empty()) s.label = r.label;
         s.timestamps.insert(s.timestamps.end(), r.timestamps.begin(), r.timestamps.end());
         s.values.insert(s.values.end(), r.values.begin(), r.values.end());
-        s.messages.insert(s.messages.end(), r.messages.begin(), r.messages.end());
+        for (std::string& m : r.messages) {  // a message repeated on every page counts once
+          if (std::find(s.messages.begin(), s.messages.end(), m) == s.messages.end()) {
+            s.messages.push_back(std::move(m));
+          }
+        }
         // The last page's status is the query's: PartialData before a
         // NextToken means "more to come"; any failure on any page sticks.
         if (s.status_code != "InternalError" && s.status_code != "Forbidden") {
