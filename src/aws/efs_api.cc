@@ -43,8 +43,16 @@ Result<std::vector<FileSystem>> parse_file_systems(const json& page) {
         !read_string(item, "OwnerId", &f.owner_id, &error) ||
         !read_string(item, "LifeCycleState", &f.lifecycle_state, &error) ||
         !read_string(item, "AvailabilityZoneName", &f.availability_zone_name, &error) ||
-        !read_string(item, "AvailabilityZoneId", &f.availability_zone_id, &error)) {
+        !read_string(item, "AvailabilityZoneId", &f.availability_zone_id, &error) ||
+        !read_string(item, "ThroughputMode", &f.throughput_mode, &error)) {
       return parse_error("describe-file-systems: " + error);
+    }
+    if (const auto p = item.find("ProvisionedThroughputInMibps");
+        p != item.end() && !p->is_null()) {
+      if (!p->is_number()) {
+        return parse_error("describe-file-systems: ProvisionedThroughputInMibps is not a number");
+      }
+      f.provisioned_mibps = p->get<double>();
     }
     // Older answers carry the Name only in Tags.
     if (f.name.empty()) {

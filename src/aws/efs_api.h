@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct FileSystem {
   // One Zone file systems only.
   std::string availability_zone_name;
   std::string availability_zone_id;
+  // "bursting", "provisioned" or "elastic" (empty when the answer had none);
+  // provisioned_mibps only for provisioned (nullopt otherwise).
+  std::string throughput_mode;
+  std::optional<double> provisioned_mibps;
   bool is_one_zone() const {
     return !availability_zone_name.empty() || !availability_zone_id.empty();
   }

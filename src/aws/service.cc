@@ -19,6 +19,11 @@ const ServiceInfo& service_info(Service service) {
       {Service::kSts, "STS", "sts", "sts", "sts", "sts", "2011-06-15", "", Protocol::kQuery},
       {Service::kSso, "SSO", "sso", "portal.sso", "awsssoportal", "sso", "2019-06-10", "",
        Protocol::kRestJson},
+      // CloudWatch: botocore 1.29.27 knows only the query protocol for it
+      // (newer SDKs also speak JSON 1.0 / CBOR); IAM actions are
+      // "cloudwatch:...", the host and SigV4 scope "monitoring".
+      {Service::kCloudWatch, "CloudWatch", "cloudwatch", "monitoring", "monitoring", "cloudwatch",
+       "2010-08-01", "", Protocol::kQuery},
   };
   for (const ServiceInfo& info : kInfos) {
     if (info.service == service) return info;

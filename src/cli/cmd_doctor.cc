@@ -33,6 +33,7 @@ struct DoctorSettings {
   AwsFlags aws;
   CloudFlags cloud;
   bool names = true;
+  bool metrics = true;
   int64_t window_s = kDefaultCloudWindowS;
   double usd_per_gb = cloud::kInsightsUsdPerGb;
   DoctorOutput output = DoctorOutput::kTable;
@@ -46,6 +47,10 @@ std::vector<OptionGroup> make_groups(DoctorSettings* s) {
   add_cloud_flags(&what, &s->cloud);
   what.add_flag("--no-names", "efstop will not name the addresses: naming permissions not needed",
                 [s] { s->names = false; });
+  what.add_flag("--no-metrics",
+                "efstop will not read the file systems' CloudWatch metrics:\n"
+                "cloudwatch:GetMetricData not needed",
+                [s] { s->metrics = false; });
   what.add_value("--since", "DURATION",
                  "the window efstop will read (default 1h): log groups must keep\n"
                  "events at least this long",
@@ -300,6 +305,7 @@ int run_doctor(const std::vector<std::string>& args, CommandContext& ctx) {
   ro.s3_uri = settings.cloud.s3;
   ro.method = settings.cloud.method;
   ro.names = settings.names;
+  ro.metrics = settings.metrics;
   ro.now_s = ctx.now();
   ro.window_s = settings.window_s;
   ro.usd_per_gb = settings.usd_per_gb;

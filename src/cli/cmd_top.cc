@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "cli/cloud_flags.h"
 #include "cli/command.h"
 #include "cli/history_report.h"
+#include "cli/metrics_flags.h"
 #include "cli/name_flags.h"
 #include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
@@ -51,6 +53,7 @@ struct TopSettings {
   bool quiet = false;
   CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
   NameFlags names;   // issue 4: names (cli/name_flags.h)
+  MetricsFlags metrics;  // issue 14: the file systems' own metrics (cli/metrics_flags.h)
   NameGrouping name_grouping = NameGrouping::kNone;  // --group-by fs|name|az
   bool group_by_given = false;                       // no --group-by: fs with names, pair without
   bool help = false;
@@ -248,6 +251,11 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   OptionGroup cloud_group("Flow logs in AWS (read when no SOURCE is named; docs/sources.md)");
   add_cloud_flags(&cloud_group, &s->cloud);
   groups.push_back(std::move(cloud_group));
+
+  OptionGroup metrics_group(
+      "File systems' own CloudWatch metrics (reading from AWS; docs/metrics.md)");
+  add_metrics_flags(&metrics_group, &s->metrics);
+  groups.push_back(std::move(metrics_group));
 
   OptionGroup general("General");
   general.add_flag("--strict",
@@ -680,6 +688,17 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     settings.name_grouping = NameGrouping::kFileSystem;
   }
 
+  // The file systems' own metrics (docs/metrics.md): on by default when the
+  // flow logs are read from AWS with names (the mount targets say which
+  // file system a flow belongs to); --metrics says so explicitly.
+  const bool metrics_asked = settings.metrics.metrics.value_or(false);
+  if (metrics_asked && !sources.empty()) {
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --metrics: the file systems' metrics are read "
+                                              "with the flow logs from AWS; name no SOURCE"));
+  }
+  bool metrics_on = sources.empty() && settings.metrics.metrics.value_or(true);
+
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
   // engine's server side exact (mount-target IPs and ENIs).
   std::optional<Naming> naming;
@@ -715,6 +734,26 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // 3. Count: local files, or (no SOURCE) the flow logs in AWS.
   if (sources.empty()) default_cloud_window(ctx.now(), &settings.start, &settings.end);
+  // The metric period is the bucket width when --bucket is given, else one
+  // chosen for the window; the flows are bucketed at it either way, so that
+  // each metric period has its flow bytes (docs/metrics.md, "The period").
+  std::optional<enrich::BucketGrid> metric_grid;
+  const int64_t user_bucket_s = settings.engine.bucket_s;
+  if (metrics_on) {
+    Result<int64_t> period = enrich::choose_metric_period(
+        *settings.start, *settings.end, ctx.now(),
+        user_bucket_s > 0 ? std::optional<int64_t>(user_bucket_s) : std::nullopt);
+    if (!period.ok()) {
+      if (metrics_asked || user_bucket_s > 0) {
+        return usage_error(ctx, "top", period.status().with_context("read metrics"));
+      }
+      ctx.err << "efstop: note: no file-system metrics: " << period.status().message() << '\n';
+      metrics_on = false;
+    } else {
+      metric_grid = enrich::whole_buckets(*settings.start, *settings.end, *period);
+      settings.engine.bucket_s = *period;
+    }
+  }
   settings.engine.window_start = settings.start;
   settings.engine.window_end = settings.end;
   // --strict is decided here, not in the engine, so all diagnostics print.
@@ -742,6 +781,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // 5. Name, shape and write.
   std::vector<report::Row> rows = to_rows(result->pairs);
+  // Bucketed only for the metrics (no --bucket): the rows show no series.
+  if (user_bucket_s == 0) {
+    for (report::Row& row : rows) row.series.cells.clear();
+  }
   std::optional<report::NameStats> name_stats;
   // --min-bytes leaves out pairs before any grouping; merging by file
   // system, name or AZ happens before build_report, so filter here.
@@ -761,6 +804,64 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
   }
+  // 6. The file systems' own metrics beside the flows. A failed call is
+  // reported as itself and leaves the report partial; the flows stand.
+  std::optional<std::vector<report::FileSystemMetrics>> fs_metrics;
+  bool metrics_failed = false;  // the metrics could not even be asked for
+  if (metric_grid) {
+    std::map<std::string, std::string> labels;  // client address -> its name as the rows show it
+    for (const report::Row& r : rows) {
+      if (!r.client) continue;
+      for (const std::string& ip : r.client->ips) {
+        labels[ip] = r.client->name.empty() ? ip : r.client->name;
+      }
+    }
+    std::optional<AwsSession> own;
+    aws::AwsClient* client = nullptr;
+    Status call;
+    if (naming && naming->aws) {
+      client = naming->aws->client.get();
+    } else {
+      Result<AwsSession> opened =
+          open_aws_session(settings.names.aws, aws::EnvVars::from_process(), ctx.err);
+      if (opened.ok()) {
+        own = std::move(opened).value();
+        client = own->client.get();
+      } else {
+        call = opened.status();
+      }
+    }
+    // The file systems and their mount targets: the names' inventory, or
+    // (--no-names) listed here, since they say which file system a flow is of.
+    aws::EfsInventory listed;
+    const aws::EfsInventory* efs = naming ? &naming->resolver->efs() : nullptr;
+    if (efs == nullptr && client != nullptr) {
+      Result<aws::EfsInventory> inv = aws::EfsApi(client).describe_inventory();
+      if (inv.ok()) {
+        listed = std::move(inv).value();
+        efs = &listed;
+      } else {
+        call = inv.status();
+      }
+    }
+    enrich::AnalysisOptions options;
+    options.read_usd_per_gib = settings.metrics.read_usd_per_gib;
+    options.write_usd_per_gib = settings.metrics.write_usd_per_gib;
+    int64_t calls = 0;
+    if (client != nullptr && efs != nullptr) {
+      fs_metrics = read_fs_metrics(client, efs->file_systems, efs->mount_targets, result->pairs,
+                                   labels, *metric_grid, options, &call, &calls);
+    } else {
+      metrics_failed = true;
+    }
+    if (!call.ok()) {
+      ctx.err << "efstop: " << call.message() << '\n';
+      if (metrics_failed) {
+        ctx.err << "efstop: the file systems' metrics could not be read; the report leaves "
+                   "them out\n";
+      }
+    }
+  }
   report::RunInfo run;
   run.version = efstop_version();
   run.command = recorded_command(args);
@@ -779,6 +880,15 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});
     }
     r.partial = !r.failed_inputs.empty();
+    if (metrics_failed) r.partial = true;
+    if (fs_metrics) {
+      r.file_systems = fs_metrics;
+      r.efs_read_usd_per_gib = settings.metrics.read_usd_per_gib;
+      r.efs_write_usd_per_gib = settings.metrics.write_usd_per_gib;
+      for (const report::FileSystemMetrics& fs : *fs_metrics) {
+        if (!fs.failures.empty()) r.partial = true;
+      }
+    }
   };
   // The page is for tables of every row: without --top it keeps them all.
   const bool html_wanted =

@@ -82,6 +82,7 @@ std::vector<std::string> actions_for(AccessMode mode) {
     case AccessMode::kNames:
       break;
   }
+  out.emplace_back(kMetricsAction);
   return out;
 }
 
@@ -140,6 +141,10 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
   if (auto a = pick({kDoctorAction}); !a.empty()) {
     json r = has_account_region(scope) ? json(logs_arn_prefix(scope) + "log-group:*") : json("*");
     statements.push_back(statement("EfstopDoctorLogGroups", a, r));
+  }
+  // CloudWatch GetMetricData names no resource IAM can narrow to.
+  if (auto a = pick({kMetricsAction}); !a.empty()) {
+    statements.push_back(statement("EfstopCloudWatchMetrics", a, "*"));
   }
   if (auto a = pick({"s3:ListBucket"}); !a.empty()) {
     json s = statement(

@@ -10,6 +10,9 @@
 //             GetQueryResults, StopQuery (cloud_reader.h)
 //   raw       discovery + FilterLogEvents
 //   s3        discovery + s3:ListBucket (ListObjectsV2), s3:GetObject
+// Each reading mode also calls cloudwatch:GetMetricData (the file systems'
+// own metrics, on by default when reading from AWS; --no-metrics leaves it
+// out), which supports no resource-level permissions ("*").
 // `efstop doctor` also calls logs:DescribeLogGroups (retention and the scan
 // cost of the log groups); no report ever does, so a policy carries it only
 // when asked for (`with_doctor`).
@@ -49,6 +52,8 @@ Result<AccessMode> parse_access_mode(std::string_view name);
 std::vector<std::string> actions_for(AccessMode mode);
 // The actions efstop calls to discover the flow logs (no --log-group/--s3).
 std::vector<std::string> discovery_actions();
+// The file systems' CloudWatch metrics (every reading mode, unless --no-metrics).
+inline constexpr std::string_view kMetricsAction = "cloudwatch:GetMetricData";
 // The action only `efstop doctor` calls.
 inline constexpr std::string_view kDoctorAction = "logs:DescribeLogGroups";
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "aws/cloudwatch_api.h"
 #include "aws/flowlogs_api.h"
 #include "aws/logs_api.h"
 #include "cloud/discovery.h"
@@ -38,6 +39,7 @@ std::vector<std::string> all_actions() {
 std::vector<std::string> read_actions(AccessMode mode) {
   std::vector<std::string> out = actions_for(mode);
   for (const std::string& d : discovery_actions()) std::erase(out, d);
+  std::erase(out, std::string(kMetricsAction));  // needed apart: --no-metrics
   return out;
 }
 
@@ -182,6 +184,24 @@ class Checker {
              err, answer.status());
       if (!answer.ok()) return;  // the first failure is the answer
     }
+  }
+
+  // CloudWatch: one metric of one file system over the last five minutes
+  // (a file system without data answers an empty series, not an error).
+  void probe_metrics(const std::string& file_system_id) {
+    aws::MetricQuery q;
+    q.id = "probe";
+    q.metric_name = "DataReadIOBytes";
+    q.dimension_value = file_system_id.empty() ? "fs-00000000" : file_system_id;
+    q.stat = "Sum";
+    q.period_s = 300;
+    const int64_t end = o_.now_s / 300 * 300;
+    aws::AwsError err;
+    Result<aws::XmlDocument> doc =
+        client_->call_query(aws::Service::kCloudWatch, "GetMetricData",
+                            aws::metric_data_params({q}, end - 300, end, ""), &err);
+    record(kMetricsAction, "GetMetricData DataReadIOBytes of " + q.dimension_value + " (5 min)",
+           doc.ok(), err, doc.status());
   }
 
   void probe_s3(const std::vector<aws::S3Location>& locations) {
@@ -348,9 +368,23 @@ Result<Readiness> check_readiness(aws::AwsClient* client, const ReadinessOptions
     ck.need(read_actions(AccessMode::kS3));
     ck.probe_s3(r.s3_read);
   }
+  // The metrics, as `efstop top` reads them: they need the file systems and
+  // mount targets (which file system a flow is of), listed by names or
+  // discovery, else by the metrics step itself.
+  if (o.metrics && (!r.log_groups_read.empty() || !r.s3_read.empty())) {
+    ck.need({std::string(kMetricsAction)});
+    if (!o.names && !r.discovery) {
+      ck.need({"elasticfilesystem:DescribeFileSystems", "elasticfilesystem:DescribeMountTargets"});
+      ck.probe_efs();
+    }
+    ck.probe_metrics(r.mount_targets && !r.mount_targets->empty()
+                         ? r.mount_targets->front().file_system_id
+                         : std::string());
+  }
   if (r.discovery && r.log_groups_read.empty() && r.s3_read.empty()) {
-    for (const char* a : {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery",
-                          "logs:FilterLogEvents", "s3:ListBucket", "s3:GetObject"}) {
+    for (const char* a :
+         {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery", "logs:FilterLogEvents",
+          "s3:ListBucket", "s3:GetObject", "cloudwatch:GetMetricData"}) {
       PermissionCheck& c = ck.check(a);
       if (!c.needed) {
         c.state = PermissionState::kNotChecked;

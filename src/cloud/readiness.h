@@ -42,6 +42,7 @@ struct ReadinessOptions {
   std::string s3_uri;                   // --s3: no discovery
   Method method = Method::kInsights;    // how log groups are read
   bool names = true;                    // names every end (top's default with AWS)
+  bool metrics = true;                  // reads the file systems' metrics (--no-metrics: false)
   int64_t now_s = 0;                    // epoch seconds
   int64_t window_s = 3600;              // the window asked for (--since)
   double usd_per_gb = 0;                // Logs Insights price per GB scanned

@@ -200,6 +200,9 @@ std::string inventory_to_json(const Inventory& inv) {
     j["lifecycle_state"] = f.lifecycle_state;
     j["availability_zone_name"] = f.availability_zone_name;
     j["availability_zone_id"] = f.availability_zone_id;
+    // The metrics' cost and limits depend on it (docs/metrics.md).
+    j["throughput_mode"] = f.throughput_mode;
+    if (f.provisioned_mibps) j["provisioned_throughput_mibps"] = *f.provisioned_mibps;
     fss.push_back(std::move(j));
   }
   ordered_json& mts = root["mount_targets"] = ordered_json::array();
@@ -315,6 +318,15 @@ Result<Inventory> inventory_from_value(const json& root, const std::string& src)
     f.lifecycle_state = r.str(j, p, "lifecycle_state");
     f.availability_zone_name = r.str(j, p, "availability_zone_name");
     f.availability_zone_id = r.str(j, p, "availability_zone_id");
+    f.throughput_mode = r.str(j, p, "throughput_mode");  // absent in older dumps
+    if (const auto mibps = j.find("provisioned_throughput_mibps");
+        mibps != j.end() && !mibps->is_null()) {
+      if (mibps->is_number()) {
+        f.provisioned_mibps = mibps->get<double>();
+      } else {
+        r.fail(p + ".provisioned_throughput_mibps", "expected a number");
+      }
+    }
     if (f.id.empty()) r.fail(p + ".id", "missing");
     inv.file_systems.push_back(std::move(f));
   });

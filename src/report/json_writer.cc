@@ -314,6 +314,70 @@ Json failed_inputs_json(const std::vector<FailedInput>& failed) {
   return list;
 }
 
+Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+// docs/json.md "file_systems": the file systems' own metrics beside the flows.
+Json file_systems_json(const std::vector<FileSystemMetrics>& list) {
+  Json out = Json::array();
+  for (const FileSystemMetrics& fs : list) {
+    Json j = Json::object();
+    j["id"] = fs.id;
+    j["name"] = fs.name.empty() ? Json(nullptr) : Json(fs.name);
+    j["throughput_mode"] = fs.throughput_mode.empty() ? Json(nullptr) : Json(fs.throughput_mode);
+    j["period_s"] = fs.period_s;
+    j["start"] = format_iso8601_utc(fs.start);
+    j["end"] = format_iso8601_utc(fs.end);
+    Json failures = Json::array();
+    for (const MetricFailure& f : fs.failures) {
+      failures.push_back(Json{{"metric", f.metric}, {"status", f.status}, {"message", f.message}});
+    }
+    j["failures"] = std::move(failures);
+    const Coverage& c = fs.coverage;
+    j["coverage"] = Json{{"flow_read", c.flow_read},
+                         {"flow_written", c.flow_written},
+                         {"metric_read", optional_number(c.metric_read)},
+                         {"metric_written", optional_number(c.metric_written)},
+                         {"ratio_read", optional_number(c.ratio_read)},
+                         {"ratio_written", optional_number(c.ratio_written)},
+                         {"low_read", c.low_read},
+                         {"low_written", c.low_written}};
+    Json intervals = Json::array();
+    for (const SaturationInterval& i : fs.saturation) {
+      intervals.push_back(Json{{"start", format_iso8601_utc(i.start)},
+                               {"end", format_iso8601_utc(i.end)},
+                               {"reasons", i.reasons}});
+    }
+    Json clients = Json::array();
+    for (const SaturationClient& sc : fs.saturation_clients) {
+      clients.push_back(Json{{"client", sc.client},
+                             {"bytes", sc.bytes},
+                             {"window_bytes", sc.window_bytes},
+                             {"share_of_file_system", sc.share_of_fs},
+                             {"share_of_own_bytes", sc.share_of_own}});
+    }
+    j["saturation"] = Json{{"buckets", fs.saturated_buckets},
+                           {"intervals", std::move(intervals)},
+                           {"clients", std::move(clients)}};
+    if (fs.read_usd) {
+      Json costs = Json::array();
+      for (const ClientCost& cc : fs.costs) {
+        costs.push_back(Json{{"client", cc.client},
+                             {"read_usd", cc.read_usd},
+                             {"write_usd", cc.write_usd},
+                             {"total_usd", cc.total_usd()}});
+      }
+      j["cost"] = Json{{"read_usd", *fs.read_usd},
+                       {"write_usd", fs.write_usd.value_or(0)},
+                       {"unattributed_usd", fs.unattributed_usd},
+                       {"clients", std::move(costs)}};
+    } else {
+      j["cost"] = nullptr;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 // Writes `value` as dump(value, 2) would inside an object at nesting
 // `depth`: every line after the first indented by 2 * depth more spaces.
 void write_nested(std::ostream& out, const Json& value, int depth) {
@@ -366,6 +430,15 @@ void write_json(const Report& report, std::ostream& out) {
   if (!report.notes.empty()) {
     out << ",\n  \"notes\": ";
     write_nested(out, Json(report.notes), 1);
+  }
+  if (report.file_systems) {
+    out << ",\n  \"file_systems\": ";
+    write_nested(out, file_systems_json(*report.file_systems), 1);
+    out << ",\n  \"efs_rates\": ";
+    write_nested(out,
+                 Json{{"read_usd_per_gib", report.efs_read_usd_per_gib},
+                      {"write_usd_per_gib", report.efs_write_usd_per_gib}},
+                 1);
   }
   // How the report was asked and by whom: the HTML page shows them, and a
   // reader of the JSON can tell a cut report (total_rows > rows) from a whole.

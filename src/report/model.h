@@ -204,6 +204,86 @@ struct RunInfo {
   std::string group_by;              // as asked: pair, client, server, fs, name or az
 };
 
+// The file systems' own CloudWatch metrics set beside the flows (issue 14,
+// docs/metrics.md): filled by enrich/fs_metrics.h, written by the JSON
+// writer ("file_systems") and as a summary under the table.
+struct MetricFailure {
+  std::string metric;   // "PercentIOLimit", or "*" when the whole call failed
+  std::string status;   // "InternalError", "Forbidden", "PartialData", "NotReturned", "call failed"
+  std::string message;  // what the service (or the call) said
+
+  friend bool operator==(const MetricFailure&, const MetricFailure&) = default;
+};
+
+// Flow-log bytes at the file system's mount targets against the bytes EFS
+// counted itself (DataReadIOBytes / DataWriteIOBytes, Sum), over the same
+// whole buckets. A ratio is nullopt when the metric is 0 or missing.
+struct Coverage {
+  int64_t flow_read = 0;
+  int64_t flow_written = 0;
+  std::optional<double> metric_read;
+  std::optional<double> metric_written;
+  std::optional<double> ratio_read;     // flow_read / metric_read
+  std::optional<double> ratio_written;  // flow_written / metric_written
+  bool low_read = false;                // ratio below the warning threshold
+  bool low_written = false;
+
+  friend bool operator==(const Coverage&, const Coverage&) = default;
+};
+
+// Adjacent saturated buckets merged: [start, end), Unix seconds.
+struct SaturationInterval {
+  int64_t start = 0;
+  int64_t end = 0;
+  std::vector<std::string> reasons;  // "percent_io_limit", "throughput", "burst_credits_fell"
+
+  friend bool operator==(const SaturationInterval&, const SaturationInterval&) = default;
+};
+
+// One client's flow bytes in the saturated buckets.
+struct SaturationClient {
+  std::string client;        // the row's client label (name, else address)
+  int64_t bytes = 0;         // read + written in the saturated buckets
+  int64_t window_bytes = 0;  // read + written in every bucket of the window
+  double share_of_fs = 0;    // bytes / the file system's flow bytes in those buckets
+  double share_of_own = 0;   // bytes / window_bytes
+
+  friend bool operator==(const SaturationClient&, const SaturationClient&) = default;
+};
+
+// Elastic throughput: the data-access charge attributed to one client.
+struct ClientCost {
+  std::string client;
+  double read_usd = 0;
+  double write_usd = 0;
+  double total_usd() const { return read_usd + write_usd; }
+
+  friend bool operator==(const ClientCost&, const ClientCost&) = default;
+};
+
+struct FileSystemMetrics {
+  std::string id;
+  std::string name;
+  std::string throughput_mode;  // bursting, provisioned, elastic ("" unknown)
+  int64_t period_s = 0;
+  int64_t start = 0;                    // first whole bucket
+  int64_t end = 0;                      // end of the last whole bucket
+  std::vector<MetricFailure> failures;  // metrics (or the call) that could not be read
+  Coverage coverage;
+  int64_t saturated_buckets = 0;
+  std::vector<SaturationInterval> saturation;
+  std::vector<SaturationClient> saturation_clients;  // by bytes, descending
+  // Elastic only: the charge for DataReadIOBytes / DataWriteIOBytes at the
+  // rates, what was attributed to clients, and what no client's flows
+  // explain (a bucket with metric bytes but no flow bytes).
+  std::optional<double> read_usd;
+  std::optional<double> write_usd;
+  double unattributed_usd = 0;
+  std::vector<ClientCost> costs;  // by total, descending
+
+  friend bool operator==(const FileSystemMetrics&, const FileSystemMetrics&) = default;
+};
+
 struct Report {
   Window window;
   GroupBy group_by = GroupBy::kPair;
@@ -229,13 +309,19 @@ struct Report {
   std::vector<std::string> notes;
   // Some input could not be read: the report shows what was read, and says
   // so (JSON "partial", the summary's first line). partial is true exactly
-  // when failed_inputs is not empty.
+  // when failed_inputs is not empty or a file system's metrics have
+  // failures (file_systems[].failures).
   bool partial = false;
   std::vector<FailedInput> failed_inputs;  // in input order
   // Price of one GiB crossing AZs (--cross-az-rate); used only for rows
   // with cross_az_bytes.
   double cross_az_usd_per_gib = 0.02;
   std::optional<RunInfo> run;
+  // --metrics (reading from AWS): one entry per file system in the rows;
+  // nullopt when metrics were not asked for (JSON leaves "file_systems" out).
+  std::optional<std::vector<FileSystemMetrics>> file_systems;
+  double efs_read_usd_per_gib = 0;  // the rates the costs used
+  double efs_write_usd_per_gib = 0;
 };
 
 // The estimated cost of a row's cross-AZ bytes at `usd_per_gib`.

@@ -1,5 +1,6 @@
 // The table for people and the summary for stderr.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -391,16 +392,123 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
   for (size_t r = 0; r <= rows.size(); ++r) {
     write_line([r](const Column& column) -> const std::string& { return column.cells[r]; });
   }
+  write_file_system_summary(report, out);
 }
 
 void write_partial_notice(const Report& report, std::ostream& out) {
   if (!report.partial) return;
   const size_t n = report.failed_inputs.size();
-  out << "partial: " << n << " of " << report.stats.files << " input"
-      << (report.stats.files == 1 ? "" : "s") << " could not be read; the report leaves out "
-      << (n == 1 ? "its" : "their") << " records\n";
+  if (n > 0) {
+    out << "partial: " << n << " of " << report.stats.files << " input"
+        << (report.stats.files == 1 ? "" : "s") << " could not be read; the report leaves out "
+        << (n == 1 ? "its" : "their") << " records\n";
+  }
   for (const FailedInput& f : report.failed_inputs) {
     out << "partial: " << sanitize_text(f.input) << ": " << sanitize_text(f.error) << '\n';
+  }
+  // A metric that could not be read leaves its conclusions out (never zero).
+  if (report.file_systems) {
+    for (const FileSystemMetrics& fs : *report.file_systems) {
+      for (const MetricFailure& f : fs.failures) {
+        out << "partial: metrics of " << sanitize_text(fs.id) << ": "
+            << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << ": "
+            << sanitize_text(f.status)
+            << (f.message.empty() ? std::string() : " (" + sanitize_text(f.message) + ")") << '\n';
+      }
+    }
+  }
+}
+
+namespace {
+
+std::string percent_text(double fraction) {
+  return std::to_string(static_cast<int64_t>(std::floor(fraction * 100.0 + 0.5))) + " %";
+}
+
+std::string usd_text(double usd) {
+  if (usd > 0 && usd < 0.0001) return "<$0.0001";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.4f", usd);
+  return buf;
+}
+
+// "14:05–14:35 UTC" (the date too when the interval is not within one day).
+std::string interval_text(int64_t start, int64_t end) {
+  const std::string a = format_iso8601_utc(start), b = format_iso8601_utc(end);
+  // "2026-11-26T14:05:00Z"
+  if (a.substr(0, 10) == b.substr(0, 10) || (end - start <= 86400 && b.substr(11, 5) == "00:00")) {
+    return a.substr(0, 10) + " " + a.substr(11, 5) + "\u2013" + b.substr(11, 5) + " UTC";
+  }
+  return a.substr(0, 10) + " " + a.substr(11, 5) + " \u2013 " + b.substr(0, 10) + " " +
+         b.substr(11, 5) + " UTC";
+}
+
+}  // namespace
+
+std::string saturation_sentence(const FileSystemMetrics& fs) {
+  if (fs.saturation.empty()) return "";
+  std::string who = fs.id;
+  if (!fs.name.empty()) who += " (" + fs.name + ")";
+  std::string s = who + " was at its limit ";
+  for (size_t i = 0; i < fs.saturation.size(); ++i) {
+    if (i > 0) s += i + 1 == fs.saturation.size() ? " and " : ", ";
+    s += interval_text(fs.saturation[i].start, fs.saturation[i].end);
+  }
+  if (!fs.saturation_clients.empty()) {
+    const SaturationClient& top = fs.saturation_clients.front();
+    s += "; " + top.client + " moved " + percent_text(top.share_of_fs) +
+         " of the flow bytes to and from it then (" + percent_text(top.share_of_own) +
+         " of its own bytes in the window)";
+  } else {
+    s += "; no flow bytes of any client fell then";
+  }
+  return s;
+}
+
+void write_file_system_summary(const Report& report, std::ostream& out) {
+  if (!report.file_systems || report.file_systems->empty()) return;
+  out << '\n';
+  for (const FileSystemMetrics& fs : *report.file_systems) {
+    std::string who = fs.id;
+    if (!fs.name.empty()) who += " (" + fs.name + ")";
+    out << "file system " << sanitize_text(who);
+    if (!fs.throughput_mode.empty()) out << ", " << sanitize_text(fs.throughput_mode);
+    out << ", " << fs.period_s << " s buckets";
+    const Coverage& c = fs.coverage;
+    const auto ratio = [](const std::optional<double>& r) {
+      if (!r) return std::string("-");
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.2f", *r);
+      return std::string(buf);
+    };
+    out << ": flows/metric read " << ratio(c.ratio_read) << ", written " << ratio(c.ratio_written)
+        << '\n';
+    if (c.low_read || c.low_written) {
+      out << "  warning: the flow logs saw far fewer bytes than EFS counted ("
+          << (c.low_read ? "read" : "") << (c.low_read && c.low_written ? ", " : "")
+          << (c.low_written ? "written" : "")
+          << "): mount targets without flow logs, lost records, or sampling\n";
+    }
+    for (const MetricFailure& f : fs.failures) {
+      out << "  not read: " << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << " ("
+          << sanitize_text(f.status) << ")\n";
+    }
+    if (const std::string s = saturation_sentence(fs); !s.empty()) {
+      out << "  " << sanitize_text(s) << '\n';
+    } else if (fs.failures.empty()) {
+      out << "  never at its limit in the window\n";
+    }
+    if (fs.read_usd) {
+      out << "  data access " << usd_text(*fs.read_usd + fs.write_usd.value_or(0));
+      const size_t shown = std::min<size_t>(fs.costs.size(), 3);
+      for (size_t i = 0; i < shown; ++i) {
+        out << (i == 0 ? ": " : ", ") << sanitize_text(fs.costs[i].client) << ' '
+            << usd_text(fs.costs[i].total_usd());
+      }
+      if (fs.costs.size() > shown) out << ", " << fs.costs.size() - shown << " more";
+      if (fs.unattributed_usd > 0) out << "; no flows for " << usd_text(fs.unattributed_usd);
+      out << '\n';
+    }
   }
 }
 

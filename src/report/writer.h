@@ -82,6 +82,17 @@ void write_html(const Report& report, std::ostream& out);
 // allowed by their SHA-256 only.
 std::string html_content_security_policy();
 
+// Under the table's rows, when metrics were read (--metrics): per file
+// system its coverage ratios, a warning when flows are far below the metric,
+// the metrics not read, the saturation sentence and the Elastic costs.
+void write_file_system_summary(const Report& report, std::ostream& out);
+// "fs-0a... (home) was at its limit 2026-11-26 14:05–14:35 UTC; job moved
+// 71 % of the flow bytes to and from it then (92 % of its own bytes in the
+// window)": the client with the most flow bytes in the saturated buckets,
+// its share of the file system's flow bytes in them, and the share of its
+// own window bytes that fell in them. "" when never saturated.
+std::string saturation_sentence(const FileSystemMetrics& fs);
+
 // When the report is partial: what the report lacks, first thing, one line
 // per failed input. Shape:
 //   partial: 1 of 5 inputs could not be read; the report leaves out its records

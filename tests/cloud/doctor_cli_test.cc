@@ -75,7 +75,7 @@ TEST_F(DoctorCliTest, ReadyAccountExitsZeroWithEveryNeededPermissionProven) {
        {"elasticfilesystem:DescribeFileSystems", "elasticfilesystem:DescribeMountTargets",
         "ec2:DescribeFlowLogs", "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances",
         "ec2:DescribeVpcEndpoints", "logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery",
-        "logs:DescribeLogGroups"}) {
+        "logs:DescribeLogGroups", "cloudwatch:GetMetricData"}) {
     const json* p = permission(r, a);
     ASSERT_NE(p, nullptr) << a;
     EXPECT_EQ((*p)["state"], "ok") << p->dump();
@@ -125,6 +125,32 @@ TEST_F(DoctorCliTest, ReadyAccountExitsZeroWithEveryNeededPermissionProven) {
   EXPECT_EQ(code, 0);
   EXPECT_DOUBLE_EQ(priced["insights_hour"]["usd"].get<double>(), stored / 336.0 / 1e9 * 0.0076);
   EXPECT_DOUBLE_EQ(priced["insights_hour"]["usd_per_gb"].get<double>(), 0.0076);
+}
+
+TEST_F(DoctorCliTest, MetricsPermissionIsProvenOrNotNeeded) {
+  int code = -1;
+  json r = run_json("", &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const json* p = permission(r, "cloudwatch:GetMetricData");
+  ASSERT_NE(p, nullptr);
+  // One query of the first mount target's file system.
+  const std::string fs = scenario()["mount_targets"].begin()->at("FileSystemId");
+  EXPECT_EQ((*p)["call"], "GetMetricData DataReadIOBytes of " + fs + " (5 min)");
+  EXPECT_EQ(endpoint().count("monitoring:GetMetricData"), 1);
+
+  deny({"cloudwatch:GetMetricData"});
+  r = run_json("", &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ((*permission(r, "cloudwatch:GetMetricData"))["state"], "denied");
+  EXPECT_EQ((*permission(r, "cloudwatch:GetMetricData"))["error_code"], "AccessDenied");
+
+  // --no-metrics: not needed, not called, and the account is ready again.
+  ASSERT_TRUE(endpoint().reset().ok());
+  deny({"cloudwatch:GetMetricData"});
+  r = run_json("--no-metrics", &code);
+  EXPECT_EQ(code, 0) << r.dump(2);
+  EXPECT_EQ((*permission(r, "cloudwatch:GetMetricData"))["state"], "not needed");
+  EXPECT_EQ(endpoint().count("monitoring:GetMetricData"), 0);
 }
 
 TEST_F(DoctorCliTest, DeniedActionAndUncoveredMountTargetsExitOne) {

@@ -55,6 +55,20 @@ CODES = {
         "missing": ("MissingAuthenticationToken", 403),
         "incomplete": ("IncompleteSignature", 400),
     },
+    # CloudWatch's query-protocol codes (botocore's cloudwatch model, AWS's
+    # "Common Errors" of the CloudWatch API reference).
+    "monitoring": {
+        "signature": ("SignatureDoesNotMatch", 403),
+        "unknown_key": ("InvalidClientTokenId", 403),
+        "expired": ("ExpiredToken", 403),
+        "skew": ("SignatureDoesNotMatch", 403),
+        "denied": ("AccessDenied", 403),
+        "throttle": ("Throttling", 400),
+        "500": ("InternalFailure", 500),
+        "503": ("ServiceUnavailable", 503),
+        "missing": ("MissingAuthenticationToken", 403),
+        "incomplete": ("IncompleteSignature", 400),
+    },
     "logs": {
         "signature": ("InvalidSignatureException", 400),
         "unknown_key": ("UnrecognizedClientException", 400),

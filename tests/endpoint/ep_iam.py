@@ -36,6 +36,8 @@ def iam_action(route_name):
     service, _, operation = route_name.partition(":")
     if service == "s3":
         return _S3_ACTIONS.get(operation, route_name)
+    if service == "monitoring":  # CloudWatch's IAM prefix is not its signing name
+        return "cloudwatch:" + operation
     if route_name == "sts:GetCallerIdentity":
         return None  # "No permissions are required to perform this operation."
     return route_name

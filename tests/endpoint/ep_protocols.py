@@ -29,6 +29,7 @@ EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 SERVICES = {
     "ec2": ("ec2", "ec2"),
     "sts": ("sts", "query"),
+    "monitoring": ("cloudwatch", "query"),
     "logs": ("logs", "json"),
     "elasticfilesystem": ("efs", "rest-json"),
     "sso": ("sso", "rest-json"),
@@ -48,6 +49,14 @@ def service_model(signing_name):
             model = botocore.model.ServiceModel(data, service_name=name)
             _models[signing_name] = model
         return model
+
+
+def _query_xmlns(signing_name):
+    """The XML namespace of a query-protocol service's answers (its model's
+    xmlNamespace; STS's model names none, its answers use this one)."""
+    if signing_name == "sts":
+        return "https://sts.amazonaws.com/doc/2011-06-15/"
+    return service_model(signing_name).metadata.get("xmlNamespace", "")
 
 
 def protocol_of(signing_name):
@@ -83,6 +92,8 @@ def validation_error(service, message):
         return AwsError("InvalidParameterValue", message, 400)
     if service == "sts":
         return AwsError("ValidationError", message, 400)
+    if service == "monitoring":
+        return AwsError("InvalidParameterValue", message, 400)
     if service == "logs":
         return AwsError("InvalidParameterException", message, 400)
     if service == "elasticfilesystem":
@@ -112,7 +123,7 @@ def error_response(service, err, request_id):
         headers["Content-Type"] = "text/xml;charset=UTF-8"
     elif proto == "query":
         kind = "Sender" if err.sender else "Receiver"
-        body = (f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
+        body = (f'<ErrorResponse xmlns="{_query_xmlns(service)}">\n'
                 f"  <Error>\n    <Type>{kind}</Type>\n    <Code>{escape(err.code)}</Code>\n"
                 f"    <Message>{escape(err.message)}</Message>\n  </Error>\n"
                 f"  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n")
@@ -433,7 +444,7 @@ def success_response(service, operation, result, request_id):
         headers["Content-Type"] = "text/xml;charset=UTF-8"
         return 200, headers, "".join(out).encode()
     if proto == "query":
-        out = [f'<{operation.name}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n']
+        out = [f'<{operation.name}Response xmlns="{_query_xmlns(service)}">\n']
         wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
         if wrapper:
             out.append(f"  <{wrapper}>")

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ep_auth  # noqa: E402
+import ep_cloudwatch  # noqa: E402
 import ep_ec2  # noqa: E402
 import ep_efs  # noqa: E402
 import ep_iam  # noqa: E402
@@ -49,11 +50,14 @@ HANDLERS = {
     "ec2": ep_ec2.OPERATIONS,
     "elasticfilesystem": ep_efs.OPERATIONS,
     "logs": {**ep_logs.OPERATIONS, **insights.OPERATIONS},
+    "monitoring": ep_cloudwatch.OPERATIONS,
 }
 UNSIGNED_OPERATIONS = {("sts", "AssumeRoleWithWebIdentity"), ("sso", "GetRoleCredentials")}
 LOGS_TARGET_PREFIX = "Logs_20140328."
 EC2_VERSION = "2016-11-15"
 STS_VERSION = "2011-06-15"
+# apiVersion of each query-protocol service's model (Version must match).
+QUERY_VERSIONS = {"sts": STS_VERSION, "monitoring": "2010-08-01"}
 
 
 class Request:
@@ -222,7 +226,7 @@ class Endpoint:
         if proto in ("ec2", "query"):
             form = req.form()
             version = form.get("Version")
-            expected = EC2_VERSION if proto == "ec2" else STS_VERSION
+            expected = EC2_VERSION if proto == "ec2" else QUERY_VERSIONS[service]
             if version != expected:
                 raise ep_protocols.validation_error(
                     service, f"Version must be {expected} for this endpoint, got {version!r}")
@@ -265,7 +269,8 @@ class Endpoint:
         service = route.service
         if kind == "denied" and service != "sso":
             err = ep_auth.service_error(service, "denied", arn=f"arn:aws:iam::{self.state.scenario()['account']}"
-                                        ":user/efstop-tester", action=f"{service}:{route.operation}")
+                                        ":user/efstop-tester",
+                                        action=ep_iam.iam_action(route.counted_name) or route.counted_name)
         else:
             err = ep_auth.service_error(service, kind)
         return ep_protocols.error_response(service, err, request_id)

@@ -12,9 +12,9 @@ Inventory sample() {
   inv.generated_at = 1795701900;  // 2026-11-26T14:05:00Z
   inv.file_systems.push_back({"fs-0b", "home",
                               "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0b",
-                              "123456789012", "available", "", ""});
+                              "123456789012", "available", "", "", "provisioned", 128.0});
   inv.file_systems.push_back(
-      {"fs-0a", "", "", "123456789012", "available", "us-east-1b", "use1-az2"});
+      {"fs-0a", "", "", "123456789012", "available", "us-east-1b", "use1-az2", "", std::nullopt});
   inv.mount_targets.push_back({"fsmt-1", "fs-0b", "10.0.1.20", "", "eni-mt1", "subnet-1",
                                "us-east-1a", "use1-az1", "vpc-1", "123456789012", "available"});
   EniDescription e;
@@ -63,6 +63,10 @@ TEST(InventoryTest, RoundTripsEveryField) {
   EXPECT_EQ(back->file_systems[0].id, "fs-0a");  // sorted
   EXPECT_TRUE(back->file_systems[0].is_one_zone());
   EXPECT_EQ(back->file_systems[1].name, "home");
+  EXPECT_EQ(back->file_systems[1].throughput_mode, "provisioned");
+  EXPECT_EQ(back->file_systems[1].provisioned_mibps, 128.0);
+  EXPECT_EQ(back->file_systems[0].throughput_mode, "");
+  EXPECT_FALSE(back->file_systems[0].provisioned_mibps.has_value());
   ASSERT_EQ(back->mount_targets.size(), 1u);
   EXPECT_EQ(back->mount_targets[0].availability_zone_id, "use1-az1");
   ASSERT_EQ(back->network_interfaces.size(), 1u);

@@ -115,7 +115,8 @@ MixedAzAccount write_mixed_az_account() {
   enrich::Inventory inv;
   inv.account = "123456789012";
   inv.region = "us-east-1";
-  inv.file_systems.push_back({"fs-0aa", "shared", "", "123456789012", "available", "", ""});
+  inv.file_systems.push_back(
+      {"fs-0aa", "shared", "", "123456789012", "available", "", "", "", std::nullopt});
   inv.mount_targets.push_back({"fsmt-b", "fs-0aa", "10.0.2.100", "", "eni-mtb", "subnet-b",
                                "us-east-1b", "use1-az2", "vpc-1", "123456789012", "available"});
   const auto add_instance = [&](std::string id, std::string ip, std::string name, std::string az) {

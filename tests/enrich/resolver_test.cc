@@ -28,7 +28,8 @@ Inventory account() {
   Inventory inv;
   inv.account = "123456789012";
   inv.region = "us-east-1";
-  inv.file_systems.push_back({"fs-1", "home", "", "123456789012", "available", "", ""});
+  inv.file_systems.push_back(
+      {"fs-1", "home", "", "123456789012", "available", "", "", "", std::nullopt});
   inv.mount_targets.push_back({"fsmt-a", "fs-1", "10.0.1.100", "", "eni-mta", "subnet-a",
                                "us-east-1a", "use1-az1", "vpc-1", "123456789012", "available"});
   inv.mount_targets.push_back({"fsmt-b", "fs-1", "10.0.2.100", "", "eni-mtb", "subnet-b",

@@ -1,0 +1,294 @@
+// Issue 14, item 4 through the binary: `efstop --region r --endpoint-url URL
+// --start .. --end ..` reads the flow logs (FilterLogEvents) and the file
+// systems' CloudWatch metrics (GetMetricData, botocore-checked by the test
+// endpoint) and names the client behind a saturation.
+//
+// The scenario (built here, relative to now so one-minute metrics are kept):
+// 30 minutes from T. "web" (10.20.1.11) reads 60 MB and writes 6 MB a minute
+// from shared-home's mount target in eu-west-1a in minutes 10..19 (a burst),
+// 1 MB / 0.1 MB the other minutes; "batch-worker" (10.20.3.13) reads 3 MB and
+// writes 0.3 MB every minute from the mount target in eu-west-1c. EFS says
+// (one-minute points): PercentIOLimit 95 in minutes 10..19, 30 otherwise;
+// DataRead/DataWriteIOBytes 0.9 x the flow bytes of the minute. Every
+// expected number below is computed here from those inputs, not read from
+// efstop.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "harness/harness_process.h"
+#include "harness/test_endpoint.h"
+
+namespace efstop::cloud {
+namespace {
+
+namespace t = efstop::testing;
+using nlohmann::json;
+
+constexpr char kFs[] = "fs-0a000000000000001";
+constexpr char kMtA[] = "eni-0e000000000000005";  // 10.20.1.100, eu-west-1a
+constexpr char kMtC[] = "eni-0e000000000000007";  // 10.20.3.100, eu-west-1c
+constexpr int kMinutes = 30;
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+bool burst(int m) { return m >= 10 && m < 20; }
+int64_t web_read(int m) { return burst(m) ? 60000000 : 1000000; }
+int64_t web_written(int m) { return burst(m) ? 6000000 : 100000; }
+int64_t batch_read(int) { return 3000000; }
+int64_t batch_written(int) { return 300000; }
+
+class MetricsCliTest : public t::EndpointTest {
+ protected:
+  void SetUp() override {
+    t::EndpointTest::SetUp();
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    t0_ = now / 3600 * 3600 - 7200;
+    // One record per direction and minute, logged on the mount target's ENI,
+    // inside its minute (start + 50 s), so each falls in one bucket.
+    json streams = json::object();
+    const auto record = [&](const char* eni, const std::string& src, const std::string& dst,
+                            int sport, int dport, int64_t bytes, int m) {
+      const int64_t start = t0_ + 60 * m;
+      const std::string line = "2 111122223333 " + std::string(eni) + " " + src + " " + dst + " " +
+                               std::to_string(sport) + " " + std::to_string(dport) + " 6 100 " +
+                               std::to_string(bytes) + " " + std::to_string(start) + " " +
+                               std::to_string(start + 50) + " ACCEPT OK";
+      streams[std::string(eni) + "-all"].push_back(
+          json::array({start * 1000, line, (start + 300) * 1000}));
+    };
+    json metrics = json::object();
+    for (int m = 0; m < kMinutes; ++m) {
+      record(kMtA, "10.20.1.11", "10.20.1.100", 50000, 2049, web_written(m), m);
+      record(kMtA, "10.20.1.100", "10.20.1.11", 2049, 50000, web_read(m), m);
+      record(kMtC, "10.20.3.13", "10.20.3.100", 50001, 2049, batch_written(m), m);
+      record(kMtC, "10.20.3.100", "10.20.3.13", 2049, 50001, batch_read(m), m);
+      const int64_t at = t0_ + 60 * m;
+      const double read = 0.9 * static_cast<double>(web_read(m) + batch_read(m));
+      const double written = 0.9 * static_cast<double>(web_written(m) + batch_written(m));
+      metrics["DataReadIOBytes"].push_back(json::array({at, read}));
+      metrics["DataWriteIOBytes"].push_back(json::array({at, written}));
+      metrics["MeteredIOBytes"].push_back(json::array({at, read / 3 + written}));
+      metrics["TotalIOBytes"].push_back(json::array({at, read + written}));
+      metrics["PermittedThroughput"].push_back(json::array({at, 1e9}));
+      metrics["PercentIOLimit"].push_back(json::array({at, burst(m) ? 95.0 : 30.0}));
+    }
+    ASSERT_TRUE(
+        endpoint()
+            .patch_scenario(R"({"log_groups": {"/efstop/vpc-flow-logs": {"streams": null}}})")
+            .ok());
+    json patch = {{"log_groups", {{"/efstop/vpc-flow-logs", {{"streams", streams}}}}},
+                  {"metrics", {{"AWS/EFS", {{kFs, metrics}}}}}};
+    ASSERT_TRUE(endpoint().patch_scenario(patch.dump()).ok()) << endpoint().server_log();
+  }
+
+  std::string run(const std::string& args, int* code) {
+    const std::string cmd = "AWS_ACCESS_KEY_ID=" + std::string(t::kTestAccessKeyId) +
+                            " AWS_SECRET_ACCESS_KEY=" + t::kTestSecretAccessKey + " " +
+                            EFSTOP_BINARY_DIR + "/efstop " + args + " 2>" + err_path();
+    return t::run_shell(cmd, code);
+  }
+  std::string err_path() { return env().home() + "/stderr.txt"; }
+  std::string stderr_text() {
+    std::ifstream in(err_path());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string window() const {
+    return " --start " + std::to_string(t0_) + " --end " + std::to_string(t0_ + 60 * kMinutes);
+  }
+  std::string aws_args() {
+    return "--region " + std::string(t::kTestRegion) + " --endpoint-url " + endpoint().url() +
+           " --method raw" + window();
+  }
+  static std::string iso(int64_t t) {
+    char buf[32];
+    const std::time_t tt = t;
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+  }
+  static std::string hhmm(int64_t t) { return iso(t).substr(11, 5); }
+
+  int64_t t0_ = 0;
+};
+
+TEST_F(MetricsCliTest, NamesTheClientBehindTheSaturationWithItsShareAndCost) {
+  int code = -1;
+  const std::string out =
+      run("--output json --efs-read-rate 0.04 --efs-write-rate 0.08 " + aws_args(), &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const json report = json::parse(out, nullptr, false);
+  ASSERT_TRUE(report.contains("file_systems")) << out;
+  ASSERT_EQ(report["file_systems"].size(), 1u) << report["file_systems"].dump();
+  const json& fs = report["file_systems"][0];
+  EXPECT_EQ(fs["id"], kFs);
+  EXPECT_EQ(fs["name"], "shared-home");
+  EXPECT_EQ(fs["throughput_mode"], "elastic");
+  EXPECT_EQ(fs["period_s"], 60);
+  EXPECT_EQ(fs["failures"], json::array());
+  EXPECT_EQ(report["partial"], false);
+
+  // Saturation: minutes 10..19, one interval.
+  ASSERT_EQ(fs["saturation"]["intervals"].size(), 1u);
+  EXPECT_EQ(fs["saturation"]["intervals"][0]["start"], iso(t0_ + 600));
+  EXPECT_EQ(fs["saturation"]["intervals"][0]["end"], iso(t0_ + 1200));
+  EXPECT_EQ(fs["saturation"]["intervals"][0]["reasons"], json::array({"percent_io_limit"}));
+  EXPECT_EQ(fs["saturation"]["buckets"], 10);
+  int64_t web_sat = 0, web_all = 0, batch_sat = 0;
+  for (int m = 0; m < kMinutes; ++m) {
+    web_all += web_read(m) + web_written(m);
+    if (burst(m)) {
+      web_sat += web_read(m) + web_written(m);
+      batch_sat += batch_read(m) + batch_written(m);
+    }
+  }
+  const json& top = fs["saturation"]["clients"][0];
+  EXPECT_EQ(top["client"], "web");
+  EXPECT_EQ(top["bytes"], web_sat);
+  EXPECT_EQ(top["window_bytes"], web_all);
+  EXPECT_NEAR(top["share_of_file_system"].get<double>(),
+              static_cast<double>(web_sat) / static_cast<double>(web_sat + batch_sat), 1e-12);
+  EXPECT_NEAR(top["share_of_own_bytes"].get<double>(),
+              static_cast<double>(web_sat) / static_cast<double>(web_all), 1e-12);
+  EXPECT_EQ(fs["saturation"]["clients"][1]["client"], "batch-worker");
+  EXPECT_EQ(fs["saturation"]["clients"][1]["bytes"], batch_sat);
+
+  // Coverage: flows / (0.9 x flows) in both directions.
+  EXPECT_NEAR(fs["coverage"]["ratio_read"].get<double>(), 1 / 0.9, 1e-9);
+  EXPECT_NEAR(fs["coverage"]["ratio_written"].get<double>(), 1 / 0.9, 1e-9);
+  EXPECT_EQ(fs["coverage"]["low_read"], false);
+
+  // Cost: each minute's metric bytes split by the flow shares, at the rates given.
+  double web_usd = 0, batch_usd = 0, total_usd = 0;
+  for (int m = 0; m < kMinutes; ++m) {
+    const double rd = static_cast<double>(web_read(m) + batch_read(m));
+    const double wr = static_cast<double>(web_written(m) + batch_written(m));
+    const double read_usd = 0.9 * rd / kGiB * 0.04, write_usd = 0.9 * wr / kGiB * 0.08;
+    total_usd += read_usd + write_usd;
+    web_usd += read_usd * web_read(m) / rd + write_usd * web_written(m) / wr;
+    batch_usd += read_usd * batch_read(m) / rd + write_usd * batch_written(m) / wr;
+  }
+  EXPECT_NEAR(fs["cost"]["read_usd"].get<double>() + fs["cost"]["write_usd"].get<double>(),
+              total_usd, 1e-12);
+  EXPECT_NEAR(fs["cost"]["unattributed_usd"].get<double>(), 0.0, 1e-15);
+  EXPECT_EQ(fs["cost"]["clients"][0]["client"], "web");
+  EXPECT_NEAR(fs["cost"]["clients"][0]["total_usd"].get<double>(), web_usd, 1e-12);
+  EXPECT_NEAR(fs["cost"]["clients"][1]["total_usd"].get<double>(), batch_usd, 1e-12);
+  EXPECT_EQ(report["efs_rates"]["read_usd_per_gib"], 0.04);
+  EXPECT_GE(endpoint().count("monitoring:GetMetricData"), 1);
+
+  // The table says it in one sentence under the rows.
+  const std::string table = run("--efs-read-rate 0.04 " + aws_args(), &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const int web_fs = static_cast<int>(
+      std::floor(100.0 * web_sat / static_cast<double>(web_sat + batch_sat) + 0.5));
+  const int web_own = static_cast<int>(std::floor(100.0 * web_sat / web_all + 0.5));
+  const std::string sentence = std::string(kFs) + " (shared-home) was at its limit " +
+                               iso(t0_ + 600).substr(0, 10) + " " + hhmm(t0_ + 600) + "\u2013" +
+                               hhmm(t0_ + 1200) + " UTC; web moved " + std::to_string(web_fs) +
+                               " % of the flow bytes to and from it then (" +
+                               std::to_string(web_own) + " % of its own bytes in the window)";
+  EXPECT_NE(table.find(sentence), std::string::npos) << sentence << "\n" << table;
+}
+
+TEST_F(MetricsCliTest, MissingFlowsOfAMountTargetWarn) {
+  // The busy mount target's flow log stream is gone: EFS still counted its bytes.
+  ASSERT_TRUE(endpoint()
+                  .patch_scenario(json{{"log_groups",
+                                        {{"/efstop/vpc-flow-logs",
+                                          {{"streams", {{std::string(kMtA) + "-all", nullptr}}}}}}}}
+                                      .dump())
+                  .ok());
+  int code = -1;
+  const std::string table = run(aws_args(), &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  EXPECT_NE(table.find("warning: the flow logs saw far fewer bytes than EFS counted (read, "
+                       "written)"),
+            std::string::npos)
+      << table;
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  const json& cov = report["file_systems"][0]["coverage"];
+  int64_t batch_rd = 0, all_rd = 0;
+  for (int m = 0; m < kMinutes; ++m) {
+    batch_rd += batch_read(m);
+    all_rd += batch_read(m) + web_read(m);
+  }
+  EXPECT_EQ(cov["flow_read"], batch_rd);
+  EXPECT_NEAR(cov["ratio_read"].get<double>(), batch_rd / (0.9 * all_rd), 1e-9);
+  EXPECT_EQ(cov["low_read"], true);
+}
+
+TEST_F(MetricsCliTest, NoMetricsMakesNoCall) {
+  int code = -1;
+  const json report =
+      json::parse(run("--output json --no-metrics " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  EXPECT_FALSE(report.contains("file_systems"));
+  EXPECT_EQ(endpoint().count("monitoring:GetMetricData"), 0);
+  // --metrics says it explicitly (the default here).
+  const json with =
+      json::parse(run("--output json --metrics " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  EXPECT_TRUE(with.contains("file_systems"));
+  EXPECT_EQ(with["rows"], report["rows"]);
+}
+
+TEST_F(MetricsCliTest, ADeniedCallIsReportedAsItselfAndThePartIsPartial) {
+  ASSERT_TRUE(endpoint().deny_actions({"cloudwatch:GetMetricData"}).ok());
+  int code = -1;
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  EXPECT_EQ(code, 3) << stderr_text();
+  const std::string err = stderr_text();
+  EXPECT_NE(err.find("efstop: get-metric-data eu-west-1: AccessDenied"), std::string::npos) << err;
+  EXPECT_NE(err.find("cloudwatch:GetMetricData"), std::string::npos) << err;
+  EXPECT_NE(err.find("partial: metrics of fs-0a000000000000001: GetMetricData: call failed"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(report["partial"], true);
+  ASSERT_FALSE(report["rows"].empty());  // the flows still stand
+  const json& fs = report["file_systems"][0];
+  EXPECT_EQ(fs["failures"][0]["metric"], "*");
+  EXPECT_EQ(fs["saturation"]["intervals"], json::array());
+  EXPECT_EQ(fs["cost"], nullptr);
+  EXPECT_EQ(fs["coverage"]["ratio_read"], nullptr);
+  run("--allow-partial " + aws_args(), &code);
+  EXPECT_EQ(code, 0) << stderr_text();
+}
+
+TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {
+  ASSERT_TRUE(
+      endpoint()
+          .patch_scenario(
+              json{{"metric_status", {{kFs, {{"PercentIOLimit", "InternalError"}}}}}}.dump())
+          .ok());
+  int code = -1;
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  EXPECT_EQ(code, 3) << stderr_text();
+  const json& fs = report["file_systems"][0];
+  ASSERT_EQ(fs["failures"].size(), 1u);
+  EXPECT_EQ(fs["failures"][0]["metric"], "PercentIOLimit");
+  EXPECT_EQ(fs["failures"][0]["status"], "InternalError");
+  // Without PercentIOLimit nothing says the limit was reached (throughput
+  // stayed far below PermittedThroughput): no interval, and it is not
+  // claimed the file system never was: the table says what was not read.
+  EXPECT_EQ(fs["saturation"]["intervals"], json::array());
+  const std::string table = run(aws_args(), &code);
+  EXPECT_NE(table.find("not read: PercentIOLimit (InternalError)"), std::string::npos) << table;
+  EXPECT_EQ(table.find("never at its limit"), std::string::npos) << table;
+}
+
+TEST_F(MetricsCliTest, MetricsNeedTheFlowLogsFromAws) {
+  int code = -1;
+  run("--metrics " + env().home() + "/none.log", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("--metrics"), std::string::npos) << stderr_text();
+}
+
+}  // namespace
+}  // namespace efstop::cloud
