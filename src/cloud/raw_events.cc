@@ -133,8 +133,7 @@ std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,
           [api, in, name, copy]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
             return std::unique_ptr<flowlog::ByteSource>(
                 std::make_unique<EventsSource>(api, in, name, copy));
-          },
-          nullptr, nullptr, nullptr});
+          }});
     }
   }
   return out;

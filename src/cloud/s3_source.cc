@@ -269,8 +269,7 @@ std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan&
          progress]() -> Result<std::unique_ptr<flowlog::RandomAccessSource>> {
           return std::unique_ptr<flowlog::RandomAccessSource>(
               std::make_unique<S3RangeSource>(api, bucket, key, size, progress));
-        },
-        nullptr, nullptr});
+        }});
   }
   return out;
 }

@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -105,7 +106,14 @@ Result<EngineResult> run_engine(const std::vector<std::string>& inputs,
 // drops that stream and reads the file through `open_random` (footer, then
 // only the column chunks it needs). Without it, a Parquet stream is read
 // into memory (bounded: parquet_input.h).
+// (A constructor rather than an aggregate: `InputSource{name, open}` keeps
+// working as fields are added.)
 struct InputSource {
+  InputSource() = default;
+  InputSource(std::string n, std::function<Result<std::unique_ptr<ByteSource>>()> o,
+              std::function<Result<std::unique_ptr<RandomAccessSource>>()> r = nullptr)
+      : name(std::move(n)), open(std::move(o)), open_random(std::move(r)) {}
+
   std::string name;
   std::function<Result<std::unique_ptr<ByteSource>>()> open;
   std::function<Result<std::unique_ptr<RandomAccessSource>>()> open_random;
