@@ -60,4 +60,35 @@ Result<int64_t> S3Api::get_object(const std::string& bucket, const std::string& 
   return client_->s3_get_object(bucket, key, sink);
 }
 
+Status S3Api::get_range(const std::string& bucket, const std::string& key, int64_t start,
+                        int64_t len, std::string* out) {
+  out->clear();
+  if (len <= 0) return Status();
+  bool too_long = false;
+  Result<int64_t> got = client_->s3_get_object(
+      bucket, key,
+      [&](std::string_view chunk) {
+        if (out->size() + chunk.size() > static_cast<size_t>(len)) {
+          too_long = true;
+          return false;
+        }
+        out->append(chunk);
+        return true;
+      },
+      start, start + len - 1);
+  const std::string what = "get-object s3://" + bucket + "/" + key + " bytes " +
+                           std::to_string(start) + "-" + std::to_string(start + len - 1);
+  if (too_long) {
+    return io_error(what +
+                    ": the server sent more bytes than the Range asked for (it ignored "
+                    "the Range header, which Parquet objects need)");
+  }
+  if (!got.ok()) return got.status();
+  if (out->size() != static_cast<size_t>(len)) {
+    return io_error(what + ": got " + std::to_string(out->size()) + " bytes (object shorter " +
+                    "than listed, or changed while read)");
+  }
+  return Status();
+}
+
 }  // namespace efstop::aws

@@ -56,6 +56,13 @@ class S3Api {
   Result<int64_t> get_object(const std::string& bucket, const std::string& key,
                              const BodySink& sink);
 
+  // Reads bytes [start, start + len) of the object into `*out` with a
+  // ranged GetObject (Parquet's footer and column chunks). A server that
+  // ignores the Range header (sends more than asked) is an error naming it:
+  // efstop does not download whole objects behind the caller's back.
+  Status get_range(const std::string& bucket, const std::string& key, int64_t start, int64_t len,
+                   std::string* out);
+
   // ListObjectsV2 calls made so far (every page).
   int64_t list_calls() const { return list_calls_.load(); }
 

@@ -293,15 +293,6 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   out.counts.received = out.engine.stats.lines + out.counts.left_out;
   out.counts.scanned = out.counts.received;
   out.counts.filtered_by_service = 0;
-  for (const std::string& key : plan.parquet) {
-    flowlog::InputReport rep;
-    rep.name = "s3://" + plan.bucket + "/" + key;
-    rep.failed = true;
-    rep.error = rep.name + ": Parquet objects are not supported yet (create a plain-text flow log)";
-    out.engine.inputs.push_back(rep);
-    ++out.engine.stats.files;
-    ++out.engine.stats.files_failed;
-  }
   if (plan.outside_prefix > 0) {
     Result<aws::Endpoint> endpoint =
         aws::resolve_endpoint(aws::Service::kS3, client->region(), client->config().endpoints);
@@ -320,7 +311,7 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
            : std::string()) +
       std::to_string(plan.objects.size()) + " read (" +
       human_bytes(static_cast<double>(progress->bytes.load())) + "), " +
-      std::to_string(plan.parquet.size()) + " Parquet not read" + counts_text(out.counts));
+      std::to_string(plan.parquet) + " of them Parquet" + counts_text(out.counts));
   return out;
 }
 

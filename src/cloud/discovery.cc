@@ -96,12 +96,6 @@ Discovery analyze_flow_logs(const std::vector<aws::FlowLogInfo>& flow_logs,
     dest.mount_target_ids.erase(
         std::unique(dest.mount_target_ids.begin(), dest.mount_target_ids.end()),
         dest.mount_target_ids.end());
-    if (dest.parquet) {
-      d.notes.push_back(dest.describe() +
-                        " holds Parquet files, which efstop does not read yet; "
-                        "create a plain-text flow log");
-      continue;
-    }
     dests.push_back(std::move(dest));
   }
   // By coverage, log groups first, then by place: the preference order.

@@ -61,7 +61,21 @@ class EniFilterSource : public flowlog::ByteSource {
       }
       return Status();
     }
+    if (passthrough_) {
+      out_.assign(block, n);
+      return Status();
+    }
     pending_.append(block, n);
+    if (first_) {
+      first_ = false;
+      // Parquet is not lines: the engine reads it by ranges and applies the
+      // same filter to its rows (InputSource::keep_eni).
+      if (flowlog::has_parquet_magic(pending_)) {
+        passthrough_ = true;
+        out_.swap(pending_);
+        return Status();
+      }
+    }
     size_t begin = 0;
     for (size_t nl; (nl = pending_.find('\n', begin)) != std::string::npos; begin = nl + 1) {
       pass(std::string_view(pending_).substr(begin, nl + 1 - begin));
@@ -97,6 +111,8 @@ class EniFilterSource : public flowlog::ByteSource {
   std::string out_;
   size_t out_pos_ = 0;
   bool eof_ = false;
+  bool first_ = true;
+  bool passthrough_ = false;  // a Parquet stream
 };
 
 }  // namespace
@@ -122,6 +138,8 @@ std::vector<flowlog::InputSource> filter_sources_by_eni(
       EFSTOP_ASSIGN_OR_RETURN(std::unique_ptr<flowlog::ByteSource> raw, open());
       return make_eni_filter_source(std::move(raw), filter, left_out);
     };
+    s.keep_eni = [filter](std::string_view eni) { return filter->keeps(eni); };
+    s.left_out = left_out;
   }
   return sources;
 }

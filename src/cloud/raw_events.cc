@@ -139,7 +139,8 @@ std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,
                          std::to_string(t) + "-" + std::to_string(t_end);
       RawEventsOptions copy = o;
       out.push_back(flowlog::InputSource{
-          name, [api, in, name, copy]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
+          name,
+          [api, in, name, copy]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
             return std::unique_ptr<flowlog::ByteSource>(
                 std::make_unique<EventsSource>(api, in, name, copy));
           }});

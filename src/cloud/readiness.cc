@@ -236,7 +236,6 @@ class Checker {
 
 // What a chosen destination's flow-log format lacks, or "".
 std::string format_problem(const Destination& d, Method method) {
-  if (d.parquet) return "Parquet objects cannot be read yet; create a plain-text flow log";
   Result<flowlog::LogFormat> format =
       d.log_format.empty() ? Result<flowlog::LogFormat>(flowlog::LogFormat::default_v2())
                            : flowlog::parse_log_format(d.log_format);

@@ -15,8 +15,9 @@
 // the aggregation interval (<= 10 min) plus delivery lag, so an object is
 // read when its time is in [window_start - 15 min, window_end + 30 min);
 // the engine's window check does the exact cut. Objects without a time in
-// their name are read. Parquet objects are not read (not supported yet) and
-// are listed separately so the caller can say so.
+// their name are read. Parquet objects (AWS names them ".log.parquet") are
+// read like the others; the engine tells them by their magic bytes and then
+// reads them through ranged GETs (footer, then the needed column chunks).
 //
 // Each source streams its object: a background thread runs GetObject into a
 // bounded buffer (a few MB) that read() drains, so an object is never held
@@ -55,7 +56,7 @@ struct S3ReadOptions {
 struct S3Plan {
   std::string bucket;
   std::vector<aws::S3ObjectInfo> objects;  // to read, in key order
-  std::vector<std::string> parquet;        // keys not read: Parquet is not supported yet
+  int64_t parquet = 0;                     // of `objects`, keys ending ".parquet"
   std::vector<std::string> prefixes;       // prefixes listed
   int64_t listed = 0;                      // objects listed
   int64_t skipped_by_time = 0;             // objects whose name puts them outside the window

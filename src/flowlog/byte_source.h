@@ -32,6 +32,33 @@ class ByteSource {
   virtual Result<size_t> read(char* buf, size_t capacity) = 0;
 };
 
+// RandomAccessSource: bytes read at offsets, for formats that must seek
+// (Parquet keeps its index at the end). Local files read with pread, S3
+// objects with ranged GETs, stdin through memory. Used by one thread at a
+// time, like ByteSource.
+class RandomAccessSource {
+ public:
+  virtual ~RandomAccessSource() = default;
+  virtual const std::string& name() const = 0;
+  // The total size in bytes.
+  virtual uint64_t size() const = 0;
+  // Reads exactly `len` bytes at `offset` into `*out` (replacing its
+  // contents). A range beyond size() or a short read is an error (kIo,
+  // kNetwork...) whose message says what failed.
+  virtual Status read_at(uint64_t offset, size_t len, std::string* out) = 0;
+};
+
+// A local regular file for random access (kNotFound / kIo naming the path).
+Result<std::unique_ptr<RandomAccessSource>> open_file_random(const std::string& path);
+
+// Random access over bytes held in memory (stdin read whole, tests).
+std::unique_ptr<RandomAccessSource> make_memory_random(std::string name, std::string data);
+
+// True when `bytes` starts with the Parquet magic "PAR1" (docs/parquet.md).
+inline bool has_parquet_magic(std::string_view bytes) {
+  return bytes.size() >= 4 && bytes.substr(0, 4) == "PAR1";
+}
+
 // Opens a local file for streaming; `path` "-" is standard input (named
 // "<stdin>"). Fails with kNotFound / kIo naming the path. The file is read
 // in blocks, never loaded whole.

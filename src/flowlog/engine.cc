@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "flowlog/file_source_internal.h"
+#include "flowlog/parquet_input.h"
 #include "flowlog/parser.h"
 #include "flowlog/shared_stream.h"
 #include "flowlog/stream_processor.h"
@@ -30,6 +31,9 @@ constexpr int kOrderShift = 44;  // order = (input << 44) | byte offset
 struct Input {
   std::string name;
   std::function<Result<std::unique_ptr<ByteSource>>()> open;  // whole-stream items
+  // Random access to the same bytes (local files, S3), for Parquet.
+  std::function<Result<std::unique_ptr<RandomAccessSource>>()> open_random;
+  ParquetRowFilter row_filter;
   std::string path;                                           // local file, for split items
   std::optional<LogFormat> split_format;                      // format probed for split files
   bool pre_failed = false;
@@ -56,6 +60,68 @@ std::optional<LogFormat> header_in(std::string_view head) {
     i = eol + 1;
   }
   return std::nullopt;
+}
+
+// Replays the bytes already read from `inner` (to look at its magic), then
+// the rest of it.
+class ReplaySource final : public ByteSource {
+ public:
+  ReplaySource(std::string head, std::unique_ptr<ByteSource> inner)
+      : head_(std::move(head)), inner_(std::move(inner)) {}
+  const std::string& name() const override { return inner_->name(); }
+  Result<size_t> read(char* buf, size_t capacity) override {
+    if (pos_ < head_.size()) {
+      const size_t n = std::min(capacity, head_.size() - pos_);
+      std::memcpy(buf, head_.data() + pos_, n);
+      pos_ += n;
+      return n;
+    }
+    return inner_->read(buf, capacity);
+  }
+
+ private:
+  std::string head_;
+  size_t pos_ = 0;
+  std::unique_ptr<ByteSource> inner_;
+};
+
+// Opens `in` and looks at its first bytes. A Parquet file is read here,
+// into `agg`, and null is returned; anything else comes back as a byte
+// source for the text path (gzip decoding added). Failures go to `out`.
+std::unique_ptr<ByteSource> open_input(Input& in, const EngineOptions& options, Aggregator* agg,
+                                       ChunkOutcome* out, uint64_t order_base) {
+  auto fail = [&](const Status& st) {
+    out->failed = true;
+    out->error = st.message();
+    return nullptr;
+  };
+  Result<std::unique_ptr<ByteSource>> raw = in.open();
+  if (!raw.ok()) return fail(raw.status());
+  std::string head(4, '\0');
+  size_t have = 0;
+  while (have < head.size()) {
+    Result<size_t> n = (*raw)->read(head.data() + have, head.size() - have);
+    if (!n.ok()) return fail(n.status());
+    if (*n == 0) break;
+    have += *n;
+  }
+  head.resize(have);
+  if (!has_parquet_magic(head)) {
+    return make_decoding_source(std::make_unique<ReplaySource>(std::move(head), std::move(*raw)));
+  }
+  std::unique_ptr<RandomAccessSource> random;
+  if (in.open_random) {
+    raw->reset();  // a streamed download is dropped: only the needed ranges are read
+    Result<std::unique_ptr<RandomAccessSource>> r = in.open_random();
+    if (!r.ok()) return fail(r.status());
+    random = std::move(r).value();
+  } else {
+    Result<std::unique_ptr<RandomAccessSource>> r = slurp_parquet(std::move(head), **raw);
+    if (!r.ok()) return fail(Status(r.status().code(), in.name + ": " + r.status().message()));
+    random = std::move(r).value();
+  }
+  run_parquet(*random, options, in.row_filter, agg, out, order_base);
+  return nullptr;
 }
 
 Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& options,
@@ -100,14 +166,11 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
         proc.run(**src, item.begin, item.end);
         continue;
       }
+      std::unique_ptr<ByteSource> src =
+          open_input(in, options, &aggs[static_cast<size_t>(w)], &out, order_base);
+      if (src == nullptr) continue;  // failed, or read as Parquet
       StreamProcessor proc(options, forced, std::nullopt, &aggs[static_cast<size_t>(w)], &out,
                            in.name, order_base);
-      Result<std::unique_ptr<ByteSource>> raw = in.open();
-      if (!raw.ok()) {
-        proc.fail(raw.status().message());
-        continue;
-      }
-      std::unique_ptr<ByteSource> src = make_decoding_source(std::move(raw).value());
       if (prefetch) src = make_prefetch_source(std::move(src));
       proc.run(*src, 0, UINT64_MAX);
     }
@@ -115,15 +178,9 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   if (shared) {
     Input& in = inputs[items[0].input];
     ChunkOutcome& out = in.chunks[0];
-    Result<std::unique_ptr<ByteSource>> raw = in.open();
-    if (!raw.ok()) {
-      out.failed = true;
-      out.error = raw.status().message();
-    } else {
-      std::unique_ptr<ByteSource> src = make_decoding_source(std::move(raw).value());
-      run_shared_stream(*src, options, forced, aggs, &out, in.name,
-                        static_cast<uint64_t>(items[0].input) << kOrderShift);
-    }
+    const uint64_t order_base = static_cast<uint64_t>(items[0].input) << kOrderShift;
+    std::unique_ptr<ByteSource> src = open_input(in, options, &aggs[0], &out, order_base);
+    if (src != nullptr) run_shared_stream(*src, options, forced, aggs, &out, in.name, order_base);
   } else if (workers == 1) {
     work(0);
   } else {
@@ -253,6 +310,7 @@ Result<EngineResult> run_engine(const std::vector<std::string>& paths,
     in.name = path == "-" ? "<stdin>" : path;
     in.path = path;
     in.open = [path] { return open_file_source(path); };
+    if (path != "-") in.open_random = [path] { return open_file_random(path); };
     const size_t index = inputs.size();
     bool split = false;
     if (path != "-" && threads > 1) {
@@ -264,7 +322,7 @@ Result<EngineResult> run_engine(const std::vector<std::string>& paths,
         continue;
       }
       if (probe->regular && probe->size >= options.split_min_bytes &&
-          !has_gzip_magic(probe->head)) {
+          !has_gzip_magic(probe->head) && !has_parquet_magic(probe->head)) {
         split = true;
         if (!forced) in.split_format = header_in(probe->head);
         const uint64_t chunk_size = std::max<uint64_t>(options.chunk_bytes, 1);
@@ -304,6 +362,9 @@ Result<EngineResult> run_engine_sources(std::vector<InputSource> sources,
     Input in;
     in.name = s.name;
     in.open = std::move(s.open);
+    in.open_random = std::move(s.open_random);
+    in.row_filter.keep_eni = std::move(s.keep_eni);
+    in.row_filter.left_out = std::move(s.left_out);
     in.chunks.resize(1);
     items.push_back(WorkItem{inputs.size(), 0, false, 0, UINT64_MAX});
     inputs.push_back(std::move(in));

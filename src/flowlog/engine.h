@@ -7,12 +7,11 @@
 //   EFSTOP_ASSIGN_OR_RETURN(flowlog::EngineResult r, flowlog::run_engine({"logs/"}, opt));
 //   for (const flowlog::PairTotals& p : r.pairs) ...
 //
-// Reading: files, directories (recursive, sorted), "-" for stdin; gzip is
-// detected by magic bytes. Inputs are read in parallel on `threads` threads,
-// a big plain file is split at newlines, a lone gzip file is inflated on one
-// thread and parsed by all of them (the inflating one included when it is
-// ahead). Memory stays bounded (blocks, not files).
-// The result is identical whatever the thread count.
+// Reading: files, directories (recursive, sorted), "-" for stdin; gzip and
+// Parquet (docs/parquet.md) are detected by magic bytes. Inputs are read in parallel on `threads`
+// threads, a big plain file is split at newlines, a lone gzip file is inflated on one thread and
+// parsed by all of them (the inflating one included when it is ahead). Memory stays bounded
+// (blocks, not files). The result is identical whatever the thread count.
 //
 // Errors: kInvalidArgument for bad options (a malformed log_format, a window
 // with a forced format without a start field, buckets likewise, a LogFormat lacking srcaddr,
@@ -25,11 +24,14 @@
 #ifndef EFSTOP_FLOWLOG_ENGINE_H_
 #define EFSTOP_FLOWLOG_ENGINE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -101,9 +103,27 @@ Result<EngineResult> run_engine(const std::vector<std::string>& inputs,
 // on a worker thread (on the calling thread when the input is the only one:
 // it then reads while all threads parse); its source is decoded (gzip) by
 // the engine.
+// A source that can also be read at offsets (S3 objects: ranged GETs) sets
+// `open_random`: when `open`'s first bytes are the Parquet magic, the engine
+// drops that stream and reads the file through `open_random` (footer, then
+// only the column chunks it needs). Without it, a Parquet stream is read
+// into memory (bounded: parquet_input.h).
+// (A constructor rather than an aggregate: `InputSource{name, open}` keeps
+// working as fields are added.)
 struct InputSource {
+  InputSource() = default;
+  InputSource(std::string n, std::function<Result<std::unique_ptr<ByteSource>>()> o,
+              std::function<Result<std::unique_ptr<RandomAccessSource>>()> r = nullptr)
+      : name(std::move(n)), open(std::move(o)), open_random(std::move(r)) {}
+
   std::string name;
   std::function<Result<std::unique_ptr<ByteSource>>()> open;
+  std::function<Result<std::unique_ptr<RandomAccessSource>>()> open_random;
+  // When set, Parquet rows whose interface-id is an ENI id ("eni-...") this
+  // returns false for are left out (neither lines nor records), each adding
+  // 1 to `*left_out`: what cloud/eni_filter.h does to text lines.
+  std::function<bool(std::string_view)> keep_eni;
+  std::shared_ptr<std::atomic<int64_t>> left_out;
 };
 
 // The same over arbitrary byte sources (CloudWatch events, S3 objects...).

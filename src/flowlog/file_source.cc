@@ -77,6 +77,66 @@ class MemorySource final : public ByteSource {
   size_t pos_ = 0;
 };
 
+// pread over a local file; its size is taken once, when opened.
+class FdRandom final : public RandomAccessSource {
+ public:
+  FdRandom(std::string name, int fd, uint64_t size)
+      : name_(std::move(name)), fd_(fd), size_(size) {}
+  ~FdRandom() override { ::close(fd_); }
+  FdRandom(const FdRandom&) = delete;
+  FdRandom& operator=(const FdRandom&) = delete;
+
+  const std::string& name() const override { return name_; }
+  uint64_t size() const override { return size_; }
+
+  Status read_at(uint64_t offset, size_t len, std::string* out) override {
+    if (offset > size_ || len > size_ - offset) {
+      return io_error("read " + name_ + ": range beyond the end of the file");
+    }
+    out->resize(len);
+    size_t done = 0;
+    while (done < len) {
+      const ssize_t n =
+          ::pread(fd_, out->data() + done, len - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return io_error("read " + name_ + ": " + errno_text(errno) + " at offset " +
+                        std::to_string(offset + done));
+      }
+      if (n == 0) {
+        return io_error("read " + name_ + ": file shrank while read (at offset " +
+                        std::to_string(offset + done) + ")");
+      }
+      done += static_cast<size_t>(n);
+    }
+    return Status();
+  }
+
+ private:
+  std::string name_;
+  int fd_;
+  uint64_t size_;
+};
+
+class MemoryRandom final : public RandomAccessSource {
+ public:
+  MemoryRandom(std::string name, std::string data)
+      : name_(std::move(name)), data_(std::move(data)) {}
+  const std::string& name() const override { return name_; }
+  uint64_t size() const override { return data_.size(); }
+  Status read_at(uint64_t offset, size_t len, std::string* out) override {
+    if (offset > data_.size() || len > data_.size() - offset) {
+      return io_error("read " + name_ + ": range beyond the end of the data");
+    }
+    out->assign(data_, static_cast<size_t>(offset), len);
+    return Status();
+  }
+
+ private:
+  std::string name_;
+  std::string data_;
+};
+
 Result<int> open_fd(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -183,6 +243,21 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs) {
     out.files.insert(out.files.end(), found.begin(), found.end());
   }
   return out;
+}
+
+Result<std::unique_ptr<RandomAccessSource>> open_file_random(const std::string& path) {
+  EFSTOP_ASSIGN_OR_RETURN(int fd, open_fd(path));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return io_error("open " + path + ": not a regular file (Parquet needs to seek)");
+  }
+  return std::unique_ptr<RandomAccessSource>(
+      std::make_unique<FdRandom>(path, fd, static_cast<uint64_t>(st.st_size)));
+}
+
+std::unique_ptr<RandomAccessSource> make_memory_random(std::string name, std::string data) {
+  return std::make_unique<MemoryRandom>(std::move(name), std::move(data));
 }
 
 }  // namespace efstop::flowlog

@@ -103,9 +103,7 @@ TEST(DiscoveryTest, UnreadableFlowLogsAreExplainedAndUncoveredListed) {
   off.status = "INACTIVE";
   aws::FlowLogInfo hose = fl("fl-fh", "eni-2", "kinesis-data-firehose",
                              "arn:aws:firehose:eu-west-1:1:deliverystream/x");
-  aws::FlowLogInfo parquet = fl("fl-pq", "subnet-c", "s3", "arn:aws:s3:::pq");
-  parquet.file_format = "parquet";
-  Discovery d = analyze_flow_logs({rejects, off, hose, parquet}, kMts, "eu-west-1");
+  Discovery d = analyze_flow_logs({rejects, off, hose}, kMts, "eu-west-1");
   EXPECT_TRUE(d.chosen.empty());
   ASSERT_EQ(d.uncovered.size(), 3u);
   std::string notes;
@@ -113,11 +111,24 @@ TEST(DiscoveryTest, UnreadableFlowLogsAreExplainedAndUncoveredListed) {
   EXPECT_NE(notes.find("only REJECT traffic"), std::string::npos) << notes;
   EXPECT_NE(notes.find("INACTIVE"), std::string::npos) << notes;
   EXPECT_NE(notes.find("Kinesis Data Firehose"), std::string::npos) << notes;
-  EXPECT_NE(notes.find("Parquet"), std::string::npos) << notes;
   EXPECT_EQ(d.enable_command,
             "aws ec2 create-flow-logs --region eu-west-1 --resource-type NetworkInterface "
             "--resource-ids eni-1 eni-2 eni-3 --traffic-type ALL --max-aggregation-interval 60 "
             "--log-destination-type s3 --log-destination arn:aws:s3:::<your-bucket>/efs");
+}
+
+// Issue 16: a Parquet S3 destination is read (docs/parquet.md), no longer
+// refused.
+TEST(DiscoveryTest, ParquetS3DestinationIsChosen) {
+  aws::FlowLogInfo parquet = fl("fl-pq", "subnet-c", "s3", "arn:aws:s3:::pq/flows");
+  parquet.file_format = "parquet";
+  Discovery d = analyze_flow_logs({parquet}, kMts, "eu-west-1");
+  ASSERT_EQ(d.chosen.size(), 1u);
+  EXPECT_TRUE(d.chosen[0].parquet);
+  EXPECT_EQ(d.chosen[0].kind, DestinationKind::kS3);
+  EXPECT_EQ(d.chosen[0].s3.bucket, "pq");
+  EXPECT_EQ(d.chosen[0].mount_target_ids, std::vector<std::string>{"fsmt-3"});
+  for (const std::string& n : d.notes) EXPECT_EQ(n.find("Parquet"), std::string::npos) << n;
 }
 
 TEST(DiscoveryTest, ParsesDescribeFlowLogsAnswer) {

@@ -1,0 +1,132 @@
+// A focused Apache Parquet reader for flow logs (docs/parquet.md): flat
+// schemas of INT32, INT64 and BYTE_ARRAY columns; data pages v1 and v2 and
+// dictionary pages; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY and
+// DELTA_BINARY_PACKED / DELTA_LENGTH_BYTE_ARRAY / DELTA_BYTE_ARRAY values;
+// RLE/bit-packed definition levels; UNCOMPRESSED, GZIP and SNAPPY pages.
+// Anything else is refused with a message naming it, never guessed at.
+//
+// Internal to flowlog: engine.cc turns the decoded columns into FlowRecords
+// (parquet_records.cc), and the fuzz targets call these functions directly.
+// Every function is bounded (sizes, counts, nesting depth) and fails with
+// kParse "parquet: <what> at offset N" on bytes it cannot use; none reads
+// outside the buffers it is given. Thread-safe: no shared state.
+#ifndef EFSTOP_FLOWLOG_PARQUET_H_
+#define EFSTOP_FLOWLOG_PARQUET_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace efstop::flowlog::parquet {
+
+// The 4-byte magic at the start and the end of every Parquet file.
+inline constexpr std::string_view kMagic = "PAR1";
+// Footer = FileMetaData + 4-byte little-endian length + magic.
+inline constexpr size_t kTrailerBytes = 8;
+// Bounds on what is accepted (a flow-log file is at most a few hundred MB).
+inline constexpr uint64_t kMaxFooterBytes = uint64_t{64} << 20;
+inline constexpr uint64_t kMaxPageBytes = uint64_t{256} << 20;
+inline constexpr uint64_t kMaxChunkBytes = uint64_t{1} << 30;
+
+enum class PhysicalType : int32_t {
+  kBoolean = 0,
+  kInt32 = 1,
+  kInt64 = 2,
+  kInt96 = 3,
+  kFloat = 4,
+  kDouble = 5,
+  kByteArray = 6,
+  kFixedLenByteArray = 7,
+};
+
+enum class Codec : int32_t {
+  kUncompressed = 0,
+  kSnappy = 1,
+  kGzip = 2,
+  kLzo = 3,
+  kBrotli = 4,
+  kLz4 = 5,
+  kZstd = 6,
+  kLz4Raw = 7,
+};
+
+// One leaf column of a flat schema.
+struct Column {
+  std::string name;
+  PhysicalType type = PhysicalType::kInt32;
+  bool optional = false;  // OPTIONAL (definition levels present) vs REQUIRED
+};
+
+// Where one column's data lies in one row group.
+struct ChunkMeta {
+  PhysicalType type = PhysicalType::kInt32;
+  Codec codec = Codec::kUncompressed;
+  int64_t num_values = 0;
+  int64_t data_page_offset = -1;
+  int64_t dictionary_page_offset = -1;
+  int64_t total_compressed_size = 0;
+  // The byte range holding the chunk's pages: [start, start + size).
+  uint64_t start() const {
+    return dictionary_page_offset > 0 && dictionary_page_offset < data_page_offset
+               ? static_cast<uint64_t>(dictionary_page_offset)
+               : static_cast<uint64_t>(data_page_offset);
+  }
+};
+
+struct RowGroup {
+  int64_t num_rows = 0;
+  std::vector<ChunkMeta> chunks;  // one per Column, in schema order
+};
+
+struct FileMeta {
+  int64_t num_rows = 0;
+  std::vector<Column> columns;
+  std::vector<RowGroup> row_groups;
+};
+
+// Reads the footer length from the file's last 8 bytes (`trailer`): the
+// FileMetaData length. Fails when the magic is missing or the length is
+// beyond `file_size` or kMaxFooterBytes.
+Result<uint64_t> footer_length(std::string_view trailer, uint64_t file_size);
+
+// Decodes a FileMetaData (thrift compact protocol). `offset` is the file
+// offset of its first byte, for messages. Refuses nested schemas, repeated
+// columns and column chunks stored in other files.
+Result<FileMeta> parse_file_meta(std::string_view bytes, uint64_t offset);
+
+// One decoded column chunk: a value per row. Integers are widened to int64;
+// strings are indices into `entries` (a dictionary's values, or the plain
+// values themselves), so that a caller can parse each distinct value once.
+struct ColumnValues {
+  static constexpr uint32_t kNull = UINT32_MAX;
+  bool is_string = false;
+  std::vector<int64_t> ints;    // !is_string: per row (0 when null)
+  std::vector<uint8_t> valid;   // per row: 0 = null
+  std::vector<uint32_t> index;  // is_string: per row, kNull when null
+  // Views into `storage`, a deque so that they stay valid as it grows (a
+  // short page lives inside its std::string, which a vector would move).
+  std::vector<std::string_view> entries;
+  std::deque<std::string> storage;  // decompressed pages, kept alive and in place
+};
+
+// Decodes the pages of one column chunk. `bytes` is the chunk's byte range
+// (ChunkMeta::start(), total_compressed_size) read from the file at
+// `offset`; `rows` is the row group's row count (the chunk must hold exactly
+// that many values). `*out` is cleared first.
+Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
+                    const Column& column, int64_t rows, ColumnValues* out);
+
+// Snappy raw-format decompression into exactly `expected` bytes (the page
+// header's uncompressed size). kParse on malformed input.
+Status snappy_decompress(std::string_view in, size_t expected, std::string* out);
+
+// "GZIP", "ZSTD", ... for messages.
+std::string_view codec_name(Codec codec);
+
+}  // namespace efstop::flowlog::parquet
+
+#endif  // EFSTOP_FLOWLOG_PARQUET_H_

@@ -1,0 +1,381 @@
+#include "flowlog/parquet_input.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "flowlog/format.h"
+#include "flowlog/parquet.h"
+
+namespace efstop::flowlog {
+
+namespace {
+
+// The fields the counting rule reads, in the order of `kUsed`.
+enum Slot : int {
+  kSrcAddr,
+  kDstAddr,
+  kSrcPort,
+  kDstPort,
+  kProtocol,
+  kPackets,
+  kBytes,
+  kStart,
+  kEnd,
+  kAction,
+  kLogStatus,
+  kInterfaceId,
+  kSlots,
+};
+
+constexpr FieldId kUsed[kSlots] = {
+    FieldId::kSrcAddr,  FieldId::kDstAddr, FieldId::kSrcPort,   FieldId::kDstPort,
+    FieldId::kProtocol, FieldId::kPackets, FieldId::kBytes,     FieldId::kStart,
+    FieldId::kEnd,      FieldId::kAction,  FieldId::kLogStatus, FieldId::kInterfaceId,
+};
+
+constexpr bool is_string_slot(int s) {
+  return s == kSrcAddr || s == kDstAddr || s == kAction || s == kLogStatus || s == kInterfaceId;
+}
+
+// AWS names Parquet columns with underscores (log_status, interface_id);
+// the text format's names have hyphens. Both are accepted.
+std::string field_spelling(std::string_view column) {
+  std::string s(column);
+  std::replace(s.begin(), s.end(), '_', '-');
+  return s;
+}
+
+// A string entry decoded once (entries are dictionary values or, for plain
+// pages, each row's own value).
+struct Entry {
+  uint8_t state = 0;  // 0 = value, 1 = `-` (unknown), 2 = malformed
+  IpAddress ip;
+  Action action = Action::kAccept;
+  LogStatus status = LogStatus::kOk;
+};
+
+void decode_entries(int slot, const parquet::ColumnValues& v, std::vector<Entry>* out) {
+  out->assign(v.entries.size(), Entry());
+  for (size_t i = 0; i < v.entries.size(); ++i) {
+    const std::string_view s = v.entries[i];
+    Entry& e = (*out)[i];
+    if (s == "-") {
+      e.state = 1;
+      continue;
+    }
+    if (slot == kSrcAddr || slot == kDstAddr) {
+      std::optional<IpAddress> ip = IpAddress::parse(s);
+      if (ip) {
+        e.ip = *ip;
+      } else {
+        e.state = 2;
+      }
+    } else if (slot == kAction) {
+      if (s == "ACCEPT") {
+        e.action = Action::kAccept;
+      } else if (s == "REJECT") {
+        e.action = Action::kReject;
+      } else {
+        e.state = 2;
+      }
+    } else if (slot == kLogStatus) {
+      if (s == "OK") {
+        e.status = LogStatus::kOk;
+      } else if (s == "NODATA") {
+        e.status = LogStatus::kNoData;
+      } else if (s == "SKIPDATA") {
+        e.status = LogStatus::kSkipData;
+      } else {
+        e.state = 2;
+      }
+    }
+  }
+}
+
+std::string quoted(std::string_view s) {
+  std::string out = "'";
+  for (char c : s.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (s.size() > 64) out += "...";
+  return out + "'";
+}
+
+class ParquetReader {
+ public:
+  ParquetReader(RandomAccessSource& src, const EngineOptions& options,
+                const ParquetRowFilter& filter, Aggregator* agg, ChunkOutcome* out,
+                uint64_t order_base)
+      : src_(src),
+        options_(options),
+        filter_(filter),
+        agg_(agg),
+        out_(out),
+        order_base_(order_base) {}
+
+  void run() {
+    Status st = read();
+    if (!st.ok() && !out_->failed) {
+      out_->failed = true;
+      out_->error = src_.name() + ": " + st.message();
+    }
+  }
+
+ private:
+  Status read() {
+    const uint64_t size = src_.size();
+    if (size < 12) {
+      return parse_error("parquet: file too short (" + std::to_string(size) +
+                         " bytes) at offset 0");
+    }
+    // One read for the trailer and, usually, the whole footer.
+    const uint64_t tail = std::min<uint64_t>(size, 64 << 10);
+    std::string buf;
+    EFSTOP_RETURN_IF_ERROR(src_.read_at(size - tail, static_cast<size_t>(tail), &buf));
+    EFSTOP_ASSIGN_OR_RETURN(uint64_t len,
+                            parquet::footer_length(std::string_view(buf).substr(tail - 8), size));
+    const uint64_t footer_at = size - 8 - len;
+    std::string_view footer;
+    if (len + 8 <= tail) {
+      footer = std::string_view(buf).substr(static_cast<size_t>(tail - 8 - len),
+                                            static_cast<size_t>(len));
+    } else {
+      EFSTOP_RETURN_IF_ERROR(src_.read_at(footer_at, static_cast<size_t>(len), &buf));
+      footer = buf;
+    }
+    EFSTOP_ASSIGN_OR_RETURN(parquet::FileMeta meta, parquet::parse_file_meta(footer, footer_at));
+    buf.clear();
+    buf.shrink_to_fit();
+
+    // Map columns to the fields used; the format (as names) for check_format.
+    std::vector<std::string> names;
+    for (size_t c = 0; c < meta.columns.size(); ++c) {
+      names.push_back(field_spelling(meta.columns[c].name));
+    }
+    const LogFormat format(names);
+    Status fs = check_format(format, options_);
+    if (!fs.ok()) {
+      out_->failed = true;
+      out_->error = src_.name() + ": Parquet columns " + fs.message();
+      out_->usage_error = format.has(FieldId::kSrcAddr) && format.has(FieldId::kDstAddr) &&
+                          format.has(FieldId::kBytes);
+      return Status();
+    }
+    for (int s = 0; s < kSlots; ++s) {
+      column_[s] = format.column_of(kUsed[s]);
+      if (column_[s] < 0) continue;
+      const parquet::Column& col = meta.columns[static_cast<size_t>(column_[s])];
+      const bool want_string = is_string_slot(s);
+      const bool is_string = col.type == parquet::PhysicalType::kByteArray;
+      const bool is_int =
+          col.type == parquet::PhysicalType::kInt32 || col.type == parquet::PhysicalType::kInt64;
+      if (want_string ? !is_string : !is_int) {
+        return parse_error("parquet: column " + col.name + " has physical type " +
+                           std::to_string(static_cast<int>(col.type)) + ", expected " +
+                           (want_string ? "BYTE_ARRAY (string)" : "INT32 or INT64") +
+                           " at offset " + std::to_string(footer_at));
+      }
+      has_ |= 1u << s;
+    }
+
+    uint64_t row_base = 0;
+    for (const parquet::RowGroup& rg : meta.row_groups) {
+      if (rg.num_rows == 0) continue;
+      EFSTOP_RETURN_IF_ERROR(read_row_group(meta, rg, footer_at));
+      add_rows(rg.num_rows, row_base);
+      row_base += static_cast<uint64_t>(rg.num_rows);
+    }
+    return Status();
+  }
+
+  Status read_row_group(const parquet::FileMeta& meta, const parquet::RowGroup& rg,
+                        uint64_t footer_at) {
+    uint64_t total = 0;
+    std::string bytes;
+    for (int s = 0; s < kSlots; ++s) {
+      if (column_[s] < 0) continue;
+      const size_t c = static_cast<size_t>(column_[s]);
+      const parquet::ChunkMeta& chunk = rg.chunks[c];
+      const uint64_t start = chunk.start();
+      if (chunk.data_page_offset < 4 || chunk.total_compressed_size <= 0 || start >= footer_at ||
+          static_cast<uint64_t>(chunk.total_compressed_size) > footer_at - start) {
+        return parse_error("parquet: column " + meta.columns[c].name +
+                           ": chunk range outside the file at offset " + std::to_string(footer_at));
+      }
+      total += static_cast<uint64_t>(chunk.total_compressed_size);
+      if (total > parquet::kMaxChunkBytes) {
+        return parse_error("parquet: a row group's needed columns exceed 1 GiB at offset " +
+                           std::to_string(start));
+      }
+      EFSTOP_RETURN_IF_ERROR(
+          src_.read_at(start, static_cast<size_t>(chunk.total_compressed_size), &bytes));
+      EFSTOP_RETURN_IF_ERROR(
+          parquet::decode_chunk(bytes, start, chunk, meta.columns[c], rg.num_rows, &values_[s]));
+      if (is_string_slot(s) && s != kInterfaceId) decode_entries(s, values_[s], &entries_[s]);
+    }
+    return Status();
+  }
+
+  // One row -> record, as LineParser::parse_general does for a line.
+  void add_rows(int64_t rows, uint64_t row_base) {
+    FlowRecord r;
+    for (int64_t i = 0; i < rows; ++i) {
+      const size_t row = static_cast<size_t>(i);
+      r = FlowRecord();
+      uint32_t present = 0;
+      if ((has_ & (1u << kInterfaceId)) != 0) {
+        const uint32_t id = values_[kInterfaceId].index[row];
+        if (id != parquet::ColumnValues::kNull) {
+          const std::string_view s = values_[kInterfaceId].entries[id];
+          if (s != "-") {
+            r.interface_id = s;
+            present |= kHasInterfaceId;
+          }
+        }
+        if (filter_.keep_eni && r.interface_id.substr(0, 4) == "eni-" &&
+            !filter_.keep_eni(r.interface_id)) {
+          if (filter_.left_out) filter_.left_out->fetch_add(1);
+          continue;
+        }
+      }
+      ++out_->lines;
+      ++out_->physical_lines;
+      int bad = -1;
+      Action action = Action::kAccept;
+      LogStatus status = LogStatus::kOk;
+      for (int s : {kSrcAddr, kDstAddr, kAction, kLogStatus}) {
+        if ((has_ & (1u << s)) == 0) continue;
+        const uint32_t id = values_[s].index[row];
+        if (id == parquet::ColumnValues::kNull) {
+          if (s == kAction) action = Action::kNone;
+          continue;
+        }
+        const Entry& e = entries_[s][id];
+        if (e.state == 1) {
+          if (s == kAction) action = Action::kNone;
+          continue;
+        }
+        if (e.state == 2) {
+          if (bad < 0) bad = s;
+          if (s == kSrcAddr || s == kDstAddr) present |= s == kSrcAddr ? kHasSrcAddr : kHasDstAddr;
+          if (s == kAction) present |= kHasAction;
+          continue;
+        }
+        switch (s) {
+          case kSrcAddr:
+            r.src = e.ip;
+            present |= kHasSrcAddr;
+            break;
+          case kDstAddr:
+            r.dst = e.ip;
+            present |= kHasDstAddr;
+            break;
+          case kAction:
+            action = e.action;
+            present |= kHasAction;
+            break;
+          default:
+            status = e.status;
+        }
+      }
+      number(kSrcPort, row, 65535, kHasSrcPort, &present, &bad,
+             [&](int64_t v) { r.src_port = static_cast<uint16_t>(v); });
+      number(kDstPort, row, 65535, kHasDstPort, &present, &bad,
+             [&](int64_t v) { r.dst_port = static_cast<uint16_t>(v); });
+      number(kProtocol, row, 255, kHasProtocol, &present, &bad,
+             [&](int64_t v) { r.protocol = static_cast<uint8_t>(v); });
+      number(kPackets, row, INT64_MAX, kHasPackets, &present, &bad,
+             [&](int64_t v) { r.packets = v; });
+      number(kBytes, row, INT64_MAX, kHasBytes, &present, &bad, [&](int64_t v) { r.bytes = v; });
+      number(kStart, row, INT64_MAX, kHasStart, &present, &bad, [&](int64_t v) { r.start = v; });
+      number(kEnd, row, INT64_MAX, kHasEnd, &present, &bad, [&](int64_t v) { r.end = v; });
+      r.log_status = status;
+      r.present = present;
+      r.action = action;
+      if (status == LogStatus::kOk) {
+        if (bad >= 0) {
+          skip(bad, row, row_base);
+          continue;
+        }
+        if (action == Action::kNone) r.action = Action::kAccept;
+      }
+      if (r.interface_id.empty()) {
+        out_->used_overlap_rule = true;
+      } else {
+        out_->used_interface_rule = true;
+      }
+      agg_->add(r, order_base_ | (row_base + row));
+    }
+  }
+
+  template <typename Set>
+  void number(int s, size_t row, int64_t max, uint32_t bit, uint32_t* present, int* bad, Set set) {
+    if ((has_ & (1u << s)) == 0) return;
+    if (values_[s].valid[row] == 0) return;
+    const int64_t v = values_[s].ints[row];
+    *present |= bit;
+    if (v < 0 || v > max) {
+      if (*bad < 0) *bad = s;
+      return;
+    }
+    set(v);
+  }
+
+  void skip(int slot, size_t row, uint64_t row_base) {
+    ++out_->skipped;
+    if (static_cast<int>(out_->diagnostics.size()) >= options_.max_diagnostics_per_file) return;
+    std::string field(field_name(kUsed[slot]));
+    std::string reason;
+    if (is_string_slot(slot)) {
+      const std::string value = quoted(values_[slot].entries[values_[slot].index[row]]);
+      if (slot == kAction) {
+        reason = "bad action " + value + ": expected ACCEPT, REJECT or -";
+      } else if (slot == kLogStatus) {
+        reason = "bad log-status " + value + ": expected OK, NODATA or SKIPDATA";
+      } else {
+        reason = "bad " + field + " " + value + ": not an IPv4 or IPv6 address";
+      }
+    } else {
+      reason = "bad " + field + " '" + std::to_string(values_[slot].ints[row]) +
+               "': not a non-negative integer in range";
+    }
+    out_->diagnostics.emplace_back(static_cast<int64_t>(row_base + row + 1),
+                                   "row " + std::to_string(row_base + row + 1) + ": " + reason);
+  }
+
+  RandomAccessSource& src_;
+  const EngineOptions& options_;
+  const ParquetRowFilter& filter_;
+  Aggregator* agg_;
+  ChunkOutcome* out_;
+  uint64_t order_base_;
+  int column_[kSlots] = {};
+  uint32_t has_ = 0;
+  parquet::ColumnValues values_[kSlots];
+  std::vector<Entry> entries_[kSlots];
+};
+
+}  // namespace
+
+void run_parquet(RandomAccessSource& src, const EngineOptions& options,
+                 const ParquetRowFilter& filter, Aggregator* agg, ChunkOutcome* out,
+                 uint64_t order_base) {
+  ParquetReader reader(src, options, filter, agg, out, order_base);
+  reader.run();
+}
+
+Result<std::unique_ptr<RandomAccessSource>> slurp_parquet(std::string head, ByteSource& raw) {
+  std::string data = std::move(head);
+  std::string block(size_t{1} << 20, '\0');
+  while (true) {
+    EFSTOP_ASSIGN_OR_RETURN(size_t n, raw.read(block.data(), block.size()));
+    if (n == 0) break;
+    if (data.size() + n > kMaxParquetInMemory) {
+      return invalid_argument_error(
+          "parquet: a Parquet stream that cannot seek (stdin) is read into memory, and this one "
+          "is over 1 GiB; save it to a file and pass its path");
+    }
+    data.append(block.data(), n);
+  }
+  return make_memory_random(raw.name(), std::move(data));
+}
+
+}  // namespace efstop::flowlog

@@ -1,0 +1,48 @@
+// Parquet flow-log files into the engine (internal to flowlog): reads the
+// footer, then per row group only the column chunks the counting rule uses,
+// turns rows into FlowRecords exactly as LineParser turns text lines, and
+// feeds the aggregator. docs/parquet.md is the user-facing contract.
+#ifndef EFSTOP_FLOWLOG_PARQUET_INPUT_H_
+#define EFSTOP_FLOWLOG_PARQUET_INPUT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "flowlog/aggregate.h"
+#include "flowlog/byte_source.h"
+#include "flowlog/engine.h"
+#include "flowlog/stream_processor.h"
+
+namespace efstop::flowlog {
+
+// A Parquet stream that cannot seek (stdin, a streamed source without
+// random access) is read into memory first, up to this many bytes.
+inline constexpr uint64_t kMaxParquetInMemory = uint64_t{1} << 30;
+
+// Reads the Parquet file `src` into `agg`. Rows count as lines (diagnostics
+// number them from 1). A corrupt or unreadable file fails the item
+// ("<name>: parquet: <what> at offset N") after the row groups before the
+// bad one were counted; a file without start under a window is a usage
+// error, like a text header line without it. Memory: one row group's
+// needed column chunks, compressed and decoded.
+// InputSource::keep_eni and left_out (both null: every row is read).
+struct ParquetRowFilter {
+  std::function<bool(std::string_view)> keep_eni;
+  std::shared_ptr<std::atomic<int64_t>> left_out;
+};
+
+void run_parquet(RandomAccessSource& src, const EngineOptions& options,
+                 const ParquetRowFilter& filter, Aggregator* agg, ChunkOutcome* out,
+                 uint64_t order_base);
+
+// Reads the rest of `raw` after `head` (its first bytes, already read) into
+// memory, up to kMaxParquetInMemory, for run_parquet.
+Result<std::unique_ptr<RandomAccessSource>> slurp_parquet(std::string head, ByteSource& raw);
+
+}  // namespace efstop::flowlog
+
+#endif  // EFSTOP_FLOWLOG_PARQUET_INPUT_H_
