@@ -65,6 +65,9 @@ struct EngineOptions {
   // A lone stream that cannot be split (gzip, stdin) is cut into blocks of
   // about block_bytes of whole lines, parsed by every thread.
   uint64_t block_bytes = uint64_t{1} << 20;
+  // The largest JSON value (one CloudWatch Logs envelope, one
+  // filter-log-events page) held at once; a larger one is skipped whole.
+  size_t max_json_value_bytes = size_t{16} << 20;
 };
 
 // What happened to one input.
