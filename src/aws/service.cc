@@ -19,6 +19,8 @@ const ServiceInfo& service_info(Service service) {
       {Service::kSts, "STS", "sts", "sts", "sts", "sts", "2011-06-15", "", Protocol::kQuery},
       {Service::kSso, "SSO", "sso", "portal.sso", "awsssoportal", "sso", "2019-06-10", "",
        Protocol::kRestJson},
+      {Service::kFirehose, "Firehose", "firehose", "firehose", "firehose", "firehose", "2015-08-04",
+       "Firehose_20150804", Protocol::kJson},
   };
   for (const ServiceInfo& info : kInfos) {
     if (info.service == service) return info;
