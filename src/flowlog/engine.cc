@@ -3,7 +3,8 @@
 //
 // Pipeline per work item:
 //   ByteSource (file range | file | stdin | custom)
-//     -> decoding (gzip by magic) -> [prefetch thread when cores are spare]
+//     -> decoding (gzip by magic, twice) -> JSON unwrapping (by content:
+//        json_source_internal.h) -> [prefetch thread when cores are spare]
 //     -> line splitter (newlines of 1 MiB blocks) -> LineParser -> Aggregator
 // (stream_processor.h). A lone stream that cannot be split goes through
 // shared_stream.h instead: read and cut into blocks of lines on one thread,

@@ -8,7 +8,8 @@
 //   for (const flowlog::PairTotals& p : r.pairs) ...
 //
 // Reading: files, directories (recursive, sorted), "-" for stdin; gzip is
-// detected by magic bytes. Inputs are read in parallel on `threads` threads,
+// detected by magic bytes, JSON-wrapped records (a stream starting with '{')
+// by content (docs/sources.md, "JSON-wrapped records"). Inputs are read in parallel on `threads` threads,
 // a big plain file is split at newlines, a lone gzip file is inflated on one
 // thread and parsed by all of them (the inflating one included when it is
 // ahead). Memory stays bounded (blocks, not files).
