@@ -24,6 +24,8 @@ const ServiceInfo& service_info(Service service) {
       // "cloudwatch:...", the host and SigV4 scope "monitoring".
       {Service::kCloudWatch, "CloudWatch", "cloudwatch", "monitoring", "monitoring", "cloudwatch",
        "2010-08-01", "", Protocol::kQuery},
+      {Service::kFirehose, "Firehose", "firehose", "firehose", "firehose", "firehose", "2015-08-04",
+       "Firehose_20150804", Protocol::kJson},
   };
   for (const ServiceInfo& info : kInfos) {
     if (info.service == service) return info;

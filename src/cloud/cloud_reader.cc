@@ -56,6 +56,7 @@ struct Target {
   std::vector<std::string> groups;
   std::optional<aws::S3Location> s3;
   bool per_hour = false;
+  bool firehose = false;                     // s3 in a Firehose stream's layout
   std::vector<std::string> stream_prefixes;  // raw: the mount targets' ENI streams
   // Non-empty: read only these ENIs' records here (several destinations).
   std::vector<std::string> only_enis;
@@ -254,13 +255,14 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
 }
 
 Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& o,
-                                const aws::S3Location& loc, bool per_hour,
+                                const aws::S3Location& loc, bool per_hour, bool firehose,
                                 const std::vector<std::string>& only_enis) {
   aws::S3Api api(client);
   S3ReadOptions so;
   so.location = loc;
   so.region = client->region();
   so.per_hour = per_hour;
+  so.firehose = firehose;
   so.start_s = o.window_start;
   so.end_s = o.window_end;
   so.page_size = o.s3_page_size;
@@ -317,7 +319,7 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
 
 Result<CloudReadResult> read_target(aws::AwsClient* client, const CloudReadOptions& o,
                                     const Target& t) {
-  if (t.s3) return read_s3(client, o, *t.s3, t.per_hour, t.only_enis);
+  if (t.s3) return read_s3(client, o, *t.s3, t.per_hour, t.firehose, t.only_enis);
   if (o.method == Method::kInsights) {
     Result<CloudReadResult> r = read_insights(client, o, t.groups, t.only_enis);
     const bool format_refused = !r.ok() && r.status().code() == StatusCode::kInvalidArgument &&
@@ -517,6 +519,7 @@ Result<CloudReadResult> read_cloud(aws::AwsClient* client, const CloudReadOption
       } else {
         t.s3 = dest.s3;
         t.per_hour = dest.per_hour;
+        t.firehose = !dest.firehose_stream.empty();
       }
       if (d.chosen.size() > 1) t.only_enis = enis;
       targets.push_back(t);

@@ -22,16 +22,46 @@ bool is_active(const aws::FlowLogInfo& f) { return f.status.empty() || f.status 
 }  // namespace
 
 std::string Destination::describe() const {
-  return kind == DestinationKind::kLogGroup ? "log group " + log_group : s3.to_uri();
+  if (kind == DestinationKind::kLogGroup) return "log group " + log_group;
+  if (!firehose_stream.empty()) return s3.to_uri() + " (Firehose stream " + firehose_stream + ")";
+  return s3.to_uri();
 }
 
 std::string Destination::flag() const {
-  return kind == DestinationKind::kLogGroup ? "--log-group " + log_group : "--s3 " + s3.to_uri();
+  if (kind == DestinationKind::kLogGroup) return "--log-group " + log_group;
+  // --s3 reads the flow-log layout (AWSLogs/...), not Firehose's.
+  if (!firehose_stream.empty()) return "discovery alone (no flag reads a Firehose layout)";
+  return "--s3 " + s3.to_uri();
 }
+
+namespace {
+
+// Why a Firehose stream's S3 destination cannot be read; "" when it can.
+std::string firehose_unreadable(const aws::DeliveryStreamInfo& info) {
+  if (info.destination_kind != "s3") {
+    return "writes to a " + info.destination_kind + " destination, not S3";
+  }
+  if (info.format_conversion) {
+    return "converts records to Parquet/ORC (DataFormatConversionConfiguration), which efstop "
+           "does not read in Firehose's layout";
+  }
+  if (info.prefix.find("!{") != std::string::npos) {
+    return "writes under a custom prefix with expressions (" + info.prefix +
+           "), which efstop does not expand; use the default layout (a static prefix)";
+  }
+  if (info.compression_format == "ZIP" || info.compression_format == "Snappy" ||
+      info.compression_format == "HADOOP_SNAPPY") {
+    return "compresses its objects with " + info.compression_format +
+           ", which efstop does not read; use GZIP or UNCOMPRESSED";
+  }
+  return "";
+}
+
+}  // namespace
 
 Discovery analyze_flow_logs(const std::vector<aws::FlowLogInfo>& flow_logs,
                             const std::vector<aws::MountTarget>& mount_targets,
-                            const std::string& region) {
+                            const std::string& region, const DeliveryStreams& streams) {
   Discovery d;
   d.flow_logs = flow_logs;
   std::map<std::string, Destination> by_place;  // "g:<group>" / "s:<uri>"
@@ -69,6 +99,29 @@ Discovery analyze_flow_logs(const std::vector<aws::FlowLogInfo>& flow_logs,
       dest.hive = f.hive_compatible_partitions;
       dest.per_hour = f.per_hour_partition;
       place = "s:" + dest.s3.to_uri();
+    } else if (f.destination_type == "kinesis-data-firehose" && streams.count(f.log_destination)) {
+      const Result<aws::DeliveryStreamInfo>& info = streams.at(f.log_destination);
+      const std::string what = "flow log " + f.id + " on " + f.resource_id +
+                               " delivers to Kinesis Data Firehose (" + f.log_destination + ")";
+      if (!info.ok()) {
+        d.notes.push_back(what + ", not read: " + info.status().message());
+        continue;
+      }
+      if (std::string why = firehose_unreadable(*info); !why.empty()) {
+        d.notes.push_back(what + ", not read: the stream " + why);
+        continue;
+      }
+      Result<aws::S3Location> loc = aws::parse_s3_location(info->bucket_arn);
+      if (!loc.ok()) {
+        d.notes.push_back(what + ": " + loc.status().message());
+        continue;
+      }
+      dest.kind = DestinationKind::kS3;
+      dest.s3 = *loc;
+      dest.s3.prefix = info->prefix;
+      dest.firehose_stream =
+          info->name.empty() ? aws::delivery_stream_name(f.log_destination) : info->name;
+      place = "f:" + dest.s3.to_uri();
     } else {
       d.notes.push_back("flow log " + f.id + " on " + f.resource_id + " delivers to " +
                         (f.destination_type == "kinesis-data-firehose"
@@ -158,7 +211,21 @@ Result<Discovery> discover_flow_logs(aws::AwsClient* client,
   EFSTOP_ASSIGN_OR_RETURN(
       std::vector<aws::FlowLogInfo> logs,
       aws::describe_flow_logs(client, std::vector<std::string>(ids.begin(), ids.end())));
-  return analyze_flow_logs(logs, mount_targets, client->region());
+  // Each Firehose stream covering a mount target, once. A failed call is
+  // kept as its error: discovery notes it and reads the other destinations.
+  DeliveryStreams streams;
+  for (const aws::FlowLogInfo& f : logs) {
+    if (f.destination_type != "kinesis-data-firehose" || streams.count(f.log_destination)) {
+      continue;
+    }
+    bool covering = false;
+    for (const aws::MountTarget& mt : mount_targets) covering = covering || covers(f, mt);
+    if (!covering || !is_active(f) || !usable_traffic(f)) continue;
+    const std::string name = aws::delivery_stream_name(f.log_destination);
+    if (name.empty()) continue;  // analyze notes it as unreadable
+    streams.emplace(f.log_destination, aws::describe_delivery_stream(client, name));
+  }
+  return analyze_flow_logs(logs, mount_targets, client->region(), streams);
 }
 
 }  // namespace efstop::cloud

@@ -20,19 +20,29 @@
 //
 // Mount targets no readable flow log covers are listed with the `aws ec2
 // create-flow-logs` command that would cover them (their ENIs, to S3, which
-// needs no IAM role). A Firehose destination cannot be read back: it gets a
-// note saying so.
+// needs no IAM role).
+//
+// A Kinesis Data Firehose destination is followed with Firehose
+// DescribeDeliveryStream to the stream's S3 destination (bucket, prefix,
+// compression) and read there like an S3 destination, in Firehose's key
+// layout (s3_source.h). A stream writing anywhere else (HTTP endpoint,
+// Splunk, OpenSearch, Redshift...), with a prefix holding !{...}
+// expressions, converting records to Parquet/ORC or compressing with ZIP or
+// Snappy gets a note naming why it is not read; so does a failed
+// DescribeDeliveryStream call (its own error, e.g. the missing permission).
 //
 // analyze_flow_logs is pure (unit-tested); discover_flow_logs adds the
-// DescribeFlowLogs call.
+// DescribeFlowLogs and DescribeDeliveryStream calls.
 #ifndef EFSTOP_CLOUD_DISCOVERY_H_
 #define EFSTOP_CLOUD_DISCOVERY_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "aws/client.h"
 #include "aws/efs_api.h"
+#include "aws/firehose_api.h"
 #include "aws/flowlogs_api.h"
 #include "aws/s3_api.h"
 #include "core/result.h"
@@ -49,6 +59,9 @@ struct Destination {
   bool parquet = false;
   bool hive = false;
   bool per_hour = false;
+  // Written by a Firehose delivery stream (this name) to `s3`: keys are
+  // `s3.prefix` + "YYYY/MM/DD/HH/" + object (Firehose's default layout).
+  std::string firehose_stream;
   std::vector<std::string> flow_log_ids;
   std::vector<std::string> mount_target_ids;  // covered, sorted
   // The mount targets read from here (chosen destinations only), sorted: a
@@ -70,9 +83,13 @@ struct Discovery {
   std::string enable_command;               // for `uncovered`; empty when none
 };
 
+// What DescribeDeliveryStream said (or how it failed), by delivery-stream
+// ARN (FlowLogInfo::log_destination).
+using DeliveryStreams = std::map<std::string, Result<aws::DeliveryStreamInfo>>;
+
 Discovery analyze_flow_logs(const std::vector<aws::FlowLogInfo>& flow_logs,
                             const std::vector<aws::MountTarget>& mount_targets,
-                            const std::string& region);
+                            const std::string& region, const DeliveryStreams& streams = {});
 
 Result<Discovery> discover_flow_logs(aws::AwsClient* client,
                                      const std::vector<aws::MountTarget>& mount_targets);

@@ -67,16 +67,35 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
         "logs insights: the flow log format has no interface-id field, so records cannot be "
         "grouped without breaking the once-per-flow rule; use --method raw");
   }
-  for (FieldId need : {FieldId::kSrcAddr, FieldId::kDstAddr, FieldId::kPackets, FieldId::kBytes,
-                       FieldId::kStart, FieldId::kEnd}) {
+  for (FieldId need : {FieldId::kSrcAddr, FieldId::kDstAddr, FieldId::kBytes}) {
     if (!f.has(need)) {
-      // The query sums and bounds these per group; raw events read any
-      // field set (docs/flow-counting.md, "Unknown values").
+      // What every source needs (flowlog::check_format): no method can count it.
       return invalid_argument_error("logs insights: the flow log format lacks " +
                                     std::string(flowlog::field_name(need)) +
-                                    ", which the Insights query needs; use --method raw");
+                                    " (needed to count bytes per client and server)");
     }
   }
+  const bool windowed = o.window_start || o.window_end;
+  if (windowed && !f.has(FieldId::kStart)) {
+    // As for files (flowlog::check_format): the window is cut on start, and
+    // a read from CloudWatch Logs always has a window.
+    return invalid_argument_error(
+        "logs insights: the flow log format lacks start, so the --start/--end/--since window "
+        "cannot be applied to its records (raw events neither); count an export of the events "
+        "as a local file without a window");
+  }
+  if (o.bucket_s > 0 && (!f.has(FieldId::kStart) || !f.has(FieldId::kEnd))) {
+    // The pushdown splits a record over its start..end; without both fields
+    // it cannot place the bytes server-side.
+    return invalid_argument_error(
+        "logs insights: the flow log format lacks start or end, so --bucket cannot split its "
+        "records in the query; use --method raw (each record then goes to its start's bucket, "
+        "or is outside the window without a start)");
+  }
+  // packets and end are optional: without them the query sums no packets
+  // (shown as unknown) and keeps no last time, as a local file would.
+  const bool has_packets = f.has(FieldId::kPackets);
+  const bool has_end = f.has(FieldId::kEnd);
   const bool has_ports = f.has(FieldId::kSrcPort) && f.has(FieldId::kDstPort);
   if (o.server_ips.empty() && (!has_ports || !f.has(FieldId::kProtocol))) {
     return invalid_argument_error(
@@ -134,7 +153,6 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
   // reach the engine (as outside_window) instead of vanishing into the
   // scanned-but-not-matched count. A start that is not a number fails this
   // comparison: such a line is filtered out, as before.
-  const bool windowed = o.window_start || o.window_end;
   // A record without a start cannot be bucketed either (it is outside).
   if (windowed || o.bucket_s > 0) efs += " and " + field(FieldId::kStart) + " >= 0";
   q += "\n| filter ";
@@ -202,10 +220,11 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
   }
 
   // 4. stats by everything the counting rule distinguishes.
-  q += "\n| stats sum(" + field(FieldId::kBytes) + ") as " + kSumBytes + ", sum(" +
-       field(FieldId::kPackets) + ") as " + kSumPackets + ", count(*) as " + kRecords + ", min(" +
-       field(FieldId::kStart) + ") as " + kMinStart + ", max(" + field(FieldId::kEnd) + ") as " +
-       kMaxEnd;
+  q += "\n| stats sum(" + field(FieldId::kBytes) + ") as " + kSumBytes;
+  if (has_packets) q += ", sum(" + field(FieldId::kPackets) + ") as " + kSumPackets;
+  q += ", count(*) as " + std::string(kRecords);
+  if (f.has(FieldId::kStart)) q += ", min(" + field(FieldId::kStart) + ") as " + kMinStart;
+  if (has_end) q += ", max(" + field(FieldId::kEnd) + ") as " + kMaxEnd;
   for (const std::string& s : upto_sums) q += s;
   q += " by ";
   for (size_t i = 0; i < by.size(); ++i) q += (i ? ", " : "") + by[i];
@@ -313,12 +332,12 @@ Result<InsightsRecord> parse_insights_row(const aws::QueryRow& row) {
     return parse_error("insights row: no positive '" + std::string(kRecords) + "' count");
   }
   if (r.log_status == flowlog::LogStatus::kOk) {
-    // A bucketed row of records whose end is unknown has no max_end.
-    const uint32_t need = flowlog::kHasSrcAddr | flowlog::kHasDstAddr | flowlog::kHasBytes |
-                          flowlog::kHasPackets | flowlog::kHasStart |
-                          (have_bucket0 && !end_known ? 0u : uint32_t{flowlog::kHasEnd});
+    // packets, start and end may be absent from the format (the query then
+    // does not ask for them): they stay unknown. A bucketed row of records
+    // whose end is unknown has no max_end either.
+    const uint32_t need = flowlog::kHasSrcAddr | flowlog::kHasDstAddr | flowlog::kHasBytes;
     if ((r.present & need) != need) {
-      return parse_error("insights row: a row of OK records lacks an address, a sum or a time");
+      return parse_error("insights row: a row of OK records lacks an address or the bytes sum");
     }
   }
   // With buckets: the parts from the cumulative sums (see the query). A

@@ -46,7 +46,9 @@
 //   puts everything in its first bucket, as the local path does.
 // Formats without interface-id cannot be grouped (the 5-tuple overlap rule
 // needs every record): build_insights_query refuses them and the caller
-// reads raw events instead.
+// reads raw events instead. Without packets or end the query leaves out
+// sum(packets) / max(end) (unknown, as in a local file); without start no
+// window can be applied, which is refused as for files.
 //
 // All functions are pure and thread-safe.
 #ifndef EFSTOP_CLOUD_INSIGHTS_QUERY_H_

@@ -77,7 +77,9 @@ std::vector<std::string> actions_for(AccessMode mode) {
       out.emplace_back("logs:FilterLogEvents");
       break;
     case AccessMode::kS3:
-      out.insert(out.end(), {"s3:ListBucket", "s3:GetObject"});
+      // DescribeDeliveryStream: discovery follows a Firehose flow log to
+      // the stream's S3 destination (discovery.h).
+      out.insert(out.end(), {"s3:ListBucket", "s3:GetObject", std::string(kFirehoseAction)});
       break;
     case AccessMode::kNames:
       break;
@@ -160,6 +162,13 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
                              scope.s3->prefix + "*")
                       : json("*");
     statements.push_back(statement("EfstopS3Read", a, r));
+  }
+  if (auto a = pick({kFirehoseAction}); !a.empty()) {
+    json r = has_account_region(scope)
+                 ? json("arn:" + partition(scope) + ":firehose:" + scope.region + ":" +
+                        scope.account + ":deliverystream/*")
+                 : json("*");
+    statements.push_back(statement("EfstopFirehoseDescribe", a, r));
   }
   return {{"Version", "2012-10-17"}, {"Statement", statements}};
 }

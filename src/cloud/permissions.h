@@ -9,7 +9,9 @@
 //             DescribeFlowLogs) + Logs Insights StartQuery,
 //             GetQueryResults, StopQuery (cloud_reader.h)
 //   raw       discovery + FilterLogEvents
-//   s3        discovery + s3:ListBucket (ListObjectsV2), s3:GetObject
+//   s3        discovery + s3:ListBucket (ListObjectsV2), s3:GetObject, and
+//             firehose:DescribeDeliveryStream (a flow log delivered to
+//             Kinesis Data Firehose is read from the stream's S3 bucket)
 // Each reading mode also calls cloudwatch:GetMetricData (the file systems'
 // own metrics, on by default when reading from AWS; --no-metrics leaves it
 // out), which supports no resource-level permissions ("*").
@@ -23,7 +25,8 @@
 // FilterLogEvents take log-group ARNs; s3:ListBucket the bucket ARN (with an
 // s3:prefix condition), s3:GetObject object ARNs. A resource is narrowed
 // only as far as the scope says (account and region for ARNs; the groups;
-// the bucket and prefix); otherwise it is "*".
+// the bucket and prefix); Firehose DescribeDeliveryStream takes delivery-
+// stream ARNs; otherwise it is "*".
 //
 // Pure functions; thread-safe.
 #ifndef EFSTOP_CLOUD_PERMISSIONS_H_
@@ -52,6 +55,9 @@ Result<AccessMode> parse_access_mode(std::string_view name);
 std::vector<std::string> actions_for(AccessMode mode);
 // The actions efstop calls to discover the flow logs (no --log-group/--s3).
 std::vector<std::string> discovery_actions();
+// Discovery calls it only for a flow log delivered to Kinesis Data Firehose
+// (part of the s3 mode: such a stream is read from its S3 bucket).
+inline constexpr std::string_view kFirehoseAction = "firehose:DescribeDeliveryStream";
 // The file systems' CloudWatch metrics (every reading mode, unless --no-metrics).
 inline constexpr std::string_view kMetricsAction = "cloudwatch:GetMetricData";
 // The action only `efstop doctor` calls.

@@ -40,6 +40,7 @@ std::vector<std::string> read_actions(AccessMode mode) {
   std::vector<std::string> out = actions_for(mode);
   for (const std::string& d : discovery_actions()) std::erase(out, d);
   std::erase(out, std::string(kMetricsAction));  // needed apart: --no-metrics
+  std::erase(out, std::string(kFirehoseAction));  // discovery's too (run() adds it then)
   return out;
 }
 
@@ -323,6 +324,22 @@ Result<Readiness> check_readiness(aws::AwsClient* client, const ReadinessOptions
       if (!d.ok()) {
         r.not_checked.push_back("flow-log coverage: " + d.status().message());
       } else {
+        // A Firehose flow log: discovery asked DescribeDeliveryStream; prove
+        // the permission with the first stream again.
+        for (const aws::FlowLogInfo& f : d->flow_logs) {
+          const std::string name = aws::delivery_stream_name(f.log_destination);
+          // As discovery: only an ACTIVE flow log of accepted traffic is followed.
+          const bool usable =
+              (f.status.empty() || f.status == "ACTIVE") &&
+              (f.traffic_type.empty() || f.traffic_type == "ALL" || f.traffic_type == "ACCEPT");
+          if (f.destination_type != "kinesis-data-firehose" || name.empty() || !usable) continue;
+          ck.need({std::string(kFirehoseAction)});
+          aws::AwsError err;
+          Result<aws::DeliveryStreamInfo> info = aws::describe_delivery_stream(client, name, &err);
+          ck.record(kFirehoseAction, "DescribeDeliveryStream " + name, info.ok(), err,
+                    info.status());
+          break;
+        }
         r.uncovered = d->uncovered;
         r.enable_command = d->enable_command;
         r.notes = d->notes;

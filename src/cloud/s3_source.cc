@@ -181,14 +181,32 @@ class S3RangeSource final : public flowlog::RandomAccessSource {
   std::shared_ptr<S3Progress> progress_;
 };
 
+std::vector<std::string> firehose_hour_prefixes(const std::string& prefix, int64_t start_s,
+                                                int64_t end_s) {
+  std::vector<std::string> out;
+  const int64_t from = (start_s - kS3MarginBeforeS) / 3600 * 3600;
+  for (int64_t t = from; t < end_s + kFirehoseMarginAfterS; t += 3600) {
+    const time_t tt = static_cast<time_t>(t);
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d/%02d/%02d/%02d/", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour);
+    out.push_back(prefix + buf);
+  }
+  return out;
+}
+
 Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
   S3Plan plan;
   plan.bucket = o.location.bucket;
   std::string base = o.location.prefix;
-  if (!base.empty() && base.back() != '/') base += '/';
+  if (!o.firehose && !base.empty() && base.back() != '/') base += '/';
 
   std::vector<std::string> to_list;
-  if (base.find("AWSLogs/") != std::string::npos) {
+  if (o.firehose) {
+    to_list = firehose_hour_prefixes(base, o.start_s, o.end_s);
+  } else if (base.find("AWSLogs/") != std::string::npos) {
     to_list.push_back(base);  // already inside the delivery tree: list as given
   } else {
     std::vector<std::string> accounts;
@@ -236,7 +254,7 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
         continue;
       }
       if (ends_with(obj.key, "/")) continue;  // a folder marker
-      const std::optional<int64_t> t = s3_key_time(obj.key);
+      const std::optional<int64_t> t = o.firehose ? std::optional<int64_t>() : s3_key_time(obj.key);
       if (t && (*t < o.start_s - kS3MarginBeforeS || *t >= o.end_s + kS3MarginAfterS)) {
         ++plan.skipped_by_time;
         continue;

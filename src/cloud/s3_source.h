@@ -1,7 +1,8 @@
 // Flow logs delivered to S3: which objects to read for a window, and a
 // streaming ByteSource per object.
 //
-// Listing is narrowed to the window: under <prefix>AWSLogs/ each account
+// Listing is narrowed to the window (a Firehose destination: its hour
+// prefixes, see S3ReadOptions::firehose): under <prefix>AWSLogs/ each account
 // folder (plain "123456789012/" or Hive "aws-account-id=123456789012/") is
 // listed only at the day prefixes of the window ("vpcflowlogs/<region>/
 // YYYY/MM/DD/" or "aws-service=vpcflowlogs/aws-region=<region>/year=YYYY/
@@ -43,11 +44,19 @@ namespace efstop::cloud {
 
 inline constexpr int64_t kS3MarginBeforeS = 15 * 60;
 inline constexpr int64_t kS3MarginAfterS = 30 * 60;
+// A record reaches Firehose after its flow log's aggregation interval and
+// delivery (as for S3), and Firehose buffers up to 900 s more.
+inline constexpr int64_t kFirehoseMarginAfterS = 60 * 60;
 
 struct S3ReadOptions {
   aws::S3Location location;  // the flow log's destination (bucket and optional folder)
   std::string region;        // the flow logs' region (the folder below vpcflowlogs/)
   bool per_hour = false;     // known per-hour partitions: list hour prefixes
+  // A Firehose stream's destination: keys are location.prefix (used as
+  // given, no '/' added) + "YYYY/MM/DD/HH/" (UTC, the hour Firehose received
+  // the record) + object; listed at the hour prefixes of [start_s -
+  // kS3MarginBeforeS, end_s + kFirehoseMarginAfterS).
+  bool firehose = false;
   int64_t start_s = 0;       // window [start_s, end_s)
   int64_t end_s = 0;
   int page_size = 0;  // ListObjectsV2 max-keys (0: S3's 1000); tests shrink it
@@ -72,6 +81,11 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& options);
 // for [start_s, end_s) widened by the margins: one per day (or hour).
 std::vector<std::string> s3_time_prefixes(const std::string& region_prefix, bool hive,
                                           bool per_hour, int64_t start_s, int64_t end_s);
+
+// Firehose's default layout: `prefix` + "YYYY/MM/DD/HH/" for every UTC hour
+// of [start_s - kS3MarginBeforeS, end_s + kFirehoseMarginAfterS).
+std::vector<std::string> firehose_hour_prefixes(const std::string& prefix, int64_t start_s,
+                                                int64_t end_s);
 
 // The delivery time in an object key ("_YYYYMMDDTHHmmZ_"), epoch seconds.
 std::optional<int64_t> s3_key_time(std::string_view key);

@@ -3,7 +3,8 @@
 //
 // Pipeline per work item:
 //   ByteSource (file range | file | stdin | custom)
-//     -> decoding (gzip by magic) -> [prefetch thread when cores are spare]
+//     -> decoding (gzip by magic, twice) -> JSON unwrapping (by content:
+//        json_source_internal.h) -> [prefetch thread when cores are spare]
 //     -> line splitter (newlines of 1 MiB blocks) -> LineParser -> Aggregator
 // (stream_processor.h). A lone stream that cannot be split goes through
 // shared_stream.h instead: read and cut into blocks of lines on one thread,
@@ -17,6 +18,7 @@
 
 #include "flowlog/file_source_internal.h"
 #include "flowlog/parquet_input.h"
+#include "flowlog/json_source_internal.h"
 #include "flowlog/parser.h"
 #include "flowlog/shared_stream.h"
 #include "flowlog/stream_processor.h"
@@ -39,7 +41,37 @@ struct Input {
   bool pre_failed = false;
   std::string pre_error;
   std::vector<ChunkOutcome> chunks;
+  // What unwrapping JSON-wrapped records found (whole-stream items only).
+  std::shared_ptr<JsonUnwrapReport> json = std::make_shared<JsonUnwrapReport>();
 };
+
+// Decoding for a whole-stream item: gzip (twice: Firehose may gzip objects
+// whose records CloudWatch Logs had gzipped already; a plain stream passes
+// the second layer untouched), then JSON-wrapped records to text lines.
+std::unique_ptr<ByteSource> decode_stream(std::unique_ptr<ByteSource> raw, Input& in,
+                                          const EngineOptions& options) {
+  std::unique_ptr<ByteSource> src = make_decoding_source(make_decoding_source(std::move(raw)));
+  in.json->max_diagnostics = static_cast<size_t>(std::max(0, options.max_diagnostics_per_file));
+  return make_json_unwrap_source(std::move(src), in.json.get(), options.max_json_value_bytes);
+}
+
+// Folds what the JSON unwrapping found into the item's outcome: its skipped
+// values are skipped lines, and the text parser's diagnostics name the JSON
+// line (and event) rather than the unwrapped stream's line.
+void merge_json_report(const JsonUnwrapReport& json, ChunkOutcome* out) {
+  if (!json.json) return;
+  for (auto& [line, reason] : out->diagnostics) {
+    const auto [json_line, event] = json.remap(line);
+    if (event > 0) reason = "event " + std::to_string(event) + ": " + reason;
+    if (event < 0) reason = "message " + std::to_string(line) + " of the JSON stream: " + reason;
+    line = json_line;
+  }
+  out->lines += json.skipped;
+  out->skipped += json.skipped;
+  for (const auto& d : json.diagnostics) out->diagnostics.push_back(d);
+  std::stable_sort(out->diagnostics.begin(), out->diagnostics.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+}
 
 struct WorkItem {
   size_t input = 0;
@@ -60,6 +92,12 @@ std::optional<LogFormat> header_in(std::string_view head) {
     i = eol + 1;
   }
   return std::nullopt;
+}
+
+// A JSON-wrapped stream is read whole (json_source_internal.h), never split.
+bool looks_like_json(std::string_view head) {
+  const size_t first = head.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && head[first] == '{';
 }
 
 // Replays the bytes already read from `inner` (to look at its magic), then
@@ -107,7 +145,7 @@ std::unique_ptr<ByteSource> open_input(Input& in, const EngineOptions& options, 
   }
   head.resize(have);
   if (!has_parquet_magic(head)) {
-    return make_decoding_source(std::make_unique<ReplaySource>(std::move(head), std::move(*raw)));
+    return decode_stream(std::make_unique<ReplaySource>(std::move(head), std::move(*raw)), in, options);
   }
   std::unique_ptr<RandomAccessSource> random;
   if (in.open_random) {
@@ -203,6 +241,7 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
       report.failed = true;
       report.error = in.pre_error;
     }
+    if (in.chunks.size() == 1) merge_json_report(*in.json, &in.chunks[0]);
     int64_t line_base = 0;
     for (ChunkOutcome& c : in.chunks) {
       report.lines += c.lines;
@@ -322,7 +361,8 @@ Result<EngineResult> run_engine(const std::vector<std::string>& paths,
         continue;
       }
       if (probe->regular && probe->size >= options.split_min_bytes &&
-          !has_gzip_magic(probe->head) && !has_parquet_magic(probe->head)) {
+          !has_gzip_magic(probe->head) && !has_parquet_magic(probe->head) &&
+          !looks_like_json(probe->head)) {
         split = true;
         if (!forced) in.split_format = header_in(probe->head);
         const uint64_t chunk_size = std::max<uint64_t>(options.chunk_bytes, 1);

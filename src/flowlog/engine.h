@@ -8,10 +8,13 @@
 //   for (const flowlog::PairTotals& p : r.pairs) ...
 //
 // Reading: files, directories (recursive, sorted), "-" for stdin; gzip and
-// Parquet (docs/parquet.md) are detected by magic bytes. Inputs are read in parallel on `threads`
-// threads, a big plain file is split at newlines, a lone gzip file is inflated on one thread and
-// parsed by all of them (the inflating one included when it is ahead). Memory stays bounded
-// (blocks, not files). The result is identical whatever the thread count.
+// Parquet (docs/parquet.md) are detected by magic bytes, JSON-wrapped records
+// (a stream starting with '{') by content (docs/sources.md, "JSON-wrapped
+// records"). Inputs are read in parallel on `threads` threads, a big plain
+// file is split at newlines, a lone gzip file is inflated on one thread and
+// parsed by all of them (the inflating one included when it is ahead).
+// Memory stays bounded (blocks, not files). The result is identical whatever
+// the thread count.
 //
 // Errors: kInvalidArgument for bad options (a malformed log_format, a window
 // with a forced format without a start field, buckets likewise, a LogFormat lacking srcaddr,
@@ -69,6 +72,9 @@ struct EngineOptions {
   // A lone stream that cannot be split (gzip, stdin) is cut into blocks of
   // about block_bytes of whole lines, parsed by every thread.
   uint64_t block_bytes = uint64_t{1} << 20;
+  // The largest JSON value (one CloudWatch Logs envelope, one
+  // filter-log-events page) held at once; a larger one is skipped whole.
+  size_t max_json_value_bytes = size_t{16} << 20;
 };
 
 // What happened to one input.

@@ -221,6 +221,49 @@ TEST_F(CloudBucketTest, InsightsSaysWhenARecordIsLongerThanItSplits) {
   }
 }
 
+TEST_F(CloudTest, InsightsReadsAFormatWithoutPacketsOrEnd) {
+  // The group's records without their packets and end fields, in a format
+  // that says so: the query (run by the endpoint's Insights evaluator)
+  // leaves both out and gives the local-file report of the same lines.
+  const char* format =
+      "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+      "${protocol} ${bytes} ${start} ${action} ${log-status}";
+  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  std::vector<std::string> lines;
+  nlohmann::json streams = nlohmann::json::object();
+  for (auto& [stream, events] : doc["log_groups"][kGroup]["streams"].items()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& ev : events) {
+      std::vector<std::string> f = test::split_fields(ev[1].get<std::string>());
+      f.erase(f.begin() + 11);  // end
+      f.erase(f.begin() + 8);   // packets
+      lines.push_back(test::join_fields(f));
+      out.push_back({ev[0], lines.back()});
+    }
+    streams[stream] = out;
+  }
+  nlohmann::json patch;
+  patch["log_groups"][kGroup]["streams"] = streams;
+  ASSERT_TRUE(endpoint().patch_scenario(patch.dump()).ok());
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.engine.log_format = format;
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << endpoint().server_log();
+  EXPECT_EQ(endpoint().count("logs:StartQuery"), 1);
+  EXPECT_EQ(endpoint().count("logs:FilterLogEvents"), 0);
+  flowlog::EngineOptions local_options;
+  local_options.log_format = format;
+  const flowlog::EngineResult local = run_local(lines, local_options);
+  expect_same_report(local, r->engine, /*compare_record_stats=*/true);
+  ASSERT_FALSE(r->engine.pairs.empty());
+  for (const flowlog::PairTotals& p : r->engine.pairs) {
+    EXPECT_EQ(p.packets, 0);
+    EXPECT_EQ(p.last_seen, INT64_MIN);
+  }
+}
+
 TEST_F(CloudTest, InsightsPollsWhileRunning) {
   ASSERT_TRUE(
       endpoint()

@@ -167,5 +167,100 @@ TEST(DiscoveryTest, ParsesDescribeFlowLogsAnswer) {
   EXPECT_TRUE(d.others.empty());
 }
 
+TEST(DiscoveryTest, FirehoseStreamsAreFollowedToTheirS3Destination) {
+  const std::string arn = "arn:aws:firehose:eu-west-1:1:deliverystream/";
+  aws::DeliveryStreamInfo to_s3;
+  to_s3.name = "hose";
+  to_s3.destination_kind = "s3";
+  to_s3.bucket_arn = "arn:aws:s3:::hose-bucket";
+  to_s3.prefix = "flows/";
+  to_s3.compression_format = "GZIP";
+  aws::DeliveryStreamInfo http = to_s3;
+  http.destination_kind = "HttpEndpoint";
+  aws::DeliveryStreamInfo expr = to_s3;
+  expr.prefix = "flows/!{timestamp:yyyy/MM/dd}/";
+  aws::DeliveryStreamInfo zip = to_s3;
+  zip.compression_format = "ZIP";
+  aws::DeliveryStreamInfo parquet = to_s3;
+  parquet.format_conversion = true;
+  DeliveryStreams streams;
+  streams.emplace(arn + "hose", to_s3);
+  streams.emplace(arn + "http", http);
+  streams.emplace(arn + "expr", expr);
+  streams.emplace(arn + "zip", zip);
+  streams.emplace(arn + "pq", parquet);
+  streams.emplace(arn + "denied",
+                  Result<aws::DeliveryStreamInfo>(auth_error(
+                      "describe-delivery-stream eu-west-1: AccessDeniedException: no; grant "
+                      "firehose:DescribeDeliveryStream to the caller's IAM policy")));
+  std::vector<aws::FlowLogInfo> logs = {
+      fl("fl-1", "vpc-1", "kinesis-data-firehose", arn + "hose"),
+      fl("fl-2", "eni-3", "kinesis-data-firehose", arn + "http"),
+      fl("fl-3", "eni-3", "kinesis-data-firehose", arn + "expr"),
+      fl("fl-4", "eni-3", "kinesis-data-firehose", arn + "zip"),
+      fl("fl-5", "eni-3", "kinesis-data-firehose", arn + "pq"),
+      fl("fl-6", "eni-3", "kinesis-data-firehose", arn + "denied"),
+      fl("fl-7", "eni-3", "kinesis-data-firehose", arn + "never-asked")};
+  Discovery d = analyze_flow_logs(logs, kMts, "eu-west-1", streams);
+  ASSERT_EQ(d.chosen.size(), 1u);
+  const Destination& dest = d.chosen[0];
+  EXPECT_EQ(dest.kind, DestinationKind::kS3);
+  EXPECT_EQ(dest.s3.bucket, "hose-bucket");
+  EXPECT_EQ(dest.s3.prefix, "flows/");  // as given: Firehose adds no '/'
+  EXPECT_EQ(dest.firehose_stream, "hose");
+  EXPECT_EQ(dest.describe(), "s3://hose-bucket/flows/ (Firehose stream hose)");
+  EXPECT_EQ(dest.read_mount_target_ids, (std::vector<std::string>{"fsmt-1", "fsmt-2"}));
+  ASSERT_EQ(d.uncovered.size(), 1u);
+  EXPECT_EQ(d.uncovered[0].id, "fsmt-3");
+  std::string notes;
+  for (const std::string& n : d.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("fl-2 on eni-3 delivers to Kinesis Data Firehose (" + arn +
+                       "http), not read: the stream writes to a HttpEndpoint destination, not S3"),
+            std::string::npos)
+      << notes;
+  EXPECT_NE(notes.find("custom prefix with expressions (flows/!{timestamp:yyyy/MM/dd}/)"),
+            std::string::npos)
+      << notes;
+  EXPECT_NE(notes.find("compresses its objects with ZIP"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("converts records to Parquet/ORC"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("fl-6 on eni-3 delivers to Kinesis Data Firehose (" + arn +
+                       "denied), not read: describe-delivery-stream eu-west-1: "
+                       "AccessDeniedException"),
+            std::string::npos)
+      << notes;
+  // A stream discovery did not describe keeps the message of old.
+  EXPECT_NE(notes.find("fl-7 on eni-3 delivers to Kinesis Data Firehose (" + arn +
+                       "never-asked), which efstop cannot read back"),
+            std::string::npos)
+      << notes;
+}
+
+TEST(DiscoveryTest, DeliveryStreamAnswersParse) {
+  const nlohmann::json ext = nlohmann::json::parse(R"({"DeliveryStreamDescription": {
+      "DeliveryStreamName": "hose", "Destinations": [{"DestinationId": "d-1",
+        "S3DestinationDescription": {"BucketARN": "arn:aws:s3:::old", "Prefix": "p/",
+                                     "CompressionFormat": "UNCOMPRESSED"},
+        "ExtendedS3DestinationDescription": {"BucketARN": "arn:aws:s3:::b", "Prefix": "x/",
+                                             "CompressionFormat": "GZIP",
+          "DataFormatConversionConfiguration": {"Enabled": false}}}]}})");
+  Result<aws::DeliveryStreamInfo> a = aws::parse_delivery_stream(ext);
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  EXPECT_EQ(a->destination_kind, "s3");
+  EXPECT_EQ(a->bucket_arn, "arn:aws:s3:::b");
+  EXPECT_EQ(a->prefix, "x/");
+  EXPECT_EQ(a->compression_format, "GZIP");
+  EXPECT_FALSE(a->format_conversion);
+  const nlohmann::json splunk = nlohmann::json::parse(R"({"DeliveryStreamDescription": {
+      "DeliveryStreamName": "s", "Destinations": [{"DestinationId": "d-1",
+        "SplunkDestinationDescription": {"S3DestinationDescription": {"BucketARN": "arn:aws:s3:::bk"}}}]}})");
+  Result<aws::DeliveryStreamInfo> b = aws::parse_delivery_stream(splunk);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->destination_kind, "Splunk");
+  EXPECT_FALSE(aws::parse_delivery_stream(nlohmann::json::object()).ok());
+  EXPECT_EQ(aws::delivery_stream_name("arn:aws:firehose:eu-west-1:1:deliverystream/my-hose"),
+            "my-hose");
+  EXPECT_EQ(aws::delivery_stream_name("not-an-arn"), "");
+}
+
 }  // namespace
 }  // namespace efstop::cloud

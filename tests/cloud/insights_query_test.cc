@@ -88,6 +88,54 @@ TEST(InsightsQueryTest, RefusesFormatWithoutInterfaceId) {
   EXPECT_NE(q.status().message().find("--method raw"), std::string::npos);
 }
 
+TEST(InsightsQueryTest, FormatWithoutPacketsAndEndIsQueriedWithoutThem) {
+  InsightsQueryOptions o;
+  o.format = *flowlog::parse_log_format(
+      "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes} "
+      "${start} ${action} ${log-status}");
+  o.window_start = 100;
+  o.window_end = 200;
+  Result<std::string> q = build_insights_query(o);
+  ASSERT_TRUE(q.ok()) << q.status().to_string();
+  EXPECT_EQ(q->find("sum_packets"), std::string::npos) << *q;
+  EXPECT_EQ(q->find("max_end"), std::string::npos) << *q;
+  EXPECT_NE(q->find("min(f_start) as min_start"), std::string::npos) << *q;
+  // Its rows decode with packets and end unknown.
+  Result<InsightsRecord> r = parse_insights_row({{"f_interface_id", "eni-1"},
+                                                 {"f_srcaddr", "10.0.0.1"},
+                                                 {"f_dstaddr", "10.0.0.2"},
+                                                 {"f_action", "ACCEPT"},
+                                                 {"f_log_status", "OK"},
+                                                 {"sum_bytes", "500"},
+                                                 {"records", "2"},
+                                                 {"min_start", "150"}});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->record.present & flowlog::kHasPackets, 0u);
+  EXPECT_EQ(r->record.present & flowlog::kHasEnd, 0u);
+  EXPECT_EQ(r->record.bytes, 500);
+  EXPECT_EQ(r->record.flows, 2);
+}
+
+TEST(InsightsQueryTest, RefusesAWindowWithoutStartAndFormatsWithoutBytes) {
+  InsightsQueryOptions o;
+  o.format = *flowlog::parse_log_format(
+      "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes}");
+  o.window_start = 100;
+  o.window_end = 200;
+  Result<std::string> q = build_insights_query(o);
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(q.status().message().find("lacks start, so the --start/--end/--since window cannot "
+                                      "be applied"),
+            std::string::npos)
+      << q.status().message();
+  o.format = *flowlog::parse_log_format(
+      "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start}");
+  q = build_insights_query(o);
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.status().message().find("lacks bytes"), std::string::npos) << q.status().message();
+}
+
 TEST(InsightsQueryTest, RefusesQueryLongerThanInsightsAccepts) {
   InsightsQueryOptions o;
   for (uint32_t i = 0; i < 400; ++i) o.server_ips.push_back(IpAddress::from_v4(0x0a000000u + i));

@@ -81,6 +81,20 @@ CODES = {
         "missing": ("MissingAuthenticationTokenException", 400),
         "incomplete": ("IncompleteSignatureException", 400),
     },
+    # Firehose answers in the JSON 1.1 protocol like CloudWatch Logs, with
+    # its own throttling and denial codes.
+    "firehose": {
+        "signature": ("InvalidSignatureException", 400),
+        "unknown_key": ("UnrecognizedClientException", 400),
+        "expired": ("ExpiredTokenException", 400),
+        "skew": ("InvalidSignatureException", 400),
+        "denied": ("AccessDeniedException", 400),
+        "throttle": ("LimitExceededException", 400),
+        "500": ("InternalFailure", 500),
+        "503": ("ServiceUnavailableException", 503),
+        "missing": ("MissingAuthenticationTokenException", 400),
+        "incomplete": ("IncompleteSignatureException", 400),
+    },
     "elasticfilesystem": {
         "signature": ("InvalidSignatureException", 403),
         "unknown_key": ("UnrecognizedClientException", 403),

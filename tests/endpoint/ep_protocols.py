@@ -33,7 +33,11 @@ SERVICES = {
     "logs": ("logs", "json"),
     "elasticfilesystem": ("efs", "rest-json"),
     "sso": ("sso", "rest-json"),
+    "firehose": ("firehose", "json"),
 }
+
+# JSON 1.1 services: X-Amz-Target prefix (the model's targetPrefix + ".").
+JSON_TARGET_PREFIXES = {"logs": "Logs_20140328.", "firehose": "Firehose_20150804."}
 
 _loader = botocore.loaders.Loader()
 _models = {}
@@ -100,6 +104,8 @@ def validation_error(service, message):
         return AwsError("BadRequest", message, 400)
     if service == "sso":
         return AwsError("InvalidRequestException", message, 400)
+    if service == "firehose":
+        return AwsError("InvalidArgumentException", message, 400)
     return AwsError("ValidationError", message, 400)
 
 

@@ -64,7 +64,8 @@ def check_scenario(doc):
         if not isinstance(doc.get(key), str) or not doc[key]:
             raise ScenarioError(f"scenario needs a non-empty string '{key}'")
     keyed = ("users", "roles", "network_interfaces", "instances", "subnets", "vpcs", "flow_logs",
-             "file_systems", "mount_targets", "log_groups", "metrics", "metric_status")
+             "file_systems", "mount_targets", "log_groups", "metrics", "metric_status",
+             "delivery_streams")
     for key in keyed:
         if key in doc and not isinstance(doc[key], dict):
             raise ScenarioError(f"scenario '{key}' must be an object keyed by id")

@@ -32,6 +32,7 @@ import ep_auth  # noqa: E402
 import ep_cloudwatch  # noqa: E402
 import ep_ec2  # noqa: E402
 import ep_efs  # noqa: E402
+import ep_firehose  # noqa: E402
 import ep_iam  # noqa: E402
 import ep_identity  # noqa: E402
 import ep_logs  # noqa: E402
@@ -51,6 +52,7 @@ HANDLERS = {
     "elasticfilesystem": ep_efs.OPERATIONS,
     "logs": {**ep_logs.OPERATIONS, **insights.OPERATIONS},
     "monitoring": ep_cloudwatch.OPERATIONS,
+    "firehose": ep_firehose.OPERATIONS,
 }
 UNSIGNED_OPERATIONS = {("sts", "AssumeRoleWithWebIdentity"), ("sso", "GetRoleCredentials")}
 LOGS_TARGET_PREFIX = "Logs_20140328."
@@ -99,6 +101,8 @@ class Route:
 def _guess_unsigned_service(req, form):
     if req.headers.get("X-Amz-Target", "").startswith(LOGS_TARGET_PREFIX):
         return "logs"
+    if req.headers.get("X-Amz-Target", "").startswith(ep_protocols.JSON_TARGET_PREFIXES["firehose"]):
+        return "firehose"
     if req.path.startswith("/2015-02-01/"):
         return "elasticfilesystem"
     if form.get("Version") == STS_VERSION:
@@ -152,10 +156,10 @@ class Endpoint:
             return action
         if proto == "json":
             target = req.headers.get("X-Amz-Target", "")
-            if not target.startswith(LOGS_TARGET_PREFIX) or target[len(LOGS_TARGET_PREFIX):] not in \
-                    model.operation_names:
+            prefix = ep_protocols.JSON_TARGET_PREFIXES[service]
+            if not target.startswith(prefix) or target[len(prefix):] not in model.operation_names:
                 raise AwsError("UnknownOperationException", f"Unknown operation '{target}'", 400)
-            return target[len(LOGS_TARGET_PREFIX):]
+            return target[len(prefix):]
         found = ep_efs.match_rest_operation(model, req.method, req.path)
         if found is None:
             raise AwsError("UnknownOperationException",
