@@ -240,8 +240,9 @@ def group_by_file_system(rows, inventory):
                       "rejected", "cross_az_unknown_bytes"):
                 g[c] = 0
             g["cross_az_bytes"] = None
-            g["series"] = {}
-        merge_series(g["series"], r.get("series"))
+            g.pop("series", None)  # dict(r) shares r's; the merge below adds every row's
+        if "series" in r:
+            merge_series(g.setdefault("series", {}), r["series"])
         g["server_ips"].append(r["server"])
         for c in ("bytes_read", "bytes_written", "bytes_total", "packets", "flows", "rejected",
                   "cross_az_unknown_bytes"):
