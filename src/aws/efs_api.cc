@@ -59,7 +59,8 @@ Result<std::vector<FileSystem>> parse_file_systems(const json& page) {
       const auto tags = item.find("Tags");
       if (tags != item.end() && tags->is_array()) {
         for (const json& t : *tags) {
-          if (t.is_object() && t.value("Key", "") == "Name" && t.contains("Value") &&
+          const auto key = t.is_object() ? t.find("Key") : t.end();
+          if (key != t.end() && key->is_string() && *key == "Name" && t.contains("Value") &&
               t["Value"].is_string()) {
             f.name = t["Value"].get<std::string>();
           }

@@ -189,20 +189,32 @@ Result<std::vector<LogGroupInfo>> LogsApi::describe_log_groups(const std::string
     if (!token.empty()) req["nextToken"] = token;
     EFSTOP_ASSIGN_OR_RETURN(json answer,
                             client_->call_json(Service::kLogs, "DescribeLogGroups", req, error));
+    // Members of the wrong type are left empty, as if absent (the answer is
+    // outside input: a type error must not end the process).
+    auto text = [](const json& o, const char* name) {
+      const auto it = o.find(name);
+      return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    auto integer = [](const json& o, const char* name) {
+      const auto it = o.find(name);
+      return it != o.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+    };
+    if (!answer.is_object()) return parse_error("describe-log-groups: the answer is not an object");
     if (auto it = answer.find("logGroups"); it != answer.end() && it->is_array()) {
       for (const json& g : *it) {
+        if (!g.is_object()) continue;
         LogGroupInfo info;
-        info.name = g.value("logGroupName", "");
-        info.arn = g.value("arn", "");
-        info.stored_bytes = g.value("storedBytes", int64_t{0});
-        info.creation_time_ms = g.value("creationTime", int64_t{0});
+        info.name = text(g, "logGroupName");
+        info.arn = text(g, "arn");
+        info.stored_bytes = integer(g, "storedBytes");
+        info.creation_time_ms = integer(g, "creationTime");
         if (auto r = g.find("retentionInDays"); r != g.end() && r->is_number_integer()) {
           info.retention_days = r->get<int>();
         }
         out.push_back(std::move(info));
       }
     }
-    return answer.value("nextToken", std::string());
+    return text(answer, "nextToken");
   };
   EFSTOP_RETURN_IF_ERROR(paginate("describe-log-groups " + client_->region(), fetch).status());
   return out;

@@ -352,8 +352,9 @@ TEST_F(NamesApiTest, EfsInventoryPaginatesAndKeepsOtherFileSystemsOnFailure) {
 }
 
 TEST(Ec2ParseTest, ParsesBotocoreFixture) {
-  const std::string xml = read_file(std::string(EFSTOP_SOURCE_DIR) +
-                                    "/tests/fixtures/responses/ec2-DescribeNetworkInterfaces.botocore.xml");
+  const std::string xml =
+      read_file(std::string(EFSTOP_SOURCE_DIR) +
+                "/tests/fixtures/responses/ec2-DescribeNetworkInterfaces.botocore.xml");
   ASSERT_FALSE(xml.empty());
   Result<XmlDocument> doc = XmlDocument::parse(xml);
   ASSERT_TRUE(doc.ok());
@@ -431,14 +432,16 @@ TEST(Ec2ParseTest, ParsesInstancesFixture) {
 }
 
 TEST(EfsParseTest, ParsesDocsFixturesAndRejectsWrongTypes) {
-  auto fs = parse_file_systems(nlohmann::json::parse(read_file(
-      std::string(EFSTOP_SOURCE_DIR) + "/tests/fixtures/responses/efs-DescribeFileSystems.docs.json")));
+  auto fs = parse_file_systems(nlohmann::json::parse(
+      read_file(std::string(EFSTOP_SOURCE_DIR) +
+                "/tests/fixtures/responses/efs-DescribeFileSystems.docs.json")));
   ASSERT_TRUE(fs.ok());
   ASSERT_EQ(fs->size(), 1u);
   EXPECT_EQ((*fs)[0].id, "fs-01234567");
   EXPECT_EQ((*fs)[0].name, "my first file system");
-  auto mt = parse_mount_targets(nlohmann::json::parse(read_file(
-      std::string(EFSTOP_SOURCE_DIR) + "/tests/fixtures/responses/efs-DescribeMountTargets.docs.json")));
+  auto mt = parse_mount_targets(nlohmann::json::parse(
+      read_file(std::string(EFSTOP_SOURCE_DIR) +
+                "/tests/fixtures/responses/efs-DescribeMountTargets.docs.json")));
   ASSERT_TRUE(mt.ok());
   ASSERT_EQ(mt->size(), 1u);
   EXPECT_EQ((*mt)[0].ip, "10.0.2.42");
@@ -449,6 +452,13 @@ TEST(EfsParseTest, ParsesDocsFixturesAndRejectsWrongTypes) {
       R"({"FileSystems":[{"FileSystemId":"fs-1","Tags":[{"Key":"Name","Value":"from-tags"}]}]})"));
   ASSERT_TRUE(tagged.ok());
   EXPECT_EQ((*tagged)[0].name, "from-tags");
+  // A tag whose Key is not a string is not a Name tag (found by reading the
+  // fuzz target's reach: it used to throw a type error out of the parser).
+  auto odd = parse_file_systems(nlohmann::json::parse(
+      R"({"FileSystems":[{"FileSystemId":"fs-1","Tags":[{"Key":5,"Value":"x"},7,)"
+      R"({"Key":"Name","Value":"named"}]}]})"));
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ((*odd)[0].name, "named");
 }
 
 }  // namespace
