@@ -664,14 +664,25 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                        invalid_argument_error("read input: --log-group, --s3 and --method read "
                                               "flow logs from AWS; name no SOURCE with them"));
   }
-  // TODO(#14): --sample through Logs Insights, FilterLogEvents and S3
-  // (querying only the slices) is not built yet; refuse rather than read
-  // the whole window and call it a sample.
+  // TODO(#14): --sample through Logs Insights and S3 (querying only the
+  // slices), and the metrics' coverage over the same slices, are not built
+  // yet; refuse rather than read the whole window and call it a sample, or
+  // compare a sample with a whole metric.
   if (settings.sample && sources.empty()) {
-    return usage_error(ctx, "top",
-                       invalid_argument_error("parse --sample: sampling flow logs read from AWS "
-                                              "is not supported yet; name the flow-log files "
-                                              "(or - for stdin) as SOURCE"));
+    if (!settings.cloud.method_given || settings.cloud.method != cloud::Method::kRaw ||
+        !settings.cloud.s3.empty()) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error(
+                             "parse --sample: from AWS, only --method raw (FilterLogEvents) reads "
+                             "just the slices so far; add --method raw, or name the flow-log "
+                             "files (or - for stdin) as SOURCE"));
+    }
+    if (settings.metrics.metrics.value_or(true)) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --sample: the file systems' metrics are "
+                                                "not yet compared over the same slices; add "
+                                                "--no-metrics"));
+    }
   }
   if (settings.since) {
     if (settings.start) {

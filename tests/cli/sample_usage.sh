@@ -10,3 +10,4 @@ run --sample 5m/1h --quiet no_start.log
 run --sample 5m/1h --log-format '${srcaddr} ${dstaddr} ${bytes}' buckets.log
 run --sample 5m/1h --from-store --since 1d
 run --sample 5m/1h --log-group /vpc/flow-logs --since 1h
+run --sample 5m/1h --method raw --log-group /vpc/flow-logs --since 1h
