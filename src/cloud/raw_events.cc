@@ -120,30 +120,53 @@ std::string raw_filter_pattern(const std::vector<flowlog::IpAddress>& server_ips
   return p;
 }
 
+std::vector<std::pair<int64_t, int64_t>> sample_event_ranges(int64_t start, int64_t end,
+                                                             const flowlog::SampleSpec& spec,
+                                                             int64_t lead_s) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (end <= start) return out;
+  // Slices from the one of start's period; a slice starting at or after
+  // `end` counts nothing (record spans are cut at the window's end).
+  for (int64_t s = flowlog::period_floor(start, spec); s < end; s += spec.period_s) {
+    const int64_t from = std::max(start, s - lead_s);
+    const int64_t to = std::min(end, s + spec.span_s);
+    if (to <= from) continue;
+    if (!out.empty() && from <= out.back().second) {
+      out.back().second = std::max(out.back().second, to);
+    } else {
+      out.emplace_back(from, to);
+    }
+  }
+  return out;
+}
+
 std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,
                                                          const RawEventsOptions& o) {
   std::vector<flowlog::InputSource> out;
   std::vector<std::string> prefixes = o.stream_prefixes;
   if (prefixes.empty()) prefixes.emplace_back();
   const int64_t slice = std::max<int64_t>(1, o.slice_s);
+  const std::vector<std::pair<int64_t, int64_t>> ranges =
+      o.ranges ? *o.ranges : std::vector<std::pair<int64_t, int64_t>>{{o.start_s, o.end_s}};
   for (const std::string& prefix : prefixes) {
-    for (int64_t t = o.start_s; t < o.end_s; t += slice) {
-      const int64_t t_end = std::min(o.end_s, t + slice);
-      aws::FilterLogEventsInput in;
-      in.log_group = o.log_group;
-      in.log_stream_name_prefix = prefix;
-      in.start_time_ms = t * 1000;
-      in.end_time_ms = t_end * 1000 - 1;  // FilterLogEvents' end is inclusive
-      in.filter_pattern = o.filter_pattern;
-      std::string name = "logs:" + o.log_group + (prefix.empty() ? "" : "/" + prefix + "*") + "@" +
-                         std::to_string(t) + "-" + std::to_string(t_end);
-      RawEventsOptions copy = o;
-      out.push_back(flowlog::InputSource{
-          name,
-          [api, in, name, copy]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
-            return std::unique_ptr<flowlog::ByteSource>(
-                std::make_unique<EventsSource>(api, in, name, copy));
-          }});
+    for (const auto& [range_start, range_end] : ranges) {
+      for (int64_t t = range_start; t < range_end; t += slice) {
+        const int64_t t_end = std::min(range_end, t + slice);
+        aws::FilterLogEventsInput in;
+        in.log_group = o.log_group;
+        in.log_stream_name_prefix = prefix;
+        in.start_time_ms = t * 1000;
+        in.end_time_ms = t_end * 1000 - 1;  // FilterLogEvents' end is inclusive
+        in.filter_pattern = o.filter_pattern;
+        std::string name = "logs:" + o.log_group + (prefix.empty() ? "" : "/" + prefix + "*") +
+                           "@" + std::to_string(t) + "-" + std::to_string(t_end);
+        RawEventsOptions copy = o;
+        out.push_back(flowlog::InputSource{
+            name, [api, in, name, copy]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
+              return std::unique_ptr<flowlog::ByteSource>(
+                  std::make_unique<EventsSource>(api, in, name, copy));
+            }});
+      }
     }
   }
   return out;

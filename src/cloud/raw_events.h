@@ -15,12 +15,15 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aws/logs_api.h"
 #include "flowlog/engine.h"
 #include "flowlog/ip_address.h"
+#include "flowlog/sample.h"
 
 namespace efstop::cloud {
 
@@ -36,6 +39,10 @@ struct RawEventsOptions {
   int64_t start_s = 0;         // [start_s, end_s), epoch seconds
   int64_t end_s = 0;
   int64_t slice_s = 3600;  // length of one time slice
+  // --sample: when set, only these [from, to) ranges (sorted, disjoint,
+  // inside [start_s, end_s); see sample_event_ranges) are asked for, each
+  // cut into slice_s pieces (none at all when it is empty).
+  std::optional<std::vector<std::pair<int64_t, int64_t>>> ranges;
   const std::atomic<bool>* interrupted = nullptr;
   std::shared_ptr<std::atomic<int64_t>> pages;   // FilterLogEvents calls made (optional)
   std::shared_ptr<std::atomic<int64_t>> events;  // events received (optional)
@@ -54,6 +61,22 @@ struct RawEventsOptions {
 // applies the exact rule. Empty (no filtering) when the addresses would make
 // the pattern longer than CloudWatch accepts.
 std::string raw_filter_pattern(const std::vector<flowlog::IpAddress>& server_ips);
+
+// How far before a --sample slice a record may start and still reach into
+// it: the longest flow-log aggregation interval (10 minutes) and one of
+// slack, as for the Insights bucket split (kInsightsMaxSpanS).
+inline constexpr int64_t kSampleLeadS = 660;
+
+// The event time ranges that hold every record a --sample slice can count
+// (docs/flow-counting.md, "Sampling"): per slice [s, s + span) of `spec`,
+// [s - lead_s, s + span) (a record that starts up to lead_s before the slice
+// reaches into it; events are asked for by their timestamps, which the
+// window already takes for the records' start), cut to [start, end), for
+// the slices that start before `end` (spans are cut at the window's end),
+// merged where they meet so that no event is read twice.
+std::vector<std::pair<int64_t, int64_t>> sample_event_ranges(int64_t start, int64_t end,
+                                                             const flowlog::SampleSpec& spec,
+                                                             int64_t lead_s);
 
 // The sources, in (prefix, time) order. Nothing is fetched until the engine
 // opens a source.

@@ -772,6 +772,14 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     m.stats.outside_window += r.flows;
     return;
   }
+  if (cfg.sample) [[unlikely]] {
+    int64_t end = (r.present & kHasEnd) != 0 ? r.end : r.start;
+    if (cfg.window_end && end > *cfg.window_end) end = *cfg.window_end;
+    if (!span_touches_sample(r.start, end, *cfg.sample)) {
+      m.stats.outside_window += r.flows;
+      return;
+    }
+  }
   // An unknown address: no pair to count the record for.
   if ((r.present & (kHasSrcAddr | kHasDstAddr)) != (kHasSrcAddr | kHasDstAddr)) [[unlikely]] {
     m.stats.unknown_address += r.flows;

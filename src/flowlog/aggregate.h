@@ -22,6 +22,7 @@
 #include "core/status.h"
 #include "flowlog/ip_address.h"
 #include "flowlog/record.h"
+#include "flowlog/sample.h"
 
 namespace efstop::flowlog {
 
@@ -45,6 +46,10 @@ struct AggregateConfig {
   // width, a record whose start is unknown counts as outside_window (it
   // cannot be placed in time), as with a window.
   int64_t bucket_s = 0;
+  // --sample (flowlog/sample.h): a record whose span (cut at window_end, as
+  // for buckets) touches no slice counts as outside_window. Needs bucket_s
+  // from sample_bucket_width(), and apply_sample() on the result.
+  std::optional<SampleSpec> sample;
 };
 
 // The bytes of one pair in one bucket [start, start + width).

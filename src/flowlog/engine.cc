@@ -171,6 +171,7 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   config.window_start = options.window_start;
   config.window_end = options.window_end;
   config.bucket_s = options.bucket_s;
+  config.sample = options.sample;
 
   // Spare cores: a lone stream is read on one thread and parsed on all of
   // them; a few streams are each read ahead on a thread of their own.
@@ -319,6 +320,11 @@ Status check_format(const LogFormat& format, const EngineOptions& options) {
     return invalid_argument_error(
         "lacks the start field, so the --start/--end/--since window cannot be applied to its "
         "records; leave the window out to count every record");
+  }
+  if (!format.has(FieldId::kStart) && options.sample) {
+    return invalid_argument_error(
+        "lacks the start field, so its records cannot be placed in --sample slices; leave "
+        "--sample out");
   }
   if (!format.has(FieldId::kStart) && options.bucket_s > 0) {
     return invalid_argument_error(

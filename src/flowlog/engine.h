@@ -58,6 +58,9 @@ struct EngineOptions {
   std::optional<int64_t> window_end;
   // Time buckets in seconds (AggregateConfig::bucket_s); 0: none.
   int64_t bucket_s = 0;
+  // --sample: see AggregateConfig::sample (bucket_s must come from
+  // sample_bucket_width(); the caller runs apply_sample() on the pairs).
+  std::optional<SampleSpec> sample;
   // Worker threads; 0 = std::thread::hardware_concurrency().
   int threads = 0;
   // Any skipped line or failed input makes run_engine return an error.

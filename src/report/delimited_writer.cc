@@ -84,6 +84,13 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
       header.emplace_back(name);
     }
   }
+  // --sample: the bytes columns are estimates; what was counted follows.
+  const bool sampled = report.sample.has_value();
+  if (sampled) {
+    for (const char* name : {"estimated", "sampled_bytes_read", "sampled_bytes_written"}) {
+      header.emplace_back(name);
+    }
+  }
   // --bucket: the long form, one line per row and bucket (docs/cli.md).
   const bool buckets = report.bucket_s > 0;
   if (buckets) {
@@ -121,6 +128,12 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
                           ? usd_cell(*row.cross_az_bytes, report.cross_az_usd_per_gib)
                           : std::string());
     }
+    if (sampled) {
+      const SampledBytes counted = row.sampled.value_or(SampledBytes{});
+      cells.emplace_back("true");
+      cells.push_back(std::to_string(counted.bytes_read));
+      cells.push_back(std::to_string(counted.bytes_written));
+    }
     if (!buckets) {
       write_line(cells);
       continue;
@@ -136,6 +149,8 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
     const size_t base = cells.size();
     cells.resize(base + 3);
     for (const BucketCell& b : dense) {
+      // --sample: buckets no slice overlaps are absent (no line).
+      if (sampled && !report.sample->covers_bucket(b.start, report.bucket_s)) continue;
       cells[base] = format_iso8601_utc(b.start);
       cells[base + 1] = std::to_string(b.bytes_read);
       cells[base + 2] = std::to_string(b.bytes_written);

@@ -152,7 +152,12 @@ void series_text(RowText& t, const Report& report, const Row& row) {
     t.open('[');
     for (const BucketCell& c : cells) {
       t.element();
-      t.number(read ? c.bytes_read : c.bytes_written);
+      // --sample: a bucket no slice overlaps was not looked at: null.
+      if (report.sample && !report.sample->covers_bucket(c.start, report.bucket_s)) {
+        t.null();
+      } else {
+        t.number(read ? c.bytes_read : c.bytes_written);
+      }
     }
     t.close(']');
   }
@@ -250,6 +255,20 @@ void row_text(std::string* out, const Row& row, const Report& report, int indent
   if (row.cross_az_unknown_bytes > 0) {
     t.key("cross_az_unknown_bytes");
     t.number(row.cross_az_unknown_bytes);
+  }
+  if (row.sampled) {
+    // --sample: the bytes above are estimates; these were counted.
+    t.key("estimated");
+    t.boolean(true);
+    t.key("sampled");
+    t.open('{');
+    t.key("bytes_read");
+    t.number(row.sampled->bytes_read);
+    t.key("bytes_written");
+    t.number(row.sampled->bytes_written);
+    t.key("bytes_total");
+    t.number(row.sampled->bytes_total());
+    t.close('}');
   }
   if (report.bucket_s > 0) {
     if (part.long_form) {
@@ -424,6 +443,22 @@ void write_json(const Report& report, std::ostream& out) {
   }
   out << ",\n  \"stats\": ";
   write_nested(out, stats_json(report.stats, report.names), 1);
+  if (report.sample) {
+    const SampleInfo& x = *report.sample;
+    out << ",\n  \"estimated\": true,\n  \"sample\": ";
+    write_nested(out,
+                 Json{{"span_s", x.span_s},
+                      {"period_s", x.period_s},
+                      {"slices", x.slices},
+                      {"factor", x.factor},
+                      {"sampled_bytes_read", x.sampled_totals.bytes_read},
+                      {"sampled_bytes_written", x.sampled_totals.bytes_written},
+                      {"sampled_bytes_total", x.sampled_totals.bytes_total()},
+                      {"bytes_read", report.totals.bytes_read},
+                      {"bytes_written", report.totals.bytes_written},
+                      {"bytes_total", report.totals.bytes_total()}},
+                 1);
+  }
   out << ",\n  \"partial\": " << (report.partial ? "true" : "false");
   out << ",\n  \"failed_inputs\": ";
   write_nested(out, failed_inputs_json(report.failed_inputs), 1);
@@ -474,6 +509,8 @@ void write_ndjson(const Report& report, std::ostream& out) {
         text += '\n';
       }
       for (const BucketCell& c : cells) {
+        // --sample: buckets no slice overlaps are absent (no line).
+        if (report.sample && !report.sample->covers_bucket(c.start, report.bucket_s)) continue;
         row_text(&text, row, report, -1, 0, BucketPart{true, &c});
         text += '\n';
       }

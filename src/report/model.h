@@ -108,11 +108,42 @@ enum class GroupBy { kPair, kClient, kServer };
 // The descending sort key of the rows.
 enum class SortKey { kTotal, kRead, kWritten, kPackets, kFlows, kRejected };
 
+// --sample: the bytes actually counted inside the slices, before scaling.
+struct SampledBytes {
+  int64_t bytes_read = 0;
+  int64_t bytes_written = 0;
+  int64_t bytes_total() const { return bytes_read + bytes_written; }
+  friend bool operator==(const SampledBytes&, const SampledBytes&) = default;
+};
+
+// --sample SPAN/PERIOD (docs/flow-counting.md, "Sampling"): the rows' and
+// totals' bytes are estimates, the sampled bytes times period / span.
+struct SampleInfo {
+  int64_t span_s = 0;
+  int64_t period_s = 0;
+  int64_t slices = 0;  // slices overlapping the window (or the records' time without one)
+  double factor = 0;   // period_s / span_s
+  SampledBytes sampled_totals;
+
+  // True when the bucket [start, start + width) overlaps a slice; a
+  // series' other buckets are absent (JSON null, no CSV line, blank
+  // sparkline), not zero.
+  bool covers_bucket(int64_t start, int64_t width) const {
+    const int64_t r = ((start % period_s) + period_s) % period_s;
+    // The slice of start's period, or the next one.
+    const int64_t next = r < span_s ? start : start - r + period_s;
+    return next < start + width;
+  }
+};
+
 struct Row {
   std::optional<End> client;  // absent when grouped by server
   std::optional<End> server;  // absent when grouped by client
   Counters counters;
   Series series;  // with --bucket only; empty otherwise
+  // With --sample: counters' bytes are estimates; these are what was
+  // counted. nullopt without --sample.
+  std::optional<SampledBytes> sampled;
   // Cross-AZ figures (names on), worked out per client/server pair before
   // any merge, then summed: a pair whose ends' AZs are both known adds its
   // bytes to cross_az_bytes when the AZs differ (0 when not); a pair with an
@@ -322,6 +353,9 @@ struct Report {
   std::optional<std::vector<FileSystemMetrics>> file_systems;
   double efs_read_usd_per_gib = 0;  // the rates the costs used
   double efs_write_usd_per_gib = 0;
+  // --sample: the bytes of rows and totals are estimates (set after
+  // build_report, which sorted and summed the sampled bytes).
+  std::optional<SampleInfo> sample;
 };
 
 // The estimated cost of a row's cross-AZ bytes at `usd_per_gib`.

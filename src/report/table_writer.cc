@@ -180,6 +180,16 @@ std::string width_label(int64_t seconds) {
   return std::to_string(seconds) + "s";
 }
 
+// The --sample factor: "12", or with up to 3 decimals ("8.571").
+std::string format_factor(double factor) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", factor);
+  std::string out = text;
+  out.erase(out.find_last_not_of('0') + 1);
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
 // At most this many characters a sparkline: more buckets share a character
 // (their bytes summed), so a day of 1m buckets still fits a terminal.
 constexpr int64_t kMaxSparkChars = 48;
@@ -286,7 +296,9 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
       {"FLOWS", false, true, [](const Counters& c) { return c.flows; }},
       {"REJECTED", false, true, [](const Counters& c) { return c.rejected; }},
   };
-  const auto format_number = [](const Number& number, const Counters& counters) {
+  // --sample: the bytes are estimates, marked with a leading '~'.
+  const std::string estimate_mark = report.sample ? "~" : "";
+  const auto format_number = [&estimate_mark](const Number& number, const Counters& counters) {
     const int64_t value = number.get(counters);
     if (std::string_view(number.header) == "PACKETS" && !counters.packets_known()) {
       // "-": no record's packets were known; "N+?": N from the records whose
@@ -294,7 +306,7 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
       return counters.packets_unknown >= counters.flows ? std::string("-")
                                                         : std::to_string(value) + "+?";
     }
-    return number.bytes ? format_iec_bytes(value) : std::to_string(value);
+    return number.bytes ? estimate_mark + format_iec_bytes(value) : std::to_string(value);
   };
   for (const Number& number : kNumbers) {
     if (compact && !number.in_compact) continue;
@@ -526,6 +538,14 @@ void write_summary(const Report& report, std::ostream& out) {
     out << "window: none given; records counted from "
         << format_iso8601_utc(*report.totals.first_seen) << " to "
         << format_iso8601_utc(*report.totals.last_seen) << '\n';
+  }
+  if (report.sample) {
+    const SampleInfo& x = *report.sample;
+    out << "sample: " << width_label(x.span_s) << " of every " << width_label(x.period_s) << ", "
+        << x.slices << " slice" << (x.slices == 1 ? "" : "s")
+        << "; bytes marked ~ are estimates: the sampled " << x.sampled_totals.bytes_total()
+        << " bytes (" << format_iec_bytes(x.sampled_totals.bytes_total()) << ") x "
+        << format_factor(x.factor) << "; packets, flows and rejected count the sampled records\n";
   }
   std::string unit = report.group_by == GroupBy::kPair     ? "pair"
                      : report.group_by == GroupBy::kClient ? "client"

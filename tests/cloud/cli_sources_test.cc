@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cloud/raw_events.h"
 #include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
 
@@ -85,6 +86,75 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
   EXPECT_EQ(flow_stats(local), flow_stats(insights));
   // --log-group instead of discovery: same rows.
   EXPECT_EQ(local["rows"], by_group["rows"]);
+}
+
+TEST(SampleEventRangesTest, SlicesWithTheirLeadMergedAndCut) {
+  const int64_t t0 = 1795946400;  // 10:00:00Z
+  const flowlog::SampleSpec spec{120, 1800};
+  using Ranges = std::vector<std::pair<int64_t, int64_t>>;
+  EXPECT_EQ(sample_event_ranges(t0, t0 + 3600, spec, kSampleLeadS),
+            (Ranges{{t0, t0 + 120}, {t0 + 1140, t0 + 1920}}));
+  // A window starting inside a lead, and one ending inside a slice.
+  EXPECT_EQ(sample_event_ranges(t0 + 1500, t0 + 1810, spec, kSampleLeadS),
+            (Ranges{{t0 + 1500, t0 + 1810}}));
+  // Leads longer than the gaps: one range.
+  EXPECT_EQ(sample_event_ranges(t0, t0 + 3600, flowlog::SampleSpec{300, 600}, kSampleLeadS),
+            (Ranges{{t0, t0 + 3600 - 300}}));
+  // No slice starts in the window.
+  EXPECT_EQ(sample_event_ranges(t0 + 200, t0 + 1700, spec, kSampleLeadS), (Ranges{}));
+}
+
+// --sample 2m/30m with --method raw: FilterLogEvents is asked only for the
+// slices' ranges (10:00-10:02, and 10:19-10:32: records starting up to 11
+// minutes before the 10:30 slice), and the report equals the one the same
+// records give from a local file with the same --sample.
+TEST_F(CliSourcesTest, SampleRawAsksOnlyForTheSlices) {
+  int code = -1;
+  const nlohmann::json raw = nlohmann::json::parse(
+      run(aws_args() + " --method raw --no-metrics --sample 2m/30m", &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const std::string err = stderr_text();
+  EXPECT_NE(err.find("sample: FilterLogEvents asked for 2 time ranges, 900 s of the window's "
+                     "3600 s"),
+            std::string::npos)
+      << err;
+  Result<nlohmann::json> reqs = endpoint().requests();
+  ASSERT_TRUE(reqs.ok());
+  const int64_t t0 = 1795946400;  // 2026-11-29T10:00:00Z
+  int filter_calls = 0;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "logs:FilterLogEvents") continue;
+    ++filter_calls;
+    const int64_t from = q["params"]["startTime"].get<int64_t>() / 1000;
+    const int64_t to = q["params"]["endTime"].get<int64_t>() / 1000;  // inclusive
+    const bool first = from >= t0 && to < t0 + 120;
+    const bool second = from >= t0 + 19 * 60 && to < t0 + 32 * 60;
+    EXPECT_TRUE(first || second) << q.dump();
+  }
+  EXPECT_GT(filter_calls, 0);
+
+  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  const std::string path = env_home() + "/flows.log";
+  {
+    std::ofstream out(path);
+    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
+      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
+    }
+  }
+  const nlohmann::json local = nlohmann::json::parse(
+      run("--names " + aws_args() + " --sample 2m/30m " + path, &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  ASSERT_TRUE(local.contains("rows"));
+  ASSERT_FALSE(local["rows"].empty());
+  EXPECT_EQ(local["rows"], raw["rows"]);
+  EXPECT_EQ(local["sample"], raw["sample"]);
+  EXPECT_EQ(raw.value("estimated", false), true);
+  EXPECT_EQ(raw["sample"]["slices"], 2);
+  EXPECT_EQ(raw["sample"]["factor"], 15.0);
+  // Fewer events read than the whole window holds, the same used records.
+  EXPECT_LT(raw["stats"]["records"].get<int64_t>(), local["stats"]["records"].get<int64_t>());
+  EXPECT_EQ(raw["stats"]["used"], local["stats"]["used"]);
 }
 
 TEST_F(CliSourcesTest, NoFlowLogCoversTheMountTargets) {

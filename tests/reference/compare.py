@@ -160,6 +160,23 @@ CASES = {
     "bucket_unknown_1h": (["--records", "60000", "--logging", "both", "--unknown", "0.02",
                            "--start", str(T_MIDNIGHT - 1800)],
                           ["--bucket", "1h", "--group-by", "server"], "flows.log"),
+    # --sample: slices across midnight over records of 60 s and 600 s (both rules), with and
+    # without a window that starts and ends inside slices, with buckets, grouped, a factor
+    # that is no integer (7m/1h) and a period of a day.
+    "sampling_midnight_5m_1h": (["--records", "60000", "--logging", "both", "--window", "600",
+                                 "--start", str(T_MIDNIGHT - 1800)], ["--sample", "5m/1h"],
+                                "flows.log"),
+    "sampling_window_7m_30m_bucket": (["--records", "60000", "--logging", "mixed", "--start",
+                                       str(T_MIDNIGHT - 1800)],
+                                      ["--sample", "7m/30m", "--bucket", "5m", "--start",
+                                       str(T_MIDNIGHT - 1200 + 17), "--end",
+                                       str(T_MIDNIGHT + 1500 + 3)], "flows.log"),
+    "sampling_no_eni_client_10m_1d": (["--records", "60000", "--logging", "both", "--window",
+                                       "600", "--aligned", "0.8", "--start",
+                                       str(T_MIDNIGHT - 1800), "--log-format",
+                                       NO_ENI_FORMAT, "--header", "--unknown", "0.02"],
+                                      ["--sample", "10m/1d", "--bucket", "1m", "--group-by",
+                                       "client"], "flows.log"),
     "bucket_1d_top": (["--records", "60000", "--logging", "mixed", "--window", "600", "--start",
                        str(T_MIDNIGHT - 1800)],
                       ["--bucket", "1d", "--sort", "read", "--top", "7"], "flows.log"),
@@ -193,7 +210,7 @@ SAMPLE = {
 }
 CONTRACT_ROW_KEYS = ("bytes_read", "bytes_written", "bytes_total", "packets", "flows",
                      "rejected", "first_seen", "last_seen", "packets_known", "packets_unknown",
-                     "bytes_unknown", "series")
+                     "bytes_unknown", "series", "estimated", "sampled")
 STATS_KEYS = ("lines", "records", "used", "skipped", "nodata", "skipdata", "not_efs",
               "outside_window", "duplicates", "unknown_address", "unknown_bytes",
               "below_min_bytes", "files", "files_failed")
@@ -255,6 +272,10 @@ def compare(got, want, got_name="efstop", want_name="reference", max_report=15):
     diffs = []
     if got.get("window") != want["window"]:
         diffs.append(f"window: {g_} {got.get('window')} {w_} {want['window']}")
+    # --sample: the report-level estimate, every member.
+    for key in ("estimated", "sample"):
+        if got.get(key) != want.get(key):
+            diffs.append(f"{key}: {g_} {got.get(key)} {w_} {want.get(key)}")
     got_stats = got.get("stats", {})
     for key in STATS_KEYS:
         if got_stats.get(key) != want["stats"][key]:

@@ -55,6 +55,15 @@ start, puts them all in start's bucket) by cumulative floor, C(t) = bytes * (t -
 (end - start), each UTC-aligned bucket getting C at its clipped end minus C at its clipped
 start; a record with an unknown start is outside the window; the arrays are dense from the
 window's first bucket (else the first with bytes, over all rows before --top) to its last.
+
+With --sample SPAN/PERIOD (docs/flow-counting.md, "Sampling"; docs/json.md) only the slices
+[k*PERIOD, k*PERIOD + SPAN) count: a record whose span (as for buckets: [start, end) cut at
+--end, an instant when end is unknown or not after start) meets no slice is outside the
+window; a used record's bytes are, per slice, C at the slice's clipped end minus C at its
+clipped start (computed here slice by slice, not bucket by bucket as efstop does); packets,
+flows and rejected are whole. Rows are grouped and sorted on these sampled bytes; then every
+row's and the totals' bytes become round-half-up(sampled * PERIOD / SPAN), the sampled ones
+kept in "sampled"; series cells of buckets no slice meets are null.
 """
 
 import gzip
@@ -129,10 +138,78 @@ def parse_server_ips(value):
     return {ipaddress.ip_address(item) for item in items if item}
 
 
+def parse_duration(text):
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    total, number = 0, ""
+    for ch in text:
+        if ch.isdigit():
+            number += ch
+        elif ch in units and number:
+            total += int(number) * units[ch]
+            number = ""
+        else:
+            raise UsageError(f"bad duration {text}")
+    if number or not text:
+        raise UsageError(f"bad duration {text}")
+    return total
+
+
+def parse_sample(value):
+    span_text, _, period_text = value.partition("/")
+    span, period = parse_duration(span_text), parse_duration(period_text)
+    if (span <= 0 or span % 60 or period % 60 or span >= period
+            or (86400 % period and period % 86400)):
+        raise UsageError(f"--sample {value}")
+    return span, period
+
+
+def slices_meeting(lo, hi, sample):
+    """The slice starts s with [s, s + span) meeting [lo, hi) (hi > lo)."""
+    span, period = sample
+    s = lo - lo % period
+    if lo >= s + span:
+        s += period
+    out = []
+    while s < hi:
+        out.append(s)
+        s += period
+    return out
+
+
+def sampled_parts(rec, sample, width, window_end):
+    """(bucket start or None, bytes) of the parts of a used record inside slices; None when
+    it meets no slice. Width None: one part per slice."""
+    span, period = sample
+    start, total = rec["start"], rec["bytes"] or 0
+    end = rec["end"] if rec["end"] is not None else start
+    if window_end is not None:
+        end = min(end, window_end)
+    if end <= start:
+        if start % period >= span:
+            return None
+        return [(start - start % width if width else None, total)]
+    slices = slices_meeting(start, end, sample)
+    if not slices:
+        return None
+    def c(t):
+        return total * (t - start) // (end - start)
+    out = []
+    for s in slices:
+        lo, hi = max(s, start), min(s + span, end)
+        if not width:
+            out.append((None, c(hi) - c(lo)))
+            continue
+        b = lo - lo % width
+        while b < hi:
+            out.append((b, c(min(b + width, hi)) - c(max(b, lo))))
+            b += width
+    return out
+
+
 def parse_args(argv):
     opts = {"output": "json", "top": 50, "sort": "total", "group_by": "pair", "min_bytes": 0,
             "server_ips": None, "log_format": None, "start": None, "end": None, "sources": [],
-            "inventory": None, "bucket": None}
+            "inventory": None, "bucket": None, "sample": None}
     args = list(argv)
     if args and args[0] == "top":
         args.pop(0)
@@ -143,7 +220,7 @@ def parse_args(argv):
             arg, value = arg.split("=", 1)
             args[i:i + 1] = [arg, value]
         if arg in ("--output", "--top", "--sort", "--group-by", "--min-bytes", "--server-ips",
-                   "--log-format", "--start", "--end", "--inventory", "--bucket"):
+                   "--log-format", "--start", "--end", "--inventory", "--bucket", "--sample"):
             if i + 1 >= len(args):
                 raise UsageError(f"{arg} needs a value")
             value = args[i + 1]
@@ -162,6 +239,8 @@ def parse_args(argv):
                 if value not in widths:
                     raise UsageError(f"--bucket {value}")
                 opts[key] = widths[value]
+            elif key == "sample":
+                opts[key] = parse_sample(value)
             elif key == "inventory":
                 opts[key] = load_inventory(value)
                 opts["group_by_given"] = opts.get("group_by_given", False)
@@ -369,7 +448,7 @@ def run(opts):
         first = True
         # A bucket needs a start as a window does.
         windowed = (opts["start"] is not None or opts["end"] is not None
-                    or opts["bucket"] is not None)
+                    or opts["bucket"] is not None or opts["sample"] is not None)
         if windowed and "start" not in fields:
             raise UsageError("the format has no start field: a window cannot be applied")
         for lineno, line in enumerate(text.split("\n"), 1):
@@ -402,6 +481,11 @@ def run(opts):
                              (opts["end"] is not None and rec["start"] >= opts["end"])):
                 stats["outside_window"] += 1
                 continue
+            if opts["sample"] is not None:
+                rec["parts"] = sampled_parts(rec, opts["sample"], opts["bucket"], opts["end"])
+                if rec["parts"] is None:
+                    stats["outside_window"] += 1
+                    continue
             src, dst = rec["src"], rec["dst"]
             if src is None or dst is None:
                 stats["unknown_address"] += 1
@@ -451,11 +535,21 @@ def run(opts):
         if rec["bytes"] is None:
             row["bytes_unknown"] += 1
             stats["unknown_bytes"] += 1
+        elif opts["sample"] is not None:
+            # Only the parts inside slices count.
+            row["bytes_written" if rec["written"] else "bytes_read"] += sum(
+                part for _, part in rec["parts"])
+            if opts["bucket"] is not None:
+                series = row.setdefault("series", {})
+                for b, part in rec["parts"]:
+                    cell = series.setdefault(b, [0, 0])
+                    cell[1 if rec["written"] else 0] += part
         elif rec["written"]:
             row["bytes_written"] += rec["bytes"]
         else:
             row["bytes_read"] += rec["bytes"]
-        if opts["bucket"] is not None and rec["bytes"] is not None:
+        if (opts["bucket"] is not None and rec["bytes"] is not None
+                and opts["sample"] is None):
             series = row.setdefault("series", {})
             for b, part in split(rec, opts["bucket"], opts["end"]):
                 cell = series.setdefault(b, [0, 0])
@@ -486,14 +580,56 @@ def run(opts):
                              ip_key(r["client"]) if "client" in r else (0, 0),
                              [ip_key(ip) for ip in r["server_ips"]] if "server_ips" in r
                              else [ip_key(r["server"])] if "server" in r else []))
+    sample_info = None
+    if opts["sample"] is not None:
+        span, period = opts["sample"]
+        def scale(v):
+            return (v * period + span // 2) // span
+        sampled_read = sum(r["bytes_read"] for r in rows)
+        sampled_written = sum(r["bytes_written"] for r in rows)
+        lo = opts["start"] if opts["start"] is not None else first_seen
+        hi = opts["end"] if opts["end"] is not None else last_seen
+        slices = len(slices_meeting(lo, hi, opts["sample"])) if (
+            lo is not None and hi is not None and hi > lo) else 0
+        sample_info = {"span_s": span, "period_s": period, "slices": slices,
+                       "factor": period / span, "sampled_bytes_read": sampled_read,
+                       "sampled_bytes_written": sampled_written,
+                       "sampled_bytes_total": sampled_read + sampled_written,
+                       "bytes_read": scale(sampled_read), "bytes_written": scale(sampled_written),
+                       "bytes_total": scale(sampled_read) + scale(sampled_written)}
+        for r in rows:
+            r["sampled"] = {"bytes_read": r["bytes_read"], "bytes_written": r["bytes_written"],
+                            "bytes_total": r["bytes_read"] + r["bytes_written"]}
+            r["bytes_read"], r["bytes_written"] = scale(r["bytes_read"]), scale(r["bytes_written"])
+            r["bytes_total"] = r["bytes_read"] + r["bytes_written"]
+            if r.get("cross_az_bytes") is not None:
+                r["cross_az_bytes"] = scale(r["cross_az_bytes"])
+            if r.get("cross_az_unknown_bytes"):
+                r["cross_az_unknown_bytes"] = scale(r["cross_az_unknown_bytes"])
+            if "series" in r:
+                span_, period_ = opts["sample"]
+                width = r["series"]["bucket_s"]
+                first = r["series"]["start"]
+                if first is not None:
+                    b0 = int(datetime.strptime(first, "%Y-%m-%dT%H:%M:%SZ").replace(
+                        tzinfo=timezone.utc).timestamp())
+                    for i in range(len(r["series"]["read"])):
+                        b = b0 + i * width
+                        if not slices_meeting(b, b + width, opts["sample"]):
+                            r["series"]["read"][i] = None
+                            r["series"]["written"][i] = None
     if opts["top"] > 0:
         rows = rows[:opts["top"]]
 
     for d in diagnostics:
         print(f"reference: {d}", file=sys.stderr)
-    return {"window": {"start": iso(opts["start"]), "end": iso(opts["end"]),
-                       "first_seen": iso(first_seen), "last_seen": iso(last_seen)},
-            "rows": [render(r) for r in rows], "stats": stats}
+    result = {"window": {"start": iso(opts["start"]), "end": iso(opts["end"]),
+                         "first_seen": iso(first_seen), "last_seen": iso(last_seen)},
+              "rows": [render(r) for r in rows], "stats": stats}
+    if sample_info is not None:
+        result["estimated"] = True
+        result["sample"] = sample_info
+    return result
 
 
 def split(rec, width, window_end):
@@ -647,6 +783,9 @@ def render(r):
         out["cross_az_bytes"] = r["cross_az_bytes"]
     if r.get("cross_az_unknown_bytes"):
         out["cross_az_unknown_bytes"] = r["cross_az_unknown_bytes"]
+    if "sampled" in r:
+        out["estimated"] = True
+        out["sampled"] = r["sampled"]
     if "series" in r:
         out["series"] = r["series"]
     return out

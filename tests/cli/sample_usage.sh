@@ -1,0 +1,13 @@
+# --sample SPAN/PERIOD: what is refused (exit 2) and why (stderr merged here).
+run() { efstop "$@" 2>&1; echo "exit=$?"; }
+run --sample 5m buckets.log
+run --sample 5x/1h buckets.log
+run --sample 30s/1h buckets.log
+run --sample 1h/1h buckets.log
+run --sample 5m/7h buckets.log
+run --sample 1h/36h buckets.log
+run --sample 5m/1h --quiet no_start.log
+run --sample 5m/1h --log-format '${srcaddr} ${dstaddr} ${bytes}' buckets.log
+run --sample 5m/1h --from-store --since 1d
+run --sample 5m/1h --log-group /vpc/flow-logs --since 1h
+run --sample 5m/1h --method raw --log-group /vpc/flow-logs --since 1h
