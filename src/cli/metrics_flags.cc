@@ -64,6 +64,9 @@ std::vector<report::FileSystemMetrics> read_fs_metrics(
   }
   // File system -> client label -> series on the grid.
   std::map<std::string, std::map<std::string, enrich::ClientSeries>> flows;
+  // File system -> the client addresses with flow bytes in the grid (two
+  // clients may share a label; connections are counted per client).
+  std::map<std::string, std::set<std::string>> client_ips;
   const auto n = static_cast<size_t>(grid.count);
   for (const flowlog::PairTotals& p : pairs) {
     auto fs = fs_of_ip.find(p.server.to_string());
@@ -82,6 +85,7 @@ std::vector<report::FileSystemMetrics> read_fs_metrics(
       if (i < 0) continue;  // a part bucket at the window's edge: no metric to set it beside
       c.read[static_cast<size_t>(i)] += b.bytes_read;
       c.written[static_cast<size_t>(i)] += b.bytes_written;
+      if (b.bytes_read + b.bytes_written > 0) client_ips[fs->second].insert(ip);
     }
   }
   std::vector<std::string> ids;
@@ -111,6 +115,7 @@ std::vector<report::FileSystemMetrics> read_fs_metrics(
     std::vector<enrich::ClientSeries> clients;
     for (auto& [who, series] : flows[id]) clients.push_back(std::move(series));
     out.push_back(enrich::analyse_file_system(id, name, mode, grid, metrics[id], clients, options));
+    out.back().flow_clients = static_cast<int64_t>(client_ips[id].size());
   }
   return out;
 }

@@ -41,6 +41,17 @@ std::optional<double> sum(const Series* s) {
   return any ? std::optional<double>(total) : std::optional<double>(0.0);
 }
 
+// The sum of the data points; nullopt when there is none (no bytes counted
+// is not the same as zero bytes counted).
+std::optional<double> sum_of_points(const Series* s) {
+  if (s == nullptr) return std::nullopt;
+  std::optional<double> total;
+  for (const std::optional<double>& v : *s) {
+    if (v) total = total.value_or(0) + *v;
+  }
+  return total;
+}
+
 }  // namespace
 
 const std::vector<MetricSpec>& efs_metric_specs() {
@@ -158,6 +169,27 @@ report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
   fs.end = grid.end();
   fs.failures = metrics.failures;
   const auto n = static_cast<size_t>(grid.count);
+  for (const MetricSpec& spec : efs_metric_specs()) {
+    if (const Series* s = series_of(metrics, spec.name)) {
+      fs.series.push_back({std::string(spec.name), std::string(spec.stat), *s});
+    }
+  }
+
+  // Connections and metadata: CloudWatch has one ClientConnections point a
+  // minute, so a bucket's Sum over its minutes is the bucket's average.
+  if (const Series* conn = series_of(metrics, "ClientConnections")) {
+    const double minutes = static_cast<double>(grid.period_s) / 60.0;
+    for (const std::optional<double>& v : *conn) {
+      if (v) fs.peak_connections = std::max(fs.peak_connections.value_or(0), *v / minutes);
+    }
+  }
+  const Series* meta = series_of(metrics, "MetadataIOBytes");
+  const Series* total = series_of(metrics, "TotalIOBytes");
+  fs.metadata_bytes = sum_of_points(meta);
+  fs.total_io_bytes = sum_of_points(total);
+  if (fs.metadata_bytes && fs.total_io_bytes && *fs.total_io_bytes > 0) {
+    fs.metadata_share = *fs.metadata_bytes / *fs.total_io_bytes;
+  }
 
   // Flow bytes per bucket, all clients.
   std::vector<int64_t> flow_read(n, 0), flow_written(n, 0);

@@ -65,11 +65,21 @@ std::vector<BucketBytes> merge_series(const std::vector<BucketBytes>& a,
 
 namespace {
 
-// Bytes per bucket of one (client, server[, ENI]) while counting. Records
-// of one key mostly come in time order, so a part for the last bucket is
-// added in place and another one appended; the cells are sorted and merged
-// whenever they doubled since the last time (amortized O(log n) a cell), so
-// out-of-order input costs time, not memory beyond 2x the distinct buckets.
+// Bytes per bucket of one (client, server[, ENI]) while counting.
+//
+// The two most recent buckets live inline, beside the entry's sums (the
+// same cache lines, prefetched with them): records of one key mostly come
+// in time order, or alternate between two neighbouring buckets (a flow log's
+// capture windows overlap bucket edges), and then add to one of these
+// without touching the cells. A bucket pushed out of them is appended to
+// the cells and never read back while counting: the cells are elsewhere on
+// the heap and, over a big input, rarely in cache, and comparing with the
+// last cell (as this once did) stalled on that miss for every change of
+// bucket: a quarter of the CPU time of `--bucket 5m` on bench/whole's file
+// (docs/PERFORMANCE.md). A store to a line not in cache does not stall.
+// The cells are sorted and merged whenever they doubled since the last time
+// (amortized O(log n) a cell), so out-of-order input costs time, not
+// memory beyond 2x the distinct buckets.
 // Sparse, not dense from the first bucket: a pair is often active in a few
 // buckets of a long window (a nightly job, an idle mount), and 24 bytes a
 // used bucket against 16 a bucket of the whole span wins whenever fewer
@@ -77,29 +87,36 @@ namespace {
 class SeriesBuilder {
  public:
   void add(int64_t bucket, int64_t read, int64_t written) {
-    // The current bucket lives here, beside the entry's sums (same cache
-    // lines): most records add to it without touching the cells, which are
-    // elsewhere on the heap and, over a big input, rarely in cache.
     if (bucket == current_.start) {
       current_.bytes_read += read;
       current_.bytes_written += written;
       return;
     }
-    if (current_.start != kNone) push(current_);
+    if (bucket == previous_.start) {
+      // Back to the bucket before: swap, so the newest stays current.
+      std::swap(current_, previous_);
+      current_.bytes_read += read;
+      current_.bytes_written += written;
+      return;
+    }
+    if (previous_.start != kNone) push(previous_);
+    previous_ = current_;
     current_ = BucketBytes{bucket, read, written};
   }
 
   void merge(const SeriesBuilder& o) {
     for (const BucketBytes& c : o.cells_) add(c.start, c.bytes_read, c.bytes_written);
-    if (o.current_.start != kNone) {
-      add(o.current_.start, o.current_.bytes_read, o.current_.bytes_written);
+    for (const BucketBytes* c : {&o.previous_, &o.current_}) {
+      if (c->start != kNone) add(c->start, c->bytes_read, c->bytes_written);
     }
   }
 
   // Sorted, one cell per bucket, buckets without bytes left out.
   std::vector<BucketBytes> take() {
-    if (current_.start != kNone) push(current_);
-    current_ = BucketBytes{kNone, 0, 0};
+    for (BucketBytes* c : {&previous_, &current_}) {
+      if (c->start != kNone) push(*c);
+      *c = BucketBytes{kNone, 0, 0};
+    }
     compact();
     std::erase_if(cells_,
                   [](const BucketBytes& c) { return c.bytes_read == 0 && c.bytes_written == 0; });
@@ -108,21 +125,23 @@ class SeriesBuilder {
   }
 
  private:
-  static constexpr int64_t kNone = INT64_MIN;  // no current bucket
+  static constexpr int64_t kNone = INT64_MIN;  // no such bucket
 
   void push(const BucketBytes& c) {
-    if (!cells_.empty() && cells_.back().start == c.start) {
-      cells_.back().bytes_read += c.bytes_read;
-      cells_.back().bytes_written += c.bytes_written;
-      return;
-    }
     cells_.push_back(c);
     if (cells_.size() >= 2 * compacted_ + 16) compact();
   }
 
   void compact() {
-    std::sort(cells_.begin(), cells_.end(),
-              [](const BucketBytes& x, const BucketBytes& y) { return x.start < y.start; });
+    // In-order input leaves the cells sorted and distinct: one pass says so.
+    bool sorted = true;
+    for (size_t i = 1; i < cells_.size() && sorted; ++i) {
+      sorted = cells_[i - 1].start < cells_[i].start;
+    }
+    if (!sorted) {
+      std::sort(cells_.begin(), cells_.end(),
+                [](const BucketBytes& x, const BucketBytes& y) { return x.start < y.start; });
+    }
     size_t k = 0;
     for (size_t i = 0; i < cells_.size(); ++i) {
       if (k > 0 && cells_[k - 1].start == cells_[i].start) {
@@ -137,6 +156,7 @@ class SeriesBuilder {
   }
 
   BucketBytes current_{kNone, 0, 0};
+  BucketBytes previous_{kNone, 0, 0};
   std::vector<BucketBytes> cells_;
   size_t compacted_ = 0;
 };
@@ -652,7 +672,13 @@ struct alignas(64) Aggregator::Impl {
       if (p.candidate != nullptr) {
         __builtin_prefetch(&p.candidate->key);
         __builtin_prefetch(&p.candidate->sums);
-        if (p.nparts > 0) __builtin_prefetch(&p.candidate->series);
+        if (p.nparts > 0) {
+          // The series spans two cache lines of the entry (its inline
+          // buckets, then the cells' vector): fetch both.
+          const char* series = reinterpret_cast<const char*>(&p.candidate->series);
+          __builtin_prefetch(series);
+          __builtin_prefetch(series + sizeof(SeriesBuilder) - 1);
+        }
       }
     }
     if (added - applied > kSlotLead + kEntryLead) apply(ring[applied++ % kRing]);

@@ -335,6 +335,48 @@ Json failed_inputs_json(const std::vector<FailedInput>& failed) {
 
 Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
+// The JSON member of each metric's series (docs/json.md "metrics"), in the
+// order written. PermittedThroughput is in bytes/s already (its unit is
+// Bytes/Second), hence the member the HTML page draws as the limit.
+struct MetricKey {
+  std::string_view metric;
+  std::string_view key;
+};
+constexpr MetricKey kMetricKeys[] = {
+    {"PermittedThroughput", "throughput_limit_bytes_per_s"},
+    {"PercentIOLimit", "percent_io_limit"},
+    {"DataReadIOBytes", "data_read_io_bytes"},
+    {"DataWriteIOBytes", "data_write_io_bytes"},
+    {"MetadataIOBytes", "metadata_io_bytes"},
+    {"TotalIOBytes", "total_io_bytes"},
+    {"MeteredIOBytes", "metered_io_bytes"},
+    {"BurstCreditBalance", "burst_credit_balance"},
+    {"ClientConnections", "client_connections"},
+};
+
+// Per bucket: the value, or null for a bucket without a data point; the
+// whole member null when the metric was not answered (it is in failures).
+Json metrics_json(const FileSystemMetrics& fs) {
+  Json j = Json::object();
+  j["bucket_s"] = fs.period_s;
+  j["start"] = format_iso8601_utc(fs.start);
+  Json stats = Json::object();
+  for (const MetricKey& k : kMetricKeys) {
+    const auto it = std::find_if(fs.series.begin(), fs.series.end(),
+                                 [&](const MetricValues& m) { return m.metric == k.metric; });
+    if (it == fs.series.end()) {
+      j[std::string(k.key)] = nullptr;
+      continue;
+    }
+    Json values = Json::array();
+    for (const std::optional<double>& v : it->values) values.push_back(optional_number(v));
+    j[std::string(k.key)] = std::move(values);
+    stats[std::string(k.key)] = Json{{"metric", it->metric}, {"stat", it->stat}};
+  }
+  j["sources"] = std::move(stats);
+  return j;
+}
+
 // docs/json.md "file_systems": the file systems' own metrics beside the flows.
 Json file_systems_json(const std::vector<FileSystemMetrics>& list) {
   Json out = Json::array();
@@ -351,6 +393,12 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list) {
       failures.push_back(Json{{"metric", f.metric}, {"status", f.status}, {"message", f.message}});
     }
     j["failures"] = std::move(failures);
+    j["metrics"] = metrics_json(fs);
+    j["connections"] =
+        Json{{"peak", optional_number(fs.peak_connections)}, {"flow_clients", fs.flow_clients}};
+    j["metadata"] = Json{{"metadata_io_bytes", optional_number(fs.metadata_bytes)},
+                         {"total_io_bytes", optional_number(fs.total_io_bytes)},
+                         {"share", optional_number(fs.metadata_share)}};
     const Coverage& c = fs.coverage;
     j["coverage"] = Json{{"flow_read", c.flow_read},
                          {"flow_written", c.flow_written},

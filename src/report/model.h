@@ -292,6 +292,16 @@ struct ClientCost {
   friend bool operator==(const ClientCost&, const ClientCost&) = default;
 };
 
+// One metric of a file system per bucket of its grid (FileSystemMetrics
+// period_s from start): nullopt where CloudWatch had no data point, never 0.
+struct MetricValues {
+  std::string metric;  // "PercentIOLimit"
+  std::string stat;    // the statistic asked for: "Maximum"
+  std::vector<std::optional<double>> values;
+
+  friend bool operator==(const MetricValues&, const MetricValues&) = default;
+};
+
 struct FileSystemMetrics {
   std::string id;
   std::string name;
@@ -300,7 +310,23 @@ struct FileSystemMetrics {
   int64_t start = 0;                    // first whole bucket
   int64_t end = 0;                      // end of the last whole bucket
   std::vector<MetricFailure> failures;  // metrics (or the call) that could not be read
+  // Every metric answered, in enrich::efs_metric_specs() order; a failed
+  // one has no entry (it is in failures).
+  std::vector<MetricValues> series;
   Coverage coverage;
+  // For the reader's checks (docs/metrics.md "Connections and metadata"):
+  // the distinct client addresses with flow bytes at the file system's
+  // mount targets in the grid (the CLI sets it: it sees the addresses);
+  // the most clients connected in any bucket (ClientConnections Sum over
+  // the bucket / its minutes: CloudWatch's point is one a minute), nullopt
+  // when the metric failed or had no data point; MetadataIOBytes'
+  // share of TotalIOBytes over the grid, nullopt when either failed or
+  // TotalIOBytes is 0.
+  int64_t flow_clients = 0;
+  std::optional<double> peak_connections;
+  std::optional<double> metadata_share;
+  std::optional<double> metadata_bytes;  // MetadataIOBytes summed over the grid
+  std::optional<double> total_io_bytes;  // TotalIOBytes summed over the grid
   int64_t saturated_buckets = 0;
   std::vector<SaturationInterval> saturation;
   std::vector<SaturationClient> saturation_clients;  // by bytes, descending

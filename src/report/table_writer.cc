@@ -457,6 +457,31 @@ std::string interval_text(int64_t start, int64_t end) {
 
 }  // namespace
 
+namespace {
+
+// "clients: 2 in the flows, at most 3 connected (ClientConnections);
+// metadata 4 % of IO (MetadataIOBytes / TotalIOBytes)": more connected than
+// seen suggests clients without flow logs (or idle ones); a high metadata
+// share, small-file or listing-heavy work. Empty when neither metric was
+// read.
+std::string connections_line(const FileSystemMetrics& fs) {
+  std::string s;
+  if (fs.peak_connections) {
+    char buf[32];
+    const double p = *fs.peak_connections;
+    std::snprintf(buf, sizeof buf, p == std::floor(p) ? "%.0f" : "%.1f", p);
+    s = "clients: " + std::to_string(fs.flow_clients) + " in the flows, at most " + buf +
+        " connected (ClientConnections, busiest bucket)";
+  }
+  if (fs.metadata_share) {
+    s += (s.empty() ? "" : "; ") + std::string("metadata ") + percent_text(*fs.metadata_share) +
+         " of IO (MetadataIOBytes / TotalIOBytes)";
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string saturation_sentence(const FileSystemMetrics& fs) {
   if (fs.saturation.empty()) return "";
   std::string who = fs.id;
@@ -505,6 +530,7 @@ void write_file_system_summary(const Report& report, std::ostream& out) {
       out << "  not read: " << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << " ("
           << sanitize_text(f.status) << ")\n";
     }
+    if (const std::string s = connections_line(fs); !s.empty()) out << "  " << s << '\n';
     if (const std::string s = saturation_sentence(fs); !s.empty()) {
       out << "  " << sanitize_text(s) << '\n';
     } else if (fs.failures.empty()) {

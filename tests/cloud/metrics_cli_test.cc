@@ -9,13 +9,17 @@
 // 1 MB / 0.1 MB the other minutes; "batch-worker" (10.20.3.13) reads 3 MB and
 // writes 0.3 MB every minute from the mount target in eu-west-1c. EFS says
 // (one-minute points): PercentIOLimit 95 in minutes 10..19, 30 otherwise;
-// DataRead/DataWriteIOBytes 0.9 x the flow bytes of the minute. Every
+// DataRead/DataWriteIOBytes 0.9 x the flow bytes of the minute;
+// MetadataIOBytes meta(m), TotalIOBytes all three; ClientConnections 2 a
+// minute, 3 in the burst, 7 in its minute 12; no BurstCreditBalance. Every
 // expected number below is computed here from those inputs, not read from
 // efstop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -40,6 +44,8 @@ int64_t web_read(int m) { return burst(m) ? 60000000 : 1000000; }
 int64_t web_written(int m) { return burst(m) ? 6000000 : 100000; }
 int64_t batch_read(int) { return 3000000; }
 int64_t batch_written(int) { return 300000; }
+double meta(int m) { return 100000.0 + 1000.0 * m; }
+double connections(int m) { return m == 12 ? 7 : burst(m) ? 3 : 2; }
 
 class MetricsCliTest : public t::EndpointTest {
  protected:
@@ -74,7 +80,9 @@ class MetricsCliTest : public t::EndpointTest {
       metrics["DataReadIOBytes"].push_back(json::array({at, read}));
       metrics["DataWriteIOBytes"].push_back(json::array({at, written}));
       metrics["MeteredIOBytes"].push_back(json::array({at, read / 3 + written}));
-      metrics["TotalIOBytes"].push_back(json::array({at, read + written}));
+      metrics["MetadataIOBytes"].push_back(json::array({at, meta(m)}));
+      metrics["TotalIOBytes"].push_back(json::array({at, read + written + meta(m)}));
+      metrics["ClientConnections"].push_back(json::array({at, connections(m)}));
       metrics["PermittedThroughput"].push_back(json::array({at, 1e9}));
       metrics["PercentIOLimit"].push_back(json::array({at, burst(m) ? 95.0 : 30.0}));
     }
@@ -197,6 +205,81 @@ TEST_F(MetricsCliTest, NamesTheClientBehindTheSaturationWithItsShareAndCost) {
   EXPECT_NE(table.find(sentence), std::string::npos) << sentence << "\n" << table;
 }
 
+TEST_F(MetricsCliTest, CarriesEveryMetricPerBucketWithNullWhereNoDataPoint) {
+  int code = -1;
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const json& m = report["file_systems"][0]["metrics"];
+  EXPECT_EQ(m["bucket_s"], 60);
+  EXPECT_EQ(m["start"], iso(t0_));
+  json limit = json::array(), percent = json::array(), read = json::array(),
+       written = json::array(), metadata = json::array(), total = json::array(),
+       metered = json::array(), credits = json::array(), conn = json::array();
+  for (int i = 0; i < kMinutes; ++i) {
+    const double rd = 0.9 * static_cast<double>(web_read(i) + batch_read(i));
+    const double wr = 0.9 * static_cast<double>(web_written(i) + batch_written(i));
+    limit.push_back(1e9);
+    percent.push_back(burst(i) ? 95.0 : 30.0);
+    read.push_back(rd);
+    written.push_back(wr);
+    metadata.push_back(meta(i));
+    total.push_back(rd + wr + meta(i));
+    metered.push_back(rd / 3 + wr);
+    credits.push_back(nullptr);  // no data point: null, never 0
+    conn.push_back(connections(i));
+  }
+  EXPECT_EQ(m["throughput_limit_bytes_per_s"], limit);
+  EXPECT_EQ(m["percent_io_limit"], percent);
+  EXPECT_EQ(m["data_read_io_bytes"], read);
+  EXPECT_EQ(m["data_write_io_bytes"], written);
+  EXPECT_EQ(m["metadata_io_bytes"], metadata);
+  EXPECT_EQ(m["total_io_bytes"], total);
+  EXPECT_EQ(m["metered_io_bytes"], metered);
+  EXPECT_EQ(m["burst_credit_balance"], credits);
+  EXPECT_EQ(m["client_connections"], conn);
+  EXPECT_EQ(m["sources"]["throughput_limit_bytes_per_s"],
+            (json{{"metric", "PermittedThroughput"}, {"stat", "Minimum"}}));
+}
+
+TEST_F(MetricsCliTest, ConnectionsAgainstClientsSeenAndTheMetadataShare) {
+  // Five-minute buckets: a bucket's ClientConnections Sum over its five
+  // one-minute points, divided by five, is its average.
+  int code = -1;
+  const json report =
+      json::parse(run("--output json --bucket 5m " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const json& fs = report["file_systems"][0];
+  double peak = 0, meta_sum = 0, total_sum = 0;
+  for (int b = 0; b < kMinutes / 5; ++b) {
+    double sum = 0;
+    for (int i = 5 * b; i < 5 * b + 5; ++i) sum += connections(i);
+    peak = std::max(peak, sum / 5);
+  }
+  for (int i = 0; i < kMinutes; ++i) {
+    meta_sum += meta(i);
+    total_sum +=
+        0.9 * static_cast<double>(web_read(i) + batch_read(i) + web_written(i) + batch_written(i)) +
+        meta(i);
+  }
+  EXPECT_NEAR(fs["connections"]["peak"].get<double>(), peak, 1e-9);
+  EXPECT_EQ(fs["connections"]["flow_clients"], 2);  // web and batch-worker
+  EXPECT_NEAR(fs["metadata"]["metadata_io_bytes"].get<double>(), meta_sum, 1e-6);
+  EXPECT_NEAR(fs["metadata"]["total_io_bytes"].get<double>(), total_sum, 1e-3);
+  EXPECT_NEAR(fs["metadata"]["share"].get<double>(), meta_sum / total_sum, 1e-12);
+
+  // The table's summary line: peak with one decimal, share in whole percent.
+  const std::string table = run("--bucket 5m " + aws_args(), &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  char peak_text[16];
+  std::snprintf(peak_text, sizeof peak_text, "%.1f", peak);
+  const std::string line =
+      "clients: 2 in the flows, at most " + std::string(peak_text) +
+      " connected (ClientConnections, busiest bucket); metadata " +
+      std::to_string(static_cast<int>(std::floor(100.0 * meta_sum / total_sum + 0.5))) +
+      " % of IO (MetadataIOBytes / TotalIOBytes)";
+  EXPECT_NE(table.find(line), std::string::npos) << line << "\n" << table;
+}
+
 TEST_F(MetricsCliTest, MissingFlowsOfAMountTargetWarn) {
   // The busy mount target's flow log stream is gone: EFS still counted its bytes.
   ASSERT_TRUE(endpoint()
@@ -278,6 +361,9 @@ TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {
   // stayed far below PermittedThroughput): no interval, and it is not
   // claimed the file system never was: the table says what was not read.
   EXPECT_EQ(fs["saturation"]["intervals"], json::array());
+  // Its series is null as a whole (not answered), the others are there.
+  EXPECT_EQ(fs["metrics"]["percent_io_limit"], nullptr);
+  EXPECT_EQ(fs["metrics"]["throughput_limit_bytes_per_s"].size(), static_cast<size_t>(kMinutes));
   const std::string table = run(aws_args(), &code);
   EXPECT_NE(table.find("not read: PercentIOLimit (InternalError)"), std::string::npos) << table;
   EXPECT_EQ(table.find("never at its limit"), std::string::npos) << table;

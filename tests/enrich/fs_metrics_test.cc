@@ -121,12 +121,44 @@ TEST(Analyse, ElasticCostSplitsEachBucketByFlowShare) {
               *fs.read_usd + *fs.write_usd, 1e-12);
 }
 
+TEST(Analyse, KeepsEverySeriesAndReadsConnectionsAndMetadata) {
+  // Three 5-minute buckets; ClientConnections is a Sum of one-minute points.
+  BucketGrid g{600000, 300, 3};
+  auto m = metrics_of({{"ClientConnections", {10.0, {}, 17.0}},
+                       {"MetadataIOBytes", {100.0, {}, 300.0}},
+                       {"TotalIOBytes", {1000.0, 2000.0, {}}},
+                       {"PercentIOLimit", {{}, {}, {}}}});
+  auto fs = analyse_file_system("fs-1", "", "bursting", g, m, {}, {});
+  // In efs_metric_specs() order, nulls kept as they came.
+  ASSERT_EQ(fs.series.size(), 4u);
+  EXPECT_EQ(fs.series[0].metric, "MetadataIOBytes");
+  EXPECT_EQ(fs.series[1].metric, "TotalIOBytes");
+  EXPECT_EQ(fs.series[2].metric, "PercentIOLimit");
+  EXPECT_EQ(fs.series[2].stat, "Maximum");
+  EXPECT_EQ(fs.series[3].metric, "ClientConnections");
+  EXPECT_EQ(fs.series[0].values, (Series{100.0, {}, 300.0}));
+  EXPECT_EQ(fs.series[2].values, (Series{{}, {}, {}}));
+  EXPECT_DOUBLE_EQ(*fs.peak_connections, 17.0 / 5);  // the busiest bucket's average
+  EXPECT_DOUBLE_EQ(*fs.metadata_bytes, 400.0);
+  EXPECT_DOUBLE_EQ(*fs.total_io_bytes, 3000.0);
+  EXPECT_DOUBLE_EQ(*fs.metadata_share, 400.0 / 3000.0);
+
+  // No data point at all: unknown, not 0.
+  auto none = analyse_file_system(
+      "fs-1", "", "bursting", g,
+      metrics_of({{"ClientConnections", {{}, {}, {}}}, {"MetadataIOBytes", {{}, {}, {}}}}), {}, {});
+  EXPECT_FALSE(none.peak_connections.has_value());
+  EXPECT_FALSE(none.metadata_bytes.has_value());
+  EXPECT_FALSE(none.metadata_share.has_value());
+}
+
 TEST(Analyse, MissingMetricsGiveNoConclusion) {
   BucketGrid g{600000, 60, 2};
   FsMetricSeries m;
   m.failures.push_back({"PercentIOLimit", "InternalError", "x"});
   auto fs = analyse_file_system("fs-1", "", "elastic", g, m, {{"a", {1, 1}, {1, 1}}}, {});
   EXPECT_EQ(fs.failures.size(), 1u);
+  EXPECT_TRUE(fs.series.empty());  // a failed metric has no series (JSON: null)
   EXPECT_FALSE(fs.coverage.ratio_read.has_value());
   EXPECT_EQ(fs.saturated_buckets, 0);
   EXPECT_FALSE(fs.read_usd.has_value());

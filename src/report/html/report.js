@@ -412,7 +412,9 @@
       if (m.throughput_limit_bytes_per_s) limits.push({ fs: fs, m: m });
       if (m.percent_io_limit) percent.push({ fs: fs, m: m });
     }
-    for (const l of limits) for (const v of l.m.throughput_limit_bytes_per_s) yMax = Math.max(yMax, v);
+    for (const l of limits) {
+      for (const v of l.m.throughput_limit_bytes_per_s) if (v !== null) yMax = Math.max(yMax, v);
+    }
     const W = 900;
     const H = 260;
     const padL = 70;
@@ -443,21 +445,34 @@
       const swatch = el('span', { class: 'swatch c' + (i % PALETTE.length) });
       legend.appendChild(el('li', null, [swatch, cut(clientLabels.get(key), 40)]));
     });
+    // A metric's line: one vertex per bucket with a data point; a bucket
+    // without one (null) breaks the line, it is not drawn as 0.
+    // data-values keeps what was drawn, bucket by bucket ('' for null).
+    const metricPath = (values, m, yOf, cls, fs) => {
+      const t0 = Date.parse(m.start) / 1000;
+      let pen = 'M';
+      const d = [];
+      values.forEach((v, j) => {
+        if (v === null || v === undefined) {
+          pen = 'M';
+          return;
+        }
+        d.push(pen + x(t0 + j * m.bucket_s).toFixed(1) + ',' + yOf(v).toFixed(1));
+        pen = 'L';
+      });
+      return svgEl('path', { d: d.join(' '), class: cls, 'data-fs': fs.id || '',
+        'data-start': m.start, 'data-bucket-s': m.bucket_s,
+        'data-values': values.map((v) => (v === null || v === undefined ? '' : String(v))).join(',') });
+    };
     for (const l of limits) {
-      const t0 = Date.parse(l.m.start) / 1000;
-      const d = l.m.throughput_limit_bytes_per_s.map((v, j) => (j ? 'L' : 'M') +
-        x(t0 + j * l.m.bucket_s).toFixed(1) + ',' + y(v).toFixed(1)).join(' ');
-      svg.appendChild(tip(svgEl('path', { d: d, class: 'limit' }),
+      svg.appendChild(tip(metricPath(l.m.throughput_limit_bytes_per_s, l.m, y, 'limit', l.fs),
         'throughput limit of ' + (l.fs.name || l.fs.id)));
       legend.appendChild(el('li', null, [el('span', { class: 'swatch limit' }),
         'throughput limit: ' + cut(l.fs.name || l.fs.id || '', 40)]));
     }
     for (const p of percent) {
-      const t0 = Date.parse(p.m.start) / 1000;
       const yp = (v) => 10 + (1 - v / 100) * (H - 10 - padB);
-      const d = p.m.percent_io_limit.map((v, j) => (j ? 'L' : 'M') +
-        x(t0 + j * p.m.bucket_s).toFixed(1) + ',' + yp(v).toFixed(1)).join(' ');
-      svg.appendChild(tip(svgEl('path', { d: d, class: 'percent' }),
+      svg.appendChild(tip(metricPath(p.m.percent_io_limit, p.m, yp, 'percent', p.fs),
         'PercentIOLimit of ' + (p.fs.name || p.fs.id)));
       svg.appendChild(svgEl('text', { x: W - padR + 4, y: yp(100) + 4, class: 'axis' }, '100%'));
       legend.appendChild(el('li', null, [el('span', { class: 'swatch percent' }),
