@@ -2,13 +2,17 @@
 // flat flow-log file needs; every other field is skipped by its type),
 // pages, encodings and codecs. Format reference: the Apache Parquet format
 // specification (parquet.thrift, Encodings.md) and the Thrift compact
-// protocol specification; Snappy's format_description.txt.
+// protocol specification; Snappy's format_description.txt; ZSTD pages go to
+// libzstd (RFC 8878 frames).
 #include "flowlog/parquet.h"
 
 #include <isa-l/igzip_lib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace efstop::flowlog::parquet {
 
@@ -467,9 +471,12 @@ Status decode_delta(const uint8_t** pp, const uint8_t* end, size_t count, std::v
   return Status();
 }
 
+}  // namespace
+
 // ---- Decompression ----
 
-Status inflate_gzip(std::string_view in, size_t expected, std::string* out, uint64_t offset) {
+static Status inflate_gzip(std::string_view in, size_t expected, std::string* out,
+                           const std::string& where, uint64_t offset) {
   out->resize(expected);
   inflate_state state;
   isal_inflate_init(&state);
@@ -486,34 +493,64 @@ Status inflate_gzip(std::string_view in, size_t expected, std::string* out, uint
   state.next_out = reinterpret_cast<uint8_t*>(out->data());
   state.avail_out = static_cast<uint32_t>(expected);
   const int ret = isal_inflate(&state);
-  if (ret != ISAL_DECOMP_OK) return corrupt("corrupt gzip page", offset);
+  if (ret != ISAL_DECOMP_OK) return corrupt(where + "corrupt gzip page", offset);
   if (state.block_state != ISAL_BLOCK_FINISH && state.avail_out == 0 && state.avail_in > 0) {
-    return corrupt("gzip page larger than its header says", offset);
+    return corrupt(where + "gzip page larger than its header says", offset);
   }
-  if (state.avail_out != 0) return corrupt("gzip page shorter than its header says", offset);
+  if (state.avail_out != 0)
+    return corrupt(where + "gzip page shorter than its header says", offset);
   return Status();
 }
 
-Status decompress(Codec codec, std::string_view in, size_t expected, std::string* out,
-                  uint64_t offset) {
+// One or more Zstandard frames into exactly `expected` bytes (the page
+// header's uncompressed size): libzstd never writes past the buffer given, so
+// a frame that claims (or holds) more fails instead of growing memory.
+static Status zstd_decompress(std::string_view in, size_t expected, std::string* out,
+                              const std::string& where, uint64_t offset) {
+  // One context per thread, reused across pages (creating one costs ~100 KiB
+  // of allocations); a failed call leaves it reusable.
+  struct Free {
+    void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+  };
+  thread_local std::unique_ptr<ZSTD_DCtx, Free> ctx(ZSTD_createDCtx());
+  if (!ctx) return corrupt("out of memory for a ZSTD page", offset);
+  out->resize(expected);
+  const size_t n = ZSTD_decompressDCtx(ctx.get(), out->data(), expected, in.data(), in.size());
+  if (ZSTD_isError(n)) {
+    if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) {
+      return corrupt(where + "ZSTD page larger than its header says", offset);
+    }
+    return corrupt(where + "corrupt ZSTD page (" + ZSTD_getErrorName(n) + ")", offset);
+  }
+  if (n != expected) return corrupt(where + "ZSTD page shorter than its header says", offset);
+  return Status();
+}
+
+Status decompress(Codec codec, const std::string& column, std::string_view in, size_t expected,
+                  std::string* out, uint64_t offset) {
+  const std::string where = "column " + column + ": ";
   switch (codec) {
     case Codec::kUncompressed:
-      if (in.size() != expected) return corrupt("page size mismatch", offset);
+      if (in.size() != expected) return corrupt(where + "page size mismatch", offset);
       out->assign(in);
       return Status();
     case Codec::kGzip:
-      return inflate_gzip(in, expected, out, offset);
+      return inflate_gzip(in, expected, out, where, offset);
     case Codec::kSnappy: {
       Status st = snappy_decompress(in, expected, out);
-      if (!st.ok()) return corrupt(st.message(), offset);
+      if (!st.ok()) return corrupt(where + st.message(), offset);
       return Status();
     }
+    case Codec::kZstd:
+      return zstd_decompress(in, expected, out, where, offset);
     default:
-      return corrupt(std::string("compression codec ").append(codec_name(codec)) +
-                         " is not supported (UNCOMPRESSED, GZIP, SNAPPY are)",
+      return corrupt(where + "compression codec " + std::string(codec_name(codec)) +
+                         " is not supported (UNCOMPRESSED, GZIP, SNAPPY, ZSTD are)",
                      offset);
   }
 }
+
+namespace {
 
 // ---- Pages ----
 
@@ -658,8 +695,8 @@ class ChunkDecoder {
     }
     if (h.num_values < 0) return corrupt("bad dictionary size", at);
     std::string page;
-    EFSTOP_RETURN_IF_ERROR(
-        decompress(meta_.codec, body, static_cast<size_t>(h.uncompressed), &page, at));
+    EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
+                                      static_cast<size_t>(h.uncompressed), &page, at));
     out_->storage.push_back(std::move(page));
     const std::string& data = out_->storage.back();
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
@@ -680,8 +717,8 @@ class ChunkDecoder {
   Status data_page_v1(const PageHeader& h, std::string_view body, uint64_t at) {
     if (h.num_values < 0) return corrupt("bad value count", at);
     std::string page;
-    EFSTOP_RETURN_IF_ERROR(
-        decompress(meta_.codec, body, static_cast<size_t>(h.uncompressed), &page, at));
+    EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
+                                      static_cast<size_t>(h.uncompressed), &page, at));
     out_->storage.push_back(std::move(page));
     const std::string& data = out_->storage.back();
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
@@ -723,7 +760,7 @@ class ChunkDecoder {
     std::string page;
     if (h.v2_compressed) {
       EFSTOP_RETURN_IF_ERROR(
-          decompress(meta_.codec, rest, static_cast<size_t>(rest_size), &page, at));
+          decompress(meta_.codec, column_.name, rest, static_cast<size_t>(rest_size), &page, at));
     } else {
       page.assign(rest);
     }

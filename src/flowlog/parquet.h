@@ -2,7 +2,7 @@
 // schemas of INT32, INT64 and BYTE_ARRAY columns; data pages v1 and v2 and
 // dictionary pages; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY and
 // DELTA_BINARY_PACKED / DELTA_LENGTH_BYTE_ARRAY / DELTA_BYTE_ARRAY values;
-// RLE/bit-packed definition levels; UNCOMPRESSED, GZIP and SNAPPY pages.
+// RLE/bit-packed definition levels; UNCOMPRESSED, GZIP, SNAPPY and ZSTD pages.
 // Anything else is refused with a message naming it, never guessed at.
 //
 // Internal to flowlog: engine.cc turns the decoded columns into FlowRecords
@@ -119,6 +119,14 @@ struct ColumnValues {
 // that many values). `*out` is cleared first.
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out);
+
+// Decompresses one page body of `codec` into exactly `expected` bytes (the
+// page header's uncompressed size; no codec writes past it). `column` names
+// the column chunk in messages ("parquet: column srcaddr: corrupt ZSTD page
+// (...) at offset N"; the reader adds the file's name). kParse on a corrupt
+// page or a size other than `expected`; LZ4, BROTLI, LZO are refused by name.
+Status decompress(Codec codec, const std::string& column, std::string_view in, size_t expected,
+                  std::string* out, uint64_t offset);
 
 // Snappy raw-format decompression into exactly `expected` bytes (the page
 // header's uncompressed size). kParse on malformed input.
