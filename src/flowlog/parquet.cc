@@ -16,6 +16,20 @@
 
 namespace efstop::flowlog::parquet {
 
+void ColumnValues::reset() {
+  is_string = false;
+  ints.clear();
+  valid.clear();
+  index.clear();
+  entries.clear();
+  pages_used_ = 0;
+}
+
+std::string& ColumnValues::next_page() {
+  if (pages_used_ == storage_.size()) storage_.emplace_back();
+  return storage_[pages_used_++];
+}
+
 namespace {
 
 constexpr int kMaxDepth = 16;               // thrift struct/list nesting
@@ -694,11 +708,9 @@ class ChunkDecoder {
       return corrupt("dictionary encoding " + std::to_string(h.encoding), at);
     }
     if (h.num_values < 0) return corrupt("bad dictionary size", at);
-    std::string page;
+    std::string& data = out_->next_page();
     EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
-                                      static_cast<size_t>(h.uncompressed), &page, at));
-    out_->storage.push_back(std::move(page));
-    const std::string& data = out_->storage.back();
+                                      static_cast<size_t>(h.uncompressed), &data, at));
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = p + data.size();
     const size_t n = static_cast<size_t>(h.num_values);
@@ -716,11 +728,9 @@ class ChunkDecoder {
 
   Status data_page_v1(const PageHeader& h, std::string_view body, uint64_t at) {
     if (h.num_values < 0) return corrupt("bad value count", at);
-    std::string page;
+    std::string& data = out_->next_page();
     EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
-                                      static_cast<size_t>(h.uncompressed), &page, at));
-    out_->storage.push_back(std::move(page));
-    const std::string& data = out_->storage.back();
+                                      static_cast<size_t>(h.uncompressed), &data, at));
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = p + data.size();
     const size_t n = static_cast<size_t>(h.num_values);
@@ -757,15 +767,13 @@ class ChunkDecoder {
     std::string_view rest = body.substr(static_cast<size_t>(h.def_bytes));
     const int64_t rest_size = static_cast<int64_t>(h.uncompressed) - h.def_bytes;
     if (rest_size < 0) return corrupt("bad v2 page sizes", at);
-    std::string page;
+    std::string& data = out_->next_page();
     if (h.v2_compressed) {
       EFSTOP_RETURN_IF_ERROR(
-          decompress(meta_.codec, column_.name, rest, static_cast<size_t>(rest_size), &page, at));
+          decompress(meta_.codec, column_.name, rest, static_cast<size_t>(rest_size), &data, at));
     } else {
-      page.assign(rest);
+      data.assign(rest);
     }
-    out_->storage.push_back(std::move(page));
-    const std::string& data = out_->storage.back();
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     return values(h.encoding, p, p + data.size(), n, at);
   }
@@ -934,7 +942,8 @@ class ChunkDecoder {
       if (total > kMaxPageBytes) return corrupt("delta strings too long", at);
       p += suf;
     }
-    std::string buf;
+    std::string& buf = out_->next_page();
+    buf.clear();
     buf.reserve(static_cast<size_t>(total));
     p = *pp;
     size_t prev_at = 0, prev_len = 0;
@@ -951,9 +960,7 @@ class ChunkDecoder {
       prev_len = pre + suf;
       spans.emplace_back(at_now, prev_len);
     }
-    out_->storage.push_back(std::move(buf));
-    const std::string& s = out_->storage.back();
-    for (auto [b, len] : spans) out_->entries.emplace_back(s.data() + b, len);
+    for (auto [b, len] : spans) out_->entries.emplace_back(buf.data() + b, len);
     *pp = p;
     return Status();
   }
@@ -965,10 +972,10 @@ class ChunkDecoder {
   bool have_dict_ = false;
   size_t dict_size_ = 0;
   size_t dict_base_ = 0;
-  std::vector<int64_t> dict_ints_;
-  std::vector<uint32_t> levels_;
-  std::vector<uint32_t> ids_;
-  std::vector<int64_t> tmp_ints_;
+  std::vector<int64_t>& dict_ints_ = out_->scratch_dict_ints;
+  std::vector<uint32_t>& levels_ = out_->scratch_levels;
+  std::vector<uint32_t>& ids_ = out_->scratch_ids;
+  std::vector<int64_t>& tmp_ints_ = out_->scratch_ints;
 };
 
 }  // namespace
@@ -1089,7 +1096,7 @@ Result<FileMeta> parse_file_meta(std::string_view bytes, uint64_t offset) {
 
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out) {
-  *out = ColumnValues();
+  out->reset();
   if (rows < 0 || rows > (int64_t{1} << 31)) return corrupt("bad row count", offset);
   if (meta.type != column.type) {
     return corrupt("column " + column.name + ": chunk type differs from the schema", offset);

@@ -107,16 +107,31 @@ struct ColumnValues {
   std::vector<int64_t> ints;    // !is_string: per row (0 when null)
   std::vector<uint8_t> valid;   // per row: 0 = null
   std::vector<uint32_t> index;  // is_string: per row, kNull when null
-  // Views into `storage`, a deque so that they stay valid as it grows (a
-  // short page lives inside its std::string, which a vector would move).
+  // Views into the decompressed pages (next_page()).
   std::vector<std::string_view> entries;
-  std::deque<std::string> storage;  // decompressed pages, kept alive and in place
+
+  // Empties the values, keeping every buffer's memory: a reader decodes
+  // chunk after chunk into the same ColumnValues, and fresh memory for each
+  // (zeroed, page-faulted in) cost more than the decoding (docs/PERFORMANCE.md).
+  void reset();
+  // A buffer for one more decompressed page, alive and in place until
+  // reset(): a deque, so that views into earlier pages stay valid as it grows
+  // (a short page lives inside its std::string, which a vector would move).
+  std::string& next_page();
+
+  // The decoder's per-page scratch, kept here for the same reason.
+  std::vector<uint32_t> scratch_levels, scratch_ids;
+  std::vector<int64_t> scratch_ints, scratch_dict_ints;
+
+ private:
+  std::deque<std::string> storage_;
+  size_t pages_used_ = 0;
 };
 
 // Decodes the pages of one column chunk. `bytes` is the chunk's byte range
 // (ChunkMeta::start(), total_compressed_size) read from the file at
 // `offset`; `rows` is the row group's row count (the chunk must hold exactly
-// that many values). `*out` is cleared first.
+// that many values). `*out` is reset() first (its buffers reused).
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out);
 
