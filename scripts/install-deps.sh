@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libpugixml-dev nlohmann-json3-dev
-  libisal-dev libdeflate-dev zlib1g-dev
+  libisal-dev libdeflate-dev zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-botocore
@@ -29,7 +29,7 @@ if [[ "${1:-}" == "--release" ]]; then
     dpkg-dev autoconf automake libtool nasm file binutils
     libc-ares-dev crossbuild-essential-arm64 qemu-user-static debootstrap openssl
     libssl-dev:arm64 libsqlite3-dev:arm64 libpugixml-dev:arm64 zlib1g-dev:arm64
-    libc-ares-dev:arm64
+    libc-ares-dev:arm64 libzstd-dev:arm64
   )
   # deb-src for the mirror the machine already uses (apt-get source curl isa-l).
   if ! grep -rqs '^Types: deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then

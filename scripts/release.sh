@@ -10,7 +10,7 @@
 # scripts/install-deps.sh --release adds the deb-src lines, the arm64
 # architecture and the cross toolchain. Libraries:
 #   - Debian's own static archives: libssl.a, libcrypto.a (OpenSSL), libsqlite3.a,
-#     libpugixml.a, libz.a, libcares.a (c-ares), for arm64 from the same
+#     libpugixml.a, libz.a, libcares.a (c-ares), libzstd.a (Zstandard), for arm64 from the same
 #     packages' :arm64 builds (multiarch), so both files carry the same versions
 #     Debian patches and ships security fixes for.
 #   - built here from Debian's source packages (`apt-get source`), because
@@ -192,6 +192,7 @@ write_licenses() {
     "SQLite|sqlite3 $(source_version libsqlite3-dev)|/usr/share/doc/libsqlite3-dev/copyright"
     "pugixml|pugixml $(source_version libpugixml-dev)|/usr/share/doc/libpugixml-dev/copyright"
     "zlib|zlib $(source_version zlib1g-dev)|/usr/share/doc/zlib1g-dev/copyright"
+    "Zstandard (libzstd)|libzstd $(source_version libzstd-dev)|/usr/share/doc/libzstd-dev/copyright"
     "nlohmann/json (headers)|nlohmann-json3 $(dpkg-query -W -f='${source:Version}' nlohmann-json3-dev)|/usr/share/doc/nlohmann-json3-dev/copyright"
     "GNU C Library|glibc $(source_version libc6-dev)|/usr/share/doc/libc6/copyright"
     "libstdc++, libgcc|gcc-12 $(source_version libstdc++-12-dev)|/usr/share/doc/libstdc++-12-dev/copyright"
@@ -200,7 +201,7 @@ write_licenses() {
   # installs them at the amd64 version, and this says so rather than assumes it.
   local dev
   if [[ " ${files[*]} " == *-arm64" "* ]]; then
-    for dev in libssl-dev libc-ares-dev libsqlite3-dev libpugixml-dev zlib1g-dev; do
+    for dev in libssl-dev libc-ares-dev libsqlite3-dev libpugixml-dev zlib1g-dev libzstd-dev; do
       [[ $(dpkg-query -W -f='${source:Version}' "$dev:arm64") == "$(source_version "$dev")" ]] ||
         { log "$dev:arm64 and $dev:amd64 differ in version; reinstall (scripts/install-deps.sh --release)"; exit 1; }
     done

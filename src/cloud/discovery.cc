@@ -29,8 +29,11 @@ std::string Destination::describe() const {
 
 std::string Destination::flag() const {
   if (kind == DestinationKind::kLogGroup) return "--log-group " + log_group;
-  // --s3 reads the flow-log layout (AWSLogs/...), not Firehose's.
-  if (!firehose_stream.empty()) return "discovery alone (no flag reads a Firehose layout)";
+  // --s3 adds a '/' to its prefix, then finds Firehose's year folders below
+  // it (cloud/s3_source.h); a prefix without one names no folder.
+  if (!firehose_stream.empty() && !s3.prefix.empty() && s3.prefix.back() != '/') {
+    return "discovery alone (--s3 reads a Firehose layout only below a prefix ending in '/')";
+  }
   return "--s3 " + s3.to_uri();
 }
 

@@ -202,6 +202,7 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
   plan.bucket = o.location.bucket;
   std::string base = o.location.prefix;
   if (!o.firehose && !base.empty() && base.back() != '/') base += '/';
+  plan.firehose = o.firehose;
 
   std::vector<std::string> to_list;
   if (o.firehose) {
@@ -228,9 +229,28 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
                              "(.../AWSLogs/<account>/vpcflowlogs/<region>/) to list it as given");
     }
     if (accounts.empty()) {
-      return not_found_error("s3://" + plan.bucket + "/" + base +
-                             "AWSLogs/: no flow-log deliveries there (check the bucket and "
-                             "prefix of the flow log's destination)");
+      // No AWSLogs/ tree: a Firehose stream's destination, read as
+      // discovery reads it (its hour prefixes of the window), when the
+      // prefix holds year folders (Firehose's default "YYYY/MM/DD/HH/").
+      std::vector<std::string> folders;
+      EFSTOP_RETURN_IF_ERROR(
+          api->list_objects(plan.bucket, base, "/", &folders, o.page_size).status());
+      plan.prefixes.push_back(base);
+      const bool year_folders =
+          std::any_of(folders.begin(), folders.end(), [&](const std::string& f) {
+            return f.size() == base.size() + 5 && f.compare(0, base.size(), base) == 0 &&
+                   f.back() == '/' &&
+                   std::all_of(f.begin() + static_cast<std::ptrdiff_t>(base.size()), f.end() - 1,
+                               [](char c) { return c >= '0' && c <= '9'; });
+          });
+      if (!year_folders) {
+        return not_found_error("s3://" + plan.bucket + "/" + base +
+                               ": no flow-log deliveries there (neither AWSLogs/ as a flow log "
+                               "delivers nor YYYY/ folders as a Firehose stream does; check the "
+                               "bucket and prefix of the flow log's destination)");
+      }
+      plan.firehose = true;
+      to_list = firehose_hour_prefixes(base, o.start_s, o.end_s);
     }
     for (const std::string& acct : accounts) {
       const bool hive = acct.find("aws-account-id=") != std::string::npos;
@@ -254,7 +274,8 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
         continue;
       }
       if (ends_with(obj.key, "/")) continue;  // a folder marker
-      const std::optional<int64_t> t = o.firehose ? std::optional<int64_t>() : s3_key_time(obj.key);
+      const std::optional<int64_t> t =
+          plan.firehose ? std::optional<int64_t>() : s3_key_time(obj.key);
       if (t && (*t < o.start_s - kS3MarginBeforeS || *t >= o.end_s + kS3MarginAfterS)) {
         ++plan.skipped_by_time;
         continue;

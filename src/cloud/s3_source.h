@@ -8,7 +8,9 @@
 // YYYY/MM/DD/" or "aws-service=vpcflowlogs/aws-region=<region>/year=YYYY/
 // month=MM/day=DD/"), and at hour prefixes when the flow log is known to use
 // per-hour partitions. A prefix that already reaches into AWSLogs/ is listed
-// as given. Every listing is paginated (ListObjectsV2).
+// as given. A prefix with no AWSLogs/ below it but year folders ("2026/") is
+// a Firehose destination and read as one (S3Plan::firehose). Every listing
+// is paginated (ListObjectsV2).
 //
 // Objects are then skipped by the time in their name
 // ("..._20261129T1005Z_<hash>.log.gz"): AWS names an object by the end of
@@ -57,7 +59,7 @@ struct S3ReadOptions {
   // the record) + object; listed at the hour prefixes of [start_s -
   // kS3MarginBeforeS, end_s + kFirehoseMarginAfterS).
   bool firehose = false;
-  int64_t start_s = 0;       // window [start_s, end_s)
+  int64_t start_s = 0;  // window [start_s, end_s)
   int64_t end_s = 0;
   int page_size = 0;  // ListObjectsV2 max-keys (0: S3's 1000); tests shrink it
 };
@@ -73,6 +75,10 @@ struct S3Plan {
   // asked for (it ignored ListObjectsV2's prefix): not read, since each
   // would otherwise be read once per prefix listed.
   int64_t outside_prefix = 0;
+  // Read in a Firehose stream's layout: S3ReadOptions::firehose, or a
+  // prefix with no AWSLogs/ below it but year folders (`--s3` pointed at a
+  // Firehose destination), listed at the window's hour prefixes.
+  bool firehose = false;
 };
 
 Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& options);

@@ -14,7 +14,8 @@
 //
 // Bounded memory: the stream is cut into top-level JSON values by a small
 // scanner (strings, escapes, nesting), and only one value at a time is
-// held and parsed (nlohmann::json, as src/aws does); a value larger than
+// held and decoded (JsonMessageExtractor below: a focused scanner, else
+// nlohmann::json, as src/aws uses); a value larger than
 // `max_value_bytes` is skipped whole, never held. A malformed value (bad
 // JSON, a value cut short by a new line starting with '{', an object with no
 // flow-log message) is one skipped record with a diagnostic naming its line;
@@ -33,7 +34,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,6 +66,45 @@ struct JsonUnwrapReport {
     int64_t json_line = 0;
   };
   std::vector<Span> spans;  // values whose messages are not on their own line
+};
+
+// What one top-level JSON value holds (the decision end_value acts on).
+// `extract` decides with a focused scanner when it can: a value of objects,
+// arrays, ASCII strings with the short escapes (\" \\ \/ \b \f \n \r \t),
+// plain numbers, true/false/null, keys not repeated where efstop reads them,
+// nesting at most 64 deep. Anything else (\uXXXX escapes, non-ASCII bytes,
+// exponents, long numbers, malformed JSON) goes to nlohmann::json, which
+// then decides exactly as it did before the scanner existed; the fuzz target
+// json_scan checks that both agree wherever the scanner decides.
+class JsonMessageExtractor {
+ public:
+  enum class Kind {
+    kMessages,  // messages (possibly none) and per-event skips
+    kControl,   // a CONTROL_MESSAGE envelope: ignored
+    kSkip,      // the whole value is one skipped record: `reason`
+  };
+  // `fast` = false: nlohmann only (the reference, for tests and the fuzzer).
+  void extract(std::string_view value, bool fast = true);
+  // The scanner alone on an object at the start of `data` followed by
+  // anything (the rest of a read block): true when it decided, with the
+  // object's length in *consumed; false when the stream's value cutter
+  // must take the value (it spans the block, is malformed, holds a
+  // '{' right after a line break, or anything extract() leaves to nlohmann).
+  bool extract_prefix(std::string_view data, size_t* consumed);
+
+  Kind kind = Kind::kMessages;
+  std::string reason;
+  // Views into the value, or into storage of this object: valid until the
+  // next extract().
+  std::vector<std::string_view> messages;
+  std::vector<std::string> event_skips;  // reasons, in event order
+  bool decided_fast = false;             // the scanner decided (no nlohmann)
+
+ private:
+  bool scan(std::string_view value, size_t* consumed);
+  void reference(std::string_view value);
+  std::string unescaped_;
+  nlohmann::json doc_;
 };
 
 std::unique_ptr<ByteSource> make_json_unwrap_source(std::unique_ptr<ByteSource> inner,

@@ -2,15 +2,33 @@
 // flat flow-log file needs; every other field is skipped by its type),
 // pages, encodings and codecs. Format reference: the Apache Parquet format
 // specification (parquet.thrift, Encodings.md) and the Thrift compact
-// protocol specification; Snappy's format_description.txt.
+// protocol specification; Snappy's format_description.txt; ZSTD pages go to
+// libzstd (RFC 8878 frames).
 #include "flowlog/parquet.h"
 
 #include <isa-l/igzip_lib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace efstop::flowlog::parquet {
+
+void ColumnValues::reset() {
+  is_string = false;
+  ints.clear();
+  valid.clear();
+  index.clear();
+  entries.clear();
+  pages_used_ = 0;
+}
+
+std::string& ColumnValues::next_page() {
+  if (pages_used_ == storage_.size()) storage_.emplace_back();
+  return storage_[pages_used_++];
+}
 
 namespace {
 
@@ -467,9 +485,12 @@ Status decode_delta(const uint8_t** pp, const uint8_t* end, size_t count, std::v
   return Status();
 }
 
+}  // namespace
+
 // ---- Decompression ----
 
-Status inflate_gzip(std::string_view in, size_t expected, std::string* out, uint64_t offset) {
+static Status inflate_gzip(std::string_view in, size_t expected, std::string* out,
+                           const std::string& where, uint64_t offset) {
   out->resize(expected);
   inflate_state state;
   isal_inflate_init(&state);
@@ -486,34 +507,64 @@ Status inflate_gzip(std::string_view in, size_t expected, std::string* out, uint
   state.next_out = reinterpret_cast<uint8_t*>(out->data());
   state.avail_out = static_cast<uint32_t>(expected);
   const int ret = isal_inflate(&state);
-  if (ret != ISAL_DECOMP_OK) return corrupt("corrupt gzip page", offset);
+  if (ret != ISAL_DECOMP_OK) return corrupt(where + "corrupt gzip page", offset);
   if (state.block_state != ISAL_BLOCK_FINISH && state.avail_out == 0 && state.avail_in > 0) {
-    return corrupt("gzip page larger than its header says", offset);
+    return corrupt(where + "gzip page larger than its header says", offset);
   }
-  if (state.avail_out != 0) return corrupt("gzip page shorter than its header says", offset);
+  if (state.avail_out != 0)
+    return corrupt(where + "gzip page shorter than its header says", offset);
   return Status();
 }
 
-Status decompress(Codec codec, std::string_view in, size_t expected, std::string* out,
-                  uint64_t offset) {
+// One or more Zstandard frames into exactly `expected` bytes (the page
+// header's uncompressed size): libzstd never writes past the buffer given, so
+// a frame that claims (or holds) more fails instead of growing memory.
+static Status zstd_decompress(std::string_view in, size_t expected, std::string* out,
+                              const std::string& where, uint64_t offset) {
+  // One context per thread, reused across pages (creating one costs ~100 KiB
+  // of allocations); a failed call leaves it reusable.
+  struct Free {
+    void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+  };
+  thread_local std::unique_ptr<ZSTD_DCtx, Free> ctx(ZSTD_createDCtx());
+  if (!ctx) return corrupt("out of memory for a ZSTD page", offset);
+  out->resize(expected);
+  const size_t n = ZSTD_decompressDCtx(ctx.get(), out->data(), expected, in.data(), in.size());
+  if (ZSTD_isError(n)) {
+    if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) {
+      return corrupt(where + "ZSTD page larger than its header says", offset);
+    }
+    return corrupt(where + "corrupt ZSTD page (" + ZSTD_getErrorName(n) + ")", offset);
+  }
+  if (n != expected) return corrupt(where + "ZSTD page shorter than its header says", offset);
+  return Status();
+}
+
+Status decompress(Codec codec, const std::string& column, std::string_view in, size_t expected,
+                  std::string* out, uint64_t offset) {
+  const std::string where = "column " + column + ": ";
   switch (codec) {
     case Codec::kUncompressed:
-      if (in.size() != expected) return corrupt("page size mismatch", offset);
+      if (in.size() != expected) return corrupt(where + "page size mismatch", offset);
       out->assign(in);
       return Status();
     case Codec::kGzip:
-      return inflate_gzip(in, expected, out, offset);
+      return inflate_gzip(in, expected, out, where, offset);
     case Codec::kSnappy: {
       Status st = snappy_decompress(in, expected, out);
-      if (!st.ok()) return corrupt(st.message(), offset);
+      if (!st.ok()) return corrupt(where + st.message(), offset);
       return Status();
     }
+    case Codec::kZstd:
+      return zstd_decompress(in, expected, out, where, offset);
     default:
-      return corrupt(std::string("compression codec ").append(codec_name(codec)) +
-                         " is not supported (UNCOMPRESSED, GZIP, SNAPPY are)",
+      return corrupt(where + "compression codec " + std::string(codec_name(codec)) +
+                         " is not supported (UNCOMPRESSED, GZIP, SNAPPY, ZSTD are)",
                      offset);
   }
 }
+
+namespace {
 
 // ---- Pages ----
 
@@ -657,11 +708,9 @@ class ChunkDecoder {
       return corrupt("dictionary encoding " + std::to_string(h.encoding), at);
     }
     if (h.num_values < 0) return corrupt("bad dictionary size", at);
-    std::string page;
-    EFSTOP_RETURN_IF_ERROR(
-        decompress(meta_.codec, body, static_cast<size_t>(h.uncompressed), &page, at));
-    out_->storage.push_back(std::move(page));
-    const std::string& data = out_->storage.back();
+    std::string& data = out_->next_page();
+    EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
+                                      static_cast<size_t>(h.uncompressed), &data, at));
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = p + data.size();
     const size_t n = static_cast<size_t>(h.num_values);
@@ -679,11 +728,9 @@ class ChunkDecoder {
 
   Status data_page_v1(const PageHeader& h, std::string_view body, uint64_t at) {
     if (h.num_values < 0) return corrupt("bad value count", at);
-    std::string page;
-    EFSTOP_RETURN_IF_ERROR(
-        decompress(meta_.codec, body, static_cast<size_t>(h.uncompressed), &page, at));
-    out_->storage.push_back(std::move(page));
-    const std::string& data = out_->storage.back();
+    std::string& data = out_->next_page();
+    EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
+                                      static_cast<size_t>(h.uncompressed), &data, at));
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = p + data.size();
     const size_t n = static_cast<size_t>(h.num_values);
@@ -720,15 +767,13 @@ class ChunkDecoder {
     std::string_view rest = body.substr(static_cast<size_t>(h.def_bytes));
     const int64_t rest_size = static_cast<int64_t>(h.uncompressed) - h.def_bytes;
     if (rest_size < 0) return corrupt("bad v2 page sizes", at);
-    std::string page;
+    std::string& data = out_->next_page();
     if (h.v2_compressed) {
       EFSTOP_RETURN_IF_ERROR(
-          decompress(meta_.codec, rest, static_cast<size_t>(rest_size), &page, at));
+          decompress(meta_.codec, column_.name, rest, static_cast<size_t>(rest_size), &data, at));
     } else {
-      page.assign(rest);
+      data.assign(rest);
     }
-    out_->storage.push_back(std::move(page));
-    const std::string& data = out_->storage.back();
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     return values(h.encoding, p, p + data.size(), n, at);
   }
@@ -897,7 +942,8 @@ class ChunkDecoder {
       if (total > kMaxPageBytes) return corrupt("delta strings too long", at);
       p += suf;
     }
-    std::string buf;
+    std::string& buf = out_->next_page();
+    buf.clear();
     buf.reserve(static_cast<size_t>(total));
     p = *pp;
     size_t prev_at = 0, prev_len = 0;
@@ -914,9 +960,7 @@ class ChunkDecoder {
       prev_len = pre + suf;
       spans.emplace_back(at_now, prev_len);
     }
-    out_->storage.push_back(std::move(buf));
-    const std::string& s = out_->storage.back();
-    for (auto [b, len] : spans) out_->entries.emplace_back(s.data() + b, len);
+    for (auto [b, len] : spans) out_->entries.emplace_back(buf.data() + b, len);
     *pp = p;
     return Status();
   }
@@ -928,10 +972,10 @@ class ChunkDecoder {
   bool have_dict_ = false;
   size_t dict_size_ = 0;
   size_t dict_base_ = 0;
-  std::vector<int64_t> dict_ints_;
-  std::vector<uint32_t> levels_;
-  std::vector<uint32_t> ids_;
-  std::vector<int64_t> tmp_ints_;
+  std::vector<int64_t>& dict_ints_ = out_->scratch_dict_ints;
+  std::vector<uint32_t>& levels_ = out_->scratch_levels;
+  std::vector<uint32_t>& ids_ = out_->scratch_ids;
+  std::vector<int64_t>& tmp_ints_ = out_->scratch_ints;
 };
 
 }  // namespace
@@ -1052,7 +1096,7 @@ Result<FileMeta> parse_file_meta(std::string_view bytes, uint64_t offset) {
 
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out) {
-  *out = ColumnValues();
+  out->reset();
   if (rows < 0 || rows > (int64_t{1} << 31)) return corrupt("bad row count", offset);
   if (meta.type != column.type) {
     return corrupt("column " + column.name + ": chunk type differs from the schema", offset);

@@ -2,7 +2,7 @@
 // schemas of INT32, INT64 and BYTE_ARRAY columns; data pages v1 and v2 and
 // dictionary pages; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY and
 // DELTA_BINARY_PACKED / DELTA_LENGTH_BYTE_ARRAY / DELTA_BYTE_ARRAY values;
-// RLE/bit-packed definition levels; UNCOMPRESSED, GZIP and SNAPPY pages.
+// RLE/bit-packed definition levels; UNCOMPRESSED, GZIP, SNAPPY and ZSTD pages.
 // Anything else is refused with a message naming it, never guessed at.
 //
 // Internal to flowlog: engine.cc turns the decoded columns into FlowRecords
@@ -107,18 +107,41 @@ struct ColumnValues {
   std::vector<int64_t> ints;    // !is_string: per row (0 when null)
   std::vector<uint8_t> valid;   // per row: 0 = null
   std::vector<uint32_t> index;  // is_string: per row, kNull when null
-  // Views into `storage`, a deque so that they stay valid as it grows (a
-  // short page lives inside its std::string, which a vector would move).
+  // Views into the decompressed pages (next_page()).
   std::vector<std::string_view> entries;
-  std::deque<std::string> storage;  // decompressed pages, kept alive and in place
+
+  // Empties the values, keeping every buffer's memory: a reader decodes
+  // chunk after chunk into the same ColumnValues, and fresh memory for each
+  // (zeroed, page-faulted in) cost more than the decoding (docs/PERFORMANCE.md).
+  void reset();
+  // A buffer for one more decompressed page, alive and in place until
+  // reset(): a deque, so that views into earlier pages stay valid as it grows
+  // (a short page lives inside its std::string, which a vector would move).
+  std::string& next_page();
+
+  // The decoder's per-page scratch, kept here for the same reason.
+  std::vector<uint32_t> scratch_levels, scratch_ids;
+  std::vector<int64_t> scratch_ints, scratch_dict_ints;
+
+ private:
+  std::deque<std::string> storage_;
+  size_t pages_used_ = 0;
 };
 
 // Decodes the pages of one column chunk. `bytes` is the chunk's byte range
 // (ChunkMeta::start(), total_compressed_size) read from the file at
 // `offset`; `rows` is the row group's row count (the chunk must hold exactly
-// that many values). `*out` is cleared first.
+// that many values). `*out` is reset() first (its buffers reused).
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out);
+
+// Decompresses one page body of `codec` into exactly `expected` bytes (the
+// page header's uncompressed size; no codec writes past it). `column` names
+// the column chunk in messages ("parquet: column srcaddr: corrupt ZSTD page
+// (...) at offset N"; the reader adds the file's name). kParse on a corrupt
+// page or a size other than `expected`; LZ4, BROTLI, LZO are refused by name.
+Status decompress(Codec codec, const std::string& column, std::string_view in, size_t expected,
+                  std::string* out, uint64_t offset);
 
 // Snappy raw-format decompression into exactly `expected` bytes (the page
 // header's uncompressed size). kParse on malformed input.

@@ -189,7 +189,7 @@ class ParquetReader {
   Status read_row_group(const parquet::FileMeta& meta, const parquet::RowGroup& rg,
                         uint64_t footer_at) {
     uint64_t total = 0;
-    std::string bytes;
+    std::string& bytes = chunk_bytes_;  // reused: fresh memory per chunk costs page faults
     for (int s = 0; s < kSlots; ++s) {
       if (column_[s] < 0) continue;
       const size_t c = static_cast<size_t>(column_[s]);
@@ -350,6 +350,7 @@ class ParquetReader {
   int column_[kSlots] = {};
   uint32_t has_ = 0;
   parquet::ColumnValues values_[kSlots];
+  std::string chunk_bytes_;
   std::vector<Entry> entries_[kSlots];
 };
 

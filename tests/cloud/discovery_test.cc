@@ -209,6 +209,12 @@ TEST(DiscoveryTest, FirehoseStreamsAreFollowedToTheirS3Destination) {
   EXPECT_EQ(dest.s3.prefix, "flows/");  // as given: Firehose adds no '/'
   EXPECT_EQ(dest.firehose_stream, "hose");
   EXPECT_EQ(dest.describe(), "s3://hose-bucket/flows/ (Firehose stream hose)");
+  // --s3 reads the Firehose layout below a prefix ending in '/'.
+  EXPECT_EQ(dest.flag(), "--s3 s3://hose-bucket/flows/");
+  Destination no_slash = dest;
+  no_slash.s3.prefix = "flows";
+  EXPECT_EQ(no_slash.flag(),
+            "discovery alone (--s3 reads a Firehose layout only below a prefix ending in '/')");
   EXPECT_EQ(dest.read_mount_target_ids, (std::vector<std::string>{"fsmt-1", "fsmt-2"}));
   ASSERT_EQ(d.uncovered.size(), 1u);
   EXPECT_EQ(d.uncovered[0].id, "fsmt-3");

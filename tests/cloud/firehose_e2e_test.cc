@@ -183,6 +183,76 @@ TEST_F(FirehoseE2eTest, DiscoveryFollowsTheStreamToS3AndReadsEnvelopes) {
   EXPECT_EQ(got, want);
 }
 
+// `--s3` pointed at a Firehose destination (no AWSLogs/ below the prefix,
+// year folders instead) reads it as discovery does: only the hour prefixes
+// that overlap the window, Firehose's envelopes unwrapped.
+TEST_F(FirehoseE2eTest, S3FlagAtAFirehoseLayoutListsOnlyTheWindowsHours) {
+  const std::vector<std::string> lines = test::scenario_messages();
+  ASSERT_GT(lines.size(), 10u);
+  const size_t half = lines.size() / 2;
+  const std::vector<std::string> first(lines.begin(), lines.begin() + half);
+  const std::vector<std::string> second(lines.begin() + half, lines.end());
+  ASSERT_TRUE(s3_->put_object(kBucket, "hose/2026/11/29/10/efstop-rejects-1-2026-11-29-10-05-00-a1",
+                              test::gzip(envelope(first)))
+                  .ok());
+  ASSERT_TRUE(s3_->put_object(kBucket, "hose/2026/11/29/11/efstop-rejects-1-2026-11-29-11-01-00-b2",
+                              envelope(second))
+                  .ok());
+  // Hours outside the window and its margins (09 to 11): never listed, never read.
+  ASSERT_TRUE(s3_->put_object(kBucket, "hose/2026/11/29/07/efstop-rejects-1-2026-11-29-07-00-00-c3",
+                              test::gzip(envelope(first)))
+                  .ok());
+  ASSERT_TRUE(s3_->put_object(kBucket, "hose/2026/11/29/14/efstop-rejects-1-2026-11-29-14-00-00-d4",
+                              test::gzip(envelope(second)))
+                  .ok());
+
+  int code = -1;
+  const nlohmann::json cloud = nlohmann::json::parse(
+      run("--s3 s3://efstop-hose/hose/ " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text() << "\n" << front().server_log();
+  EXPECT_EQ(front().count("s3:GetObject"), 2);
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::vector<std::string> listed;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "s3:ListObjectsV2") continue;
+    const std::string query = q.value("query", "");
+    const size_t at = query.find("prefix=");
+    ASSERT_NE(at, std::string::npos) << query;
+    listed.push_back(query.substr(at + 7, query.find('&', at) - at - 7));
+  }
+  // AWSLogs/ first (none), then the prefix's folders (years), then the hours.
+  EXPECT_EQ(listed, (std::vector<std::string>{
+                        "hose%2FAWSLogs%2F", "hose%2F", "hose%2F2026%2F11%2F29%2F09%2F",
+                        "hose%2F2026%2F11%2F29%2F10%2F", "hose%2F2026%2F11%2F29%2F11%2F"}))
+      << nlohmann::json(listed).dump();
+
+  // The same records as one local text file give the same rows and counts.
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  const std::string path = env_->home() + "/records.log";
+  std::ofstream(path) << text;
+  const nlohmann::json local =
+      nlohmann::json::parse(run("--names " + aws_args() + " " + path, &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  ASSERT_FALSE(local["rows"].empty());
+  EXPECT_EQ(local["rows"], cloud["rows"]);
+  nlohmann::json want = flow_stats(local);
+  nlohmann::json got = flow_stats(cloud);
+  got.erase("files");
+  want.erase("files");
+  EXPECT_EQ(got, want);
+
+  // A prefix with neither AWSLogs/ nor year folders is named, not read as empty.
+  run("--s3 s3://efstop-hose/elsewhere/ " + aws_args(), &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(stderr_text().find("s3://efstop-hose/elsewhere/: no flow-log deliveries there "
+                               "(neither AWSLogs/ as a flow log delivers nor YYYY/ folders as a "
+                               "Firehose stream does"),
+            std::string::npos)
+      << stderr_text();
+}
+
 TEST_F(FirehoseE2eTest, OtherDestinationsAreNamedAndNotRead) {
   use_firehose({{"DestinationId", "destinationId-000000000001"},
                 {"HttpEndpointDestinationDescription",

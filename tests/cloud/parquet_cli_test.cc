@@ -1,7 +1,8 @@
 // Issue 16, item 2: Parquet flow logs. The test generates flow-log records,
 // writes them as a text file and has DuckDB (@duckdb/node-api, an
 // independent writer: tests/flowlog/parquet_write.js) write the same rows as
-// Parquet in each variant: codec (UNCOMPRESSED, GZIP as AWS writes, SNAPPY),
+// Parquet in each variant: codec (UNCOMPRESSED, GZIP as AWS writes, SNAPPY,
+// ZSTD),
 // data page v1/v2, dictionary or plain/delta values, several row groups,
 // column subsets in another order. Through the efstop binary:
 // - every variant's report (JSON: rows and stats) equals the text file's;
@@ -9,7 +10,7 @@
 //   front), and from stdin;
 // - a truncated or corrupted file is a failed input with a
 //   "parquet: ... at offset N" message (partial result, exit 3), never a
-//   crash; ZSTD (not linked) is refused by name.
+//   crash; a corrupt ZSTD frame names the file and the column chunk.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -182,7 +183,7 @@ TEST_F(ParquetCliTest, EveryDuckDbVariantGivesTheTextReport) {
   ASSERT_GT(text["stats"]["skipdata"].get<int>(), 0);
   ASSERT_GT(text["stats"]["unknown_bytes"].get<int>(), 0);
   ASSERT_GT(text["stats"]["not_efs"].get<int>(), 0);
-  for (const char* codec : {"uncompressed", "gzip", "snappy"}) {
+  for (const char* codec : {"uncompressed", "gzip", "snappy", "zstd"}) {
     for (const char* version : {"V1", "V2"}) {
       for (const char* dict : {"dict", "plain"}) {
         SCOPED_TRACE(std::string(codec) + " " + version + " " + dict);
@@ -277,13 +278,28 @@ TEST_F(ParquetCliTest, CorruptFilesFailAloneWithTheirOffset) {
     EXPECT_TRUE(code == 0 || code == 3) << step << ": " << code << "\n" << stderr_text();
   }
 
-  // ZSTD pages are refused by name.
+  // A corrupt ZSTD frame fails the file, naming it and the column chunk:
+  // every frame's magic (28 b5 2f fd, RFC 8878) is broken, so the first
+  // chunk efstop reads (srcaddr) is the one that fails.
   duckdb_write(dir_ + "/all.csv", dir_ + "/zstd.parquet", "zstd", "V1", "dict");
-  run("--no-names " + dir_ + "/good.log " + dir_ + "/zstd.parquet", &code);
-  EXPECT_EQ(code, 3);
-  EXPECT_NE(stderr_text().find("parquet: compression codec ZSTD is not supported"),
+  std::ifstream zin(dir_ + "/zstd.parquet", std::ios::binary);
+  std::string zstd((std::istreambuf_iterator<char>(zin)), {});
+  const std::string magic("\x28\xb5\x2f\xfd", 4);
+  int frames = 0;
+  for (size_t at = zstd.find(magic); at != std::string::npos; at = zstd.find(magic, at + 4)) {
+    zstd[at] = 0;
+    ++frames;
+  }
+  ASSERT_GT(frames, 0);
+  std::ofstream(dir_ + "/zstd-bad.parquet", std::ios::binary) << zstd;
+  out = run("--no-names --output json " + dir_ + "/good.log " + dir_ + "/zstd-bad.parquet", &code);
+  EXPECT_EQ(code, 3) << stderr_text();
+  EXPECT_NE(stderr_text().find("efstop: read " + dir_ +
+                               "/zstd-bad.parquet: parquet: column "
+                               "srcaddr: corrupt ZSTD page ("),
             std::string::npos)
       << stderr_text();
+  EXPECT_EQ(comparable(out)["rows"], expected["rows"]);
 }
 
 TEST_F(ParquetCliTest, FromS3WithRangedGets) {

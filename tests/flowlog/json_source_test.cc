@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flowlog/engine.h"
+#include "flowlog/json_source_internal.h"
 #include "test_util.h"
 
 namespace efstop::flowlog {
@@ -321,6 +322,115 @@ TEST(JsonSourceTest, ControlMessagesAloneAreAnEmptyInputNotAFailure) {
   EXPECT_FALSE(r->inputs[0].failed);
   EXPECT_EQ(r->stats.lines, 0);
   EXPECT_EQ(r->stats.skipped, 0);
+}
+
+}  // namespace
+}  // namespace efstop::flowlog
+
+namespace efstop::flowlog {
+namespace {
+
+// The focused scanner against nlohmann::json (the reference it replaced):
+// both decide every value below the same way, and the scanner does decide
+// the forms AWS writes (else it would be no faster).
+void expect_same(const std::string& value, const std::string& what) {
+  JsonMessageExtractor fast, reference;
+  fast.extract(value, true);
+  reference.extract(value, false);
+  ASSERT_FALSE(reference.decided_fast);
+  EXPECT_EQ(fast.kind, reference.kind) << what;
+  EXPECT_EQ(fast.reason, reference.reason) << what;
+  EXPECT_EQ(fast.messages, reference.messages) << what;
+  EXPECT_EQ(fast.event_skips, reference.event_skips) << what;
+}
+
+TEST(JsonMessageExtractorTest, ScannerDecidesAwsFormsAsTheReference) {
+  const std::string rec = "2 123456789012 eni-1 10.0.1.5 10.0.9.10 40001 2049 6 1 9 1 2 ACCEPT OK";
+  const std::vector<std::string> aws = {
+      "{\"message\":\"" + rec + "\"}",
+      "{\"logStreamName\":\"eni-1-all\",\"timestamp\":1764410400000,\"message\":\"" + rec +
+          "\",\"ingestionTime\":1764410401000,\"eventId\":\"3817\"}",
+      "{\"messageType\":\"DATA_MESSAGE\",\"owner\":\"1\",\"logGroup\":\"g\",\"logStream\":\"s\","
+      "\"subscriptionFilters\":[\"f\"],\"logEvents\":[{\"id\":\"1\",\"timestamp\":1,\"message\":"
+      "\"" +
+          rec + "\"},{\"id\":\"2\",\"timestamp\":2,\"message\":\"" + rec + " \"}]}",
+      "{\"messageType\":\"CONTROL_MESSAGE\",\"logEvents\":[{\"message\":\"CWL CONTROL\"}]}",
+      "{\n  \"events\": [\n    {\n      \"message\": \"" + rec +
+          "\",\n      \"eventId\": \"1\"\n    }\n  ],\n  \"searchedLogStreams\": [],\n"
+          "  \"nextToken\": null\n}",
+      // Short escapes are decoded as nlohmann decodes them.
+      "{\"message\":\"a \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t end\"}",
+      // Decided, and skipped as the reference skips them.
+      "{\"other\":1}",
+      "{\"message\":5}",
+      "{\"messageType\":7}",
+      "{\"messageType\":\"OTHER\"}",
+      "{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":{}}",
+      "{\"events\":[1,{\"message\":2},{\"x\":\"y\"},{\"message\":\"ok\"}]}",
+      "{}",
+      "{\"a\":[[],{},-0.25,true,false,null,\"\"],\"message\":\"m\"}",
+  };
+  for (const std::string& v : aws) {
+    JsonMessageExtractor fast;
+    fast.extract(v, true);
+    EXPECT_TRUE(fast.decided_fast) << v;
+    expect_same(v, v);
+  }
+  JsonMessageExtractor e;
+  e.extract(aws[5], true);
+  ASSERT_EQ(e.messages.size(), 1u);
+  EXPECT_EQ(e.messages[0], "a \"q\" \\ / \b\f\n\r\t end");
+  e.extract(aws[11], true);
+  EXPECT_EQ(e.event_skips, (std::vector<std::string>{"events[0] has no string message",
+                                                     "events[1] has no string message",
+                                                     "events[2] has no string message"}));
+  // Left to the reference: what the scanner does not handle exactly.
+  for (const std::string v :
+       {"{\"message\":\"\\u00e9\"}", "{\"message\":\"\xc3\xa9\"}",
+        "{\"message\":\"a\",\"message\":\"b\"}", "{\"n\":1e5,\"message\":\"m\"}",
+        "{\"n\":12345678901234567890}", "{\"message\":\"x\"", "{\"m\":tru}", "{\"m\":01}",
+        "{\"m\":\"\x01\"}", "{\"m\":1,}", "{} x"}) {
+    JsonMessageExtractor fast;
+    fast.extract(v, true);
+    EXPECT_FALSE(fast.decided_fast) << v;
+    expect_same(v, v);
+  }
+}
+
+TEST(JsonMessageExtractorTest, MutatedValuesAreDecidedAsTheReference) {
+  const std::vector<std::string> seeds = {
+      "{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"id\":\"1\",\"message\":\"a b\"},"
+      "{\"message\":\"c\\\"d\"}],\"x\":[1.5,null]}",
+      "{\"events\":[{\"message\":\"2 1 eni-1 - - - - - - - 1 2 - NODATA\"}],\"n\":null}",
+      "{\"timestamp\":1764410400000,\"message\":\"x\\ty\"}",
+  };
+  const std::string alphabet = "{}[]\",:\\ntrufals0123456789.-e \n\tmessageTyplogEvDATA_";
+  std::mt19937 rng(16);
+  int decided = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string v = seeds[rng() % seeds.size()];
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0 && !v.empty(); --k) {
+      const size_t at = rng() % v.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          v[at] = c;
+          break;
+        case 1:
+          v.insert(v.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          v.erase(at, 1);
+      }
+    }
+    JsonMessageExtractor fast;
+    fast.extract(v, true);
+    if (!fast.decided_fast) continue;
+    ++decided;
+    expect_same(v, v);
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(decided, 2000);  // the comparison was not vacuous
 }
 
 }  // namespace

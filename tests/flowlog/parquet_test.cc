@@ -1,10 +1,12 @@
-// The Parquet reader's pieces on hand-made bytes: Snappy, the footer
+// The Parquet reader's pieces on hand-made bytes: Snappy, ZSTD (frames
+// made by libzstd's compressor here), the footer
 // trailer, the thrift footer (flat and nested schemas, unknown fields
 // skipped, bounds). Whole files from an independent writer are tested in
 // tests/cloud/parquet_cli_test.cc.
 #include "flowlog/parquet.h"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include <string>
 
@@ -37,6 +39,42 @@ TEST(ParquetSnappy, RefusesWhatDoesNotAddUp) {
   EXPECT_FALSE(snappy_decompress(bytes({4, 0x0c, 'a'}), 4, &out).ok());
   // Output shorter than announced.
   EXPECT_FALSE(snappy_decompress(bytes({6, 0x0c, 'a', 'b', 'c', 'd'}), 6, &out).ok());
+}
+
+TEST(ParquetZstd, FramesDecodeToExactlyTheHeaderSize) {
+  const std::string plain = "2 123456789012 eni-0a 10.0.0.1 10.0.9.10 40000 2049 6 1 100 0 0 OK\n";
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += plain;
+  std::string frame(ZSTD_compressBound(text.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), text.data(), text.size(), 3));
+  ASSERT_LT(frame.size(), text.size());
+  std::string out;
+  ASSERT_TRUE(decompress(Codec::kZstd, "srcaddr", frame, text.size(), &out, 7).ok());
+  EXPECT_EQ(out, text);
+  // Two frames back to back are one page (the format allows it).
+  ASSERT_TRUE(decompress(Codec::kZstd, "srcaddr", frame + frame, 2 * text.size(), &out, 7).ok());
+  EXPECT_EQ(out, text + text);
+  // The output never grows past the header's size, and a short one fails too.
+  Status big = decompress(Codec::kZstd, "srcaddr", frame, text.size() - 1, &out, 7);
+  EXPECT_EQ(big.message(),
+            "parquet: column srcaddr: ZSTD page larger than its header says at offset 7");
+  EXPECT_LE(out.size(), text.size() - 1);
+  Status small = decompress(Codec::kZstd, "srcaddr", frame, text.size() + 1, &out, 7);
+  EXPECT_EQ(small.message(),
+            "parquet: column srcaddr: ZSTD page shorter than its header says at offset 7");
+  // A broken frame names the column and libzstd's reason.
+  std::string bad = frame;
+  bad[0] = 0;
+  Status corrupt = decompress(Codec::kZstd, "dstaddr", bad, text.size(), &out, 9);
+  EXPECT_EQ(corrupt.message().rfind("parquet: column dstaddr: corrupt ZSTD page (", 0), 0u)
+      << corrupt.message();
+  EXPECT_FALSE(
+      decompress(Codec::kZstd, "dstaddr", frame.substr(0, frame.size() - 3), text.size(), &out, 9)
+          .ok());
+  // Codecs not linked are refused by name.
+  EXPECT_EQ(decompress(Codec::kLz4, "bytes", frame, 1, &out, 0).message(),
+            "parquet: column bytes: compression codec LZ4 is not supported (UNCOMPRESSED, GZIP, "
+            "SNAPPY, ZSTD are) at offset 0");
 }
 
 TEST(ParquetFooter, TrailerNeedsMagicAndAPlausibleLength) {
