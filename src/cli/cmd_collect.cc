@@ -19,7 +19,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
-#include "cli/server_ips_arg.h"
+#include "cli/input_flags.h"
 #include "cli/time_arg.h"
 #include "flowlog/engine.h"
 #include "report/units.h"
@@ -80,24 +80,7 @@ int64_t floor_to(int64_t t, int64_t w) {
 std::vector<OptionGroup> make_groups(CollectSettings* s) {
   std::vector<OptionGroup> groups;
   OptionGroup input("Input");
-  input.add_value("--log-format", "FORMAT",
-                  "field order of the records, as for top (default: each file's\n"
-                  "header line, else the default version-2 format)",
-                  [s](std::string_view v) {
-                    s->engine.log_format = std::string(v);
-                    return Status();
-                  });
-  input.add_value(
-      "--server-ips", "LIST|FILE",
-      "the EFS mount targets' addresses, as for top (default: TCP\n"
-      "port 2049 marks the server)",
-      [s](std::string_view v) { return parse_server_ips_arg(v, &s->engine.server_ips); });
-  input.add_value("--threads", "N", "worker threads (default 0: one per core)",
-                  [s](std::string_view v) -> Status {
-                    EFSTOP_ASSIGN_OR_RETURN(int64_t n, parse_count(v, 256));
-                    s->engine.threads = static_cast<int>(n);
-                    return Status();
-                  });
+  add_input_flags(&input, &s->engine);
   groups.push_back(std::move(input));
 
   OptionGroup window("Window (whole UTC buckets; docs/history.md)");

@@ -21,9 +21,9 @@
 #include "cli/cloud_flags.h"
 #include "cli/command.h"
 #include "cli/history_report.h"
+#include "cli/input_flags.h"
 #include "cli/metrics_flags.h"
 #include "cli/name_flags.h"
-#include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
 #include "flowlog/engine.h"
 #include "flowlog/ip_address.h"
@@ -70,35 +70,11 @@ std::string lowercase_errno(int error) {
   return text;
 }
 
-Status add_server_ips(std::string_view value, TopSettings* settings) {
-  return parse_server_ips_arg(value, &settings->engine.server_ips);
-}
-
 std::vector<OptionGroup> make_groups(TopSettings* s) {
   std::vector<OptionGroup> groups;
 
   OptionGroup input("Input");
-  input.add_value("--log-format", "FORMAT",
-                  "field order of the records, as the flow log's LogFormat\n"
-                  "('${version} ${account-id} ...'); default: each file's header\n"
-                  "line, else the default version-2 format. Any set of fields\n"
-                  "with srcaddr, dstaddr and bytes (docs/cli.md says what a\n"
-                  "missing field changes)",
-                  [s](std::string_view v) {
-                    s->engine.log_format = std::string(v);
-                    return Status();
-                  });
-  input.add_value("--server-ips", "LIST|FILE",
-                  "the EFS mount targets' addresses: comma-separated, or a file\n"
-                  "(also @FILE) of one per line; traffic to or from them counts\n"
-                  "whatever the port. Default: TCP port 2049 marks the server",
-                  [s](std::string_view v) { return add_server_ips(v, s); });
-  input.add_value("--threads", "N", "worker threads (default 0: one per core)",
-                  [s](std::string_view v) -> Status {
-                    EFSTOP_ASSIGN_OR_RETURN(int64_t n, parse_count(v, 256));
-                    s->engine.threads = static_cast<int>(n);
-                    return Status();
-                  });
+  add_input_flags(&input, &s->engine);
   groups.push_back(std::move(input));
 
   OptionGroup window("Time window (on each record's start; UTC unless a zone is given)");
@@ -422,6 +398,38 @@ Status write_html_file(const report::Report& rep, const std::string& path) {
   return Status();
 }
 
+// The report's "efstop" block: version, the command (secrets redacted) and
+// the grouping as the user names it.
+report::RunInfo make_run_info(const TopSettings& settings, const std::vector<std::string>& args) {
+  report::RunInfo run;
+  run.version = efstop_version();
+  run.command = recorded_command(args);
+  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
+                 : settings.name_grouping == NameGrouping::kName     ? "name"
+                 : settings.name_grouping == NameGrouping::kAz
+                     ? "az"
+                     : std::string(report::group_by_name(settings.shape.group_by));
+  return run;
+}
+
+// Writes the report: the --html page (`page` when it differs from `rep`)
+// to its file, then `rep` in the --output form to stdout. Both paths of
+// top (flow logs, store) end here. Returns false after printing the error.
+bool write_outputs(const report::Report& rep, const report::Report* page,
+                   const TopSettings& settings, CommandContext& ctx) {
+  if (!settings.html_file.empty()) {
+    if (Status s = write_html_file(page ? *page : rep, settings.html_file); !s.ok()) {
+      ctx.err << "efstop: " << s.message() << '\n';
+      return false;
+    }
+  }
+  if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
+    ctx.err << "efstop: " << s.message() << '\n';
+    return false;
+  }
+  return true;
+}
+
 // `top --from-store` (docs/history.md): the rows come from the store's
 // buckets instead of flow logs; no AWS call is made.
 int run_top_from_store(TopSettings& settings, const std::vector<std::string>& sources,
@@ -549,15 +557,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   rep.stats.below_min_bytes = below_min_bytes;
   rep.names = name_stats;
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
-  report::RunInfo run;
-  run.version = efstop_version();
-  run.command = recorded_command(args);
-  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
-                 : settings.name_grouping == NameGrouping::kName     ? "name"
-                 : settings.name_grouping == NameGrouping::kAz
-                     ? "az"
-                     : std::string(report::group_by_name(settings.shape.group_by));
-  rep.run = run;
+  rep.run = make_run_info(settings, args);
   if (pairs->buckets == 0) {
     rep.notes.push_back("the store has no bucket starting in the window; 'efstop collect' "
                         "covered up to " + report::format_iso8601_utc((*last)->window_end));
@@ -569,16 +569,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     write_profile(rep, fold_profiles(rep.rows, *pairs, *settings.by), *settings.by,
                   settings.output, ctx.out);
   } else {
-    if (!settings.html_file.empty()) {
-      if (Status s = write_html_file(rep, settings.html_file); !s.ok()) {
-        ctx.err << "efstop: " << s.message() << '\n';
-        return kExitFailure;
-      }
-    }
-    if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
-      ctx.err << "efstop: " << s.message() << '\n';
-      return kExitFailure;
-    }
+    if (!write_outputs(rep, nullptr, settings, ctx)) return kExitFailure;
   }
   if (!settings.quiet) {
     ctx.err << "from store: " << path << ": " << pairs->buckets << " pair-bucket rows of "
@@ -645,10 +636,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   if (settings.from_store || settings.by || settings.openmetrics) {
     return run_top_from_store(settings, sources, args, ctx);
   }
-  if (!sources.empty() && settings.cloud.any()) {
-    return usage_error(ctx, "top",
-                       invalid_argument_error("read input: --log-group, --s3 and --method read "
-                                              "flow logs from AWS; name no SOURCE with them"));
+  if (Status s = check_input_choice(sources, settings.cloud); !s.ok()) {
+    return usage_error(ctx, "top", s);
   }
   if (settings.since) {
     if (settings.start) {
@@ -862,14 +851,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       }
     }
   }
-  report::RunInfo run;
-  run.version = efstop_version();
-  run.command = recorded_command(args);
-  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
-                 : settings.name_grouping == NameGrouping::kName     ? "name"
-                 : settings.name_grouping == NameGrouping::kAz
-                     ? "az"
-                     : std::string(report::group_by_name(settings.shape.group_by));
+  const report::RunInfo run = make_run_info(settings, args);
   const auto finish = [&](report::Report& r) {
     if (below_min_bytes) r.stats.below_min_bytes = *below_min_bytes;
     r.names = name_stats;
@@ -908,16 +890,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       report::build_report(std::move(rows), to_report_stats(stats),
                            report::Window{settings.start, settings.end}, settings.shape);
   finish(rep);
-  if (!settings.html_file.empty()) {
-    if (Status s = write_html_file(page ? *page : rep, settings.html_file); !s.ok()) {
-      ctx.err << "efstop: " << s.message() << '\n';
-      return kExitFailure;
-    }
-  }
-  if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
-    ctx.err << "efstop: " << s.message() << '\n';
-    return kExitFailure;
-  }
+  if (!write_outputs(rep, page ? &*page : nullptr, settings, ctx)) return kExitFailure;
   // The partial notice shows even with --quiet: it changes what the numbers mean.
   if (!settings.quiet) {
     report::write_summary(rep, ctx.err);
