@@ -198,7 +198,8 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                    "report from the buckets 'efstop collect' stored, for the\n"
                    "--since/--start/--end window (a bucket counts when it starts\n"
                    "in it; default: the last hour); reads no flow logs and calls\n"
-                   "no AWS API (names only with --offline, --inventory or --labels)",
+                   "no AWS API. Names: as collected (--no-names: addresses), or\n"
+                   "--offline, --inventory or --labels",
                    [s] { s->from_store = true; });
   history.add_value("--by", "PROFILE",
                     "with --from-store: fold the buckets into a profile per row,\n"
@@ -466,13 +467,6 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   if (*settings.start >= *settings.end) {
     return usage("parse --end: the window ends before it starts");
   }
-  if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
-    return usage("parse --group-by: fs, name and az need names; with --from-store add "
-                 "--offline (the store's names), --inventory or --labels");
-  }
-  if (settings.names.enabled() && !settings.group_by_given) {
-    settings.name_grouping = NameGrouping::kFileSystem;
-  }
 
   // The store.
   Result<std::string> dir = store::default_store_dir(settings.names.cache_dir);
@@ -510,6 +504,37 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   }
   const int64_t from = settings.openmetrics ? (*last)->window_start : *settings.start;
   const int64_t to = settings.openmetrics ? (*last)->window_end : *settings.end;
+  // The names the collections stored (as each address was named when its
+  // buckets were collected), unless names are asked for another way or
+  // refused.
+  std::map<std::string, enrich::EndpointName> collected;
+  if (!settings.names.enabled() && !settings.names.no_names) {
+    Result<std::map<std::string, store::CollectedName>> stored = history.collected_names(from, to);
+    if (!stored.ok()) {
+      ctx.err << "efstop: " << stored.status().message() << '\n';
+      return kExitFailure;
+    }
+    for (const auto& [ip, n] : *stored) {
+      enrich::EndpointName e;
+      e.ip = ip;
+      e.name = n.name;
+      e.kind = n.kind;
+      e.id = n.id;
+      e.az = n.az;
+      e.account = n.account;
+      collected.emplace(ip, std::move(e));
+    }
+  }
+  const bool have_names = settings.names.enabled() || !collected.empty();
+  if (settings.name_grouping != NameGrouping::kNone && !have_names) {
+    return usage(
+        "parse --group-by: fs, name and az need names; the store holds none for the "
+        "window (collect with names), so add --offline (the store's name history), "
+        "--inventory or --labels");
+  }
+  if (have_names && !settings.group_by_given) {
+    settings.name_grouping = NameGrouping::kFileSystem;
+  }
   Result<StorePairs> pairs = read_store_pairs(history, from, to, width, settings.by);
   if (!pairs.ok()) {
     ctx.err << "efstop: " << pairs.status().message() << '\n';
@@ -549,6 +574,8 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
+  } else if (!collected.empty()) {
+    rows = apply_names(std::move(rows), collected, settings.name_grouping);
   }
   if (settings.openmetrics) settings.shape.top = 0;
   report::Report rep =
@@ -558,6 +585,11 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   rep.names = name_stats;
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
   rep.run = make_run_info(settings, args);
+  if (!collected.empty()) {
+    rep.notes.push_back(
+        "names as collected: each address as it was named when 'efstop collect' "
+        "stored its buckets (the name at the window's end), not as now");
+  }
   if (pairs->buckets == 0) {
     rep.notes.push_back("the store has no bucket starting in the window; 'efstop collect' "
                         "covered up to " + report::format_iso8601_utc((*last)->window_end));
