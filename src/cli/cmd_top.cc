@@ -199,7 +199,8 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                    "--since/--start/--end window (a bucket counts when it starts\n"
                    "in it; default: the last hour); reads no flow logs and calls\n"
                    "no AWS API. Names: as collected (--no-names: addresses), or\n"
-                   "--offline, --inventory or --labels",
+                   "--offline, --inventory or --labels. --bucket: the store's\n"
+                   "bucket width or coarser",
                    [s] { s->from_store = true; });
   history.add_value("--by", "PROFILE",
                     "with --from-store: fold the buckets into a profile per row,\n"
@@ -502,6 +503,20 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     return usage("parse --by: the store holds buckets of a day; hour-of-day needs 1h or "
                  "shorter ones");
   }
+  // --bucket: a series from the stored buckets, which cannot be split (the
+  // records' own times are not kept), so only as coarse as the store's or
+  // coarser; every width is a multiple of the finer ones.
+  const int64_t series_s = settings.shape.bucket_s;
+  if (series_s > 0 && (settings.by || settings.openmetrics)) {
+    return usage("parse --bucket: not with --by or --output openmetrics");
+  }
+  if (series_s > 0 && (series_s < width || series_s % width != 0)) {
+    return usage("parse --bucket: the store " + path + " holds buckets of " +
+                 std::to_string(width) +
+                 " s; a series from it needs buckets of that width or "
+                 "coarser (a stored bucket cannot be split: the records' own times are not "
+                 "kept)");
+  }
   const int64_t from = settings.openmetrics ? (*last)->window_start : *settings.start;
   const int64_t to = settings.openmetrics ? (*last)->window_end : *settings.end;
   // The names the collections stored (as each address was named when its
@@ -535,7 +550,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   if (have_names && !settings.group_by_given) {
     settings.name_grouping = NameGrouping::kFileSystem;
   }
-  Result<StorePairs> pairs = read_store_pairs(history, from, to, width, settings.by);
+  Result<StorePairs> pairs = read_store_pairs(history, from, to, width, settings.by, series_s);
   if (!pairs.ok()) {
     ctx.err << "efstop: " << pairs.status().message() << '\n';
     return kExitFailure;
