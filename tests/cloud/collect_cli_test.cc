@@ -22,6 +22,7 @@
 #include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
+#include "harness/tls_front.h"
 #include "store/history_store.h"
 
 namespace efstop::cloud {
@@ -319,6 +320,24 @@ TEST_F(CollectCloudTest, NameFlagsOfCollect) {
                                window("10:10", "10:15") + " " + path);
   EXPECT_EQ(inv_code, 0) << err();
   EXPECT_EQ(endpoint().total_count(), calls);
+}
+
+// The TLS flags reach collect's AWS client: HTTPS trusted through
+// --ca-bundle, or accepted with --no-verify-ssl; both store the window.
+TEST_F(CollectCloudTest, HttpsThroughCaBundleOrNoVerifySsl) {
+  auto front = efstop::testing::TlsFront::start(endpoint().port());
+  ASSERT_TRUE(front.ok()) << front.status().message();
+  const std::string base =
+      "--region " + std::string(efstop::testing::kTestRegion) + " --endpoint-url " +
+      (*front)->url() + " --bucket 5m --log-group /efstop/vpc-flow-logs" + window("10:00", "10:15");
+  const std::string a = env().home() + "/store-tls-a";
+  const std::string b = env().home() + "/store-tls-b";
+  ASSERT_EQ(collect(base + " --ca-bundle " + (*front)->ca_bundle() + " --cache-dir " + a), 0)
+      << err();
+  ASSERT_EQ(collect(base + " --no-verify-ssl --cache-dir " + b), 0) << err();
+  const Table want = expected_table(lines_, k1000, k1000 + 900);
+  EXPECT_EQ(dump(store_table(a)), dump(want));
+  EXPECT_EQ(dump(store_table(b)), dump(want));
 }
 
 TEST_F(CollectCloudTest, ASourceAndCloudFlagsAreAUsageError) {
