@@ -1,6 +1,7 @@
 // Fills a store with DAYS days of hourly collections for PAIRS client/server
 // pairs, through HistoryStore::store_collection (the write `efstop collect`
-// makes), one collection per hour, for bench/history/run.sh.
+// makes, with the names of every address), one collection per hour, for
+// bench/history/run.sh.
 //
 // usage: history_fill DIR DAYS PAIRS END_UNIX_SECONDS
 #include <cstdio>
@@ -39,6 +40,17 @@ int main(int argc, char** argv) {
     ends.emplace_back("10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250),
                       "10.0." + std::to_string(i % 20) + ".50");
   }
+  // The names a named collect stores: the same every hour (so one
+  // collected_name row per address, widened by each collection).
+  std::vector<efstop::store::CollectedName> names;
+  for (const auto& [client, server] : ends) {
+    names.push_back(
+        {client, "job-" + client, "ec2-instance", "i-" + client, "eu-west-1a", "111122223333"});
+  }
+  for (int64_t i = 0; i < 20 && i < pairs; ++i) {
+    names.push_back({ends[i].second, "home", "efs-mount-target", "fs-0123456789abcdef0",
+                     "eu-west-1b", "111122223333"});
+  }
   std::mt19937_64 rng(14);
   std::uniform_int_distribution<int64_t> bytes(1000, int64_t{4} << 30);
   for (int64_t b = end - days * 86400; b < end; b += 3600) {
@@ -56,7 +68,7 @@ int main(int argc, char** argv) {
       rows.push_back(std::move(r));
     }
     efstop::store::Collection c{0, b, b + 3600, 3600, b + 3600 + 900, "bench", "ok", ""};
-    auto id = (*store)->store_collection(c, rows);
+    auto id = (*store)->store_collection(c, rows, names);
     if (!id.ok()) {
       std::fprintf(stderr, "%s\n", id.status().message().c_str());
       return 1;

@@ -13,15 +13,20 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/args.h"
+#include "cli/aws_flags.h"
+#include "cli/cloud_flags.h"
 #include "cli/command.h"
-#include "cli/server_ips_arg.h"
+#include "cli/input_flags.h"
+#include "cli/name_flags.h"
 #include "cli/time_arg.h"
 #include "flowlog/engine.h"
+#include "report/model.h"
 #include "report/units.h"
 #include "store/history_store.h"
 #include "store/name_store.h"
@@ -36,6 +41,8 @@ constexpr int64_t kBucketChoices[] = {300, 900, 3600, 86400};
 
 struct CollectSettings {
   flowlog::EngineOptions engine;
+  CloudFlags cloud;  // the flow logs in AWS (cli/cloud_flags.h), as for top
+  NameFlags names;   // names at collect time (cli/name_flags.h); .aws: the connection
   std::optional<int64_t> start;
   std::optional<int64_t> end;
   std::optional<int64_t> since;
@@ -43,7 +50,6 @@ struct CollectSettings {
   bool bucket_given = false;
   int64_t delay_s = 15 * 60;
   int64_t keep_s = 90 * 86400;
-  std::string cache_dir;
   bool quiet = false;
   bool help = false;
 };
@@ -80,24 +86,7 @@ int64_t floor_to(int64_t t, int64_t w) {
 std::vector<OptionGroup> make_groups(CollectSettings* s) {
   std::vector<OptionGroup> groups;
   OptionGroup input("Input");
-  input.add_value("--log-format", "FORMAT",
-                  "field order of the records, as for top (default: each file's\n"
-                  "header line, else the default version-2 format)",
-                  [s](std::string_view v) {
-                    s->engine.log_format = std::string(v);
-                    return Status();
-                  });
-  input.add_value(
-      "--server-ips", "LIST|FILE",
-      "the EFS mount targets' addresses, as for top (default: TCP\n"
-      "port 2049 marks the server)",
-      [s](std::string_view v) { return parse_server_ips_arg(v, &s->engine.server_ips); });
-  input.add_value("--threads", "N", "worker threads (default 0: one per core)",
-                  [s](std::string_view v) -> Status {
-                    EFSTOP_ASSIGN_OR_RETURN(int64_t n, parse_count(v, 256));
-                    s->engine.threads = static_cast<int>(n);
-                    return Status();
-                  });
+  add_input_flags(&input, &s->engine);
   groups.push_back(std::move(input));
 
   OptionGroup window("Window (whole UTC buckets; docs/history.md)");
@@ -152,10 +141,22 @@ std::vector<OptionGroup> make_groups(CollectSettings* s) {
                   "~/.cache/efstop), as for top's names",
                   [s](std::string_view v) -> Status {
                     if (v.empty()) return invalid_argument_error("want a directory");
-                    s->cache_dir = std::string(v);
+                    s->names.cache_dir = std::string(v);
                     return Status();
                   });
   groups.push_back(std::move(store));
+
+  OptionGroup names("Names stored with each collection (docs/history.md)");
+  add_name_flags(&names, &s->names, NameFlagSet{false, false});
+  groups.push_back(std::move(names));
+
+  OptionGroup aws_group("AWS connection (with --names, or when no SOURCE is named)");
+  add_aws_flags(&aws_group, &s->names.aws);
+  groups.push_back(std::move(aws_group));
+
+  OptionGroup cloud_group("Flow logs in AWS (read when no SOURCE is named; docs/sources.md)");
+  add_cloud_flags(&cloud_group, &s->cloud);
+  groups.push_back(std::move(cloud_group));
 
   OptionGroup general("General");
   general.add_flag("--quiet", "print nothing on stderr but errors and warnings",
@@ -171,9 +172,22 @@ std::vector<OptionGroup*> pointers(std::vector<OptionGroup>& groups) {
   return out;
 }
 
-std::string join_sources(const std::vector<std::string>& sources) {
-  std::string out = "files:";
-  for (const std::string& s : sources) out += " " + s;
+// What a run read, for the collection row: the files, or where in AWS.
+std::string describe_sources(const std::vector<std::string>& sources, const CloudFlags& cloud,
+                             const std::string& region) {
+  std::string out;
+  if (!sources.empty()) {
+    out = "files:";
+    for (const std::string& s : sources) out += " " + s;
+  } else if (!cloud.s3.empty()) {
+    out = "s3: " + cloud.s3;
+  } else if (!cloud.log_groups.empty()) {
+    out = std::string("logs ") + (cloud.method == cloud::Method::kRaw ? "raw" : "insights") + ":";
+    for (const std::string& g : cloud.log_groups) out += " " + g;
+  } else {
+    out = "aws: the flow logs discovery finds";
+  }
+  if (sources.empty() && !region.empty()) out += " (" + region + ")";
   return out;
 }
 
@@ -226,24 +240,59 @@ class StdinCopy {
   std::string path_;
 };
 
+// The names of every address of `rows` now, as top would name them at the
+// window's end (the resolver, its cache and history: docs/names.md), in
+// the form the report shows them.
+std::vector<store::CollectedName> name_addresses(const std::vector<store::BucketTotals>& rows,
+                                                 int64_t end, Naming& naming,
+                                                 const NameFlags& flags, bool quiet,
+                                                 std::ostream& err) {
+  std::map<std::pair<std::string, std::string>, bool> pairs;
+  for (const store::BucketTotals& r : rows) pairs[{r.client, r.server}] = true;
+  std::vector<report::Row> pair_rows;
+  for (const auto& [pair, unused] : pairs) {
+    report::Row row;
+    row.client = report::end_from_ip(pair.first);
+    row.server = report::end_from_ip(pair.second);
+    row.counters.last_seen = end;
+    pair_rows.push_back(std::move(row));
+  }
+  pair_rows = name_rows(std::move(pair_rows), naming, flags, NameGrouping::kNone, quiet, err);
+  std::map<std::string, store::CollectedName> by_ip;
+  for (const report::Row& row : pair_rows) {
+    for (const std::optional<report::End>* end_of : {&row.client, &row.server}) {
+      if (!end_of->has_value() || (*end_of)->ips.size() != 1 || (*end_of)->name.empty()) continue;
+      const report::End& e = **end_of;
+      by_ip[e.ips.front()] =
+          store::CollectedName{e.ips.front(), e.name, e.kind, e.id, e.az, e.account};
+    }
+  }
+  std::vector<store::CollectedName> out;
+  for (auto& [ip, n] : by_ip) out.push_back(std::move(n));
+  return out;
+}
+
 }  // namespace
 
 void print_collect_help(std::ostream& out) {
   CollectSettings settings;
   std::vector<OptionGroup> groups = make_groups(&settings);
-  out << "usage: efstop collect [OPTIONS] SOURCE...\n"
+  out << "usage: efstop collect [OPTIONS] [SOURCE...]\n"
       << "\n"
       << "Counts the flow logs in whole UTC buckets and stores each bucket's bytes per\n"
       << "client/server pair in the store (the names' SQLite file), for\n"
       << "'efstop top --from-store'. Run it from cron or a systemd timer: each run\n"
       << "reads from the end of the last successful run up to now minus --delay.\n"
       << "Collecting a window again replaces its buckets: nothing is counted twice.\n"
-      << "SOURCE as for top: flow-log files, directories, or - for stdin.\n";
+      << "SOURCE as for top: flow-log files, directories, or - for stdin; with no\n"
+      << "SOURCE, the flow logs in AWS (--log-group, --s3, or those discovery finds\n"
+      << "from --profile/--region), read once per bucket.\n";
   print_options(pointers(groups), out);
   out << "\n"
       << "Examples:\n"
       << "  efstop collect /var/log/flowlogs/             every hour, from cron\n"
       << "  efstop collect --since 7d --keep 30d flowlogs/  backfill a week\n"
+      << "  efstop collect --profile prod --region eu-west-1   from AWS, every hour\n"
       << "  efstop top --from-store --since 7d --by hour-of-day\n"
       << "\n"
       << "Exit status: 0 stored (or nothing new to collect), 1 runtime failure (also:\n"
@@ -263,10 +312,8 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
     print_collect_help(ctx.out);
     return kExitOk;
   }
-  if (sources.empty()) {
-    return usage_error(ctx, "collect",
-                       invalid_argument_error("collect: name the flow-log files or directories "
-                                              "to read (reading from AWS is not there yet)"));
+  if (Status s = check_input_choice(sources, settings.cloud); !s.ok()) {
+    return usage_error(ctx, "collect", s);
   }
   if (settings.since && settings.start) {
     return usage_error(ctx, "collect",
@@ -274,7 +321,7 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
   }
 
   // 2. The store and the lock.
-  Result<std::string> dir = store::default_store_dir(settings.cache_dir);
+  Result<std::string> dir = store::default_store_dir(settings.names.cache_dir);
   if (!dir.ok()) return usage_error(ctx, "collect", dir.status());
   if (Status s = store::prepare_store_dir(*dir); !s.ok()) {
     ctx.err << "efstop: " << s.message() << '\n';
@@ -296,6 +343,9 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
   store::StoreOptions options;
   options.path = path;
   options.busy_timeout_ms = 30000;
+  // The writer checks every page before it adds to the file (readers do
+  // not: docs/history.md, "Integrity").
+  options.full_check = true;
   options.warn = [&ctx](const std::string& w) { ctx.err << "efstop: " << w << '\n'; };
   Result<std::unique_ptr<store::HistoryStore>> opened = store::HistoryStore::open(options);
   if (!opened.ok()) {
@@ -303,7 +353,67 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
     return kExitFailure;
   }
   store::HistoryStore& history = **opened;
-  const std::string source_text = join_sources(sources);
+
+  // Names, resolved now and stored with the collection (as top: on by
+  // default when the flow logs come from AWS). The mount targets also make
+  // the engine's server side exact and tell discovery what to look for.
+  NameFlags& names = settings.names;
+  if (sources.empty() && !names.no_names) names.names = true;
+  if (names.no_names && names.enabled()) {
+    return usage_error(ctx, "collect",
+                       invalid_argument_error("parse --no-names: --names, --inventory, --offline "
+                                              "or --labels ask for names; use one or the other"));
+  }
+  std::optional<Naming> naming;
+  if (names.enabled()) {
+    Result<Naming> opened_naming = open_naming(names, ctx.now(), ctx.err);
+    if (!opened_naming.ok()) {
+      if (opened_naming.status().code() == StatusCode::kInvalidArgument) {
+        return usage_error(ctx, "collect", opened_naming.status());
+      }
+      ctx.err << "efstop: " << opened_naming.status().message() << '\n';
+      return kExitFailure;
+    }
+    naming = std::move(opened_naming).value();
+    // Without the mount targets the counts would differ from top's: stop,
+    // as top does, and say why.
+    if (Status efs = naming->resolver->efs_status(); !efs.ok()) {
+      ctx.err << "efstop: " << efs.message() << '\n'
+              << "efstop: the EFS mount targets are needed to count EFS traffic; nothing was "
+                 "collected (fix the error above, or collect without names: --no-names)\n";
+      return kExitFailure;
+    }
+    for (const aws::MountTarget& m : naming->resolver->efs().mount_targets) {
+      for (const std::string* ip : {&m.ip, &m.ipv6}) {
+        if (auto a = flowlog::IpAddress::parse(*ip)) settings.engine.server_ips.push_back(*a);
+      }
+      if (!m.eni_id.empty()) settings.engine.server_enis.push_back(m.eni_id);
+    }
+  }
+  // With no SOURCE: the AWS client every bucket's read goes through.
+  std::optional<AwsSession> own_session;
+  aws::AwsClient* client = nullptr;
+  std::optional<std::vector<aws::MountTarget>> mount_targets;
+  if (sources.empty()) {
+    if (naming && naming->aws) {
+      client = naming->aws->client.get();
+    } else {
+      Result<AwsSession> opened_session =
+          open_aws_session(names.aws, aws::EnvVars::from_process(), ctx.err);
+      if (!opened_session.ok()) {
+        if (opened_session.status().code() == StatusCode::kInvalidArgument) {
+          return usage_error(ctx, "collect", opened_session.status());
+        }
+        ctx.err << "efstop: " << opened_session.status().message() << '\n';
+        return kExitFailure;
+      }
+      own_session = std::move(opened_session).value();
+      client = own_session->client.get();
+    }
+    if (naming) mount_targets = naming->resolver->efs().mount_targets;
+  }
+  const std::string source_text =
+      describe_sources(sources, settings.cloud, client != nullptr ? client->region() : "");
   StdinCopy stdin_copy;
   for (std::string& source : sources) {
     if (source != "-") continue;
@@ -366,7 +476,13 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
     flowlog::EngineOptions engine = settings.engine;
     engine.window_start = b;
     engine.window_end = b + w;
-    Result<flowlog::EngineResult> result = flowlog::run_engine(sources, engine);
+    // One read per bucket, local or in AWS: a record counts in the bucket
+    // its start lies in, whatever window the run has (the store's rule).
+    Result<flowlog::EngineResult> result =
+        client != nullptr
+            ? read_cloud_sources(settings.cloud, client, engine, b, b + w, mount_targets, ctx.err,
+                                 settings.quiet || !first, ::isatty(STDERR_FILENO) == 1)
+            : flowlog::run_engine(sources, engine);
     if (!result.ok()) {
       if (result.status().code() == StatusCode::kInvalidArgument) {
         return usage_error(ctx, "collect", result.status());
@@ -437,7 +553,9 @@ int run_collect(const std::vector<std::string>& args, CommandContext& ctx) {
             << " to " << report::format_iso8601_utc(end) << " (the next run collects it again)\n";
     return kExitPartial;
   }
-  Result<int64_t> id = history.store_collection(c, rows);
+  std::vector<store::CollectedName> collected_names;
+  if (naming) collected_names = name_addresses(rows, end, *naming, names, settings.quiet, ctx.err);
+  Result<int64_t> id = history.store_collection(c, rows, collected_names);
   if (!id.ok()) {
     ctx.err << "efstop: " << id.status().message() << '\n';
     return kExitFailure;

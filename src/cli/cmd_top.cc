@@ -21,6 +21,7 @@
 #include "cli/cloud_flags.h"
 #include "cli/command.h"
 #include "cli/history_report.h"
+#include "cli/input_flags.h"
 #include "cli/metrics_flags.h"
 #include "cli/name_flags.h"
 #include "cli/sample_arg.h"
@@ -72,35 +73,11 @@ std::string lowercase_errno(int error) {
   return text;
 }
 
-Status add_server_ips(std::string_view value, TopSettings* settings) {
-  return parse_server_ips_arg(value, &settings->engine.server_ips);
-}
-
 std::vector<OptionGroup> make_groups(TopSettings* s) {
   std::vector<OptionGroup> groups;
 
   OptionGroup input("Input");
-  input.add_value("--log-format", "FORMAT",
-                  "field order of the records, as the flow log's LogFormat\n"
-                  "('${version} ${account-id} ...'); default: each file's header\n"
-                  "line, else the default version-2 format. Any set of fields\n"
-                  "with srcaddr, dstaddr and bytes (docs/cli.md says what a\n"
-                  "missing field changes)",
-                  [s](std::string_view v) {
-                    s->engine.log_format = std::string(v);
-                    return Status();
-                  });
-  input.add_value("--server-ips", "LIST|FILE",
-                  "the EFS mount targets' addresses: comma-separated, or a file\n"
-                  "(also @FILE) of one per line; traffic to or from them counts\n"
-                  "whatever the port. Default: TCP port 2049 marks the server",
-                  [s](std::string_view v) { return add_server_ips(v, s); });
-  input.add_value("--threads", "N", "worker threads (default 0: one per core)",
-                  [s](std::string_view v) -> Status {
-                    EFSTOP_ASSIGN_OR_RETURN(int64_t n, parse_count(v, 256));
-                    s->engine.threads = static_cast<int>(n);
-                    return Status();
-                  });
+  add_input_flags(&input, &s->engine);
   groups.push_back(std::move(input));
 
   OptionGroup window("Time window (on each record's start; UTC unless a zone is given)");
@@ -231,7 +208,9 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
                    "report from the buckets 'efstop collect' stored, for the\n"
                    "--since/--start/--end window (a bucket counts when it starts\n"
                    "in it; default: the last hour); reads no flow logs and calls\n"
-                   "no AWS API (names only with --offline, --inventory or --labels)",
+                   "no AWS API. Names: as collected (--no-names: addresses), or\n"
+                   "--offline, --inventory or --labels. --bucket: the store's\n"
+                   "bucket width or coarser",
                    [s] { s->from_store = true; });
   history.add_value("--by", "PROFILE",
                     "with --from-store: fold the buckets into a profile per row,\n"
@@ -431,6 +410,38 @@ Status write_html_file(const report::Report& rep, const std::string& path) {
   return Status();
 }
 
+// The report's "efstop" block: version, the command (secrets redacted) and
+// the grouping as the user names it.
+report::RunInfo make_run_info(const TopSettings& settings, const std::vector<std::string>& args) {
+  report::RunInfo run;
+  run.version = efstop_version();
+  run.command = recorded_command(args);
+  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
+                 : settings.name_grouping == NameGrouping::kName     ? "name"
+                 : settings.name_grouping == NameGrouping::kAz
+                     ? "az"
+                     : std::string(report::group_by_name(settings.shape.group_by));
+  return run;
+}
+
+// Writes the report: the --html page (`page` when it differs from `rep`)
+// to its file, then `rep` in the --output form to stdout. Both paths of
+// top (flow logs, store) end here. Returns false after printing the error.
+bool write_outputs(const report::Report& rep, const report::Report* page,
+                   const TopSettings& settings, CommandContext& ctx) {
+  if (!settings.html_file.empty()) {
+    if (Status s = write_html_file(page ? *page : rep, settings.html_file); !s.ok()) {
+      ctx.err << "efstop: " << s.message() << '\n';
+      return false;
+    }
+  }
+  if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
+    ctx.err << "efstop: " << s.message() << '\n';
+    return false;
+  }
+  return true;
+}
+
 // `top --from-store` (docs/history.md): the rows come from the store's
 // buckets instead of flow logs; no AWS call is made.
 int run_top_from_store(TopSettings& settings, const std::vector<std::string>& sources,
@@ -467,13 +478,6 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   if (*settings.start >= *settings.end) {
     return usage("parse --end: the window ends before it starts");
   }
-  if (settings.name_grouping != NameGrouping::kNone && !settings.names.enabled()) {
-    return usage("parse --group-by: fs, name and az need names; with --from-store add "
-                 "--offline (the store's names), --inventory or --labels");
-  }
-  if (settings.names.enabled() && !settings.group_by_given) {
-    settings.name_grouping = NameGrouping::kFileSystem;
-  }
 
   // The store.
   Result<std::string> dir = store::default_store_dir(settings.names.cache_dir);
@@ -509,9 +513,54 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     return usage("parse --by: the store holds buckets of a day; hour-of-day needs 1h or "
                  "shorter ones");
   }
+  // --bucket: a series from the stored buckets, which cannot be split (the
+  // records' own times are not kept), so only as coarse as the store's or
+  // coarser; every width is a multiple of the finer ones.
+  const int64_t series_s = settings.shape.bucket_s;
+  if (series_s > 0 && (settings.by || settings.openmetrics)) {
+    return usage("parse --bucket: not with --by or --output openmetrics");
+  }
+  if (series_s > 0 && (series_s < width || series_s % width != 0)) {
+    return usage("parse --bucket: the store " + path + " holds buckets of " +
+                 std::to_string(width) +
+                 " s; a series from it needs buckets of that width or "
+                 "coarser (a stored bucket cannot be split: the records' own times are not "
+                 "kept)");
+  }
   const int64_t from = settings.openmetrics ? (*last)->window_start : *settings.start;
   const int64_t to = settings.openmetrics ? (*last)->window_end : *settings.end;
-  Result<StorePairs> pairs = read_store_pairs(history, from, to, width, settings.by);
+  // The names the collections stored (as each address was named when its
+  // buckets were collected), unless names are asked for another way or
+  // refused.
+  std::map<std::string, enrich::EndpointName> collected;
+  if (!settings.names.enabled() && !settings.names.no_names) {
+    Result<std::map<std::string, store::CollectedName>> stored = history.collected_names(from, to);
+    if (!stored.ok()) {
+      ctx.err << "efstop: " << stored.status().message() << '\n';
+      return kExitFailure;
+    }
+    for (const auto& [ip, n] : *stored) {
+      enrich::EndpointName e;
+      e.ip = ip;
+      e.name = n.name;
+      e.kind = n.kind;
+      e.id = n.id;
+      e.az = n.az;
+      e.account = n.account;
+      collected.emplace(ip, std::move(e));
+    }
+  }
+  const bool have_names = settings.names.enabled() || !collected.empty();
+  if (settings.name_grouping != NameGrouping::kNone && !have_names) {
+    return usage(
+        "parse --group-by: fs, name and az need names; the store holds none for the "
+        "window (collect with names), so add --offline (the store's name history), "
+        "--inventory or --labels");
+  }
+  if (have_names && !settings.group_by_given) {
+    settings.name_grouping = NameGrouping::kFileSystem;
+  }
+  Result<StorePairs> pairs = read_store_pairs(history, from, to, width, settings.by, series_s);
   if (!pairs.ok()) {
     ctx.err << "efstop: " << pairs.status().message() << '\n';
     return kExitFailure;
@@ -550,6 +599,8 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
+  } else if (!collected.empty()) {
+    rows = apply_names(std::move(rows), collected, settings.name_grouping);
   }
   if (settings.openmetrics) settings.shape.top = 0;
   report::Report rep =
@@ -558,15 +609,12 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   rep.stats.below_min_bytes = below_min_bytes;
   rep.names = name_stats;
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
-  report::RunInfo run;
-  run.version = efstop_version();
-  run.command = recorded_command(args);
-  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
-                 : settings.name_grouping == NameGrouping::kName     ? "name"
-                 : settings.name_grouping == NameGrouping::kAz
-                     ? "az"
-                     : std::string(report::group_by_name(settings.shape.group_by));
-  rep.run = run;
+  rep.run = make_run_info(settings, args);
+  if (!collected.empty()) {
+    rep.notes.push_back(
+        "names as collected: each address as it was named when 'efstop collect' "
+        "stored its buckets (the name at the window's end), not as now");
+  }
   if (pairs->buckets == 0) {
     rep.notes.push_back("the store has no bucket starting in the window; 'efstop collect' "
                         "covered up to " + report::format_iso8601_utc((*last)->window_end));
@@ -578,16 +626,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     write_profile(rep, fold_profiles(rep.rows, *pairs, *settings.by), *settings.by,
                   settings.output, ctx.out);
   } else {
-    if (!settings.html_file.empty()) {
-      if (Status s = write_html_file(rep, settings.html_file); !s.ok()) {
-        ctx.err << "efstop: " << s.message() << '\n';
-        return kExitFailure;
-      }
-    }
-    if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
-      ctx.err << "efstop: " << s.message() << '\n';
-      return kExitFailure;
-    }
+    if (!write_outputs(rep, nullptr, settings, ctx)) return kExitFailure;
   }
   if (!settings.quiet) {
     ctx.err << "from store: " << path << ": " << pairs->buckets << " pair-bucket rows of "
@@ -659,10 +698,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   if (settings.from_store || settings.by || settings.openmetrics) {
     return run_top_from_store(settings, sources, args, ctx);
   }
-  if (!sources.empty() && settings.cloud.any()) {
-    return usage_error(ctx, "top",
-                       invalid_argument_error("read input: --log-group, --s3 and --method read "
-                                              "flow logs from AWS; name no SOURCE with them"));
+  if (Status s = check_input_choice(sources, settings.cloud); !s.ok()) {
+    return usage_error(ctx, "top", s);
   }
   // TODO(#14): --sample through Logs Insights and S3 (querying only the
   // slices), and the metrics' coverage over the same slices, are not built
@@ -900,14 +937,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       }
     }
   }
-  report::RunInfo run;
-  run.version = efstop_version();
-  run.command = recorded_command(args);
-  run.group_by = settings.name_grouping == NameGrouping::kFileSystem ? "fs"
-                 : settings.name_grouping == NameGrouping::kName     ? "name"
-                 : settings.name_grouping == NameGrouping::kAz
-                     ? "az"
-                     : std::string(report::group_by_name(settings.shape.group_by));
+  const report::RunInfo run = make_run_info(settings, args);
   const auto finish = [&](report::Report& r) {
     if (below_min_bytes) r.stats.below_min_bytes = *below_min_bytes;
     r.names = name_stats;
@@ -948,16 +978,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                            report::Window{settings.start, settings.end}, settings.shape);
   finish(rep);
   if (settings.sample) estimate_from_sample(*settings.sample, rep.window, &rep);
-  if (!settings.html_file.empty()) {
-    if (Status s = write_html_file(page ? *page : rep, settings.html_file); !s.ok()) {
-      ctx.err << "efstop: " << s.message() << '\n';
-      return kExitFailure;
-    }
-  }
-  if (Status s = report::write_report(rep, settings.output, ctx.out, settings.table); !s.ok()) {
-    ctx.err << "efstop: " << s.message() << '\n';
-    return kExitFailure;
-  }
+  if (!write_outputs(rep, page ? &*page : nullptr, settings, ctx)) return kExitFailure;
   // The partial notice shows even with --quiet: it changes what the numbers mean.
   if (!settings.quiet) {
     report::write_summary(rep, ctx.err);

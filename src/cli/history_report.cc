@@ -120,7 +120,8 @@ int profile_slot(ProfileBy by, int64_t t) {
 }
 
 Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, int64_t to,
-                                    int64_t bucket_s, std::optional<ProfileBy> by) {
+                                    int64_t bucket_s, std::optional<ProfileBy> by,
+                                    int64_t series_s) {
   StorePairs out;
   std::unordered_map<int64_t, size_t> index;  // (client id << 32 | server id) -> row
   const int slots = by ? profile_slots(*by) : 0;
@@ -148,6 +149,15 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     c.bytes_unknown += b.bytes_unknown;
     c.first_seen = std::min(*c.first_seen, b.bucket_start);
     c.last_seen = std::max(*c.last_seen, b.bucket_start + bucket_s);
+    if (series_s > 0) {
+      // Rows come by bucket_start, so each row's cells come in order.
+      std::vector<report::BucketCell>& cells = out.rows[it->second].series.cells;
+      const int64_t q = b.bucket_start / series_s - (b.bucket_start % series_s < 0 ? 1 : 0);
+      const int64_t start = q * series_s;
+      if (cells.empty() || cells.back().start != start) cells.push_back({start, 0, 0});
+      cells.back().bytes_read += b.bytes_read;
+      cells.back().bytes_written += b.bytes_written;
+    }
     if (by) {
       Profile& p = out.profiles[it->second];
       const int slot = profile_slot(*by, b.bucket_start);

@@ -34,14 +34,18 @@ int profile_slots(ProfileBy by);
 // The pairs of the store's buckets with bucket_start in [from, to), one
 // row per (client, server) with the sums of its buckets; first_seen is its
 // first bucket's start, last_seen its last bucket's end. With `by`, each
-// row's profile (same order as the rows) is filled too.
+// row's profile (same order as the rows) is filled too. With series_s > 0
+// (a multiple of bucket_s), each row's series holds its bytes per UTC
+// bucket of series_s: a stored bucket goes wholly into the series bucket
+// its start lies in.
 struct StorePairs {
   std::vector<report::Row> rows;
   std::vector<Profile> profiles;
   int64_t buckets = 0;  // bucket rows read
 };
 Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, int64_t to,
-                                    int64_t bucket_s, std::optional<ProfileBy> by);
+                                    int64_t bucket_s, std::optional<ProfileBy> by,
+                                    int64_t series_s = 0);
 
 // The profile of each report row: the sum of the profiles of the pairs
 // whose client address is among the row's client addresses and whose server

@@ -69,7 +69,7 @@ std::string region_hint(const NameFlags& flags) {
 
 }  // namespace
 
-void add_name_flags(OptionGroup* group, NameFlags* f) {
+void add_name_flags(OptionGroup* group, NameFlags* f, const NameFlagSet& set) {
   group->add_flag("--names",
                   "name every IP from AWS (EC2 ENIs and instances, EFS file systems\n"
                   "and mount targets), cached in the store",
@@ -92,13 +92,14 @@ void add_name_flags(OptionGroup* group, NameFlags* f) {
                      f->labels = std::string(v);
                      return Status();
                    });
-  group->add_value("--cache-dir", "DIR",
-                   "where the name store lives (default $XDG_CACHE_HOME/efstop,\n"
-                   "else ~/.cache/efstop)",
-                   [f](std::string_view v) {
-                     f->cache_dir = std::string(v);
-                     return Status();
-                   });
+  if (set.cache_dir)
+    group->add_value("--cache-dir", "DIR",
+                     "where the name store lives (default $XDG_CACHE_HOME/efstop,\n"
+                     "else ~/.cache/efstop)",
+                     [f](std::string_view v) {
+                       f->cache_dir = std::string(v);
+                       return Status();
+                     });
   group->add_flag("--refresh", "ask AWS again instead of using cached names",
                   [f] { f->refresh = true; });
   group->add_flag("--offline", "make no AWS call: names from the store (any age) only",
@@ -115,6 +116,7 @@ void add_name_flags(OptionGroup* group, NameFlags* f) {
                                              parse_count(v, 10LL * 365 * 86400));
                      return Status();
                    });
+  if (!set.cross_az_rate) return;
   group->add_value("--cross-az-rate", "USD",
                    "price of one GiB crossing AZs, for the cross-AZ cost\n"
                    "(default 0.02: $0.01/GB out + $0.01/GB in, EC2 pricing)",
@@ -214,13 +216,42 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
     }
   }
   enrich::ResolveResult resolved = naming.resolver->resolve(ip_times);
+  rows = apply_names(std::move(rows), resolved.names, grouping);
 
+  // 4. Tell what naming did.
+  const enrich::ResolveStats& s = resolved.stats;
+  if (!quiet) {
+    for (const std::string& w : s.warnings) err << "efstop: " << w << '\n';
+    err << "names: " << s.ips << " IPs = " << s.mount_targets << " mount targets + " << s.looked_up
+        << " looked up + " << s.cached << " cached + " << s.from_history << " from history + "
+        << s.labelled << " labelled + " << s.external << " external + " << s.unresolved
+        << " unresolved\n";
+    for (const auto& [reason, count] : s.unresolved_reasons) {
+      err << "names: unresolved " << count << " (" << reason << ")\n";
+    }
+    int64_t total_calls = 0;
+    std::string calls;
+    for (const auto& [api, count] : s.calls) {
+      if (count == 0) continue;
+      total_calls += count;
+      calls += " " + api + "=" + std::to_string(count);
+    }
+    if (naming.aws) err << "names: AWS calls " << total_calls << ":" << calls << '\n';
+  }
+  if (stats_out != nullptr) *stats_out = s;
+  return rows;
+}
+
+std::vector<report::Row> apply_names(std::vector<report::Row> rows,
+                                     const std::map<std::string, enrich::EndpointName>& names,
+                                     NameGrouping grouping) {
+  const auto& resolved_names = names;
   // 2. Name the ends; cross-AZ bytes where both AZs are known.
   for (report::Row& row : rows) {
     for (std::optional<report::End>* end : {&row.client, &row.server}) {
       if (!end->has_value() || (*end)->ips.size() != 1) continue;
-      const auto it = resolved.names.find((*end)->ips.front());
-      if (it != resolved.names.end()) fill_end(**end, it->second);
+      const auto it = resolved_names.find((*end)->ips.front());
+      if (it != resolved_names.end()) fill_end(**end, it->second);
     }
     // Per pair, before any merge: known crossing (or not), or unknown.
     if (row.client && row.server && !row.client->az.empty() && !row.server->az.empty()) {
@@ -279,27 +310,6 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
     for (auto& [key, row] : merged) rows.push_back(std::move(row));
   }
 
-  // 4. Tell what naming did.
-  const enrich::ResolveStats& s = resolved.stats;
-  if (!quiet) {
-    for (const std::string& w : s.warnings) err << "efstop: " << w << '\n';
-    err << "names: " << s.ips << " IPs = " << s.mount_targets << " mount targets + " << s.looked_up
-        << " looked up + " << s.cached << " cached + " << s.from_history << " from history + "
-        << s.labelled << " labelled + " << s.external << " external + " << s.unresolved
-        << " unresolved\n";
-    for (const auto& [reason, count] : s.unresolved_reasons) {
-      err << "names: unresolved " << count << " (" << reason << ")\n";
-    }
-    int64_t total_calls = 0;
-    std::string calls;
-    for (const auto& [api, count] : s.calls) {
-      if (count == 0) continue;
-      total_calls += count;
-      calls += " " + api + "=" + std::to_string(count);
-    }
-    if (naming.aws) err << "names: AWS calls " << total_calls << ":" << calls << '\n';
-  }
-  if (stats_out != nullptr) *stats_out = s;
   return rows;
 }
 

@@ -55,7 +55,13 @@ struct NameFlags {
 // Registers --names, --inventory, --labels, --cache-dir, --refresh,
 // --offline, --name-tag, --cache-ttl and --cross-az-rate in `group`.
 // (The AWS connection flags come from add_aws_flags, in their own group.)
-void add_name_flags(OptionGroup* group, NameFlags* flags);
+// `set` leaves out flags a command does not use (collect has its own
+// --cache-dir, and prices nothing).
+struct NameFlagSet {
+  bool cache_dir = true;
+  bool cross_az_rate = true;
+};
+void add_name_flags(OptionGroup* group, NameFlags* flags, const NameFlagSet& set = {});
 
 // Everything naming needs, opened once per command. The resolver and the
 // fact source keep pointers to the inventory, the labels and the store, so
@@ -91,6 +97,14 @@ enum class NameGrouping { kNone, kFileSystem, kName, kAz };
 std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming,
                                    const NameFlags& flags, NameGrouping grouping, bool quiet,
                                    std::ostream& err, enrich::ResolveStats* stats_out = nullptr);
+
+// name_rows with the names already known (address -> name): fills the
+// ends, decides cross-AZ bytes per pair, and merges by `grouping`, as
+// name_rows does after resolving. `top --from-store` uses it with the names
+// a collection stored.
+std::vector<report::Row> apply_names(std::vector<report::Row> rows,
+                                     const std::map<std::string, enrich::EndpointName>& names,
+                                     NameGrouping grouping);
 
 // The resolver's counters as the report's stats.names (JSON).
 report::NameStats to_name_stats(const enrich::ResolveStats& stats);

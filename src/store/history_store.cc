@@ -89,7 +89,8 @@ Result<int64_t> HistoryStore::address_id(const std::string& ip) {
 }
 
 Result<int64_t> HistoryStore::store_collection(const Collection& c,
-                                               const std::vector<BucketTotals>& rows) {
+                                               const std::vector<BucketTotals>& rows,
+                                               const std::vector<CollectedName>& names) {
   int64_t id = 0;
   Status s = in_write_transaction(db_, [&]() -> Status {
     EFSTOP_ASSIGN_OR_RETURN(
@@ -123,6 +124,38 @@ Result<int64_t> HistoryStore::store_collection(const Collection& c,
       ins.bind(9, r.packets_unknown).bind(10, r.bytes_unknown).bind(11, id);
       EFSTOP_RETURN_IF_ERROR(ins.run());
     }
+    // Names: the row that held at the window's start is widened when the
+    // name is the same; otherwise a new row starts at the window's start
+    // (replacing one that started there: a window collected again).
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement name_get,
+        db_.prepare("SELECT first_seen, name, kind, id, az, account FROM collected_name "
+                    "WHERE address = ?1 AND first_seen <= ?2 ORDER BY first_seen DESC LIMIT 1"));
+    EFSTOP_ASSIGN_OR_RETURN(SqliteStatement name_widen,
+                            db_.prepare("UPDATE collected_name SET last_seen = max(last_seen, ?3) "
+                                        "WHERE address = ?1 AND first_seen = ?2"));
+    EFSTOP_ASSIGN_OR_RETURN(
+        SqliteStatement name_ins,
+        db_.prepare("INSERT OR REPLACE INTO collected_name(address, first_seen, last_seen, name, "
+                    "kind, id, az, account) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    for (const CollectedName& n : names) {
+      EFSTOP_ASSIGN_OR_RETURN(const int64_t address, id_of(n.ip));
+      name_get.bind(1, address).bind(2, c.window_start);
+      EFSTOP_ASSIGN_OR_RETURN(const bool has_row, name_get.step());
+      const bool same = has_row && name_get.column_text(1) == n.name &&
+                        name_get.column_text(2) == n.kind && name_get.column_text(3) == n.id &&
+                        name_get.column_text(4) == n.az && name_get.column_text(5) == n.account;
+      const int64_t first_seen = has_row ? name_get.column_int(0) : 0;
+      name_get.reset();
+      if (same) {
+        name_widen.bind(1, address).bind(2, first_seen).bind(3, c.window_end);
+        EFSTOP_RETURN_IF_ERROR(name_widen.run());
+        continue;
+      }
+      name_ins.bind(1, address).bind(2, c.window_start).bind(3, c.window_end).bind(4, n.name);
+      name_ins.bind(5, n.kind).bind(6, n.id).bind(7, n.az).bind(8, n.account);
+      EFSTOP_RETURN_IF_ERROR(name_ins.run());
+    }
     return Status();
   });
   if (!s.ok()) return s.with_context("store collection in " + path_);
@@ -149,10 +182,15 @@ Result<int64_t> HistoryStore::prune_before(int64_t cutoff) {
                             db_.prepare("DELETE FROM collection WHERE window_end <= ?1"));
     col.bind(1, cutoff);
     EFSTOP_RETURN_IF_ERROR(col.run());
-    // Addresses no bucket row names: one pass over the remaining rows.
+    // Names that ended by the cutoff; then the addresses that neither a
+    // bucket row nor a kept name uses: one pass over each table.
+    EFSTOP_ASSIGN_OR_RETURN(SqliteStatement names,
+                            db_.prepare("DELETE FROM collected_name WHERE last_seen <= ?1"));
+    names.bind(1, cutoff);
+    EFSTOP_RETURN_IF_ERROR(names.run());
     return db_.exec(
         "DELETE FROM address WHERE id NOT IN (SELECT client FROM bucket_total UNION "
-        "SELECT server FROM bucket_total)");
+        "SELECT server FROM bucket_total UNION SELECT address FROM collected_name)");
   });
   if (!s.ok()) return s.with_context("prune " + path_);
   return deleted;
@@ -227,6 +265,30 @@ Result<std::vector<Collection>> HistoryStore::collections() {
     EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
     if (!has_row) break;
     out.push_back(read_collection(st));
+  }
+  return out;
+}
+
+Result<std::map<std::string, CollectedName>> HistoryStore::collected_names(int64_t from,
+                                                                           int64_t to) {
+  EFSTOP_ASSIGN_OR_RETURN(
+      SqliteStatement st,
+      db_.prepare("SELECT a.ip, n.name, n.kind, n.id, n.az, n.account FROM collected_name n "
+                  "JOIN address a ON a.id = n.address "
+                  "WHERE n.first_seen < ?2 AND n.last_seen > ?1 ORDER BY n.address, n.first_seen"));
+  st.bind(1, from).bind(2, to);
+  std::map<std::string, CollectedName> out;
+  for (;;) {
+    EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
+    if (!has_row) break;
+    CollectedName n;
+    n.ip = st.column_text(0);
+    n.name = st.column_text(1);
+    n.kind = st.column_text(2);
+    n.id = st.column_text(3);
+    n.az = st.column_text(4);
+    n.account = st.column_text(5);
+    out[n.ip] = std::move(n);  // the newest row of an address comes last and wins
   }
   return out;
 }

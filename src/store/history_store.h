@@ -9,6 +9,8 @@
 //   bucket_total(bucket_start, client, server, bytes_read, bytes_written,
 //                packets, flows, rejected, packets_unknown, bytes_unknown,
 //                collection)     per (bucket, client, server) sums
+//   collected_name(address, first_seen, last_seen, name, kind, id, az,
+//                  account)      the names at collect time (migration 4)
 //
 // Idempotence: a collection over [start, end) replaces, in one transaction,
 // every bucket_total row whose bucket_start lies in [start, end) with what
@@ -23,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +57,17 @@ struct BucketTotals {
   int64_t server_id = 0;
 };
 
+// An address's name as a collection resolved it (enrich::EndpointName's
+// fields, as the report shows them: `name` may be "unresolved: <reason>").
+struct CollectedName {
+  std::string ip;
+  std::string name;
+  std::string kind;
+  std::string id;
+  std::string az;
+  std::string account;
+};
+
 struct Collection {
   int64_t id = 0;
   int64_t window_start = 0;  // [window_start, window_end), whole buckets
@@ -83,7 +97,12 @@ class HistoryStore {
   // In one BEGIN IMMEDIATE transaction: deletes the rows with bucket_start in
   // [c.window_start, c.window_end), inserts `rows` (each must lie in that
   // range), and adds the collection row. Returns the new collection's id.
-  Result<int64_t> store_collection(const Collection& c, const std::vector<BucketTotals>& rows);
+  // `names`: the names of the addresses at collect time (may be empty),
+  // stored for the collection's window: a name row that held at
+  // window_start with the same fields is widened to window_end, else a
+  // new one starts at window_start.
+  Result<int64_t> store_collection(const Collection& c, const std::vector<BucketTotals>& rows,
+                                   const std::vector<CollectedName>& names = {});
   // Records a run that stored nothing (status != "ok"), so it shows in the
   // history without advancing the last successful window.
   Status record_failed_collection(const Collection& c);
@@ -98,6 +117,11 @@ class HistoryStore {
   // range is held).
   Status read_buckets(int64_t from, int64_t to,
                       const std::function<void(const BucketTotals&)>& each);
+
+  // The name of each address as collected: among the name rows whose
+  // collected windows overlap [from, to), the one that started last (the
+  // name at the end of the window). Keyed by address text; empty when none.
+  Result<std::map<std::string, CollectedName>> collected_names(int64_t from, int64_t to);
 
   // Every collection, oldest window first.
   Result<std::vector<Collection>> collections();

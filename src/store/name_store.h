@@ -44,7 +44,8 @@ namespace efstop::store {
 //   2: assignment gains az and account; index on (ip, first_seen).
 //   3: collected history: collection, address, bucket_total
 //      (history_store.h, docs/history.md).
-inline constexpr int kSchemaVersion = 3;
+//   4: collected_name: the names of a collection's addresses at collect time.
+inline constexpr int kSchemaVersion = 4;
 
 // The store file's name inside its directory.
 inline constexpr std::string_view kStoreFileName = "efstop.sqlite3";
@@ -55,6 +56,10 @@ struct StoreOptions {
   int busy_timeout_ms = 5000;
   // Receives warnings (a corrupt store set aside). May be empty.
   std::function<void(const std::string&)> warn;
+  // Also run PRAGMA quick_check, which reads every page of the file (a
+  // damaged page makes the open fail, and the file is set aside). Without
+  // it an open reads the header and the schema only.
+  bool full_check = false;
 };
 
 struct CachedLookup {
