@@ -32,9 +32,9 @@ Result<Endpoint> custom_endpoint(std::string url, std::string source, std::strin
   return e;
 }
 
-const Service kAllServices[] = {Service::kEc2,        Service::kEfs, Service::kLogs,
-                                Service::kS3,         Service::kSts, Service::kSso,
-                                Service::kCloudWatch, Service::kFirehose};
+const Service kAllServices[] = {Service::kEc2,        Service::kEfs,      Service::kLogs,
+                                Service::kS3,         Service::kSts,      Service::kSso,
+                                Service::kCloudWatch, Service::kFirehose, Service::kAthena};
 
 }  // namespace
 

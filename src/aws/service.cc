@@ -26,6 +26,8 @@ const ServiceInfo& service_info(Service service) {
        "2010-08-01", "", Protocol::kQuery},
       {Service::kFirehose, "Firehose", "firehose", "firehose", "firehose", "firehose", "2015-08-04",
        "Firehose_20150804", Protocol::kJson},
+      {Service::kAthena, "Athena", "athena", "athena", "athena", "athena", "2017-05-18",
+       "AmazonAthena", Protocol::kJson},
   };
   for (const ServiceInfo& info : kInfos) {
     if (info.service == service) return info;

@@ -1,5 +1,6 @@
 #include "cli/cloud_flags.h"
 
+#include <charconv>
 #include <mutex>
 
 #include "aws/s3_api.h"
@@ -31,19 +32,75 @@ void add_cloud_flags(OptionGroup* group, CloudFlags* flags) {
                      return Status();
                    });
   group->add_value("--method", "HOW",
-                   "how to read a log group: insights (default: aggregate server-side,\n"
-                   "billed per GB scanned) or raw (FilterLogEvents, every matching event)",
+                   "how to read: insights (a log group, default: aggregate server-side,\n"
+                   "billed per GB scanned), raw (a log group: FilterLogEvents, every\n"
+                   "matching event) or athena (S3: one Athena query, billed per TB\n"
+                   "scanned; docs/athena.md)",
                    [flags](std::string_view v) -> Status {
                      if (v == "insights") {
                        flags->method = cloud::Method::kInsights;
                      } else if (v == "raw") {
                        flags->method = cloud::Method::kRaw;
+                     } else if (v == "athena") {
+                       flags->method = cloud::Method::kAthena;
                      } else {
-                       return invalid_argument_error("expected insights or raw");
+                       return invalid_argument_error("expected insights, raw or athena");
                      }
                      flags->method_given = true;
                      return Status();
                    });
+  group->add_value("--athena-database", "NAME",
+                   "--method athena: the Glue database of efstop's table (default: default)",
+                   [flags](std::string_view v) -> Status {
+                     const bool ok = !v.empty() && v.size() <= 255 &&
+                                     v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                                         std::string_view::npos;
+                     if (!ok) return invalid_argument_error("use lowercase letters, digits and _");
+                     flags->athena.database = std::string(v);
+                     flags->athena_given = true;
+                     return Status();
+                   });
+  group->add_value(
+      "--athena-workgroup", "NAME", "--method athena: the workgroup to run in (default: primary)",
+      [flags](std::string_view v) -> Status {
+        const bool ok = !v.empty() && v.size() <= 128 &&
+                        v.find_first_not_of(
+                            "abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == std::string_view::npos;
+        if (!ok) return invalid_argument_error("use letters, digits, '.', '_' and '-'");
+        flags->athena.workgroup = std::string(v);
+        flags->athena_given = true;
+        return Status();
+      });
+  group->add_value("--athena-output", "URI",
+                   "--method athena: where Athena writes query results, s3://bucket/prefix/\n"
+                   "(default: the workgroup's result location, GetWorkGroup)",
+                   [flags](std::string_view v) -> Status {
+                     if (!v.starts_with("s3://") || v.size() <= 5) {
+                       return invalid_argument_error("expected s3://bucket/prefix/");
+                     }
+                     flags->athena.output = std::string(v);
+                     flags->athena_given = true;
+                     return Status();
+                   });
+  group->add_value("--athena-price-per-tb", "USD",
+                   "--method athena: the price per TB scanned for the cost estimate\n"
+                   "(default: 5, the us-east-1 list price)",
+                   [flags](std::string_view v) -> Status {
+                     double d = 0;
+                     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+                     if (ec != std::errc() || p != v.data() + v.size() || !(d >= 0) || d > 1e6) {
+                       return invalid_argument_error("expected a price in USD, such as 5 or 6.75");
+                     }
+                     flags->athena.usd_per_tb = d;
+                     flags->athena_given = true;
+                     return Status();
+                   });
+  group->add_flag("--athena-cleanup",
+                  "--method athena: drop the table efstop created after the query", [flags] {
+                    flags->athena.cleanup = true;
+                    flags->athena_given = true;
+                  });
 }
 
 void default_cloud_window(int64_t now, std::optional<int64_t>* start, std::optional<int64_t>* end) {
@@ -63,6 +120,10 @@ Result<flowlog::EngineResult> read_cloud_sources(
   o.s3_uri = flags.s3;
   o.method = flags.method;
   o.method_given = flags.method_given;
+  if (flags.athena_given && flags.method != cloud::Method::kAthena) {
+    return invalid_argument_error("read flow logs: the --athena-* options go with --method athena");
+  }
+  o.athena = flags.athena;
   o.window_start = start;
   o.window_end = end;
   o.engine = engine;

@@ -32,11 +32,13 @@ struct CloudFlags {
   std::string s3;                       // --s3 s3://bucket/prefix
   cloud::Method method = cloud::Method::kInsights;
   bool method_given = false;
+  cloud::AthenaOptions athena;  // --athena-* (docs/athena.md)
+  bool athena_given = false;    // some --athena-* flag was given
 
-  bool any() const { return !log_groups.empty() || !s3.empty() || method_given; }
+  bool any() const { return !log_groups.empty() || !s3.empty() || method_given || athena_given; }
 };
 
-// Registers --log-group, --s3 and --method in `group`.
+// Registers --log-group, --s3, --method and the --athena-* flags in `group`.
 void add_cloud_flags(OptionGroup* group, CloudFlags* flags);
 
 // Fills an open window for a cloud read (see the file comment).

@@ -18,7 +18,8 @@ namespace {
 
 struct IamPolicySettings {
   std::vector<cloud::AccessMode> modes{cloud::AccessMode::kNames, cloud::AccessMode::kInsights,
-                                       cloud::AccessMode::kRaw, cloud::AccessMode::kS3};
+                                       cloud::AccessMode::kRaw, cloud::AccessMode::kS3,
+                                       cloud::AccessMode::kAthena};
   cloud::PolicyScope scope;
   bool doctor = false;
   bool help = false;
@@ -30,12 +31,14 @@ std::vector<OptionGroup> make_groups(IamPolicySettings* s) {
   OptionGroup& g = groups.back();
   g.add_value("--mode", "MODE",
               "what efstop will do: names (name the addresses), insights (read log\n"
-              "groups with Logs Insights), raw (FilterLogEvents), s3 (read S3), or\n"
-              "all (default); the reading modes include finding the flow logs",
+              "groups with Logs Insights), raw (FilterLogEvents), s3 (read S3),\n"
+              "athena (S3 through Athena), or all (default); the reading modes\n"
+              "include finding the flow logs",
               [s](std::string_view v) -> Status {
                 if (v == "all") {
                   s->modes = {cloud::AccessMode::kNames, cloud::AccessMode::kInsights,
-                              cloud::AccessMode::kRaw, cloud::AccessMode::kS3};
+                              cloud::AccessMode::kRaw, cloud::AccessMode::kS3,
+                              cloud::AccessMode::kAthena};
                   return Status();
                 }
                 EFSTOP_ASSIGN_OR_RETURN(cloud::AccessMode m, cloud::parse_access_mode(v));

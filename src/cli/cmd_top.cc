@@ -769,6 +769,20 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                               "with the flow logs from AWS; name no SOURCE"));
   }
   bool metrics_on = sources.empty() && settings.metrics.metrics.value_or(true);
+  if (metrics_on && settings.cloud.method == cloud::Method::kAthena) {
+    // The metrics need the flows per period; the Athena query does not
+    // split them by time (docs/athena.md).
+    if (metrics_asked) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --metrics: --method athena does not split "
+                                                "the flows per period; leave out one of them"));
+    }
+    if (!settings.quiet) {
+      ctx.err << "efstop: note: no file-system metrics with --method athena (the query does not "
+                 "split the flows per period; stream the objects for them)\n";
+    }
+    metrics_on = false;
+  }
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
   // engine's server side exact (mount-target IPs and ENIs).

@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <set>
 
+#include "aws/athena_api.h"
 #include "aws/endpoints.h"
 #include "aws/logs_api.h"
 #include "aws/s3_api.h"
+#include "cloud/athena_query.h"
+#include "cloud/athena_runner.h"
 #include "cloud/discovery.h"
 #include "cloud/eni_filter.h"
 #include "cloud/insights_runner.h"
@@ -292,6 +295,23 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   so.end_s = o.window_end;
   so.page_size = o.s3_page_size;
   EFSTOP_ASSIGN_OR_RETURN(S3Plan plan, plan_s3_read(&api, so));
+  int64_t listed_bytes = 0;
+  for (const aws::S3ObjectInfo& obj : plan.objects) listed_bytes += obj.size;
+  if (listed_bytes > o.athena_propose_bytes) {
+    // Both costs, so the choice is the user's: time here, money there.
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "s3: %s of objects to stream for this window, about %.0f minutes at %s/s; "
+                  "--method athena would aggregate them in Athena instead: at most %s scanned, "
+                  "about USD %.2f at USD %.2f per TB (docs/athena.md)",
+                  human_bytes(static_cast<double>(listed_bytes)).c_str(),
+                  static_cast<double>(listed_bytes) / kStreamBytesPerSecond / 60.0,
+                  human_bytes(kStreamBytesPerSecond).c_str(),
+                  human_bytes(static_cast<double>(listed_bytes)).c_str(),
+                  static_cast<double>(listed_bytes) / 1e12 * o.athena.usd_per_tb,
+                  o.athena.usd_per_tb);
+    say(o, line);
+  }
   auto progress = std::make_shared<S3Progress>();
   if (o.progress) {
     auto cb = o.progress;
@@ -342,8 +362,203 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   return out;
 }
 
+// --method athena: list the window's objects as streaming would (their
+// accounts, layout, format and size), create or reuse the table, run the
+// one aggregating SELECT and feed its rows to the aggregator as Insights
+// rows are fed (athena_query.h says why the numbers are the same).
+Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptions& o,
+                                    const aws::S3Location& loc, bool per_hour,
+                                    const std::vector<std::string>& only_enis) {
+  if (o.engine.bucket_s > 0) {
+    return invalid_argument_error(
+        "read flow logs: --bucket is not pushed down to Athena; leave out --method athena "
+        "(stream the objects) or --bucket");
+  }
+  if (!o.engine.log_format) {
+    return invalid_argument_error(
+        "read flow logs: --method athena needs the flow log's columns: give --log-format (the "
+        "LogFormat `aws ec2 describe-flow-logs` shows), or let discovery find the flow log");
+  }
+  EFSTOP_ASSIGN_OR_RETURN(flowlog::LogFormat format, resolve_format(o.engine));
+  std::string base = loc.prefix;
+  if (!base.empty() && base.back() != '/') base += '/';
+  if (base.find("AWSLogs/") != std::string::npos) {
+    return invalid_argument_error(
+        "read flow logs: --method athena needs the flow log's "
+        "destination (s3://bucket[/prefix], above AWSLogs/), not " +
+        loc.to_uri());
+  }
+  aws::S3Api s3(client);
+  S3ReadOptions so;
+  so.location = loc;
+  so.region = client->region();
+  so.per_hour = per_hour;
+  so.start_s = o.window_start;
+  so.end_s = o.window_end;
+  so.page_size = o.s3_page_size;
+  EFSTOP_ASSIGN_OR_RETURN(S3Plan plan, plan_s3_read(&s3, so));
+
+  AthenaTable table;
+  table.bucket = loc.bucket;
+  table.prefix = base;
+  table.region = client->region();
+  table.per_hour = per_hour;
+  table.format = format;
+  table.parquet = plan.parquet > 0;
+  if (plan.parquet > 0 && plan.parquet != static_cast<int64_t>(plan.objects.size())) {
+    return invalid_argument_error("read flow logs: " + loc.to_uri() + " holds text and Parquet " +
+                                  "objects in this window; one Athena table reads one of them "
+                                  "(leave out --method athena to stream both)");
+  }
+  int64_t listed_bytes = 0;
+  std::set<std::string> accounts;
+  std::set<bool> hive;
+  const std::string root = base + "AWSLogs/";
+  for (const aws::S3ObjectInfo& obj : plan.objects) {
+    listed_bytes += obj.size;
+    std::string acct = obj.key.substr(root.size(), obj.key.find('/', root.size()) - root.size());
+    const bool h = acct.rfind("aws-account-id=", 0) == 0;
+    if (h) acct = acct.substr(std::string_view("aws-account-id=").size());
+    hive.insert(h);
+    accounts.insert(acct);
+  }
+  CloudReadResult out;
+  out.source = "athena on " + loc.to_uri();
+  if (plan.objects.empty()) {
+    // No partition holds a delivery of this window: nothing to query (and
+    // nothing to pay for).
+    out.engine.used_interface_rule = true;
+    out.counts.scanned = 0;
+    out.counts.filtered_by_service = 0;
+    out.summary.push_back("athena: no objects in the window under " + loc.to_uri() +
+                          "; no query run" + counts_text(out.counts));
+    return out;
+  }
+  if (hive.size() > 1) {
+    return invalid_argument_error("read flow logs: " + loc.to_uri() +
+                                  " holds both plain and Hive-compatible folders; give the "
+                                  "prefix of one of them");
+  }
+  table.hive = *hive.begin();
+  table.accounts.assign(accounts.begin(), accounts.end());
+
+  aws::AthenaApi api(client);
+  AthenaRunOptions ro;
+  ro.request.database = o.athena.database;
+  ro.request.workgroup = o.athena.workgroup;
+  ro.request.output = o.athena.output;
+  ro.poll_initial = o.athena_poll;
+  ro.interrupted = o.interrupted;
+  if (ro.request.output.empty()) {
+    const std::string wg = o.athena.workgroup.empty() ? "primary" : o.athena.workgroup;
+    EFSTOP_ASSIGN_OR_RETURN(ro.request.output, api.workgroup_output(wg));
+    if (ro.request.output.empty()) {
+      return invalid_argument_error("get-work-group " + wg +
+                                    ": the workgroup has no query result location; give "
+                                    "--athena-output s3://bucket/prefix/");
+    }
+  }
+  const std::string name = athena_table_name(table);
+  const std::string qualified = o.athena.database + "." + name;
+  EFSTOP_ASSIGN_OR_RETURN(std::string ddl, athena_create_table_sql(table, o.athena.database));
+  AthenaSelectOptions sel;
+  sel.server_ips = o.engine.server_ips;
+  sel.window_start = o.window_start;
+  sel.window_end = o.window_end;
+  EFSTOP_ASSIGN_OR_RETURN(std::string select, athena_select_sql(table, o.athena.database, sel));
+
+  say(o, "athena: creating table " + qualified + " over s3://" + loc.bucket + "/" + root +
+             " unless it exists (an external table with partition projection; the data is not "
+             "copied; --athena-cleanup drops it); results go to " +
+             ro.request.output);
+  AthenaRunOptions ddl_run = ro;
+  ddl_run.request.sql = ddl;
+  ddl_run.read_rows = false;
+  EFSTOP_ASSIGN_OR_RETURN(AthenaRun created, run_athena(&api, ddl_run));
+  AthenaRunOptions sel_run = ro;
+  sel_run.request.sql = select;
+  Result<AthenaRun> ran = run_athena(&api, sel_run);
+  if (o.athena.cleanup && !(o.interrupted && o.interrupted->load())) {
+    AthenaRunOptions drop = ro;
+    drop.request.sql = athena_drop_table_sql(o.athena.database, name);
+    drop.read_rows = false;
+    Result<AthenaRun> dropped = run_athena(&api, drop);
+    if (!dropped.ok()) {
+      out.engine.warnings.push_back("athena: could not drop table " + qualified + ": " +
+                                    dropped.status().message());
+    } else {
+      say(o, "athena: dropped table " + qualified + " (--athena-cleanup)");
+    }
+  }
+  if (!ran.ok()) return ran.status();
+  AthenaRun& run = *ran;
+
+  flowlog::AggregateConfig cfg;
+  cfg.server_ips = o.engine.server_ips;
+  cfg.server_enis = o.engine.server_enis;
+  cfg.window_start = o.window_start;
+  cfg.window_end = o.window_end;
+  flowlog::Aggregator agg(&cfg);
+  int64_t matched = 0;
+  int64_t left_out = 0;
+  uint64_t order = 0;
+  const std::set<std::string> only(only_enis.begin(), only_enis.end());
+  std::vector<InsightsRecord> rows;
+  rows.reserve(run.rows.size());
+  for (const auto& cells : run.rows) {
+    EFSTOP_ASSIGN_OR_RETURN(InsightsRecord row, parse_athena_row(run.header, cells));
+    rows.push_back(std::move(row));
+  }
+  for (const InsightsRecord& row : rows) {
+    matched += row.record.flows;
+    if (!only.empty() && row.interface_id.rfind("eni-", 0) == 0 && !only.count(row.interface_id)) {
+      left_out += row.record.flows;
+      continue;
+    }
+    agg.add(row.as_record(), order++);
+  }
+  flowlog::EngineResult& er = out.engine;
+  er.pairs = agg.finish(&er.stats);
+  EFSTOP_RETURN_IF_ERROR(agg.status());
+  er.warnings = agg.warnings();
+  er.used_interface_rule = true;
+  er.stats.lines = er.stats.records + er.stats.skipped;
+  er.stats.files = 1;
+  flowlog::InputReport rep;
+  rep.name = "athena:" + run.id;
+  er.inputs.push_back(rep);
+  out.counts.received = matched;
+  out.counts.left_out = left_out;
+  const int64_t scanned = run.data_scanned_bytes + created.data_scanned_bytes;
+  const double billed = static_cast<double>(std::max(scanned, kAthenaMinBilledBytes));
+  char cost[256];
+  std::snprintf(cost, sizeof cost,
+                "estimated cost USD %.4f (at USD %.2f per TB scanned, %s minimum per query)",
+                billed / 1e12 * o.athena.usd_per_tb, o.athena.usd_per_tb,
+                human_bytes(static_cast<double>(kAthenaMinBilledBytes)).c_str());
+  out.summary.push_back(
+      "athena: query " + run.id + " on " + qualified + ", " + std::to_string(plan.objects.size()) +
+      " objects (" + human_bytes(static_cast<double>(listed_bytes)) + ") in the window, " +
+      std::to_string(run.rows.size()) + " rows in " + std::to_string(run.pages) + " pages, " +
+      human_bytes(static_cast<double>(scanned)) + " scanned, " + cost + counts_text(out.counts));
+  return out;
+}
+
 Result<CloudReadResult> read_target(aws::AwsClient* client, const CloudReadOptions& o,
                                     const Target& t) {
+  if (o.method == Method::kAthena) {
+    if (!t.s3) {
+      return invalid_argument_error(
+          "read flow logs: --method athena reads flow logs delivered to S3, not a log group; "
+          "give --method insights or raw for a log group");
+    }
+    if (!t.firehose) return read_athena(client, o, *t.s3, t.per_hour, t.only_enis);
+    // Firehose writes its own layout (hour folders, no AWSLogs/ tree),
+    // which the table's projection does not describe: stream it.
+    say(o, "athena: " + t.s3->to_uri() +
+               " is written by Kinesis Data Firehose, not in the AWSLogs/ layout the Athena "
+               "table describes; streaming its objects instead");
+  }
   if (t.s3) return read_s3(client, o, *t.s3, t.per_hour, t.firehose, t.only_enis);
   if (o.method == Method::kInsights) {
     Result<CloudReadResult> r = read_insights(client, o, t.groups, t.only_enis);

@@ -3,7 +3,8 @@
 // the local-file engine returns, so the CLI reports every source alike.
 //
 //   --log-group NAME  -> Logs Insights pushdown (default) or raw events
-//   --s3 s3://b/p     -> the S3 objects of the window, streamed
+//   --s3 s3://b/p     -> the S3 objects of the window, streamed (or, with
+//                        --method athena, one Athena query: athena_query.h)
 //   neither           -> EFS inventory -> DescribeFlowLogs -> one destination
 //
 // Counting: with mount targets known (discovery), their addresses and ENIs
@@ -42,7 +43,23 @@
 
 namespace efstop::cloud {
 
-enum class Method { kInsights, kRaw };
+enum class Method { kInsights, kRaw, kAthena };
+
+// --method athena (docs/athena.md).
+struct AthenaOptions {
+  std::string database = "default";  // --athena-database
+  std::string workgroup;             // --athena-workgroup ("": primary)
+  std::string output;                // --athena-output s3://... ("": the workgroup's)
+  double usd_per_tb = 5.0;           // --athena-price-per-tb
+  bool cleanup = false;              // --athena-cleanup: drop the table afterwards
+};
+
+// Streaming more than this many bytes of S3 objects makes efstop propose
+// --method athena with both costs (docs/athena.md).
+inline constexpr int64_t kAthenaProposeBytes = 50'000'000'000;
+// Streaming speed the proposal's time estimate assumes: about 1 GB/s of
+// text on two cores (docs/PERFORMANCE.md).
+inline constexpr double kStreamBytesPerSecond = 1e9;
 
 struct CloudReadOptions {
   std::vector<std::string> log_groups;  // --log-group (repeatable)
@@ -62,6 +79,9 @@ struct CloudReadOptions {
   int parallelism = 8;  // S3 objects / raw slices read at once
   // Logs Insights queries run at once (the account allows 20 to 100 in all).
   int insights_parallel = 4;
+  AthenaOptions athena;
+  // Above this many listed bytes streaming proposes Athena (see above).
+  int64_t athena_propose_bytes = kAthenaProposeBytes;
   const std::atomic<bool>* interrupted = nullptr;
   // Progress and notes for stderr, one line each (no newline).
   std::function<void(std::string_view)> note;
@@ -72,6 +92,7 @@ struct CloudReadOptions {
   int64_t raw_slice_s = 3600;
   int s3_page_size = 0;  // ListObjectsV2 max-keys; 0: S3's default (1000)
   std::chrono::milliseconds insights_poll{500};
+  std::chrono::milliseconds athena_poll{500};
   // First wait before retrying a StartQuery refused for the account's
   // concurrent-query limit (doubles each time).
   std::chrono::milliseconds insights_retry_delay{2000};

@@ -45,21 +45,28 @@ std::string_view access_mode_name(AccessMode mode) {
       return "raw";
     case AccessMode::kS3:
       return "s3";
+    case AccessMode::kAthena:
+      return "athena";
   }
   return "?";
 }
 
 Result<AccessMode> parse_access_mode(std::string_view name) {
-  for (AccessMode m :
-       {AccessMode::kNames, AccessMode::kInsights, AccessMode::kRaw, AccessMode::kS3}) {
+  for (AccessMode m : {AccessMode::kNames, AccessMode::kInsights, AccessMode::kRaw, AccessMode::kS3,
+                       AccessMode::kAthena}) {
     if (access_mode_name(m) == name) return m;
   }
-  return invalid_argument_error("expected names, insights, raw, s3 or all");
+  return invalid_argument_error("expected names, insights, raw, s3, athena or all");
 }
 
 std::vector<std::string> discovery_actions() {
   return {std::string(kDescribeFileSystems), std::string(kDescribeMountTargets),
           std::string(kDescribeFlowLogs)};
+}
+
+std::vector<std::string> athena_service_actions() {
+  return {"glue:GetDatabase",     "glue:GetTable", "glue:CreateTable", "glue:DeleteTable",
+          "s3:GetBucketLocation", "s3:GetObject",  "s3:PutObject"};
 }
 
 std::vector<std::string> actions_for(AccessMode mode) {
@@ -81,10 +88,22 @@ std::vector<std::string> actions_for(AccessMode mode) {
       // the stream's S3 destination (discovery.h).
       out.insert(out.end(), {"s3:ListBucket", "s3:GetObject", std::string(kFirehoseAction)});
       break;
+    case AccessMode::kAthena:
+      // ListBucket: the window's objects (accounts, layout, size); a
+      // Firehose destination is streamed (GetObject, in the service list).
+      out.insert(out.end(),
+                 {"s3:ListBucket", std::string(kFirehoseAction), "athena:StartQueryExecution",
+                  "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution",
+                  "athena:GetWorkGroup"});
+      for (std::string& a : athena_service_actions()) {
+        if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
+      }
+      break;
     case AccessMode::kNames:
       break;
   }
-  out.emplace_back(kMetricsAction);
+  // --method athena reads no metrics (the query does not split flows per period).
+  if (mode != AccessMode::kAthena) out.emplace_back(kMetricsAction);
   return out;
 }
 
@@ -162,6 +181,20 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
                              scope.s3->prefix + "*")
                       : json("*");
     statements.push_back(statement("EfstopS3Read", a, r));
+  }
+  // Athena: query ids and the Glue catalog are named by workgroup and
+  // table ARNs that efstop's scope does not know: "*".
+  if (auto a = pick({"athena:StartQueryExecution", "athena:GetQueryExecution",
+                     "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"});
+      !a.empty()) {
+    statements.push_back(statement("EfstopAthenaQuery", a, "*"));
+  }
+  if (auto a = pick({"glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:DeleteTable"});
+      !a.empty()) {
+    statements.push_back(statement("EfstopAthenaGlueTable", a, "*"));
+  }
+  if (auto a = pick({"s3:GetBucketLocation", "s3:PutObject"}); !a.empty()) {
+    statements.push_back(statement("EfstopAthenaResults", a, "*"));
   }
   if (auto a = pick({kFirehoseAction}); !a.empty()) {
     json r = has_account_region(scope)

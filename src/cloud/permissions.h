@@ -12,7 +12,12 @@
 //   s3        discovery + s3:ListBucket (ListObjectsV2), s3:GetObject, and
 //             firehose:DescribeDeliveryStream (a flow log delivered to
 //             Kinesis Data Firehose is read from the stream's S3 bucket)
-// Each reading mode also calls cloudwatch:GetMetricData (the file systems'
+//   athena    discovery + s3:ListBucket (the window's objects) + Athena
+//             StartQueryExecution, GetQueryExecution, GetQueryResults,
+//             StopQueryExecution, GetWorkGroup (docs/athena.md), plus what
+//             Athena itself does with the caller's permissions and efstop
+//             never calls: athena_service_actions()
+// Each reading mode but athena also calls cloudwatch:GetMetricData (the file systems'
 // own metrics, on by default when reading from AWS; --no-metrics leaves it
 // out), which supports no resource-level permissions ("*").
 // `efstop doctor` also calls logs:DescribeLogGroups (retention and the scan
@@ -43,9 +48,9 @@
 
 namespace efstop::cloud {
 
-enum class AccessMode { kNames, kInsights, kRaw, kS3 };
+enum class AccessMode { kNames, kInsights, kRaw, kS3, kAthena };
 
-// "names", "insights", "raw", "s3".
+// "names", "insights", "raw", "s3", "athena".
 std::string_view access_mode_name(AccessMode mode);
 // Parses one of those names (kInvalidArgument otherwise).
 Result<AccessMode> parse_access_mode(std::string_view name);
@@ -60,6 +65,11 @@ std::vector<std::string> discovery_actions();
 inline constexpr std::string_view kFirehoseAction = "firehose:DescribeDeliveryStream";
 // The file systems' CloudWatch metrics (every reading mode, unless --no-metrics).
 inline constexpr std::string_view kMetricsAction = "cloudwatch:GetMetricData";
+// What Athena does on the caller's behalf during efstop's queries (the
+// Glue Data Catalog for the table, S3 for the data and the results;
+// docs/athena.md cites the Athena user guide): in the athena policy, though
+// efstop never calls them itself.
+std::vector<std::string> athena_service_actions();
 // The action only `efstop doctor` calls.
 inline constexpr std::string_view kDoctorAction = "logs:DescribeLogGroups";
 

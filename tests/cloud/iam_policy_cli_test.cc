@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cloud/cloud_test_util.h"
+#include "cloud/permissions.h"
 #include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
@@ -138,7 +139,7 @@ TEST_F(IamPolicyCliTest, DoctorCallsOnlyWhatItsPolicyAllows) {
 
 TEST_F(IamPolicyCliTest, AllIsTheUnionOfTheModes) {
   Actions u;
-  for (const char* m : {"names", "insights", "raw", "s3"}) {
+  for (const char* m : {"names", "insights", "raw", "s3", "athena"}) {
     for (const std::string& a : policy_actions(std::string("--mode ") + m)) u.insert(a);
   }
   EXPECT_EQ(policy_actions("--mode all"), u);
@@ -244,6 +245,62 @@ TEST(IamPolicyS3Test, S3ModeCallsExactlyItsPolicy) {
   // The report has rows, so the file systems' metrics are read too
   // (cloudwatch:GetMetricData is in the s3 policy, and called).
   EXPECT_EQ(called(front), policy_actions("--mode s3"));
+}
+
+TEST_F(IamPolicyCliTest, AthenaModeCallsItsPolicyAndAthenaDoesTheRest) {
+  efstop::testing::ScopedAwsEnv env;
+  efstop::testing::S3ServerOptions so;
+  so.buckets = {"efstop-flow-logs"};
+  so.front_scenario_path =
+      std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+  auto s = efstop::testing::S3Server::start(so);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  efstop::testing::TestEndpoint& front = *(*s)->endpoint();
+  // One readable flow log, delivered to the bucket per hour (default.json).
+  ASSERT_TRUE(front
+                  .patch_scenario(R"({"flow_logs": {"fl-0a00000000000001": null,
+                      "fl-0b00000000000002": {"ResourceId": "vpc-0a1b2c3d4e5f60001",
+                        "LogFormat": "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"},
+                      "fl-0c00000000000003": null}})")
+                  .ok());
+  std::string text =
+      "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+      "start end action log-status\n";
+  for (const std::string& line : test::scenario_messages()) text += line + "\n";
+  ASSERT_TRUE((*s)->put_object("efstop-flow-logs",
+                               "prod/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/10/"
+                               "111122223333_vpcflowlogs_eu-west-1_fl-0b00000000000002_"
+                               "20261129T1005Z_b2.log.gz",
+                               test::gzip(text))
+                  .ok());
+  const std::string cmd = kKeys + kEfstop + " --no-names --method athena --region eu-west-1 " +
+                          "--endpoint-url " + (*s)->url() + kWindow + " >" + env.home() +
+                          "/out 2>" + env.home() + "/err";
+  int code = -1;
+  efstop::testing::run_shell(cmd, &code);
+  EXPECT_EQ(code, 0) << efstop::testing::read_file_or_empty(env.home() + "/err");
+  EXPECT_EQ(front.count("athena:StartQueryExecution"), 2);
+  // The per-hour layout became an hour partition column.
+  EXPECT_NE(efstop::testing::read_file_or_empty(env.home() + "/out").find("10.20.1.100"),
+            std::string::npos);
+  Actions got = called(front);
+  // StopQueryExecution is called when a query must not be left running:
+  // here, when polling it is denied.
+  ASSERT_TRUE(front.deny_actions({"athena:GetQueryExecution"}).ok());
+  efstop::testing::run_shell(cmd, &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(front.count("athena:StopQueryExecution"), 1);
+  for (const std::string& a : called(front)) got.insert(a);
+  // The policy: what efstop called, what Athena does with the caller's
+  // permissions (never called by efstop), and Firehose (discovery calls it
+  // only for a flow log delivered through a stream, none here).
+  Actions want = policy_actions("--mode athena");
+  for (const std::string& a : athena_service_actions()) {
+    if (a != "s3:GetObject") want.erase(a);  // GetObject: discovery reads no object here either
+  }
+  want.erase("s3:GetObject");
+  want.erase(std::string(kFirehoseAction));
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace

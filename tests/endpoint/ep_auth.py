@@ -95,6 +95,20 @@ CODES = {
         "missing": ("MissingAuthenticationTokenException", 400),
         "incomplete": ("IncompleteSignatureException", 400),
     },
+    # Athena: JSON 1.1 too; throttling is TooManyRequestsException (the
+    # model's error shape for StartQueryExecution and GetQueryResults).
+    "athena": {
+        "signature": ("InvalidSignatureException", 400),
+        "unknown_key": ("UnrecognizedClientException", 400),
+        "expired": ("ExpiredTokenException", 400),
+        "skew": ("InvalidSignatureException", 400),
+        "denied": ("AccessDeniedException", 400),
+        "throttle": ("TooManyRequestsException", 400),
+        "500": ("InternalServerException", 500),
+        "503": ("ServiceUnavailableException", 503),
+        "missing": ("MissingAuthenticationTokenException", 400),
+        "incomplete": ("IncompleteSignatureException", 400),
+    },
     "elasticfilesystem": {
         "signature": ("InvalidSignatureException", 403),
         "unknown_key": ("UnrecognizedClientException", 403),

@@ -34,10 +34,12 @@ SERVICES = {
     "elasticfilesystem": ("efs", "rest-json"),
     "sso": ("sso", "rest-json"),
     "firehose": ("firehose", "json"),
+    "athena": ("athena", "json"),
 }
 
 # JSON 1.1 services: X-Amz-Target prefix (the model's targetPrefix + ".").
-JSON_TARGET_PREFIXES = {"logs": "Logs_20140328.", "firehose": "Firehose_20150804."}
+JSON_TARGET_PREFIXES = {"logs": "Logs_20140328.", "firehose": "Firehose_20150804.",
+                        "athena": "AmazonAthena."}
 
 _loader = botocore.loaders.Loader()
 _models = {}
@@ -106,6 +108,8 @@ def validation_error(service, message):
         return AwsError("InvalidRequestException", message, 400)
     if service == "firehose":
         return AwsError("InvalidArgumentException", message, 400)
+    if service == "athena":
+        return AwsError("InvalidRequestException", message, 400)
     return AwsError("ValidationError", message, 400)
 
 

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import ep_athena  # noqa: E402
 import ep_auth  # noqa: E402
 import ep_cloudwatch  # noqa: E402
 import ep_ec2  # noqa: E402
@@ -53,6 +54,7 @@ HANDLERS = {
     "logs": {**ep_logs.OPERATIONS, **insights.OPERATIONS},
     "monitoring": ep_cloudwatch.OPERATIONS,
     "firehose": ep_firehose.OPERATIONS,
+    "athena": ep_athena.OPERATIONS,
 }
 UNSIGNED_OPERATIONS = {("sts", "AssumeRoleWithWebIdentity"), ("sso", "GetRoleCredentials")}
 LOGS_TARGET_PREFIX = "Logs_20140328."
@@ -103,6 +105,8 @@ def _guess_unsigned_service(req, form):
         return "logs"
     if req.headers.get("X-Amz-Target", "").startswith(ep_protocols.JSON_TARGET_PREFIXES["firehose"]):
         return "firehose"
+    if req.headers.get("X-Amz-Target", "").startswith(ep_protocols.JSON_TARGET_PREFIXES["athena"]):
+        return "athena"
     if req.path.startswith("/2015-02-01/"):
         return "elasticfilesystem"
     if form.get("Version") == STS_VERSION:
@@ -342,6 +346,8 @@ class Endpoint:
                 return 200, self.state.scenario()
             if path == "issued" and req.method == "GET":
                 return 200, self.state.issued_secrets()
+            if path == "athena_tables" and req.method == "GET":
+                return 200, {"tables": [f"{db}.{name}" for db, name in ep_athena.tables()]}
             if path == "actions" and req.method == "GET":
                 return 200, {"actions": self.iam.used()}
             if req.method != "POST":
@@ -508,6 +514,7 @@ def main(argv=None):
     except (OSError, ScenarioError) as e:
         sys.stderr.write(f"server.py: {e}\n")
         return 2
+    state.s3_upstream = args.s3_upstream  # ep_athena reads the tables' objects there
     Handler.endpoint = Endpoint(state, args.latency_ms, args.s3_upstream)
     server = Server(("127.0.0.1", args.port), Handler)
     port = server.server_address[1]

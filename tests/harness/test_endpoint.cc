@@ -195,6 +195,15 @@ Result<nlohmann::json> TestEndpoint::requests() const {
   return doc;
 }
 
+Result<std::vector<std::string>> TestEndpoint::athena_tables() const {
+  EFSTOP_ASSIGN_OR_RETURN(std::string body, control("GET", "/__efstop/athena_tables", ""));
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("tables") || !doc["tables"].is_array()) {
+    return parse_error("test endpoint athena_tables: not {\"tables\": [...]}");
+  }
+  return doc["tables"].get<std::vector<std::string>>();
+}
+
 Status TestEndpoint::deny_actions(const std::vector<std::string>& actions) {
   return control("POST", "/__efstop/deny", nlohmann::json{{"actions", actions}}.dump()).status();
 }

@@ -163,6 +163,9 @@ class TestEndpoint {
   // {"operation","method","path","query","params","access_key_id","status"}
   // with params as the deserialised input; never a signature or secret.
   Result<nlohmann::json> requests() const;
+  // The tables the Athena stand-in holds now ("db.name", sorted;
+  // tests/endpoint/ep_athena.py).
+  Result<std::vector<std::string>> athena_tables() const;
   // IAM (tests/endpoint/ep_iam.py): every signed call of these IAM actions
   // ("ec2:DescribeInstances", "s3:GetObject", ...) is refused from now on as
   // AWS refuses a caller whose policy lacks them (UnauthorizedOperation,

@@ -1,0 +1,344 @@
+#include "cloud/athena_query.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "cloud/s3_source.h"
+#include "flowlog/aggregate.h"
+
+namespace efstop::cloud {
+
+namespace {
+
+using flowlog::FieldId;
+
+// The fields the SELECT reads: every field of the default version-2 format
+// but version and account-id.
+constexpr FieldId kNeeded[] = {FieldId::kInterfaceId, FieldId::kSrcAddr, FieldId::kDstAddr,
+                               FieldId::kSrcPort,     FieldId::kDstPort, FieldId::kProtocol,
+                               FieldId::kPackets,     FieldId::kBytes,   FieldId::kStart,
+                               FieldId::kEnd,         FieldId::kAction,  FieldId::kLogStatus};
+
+// Result column names of the SELECT, in order.
+constexpr const char* kSelectColumns[] = {
+    "interface_id", "srcaddr",     "dstaddr",   "action",      "log_status",
+    "src_not_nfs",  "dst_not_nfs", "in_window", "bytes_known", "packets_known",
+    "sum_bytes",    "sum_packets", "records",   "min_start",   "max_end"};
+constexpr int kGroupKeys = 10;
+
+std::string column_name(std::string_view field) {
+  std::string out(field);
+  std::replace(out.begin(), out.end(), '-', '_');
+  return out;
+}
+
+// The Athena type of a flow-log field (AWS's own flow-log table in the VPC
+// user guide, "Query flow logs using Amazon Athena": int for version,
+// ports, protocol and tcp-flags, bigint for packets, bytes, start and end,
+// string for the rest).
+const char* column_type(FieldId id) {
+  switch (id) {
+    case FieldId::kVersion:
+    case FieldId::kSrcPort:
+    case FieldId::kDstPort:
+    case FieldId::kProtocol:
+    case FieldId::kTcpFlags:
+      return "int";
+    case FieldId::kPackets:
+    case FieldId::kBytes:
+    case FieldId::kStart:
+    case FieldId::kEnd:
+      return "bigint";
+    default:
+      return "string";
+  }
+}
+
+std::string quote_id(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out.push_back('"');
+  out.append(name);
+  out.push_back('"');
+  return out;
+}
+
+// FNV-1a, 64 bits: a stable name for a definition (not a security measure).
+uint64_t fnv1a(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+bool is_safe_name(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// Text (bucket, prefix, region) that goes inside a '...' SQL literal.
+bool is_safe_literal(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '\'' || c == '\\' || c == '`' || static_cast<unsigned char>(c) < 0x20;
+  });
+}
+
+std::string location_template(const AthenaTable& t) {
+  std::string p = "s3://" + t.bucket + "/" + t.prefix + "AWSLogs/";
+  if (t.hive) {
+    p += "aws-account-id=${aws_account}/aws-service=vpcflowlogs/aws-region=" + t.region +
+         "/year=${year}/month=${month}/day=${day}";
+    if (t.per_hour) p += "/hour=${hour}";
+  } else {
+    p += "${aws_account}/vpcflowlogs/" + t.region + "/${year}/${month}/${day}";
+    if (t.per_hour) p += "/${hour}";
+  }
+  return p;
+}
+
+// The definition without its name: what the hash names.
+Result<std::string> definition_body(const AthenaTable& t) {
+  for (FieldId id : kNeeded) {
+    if (!t.format.has(id)) {
+      return invalid_argument_error(
+          "athena: the flow log format lacks the " + std::string(flowlog::field_name(id)) +
+          " field; the Athena pushdown needs every field of the default format (read the "
+          "objects by streaming: leave out --method athena)");
+    }
+  }
+  if (t.accounts.empty()) return invalid_argument_error("athena: no account folder to query");
+  for (const std::string& a : t.accounts) {
+    if (a.empty() ||
+        !std::all_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return invalid_argument_error("athena: account folder '" + a + "' is not an account id");
+    }
+  }
+  if (!is_safe_literal(t.bucket) || !is_safe_literal(t.prefix) || !is_safe_literal(t.region)) {
+    return invalid_argument_error("athena: the bucket, prefix or region holds a quote");
+  }
+  std::string s = "(\n";
+  std::set<std::string> seen;
+  for (size_t i = 0; i < t.format.column_count(); ++i) {
+    const std::string name = column_name(t.format.column_name(i));
+    if (!seen.insert(name).second) {
+      return invalid_argument_error("athena: the flow log format names " + name + " twice");
+    }
+    s += "  `" + name + "` " + column_type(t.format.column_field(i)) +
+         (i + 1 < t.format.column_count() ? ",\n" : "\n");
+  }
+  s += ")\nPARTITIONED BY (`aws_account` string, `year` int, `month` int, `day` int";
+  s += t.per_hour ? ", `hour` int)\n" : ")\n";
+  s += t.parquet ? "STORED AS PARQUET\n" : "ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '\n";
+  s += "LOCATION 's3://" + t.bucket + "/" + t.prefix + "AWSLogs/'\nTBLPROPERTIES (\n";
+  if (!t.parquet) s += "  'skip.header.line.count'='1',\n";
+  std::string accounts;
+  for (const std::string& a : t.accounts) accounts += (accounts.empty() ? "" : ",") + a;
+  s += "  'projection.enabled'='true',\n";
+  s += "  'projection.aws_account.type'='enum',\n";
+  s += "  'projection.aws_account.values'='" + accounts + "',\n";
+  s += "  'projection.year.type'='integer',\n  'projection.year.range'='2000,2100',\n";
+  s += "  'projection.year.digits'='4',\n";
+  s += "  'projection.month.type'='integer',\n  'projection.month.range'='1,12',\n";
+  s += "  'projection.month.digits'='2',\n";
+  s += "  'projection.day.type'='integer',\n  'projection.day.range'='1,31',\n";
+  s += "  'projection.day.digits'='2',\n";
+  if (t.per_hour) {
+    s += "  'projection.hour.type'='integer',\n  'projection.hour.range'='0,23',\n";
+    s += "  'projection.hour.digits'='2',\n";
+  }
+  s += "  'storage.location.template'='" + location_template(t) + "'";
+  return s;
+}
+
+Result<int64_t> parse_int(const std::string& name, const std::string& text) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size()) {
+    return parse_error("athena row: column " + name + " is not a whole number: '" + text + "'");
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string athena_table_name(const AthenaTable& table) {
+  Result<std::string> body = definition_body(table);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(fnv1a(body.ok() ? *body : std::string())));
+  return std::string("efstop_flowlogs_") + hex;
+}
+
+Result<std::string> athena_create_table_sql(const AthenaTable& table, const std::string& database) {
+  EFSTOP_ASSIGN_OR_RETURN(std::string body, definition_body(table));
+  if (!is_safe_name(database)) {
+    return invalid_argument_error("athena: database name '" + database +
+                                  "': use lowercase letters, digits and '_'");
+  }
+  const std::string name = athena_table_name(table);
+  return "CREATE EXTERNAL TABLE IF NOT EXISTS `" + database + "`.`" + name + "` " + body +
+         ",\n  'efstop.definition'='" + name.substr(name.size() - 16) + "'\n)";
+}
+
+std::string athena_drop_table_sql(const std::string& database, const std::string& name) {
+  return "DROP TABLE IF EXISTS `" + database + "`.`" + name + "`";
+}
+
+Result<std::string> athena_select_sql(const AthenaTable& table, const std::string& database,
+                                      const AthenaSelectOptions& o) {
+  EFSTOP_RETURN_IF_ERROR(definition_body(table).status());
+  if (!is_safe_name(database)) {
+    return invalid_argument_error("athena: database name '" + database +
+                                  "': use lowercase letters, digits and '_'");
+  }
+  const std::string S = std::to_string(o.window_start);
+  const std::string E = std::to_string(o.window_end);
+  std::string q =
+      "SELECT \"interface_id\", \"srcaddr\", \"dstaddr\", \"action\", \"log_status\",\n";
+  q += "  CASE WHEN \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n";
+  q += "  CASE WHEN \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n";
+  q += "  CASE WHEN \"start\" >= " + S + " AND \"start\" < " + E +
+       " THEN 1 ELSE 0 END AS in_window,\n";
+  q += "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n";
+  q += "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n";
+  q += "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n";
+  q += "  min(\"start\") AS min_start, max(\"end\") AS max_end\n";
+  q += "FROM " + quote_id(database) + "." + quote_id(athena_table_name(table)) + "\n";
+  // Partition pruning: the days (hours) the streaming path lists.
+  std::string days;
+  for (const std::string& p :
+       s3_time_prefixes("", false, table.per_hour, o.window_start, o.window_end)) {
+    // "YYYY/MM/DD/" or "YYYY/MM/DD/HH/"
+    std::string term = "(\"year\" = " + std::to_string(std::stoi(p.substr(0, 4))) +
+                       " AND \"month\" = " + std::to_string(std::stoi(p.substr(5, 2))) +
+                       " AND \"day\" = " + std::to_string(std::stoi(p.substr(8, 2)));
+    if (table.per_hour) term += " AND \"hour\" = " + std::to_string(std::stoi(p.substr(11, 2)));
+    days += (days.empty() ? "" : " OR ") + term + ")";
+  }
+  q += "WHERE (" + days + ")\n";
+  std::string efs;
+  if (o.server_ips.empty()) {
+    efs = "(\"protocol\" = 6 AND (\"srcport\" = 2049 OR \"dstport\" = 2049))";
+  } else {
+    std::string list;
+    for (const flowlog::IpAddress& ip : o.server_ips) {
+      list += (list.empty() ? "'" : ", '") + ip.to_string() + "'";
+    }
+    efs = "\"srcaddr\" IN (" + list + ") OR \"dstaddr\" IN (" + list + ")";
+  }
+  q += "  AND (\"log_status\" IN ('NODATA', 'SKIPDATA') OR " + efs + ")\n";
+  std::string ordinals;
+  for (int i = 1; i <= kGroupKeys; ++i) ordinals += (i > 1 ? ", " : "") + std::to_string(i);
+  q += "GROUP BY " + ordinals + "\nORDER BY " + ordinals;
+  return q;
+}
+
+Result<InsightsRecord> parse_athena_row(const std::vector<std::string>& header,
+                                        const std::vector<std::optional<std::string>>& cells) {
+  if (header.size() != cells.size()) {
+    return parse_error("athena row: " + std::to_string(cells.size()) + " values for " +
+                       std::to_string(header.size()) + " columns");
+  }
+  InsightsRecord out;
+  flowlog::FlowRecord& r = out.record;
+  r.protocol = 6;  // not grouped: the query's EFS filter decided on it
+  r.present |= flowlog::kHasProtocol;
+  bool bytes_known = false, packets_known = false, have_records = false;
+  std::optional<int64_t> sum_bytes, sum_packets;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string& name = header[i];
+    seen.insert(name);
+    const std::optional<std::string>& v = cells[i];
+    const bool unknown = !v || *v == "-" || v->empty();
+    if (name == "interface_id") {
+      if (!unknown) {
+        out.interface_id = *v;
+        r.present |= flowlog::kHasInterfaceId;
+      }
+    } else if (name == "srcaddr" || name == "dstaddr") {
+      if (unknown) continue;
+      std::optional<flowlog::IpAddress> ip = flowlog::IpAddress::parse(*v);
+      if (!ip) return parse_error("athena row: " + name + " is not an address: '" + *v + "'");
+      if (name == "srcaddr") {
+        r.src = *ip;
+        r.present |= flowlog::kHasSrcAddr;
+      } else {
+        r.dst = *ip;
+        r.present |= flowlog::kHasDstAddr;
+      }
+    } else if (name == "action") {
+      if (!v) continue;  // NULL (Parquet): unknown, ACCEPT
+      r.present |= flowlog::kHasAction;
+      if (*v == "ACCEPT") {
+        r.action = flowlog::Action::kAccept;
+      } else if (*v == "REJECT") {
+        r.action = flowlog::Action::kReject;
+      } else if (*v == "-") {
+        r.action = flowlog::Action::kNone;
+      } else {
+        return parse_error("athena row: unknown action '" + *v + "'");
+      }
+    } else if (name == "log_status") {
+      if (v && *v == "NODATA") {
+        r.log_status = flowlog::LogStatus::kNoData;
+      } else if (v && *v == "SKIPDATA") {
+        r.log_status = flowlog::LogStatus::kSkipData;
+      }
+    } else if (name == "src_not_nfs" || name == "dst_not_nfs") {
+      if (!v) return parse_error("athena row: " + name + " is NULL");
+      EFSTOP_ASSIGN_OR_RETURN(int64_t flag, parse_int(name, *v));
+      const uint16_t port = flag == 0 ? flowlog::kNfsPort : 0;
+      (name == "src_not_nfs" ? r.src_port : r.dst_port) = port;
+      r.present |= name == "src_not_nfs" ? flowlog::kHasSrcPort : flowlog::kHasDstPort;
+    } else if (name == "in_window") {
+      // The window is applied again by the engine on min_start (see the header).
+    } else if (name == "bytes_known" || name == "packets_known") {
+      if (!v) return parse_error("athena row: " + name + " is NULL");
+      EFSTOP_ASSIGN_OR_RETURN(int64_t flag, parse_int(name, *v));
+      (name == "bytes_known" ? bytes_known : packets_known) = flag != 0;
+    } else if (name == "sum_bytes" || name == "sum_packets") {
+      if (!v) continue;
+      EFSTOP_ASSIGN_OR_RETURN(int64_t n, parse_int(name, *v));
+      (name == "sum_bytes" ? sum_bytes : sum_packets) = n;
+    } else if (name == "records") {
+      if (!v) return parse_error("athena row: records is NULL");
+      EFSTOP_ASSIGN_OR_RETURN(r.flows, parse_int(name, *v));
+      have_records = true;
+    } else if (name == "min_start") {
+      if (!v) continue;
+      EFSTOP_ASSIGN_OR_RETURN(r.start, parse_int(name, *v));
+      r.present |= flowlog::kHasStart;
+    } else if (name == "max_end") {
+      if (!v) continue;
+      EFSTOP_ASSIGN_OR_RETURN(r.end, parse_int(name, *v));
+      r.present |= flowlog::kHasEnd;
+    } else {
+      return parse_error("athena row: unexpected column '" + name + "'");
+    }
+  }
+  for (const char* c : kSelectColumns) {
+    if (!seen.count(c)) return parse_error("athena row: no column '" + std::string(c) + "'");
+  }
+  if (!have_records || r.flows <= 0) return parse_error("athena row: no positive records count");
+  if (bytes_known) {
+    if (!sum_bytes) return parse_error("athena row: bytes known but sum_bytes is NULL");
+    r.bytes = *sum_bytes;
+    r.present |= flowlog::kHasBytes;
+  }
+  if (packets_known) {
+    if (!sum_packets) return parse_error("athena row: packets known but sum_packets is NULL");
+    r.packets = *sum_packets;
+    r.present |= flowlog::kHasPackets;
+  }
+  return out;
+}
+
+}  // namespace efstop::cloud

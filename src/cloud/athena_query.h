@@ -1,0 +1,108 @@
+// The Athena pushdown for S3 flow logs (docs/athena.md): the table efstop
+// creates over a flow log's S3 destination, the one aggregating SELECT it
+// runs for a window, and the decoding of the SELECT's rows into weighted
+// FlowRecords for the engine's aggregator.
+//
+// The table: one external table per definition, named after a hash of that
+// definition ("efstop_flowlogs_<16 hex>", also kept as the table property
+// 'efstop.definition'): the same bucket, prefix, region, accounts, layout
+// and columns give the same name, so CREATE EXTERNAL TABLE IF NOT EXISTS
+// reuses it, and any difference gives another table rather than a wrong one.
+// Partition projection ('projection.enabled') computes the partitions from
+// the query's WHERE, so no partition is ever added or repaired:
+//   aws_account  enum of the account folders listed under AWSLogs/
+//   year, month, day (, hour)  integers with 4/2/2 (/2) digits
+//   storage.location.template  the delivery layout, plain
+//     .../AWSLogs/${aws_account}/vpcflowlogs/<region>/${year}/${month}/${day}[/${hour}]
+//   or Hive-compatible
+//     .../AWSLogs/aws-account-id=${aws_account}/aws-service=vpcflowlogs/
+//         aws-region=<region>/year=${year}/month=${month}/day=${day}[/hour=${hour}]
+// Columns are the LogFormat's fields in order ('-' -> '_'), typed as AWS's
+// own Athena integration types them (int / bigint / string); text is
+// space-delimited with its header line skipped, Parquet is STORED AS PARQUET.
+//
+// The SELECT groups as the Logs Insights pushdown does (insights_query.h
+// says why that grouping gives the same report as the records), plus two
+// 0/1 keys, bytes_known and packets_known, so that rows of records with an
+// unknown bytes or packets value stay apart and enter the engine unknown:
+//   SELECT interface_id, srcaddr, dstaddr, action, log_status,
+//          src_not_nfs, dst_not_nfs, in_window, bytes_known, packets_known,
+//          sum(bytes), sum(packets), count(*), min(start), max(end)
+//   FROM <table>
+//   WHERE <the listed days (hours) as partition columns>
+//     AND (log_status IN ('NODATA', 'SKIPDATA') OR <EFS filter>)
+//   GROUP BY 1, ..., 10 ORDER BY 1, ..., 10
+// The partitions are the ones the streaming path lists (s3_time_prefixes:
+// the window widened by kS3MarginBeforeS / kS3MarginAfterS), the window on
+// each record's start is the 0/1 key in_window, exactly as for Insights.
+// The SQL uses only what Trino (Athena engine 3) and DuckDB both accept:
+// double-quoted identifiers, CASE, IN lists, count/sum/min/max, GROUP BY
+// and ORDER BY ordinals.
+//
+// Limits (the caller refuses or says them): the format must have every
+// field of the default version-2 format; --bucket is not pushed down.
+//
+// All functions are pure and thread-safe.
+#ifndef EFSTOP_CLOUD_ATHENA_QUERY_H_
+#define EFSTOP_CLOUD_ATHENA_QUERY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cloud/insights_query.h"
+#include "core/result.h"
+#include "flowlog/format.h"
+#include "flowlog/ip_address.h"
+
+namespace efstop::cloud {
+
+// Athena bills a query by the bytes it scans: USD 5 per TB in us-east-1
+// and most regions (https://aws.amazon.com/athena/pricing/, "SQL queries":
+// "$5.00 per TB of data scanned"), each query at least 10 MB. docs/athena.md
+// repeats this.
+inline constexpr double kAthenaUsdPerTb = 5.0;
+inline constexpr int64_t kAthenaMinBilledBytes = 10'000'000;
+
+struct AthenaTable {
+  std::string bucket;
+  std::string prefix;  // the destination's folder ("" or ending in '/'), before AWSLogs/
+  std::string region;  // the folder below vpcflowlogs/
+  std::vector<std::string> accounts;  // account folders (12 digits), sorted
+  bool hive = false;
+  bool per_hour = false;
+  bool parquet = false;
+  flowlog::LogFormat format = flowlog::LogFormat::default_v2();
+};
+
+// The table's name: "efstop_flowlogs_" + definition hash (16 hex digits).
+std::string athena_table_name(const AthenaTable& table);
+
+// CREATE EXTERNAL TABLE IF NOT EXISTS `database`.`name` (...). Errors
+// (kInvalidArgument): a format lacking a field the query needs, no
+// account, a name AWS would refuse.
+Result<std::string> athena_create_table_sql(const AthenaTable& table, const std::string& database);
+
+// DROP TABLE IF EXISTS `database`.`name`.
+std::string athena_drop_table_sql(const std::string& database, const std::string& name);
+
+struct AthenaSelectOptions {
+  // Mount-target addresses; empty: the port-2049 rule (protocol 6).
+  std::vector<flowlog::IpAddress> server_ips;
+  int64_t window_start = 0;  // [window_start, window_end) on each record's start
+  int64_t window_end = 0;
+};
+
+Result<std::string> athena_select_sql(const AthenaTable& table, const std::string& database,
+                                      const AthenaSelectOptions& options);
+
+// Decodes one result row of the SELECT: `header` the column names (the
+// first row of the first page), `cells` the values (nullopt: NULL). kParse
+// names the column and value.
+Result<InsightsRecord> parse_athena_row(const std::vector<std::string>& header,
+                                        const std::vector<std::optional<std::string>>& cells);
+
+}  // namespace efstop::cloud
+
+#endif  // EFSTOP_CLOUD_ATHENA_QUERY_H_

@@ -1,0 +1,204 @@
+// The Athena pushdown's SQL, pinned (athena_query.h): the DDL with
+// partition projection for each delivery layout, the one aggregating
+// SELECT, and the decoding of its rows. tests/cloud/athena_e2e_test.cc runs
+// the same SQL in DuckDB and compares the report with streaming.
+#include "cloud/athena_query.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace efstop::cloud {
+namespace {
+
+AthenaTable plain_table() {
+  AthenaTable t;
+  t.bucket = "flow-logs";
+  t.prefix = "vpc/";
+  t.region = "eu-west-1";
+  t.accounts = {"111122223333", "444455556666"};
+  return t;
+}
+
+TEST(AthenaQueryTest, CreateTablePinned) {
+  Result<std::string> ddl = athena_create_table_sql(plain_table(), "default");
+  ASSERT_TRUE(ddl.ok()) << ddl.status().to_string();
+  const std::string name = athena_table_name(plain_table());
+  EXPECT_EQ(*ddl, "CREATE EXTERNAL TABLE IF NOT EXISTS `default`.`" + name +
+                      "` (\n"
+                      "  `version` int,\n"
+                      "  `account_id` string,\n"
+                      "  `interface_id` string,\n"
+                      "  `srcaddr` string,\n"
+                      "  `dstaddr` string,\n"
+                      "  `srcport` int,\n"
+                      "  `dstport` int,\n"
+                      "  `protocol` int,\n"
+                      "  `packets` bigint,\n"
+                      "  `bytes` bigint,\n"
+                      "  `start` bigint,\n"
+                      "  `end` bigint,\n"
+                      "  `action` string,\n"
+                      "  `log_status` string\n"
+                      ")\n"
+                      "PARTITIONED BY (`aws_account` string, `year` int, `month` int, `day` int)\n"
+                      "ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '\n"
+                      "LOCATION 's3://flow-logs/vpc/AWSLogs/'\n"
+                      "TBLPROPERTIES (\n"
+                      "  'skip.header.line.count'='1',\n"
+                      "  'projection.enabled'='true',\n"
+                      "  'projection.aws_account.type'='enum',\n"
+                      "  'projection.aws_account.values'='111122223333,444455556666',\n"
+                      "  'projection.year.type'='integer',\n"
+                      "  'projection.year.range'='2000,2100',\n"
+                      "  'projection.year.digits'='4',\n"
+                      "  'projection.month.type'='integer',\n"
+                      "  'projection.month.range'='1,12',\n"
+                      "  'projection.month.digits'='2',\n"
+                      "  'projection.day.type'='integer',\n"
+                      "  'projection.day.range'='1,31',\n"
+                      "  'projection.day.digits'='2',\n"
+                      "  'storage.location.template'='s3://flow-logs/vpc/AWSLogs/${aws_account}/"
+                      "vpcflowlogs/eu-west-1/${year}/${month}/${day}',\n"
+                      "  'efstop.definition'='" +
+                      name.substr(16) + "'\n)");
+  EXPECT_EQ(name.rfind("efstop_flowlogs_", 0), 0u);
+  EXPECT_EQ(name.size(), 16u + 16u);
+}
+
+TEST(AthenaQueryTest, TheNameFollowsTheDefinition) {
+  const std::string base = athena_table_name(plain_table());
+  EXPECT_EQ(athena_table_name(plain_table()), base);  // reused: same definition, same name
+  AthenaTable t = plain_table();
+  t.accounts.push_back("777788889999");
+  EXPECT_NE(athena_table_name(t), base);
+  t = plain_table();
+  t.per_hour = true;
+  EXPECT_NE(athena_table_name(t), base);
+  t = plain_table();
+  t.parquet = true;
+  EXPECT_NE(athena_table_name(t), base);
+}
+
+TEST(AthenaQueryTest, HivePerHourParquetLayout) {
+  AthenaTable t = plain_table();
+  t.hive = true;
+  t.per_hour = true;
+  t.parquet = true;
+  Result<std::string> ddl = athena_create_table_sql(t, "flows");
+  ASSERT_TRUE(ddl.ok());
+  EXPECT_NE(ddl->find("PARTITIONED BY (`aws_account` string, `year` int, `month` int, `day` int, "
+                      "`hour` int)\nSTORED AS PARQUET\n"),
+            std::string::npos)
+      << *ddl;
+  EXPECT_EQ(ddl->find("skip.header.line.count"), std::string::npos);
+  EXPECT_NE(ddl->find("'projection.hour.range'='0,23',\n  'projection.hour.digits'='2',"),
+            std::string::npos);
+  EXPECT_NE(ddl->find("'storage.location.template'='s3://flow-logs/vpc/AWSLogs/"
+                      "aws-account-id=${aws_account}/aws-service=vpcflowlogs/aws-region=eu-west-1/"
+                      "year=${year}/month=${month}/day=${day}/hour=${hour}'"),
+            std::string::npos)
+      << *ddl;
+}
+
+TEST(AthenaQueryTest, SelectPinned) {
+  AthenaSelectOptions o;
+  o.server_ips = {*flowlog::IpAddress::parse("10.0.9.10"), *flowlog::IpAddress::parse("fd00::9")};
+  o.window_start = 1795996800 - 600;  // 2026-11-29T23:50Z: the window crosses midnight
+  o.window_end = 1795996800 + 600;
+  Result<std::string> sql = athena_select_sql(plain_table(), "default", o);
+  ASSERT_TRUE(sql.ok());
+  EXPECT_EQ(*sql,
+            "SELECT \"interface_id\", \"srcaddr\", \"dstaddr\", \"action\", \"log_status\",\n"
+            "  CASE WHEN \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n"
+            "  CASE WHEN \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n"
+            "  CASE WHEN \"start\" >= 1795996200 AND \"start\" < 1795997400 THEN 1 ELSE 0 END "
+            "AS in_window,\n"
+            "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n"
+            "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n"
+            "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n"
+            "  min(\"start\") AS min_start, max(\"end\") AS max_end\n"
+            "FROM \"default\".\"" +
+                athena_table_name(plain_table()) +
+                "\"\n"
+                "WHERE ((\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29) OR (\"year\" = 2026 "
+                "AND \"month\" = 11 AND \"day\" = 30))\n"
+                "  AND (\"log_status\" IN ('NODATA', 'SKIPDATA') OR \"srcaddr\" IN ('10.0.9.10', "
+                "'fd00::9') OR \"dstaddr\" IN ('10.0.9.10', 'fd00::9'))\n"
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10\n"
+                "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10");
+  // Without addresses: the port-2049 rule; per hour: the hours, with the
+  // listing's margins (15 min before, 30 min after).
+  AthenaTable hourly = plain_table();
+  hourly.per_hour = true;
+  o.server_ips.clear();
+  o.window_start = 1795946400;  // 10:00Z
+  o.window_end = 1795950000;    // 11:00Z
+  sql = athena_select_sql(hourly, "default", o);
+  ASSERT_TRUE(sql.ok());
+  EXPECT_NE(
+      sql->find("WHERE ((\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 9) "
+                "OR (\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 10) "
+                "OR (\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 11))\n"),
+      std::string::npos)
+      << *sql;
+  EXPECT_NE(sql->find("OR (\"protocol\" = 6 AND (\"srcport\" = 2049 OR \"dstport\" = 2049)))"),
+            std::string::npos)
+      << *sql;
+}
+
+TEST(AthenaQueryTest, RefusesWhatItCannotQuery) {
+  AthenaTable t = plain_table();
+  t.format = *flowlog::parse_log_format("${srcaddr} ${dstaddr} ${bytes} ${start}");
+  Result<std::string> ddl = athena_create_table_sql(t, "default");
+  ASSERT_FALSE(ddl.ok());
+  EXPECT_NE(ddl.status().message().find("lacks the interface-id field"), std::string::npos);
+  EXPECT_FALSE(athena_create_table_sql(plain_table(), "Bad-Name").ok());
+  t = plain_table();
+  t.bucket = "it's";
+  EXPECT_FALSE(athena_create_table_sql(t, "default").ok());
+  t = plain_table();
+  t.accounts = {"x1"};
+  EXPECT_FALSE(athena_create_table_sql(t, "default").ok());
+}
+
+const std::vector<std::string> kHeader = {
+    "interface_id", "srcaddr",     "dstaddr",   "action",      "log_status",
+    "src_not_nfs",  "dst_not_nfs", "in_window", "bytes_known", "packets_known",
+    "sum_bytes",    "sum_packets", "records",   "min_start",   "max_end"};
+
+TEST(AthenaQueryTest, DecodesRows) {
+  Result<InsightsRecord> r =
+      parse_athena_row(kHeader, {"eni-1", "10.0.0.1", "10.0.9.10", "ACCEPT", "OK", "1", "0", "1",
+                                 "1", "0", "1000", std::nullopt, "3", "1795946400", "1795946460"});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->interface_id, "eni-1");
+  EXPECT_EQ(r->record.bytes, 1000);
+  EXPECT_EQ(r->record.flows, 3);
+  EXPECT_EQ(r->record.dst_port, 2049);
+  EXPECT_EQ(r->record.src_port, 0);
+  EXPECT_TRUE(r->record.present & flowlog::kHasBytes);
+  EXPECT_FALSE(r->record.present & flowlog::kHasPackets);  // packets unknown in this row
+  EXPECT_EQ(r->record.start, 1795946400);
+  // NULL end: unknown; NODATA.
+  r = parse_athena_row(kHeader, {"eni-1", "-", "-", "-", "NODATA", "1", "1", "1", "0", "0",
+                                 std::nullopt, std::nullopt, "1", "1795946400", std::nullopt});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->record.log_status, flowlog::LogStatus::kNoData);
+  EXPECT_FALSE(r->record.present & (flowlog::kHasEnd | flowlog::kHasSrcAddr));
+  // Bad values are named.
+  r = parse_athena_row(kHeader, {"eni-1", "10.0.0.x", "10.0.9.10", "ACCEPT", "OK", "1", "0", "1",
+                                 "1", "1", "1", "1", "1", "1", "1"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("srcaddr is not an address: '10.0.0.x'"), std::string::npos);
+  r = parse_athena_row(kHeader, {"eni-1", "10.0.0.1", "10.0.9.10", "ACCEPT", "OK", "1", "0", "1",
+                                 "1", "1", "many", "1", "1", "1", "1"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("sum_bytes is not a whole number"), std::string::npos);
+  std::vector<std::string> short_header(kHeader.begin(), kHeader.end() - 1);
+  EXPECT_FALSE(
+      parse_athena_row(short_header, std::vector<std::optional<std::string>>(14, "1")).ok());
+}
+
+}  // namespace
+}  // namespace efstop::cloud
