@@ -47,9 +47,11 @@ class NameFailuresCliTest : public t::EndpointTest {
   }
   std::string flows() { return env().home() + "/flows.log"; }
 
-  t::ProgramRun top(const std::vector<std::string>& extra) {
+  // `cache`: the store's directory under HOME; a store that named an
+  // address before keeps naming it from its history when a lookup fails.
+  t::ProgramRun top(const std::vector<std::string>& extra, const std::string& cache = "cache") {
     std::vector<std::string> args = {"--region",       t::kTestRegion, "--endpoint-url",
-                                     endpoint().url(), "--cache-dir",  env().home() + "/cache",
+                                     endpoint().url(), "--cache-dir",  env().home() + "/" + cache,
                                      "--output",       "json",         "--refresh"};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(flows());
@@ -109,7 +111,8 @@ TEST_F(NameFailuresCliTest, FailedDescribeInstancesIsPartialNotIdsAsNames) {
       << f.dump();
   EXPECT_EQ(client_name(j, "10.20.1.11"), "i-0a1b00000000000a1");
   EXPECT_EQ(numbers(j), numbers(ref));
-  EXPECT_EQ(j["stats"]["records_used"], ref["stats"]["records_used"]);
+  ASSERT_TRUE(j["stats"].contains("used"));
+  EXPECT_EQ(j["stats"]["used"], ref["stats"]["used"]);
   // The summary starts with it, ahead of the rows line.
   const size_t notice = r.err.find(
       "partial: names: ec2:DescribeInstances failed, 2 addresses "
@@ -128,7 +131,7 @@ TEST_F(NameFailuresCliTest, FailedNetworkInterfaceLookupIsPartialWithReasons) {
   ASSERT_EQ(whole.code, 0) << whole.err;
   ASSERT_TRUE(endpoint().reset().ok());
   fail_always("ec2:DescribeNetworkInterfaces", t::FaultKind::kReset);
-  const t::ProgramRun r = top({"--names"});
+  const t::ProgramRun r = top({"--names"}, "fresh-cache");
   ASSERT_EQ(r.code, 3) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["partial"], true);
