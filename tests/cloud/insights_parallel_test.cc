@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/logs_api.h"
 #include "cloud/cloud_reader.h"
 #include "cloud/cloud_test_util.h"
 #include "harness/test_endpoint.h"
