@@ -272,8 +272,7 @@ class CliErrorsS3Test : public ::testing::Test {
     env_ = std::make_unique<t::ScopedAwsEnv>();
     t::S3ServerOptions so;
     so.buckets = {"efstop-flow-logs"};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+    so.front_scenario_path = efstop::testing::default_scenario_path();
     Result<std::unique_ptr<t::S3Server>> s = t::S3Server::start(so);
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     s3_ = std::move(s).value();

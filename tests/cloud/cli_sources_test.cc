@@ -59,7 +59,7 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
 
   // The same records as a local file, named from the same account (reading
   // from AWS names every end by default; --names asks for it on files).
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   const nlohmann::json doc = nlohmann::json::parse(in);
   const std::string path = env_home() + "/flows.log";
   {
@@ -133,7 +133,7 @@ TEST_F(CliSourcesTest, SampleRawAsksOnlyForTheSlices) {
   }
   EXPECT_GT(filter_calls, 0);
 
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   const nlohmann::json doc = nlohmann::json::parse(in);
   const std::string path = env_home() + "/flows.log";
   {

@@ -228,7 +228,7 @@ TEST_F(CloudTest, InsightsReadsAFormatWithoutPacketsOrEnd) {
   const char* format =
       "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
       "${protocol} ${bytes} ${start} ${action} ${log-status}";
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   const nlohmann::json doc = nlohmann::json::parse(in);
   std::vector<std::string> lines;
   nlohmann::json streams = nlohmann::json::object();
@@ -429,7 +429,7 @@ TEST_F(CloudTest, DiscoveredRawReadUsesTheMountTargetStreams) {
 
 TEST_F(CloudTest, RawReadFallsBackToEveryStreamWhenStreamsAreNotNamedAfterEnis) {
   // Move every event into one stream with an unrelated name.
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   nlohmann::json doc = nlohmann::json::parse(in);
   nlohmann::json streams = nlohmann::json::object();
   nlohmann::json all = nlohmann::json::array();

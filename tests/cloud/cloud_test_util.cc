@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "aws/http.h"
+#include "harness/test_endpoint.h"
 
 namespace efstop::cloud::test {
 
@@ -31,7 +32,7 @@ class FixedCredentials : public aws::CredentialsProvider {
 };
 
 nlohmann::json default_scenario() {
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   return nlohmann::json::parse(in);
 }
 

@@ -353,16 +353,11 @@ class CollectS3Test : public ::testing::Test {
     env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
     efstop::testing::S3ServerOptions so;
     so.buckets = {"efstop-flow-logs"};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+    so.front_scenario_path = efstop::testing::default_scenario_path();
     auto s = efstop::testing::S3Server::start(so);
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     s3_ = std::move(s).value();
-    env_->write_aws_file(
-        "credentials",
-        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
-            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    env_->write_test_profile("p", "eu-west-1");
   }
   int collect(const std::string& args) {
     const std::string cmd = std::string(EFSTOP_BINARY_DIR) + "/efstop collect " + args + " 2>" +

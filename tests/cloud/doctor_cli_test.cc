@@ -26,7 +26,7 @@ namespace {
 using nlohmann::json;
 
 json scenario() {
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   return json::parse(in);
 }
 
@@ -273,8 +273,7 @@ class DoctorS3Test : public ::testing::Test {
     env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
     efstop::testing::S3ServerOptions so;
     so.buckets = {"efstop-flow-logs"};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+    so.front_scenario_path = efstop::testing::default_scenario_path();
     auto s = efstop::testing::S3Server::start(so);
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     s3_ = std::move(s).value();

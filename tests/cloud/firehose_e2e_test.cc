@@ -48,16 +48,11 @@ class FirehoseE2eTest : public ::testing::Test {
     env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
     efstop::testing::S3ServerOptions so;
     so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+    so.front_scenario_path = efstop::testing::default_scenario_path();
     Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     s3_ = std::move(s).value();
-    env_->write_aws_file(
-        "credentials",
-        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
-            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    env_->write_test_profile("p", "eu-west-1");
   }
   void TearDown() override {
     s3_.reset();

@@ -211,8 +211,7 @@ TEST(IamPolicyS3Test, S3ModeCallsExactlyItsPolicy) {
   efstop::testing::ScopedAwsEnv env;
   efstop::testing::S3ServerOptions so;
   so.buckets = {"efstop-flow-logs"};
-  so.front_scenario_path =
-      std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+  so.front_scenario_path = efstop::testing::default_scenario_path();
   auto s = efstop::testing::S3Server::start(so);
   ASSERT_TRUE(s.ok()) << s.status().to_string();
   efstop::testing::TestEndpoint& front = *(*s)->endpoint();
@@ -262,8 +261,7 @@ TEST_F(IamPolicyCliTest, AthenaModeCallsItsPolicyAndAthenaDoesTheRest) {
   efstop::testing::ScopedAwsEnv env;
   efstop::testing::S3ServerOptions so;
   so.buckets = {"efstop-flow-logs"};
-  so.front_scenario_path =
-      std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+  so.front_scenario_path = efstop::testing::default_scenario_path();
   auto s = efstop::testing::S3Server::start(so);
   ASSERT_TRUE(s.ok()) << s.status().to_string();
   efstop::testing::TestEndpoint& front = *(*s)->endpoint();

@@ -44,7 +44,7 @@ class InsightsParallelTest : public efstop::testing::EndpointTest {
   // The scenario's events repeated in each of `hours` consecutive hours
   // (the log group keeps its streams); returns every message.
   std::vector<std::string> repeat_hours(int hours, const std::string& insights_behaviour) {
-    std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+    std::ifstream in(efstop::testing::default_scenario_path());
     const nlohmann::json doc = nlohmann::json::parse(in);
     nlohmann::json patch;
     std::vector<std::string> messages;

@@ -56,8 +56,7 @@ class MultiDestinationTest : public ::testing::Test {
     env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
     efstop::testing::S3ServerOptions so;
     so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+    so.front_scenario_path = efstop::testing::default_scenario_path();
     Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     s3_ = std::move(s).value();

@@ -36,7 +36,7 @@ HttpReply post_web_identity(const TestEndpoint& ep,
 class HarnessSmokeTest : public EndpointTest {};
 
 TEST_F(HarnessSmokeTest, DefaultScenarioMatchesHeaderConstants) {
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  std::ifstream in(efstop::testing::default_scenario_path());
   nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
   ASSERT_FALSE(doc.is_discarded());
   EXPECT_EQ(doc["account"], kTestAccount);

@@ -316,6 +316,17 @@ void ScopedAwsEnv::write_aws_file(std::string_view name, std::string_view conten
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+void ScopedAwsEnv::write_test_profile(std::string_view profile, std::string_view region) const {
+  const std::string name(profile);
+  write_aws_file("credentials", "[" + name + "]\naws_access_key_id = " + kTestAccessKeyId +
+                                    "\naws_secret_access_key = " + kTestSecretAccessKey + "\n");
+  write_aws_file("config", "[profile " + name + "]\nregion = " + std::string(region) + "\n");
+}
+
+std::string default_scenario_path() {
+  return std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+}
+
 // ------------------------------------------------------------ shared endpoint
 
 TestEndpoint& shared_endpoint() {

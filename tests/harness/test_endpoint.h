@@ -62,6 +62,11 @@ inline constexpr char kTestAccount[] = "111122223333";
 inline constexpr char kTestRegion[] = "eu-west-1";
 inline constexpr char kTestAccessKeyId[] = "AKIAEFSTOPTEST000001";
 inline constexpr char kTestSecretAccessKey[] = "efstopTestSecretKey/0000000000000000000001";
+
+// tests/endpoint/scenarios/default.json in this source tree: the scenario the
+// endpoint serves unless told otherwise (its account, region and key pair are
+// the constants above).
+std::string default_scenario_path();
 inline constexpr char kTestUserArn[] = "arn:aws:iam::111122223333:user/efstop-tester";
 // A second user whose key is valid but who may not assume any role.
 inline constexpr char kTestOtherAccessKeyId[] = "AKIAEFSTOPTEST000002";
@@ -222,6 +227,10 @@ class ScopedAwsEnv {
   const std::string& home() const { return home_; }
   // Writes `content` to home()/.aws/<name> (e.g. "config", "credentials").
   void write_aws_file(std::string_view name, std::string_view content) const;
+  // Writes a profile named `profile` holding the test key pair
+  // (kTestAccessKeyId, kTestSecretAccessKey) to credentials and `region` to
+  // config: what most command-line tests hand efstop with --profile.
+  void write_test_profile(std::string_view profile, std::string_view region) const;
 
  private:
   std::string home_;
