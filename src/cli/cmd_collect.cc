@@ -25,6 +25,7 @@
 #include "cli/input_flags.h"
 #include "cli/name_flags.h"
 #include "cli/time_arg.h"
+#include "core/duration.h"
 #include "flowlog/engine.h"
 #include "report/model.h"
 #include "report/units.h"

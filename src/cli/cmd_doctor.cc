@@ -22,6 +22,7 @@
 #include "cli/time_arg.h"
 #include "cloud/insights_runner.h"
 #include "cloud/readiness.h"
+#include "core/duration.h"
 #include "report/units.h"
 
 namespace efstop::cli {

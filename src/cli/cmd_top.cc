@@ -27,6 +27,7 @@
 #include "cli/sample_arg.h"
 #include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
+#include "core/duration.h"
 #include "flowlog/engine.h"
 #include "flowlog/ip_address.h"
 #include "report/model.h"
@@ -698,9 +699,19 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     return kExitOk;
   }
   if ((settings.from_store || settings.by || settings.openmetrics) && settings.sample) {
-    return usage_error(ctx, "top",
-                       invalid_argument_error("parse --sample: --from-store reports stored "
-                                              "buckets, which are not sampled; leave one out"));
+    // The store already holds every bucket of the window, counted whole:
+    // reading 5 minutes of each hour of it costs the same as reading all of
+    // it, and scaling a part up would only give a less exact answer than the
+    // one at hand (docs/flow-counting.md, "Sampling").
+    const char* other = settings.from_store ? "--from-store"
+                        : settings.by       ? "--by"
+                                            : "--output openmetrics";
+    return usage_error(
+        ctx, "top",
+        invalid_argument_error(std::string("parse --sample: ") + other +
+                               " reports from the store, which already holds every bucket of "
+                               "the window counted whole, so a sample would cost the same and "
+                               "only estimate what is known exactly; leave out --sample"));
   }
   if (settings.from_store || settings.by || settings.openmetrics) {
     return run_top_from_store(settings, sources, args, ctx);
@@ -708,18 +719,19 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   if (Status s = check_input_choice(sources, settings.cloud); !s.ok()) {
     return usage_error(ctx, "top", s);
   }
-  // TODO(#14): --sample through Logs Insights and S3 (querying only the
-  // slices), and the metrics' coverage over the same slices, are not built
-  // yet; refuse rather than read the whole window and call it a sample, or
-  // compare a sample with a whole metric.
+  // --sample from AWS: Logs Insights and raw events query only the slices'
+  // time ranges, S3 reads only the objects that may hold them
+  // (docs/flow-counting.md, "Sampling"). TODO(#14): Athena by slice, and the
+  // metrics compared over the same slices, are not built yet: refuse rather
+  // than read the whole window and call it a sample, or compare a sample
+  // with a whole metric.
   if (settings.sample && sources.empty()) {
-    if (!settings.cloud.method_given || settings.cloud.method != cloud::Method::kRaw ||
-        !settings.cloud.s3.empty()) {
-      return usage_error(ctx, "top",
-                         invalid_argument_error(
-                             "parse --sample: from AWS, only --method raw (FilterLogEvents) reads "
-                             "just the slices so far; add --method raw, or name the flow-log "
-                             "files (or - for stdin) as SOURCE"));
+    if (settings.cloud.method_given && settings.cloud.method == cloud::Method::kAthena) {
+      return usage_error(
+          ctx, "top",
+          invalid_argument_error("parse --sample: --method athena does not read by slice (its one "
+                                 "query covers the whole window); leave out --method athena to "
+                                 "stream only the objects of the slices"));
     }
     if (settings.metrics.metrics.value_or(true)) {
       return usage_error(ctx, "top",

@@ -1,4 +1,5 @@
-// Times and durations as users type them for --start, --end and --since.
+// Times as users type them for --start and --end (durations, as for
+// --since: core/duration.h).
 //
 // Pure functions; thread-safe.
 #ifndef EFSTOP_CLI_TIME_ARG_H_
@@ -21,10 +22,6 @@ namespace efstop::cli {
 // "start >= t" over whole-second flow-log times means the same as over
 // real times. Errors say which forms are accepted.
 Result<int64_t> parse_time_arg(std::string_view text);
-
-// A length of time: a whole number and a unit s, m, h, d or w, possibly
-// several ("90s", "5m", "2h", "7d", "1h30m"). Returns seconds (> 0).
-Result<int64_t> parse_duration(std::string_view text);
 
 }  // namespace efstop::cli
 

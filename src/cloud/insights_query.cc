@@ -24,6 +24,7 @@ constexpr char kSpan[] = "span_s";
 constexpr char kEndKnown[] = "end_known";
 constexpr char kBeyond[] = "beyond";
 constexpr char kUptoPrefix[] = "upto_";
+constexpr char kInSample[] = "in_sample";
 
 std::string field(FieldId id) { return insights_field_name(flowlog::field_name(id)); }
 
@@ -88,9 +89,15 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
     // The pushdown splits a record over its start..end; without both fields
     // it cannot place the bytes server-side.
     return invalid_argument_error(
-        "logs insights: the flow log format lacks start or end, so --bucket cannot split its "
-        "records in the query; use --method raw (each record then goes to its start's bucket, "
-        "or is outside the window without a start)");
+        "logs insights: the flow log format lacks start or end, so --bucket (or --sample) cannot "
+        "split its records in the query; use --method raw (each record then goes to its start's "
+        "bucket, or is outside the window without a start)");
+  }
+  if (o.sample && (o.bucket_s <= 0 || o.sample->span_s % o.bucket_s != 0 ||
+                   o.sample->period_s % o.bucket_s != 0)) {
+    // The caller's contract (flowlog::sample_bucket_width); not the user's.
+    return invalid_argument_error(
+        "logs insights: --sample needs buckets that divide its span and period");
   }
   // packets and end are optional: without them the query sums no packets
   // (shown as unknown) and keeps no last time, as a local file would.
@@ -207,6 +214,15 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
     const int64_t k_max = (o.bucket_s + kInsightsMaxSpanS - 1) / o.bucket_s;
     q += "\n| fields least(greatest(" + start + " + " + kSpan + " - " + kBucket0 + " - " +
          std::to_string((k_max + 1) * o.bucket_s) + ", 0), 1) as " + kBeyond;
+    if (o.sample) {
+      // 1 when the record meets a slice (see insights_query.h): its first
+      // bucket is in one, or it reaches past the start of the next.
+      const std::string p = std::to_string(o.sample->period_s);
+      const std::string period_start = "floor(" + std::string(kBucket0) + " / " + p + ") * " + p;
+      q += ", least(least(greatest(" + std::to_string(o.sample->span_s) + " - " + kBucket0 + " + " +
+           period_start + ", 0), 1) + least(greatest(" + start + " + " + kSpan + " - " +
+           period_start + " - " + p + ", 0), 1), 1) as " + kInSample;
+    }
     for (int64_t k = 1; k <= k_max; ++k) {
       const std::string c = "c_" + std::to_string(k);
       q += ", floor(" + field(FieldId::kBytes) + " * least(" + kBucket0 + " + " +
@@ -217,6 +233,7 @@ Result<std::string> build_insights_query(const InsightsQueryOptions& o) {
     by.push_back(kBucket0);
     by.push_back(kEndKnown);
     by.push_back(kBeyond);
+    if (o.sample) by.push_back(kInSample);
   }
 
   // 4. stats by everything the counting rule distinguishes.

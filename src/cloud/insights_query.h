@@ -44,6 +44,17 @@
 //   record reaching past it is flagged (`beyond`) so the caller can say its
 //   split is approximate; a record whose end is unknown (`end_known` null)
 //   puts everything in its first bucket, as the local path does.
+// - With --sample (SPAN S, PERIOD P), a 0/1 group key `in_sample` says
+//   whether the record's span (as above: end cut at the window's end, at
+//   least 1 s) meets a slice: its first bucket lies in one (bucket0 mod P
+//   < S), or it reaches past the start of the next (start + span >
+//   floor(bucket0 / P) * P + P). All records of a row share bucket0, so a
+//   row's min(start)..max(end) meets a slice exactly when each of its
+//   records does, and the engine's sample step (flowlog/sample.h) counts
+//   the same records as it would one by one: packets and flows of the
+//   records that touched a slice, outside_window for the others. The
+//   bytes need no key: the parts per bucket are exact, and the buckets
+//   outside the slices are dropped afterwards (apply_sample).
 // Formats without interface-id cannot be grouped (the 5-tuple overlap rule
 // needs every record): build_insights_query refuses them and the caller
 // reads raw events instead. Without packets or end the query leaves out
@@ -65,6 +76,7 @@
 #include "flowlog/format.h"
 #include "flowlog/ip_address.h"
 #include "flowlog/record.h"
+#include "flowlog/sample.h"
 
 namespace efstop::cloud {
 
@@ -81,6 +93,10 @@ struct InsightsQueryOptions {
   int limit = aws::kInsightsMaxRows;
   // Time buckets in seconds (AggregateConfig::bucket_s); 0: none.
   int64_t bucket_s = 0;
+  // --sample (needs bucket_s from flowlog::sample_bucket_width, so each
+  // bucket is wholly inside or outside a slice): groups by `in_sample`
+  // too, see below.
+  std::optional<flowlog::SampleSpec> sample;
 };
 
 // The longest record span the bucket pushdown splits exactly: 10 minutes

@@ -53,10 +53,17 @@ class Runner {
   Status run(InsightsRun* out) {
     // A long window starts as one slice per hour, up to `parallel`.
     const int parallel = std::max(1, o_.parallel);
-    const int64_t span = o_.end_s - o_.start_s;
-    const int64_t slices = std::clamp<int64_t>((span + 3599) / 3600, 1, parallel);
-    for (int64_t i = 0; i < slices; ++i) {
-      queue_.push_back({o_.start_s + span * i / slices, o_.start_s + span * (i + 1) / slices});
+    if (o_.ranges) {
+      // --sample: one query per range (they are disjoint: no record twice).
+      for (const auto& [from, to] : *o_.ranges) {
+        if (to > from) queue_.push_back({from, to});
+      }
+    } else {
+      const int64_t span = o_.end_s - o_.start_s;
+      const int64_t slices = std::clamp<int64_t>((span + 3599) / 3600, 1, parallel);
+      for (int64_t i = 0; i < slices; ++i) {
+        queue_.push_back({o_.start_s + span * i / slices, o_.start_s + span * (i + 1) / slices});
+      }
     }
     std::vector<std::thread> workers;
     for (int i = 0; i < parallel; ++i) workers.emplace_back([this] { work(); });

@@ -47,8 +47,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "aws/logs_api.h"
@@ -65,12 +67,24 @@ namespace efstop::cloud {
 inline constexpr double kInsightsUsdPerGb = 0.005;
 inline constexpr double kBytesPerGb = 1e9;  // AWS bills decimal GB here
 
+// --sample: at most this many time ranges are queried (merge_closest_ranges
+// joins the nearest beyond it): a week of 5m/1h slices, one query each.
+// Each query costs a StartQuery and a few seconds of polling however little
+// it scans; `parallel` bounds how many run at once (the account's limit on
+// concurrent queries), this bounds how long the whole sample takes.
+inline constexpr size_t kInsightsMaxSampleQueries = 168;
+
 struct InsightsRunOptions {
   std::vector<std::string> log_groups;
   InsightsQueryOptions query;
   // Time range of the events to scan, epoch seconds, [start, end).
   int64_t start_s = 0;
   int64_t end_s = 0;
+  // --sample: when set, only these [from, to) ranges of [start_s, end_s)
+  // (sorted, disjoint: raw_events.h sample_event_ranges, bounded with
+  // merge_closest_ranges) are queried, one query each to begin with; a
+  // range that overflows is split like any other. Empty: no query at all.
+  std::optional<std::vector<std::pair<int64_t, int64_t>>> ranges;
   // Poll backoff: first wait, multiplied by 1.5 up to poll_max.
   std::chrono::milliseconds poll_initial{500};
   std::chrono::milliseconds poll_max{5000};

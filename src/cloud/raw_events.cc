@@ -140,6 +140,31 @@ std::vector<std::pair<int64_t, int64_t>> sample_event_ranges(int64_t start, int6
   return out;
 }
 
+std::vector<std::pair<int64_t, int64_t>> merge_closest_ranges(
+    std::vector<std::pair<int64_t, int64_t>> ranges, size_t max_ranges) {
+  max_ranges = std::max<size_t>(1, max_ranges);
+  if (ranges.size() <= max_ranges) return ranges;
+  // Joining two neighbours leaves the other gaps as they were, so joining
+  // the shortest gap again and again joins the n - max shortest gaps.
+  std::vector<size_t> gaps(ranges.size() - 1);  // gap i: between range i and i + 1
+  for (size_t i = 0; i < gaps.size(); ++i) gaps[i] = i;
+  const auto length = [&](size_t i) { return ranges[i + 1].first - ranges[i].second; };
+  std::sort(gaps.begin(), gaps.end(), [&](size_t a, size_t b) {
+    return length(a) != length(b) ? length(a) < length(b) : a < b;
+  });
+  std::vector<bool> joined(ranges.size() - 1, false);
+  for (size_t k = 0; k < ranges.size() - max_ranges; ++k) joined[gaps[k]] = true;
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    if (i > 0 && joined[i - 1]) {
+      out.back().second = ranges[i].second;
+    } else {
+      out.push_back(ranges[i]);
+    }
+  }
+  return out;
+}
+
 std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,
                                                          const RawEventsOptions& o) {
   std::vector<flowlog::InputSource> out;

@@ -78,6 +78,14 @@ std::vector<std::pair<int64_t, int64_t>> sample_event_ranges(int64_t start, int6
                                                              const flowlog::SampleSpec& spec,
                                                              int64_t lead_s);
 
+// At most `max_ranges` (>= 1) ranges covering `ranges` (sorted, disjoint):
+// the two neighbours with the shortest gap between them are joined, again
+// and again (the earliest such pair on a tie), so the time added, read for
+// nothing, is as short as it can be for one join. Used to bound the number
+// of Logs Insights queries a sample starts.
+std::vector<std::pair<int64_t, int64_t>> merge_closest_ranges(
+    std::vector<std::pair<int64_t, int64_t>> ranges, size_t max_ranges);
+
 // The sources, in (prefix, time) order. Nothing is fetched until the engine
 // opens a source.
 std::vector<flowlog::InputSource> make_raw_event_sources(aws::LogsApi* api,

@@ -304,6 +304,11 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
         ++plan.skipped_by_time;
         continue;
       }
+      if (t && o.sample_ranges && !s3_time_in_ranges(*t, *o.sample_ranges)) {
+        ++plan.skipped_by_sample;
+        plan.skipped_by_sample_bytes += obj.size;
+        continue;
+      }
       if (ends_with(obj.key, ".parquet")) ++plan.parquet;
       plan.objects.push_back(std::move(obj));
     }
@@ -311,6 +316,16 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
   std::sort(plan.objects.begin(), plan.objects.end(),
             [](const aws::S3ObjectInfo& a, const aws::S3ObjectInfo& b) { return a.key < b.key; });
   return plan;
+}
+
+bool s3_time_in_ranges(int64_t t, const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  // The first range whose widened end lies after t has the earliest start
+  // of all that could hold t (both ends grow with the index).
+  const auto it = std::upper_bound(ranges.begin(), ranges.end(), t,
+                                   [](int64_t v, const std::pair<int64_t, int64_t>& r) {
+                                     return v < r.second + kS3MarginAfterS;
+                                   });
+  return it != ranges.end() && it->first - kS3MarginBeforeS <= t;
 }
 
 std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan& plan,

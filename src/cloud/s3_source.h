@@ -18,9 +18,11 @@
 // the aggregation interval (<= 10 min) plus delivery lag, so an object is
 // read when its time is in [window_start - 15 min, window_end + 30 min);
 // the engine's window check does the exact cut. Objects without a time in
-// their name are read. Parquet objects (AWS names them ".log.parquet") are
-// read like the others; the engine tells them by their magic bytes and then
-// reads them through ranged GETs (footer, then the needed column chunks).
+// their name are read. With --sample the same margins apply around each
+// slice's range instead of the whole window (S3ReadOptions::sample_ranges).
+// Parquet objects (AWS names them ".log.parquet") are read like the others;
+// the engine tells them by their magic bytes and then reads them through
+// ranged GETs (footer, then the needed column chunks).
 //
 // Each source streams its object: a background thread runs GetObject into a
 // bounded buffer (a few MB) that read() drains, so an object is never held
@@ -36,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aws/s3_api.h"
@@ -62,6 +65,13 @@ struct S3ReadOptions {
   int64_t start_s = 0;  // window [start_s, end_s)
   int64_t end_s = 0;
   int page_size = 0;  // ListObjectsV2 max-keys (0: S3's 1000); tests shrink it
+  // --sample: ranges of record starts (sorted, disjoint: raw_events.h
+  // sample_event_ranges). An object whose name's time T is known is read
+  // only when some range [a, b) has a - kS3MarginBeforeS <= T < b +
+  // kS3MarginAfterS (the window's own rule, per range); the others are
+  // counted in S3Plan::skipped_by_sample. Objects without a time in their
+  // name (Firehose's) are read.
+  std::optional<std::vector<std::pair<int64_t, int64_t>>> sample_ranges;
 };
 
 struct S3Plan {
@@ -71,6 +81,10 @@ struct S3Plan {
   std::vector<std::string> prefixes;       // prefixes listed
   int64_t listed = 0;                      // objects listed
   int64_t skipped_by_time = 0;             // objects whose name puts them outside the window
+  // --sample: objects in the window whose name puts them outside every
+  // slice's range, not read, and their bytes (as listed).
+  int64_t skipped_by_sample = 0;
+  int64_t skipped_by_sample_bytes = 0;
   // Objects (and account folders) the server listed outside the prefix
   // asked for (it ignored ListObjectsV2's prefix): not read, since each
   // would otherwise be read once per prefix listed.
@@ -92,6 +106,10 @@ std::vector<std::string> s3_time_prefixes(const std::string& region_prefix, bool
 // of [start_s - kS3MarginBeforeS, end_s + kFirehoseMarginAfterS).
 std::vector<std::string> firehose_hour_prefixes(const std::string& prefix, int64_t start_s,
                                                 int64_t end_s);
+
+// True when an object named at `t` may hold a record starting in one of
+// `ranges` (sorted, disjoint): see S3ReadOptions::sample_ranges.
+bool s3_time_in_ranges(int64_t t, const std::vector<std::pair<int64_t, int64_t>>& ranges);
 
 // The delivery time in an object key ("_YYYYMMDDTHHmmZ_"), epoch seconds.
 std::optional<int64_t> s3_key_time(std::string_view key);

@@ -1,55 +1,14 @@
 #include "flowlog/sample.h"
 
 #include <algorithm>
-#include <cctype>
 #include <numeric>
 #include <string>
 
+#include "core/duration.h"
 #include "flowlog/aggregate.h"
 
 namespace efstop::flowlog {
 namespace {
-
-// "5m", "1h30m", "90s", "1d", "1w": seconds; nullopt when malformed.
-std::optional<int64_t> parse_span(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    int64_t n = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (n > 1'000'000'000) return std::nullopt;
-      n = n * 10 + (s[i] - '0');
-      ++i;
-    }
-    if (i == s.size()) return std::nullopt;  // a unit is required
-    int64_t unit = 0;
-    switch (s[i]) {
-      case 's':
-        unit = 1;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'd':
-        unit = kSecondsPerDay;
-        break;
-      case 'w':
-        unit = 7 * kSecondsPerDay;
-        break;
-      default:
-        return std::nullopt;
-    }
-    ++i;
-    total += n * unit;
-    if (total > int64_t{100} * 365 * kSecondsPerDay) return std::nullopt;
-  }
-  return total;
-}
 
 int64_t floor_mod(int64_t t, int64_t m) {
   const int64_t r = t % m;
@@ -63,9 +22,10 @@ Result<SampleSpec> parse_sample(std::string_view text) {
   if (slash == std::string_view::npos) {
     return invalid_argument_error("want SPAN/PERIOD, e.g. 5m/1h: five minutes of every hour");
   }
-  const std::optional<int64_t> span = parse_span(text.substr(0, slash));
-  const std::optional<int64_t> period = parse_span(text.substr(slash + 1));
-  if (!span || !period || *span == 0 || *period == 0) {
+  // The same durations as --since and --keep (core/duration.h).
+  const Result<int64_t> span = parse_duration(text.substr(0, slash));
+  const Result<int64_t> period = parse_duration(text.substr(slash + 1));
+  if (!span.ok() || !period.ok()) {
     return invalid_argument_error(
         "SPAN and PERIOD are durations such as 5m, 1h, 1d, 1w (e.g. 5m/1h)");
   }

@@ -33,9 +33,10 @@ struct SampleSpec {
   friend bool operator==(const SampleSpec&, const SampleSpec&) = default;
 };
 
-// Parses "SPAN/PERIOD" ("5m/1h", "30m/1d", "1h/1w"; units s, m, h, d, w,
-// combinable as in "1h30m"). kInvalidArgument, lowercase, saying what to
-// change, for anything else (the cause only: the CLI prefixes the option).
+// Parses "SPAN/PERIOD" ("5m/1h", "30m/1d", "1h/1w"; each a duration as
+// core/duration.h reads it for --since and --keep: "1h30m" too).
+// kInvalidArgument, lowercase, saying what to change, for anything else
+// (the cause only: the CLI prefixes the option).
 Result<SampleSpec> parse_sample(std::string_view text);
 
 // The same checks on two durations already parsed.

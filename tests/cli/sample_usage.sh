@@ -9,5 +9,8 @@ run --sample 1h/36h buckets.log
 run --sample 5m/1h --quiet no_start.log
 run --sample 5m/1h --log-format '${srcaddr} ${dstaddr} ${bytes}' buckets.log
 run --sample 5m/1h --from-store --since 1d
+run --sample 5m/1h --by hour-of-day --since 1d
+run --sample 5m/1h --output openmetrics
+run --sample 5m/1h --method athena --log-group /vpc/flow-logs --no-metrics --since 1h
 run --sample 5m/1h --log-group /vpc/flow-logs --since 1h
 run --sample 5m/1h --method raw --log-group /vpc/flow-logs --since 1h

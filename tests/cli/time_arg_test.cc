@@ -48,20 +48,5 @@ TEST(TimeArgTest, RejectsMalformedOrImpossibleTimes) {
   EXPECT_NE(parse_time_arg("x").status().message().find("2026-11-26T14:00:00Z"), std::string::npos);
 }
 
-TEST(TimeArgTest, DurationsInEveryUnit) {
-  EXPECT_EQ(*parse_duration("90s"), 90);
-  EXPECT_EQ(*parse_duration("5m"), 300);
-  EXPECT_EQ(*parse_duration("2h"), 7200);
-  EXPECT_EQ(*parse_duration("7d"), 604800);
-  EXPECT_EQ(*parse_duration("1w"), 604800);
-  EXPECT_EQ(*parse_duration("1h30m"), 5400);
-}
-
-TEST(TimeArgTest, RejectsBadDurations) {
-  for (const char* bad : {"", "5", "m", "5x", "0m", "-5m", "5m3", "1.5h", "99999999999d"}) {
-    EXPECT_FALSE(parse_duration(bad).ok()) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace efstop::cli

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "cloud/insights_runner.h"
 #include "cloud/raw_events.h"
 #include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
@@ -155,6 +157,101 @@ TEST_F(CliSourcesTest, SampleRawAsksOnlyForTheSlices) {
   // Fewer events read than the whole window holds, the same used records.
   EXPECT_LT(raw["stats"]["records"].get<int64_t>(), local["stats"]["records"].get<int64_t>());
   EXPECT_EQ(raw["stats"]["used"], local["stats"]["used"]);
+}
+
+// --sample 2m/30m through Logs Insights (the default method): one query per
+// slice range, as for raw events, and the report equals the local file's
+// and the raw events' with the same --sample; the summary sets the bytes
+// the sample scanned beside an estimate of the whole window's.
+TEST_F(CliSourcesTest, SampleInsightsQueriesOnlyTheSlices) {
+  int code = -1;
+  const nlohmann::json insights = nlohmann::json::parse(
+      run(aws_args() + " --no-metrics --sample 2m/30m", &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const std::string err = stderr_text();
+  EXPECT_NE(err.find("sample: Logs Insights asked for 2 time ranges, 900 s of the window's "
+                     "3600 s: "),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("; the whole window: about "), std::string::npos) << err;
+  Result<nlohmann::json> reqs = endpoint().requests();
+  ASSERT_TRUE(reqs.ok());
+  const int64_t t0 = 1795946400;  // 2026-11-29T10:00:00Z
+  std::set<std::pair<int64_t, int64_t>> asked;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "logs:StartQuery") continue;
+    asked.insert({q["params"]["startTime"].get<int64_t>(), q["params"]["endTime"].get<int64_t>()});
+  }
+  // 10:00-10:02, and 10:19-10:32 (records starting up to 11 minutes before
+  // the 10:30 slice); Insights' endTime is inclusive.
+  EXPECT_EQ(asked, (std::set<std::pair<int64_t, int64_t>>{{t0, t0 + 119},
+                                                          {t0 + 19 * 60, t0 + 32 * 60 - 1}}));
+
+  const nlohmann::json raw = nlohmann::json::parse(
+      run(aws_args() + " --method raw --no-metrics --sample 2m/30m", &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  const std::string path = env_home() + "/flows.log";
+  {
+    std::ofstream out(path);
+    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
+      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
+    }
+  }
+  const nlohmann::json local = nlohmann::json::parse(
+      run("--names " + aws_args() + " --sample 2m/30m " + path, &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  ASSERT_TRUE(local.contains("rows"));
+  ASSERT_FALSE(local["rows"].empty());
+  EXPECT_EQ(local["rows"], insights["rows"]);
+  EXPECT_EQ(raw["rows"], insights["rows"]);
+  EXPECT_EQ(local["sample"], insights["sample"]);
+  EXPECT_EQ(insights.value("estimated", false), true);
+  EXPECT_EQ(insights["stats"]["used"], local["stats"]["used"]);
+}
+
+// Athena by slice is not built: refused by name, before any call, not
+// run over the whole window.
+TEST_F(CliSourcesTest, SampleRefusesAthena) {
+  int code = -1;
+  run(aws_args() + " --no-metrics --sample 2m/30m --method athena --s3 s3://flow-bucket/AWSLogs/",
+      &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("--method athena does not read by slice"), std::string::npos)
+      << stderr_text();
+  Result<nlohmann::json> reqs = endpoint().requests();
+  ASSERT_TRUE(reqs.ok());
+  EXPECT_TRUE(reqs->empty()) << reqs->dump();
+}
+
+TEST(MergeClosestRangesTest, JoinsTheShortestGapsFirst) {
+  using Ranges = std::vector<std::pair<int64_t, int64_t>>;
+  const Ranges r = {{0, 10}, {15, 20}, {40, 50}, {52, 60}, {100, 110}};
+  EXPECT_EQ(merge_closest_ranges(r, 5), r);
+  EXPECT_EQ(merge_closest_ranges(r, 9), r);
+  EXPECT_EQ(merge_closest_ranges(r, 4), (Ranges{{0, 10}, {15, 20}, {40, 60}, {100, 110}}));
+  EXPECT_EQ(merge_closest_ranges(r, 3), (Ranges{{0, 20}, {40, 60}, {100, 110}}));
+  EXPECT_EQ(merge_closest_ranges(r, 2), (Ranges{{0, 60}, {100, 110}}));
+  EXPECT_EQ(merge_closest_ranges(r, 1), (Ranges{{0, 110}}));
+  EXPECT_EQ(merge_closest_ranges(r, 0), (Ranges{{0, 110}}));
+  // Ties: the earlier gap first.
+  EXPECT_EQ(merge_closest_ranges(Ranges{{0, 1}, {2, 3}, {4, 5}}, 2), (Ranges{{0, 3}, {4, 5}}));
+  // A month of 5m/1h slices is bounded, and still covers every slice range.
+  const int64_t t0 = 1795946400;
+  const Ranges month =
+      sample_event_ranges(t0, t0 + 30 * 86400, flowlog::SampleSpec{300, 3600}, kSampleLeadS);
+  ASSERT_EQ(month.size(), 720u);
+  const Ranges bounded = merge_closest_ranges(month, kInsightsMaxSampleQueries);
+  ASSERT_EQ(bounded.size(), kInsightsMaxSampleQueries);
+  size_t j = 0;
+  for (const auto& [from, to] : month) {
+    while (j < bounded.size() && bounded[j].second < to) ++j;
+    ASSERT_LT(j, bounded.size());
+    EXPECT_LE(bounded[j].first, from);
+  }
+  EXPECT_EQ(bounded.front().first, month.front().first);
+  EXPECT_EQ(bounded.back().second, month.back().second);
 }
 
 TEST_F(CliSourcesTest, NoFlowLogCoversTheMountTargets) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "aws/client.h"
 #include "aws/http.h"
@@ -14,6 +15,7 @@
 #include "cloud/cloud_test_util.h"
 #include "cloud/s3_source.h"
 #include "flowlog/engine.h"
+#include "flowlog/sample.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
 
@@ -219,6 +221,96 @@ TEST_F(CloudBucketTest, InsightsSaysWhenARecordIsLongerThanItSplits) {
     EXPECT_EQ(local.pairs[i].bytes_written, r->engine.pairs[i].bytes_written);
     EXPECT_EQ(local.pairs[i].bytes_read, r->engine.pairs[i].bytes_read);
   }
+}
+
+// --sample through Logs Insights: one query per slice range (the endpoint's
+// evaluator runs the in_sample key and the bucket split), and the sampled
+// pairs must equal the local engine's for the same records. 5m/20m over
+// 10:00-11:00 has slices 10:00, 10:20 and 10:40, queried as [10:00, 10:05),
+// [10:09, 10:25) and [10:29, 10:45) (11 minutes of lead each).
+TEST_F(CloudTest, InsightsSampleCountsWhatTheLocalEngineCounts) {
+  const flowlog::SampleSpec spec{300, 1200};
+  const int64_t t0 = kWindowStart;
+  const auto line = [](int sport, int dport, const std::string& src, const std::string& dst,
+                       int64_t bytes, int64_t start, int64_t end) {
+    return "2 111122223333 eni-0e000000000000005 " + src + " " + dst + " " + std::to_string(sport) +
+           " " + std::to_string(dport) + " 6 10 " + std::to_string(bytes) + " " +
+           std::to_string(start) + " " + std::to_string(end) + " ACCEPT OK";
+  };
+  const std::string c = "10.20.1.77", s = "10.20.1.100";  // a client of these records only
+  const std::vector<std::string> extra = {
+      // 10:18-10:22 reaches into the 10:20 slice: 2/4 of its bytes, floor.
+      line(50100, 2049, c, s, 1000003, t0 + 1080, t0 + 1320),
+      // 10:16-10:19, the same bucket (10:15) and row keys, touches no slice:
+      // the in_sample key keeps it out of the row above (outside_window).
+      line(50100, 2049, c, s, 7777, t0 + 960, t0 + 1140),
+      // Inside the 10:40 slice, and an answer.
+      line(2049, 50100, s, c, 4242, t0 + 2460, t0 + 2520),
+      // In a queried range, outside every slice.
+      line(50100, 2049, c, s, 31337, t0 + 1800, t0 + 1860),
+      // In no queried range at all: never scanned.
+      line(50100, 2049, c, s, 99991, t0 + 3000, t0 + 3060),
+  };
+  nlohmann::json events = nlohmann::json::array();
+  for (const std::string& m : extra) {
+    const int64_t start = std::stoll(test::split_fields(m)[10]);
+    events.push_back({start * 1000, m});
+  }
+  nlohmann::json patch;
+  patch["log_groups"][kGroup]["streams"]["sample-stream"] = events;
+  ASSERT_TRUE(endpoint().patch_scenario(patch.dump()).ok());
+
+  CloudReadOptions o = options();
+  o.log_groups = {kGroup};
+  o.engine.sample = spec;
+  o.engine.bucket_s = flowlog::sample_bucket_width(spec, 0);
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << endpoint().server_log();
+  flowlog::apply_sample(&r->engine.pairs, spec, 0);
+
+  std::vector<std::string> lines = scenario_messages();
+  lines.insert(lines.end(), extra.begin(), extra.end());
+  flowlog::EngineOptions local_options;
+  local_options.sample = spec;
+  local_options.bucket_s = flowlog::sample_bucket_width(spec, 0);
+  flowlog::EngineResult local = run_local(lines, local_options);
+  flowlog::apply_sample(&local.pairs, spec, 0);
+  expect_same_report(local, r->engine, /*compare_record_stats=*/false);
+
+  // The pair of the crafted records, computed by hand: the 10:20 slice gets
+  // C(240 s) - C(120 s) = 1000003 - floor(1000003 * 120 / 240) = 500002
+  // written, the 10:40 slice 4242 read; 2 records touched a slice.
+  bool found = false;
+  for (const flowlog::PairTotals& p : r->engine.pairs) {
+    if (p.client.to_string() != c || p.server.to_string() != s) continue;
+    found = true;
+    EXPECT_EQ(p.bytes_written, 500002);
+    EXPECT_EQ(p.bytes_read, 4242);
+    EXPECT_EQ(p.flows, 2);
+    EXPECT_EQ(p.packets, 20);
+  }
+  EXPECT_TRUE(found);
+
+  // Three queries, each inside one slice's range; nothing else scanned.
+  EXPECT_EQ(endpoint().count("logs:StartQuery"), 3);
+  Result<nlohmann::json> reqs = endpoint().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::set<std::pair<int64_t, int64_t>> asked;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "logs:StartQuery") continue;
+    asked.insert({q["params"]["startTime"].get<int64_t>(), q["params"]["endTime"].get<int64_t>()});
+  }
+  EXPECT_EQ(asked, (std::set<std::pair<int64_t, int64_t>>{
+                       {t0, t0 + 299}, {t0 + 540, t0 + 1499}, {t0 + 1740, t0 + 2699}}));
+  bool said = false;
+  for (const std::string& l : r->summary) {
+    if (l.find("sample: Logs Insights asked for 3 time ranges, 2220 s of the window's 3600 s") !=
+        std::string::npos) {
+      said = true;
+      EXPECT_NE(l.find("the whole window: about"), std::string::npos) << l;
+    }
+  }
+  EXPECT_TRUE(said) << ::testing::PrintToString(r->summary);
 }
 
 TEST_F(CloudTest, InsightsReadsAFormatWithoutPacketsOrEnd) {
@@ -572,6 +664,71 @@ TEST_F(CloudS3Test, BucketsSplitAsTheLocalEngineDoes) {
   int64_t with_series = 0;
   for (const flowlog::PairTotals& p : local.pairs) with_series += p.series.empty() ? 0 : 1;
   EXPECT_GT(with_series, 0);
+}
+
+// --sample 30m/6h over 10:00-22:00: slices 12:00 and 18:00, record-start
+// ranges [11:49, 12:30) and [17:49, 18:30), so objects named in [11:34,
+// 13:00) or [17:34, 19:00) are read (15 minutes before, 30 after, as for
+// the window). The 15:05 object is skipped by the sample, said so, and the
+// report equals the local engine's over all four objects' records.
+TEST_F(CloudS3Test, SampleReadsOnlyTheObjectsOfTheSlices) {
+  const flowlog::SampleSpec spec{1800, 21600};
+  const auto shifted = [](int64_t delta) {
+    std::vector<std::string> out;
+    for (const std::string& line : scenario_messages()) {
+      std::vector<std::string> f = test::split_fields(line);
+      f[10] = std::to_string(std::stoll(f[10]) + delta);
+      f[11] = std::to_string(std::stoll(f[11]) + delta);
+      out.push_back(test::join_fields(f));
+    }
+    return out;
+  };
+  const std::vector<std::string> a = shifted(2 * 3600 + 15 * 60);  // 12:15: in the slice
+  const std::vector<std::string> b = shifted(5 * 3600);            // 15:00: no slice
+  const std::vector<std::string> c = shifted(8 * 3600 + 28 * 60);  // 18:28: reaching in
+  const std::vector<std::string> d = shifted(3600 + 45 * 60);      // 11:45: just before
+  put("2026/11/29", "20261129T1220Z", a);
+  put("2026/11/29", "20261129T1505Z", b);
+  put("2026/11/29", "20261129T1835Z", c);
+  put("2026/11/29", "20261129T1150Z", d);
+  const int64_t end = kWindowStart + 12 * 3600;
+  CloudReadOptions o = options(kWindowStart, end);
+  o.engine.sample = spec;
+  o.engine.bucket_s = flowlog::sample_bucket_width(spec, 0);
+  Result<CloudReadResult> r = read_cloud(client_.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  flowlog::apply_sample(&r->engine.pairs, spec, 0);
+
+  std::vector<std::string> all;
+  for (const auto* part : {&a, &b, &c, &d}) all.insert(all.end(), part->begin(), part->end());
+  flowlog::EngineOptions local_options;
+  local_options.sample = spec;
+  local_options.bucket_s = flowlog::sample_bucket_width(spec, 0);
+  flowlog::EngineResult local = run_local(all, local_options, kWindowStart, end);
+  flowlog::apply_sample(&local.pairs, spec, 0);
+  expect_same_report(local, r->engine, /*compare_record_stats=*/false);
+  EXPECT_EQ(r->engine.stats.files, 3);
+  // The skipped object's records are not read: fewer records, the same used.
+  EXPECT_EQ(r->engine.stats.records + static_cast<int64_t>(b.size()), local.stats.records);
+  bool said = false;
+  for (const std::string& l : r->summary) {
+    if (l.rfind("sample: S3 objects read 3 of the window's 4 (", 0) == 0) {
+      said = l.find("; 1 skipped by --sample (") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(said) << ::testing::PrintToString(r->summary);
+}
+
+TEST(S3SampleRangesTest, AnObjectIsReadWithinTheMarginsOfARange) {
+  const std::vector<std::pair<int64_t, int64_t>> ranges = {{1000, 2000}, {10000, 11000}};
+  for (int64_t t = -2000; t < 15000; t += 7) {
+    bool want = false;
+    for (const auto& [from, to] : ranges) {
+      want = want || (t >= from - kS3MarginBeforeS && t < to + kS3MarginAfterS);
+    }
+    EXPECT_EQ(s3_time_in_ranges(t, ranges), want) << t;
+  }
+  EXPECT_FALSE(s3_time_in_ranges(0, {}));
 }
 
 TEST_F(CloudS3Test, CorruptObjectIsReportedAndTheRestCounted) {

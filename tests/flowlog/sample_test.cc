@@ -23,6 +23,9 @@ TEST(SampleTest, ParsesSpanAndPeriod) {
   EXPECT_EQ(*parse_sample("1h30m/1d"), (SampleSpec{5400, 86400}));
   EXPECT_EQ(*parse_sample("1d/1w"), (SampleSpec{86400, 604800}));
   EXPECT_EQ(*parse_sample("10m/2h"), (SampleSpec{600, 7200}));
+  // Durations as --since reads them (core/duration.h): seconds and mixed units.
+  EXPECT_EQ(*parse_sample("300s/1h"), (SampleSpec{300, 3600}));
+  EXPECT_EQ(*parse_sample("60m/1h60m"), (SampleSpec{3600, 7200}));
 }
 
 TEST(SampleTest, RefusesWhatCannotBeSliced) {

@@ -14,6 +14,9 @@
   const rows = Array.isArray(data.rows) ? data.rows : [];
   const stats = data.stats || {};
   const names = stats.names || null;
+  // --sample: the rows' bytes are estimates (sampled x PERIOD / SPAN), shown
+  // with '~' as the table shows them; the series' buckets are measured.
+  const estimated = data.estimated === true;
   const PALETTE = ['#2f6db5', '#e07b28', '#3a9a4a', '#c7403a', '#8a63b8', '#8c5a48', '#d16fb8',
     '#6f6f6f', '#aeb22f', '#2bb0c2'];
 
@@ -52,6 +55,7 @@
 
   // ---- Formats, as the table prints them (docs/cli.md): IEC units with one
   // decimal, rounded half up; exact integers stay in data-value attributes.
+  function ebytes(n) { return (estimated ? '~' : '') + bytes(n); }
   function bytes(n) {
     // Integers only (BigInt), as src/report/units.cc: doubles would round 1.05 either way.
     const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
@@ -217,22 +221,22 @@
     let written = 0;
     for (const r of rows) { read += r.bytes_read; written += r.bytes_written; }
     const cards = [
-      ['bytes_read', 'read', read, bytes(read)],
-      ['bytes_written', 'written', written, bytes(written)],
-      ['bytes_total', 'total', read + written, bytes(read + written)],
+      ['bytes_read', 'read', read, ebytes(read)],
+      ['bytes_written', 'written', written, ebytes(written)],
+      ['bytes_total', 'total', read + written, ebytes(read + written)],
       ['file_systems', fileSystems.size === 1 ? 'file system' : 'file systems', fileSystems.size,
         count(fileSystems.size)],
       ['clients', clients.size === 1 ? 'client' : 'clients', clients.size, count(clients.size)],
     ];
     if (crossKnown || crossUnknown > 0) {
       const lower = crossUnknown > 0 ? ' (at least)' : '';
-      cards.push(['cross_az_bytes', 'crossed AZs' + lower, crossBytes, bytes(crossBytes)]);
+      cards.push(['cross_az_bytes', 'crossed AZs' + lower, crossBytes, ebytes(crossBytes)]);
       // Rows carry costs rounded to 4 decimals: bytes that crossed at a cost
       // that rounds to 0 still cost something, as the table's TOTAL says.
       const costText = crossBytes > 0 && crossCost < 0.00005 ? '<$0.0001' : usd(crossCost);
       cards.push(['cross_az_cost_usd', 'cross-AZ cost' + lower, crossCost, costText]);
       if (crossUnknown > 0) {
-        cards.push(['cross_az_unknown_bytes', 'of unknown AZ', crossUnknown, bytes(crossUnknown)]);
+        cards.push(['cross_az_unknown_bytes', 'of unknown AZ', crossUnknown, ebytes(crossUnknown)]);
       }
     }
     const note = data.query && data.query.total_rows > rows.length
@@ -265,11 +269,11 @@
       const wr = (c.read / max) * barW;
       const ww = (c.written / max) * barW;
       g.appendChild(tip(svgEl('rect', { x: labelW, y: y, width: wr, height: rowH - 6,
-        class: 'read' }), label + ': read ' + bytes(c.read)));
+        class: 'read' }), label + ': read ' + ebytes(c.read)));
       g.appendChild(tip(svgEl('rect', { x: labelW + wr, y: y, width: ww, height: rowH - 6,
-        class: 'written' }), label + ': written ' + bytes(c.written)));
+        class: 'written' }), label + ': written ' + ebytes(c.written)));
       g.appendChild(svgEl('text', { x: labelW + wr + ww + 6, y: y + 15, class: 'amount' },
-        bytes(c.read + c.written)));
+        ebytes(c.read + c.written)));
       chart.appendChild(g);
     });
     const ly = top.length * rowH + 14;
@@ -329,7 +333,7 @@
       const colour = PALETTE[right.findIndex(([k]) => k === l.fs) % PALETTE.length];
       svg.appendChild(tip(svgEl('path', { d: d, class: 'link', stroke: colour,
         'stroke-width': h, 'data-bytes': l.bytes }),
-      clientLabels.get(l.client) + ' \u2192 ' + fsLabels.get(l.fs) + ': ' + bytes(l.bytes)));
+      clientLabels.get(l.client) + ' \u2192 ' + fsLabels.get(l.fs) + ': ' + ebytes(l.bytes)));
     });
     for (const [key] of left) {
       const p = lp.get(key);
@@ -358,7 +362,7 @@
       return el('div', { class: 'fs', 'data-bytes': f.read + f.written }, [
         el('h3', null, [fsLabels.get(key), f.end.id && f.end.id !== fsLabels.get(key)
           ? el('span', { class: 'id' }, ' ' + f.end.id) : null]),
-        el('p', null, bytes(f.read) + ' read, ' + bytes(f.written) + ' written'),
+        el('p', null, ebytes(f.read) + ' read, ' + ebytes(f.written) + ' written'),
         el('dl', null, [
           el('dt', null, 'mount targets'), el('dd', { class: 'mount-targets' },
             Array.from(f.mts).join(', ')),
@@ -390,8 +394,13 @@
         const t0 = Date.parse(s.start) / 1000;
         const n = Math.max((s.read || []).length, (s.written || []).length);
         for (let i = 0; i < n; i++) {
+          const rd = (s.read || [])[i];
+          const wr = (s.written || [])[i];
+          // --sample: a bucket no slice overlaps is null (not looked at):
+          // no point, so the lines break there; never drawn as 0.
+          if ((rd === null || rd === undefined) && (wr === null || wr === undefined)) continue;
           const t = t0 + i * s.bucket_s;
-          const v = ((s.read || [])[i] || 0) + ((s.written || [])[i] || 0);
+          const v = (rd || 0) + (wr || 0);
           m.set(t, (m.get(t) || 0) + v);
           all.set(t, (all.get(t) || 0) + v);
         }
@@ -438,8 +447,14 @@
     const legend = el('ul', { class: 'legend' });
     top.forEach(([key], i) => {
       const m = points.get(key);
-      const d = times.map((t, j) => (j ? 'L' : 'M') + x(t).toFixed(1) + ',' +
-        y((m.get(t) || 0) / bucket).toFixed(1)).join(' ');
+      // A new stroke ('M') after buckets no row has a value for (--sample's
+      // gaps between slices); 0 where other clients have values.
+      let prev = null;
+      const d = times.map((t) => {
+        const pen = prev === null || t - prev > bucket ? 'M' : 'L';
+        prev = t;
+        return pen + x(t).toFixed(1) + ',' + y((m.get(t) || 0) / bucket).toFixed(1);
+      }).join(' ');
       svg.appendChild(tip(svgEl('path', { d: d, class: 'series', stroke: PALETTE[i % PALETTE.length],
         'data-client': i }), clientLabels.get(key)));
       const swatch = el('span', { class: 'swatch c' + (i % PALETTE.length) });
@@ -504,9 +519,17 @@
           class: 'axis' }, day));
         for (let h = 0; h < 24; h++) {
           const v = cells.get(day + '|' + h) || 0;
+          const label = day + ' ' + String(h).padStart(2, '0') + ':00 UTC: ';
+          if (estimated && !cells.has(day + '|' + h)) {
+            // --sample: an hour no slice overlaps was not looked at: no 0.
+            hm.appendChild(tip(svgEl('rect', { x: 90 + h * cw, y: 18 + i * ch, width: cw - 2,
+              height: ch - 2, class: 'cell none', 'fill-opacity': 0, 'data-bytes': '' }),
+            label + 'not sampled'));
+            continue;
+          }
           hm.appendChild(tip(svgEl('rect', { x: 90 + h * cw, y: 18 + i * ch, width: cw - 2,
             height: ch - 2, class: 'cell', 'fill-opacity': (0.05 + 0.95 * v / cMax).toFixed(3),
-            'data-bytes': v }), day + ' ' + String(h).padStart(2, '0') + ':00 UTC: ' + bytes(v)));
+            'data-bytes': v }), label + bytes(v)));
         }
       });
       parts.push(el('h3', null, 'Bytes by hour of day (UTC)'), hm);
@@ -533,8 +556,8 @@
     const num = (id, title, fmt) => ({ id: id, title: title, numeric: true,
       value: (r) => r[id], text: (r) => r[id] === undefined ? '' : fmt(r[id]) });
     const cols = endCols('client').concat(endCols('server'), [
-      num('bytes_read', 'read', bytes), num('bytes_written', 'written', bytes),
-      num('bytes_total', 'total', bytes),
+      num('bytes_read', 'read', ebytes), num('bytes_written', 'written', ebytes),
+      num('bytes_total', 'total', ebytes),
       // packets is null when some record of the row had none (a '-' or no such field):
       // shown as the table shows it, the known part and "+?", or "-" when none is known.
       { id: 'packets', title: 'packets', numeric: true,
@@ -543,9 +566,9 @@
           : (r.packets_known || 0) > 0 ? count(r.packets_known) + '+?' : '-' },
       num('flows', 'flows', count), num('rejected', 'rejected', count)]);
     if (rows.some((r) => r.cross_az_bytes !== undefined || r.cross_az_unknown_bytes !== undefined)) {
-      cols.push(num('cross_az_bytes', 'cross-AZ', bytes));
+      cols.push(num('cross_az_bytes', 'cross-AZ', ebytes));
       cols.push(num('cross_az_cost_usd', 'cross-AZ cost', usd));
-      cols.push(num('cross_az_unknown_bytes', 'unknown AZ', bytes));
+      cols.push(num('cross_az_unknown_bytes', 'unknown AZ', ebytes));
     }
     cols.push({ id: 'first_seen', title: 'first seen', text: (r) => r.first_seen || '' });
     cols.push({ id: 'last_seen', title: 'last seen', text: (r) => r.last_seen || '' });
@@ -658,7 +681,7 @@
     if (data.query && data.query.total_rows > rows.length) {
       items.push((data.query.total_rows - rows.length) + ' row(s) cut by --top.');
     }
-    if (crossUnknown > 0) items.push(bytes(crossUnknown) + ' moved between ends of unknown AZ: the cross-AZ figures are lower bounds.');
+    if (crossUnknown > 0) items.push(ebytes(crossUnknown) + ' moved between ends of unknown AZ: the cross-AZ figures are lower bounds.');
     for (const w of (Array.isArray(data.coverage) ? data.coverage : [])) {
       items.push(typeof w === 'string' ? w : JSON.stringify(w));
     }

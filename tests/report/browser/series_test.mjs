@@ -4,7 +4,8 @@
 // adds; docs/report-html.md). Checks the lines of the top clients, the
 // throughput-limit and PercentIOLimit overlays, and that the hour-of-day
 // heatmap appears for a window of days (its cells holding the bytes of their
-// hour, summed here independently) and not for a window of hours.
+// hour, summed here independently) and not for a window of hours; with
+// --sample, gaps (not zeros) where buckets are null, and '~' on estimates.
 //
 //   node series_test.mjs --efstop BIN --source DIR --out DIR [--browser chromium|firefox]
 import { execFileSync } from 'node:child_process';
@@ -88,6 +89,38 @@ try {
     document.querySelectorAll('#heatmap').length]), [Math.min(8, clients.size), 0],
   'six hours: lines, no heatmap');
   check(problems2.length === 0, 'no console error or request' + (problems2.length ? ': ' + problems2.join('; ') : ''));
+
+  // --sample 15m/1h over six hours of 5-minute buckets: the buckets no
+  // slice overlaps are null (docs/json.md); each client's line breaks
+  // there (one stroke per hour, three vertices each), none is drawn at 0,
+  // and the rows' bytes (estimates) show with '~' as in the table.
+  const sampled = withSeries(72, 300);
+  sampled.estimated = true;
+  sampled.sample = { span_s: 900, period_s: 3600, slices: 6, factor: 4.0 };
+  for (const row of sampled.rows) {
+    for (let i = 0; i < 72; i++) {
+      if (i % 12 >= 3) { row.series.read[i] = null; row.series.written[i] = null; }
+    }
+  }
+  const problems4 = [];
+  const page4 = await openOffline(browser, pageWith(sampled, 'series-sampled.html'), problems4);
+  const got = await page4.evaluate(() => ({
+    strokes: Array.from(document.querySelectorAll('#series-chart path.series'))
+      .map((p) => [(p.getAttribute('d').match(/M/g) || []).length, (p.getAttribute('d').match(/[ML]/g) || []).length]),
+    cards: Array.from(document.querySelectorAll('#headline .card'))
+      .filter((c) => c.dataset.metric.startsWith('bytes_')).map((c) => c.querySelector('.value').textContent),
+    cells: Array.from(document.querySelectorAll('#rows-table td.bytes_total')).map((td) => td.textContent),
+  }));
+  equal(got.strokes, Array.from({ length: Math.min(8, clients.size) }, () => [6, 18]),
+    'sampled: each line is 6 strokes of 3 points (the slices), gaps between them');
+  check(got.cards.length === 3 && got.cards.every((t) => t.startsWith('~')),
+    'sampled: the headline bytes are shown as estimates (~): ' + got.cards.join(', '));
+  check(got.cells.length === sampled.rows.length && got.cells.every((t) => t.startsWith('~')),
+    'sampled: every row total in the table starts with ~');
+  check(problems4.length === 0, 'no console error or request' + (problems4.length ? ': ' + problems4.join('; ') : ''));
+  // Not sampled: no '~'.
+  equal(await page2.evaluate(() => document.querySelector('#headline .card .value').textContent.startsWith('~')),
+    false, 'not sampled: no ~');
 
   // Without series (today's JSON): no time section at all.
   const problems3 = [];
