@@ -1004,25 +1004,11 @@ class ChunkDecoder {
 }  // namespace
 
 std::string_view codec_name(Codec codec) {
-  switch (codec) {
-    case Codec::kUncompressed:
-      return "UNCOMPRESSED";
-    case Codec::kSnappy:
-      return "SNAPPY";
-    case Codec::kGzip:
-      return "GZIP";
-    case Codec::kLzo:
-      return "LZO";
-    case Codec::kBrotli:
-      return "BROTLI";
-    case Codec::kLz4:
-      return "LZ4";
-    case Codec::kZstd:
-      return "ZSTD";
-    case Codec::kLz4Raw:
-      return "LZ4_RAW";
-  }
-  return "unknown";
+  // Indexed by the codec's number in parquet.thrift's CompressionCodec.
+  static constexpr std::string_view kNames[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+                                                "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+  const auto i = static_cast<size_t>(static_cast<int32_t>(codec));
+  return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
 Result<uint64_t> footer_length(std::string_view trailer, uint64_t file_size) {
