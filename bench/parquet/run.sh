@@ -4,65 +4,56 @@
 #
 #   bench/parquet/run.sh [--records N] [--runs R] [--threads T] [--efstop BIN]
 #
-# Generates N records (default 2,000,000) with efstop-flowgen (the same generator options
-# as bench/whole/run.sh), writes them as a plain text file and, through DuckDB
-# (tests/flowlog/parquet_write.js, @duckdb/node-api from tests/harness), as a GZIP Parquet
-# file with data pages v1 and dictionaries (as AWS writes them: gzip-compressed pages),
-# checks that both give the same report, and times `efstop --output json --top 0 --threads T`
-# (default 1: per core) on each, best of R runs (default 3), on a warm page cache. Prints a
-# Markdown table with records/s and the ratio Parquet / text.
+# Generates N records (default 2,000,000) with efstop-flowgen (bench/lib.sh) and writes them
+# as AWS delivers each format: text as a gzip file (`.log.gz`), Parquet through DuckDB
+# (tests/flowlog/parquet_write.js, @duckdb/node-api from tests/harness) as GZIP-compressed
+# pages, data pages v1 with dictionaries. For the decoders alone it also writes plain text and
+# Parquet with SNAPPY and UNCOMPRESSED pages. Checks that every file gives the text file's
+# report, then times `efstop --output json --top 0 --quiet --threads T` (default 1: per core)
+# on each, R runs (default 3) on a warm page cache, and prints a Markdown table: the least
+# wall and the least CPU time (user + sys) of the runs, records/s by each, and the ratios
+# Parquet / text records/s as delivered (GZIP Parquet against gzip text) and uncompressed
+# (UNCOMPRESSED Parquet against plain text).
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-records=2000000
-runs=3
-threads=1
-efstop="$root/build/release/efstop"
-while (($#)); do
-  case "$1" in
-    --records) records="$2"; shift 2 ;;
-    --runs) runs="$2"; shift 2 ;;
-    --threads) threads="$2"; shift 2 ;;
-    --efstop) efstop="$2"; shift 2 ;;
-    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
-  esac
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+bench_init parquet "$@"
+((${#bench_rest[@]} == 0)) || { echo "run.sh: unknown option ${bench_rest[0]}" >&2; exit 2; }
+
+bench_records "$data/records.log"
+gzip -6 -c "$data/records.log" > "$data/records.log.gz"
+bench_csv "$data/records.log" "$data/records.csv"
+info=""
+for codec in gzip snappy uncompressed; do
+  info+="$codec: $(node "$root/tests/flowlog/parquet_write.js" "$data/records.csv" \
+                     "$data/records-$codec.parquet" "$codec" V1 dict); "
 done
-flowgen="$root/build/release/tools/efstop-flowgen"
-data="$root/build/bench-parquet"
-mkdir -p "$data"
-"$flowgen" --records "$records" --seed 42 --clients 500 --mount-targets 6 --logging both \
-  --ipv6 0.1 --nodata 0.002 --skipdata 0.0002 --bad 0 > "$data/records.log"
-# CSV for DuckDB: the default version-2 columns; `-` becomes NULL (an empty cell).
-awk 'BEGIN { OFS = ","; print "version,account_id,interface_id,srcaddr,dstaddr,srcport,dstport,protocol,packets,bytes,start,end,action,log_status" }
-     /^[0-9]/ { for (i = 1; i <= NF; i++) if ($i == "-") $i = ""; $1 = $1; print }' \
-  "$data/records.log" > "$data/records.csv"
-node "$root/tests/flowlog/parquet_write.js" "$data/records.csv" "$data/records.parquet" gzip V1 dict \
-  > "$data/parquet-info.txt"
 rm -f "$data/records.csv"
 
-run_best() {  # prints "wall_s cpu_s" of the fastest of $runs runs
-  local best="" line
-  for ((r = 0; r < runs; r++)); do
-    line=$( { /usr/bin/time -f '%e %U %S' "$efstop" --output json --top 0 --quiet \
-                --threads "$threads" "$1" > "$data/out.json"; } 2>&1 | tail -n 1)
-    read -r wall user sys <<< "$line"
-    if [[ -z "$best" ]] || awk -v a="$wall" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-      best="$wall $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
-    fi
-  done
-  echo "$best"
-}
-"$efstop" --output json --top 0 --quiet "$data/records.log" | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("efstop"); print(json.dumps(d, sort_keys=True))' > "$data/text.json"
-"$efstop" --output json --top 0 --quiet "$data/records.parquet" | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("efstop"); print(json.dumps(d, sort_keys=True))' > "$data/parquet.json"
-cmp -s "$data/text.json" "$data/parquet.json" || { echo "run.sh: reports differ" >&2; exit 1; }
-read -r tw tc <<< "$(run_best "$data/records.log")"
-read -r pw pc <<< "$(run_best "$data/records.parquet")"
-lines=$(grep -c '^[0-9]' "$data/records.log")
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1 /proc/loadavg)"
-echo "records: $lines; text $(du -m "$data/records.log" | cut -f1) MB; Parquet $(du -m "$data/records.parquet" | cut -f1) MB ($(cat "$data/parquet-info.txt"))"
+inputs=(records.log.gz records-gzip.parquet records.log records-snappy.parquet records-uncompressed.parquet)
+names=("text, gzip (as AWS delivers text)" "Parquet, GZIP pages (as AWS delivers Parquet)"
+       "text, plain" "Parquet, SNAPPY pages" "Parquet, UNCOMPRESSED pages")
+bench_report "$data/records.log" > "$data/text.json"
+for f in "${inputs[@]}"; do
+  bench_report "$data/$f" | cmp -s - "$data/text.json" || { echo "run.sh: $f: reports differ" >&2; exit 1; }
+done
+declare -A wall cpu
+for f in "${inputs[@]}"; do read -r "wall[$f]" "cpu[$f]" <<< "$(bench_best "$data/$f")"; done
+lines=$(wc -l < "$data/records.log")
+bench_machine
+echo "records: $lines; sizes (MB): $(for f in "${inputs[@]}"; do printf '%s %s; ' "$f" "$(du -m "$data/$f" | cut -f1)"; done)"
+echo "DuckDB wrote: $info"
 echo
-echo "| input | wall s | CPU s | records/s (wall) |"
-echo "|---|---:|---:|---:|"
-awk -v n="$lines" -v w="$tw" -v c="$tc" 'BEGIN { printf "| text (plain) | %s | %s | %.0f |\n", w, c, n / w }'
-awk -v n="$lines" -v w="$pw" -v c="$pc" 'BEGIN { printf "| Parquet (GZIP, v1, dictionary) | %s | %s | %.0f |\n", w, c, n / w }'
-awk -v a="$tw" -v b="$pw" 'BEGIN { printf "\nParquet / text records/s: %.2f\n", a / b }'
+echo "| input | wall s | CPU s | records/s (wall) | records/s (CPU) |"
+echo "|---|---:|---:|---:|---:|"
+for i in "${!inputs[@]}"; do
+  f=${inputs[$i]}
+  awk -v name="${names[$i]}" -v n="$lines" -v w="${wall[$f]}" -v c="${cpu[$f]}" \
+    'BEGIN { printf "| %s | %s | %s | %.0f | %.0f |\n", name, w, c, n / w, n / c }'
+done
+ratio() {  # text file, Parquet file: Parquet / text records/s by wall and by CPU
+  awk -v tw="${wall[$1]}" -v pw="${wall[$2]}" -v tc="${cpu[$1]}" -v pc="${cpu[$2]}" \
+    'BEGIN { printf "%.2f by wall, %.2f by CPU", tw / pw, tc / pc }'
+}
+echo
+echo "Parquet / text records/s, as delivered (GZIP Parquet / gzip text): $(ratio records.log.gz records-gzip.parquet)"
+echo "Parquet / text records/s, uncompressed (UNCOMPRESSED Parquet / plain text): $(ratio records.log records-uncompressed.parquet)"

@@ -10,9 +10,11 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <type_traits>
 
 namespace efstop::flowlog::parquet {
 
@@ -384,7 +386,17 @@ Status decode_hybrid(const uint8_t* p, const uint8_t* end, int bit_width, size_t
         std::fill(out + n, out + n + take, 0u);
       } else {
         uint64_t bitpos = 0;
-        for (size_t i = 0; i < take; ++i) {
+        size_t i = 0;
+        // Fast lane: one unaligned 8-byte load per value while 8 bytes remain
+        // in the run (a 32-bit value at any shift spans at most 5 of them).
+        const uint64_t lane_end = bytes >= 8 ? (bytes - 8) * 8 : 0;
+        for (; i < take && bitpos <= lane_end && bytes >= 8; ++i) {
+          uint64_t v;
+          std::memcpy(&v, p + (bitpos >> 3), 8);  // little-endian hosts only
+          out[n + i] = static_cast<uint32_t>(v >> (bitpos & 7)) & mask;
+          bitpos += static_cast<uint64_t>(bit_width);
+        }
+        for (; i < take; ++i) {
           uint64_t v = 0;
           const size_t byte = static_cast<size_t>(bitpos >> 3);
           const int shift = static_cast<int>(bitpos & 7);
@@ -418,7 +430,7 @@ bool uleb(const uint8_t** p, const uint8_t* end, uint64_t* v) {
 // DELTA_BINARY_PACKED (Encodings.md): decodes `count` values (or all the
 // header announces when count is SIZE_MAX) into `out`; advances *p past the
 // encoded block.
-Status decode_delta(const uint8_t** pp, const uint8_t* end, size_t count, std::vector<int64_t>* out,
+Status decode_delta(const uint8_t** pp, const uint8_t* end, size_t count, RawVector<int64_t>* out,
                     uint64_t offset) {
   const uint8_t* p = *pp;
   const uint8_t* const begin = p;
@@ -799,11 +811,11 @@ class ChunkDecoder {
       }
       if (out_->is_string) {
         for (uint32_t& id : ids_) id += static_cast<uint32_t>(dict_base_);
-        spread_strings(ids_.data(), n);
+        spread(ids_.data(), n, k, ColumnValues::kNull, &out_->index);
       } else {
         tmp_ints_.resize(k);
         for (size_t i = 0; i < k; ++i) tmp_ints_[i] = dict_ints_[ids_[i]];
-        spread_ints(n);
+        spread(tmp_ints_.data(), n, k, int64_t{0}, &out_->ints);
       }
       return Status();
     }
@@ -820,7 +832,7 @@ class ChunkDecoder {
       }
       ids_.resize(k);
       for (size_t i = 0; i < k; ++i) ids_[i] = static_cast<uint32_t>(base + i);
-      spread_strings(ids_.data(), n);
+      spread(ids_.data(), n, k, ColumnValues::kNull, &out_->index);
       return Status();
     }
     if (encoding == kPlain) {
@@ -830,7 +842,7 @@ class ChunkDecoder {
     } else {
       return unsupported_encoding(encoding, at);
     }
-    spread_ints(n);
+    spread(tmp_ints_.data(), n, k, int64_t{0}, &out_->ints);
     return Status();
   }
 
@@ -840,37 +852,36 @@ class ChunkDecoder {
                    at);
   }
 
-  // Appends n rows from tmp_ints_ (one per defined level).
-  void spread_ints(size_t n) {
-    if (!column_.optional) {
-      out_->ints.insert(out_->ints.end(), tmp_ints_.begin(), tmp_ints_.begin() + n);
-      out_->valid.insert(out_->valid.end(), n, 1);
+  // Appends a page's n rows to *dst from the k values in `src`, one per
+  // defined level, `null` where the level says NULL; integer columns also get
+  // their `valid` flags. One path for strings (indices) and integers. Writes
+  // into resized storage rather than pushing row by row: the row loop was a
+  // tenth of a Parquet read (docs/PERFORMANCE.md).
+  template <typename T>
+  void spread(const T* src, size_t n, size_t k, T null, RawVector<T>* dst) {
+    const size_t base = dst->size();
+    dst->resize(base + n);
+    T* o = dst->data() + base;
+    uint8_t* valid = nullptr;
+    if constexpr (std::is_same_v<T, int64_t>) {
+      out_->valid.resize(base + n);
+      valid = out_->valid.data() + base;
+    }
+    if (k == n) {  // REQUIRED, or OPTIONAL without a NULL on this page
+      std::copy(src, src + n, o);
+      if (valid != nullptr) std::memset(valid, 1, n);
       return;
     }
     size_t j = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (levels_[i] != 0) {
-        out_->ints.push_back(tmp_ints_[j++]);
-        out_->valid.push_back(1);
-      } else {
-        out_->ints.push_back(0);
-        out_->valid.push_back(0);
-      }
+      const bool d = levels_[i] != 0;
+      o[i] = d ? src[j] : null;
+      if (valid != nullptr) valid[i] = d;
+      j += d;
     }
   }
 
-  void spread_strings(const uint32_t* ids, size_t n) {
-    if (!column_.optional) {
-      out_->index.insert(out_->index.end(), ids, ids + n);
-      return;
-    }
-    size_t j = 0;
-    for (size_t i = 0; i < n; ++i) {
-      out_->index.push_back(levels_[i] != 0 ? ids[j++] : ColumnValues::kNull);
-    }
-  }
-
-  Status plain_ints(const uint8_t** pp, const uint8_t* end, size_t n, std::vector<int64_t>* out,
+  Status plain_ints(const uint8_t** pp, const uint8_t* end, size_t n, RawVector<int64_t>* out,
                     uint64_t at) {
     const size_t width = column_.type == PhysicalType::kInt32 ? 4 : 8;
     if (static_cast<size_t>(end - *pp) / width < n) return corrupt("truncated plain values", at);
@@ -907,7 +918,7 @@ class ChunkDecoder {
   }
 
   Status delta_length_strings(const uint8_t** pp, const uint8_t* end, size_t n, uint64_t at) {
-    std::vector<int64_t> lengths;
+    RawVector<int64_t> lengths;
     EFSTOP_RETURN_IF_ERROR(decode_delta(pp, end, n, &lengths, at));
     const uint8_t* p = *pp;
     for (int64_t len : lengths) {
@@ -925,7 +936,7 @@ class ChunkDecoder {
   // value i = value i-1's first prefix[i] bytes + suffix i. The values are
   // rebuilt into a buffer of their own.
   Status delta_strings(const uint8_t** pp, const uint8_t* end, size_t n, uint64_t at) {
-    std::vector<int64_t> prefixes, suffixes;
+    RawVector<int64_t> prefixes, suffixes;
     EFSTOP_RETURN_IF_ERROR(decode_delta(pp, end, n, &prefixes, at));
     EFSTOP_RETURN_IF_ERROR(decode_delta(pp, end, n, &suffixes, at));
     const uint8_t* p = *pp;
@@ -972,34 +983,32 @@ class ChunkDecoder {
   bool have_dict_ = false;
   size_t dict_size_ = 0;
   size_t dict_base_ = 0;
-  std::vector<int64_t>& dict_ints_ = out_->scratch_dict_ints;
-  std::vector<uint32_t>& levels_ = out_->scratch_levels;
-  std::vector<uint32_t>& ids_ = out_->scratch_ids;
-  std::vector<int64_t>& tmp_ints_ = out_->scratch_ints;
+  // The per-page scratch: one set per thread, shared by every column (each
+  // ColumnValues holding its own set made a row group's first touch of
+  // memory, page faults included, the largest cost of a read;
+  // docs/PERFORMANCE.md). A chunk is decoded whole before the next begins.
+  struct Scratch {
+    RawVector<uint32_t> levels, ids;
+    RawVector<int64_t> ints, dict_ints;
+  };
+  static Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+  }
+  RawVector<int64_t>& dict_ints_ = scratch().dict_ints;
+  RawVector<uint32_t>& levels_ = scratch().levels;
+  RawVector<uint32_t>& ids_ = scratch().ids;
+  RawVector<int64_t>& tmp_ints_ = scratch().ints;
 };
 
 }  // namespace
 
 std::string_view codec_name(Codec codec) {
-  switch (codec) {
-    case Codec::kUncompressed:
-      return "UNCOMPRESSED";
-    case Codec::kSnappy:
-      return "SNAPPY";
-    case Codec::kGzip:
-      return "GZIP";
-    case Codec::kLzo:
-      return "LZO";
-    case Codec::kBrotli:
-      return "BROTLI";
-    case Codec::kLz4:
-      return "LZ4";
-    case Codec::kZstd:
-      return "ZSTD";
-    case Codec::kLz4Raw:
-      return "LZ4_RAW";
-  }
-  return "unknown";
+  // Indexed by the codec's number in parquet.thrift's CompressionCodec.
+  static constexpr std::string_view kNames[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+                                                "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+  const auto i = static_cast<size_t>(static_cast<int32_t>(codec));
+  return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
 Result<uint64_t> footer_length(std::string_view trailer, uint64_t file_size) {
