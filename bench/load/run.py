@@ -33,54 +33,25 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
-HARNESS = os.path.join(SOURCE_DIR, "tests/harness")
-ACCOUNT = "111122223333"
-REGION = "eu-west-1"
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests/harness"))
+
+import servers  # noqa: E402
+from servers import ACCOUNT, REGION  # noqa: E402
+
 BUCKET = "efstop-load"
 PREFIX = "prod"
 FLOW_LOG = "fl-0b00000000000002"
 DAY0 = 1795651200  # 2026-11-26T00:00:00Z
-KEY_ID = "AKIAEFSTOPTEST000001"
-SECRET = "efstopTestSecretKey/0000000000000000000001"
 HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
           "bytes start end action log-status\n")
-
-
-def http(method, url, body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=60) as r:
-        return r.read()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for(url, seconds=60):
-    deadline = time.time() + seconds
-    while True:
-        try:
-            http("GET", url)
-            return
-        except Exception:
-            if time.time() > deadline:
-                raise RuntimeError(f"{url} did not answer")
-            time.sleep(0.1)
 
 
 def object_key(t):
@@ -190,43 +161,17 @@ def main():
         generated_s = time.time() - t0
 
         # s3rver, and the endpoint in front of it (names and S3 both).
-        s3dir = os.path.join(work, "s3rver")
-        os.makedirs(s3dir, exist_ok=True)
-        env = dict(os.environ)
-        env["NODE_OPTIONS"] = ("--openssl-legacy-provider --require " +
-                               os.path.join(HARNESS, "exit_with_parent.js") + " --require " +
-                               os.path.join(HARNESS, "s3rver_preload.js"))
-        env["EFSTOP_S3RVER_TRUST_FRONT"] = "1"
-        env["EFSTOP_PARENT_PID"] = str(os.getpid())
-        s3port = free_port()
         log = open(os.path.join(work, "servers.log"), "w")
-        procs.append(subprocess.Popen(
-            [os.path.join(HARNESS, "node_modules/.bin/s3rver"), "--directory", s3dir, "--address",
-             "127.0.0.1", "--port", str(s3port), "--silent", "--configure-bucket", BUCKET],
-            env=env, stdout=log, stderr=log))
-        s3rver = f"http://127.0.0.1:{s3port}"
-        wait_for(s3rver + "/")
+        proc, s3rver = servers.start_s3rver(work, BUCKET, log)
+        procs.append(proc)
         for key, blob in blobs.items():
-            http("PUT", f"{s3rver}/{BUCKET}/{key}", blob,
-                 {"Content-Type": "application/octet-stream"})
-        port_file = os.path.join(work, "endpoint.port")
-        procs.append(subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(SOURCE_DIR, "tests/endpoint/server.py"),
-             "--scenario", os.path.join(work, "scenario.json"), "--port-file", port_file,
-             "--s3-upstream", s3rver, "--page-size", "1000", "--parent-pid", str(os.getpid())],
-            stdout=log, stderr=log))
-        deadline = time.time() + 120
-        while not (os.path.exists(port_file) and open(port_file).read().strip()):
-            if time.time() > deadline:
-                raise RuntimeError("the test endpoint did not start")
-            time.sleep(0.1)
-        url = f"http://127.0.0.1:{int(open(port_file).read())}"
+            servers.put_object(s3rver, BUCKET, key, blob)
+        proc, port = servers.start_endpoint(work, os.path.join(work, "scenario.json"), log,
+                                            s3_upstream=s3rver, page_size=1000)
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
 
-        run_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        run_env.update({"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET,
-                        "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                        "AWS_EC2_METADATA_DISABLED": "true", "HOME": work,
-                        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+        run_env = servers.static_key_env(work)
         window = ["--start", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DAY0)),
                   "--end", time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                          time.gmtime(DAY0 + a.hours * 3600))]
@@ -285,13 +230,7 @@ def main():
                 f.write(line + "\n")
         return 1 if problems else 0
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        servers.stop(procs)
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
 
