@@ -582,6 +582,7 @@ def steady(text):
     """A message without what changes from run to run (ports, request ids,
     temporary paths), so the generated doc changes only when efstop does."""
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+    text = re.sub(r"127\.0\.0\.1 port \d+", "127.0.0.1 port PORT", text)  # curl's own words
     text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", text)
     text = re.sub(r"/tmp/efstop-fault-matrix-[^/ ]*/", "$WORK/", text)
     text = re.sub(r"prod/AWSLogs/[^ ]*?/(?=\d+_vpcflowlogs)", "prod/.../", text)
