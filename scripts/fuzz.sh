@@ -1,24 +1,74 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and runs each for $1 seconds (default 60),
-# starting from its seed corpus (tests/fuzz/corpus/<target>/, see its README).
+# Builds the libFuzzer targets with clang and runs each for SECONDS (default
+# 60), one after the other, starting from its seed corpus
+# (tests/fuzz/corpus/<target>/, see its README).
+#
+#   scripts/fuzz.sh [SECONDS] [--report FILE] [TARGET...]
+#
+# With TARGETs (e.g. json_scan_fuzz) only those are built and run.
+# Every target runs even when an earlier one crashed; the script exits 1 at
+# the end if any did. A crash (or a UBSan finding: halt_on_error=1, so it is
+# a crash too) leaves its input in build/fuzz/<target>-crash-*: make it a
+# regression test, fix, commit. Each target's whole output is kept in
+# build/fuzz/<target>.log; new corpus units in build/fuzz/corpus-<target>/.
+# --report FILE writes one Markdown table row per target (seconds,
+# executions, exec/s, corpus units and bytes at the end, new units,
+# crashes), the form docs/reliability.md records long runs in.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-seconds="${1:-60}"
+seconds=60
+report=
+only=()
+while (($#)); do
+  case "$1" in
+    --report) report="$2"; shift 2 ;;
+    *_fuzz) only+=("$1"); shift ;;
+    *) seconds="$1"; shift ;;
+  esac
+done
+if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then echo "fuzz: SECONDS must be a whole number, not '$seconds'" >&2; exit 2; fi
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target efstop_fuzz
 shopt -s nullglob
-targets=(build/fuzz/tests/fuzz/*_fuzz)
+if ((${#only[@]})); then
+  cmake --build --preset fuzz --target "${only[@]}"
+  targets=("${only[@]/#/build/fuzz/tests/fuzz/}")
+else
+  cmake --build --preset fuzz --target efstop_fuzz
+  targets=(build/fuzz/tests/fuzz/*_fuzz)
+fi
 if ((${#targets[@]} == 0)); then echo "fuzz: no targets built"; exit 0; fi
+[[ -n "$report" ]] && printf '| target | time | executions | exec/s | corpus (units / bytes) | new units | crashes |\n|---|---|---|---|---|---|---|\n' >"$report"
+failed=0
 for t in "${targets[@]}"; do
   name=$(basename "$t")
   corpus="tests/fuzz/corpus/${name%_fuzz}"
   work="build/fuzz/corpus-$name"
+  log="build/fuzz/$name.log"
   mkdir -p "$work"
+  rm -f "build/fuzz/$name-"{crash,leak,timeout,oom}-*
   echo "fuzz: $name for ${seconds}s"
   seeds=()
   [[ -d "$corpus" ]] && seeds=("$corpus")
-  # A crash stops the run (pipefail) and leaves its input in
-  # build/fuzz/<target>-crash-*: make it a regression test, fix, commit.
-  "$t" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="build/fuzz/$name-" \
-    "$work" "${seeds[@]}" 2>&1 | tail -n 12
+  status=0
+  UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+    "$t" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="build/fuzz/$name-" \
+    "$work" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  tail -n 12 "$log"
+  artifacts=(build/fuzz/"$name"-{crash,leak,timeout,oom}-*)
+  if ((status != 0)); then
+    failed=1
+    echo "fuzz: $name stopped with status $status; input: ${artifacts[*]:-none}"
+  fi
+  if [[ -n "$report" ]]; then
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    added=$(sed -n 's/^stat::new_units_added: *//p' "$log" | tail -n 1)
+    # The last status line's "corp: UNITS/SIZE" is the corpus held at the end.
+    corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -n 1 | sed 's/corp: //; s#/# / #')
+    crashes=${#artifacts[@]}
+    ((crashes > 0)) && crashes="$crashes ($(basename -a "${artifacts[@]}" | tr '\n' ' ' | sed 's/ $//'))"
+    printf '| `%s` | %s s | %s | %s | %s | %s | %s |\n' "$name" "$seconds" "${execs:-?}" "${rate:-?}" \
+      "${corp:-?}" "${added:-?}" "$crashes" >>"$report"
+  fi
 done
+exit "$failed"

@@ -95,9 +95,10 @@ int main(int argc, char** argv) {
   // glibc gives each thread that allocates its own malloc arena (up to 8 per
   // core) and keeps what a thread freed in that arena, so the resident peak
   // is about the sum of every arena's own peak. Naming 20,000 addresses
-  // parses pages of AWS answers on 8 threads at once: 285 MiB at peak with
-  // the default, 124 MiB with two arenas, same wall time (docs/PERFORMANCE.md,
-  // "Load"). Two, not one: the engine's parser threads still allocate apart.
+  // parses pages of AWS answers on 8 threads at once: in the load run
+  // (docs/PERFORMANCE.md, "Load"), 141 MiB at peak with the default, 124 MiB
+  // with two arenas. Two, not one: the engine's parser threads still
+  // allocate apart.
   mallopt(M_ARENA_MAX, 2);
 #endif
   std::ios::sync_with_stdio(false);

@@ -15,7 +15,6 @@ namespace efstop::flowlog {
 
 namespace {
 
-constexpr size_t kReadBlock = size_t{256} << 10;
 // Spans kept for remapping diagnostics; past this a diagnostic names the
 // output line (memory stays bounded for any stream length).
 constexpr size_t kMaxSpans = size_t{1} << 16;
@@ -24,8 +23,12 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 
 class JsonUnwrapSource final : public ByteSource {
  public:
-  JsonUnwrapSource(std::unique_ptr<ByteSource> inner, JsonUnwrapReport* report, size_t max_value)
-      : inner_(std::move(inner)), report_(report), max_value_(max_value) {}
+  JsonUnwrapSource(std::unique_ptr<ByteSource> inner, JsonUnwrapReport* report, size_t max_value,
+                   size_t read_block)
+      : inner_(std::move(inner)),
+        report_(report),
+        max_value_(max_value),
+        read_block_(std::max<size_t>(read_block, 1)) {}
 
   const std::string& name() const override { return inner_->name(); }
 
@@ -60,8 +63,8 @@ class JsonUnwrapSource final : public ByteSource {
     std::string head;
     while (true) {
       const size_t old = head.size();
-      head.resize(old + kReadBlock);
-      Result<size_t> n = inner_->read(head.data() + old, kReadBlock);
+      head.resize(old + read_block_);
+      Result<size_t> n = inner_->read(head.data() + old, read_block_);
       if (!n.ok()) return n.status();
       head.resize(old + *n);
       const size_t first = head.find_first_not_of(" \t\r\n");
@@ -88,7 +91,7 @@ class JsonUnwrapSource final : public ByteSource {
   // to out_. Sets eof_ at the end of the stream.
   Status pump() {
     if (in_.empty()) {
-      in_.resize(kReadBlock);
+      in_.resize(read_block_);
       Result<size_t> n = inner_->read(in_.data(), in_.size());
       if (!n.ok()) return n.status();
       in_.resize(*n);
@@ -304,6 +307,7 @@ class JsonUnwrapSource final : public ByteSource {
   std::unique_ptr<ByteSource> inner_;
   JsonUnwrapReport* report_;
   size_t max_value_;
+  size_t read_block_;
   Mode mode_ = Mode::kUnknown;
   std::string in_;
   std::string out_;
@@ -769,8 +773,8 @@ std::pair<int64_t, int64_t> JsonUnwrapReport::remap(int64_t output_line) const {
 
 std::unique_ptr<ByteSource> make_json_unwrap_source(std::unique_ptr<ByteSource> inner,
                                                     JsonUnwrapReport* report,
-                                                    size_t max_value_bytes) {
-  return std::make_unique<JsonUnwrapSource>(std::move(inner), report, max_value_bytes);
+                                                    size_t max_value_bytes, size_t read_block) {
+  return std::make_unique<JsonUnwrapSource>(std::move(inner), report, max_value_bytes, read_block);
 }
 
 }  // namespace efstop::flowlog

@@ -107,9 +107,15 @@ class JsonMessageExtractor {
   nlohmann::json doc_;
 };
 
+// `read_block` is how many bytes each read of `inner` asks for (the buffer
+// is allocated and zeroed at that size per read); 256 KiB keeps the number
+// of reads low on real files. The fuzz target passes a small block, so a
+// short input costs little and values cross block boundaries.
+inline constexpr size_t kJsonReadBlock = size_t{256} << 10;
 std::unique_ptr<ByteSource> make_json_unwrap_source(std::unique_ptr<ByteSource> inner,
                                                     JsonUnwrapReport* report,
-                                                    size_t max_value_bytes);
+                                                    size_t max_value_bytes,
+                                                    size_t read_block = kJsonReadBlock);
 
 }  // namespace efstop::flowlog
 

@@ -221,6 +221,46 @@ TEST(JsonSourceTest, BigJsonFileIsReadWholeNotSplit) {
   expect_same_report(*got, *want, "split");
 }
 
+// The read block (256 KiB in the product, small in the fuzz target) only
+// sets how the stream is cut into reads: every block size gives the same
+// text, the same counts and the same diagnostics, values spanning blocks
+// included.
+TEST(JsonSourceTest, ReadBlockSizeDoesNotChangeTheOutput) {
+  std::vector<std::string> lines = random_lines(400, 11);
+  // A malformed value (skipped, with a diagnostic) between two runs of pages.
+  const std::string pages = as_filter_pages(lines, 50) + "\n{\"broken\" [1]}\n" +
+                            as_filter_pages(random_lines(100, 12), 50);
+  const std::string inputs[] = {as_json_lines(lines), as_envelopes(lines, 37, false, "\n"),
+                                as_envelopes(lines, 37, false, ""), pages};
+  auto unwrap = [](const std::string& data, size_t block, JsonUnwrapReport* report) {
+    std::unique_ptr<ByteSource> src = make_json_unwrap_source(make_memory_source("in.json", data),
+                                                              report, size_t{1} << 20, block);
+    std::string out;
+    char buf[333];
+    while (true) {
+      Result<size_t> n = src->read(buf, sizeof buf);
+      EXPECT_TRUE(n.ok()) << n.status().message();
+      if (!n.ok() || *n == 0) break;
+      out.append(buf, *n);
+    }
+    return out;
+  };
+  for (const std::string& data : inputs) {
+    JsonUnwrapReport want_report;
+    const std::string want = unwrap(data, kJsonReadBlock, &want_report);
+    ASSERT_TRUE(want_report.json);
+    ASSERT_GT(want_report.messages, 300);
+    for (size_t block : {size_t{1}, size_t{7}, size_t{64}, size_t{4096}}) {
+      JsonUnwrapReport report;
+      EXPECT_EQ(unwrap(data, block, &report), want) << "block " << block;
+      EXPECT_EQ(report.values, want_report.values) << "block " << block;
+      EXPECT_EQ(report.messages, want_report.messages) << "block " << block;
+      EXPECT_EQ(report.skipped, want_report.skipped) << "block " << block;
+      EXPECT_EQ(report.diagnostics, want_report.diagnostics) << "block " << block;
+    }
+  }
+}
+
 TEST(JsonSourceTest, MalformedValuesAreSkippedCountedAndNamed) {
   TempDir dir;
   const std::string good =

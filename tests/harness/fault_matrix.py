@@ -33,12 +33,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import gzip
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,11 +44,9 @@ SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import fault_proxy  # noqa: E402
+import servers  # noqa: E402
+from servers import ACCOUNT, KEY_ID, REGION, SECRET, free_port, http  # noqa: E402
 
-ACCOUNT = "111122223333"
-REGION = "eu-west-1"
-KEY_ID = "AKIAEFSTOPTEST000001"
-SECRET = "efstopTestSecretKey/0000000000000000000001"
 ROLE_ARN = "arn:aws:iam::111122223333:role/efstop-reader"
 SSO_TOKEN = "efstop-sso-access-token-valid"
 SSO_ROLE = "EfstopReadOnly"
@@ -72,26 +68,9 @@ def object_key(i):
             f"{ACCOUNT}_vpcflowlogs_{REGION}_fl-0b00000000000002_20261129T10{10 + i}Z_h{i}.log.gz")
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never an HTTP proxy
-
-
-def http(method, url, body=None, headers=None):
-    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    with _OPENER.open(req, timeout=30) as r:
-        return r.read()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Stack:
-    """s3rver, the endpoint in front of it, the proxy in front of both."""
+    """s3rver, the endpoint in front of it (servers.py), the proxy in front
+    of both."""
 
     def __init__(self, work):
         self.work = work
@@ -104,40 +83,16 @@ class Stack:
             scenario["flow_logs"].pop(fl, None)
         self.messages = [ev[1] for stream in scenario["log_groups"][GROUP]["streams"].values()
                          for ev in stream]
-        self.scenario_path = os.path.join(work, "scenario.json")
-        with open(self.scenario_path, "w") as f:
-            json.dump(scenario, f)
+        self.scenario_path = servers.write_scenario(os.path.join(work, "scenario.json"), scenario)
 
     def start(self):
-        s3dir = os.path.join(self.work, "s3rver")
-        os.makedirs(s3dir)
-        env = dict(os.environ)
-        env["NODE_OPTIONS"] = ("--openssl-legacy-provider --require " +
-                               os.path.join(HERE, "exit_with_parent.js") + " --require " +
-                               os.path.join(HERE, "s3rver_preload.js"))
-        env["EFSTOP_S3RVER_TRUST_FRONT"] = "1"
-        env["EFSTOP_PARENT_PID"] = str(os.getpid())  # gone with us, even when killed
-        s3port = free_port()
-        out = open(os.path.join(self.work, "s3rver.out"), "w")
-        self.procs.append(subprocess.Popen(
-            [os.path.join(HERE, "node_modules/.bin/s3rver"), "--directory", s3dir, "--address",
-             "127.0.0.1", "--port", str(s3port), "--silent", "--configure-bucket", BUCKET],
-            env=env, stdout=out, stderr=out))
-        self.s3rver = f"http://127.0.0.1:{s3port}"
-        self._wait(self.s3rver + "/")
-        port_file = os.path.join(self.work, "endpoint.port")
-        err = open(os.path.join(self.work, "endpoint.err"), "w")
-        self.procs.append(subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(SOURCE_DIR, "tests/endpoint/server.py"),
-             "--scenario", self.scenario_path, "--port-file", port_file,
-             "--s3-upstream", self.s3rver, "--parent-pid", str(os.getpid())],
-            stdout=err, stderr=err))
-        deadline = time.time() + 60
-        while not os.path.exists(port_file) or not open(port_file).read().strip():
-            if time.time() > deadline:
-                raise RuntimeError("the test endpoint did not start")
-            time.sleep(0.05)
-        self.endpoint_port = int(open(port_file).read())
+        proc, self.s3rver = servers.start_s3rver(
+            self.work, BUCKET, open(os.path.join(self.work, "s3rver.out"), "w"))
+        self.procs.append(proc)
+        proc, self.endpoint_port = servers.start_endpoint(
+            self.work, self.scenario_path, open(os.path.join(self.work, "endpoint.err"), "w"),
+            s3_upstream=self.s3rver, seconds=60)
+        self.procs.append(proc)
         self.endpoint = f"http://127.0.0.1:{self.endpoint_port}"
         self.proxy = fault_proxy.FaultProxy(self.endpoint_port).start()
         self.url = self.proxy.url
@@ -148,19 +103,7 @@ class Stack:
             self.put_object(object_key(i), self.texts[i])
 
     def put_object(self, key, text):
-        http("PUT", f"{self.s3rver}/{BUCKET}/{key}", gzip.compress(text.encode(), mtime=0),
-             {"Content-Type": "application/octet-stream"})
-
-    def _wait(self, url):
-        deadline = time.time() + 60
-        while True:
-            try:
-                http("GET", url)
-                return
-            except Exception:
-                if time.time() > deadline:
-                    raise RuntimeError(f"{url} did not answer")
-                time.sleep(0.1)
+        servers.put_object(self.s3rver, BUCKET, key, gzip.compress(text.encode(), mtime=0))
 
     def reset(self):
         http("POST", self.endpoint + "/__efstop/reset", {})
@@ -173,13 +116,7 @@ class Stack:
 
     def stop(self):
         self.proxy.stop()
-        for p in self.procs:
-            p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        servers.stop(self.procs)
 
 
 # -- rows ------------------------------------------------------------------
@@ -645,6 +582,7 @@ def steady(text):
     """A message without what changes from run to run (ports, request ids,
     temporary paths), so the generated doc changes only when efstop does."""
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+    text = re.sub(r"127\.0\.0\.1 port \d+", "127.0.0.1 port PORT", text)  # curl's own words
     text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", text)
     text = re.sub(r"/tmp/efstop-fault-matrix-[^/ ]*/", "$WORK/", text)
     text = re.sub(r"prod/AWSLogs/[^ ]*?/(?=\d+_vpcflowlogs)", "prod/.../", text)
