@@ -34,10 +34,12 @@ SERVICES = {
     "elasticfilesystem": ("efs", "rest-json"),
     "sso": ("sso", "rest-json"),
     "firehose": ("firehose", "json"),
+    "organizations": ("organizations", "json"),
 }
 
 # JSON 1.1 services: X-Amz-Target prefix (the model's targetPrefix + ".").
-JSON_TARGET_PREFIXES = {"logs": "Logs_20140328.", "firehose": "Firehose_20150804."}
+JSON_TARGET_PREFIXES = {"logs": "Logs_20140328.", "firehose": "Firehose_20150804.",
+                        "organizations": "AWSOrganizationsV20161128."}
 
 _loader = botocore.loaders.Loader()
 _models = {}
