@@ -26,6 +26,10 @@ const ServiceInfo& service_info(Service service) {
        "2010-08-01", "", Protocol::kQuery},
       {Service::kFirehose, "Firehose", "firehose", "firehose", "firehose", "firehose", "2015-08-04",
        "Firehose_20150804", Protocol::kJson},
+      // Organizations: one endpoint per partition (endpoints.json
+      // "partitionEndpoint": aws-global, signed for us-east-1).
+      {Service::kOrganizations, "Organizations", "organizations", "organizations", "organizations",
+       "organizations", "2016-11-28", "AWSOrganizationsV20161128", Protocol::kJson},
   };
   for (const ServiceInfo& info : kInfos) {
     if (info.service == service) return info;
