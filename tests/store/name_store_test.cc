@@ -344,6 +344,81 @@ TEST(NameStoreDiskTest, MigratesVersion1StoreKeepingRows) {
   EXPECT_EQ((*at)->first_seen, 10);
 }
 
+// A version-3 store (before names were kept per account and region) migrates
+// to version 4: its rows become the default scope's, and a member account's
+// scope sees none of them and keeps its own apart.
+TEST(NameStoreDiskTest, MigratesVersion3StoreToScopes) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/v3.sqlite3";
+  {
+    // Build a version-3 file the way efstop 3 left it: open with the
+    // migrations up to 3, by hand.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v3 =
+        "CREATE TABLE lookup(kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+        " fetched_at INTEGER NOT NULL, PRIMARY KEY(kind, key)) WITHOUT ROWID;"
+        "CREATE TABLE assignment(ip TEXT NOT NULL, eni_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " name TEXT NOT NULL, resource_id TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+        " last_seen INTEGER NOT NULL, PRIMARY KEY(ip, eni_id, kind, resource_id));"
+        "ALTER TABLE assignment ADD COLUMN az TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE assignment ADD COLUMN account TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX assignment_by_time ON assignment(ip, first_seen);"
+        "CREATE TABLE collection(id INTEGER PRIMARY KEY, window_start INTEGER NOT NULL,"
+        " window_end INTEGER NOT NULL, bucket_s INTEGER NOT NULL, collected_at INTEGER NOT NULL,"
+        " source TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE address(id INTEGER PRIMARY KEY, ip TEXT NOT NULL UNIQUE);"
+        "CREATE TABLE bucket_total(bucket_start INTEGER NOT NULL, client INTEGER NOT NULL,"
+        " server INTEGER NOT NULL, bytes_read INTEGER NOT NULL, bytes_written INTEGER NOT NULL,"
+        " packets INTEGER NOT NULL, flows INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+        " packets_unknown INTEGER NOT NULL, bytes_unknown INTEGER NOT NULL,"
+        " collection INTEGER NOT NULL, PRIMARY KEY(bucket_start, client, server)) WITHOUT ROWID;"
+        "INSERT INTO lookup VALUES('eni-by-ip', '10.0.0.7', 'v3-value', 5);"
+        "INSERT INTO assignment VALUES('10.0.0.7', 'eni-7', 'ec2-instance', 'web', 'i-7', 10, 20,"
+        " 'eu-west-1a', '111122223333');"
+        "PRAGMA user_version = 3;";
+    ASSERT_EQ(sqlite3_exec(db, v3, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto own = NameStore::open(StoreOptions{path, 1000, {}});
+  ASSERT_TRUE(own.ok()) << own.status().to_string();
+  EXPECT_EQ((*own)->schema_version(), 4);
+  auto hit = (*own)->get_lookup("eni-by-ip", "10.0.0.7", 5, -1);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->value, "v3-value");
+  auto at = (*own)->assignment_at("10.0.0.7", 15);
+  ASSERT_TRUE(at.ok() && at->has_value());
+  EXPECT_EQ((*at)->name, "web");
+  EXPECT_EQ((*at)->account, "111122223333");
+
+  auto member = NameStore::open(StoreOptions{path, 1000, {}}, "444455556666/us-west-2");
+  ASSERT_TRUE(member.ok()) << member.status().to_string();
+  hit = (*member)->get_lookup("eni-by-ip", "10.0.0.7", 5, -1);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_FALSE(hit->has_value());  // the default scope's row is not the member's
+  at = (*member)->assignment_at("10.0.0.7", 15);
+  ASSERT_TRUE(at.ok());
+  EXPECT_FALSE(at->has_value());
+  // The same address and kind in the member's scope: a row of its own.
+  ASSERT_TRUE((*member)->put_lookup("eni-by-ip", "10.0.0.7", "member-value", 6).ok());
+  Assignment a = make("10.0.0.7", "eni-9", "lambda", "fn", "fn");
+  ASSERT_TRUE((*member)->record_assignments({a}, 30).ok());
+  hit = (*member)->get_lookup("eni-by-ip", "10.0.0.7", 6, -1);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->value, "member-value");
+  hit = (*own)->get_lookup("eni-by-ip", "10.0.0.7", 6, -1);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->value, "v3-value");
+  auto history = (*own)->all_history();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].name, "web");
+  history = (*member)->all_history();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].name, "fn");
+}
+
 TEST(NameStoreDiskTest, RefusesStoreFromNewerEfstop) {
   TempDir tmp;
   const std::string path = tmp.path() + "/future.sqlite3";
