@@ -45,16 +45,23 @@ std::string_view access_mode_name(AccessMode mode) {
       return "raw";
     case AccessMode::kS3:
       return "s3";
+    case AccessMode::kRegions:
+      return "regions";
+    case AccessMode::kAccounts:
+      return "accounts";
+    case AccessMode::kOrganization:
+      return "organization";
   }
   return "?";
 }
 
 Result<AccessMode> parse_access_mode(std::string_view name) {
-  for (AccessMode m :
-       {AccessMode::kNames, AccessMode::kInsights, AccessMode::kRaw, AccessMode::kS3}) {
+  for (AccessMode m : {AccessMode::kNames, AccessMode::kInsights, AccessMode::kRaw, AccessMode::kS3,
+                       AccessMode::kRegions, AccessMode::kAccounts, AccessMode::kOrganization}) {
     if (access_mode_name(m) == name) return m;
   }
-  return invalid_argument_error("expected names, insights, raw, s3 or all");
+  return invalid_argument_error(
+      "expected names, insights, raw, s3, regions, accounts, organization or all");
 }
 
 std::vector<std::string> discovery_actions() {
@@ -64,6 +71,12 @@ std::vector<std::string> discovery_actions() {
 
 std::vector<std::string> actions_for(AccessMode mode) {
   std::vector<std::string> out;
+  // The caller's side of a report across regions and accounts.
+  if (mode == AccessMode::kRegions) return {std::string(kDescribeRegionsAction)};
+  if (mode == AccessMode::kAccounts) return {std::string(kAssumeRoleAction)};
+  if (mode == AccessMode::kOrganization) {
+    return {std::string(kListAccountsAction), std::string(kAssumeRoleAction)};
+  }
   if (mode == AccessMode::kNames) {
     return {"ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints",
             std::string(kDescribeFileSystems), std::string(kDescribeMountTargets)};
@@ -82,6 +95,9 @@ std::vector<std::string> actions_for(AccessMode mode) {
       out.insert(out.end(), {"s3:ListBucket", "s3:GetObject", std::string(kFirehoseAction)});
       break;
     case AccessMode::kNames:
+    case AccessMode::kRegions:
+    case AccessMode::kAccounts:
+    case AccessMode::kOrganization:
       break;
   }
   out.emplace_back(kMetricsAction);
@@ -107,7 +123,7 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
 
   // EC2 Describe* calls support no resource-level permissions.
   if (auto a = pick({"ec2:DescribeFlowLogs", "ec2:DescribeNetworkInterfaces",
-                     "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints"});
+                     "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints", kDescribeRegionsAction});
       !a.empty()) {
     statements.push_back(statement("EfstopEc2Describe", a, "*"));
   }
@@ -169,6 +185,15 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
                         scope.account + ":deliverystream/*")
                  : json("*");
     statements.push_back(statement("EfstopFirehoseDescribe", a, r));
+  }
+  // The member accounts' roles; AssumeRole takes role ARNs.
+  if (auto a = pick({kAssumeRoleAction}); !a.empty()) {
+    statements.push_back(statement("EfstopAssumeMemberRoles", a,
+                                   scope.role_arn.empty() ? json("*") : json(scope.role_arn)));
+  }
+  // ListAccounts supports no resource-level permissions.
+  if (auto a = pick({kListAccountsAction}); !a.empty()) {
+    statements.push_back(statement("EfstopOrganizationsList", a, "*"));
   }
   return {{"Version", "2012-10-17"}, {"Statement", statements}};
 }

@@ -12,6 +12,11 @@
 //   s3        discovery + s3:ListBucket (ListObjectsV2), s3:GetObject, and
 //             firehose:DescribeDeliveryStream (a flow log delivered to
 //             Kinesis Data Firehose is read from the stream's S3 bucket)
+// The modes of a report across accounts and regions (docs/multi-account.md)
+// are the caller's, not the member roles' (those need the modes above):
+//   regions       --regions all: ec2:DescribeRegions
+//   accounts      --accounts: sts:AssumeRole on the member roles
+//   organization  --organization: organizations:ListAccounts + sts:AssumeRole
 // Each reading mode also calls cloudwatch:GetMetricData (the file systems'
 // own metrics, on by default when reading from AWS; --no-metrics leaves it
 // out), which supports no resource-level permissions ("*").
@@ -43,9 +48,9 @@
 
 namespace efstop::cloud {
 
-enum class AccessMode { kNames, kInsights, kRaw, kS3 };
+enum class AccessMode { kNames, kInsights, kRaw, kS3, kRegions, kAccounts, kOrganization };
 
-// "names", "insights", "raw", "s3".
+// "names", "insights", "raw", "s3", "regions", "accounts", "organization".
 std::string_view access_mode_name(AccessMode mode);
 // Parses one of those names (kInvalidArgument otherwise).
 Result<AccessMode> parse_access_mode(std::string_view name);
@@ -60,6 +65,10 @@ std::vector<std::string> discovery_actions();
 inline constexpr std::string_view kFirehoseAction = "firehose:DescribeDeliveryStream";
 // The file systems' CloudWatch metrics (every reading mode, unless --no-metrics).
 inline constexpr std::string_view kMetricsAction = "cloudwatch:GetMetricData";
+// A report across regions and accounts (the caller's calls).
+inline constexpr std::string_view kDescribeRegionsAction = "ec2:DescribeRegions";
+inline constexpr std::string_view kAssumeRoleAction = "sts:AssumeRole";
+inline constexpr std::string_view kListAccountsAction = "organizations:ListAccounts";
 // The action only `efstop doctor` calls.
 inline constexpr std::string_view kDoctorAction = "logs:DescribeLogGroups";
 
@@ -68,6 +77,9 @@ struct PolicyScope {
   std::string region;                   // or empty
   std::vector<std::string> log_groups;  // names, or empty
   std::optional<aws::S3Location> s3;    // the flow logs' bucket and prefix
+  // The member roles sts:AssumeRole is allowed on ("arn:aws:iam::*:role/efstop");
+  // empty: every role ("*").
+  std::string role_arn;
 };
 
 // {"Version": "2012-10-17", "Statement": [...]} allowing exactly the
