@@ -9,7 +9,17 @@
 
 namespace efstop::aws {
 
-enum class Service { kEc2, kEfs, kLogs, kS3, kSts, kSso, kCloudWatch, kFirehose, kOrganizations };
+enum class Service {
+  kEc2,
+  kEfs,
+  kLogs,
+  kS3,
+  kSts,
+  kSso,
+  kCloudWatch,
+  kFirehose,
+  kOrganizations
+};
 
 enum class Protocol {
   kEc2Query,  // EC2: form POST, XML answers, <Response><Errors> errors
