@@ -50,9 +50,9 @@ class MultiAccountTest : public ::testing::Test {
     s3_ = std::move(s).value();
     std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
                         "/tests/endpoint/scenarios/org_members.json");
-    std::stringstream text;
-    text << patch.rdbuf();
-    ASSERT_TRUE(front().patch_scenario(text.str()).ok());
+    std::stringstream patch_text;
+    patch_text << patch.rdbuf();
+    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
     env_->write_aws_file(
         "credentials",
         std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
