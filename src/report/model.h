@@ -137,6 +137,12 @@ struct SampleInfo {
 };
 
 struct Row {
+  // The account and region whose flow logs and names gave this row, when
+  // the report spans several (--accounts, --organization, --regions:
+  // docs/multi-account.md); empty otherwise. Rows of different scopes are
+  // never merged: 10.0.1.5 in one account is not 10.0.1.5 in another.
+  std::string account;
+  std::string region;
   std::optional<End> client;  // absent when grouped by server
   std::optional<End> server;  // absent when grouped by client
   Counters counters;
@@ -342,6 +348,11 @@ struct FileSystemMetrics {
 };
 
 struct Report {
+  // Set when the report spans several accounts / regions: every writer then
+  // gives each row its account / region (JSON fields, CSV/TSV/NDJSON
+  // columns; the table shows the column when the rows hold more than one).
+  bool by_account = false;
+  bool by_region = false;
   Window window;
   GroupBy group_by = GroupBy::kPair;
   SortKey sort_by = SortKey::kTotal;
