@@ -861,6 +861,14 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                        invalid_argument_error("parse --sample: --from-store reports stored "
                                               "buckets, which are not sampled; leave one out"));
   }
+  if ((settings.from_store || settings.by || settings.openmetrics) && settings.scopes.any()) {
+    // The stored history is one account's (docs/history.md); reading it
+    // as if it were every scope's would be a report of something else.
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --regions/--accounts: the store's history is "
+                                              "not kept per account and region yet; leave out "
+                                              "--from-store (or --by/--openmetrics) or them"));
+  }
   if (settings.from_store || settings.by || settings.openmetrics) {
     return run_top_from_store(settings, sources, args, ctx);
   }
@@ -952,11 +960,13 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // Many regions / accounts (docs/multi-account.md): each scope is read
   // on its own below (read_scopes), with its own names.
+  // The flags are checked together first: a role without accounts
+  // (--role-name alone) is no scope, and must not be ignored silently.
+  if (Status s = check_scope_flags(settings.scopes); !s.ok()) {
+    return usage_error(ctx, "top", s);
+  }
   const bool scoped = settings.scopes.any();
   if (scoped) {
-    if (Status s = check_scope_flags(settings.scopes); !s.ok()) {
-      return usage_error(ctx, "top", s);
-    }
     if (!sources.empty()) {
       return usage_error(ctx, "top",
                          invalid_argument_error("parse --regions/--accounts: they read flow logs "
@@ -967,6 +977,19 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                          invalid_argument_error("parse --regions/--accounts: each account and "
                                                 "region is named from AWS; leave out --no-names, "
                                                 "--offline and --inventory"));
+    }
+    // Not yet tried across scopes (each would need its own Athena table
+    // or its own slices): refused rather than reported unchecked.
+    if (settings.cloud.method == cloud::Method::kAthena) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --method: athena is not yet read across "
+                                                "accounts and regions; stream the objects (leave "
+                                                "out --method athena)"));
+    }
+    if (settings.sample) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --sample: not yet across accounts and "
+                                                "regions; leave out one of them"));
     }
     if (!settings.cloud.log_groups.empty()) {
       return usage_error(ctx, "top",

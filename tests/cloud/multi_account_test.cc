@@ -303,8 +303,30 @@ TEST_F(MultiAccountTest, UsageErrors) {
   EXPECT_EQ(code, 2);
   EXPECT_NE(stderr_text().find("give the role to assume in each account"), std::string::npos)
       << stderr_text();
+  // A role without accounts is refused, not ignored.
   run(aws_args() + " --role-name efstop-org-read", &code);
   EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --role-name: it says which role to assume in --accounts"),
+            std::string::npos)
+      << stderr_text();
+  // Not yet across scopes: refused, each naming its option.
+  run(aws_args() + " --regions eu-west-1 --from-store", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("the store's history is not kept per account and region"),
+            std::string::npos)
+      << stderr_text();
+  run(aws_args() + " --regions eu-west-1 --method athena", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --method: athena is not yet read across accounts"),
+            std::string::npos)
+      << stderr_text();
+  run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+          " --regions eu-west-1 --method raw --no-metrics --sample 5m/1h --since 1h",
+      &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --sample: not yet across accounts and regions"),
+            std::string::npos)
+      << stderr_text();
   run(aws_args() + " --regions eu_west_1", &code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(stderr_text().find("'eu_west_1' is not a region name"), std::string::npos)
