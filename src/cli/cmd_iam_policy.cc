@@ -124,8 +124,9 @@ void print_iam_policy_help(std::ostream& out) {
       << "  efstop iam-policy --mode insights --account 111122223333 --region eu-west-1 \\\n"
       << "      --log-group /vpc/flow-logs --doctor\n"
       << "  efstop iam-policy --mode s3 --s3 s3://my-flow-logs/prod\n"
-      << "  efstop iam-policy --mode organization --role-name efstop-read   the caller's, for\n"
-      << "      --organization; each member's role needs --mode all\n";
+      << "  efstop iam-policy --mode organization --role-name efstop-read\n"
+      << "      (the caller's side of top --organization; each member's role needs the\n"
+      << "      policy of --mode all)\n";
 }
 
 int run_iam_policy(const std::vector<std::string>& args, CommandContext& ctx) {
