@@ -7,7 +7,8 @@
 
 namespace efstop::cli {
 
-void add_cloud_flags(OptionGroup* group, CloudFlags* flags) {
+void add_cloud_flags(OptionGroup* group, CloudFlags* flags, AthenaChoice athena) {
+  const bool offered = athena == AthenaChoice::kOffered;
   group->add_value("--log-group", "NAME",
                    "read this CloudWatch Logs group instead of discovering the flow logs\n"
                    "(repeatable; Logs Insights, or raw events with --method raw)",
@@ -32,23 +33,30 @@ void add_cloud_flags(OptionGroup* group, CloudFlags* flags) {
                      return Status();
                    });
   group->add_value("--method", "HOW",
-                   "how to read: insights (a log group, default: aggregate server-side,\n"
-                   "billed per GB scanned), raw (a log group: FilterLogEvents, every\n"
-                   "matching event) or athena (S3: one Athena query, billed per TB\n"
-                   "scanned; docs/athena.md)",
-                   [flags](std::string_view v) -> Status {
+                   offered ? "how to read: insights (a log group, default: aggregate server-side,\n"
+                             "billed per GB scanned), raw (a log group: FilterLogEvents, every\n"
+                             "matching event) or athena (S3: one Athena query, billed per TB\n"
+                             "scanned; docs/athena.md)"
+                           : "how to read: insights (a log group, default: aggregate server-side,\n"
+                             "billed per GB scanned) or raw (a log group: FilterLogEvents, every\n"
+                             "matching event)",
+                   [flags, offered](std::string_view v) -> Status {
                      if (v == "insights") {
                        flags->method = cloud::Method::kInsights;
                      } else if (v == "raw") {
                        flags->method = cloud::Method::kRaw;
-                     } else if (v == "athena") {
+                     } else if (v == "athena" && offered) {
                        flags->method = cloud::Method::kAthena;
+                     } else if (v == "athena") {
+                       return invalid_argument_error(
+                           "--method athena is for efstop top only (expected insights or raw)");
                      } else {
                        return invalid_argument_error("expected insights, raw or athena");
                      }
                      flags->method_given = true;
                      return Status();
                    });
+  if (!offered) return;
   group->add_value("--athena-database", "NAME",
                    "--method athena: the Glue database of efstop's table (default: default)",
                    [flags](std::string_view v) -> Status {

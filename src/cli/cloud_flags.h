@@ -38,8 +38,14 @@ struct CloudFlags {
   bool any() const { return !log_groups.empty() || !s3.empty() || method_given || athena_given; }
 };
 
-// Registers --log-group, --s3, --method and the --athena-* flags in `group`.
-void add_cloud_flags(OptionGroup* group, CloudFlags* flags);
+// Whether a command reads through Athena: only `top` does (collect reads one
+// bucket at a time, and doctor does not check Athena's permissions yet).
+enum class AthenaChoice { kOffered, kNotOffered };
+
+// Registers --log-group, --s3, --method and, when offered, the --athena-*
+// flags in `group`. Without them, `--method athena` is refused by name.
+void add_cloud_flags(OptionGroup* group, CloudFlags* flags,
+                     AthenaChoice athena = AthenaChoice::kOffered);
 
 // Fills an open window for a cloud read (see the file comment).
 void default_cloud_window(int64_t now, std::optional<int64_t>* start, std::optional<int64_t>* end);

@@ -155,7 +155,7 @@ std::vector<OptionGroup> make_groups(CollectSettings* s) {
   groups.push_back(std::move(aws_group));
 
   OptionGroup cloud_group("Flow logs in AWS (read when no SOURCE is named; docs/sources.md)");
-  add_cloud_flags(&cloud_group, &s->cloud);
+  add_cloud_flags(&cloud_group, &s->cloud, AthenaChoice::kNotOffered);
   groups.push_back(std::move(cloud_group));
 
   OptionGroup general("General");

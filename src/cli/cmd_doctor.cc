@@ -44,7 +44,7 @@ std::vector<OptionGroup> make_groups(DoctorSettings* s) {
   std::vector<OptionGroup> groups;
   groups.emplace_back("What efstop will do");
   OptionGroup& what = groups.back();
-  add_cloud_flags(&what, &s->cloud);
+  add_cloud_flags(&what, &s->cloud, AthenaChoice::kNotOffered);
   what.add_flag("--no-names", "efstop will not name the addresses: naming permissions not needed",
                 [s] { s->names = false; });
   what.add_flag("--no-metrics",

@@ -21,3 +21,5 @@ run --server-ips @no-such-file pairs.log
 run --log-format "\${srcaddr} \${dstaddr}" pairs.log
 run --quiet=yes pairs.log
 out=$(efstop help nosuch 2>&1); code=$?; echo "$out" | head -n 1; echo "exit=$code"
+run collect --method athena --store "$PWD/no-store" pairs.log
+run doctor --method athena --athena-workgroup primary
