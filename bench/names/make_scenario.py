@@ -14,7 +14,13 @@ and writes FLOWLOG: for each client a request and a reply record (default
 format, port 2049) with one of the file systems, so every client IP needs a
 name. Deterministic (no randomness).
 
-Usage: make_scenario.py SCENARIO_OUT FLOWLOG_OUT [--clients N] [--file-systems N] [--repo DIR]
+With --azs N (default 3, at most 6) the VPC spans N AZs and every file
+system has N mount targets (bench/load/run.py: 50 x 6 = 300); AZs past
+eu-west-1c are synthetic (eu-west-1 has three), which changes nothing efstop
+does with them.
+
+Usage: make_scenario.py SCENARIO_OUT FLOWLOG_OUT [--clients N] [--file-systems N] [--azs N]
+                        [--repo DIR]
 """
 import argparse
 import ipaddress
@@ -26,6 +32,7 @@ p.add_argument("scenario_out")
 p.add_argument("flowlog_out")
 p.add_argument("--clients", type=int, default=5000)
 p.add_argument("--file-systems", type=int, default=50)
+p.add_argument("--azs", type=int, default=3, choices=range(1, 7))
 p.add_argument("--repo", default=str(pathlib.Path(__file__).resolve().parents[2]))
 a = p.parse_args()
 
@@ -33,7 +40,10 @@ sc = json.loads((pathlib.Path(a.repo) / "tests/endpoint/scenarios/default.json")
 account, vpc = sc["account"], "vpc-0a1b2c3d4e5f60001"
 azs = [("eu-west-1a", "euw1-az3", "subnet-0aa0000000000000a"),
        ("eu-west-1b", "euw1-az1", "subnet-0bb0000000000000b"),
-       ("eu-west-1c", "euw1-az2", "subnet-0cc0000000000000c")]
+       ("eu-west-1c", "euw1-az2", "subnet-0cc0000000000000c"),
+       ("eu-west-1d", "euw1-az4", "subnet-0dd0000000000000d"),
+       ("eu-west-1e", "euw1-az5", "subnet-0ee0000000000000e"),
+       ("eu-west-1f", "euw1-az6", "subnet-0ff0000000000000f")][:a.azs]
 net = ipaddress.ip_network("10.64.0.0/12")  # room for every client and mount target
 hosts = net.hosts()
 
@@ -60,7 +70,7 @@ for f in range(a.file_systems):
                               "Tags": [{"Key": "Name", "Value": "bench-fs-%02d" % f}]}
     for i, az in enumerate(azs):
         ip = str(next(hosts))
-        mt, eni_id = "fsmt-0f%015x" % (f * 3 + i), "eni-0f%015x" % (f * 3 + i)
+        mt, eni_id = "fsmt-0f%015x" % (f * a.azs + i), "eni-0f%015x" % (f * a.azs + i)
         sc["mount_targets"][mt] = {"FileSystemId": fs, "IpAddress": ip, "NetworkInterfaceId": eni_id,
                                    "SubnetId": az[2], "AvailabilityZoneName": az[0],
                                    "AvailabilityZoneId": az[1], "VpcId": vpc, "OwnerId": account,
@@ -76,7 +86,7 @@ others = [("interface", "ELB app/bench-alb-%d/50dc6c495c0c9188"), ("network_load
           ("brand_new_type", "something AWS added later %d")]
 clients = []
 for c in range(a.clients):
-    ip, az = str(next(hosts)), azs[c % 3]
+    ip, az = str(next(hosts)), azs[c % len(azs)]
     eni_id = "eni-0c%015x" % c
     share = c / a.clients
     if share < 0.8:

@@ -91,6 +91,7 @@ HttpRequest AwsClient::build_http_request(const AwsRequest& request, const Endpo
   http.headers = request.headers;
   http.body = request.body;
   http.on_body = request.on_body;
+  http.cancel = request.cancel;
   if (credentials != nullptr) {
     const ServiceInfo& info = service_info(request.service);
     SigningParams params;
@@ -179,6 +180,11 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
           request.on_body && is_2xx(outcome.response.status) && outcome.response.body_bytes > 0;
       err.retryable = outcome.failure != TransportFailure::kTls &&
                       outcome.failure != TransportFailure::kAborted && !streamed_bytes;
+      if (request.once_only && outcome.failure != TransportFailure::kConnect &&
+          outcome.failure != TransportFailure::kTls) {
+        err.maybe_acted = true;
+        err.retryable = false;
+      }
       log_attempt(request, region, attempt, outcome.response.status, latency, "",
                   after_timeout ? "timeout" : "network-error");
     } else {
@@ -283,9 +289,11 @@ Result<XmlDocument> AwsClient::call_query_unsigned(Service service, std::string_
 }
 
 Result<nlohmann::json> AwsClient::call_json(Service service, std::string_view operation,
-                                            const nlohmann::json& input, AwsError* error) {
+                                            const nlohmann::json& input, AwsError* error,
+                                            bool once_only) {
   const ServiceInfo& info = service_info(service);
   AwsRequest request;
+  request.once_only = once_only;
   request.service = service;
   request.operation = std::string(operation);
   request.body = input.is_null() ? "{}" : input.dump();
@@ -432,7 +440,8 @@ Result<AwsClient::S3ListPage> AwsClient::s3_list_objects_v2(const std::string& b
 
 Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::string& key,
                                          const BodySink& sink, std::optional<int64_t> range_start,
-                                         std::optional<int64_t> range_end, AwsError* error) {
+                                         std::optional<int64_t> range_end, AwsError* error,
+                                         const std::atomic<bool>* cancel) {
   const std::string what = "get-object s3://" + bucket + "/" + key;
   int64_t delivered = 0;
   bool consumer_stopped = false;
@@ -454,6 +463,7 @@ Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::s
       request.headers.emplace_back("Range", range);
     }
     if (!etag.empty()) request.headers.emplace_back("If-Match", "\"" + etag + "\"");
+    request.cancel = cancel;
     request.on_body = [&](std::string_view chunk) {
       if (!sink(chunk)) {
         consumer_stopped = true;
@@ -467,7 +477,8 @@ Result<int64_t> AwsClient::s3_get_object(const std::string& bucket, const std::s
     auto response = send_s3(request, bucket, &err);
     if (response.ok()) return delivered;
     if (error != nullptr) *error = err;
-    if (consumer_stopped) return response.status();
+    // Stopped by the caller (its sink, or the cancel flag): not resumed.
+    if (consumer_stopped || (cancel != nullptr && cancel->load())) return response.status();
     attempts += err.attempts_made;
     if (err.code == "PreconditionFailed") {
       return aws_error(what + ": the object changed while it was being read; run again");

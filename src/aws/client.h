@@ -74,6 +74,9 @@ struct AwsError {
   std::string iam_action;        // "ec2:DescribeNetworkInterfaces", named when denied
   HttpHeaders response_headers;  // of the failed attempt, when any arrived
   int attempts_made = 1;         // attempts made before giving up (send())
+  // A request sent with AwsRequest::once_only broke after it may have
+  // reached the service (a read timeout, a reset): it may have acted.
+  bool maybe_acted = false;
 
   // The Status for this error (see the file comment for the mapping).
   // `attempts` > 1 adds "after N attempts" to throttling/transient errors.
@@ -115,6 +118,12 @@ struct AwsRequest {
   // Streams a 2xx body (S3 GetObject). A failed attempt that already fed
   // bytes is not retried here (see get_object for resumption).
   BodySink on_body;
+  const std::atomic<bool>* cancel = nullptr;  // HttpRequest::cancel
+  // Not idempotent (StartQuery: each call starts a query): a failure after
+  // the request may have reached the service is not retried, it is
+  // returned with AwsError::maybe_acted for the caller to reconcile.
+  // Failures before that (connect, DNS) and error answers retry as usual.
+  bool once_only = false;
 };
 
 class AwsClient {
@@ -147,7 +156,8 @@ class AwsClient {
   // JSON 1.1 (CloudWatch Logs): POST / with X-Amz-Target. `input` is the
   // operation's input object (an empty object when null).
   Result<nlohmann::json> call_json(Service service, std::string_view operation,
-                                   const nlohmann::json& input, AwsError* error = nullptr);
+                                   const nlohmann::json& input, AwsError* error = nullptr,
+                                   bool once_only = false);
 
   // REST-JSON (EFS, SSO): `path` relative to the endpoint, already encoded
   // ("/2015-02-01/file-systems"). An empty response body gives {}.
@@ -185,7 +195,8 @@ class AwsClient {
                                 const BodySink& sink,
                                 std::optional<int64_t> range_start = std::nullopt,
                                 std::optional<int64_t> range_end = std::nullopt,
-                                AwsError* error = nullptr);
+                                AwsError* error = nullptr,
+                                const std::atomic<bool>* cancel = nullptr);
 
   // Seconds added to the local clock when signing (learned from a server's
   // Date header after a clock-skew error).

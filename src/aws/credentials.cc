@@ -67,8 +67,20 @@ Result<std::chrono::system_clock::time_point> parse_iso8601(std::string_view tex
   tm.tm_hour = hour;
   tm.tm_min = min;
   tm.tm_sec = sec;
-  std::time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t - offset_seconds);
+  const int64_t t = static_cast<int64_t>(timegm(&tm)) - offset_seconds;
+  // system_clock counts nanoseconds in 64 bits: about 1677-09-21 to
+  // 2262-04-11. from_time_t past that overflows (undefined behaviour, in
+  // practice a time centuries off), so such a timestamp is refused.
+  using Clock = std::chrono::system_clock;
+  constexpr int64_t kMaxSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count() - 1;
+  constexpr int64_t kMinSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::min()).count() + 1;
+  if (t > kMaxSeconds || t < kMinSeconds) {
+    return parse_error("timestamp '" + std::string(text.substr(0, 40)) +
+                       "' is outside the years 1678 to 2261 this efstop can hold");
+  }
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(t)));
 }
 
 std::string Credentials::describe() const {

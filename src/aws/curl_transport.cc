@@ -102,6 +102,10 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->request->cancel != nullptr && t->request->cancel->load()) {
+    t->sink_aborted = true;  // reported as kAborted: the caller asked for it
+    return 1;
+  }
   auto now = std::chrono::steady_clock::now();
   if (dlnow != t->last_dl || ulnow != t->last_ul) {
     t->last_dl = dlnow;

@@ -6,6 +6,7 @@
 #ifndef EFSTOP_AWS_HTTP_H_
 #define EFSTOP_AWS_HTTP_H_
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -34,6 +35,10 @@ struct HttpRequest {
   // collected in HttpResponse::body. Error bodies (non-2xx) are always
   // collected so they can be parsed.
   BodySink on_body;
+  // When set and it turns true, the transfer is abandoned within about a
+  // second (kAborted, never retried), even while no byte arrives: a stop
+  // signal ends a stalled download without waiting for the read timeout.
+  const std::atomic<bool>* cancel = nullptr;
   // Per-request overrides of the transport's defaults (IMDS uses 1 s).
   std::optional<std::chrono::milliseconds> connect_timeout;
   std::optional<std::chrono::milliseconds> read_timeout;

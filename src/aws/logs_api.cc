@@ -136,7 +136,7 @@ Result<json> filter_log_events_request(const FilterLogEventsInput& input) {
   return req;
 }
 
-Result<std::string> LogsApi::start_query(const StartQueryInput& input) {
+Result<std::string> LogsApi::start_query(const StartQueryInput& input, bool* maybe_started) {
   if (input.log_groups.empty() || input.log_groups.size() > 50) {
     return invalid_argument_error("start-query: between 1 and 50 log groups, got " +
                                   std::to_string(input.log_groups.size()));
@@ -155,7 +155,14 @@ Result<std::string> LogsApi::start_query(const StartQueryInput& input) {
   req["endTime"] = input.end_time_s;
   req["queryString"] = input.query;
   req["limit"] = input.limit;
-  EFSTOP_ASSIGN_OR_RETURN(json answer, client_->call_json(Service::kLogs, "StartQuery", req));
+  AwsError error;
+  Result<json> called =
+      client_->call_json(Service::kLogs, "StartQuery", req, &error, /*once_only=*/true);
+  if (!called.ok()) {
+    if (maybe_started != nullptr) *maybe_started = error.maybe_acted;
+    return called.status();
+  }
+  const json& answer = *called;
   auto it = answer.find("queryId");
   if (it == answer.end() || !it->is_string()) return missing("StartQuery", "queryId");
   return it->get<std::string>();
@@ -165,6 +172,37 @@ Result<QueryResults> LogsApi::get_query_results(const std::string& query_id) {
   EFSTOP_ASSIGN_OR_RETURN(json answer, client_->call_json(Service::kLogs, "GetQueryResults",
                                                           json{{"queryId", query_id}}));
   return parse_query_results(answer);
+}
+
+Result<std::vector<QueryInfo>> LogsApi::describe_queries(const std::string& log_group,
+                                                         const std::string& status) {
+  json req = json::object();
+  req["logGroupName"] = log_group;
+  req["status"] = status;
+  req["maxResults"] = 1000;
+  EFSTOP_ASSIGN_OR_RETURN(json answer, client_->call_json(Service::kLogs, "DescribeQueries", req));
+  std::vector<QueryInfo> out;
+  const auto list = answer.find("queries");
+  if (list == answer.end() || !list->is_array()) return out;
+  // Members of the wrong type are read as absent (outside input).
+  auto text = [](const json& o, const char* name) {
+    const auto it = o.find(name);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  for (const json& q : *list) {
+    if (!q.is_object()) continue;
+    QueryInfo info;
+    info.id = text(q, "queryId");
+    info.query_string = text(q, "queryString");
+    info.status = text(q, "status");
+    info.log_group = text(q, "logGroupName");
+    const auto created = q.find("createTime");
+    if (created != q.end() && created->is_number_integer()) {
+      info.create_time_ms = created->get<int64_t>();
+    }
+    if (!info.id.empty()) out.push_back(std::move(info));
+  }
+  return out;
 }
 
 Result<bool> LogsApi::stop_query(const std::string& query_id) {

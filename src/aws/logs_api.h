@@ -51,6 +51,17 @@ struct QueryStatistics {
 // every value is a string, and a field without a value is omitted.
 using QueryRow = std::vector<std::pair<std::string, std::string>>;
 
+// One query as DescribeQueries lists it (botocore model logs
+// DescribeQueries: queries[].queryId, queryString, status, createTime in
+// epoch milliseconds, logGroupName; it does not give the time range).
+struct QueryInfo {
+  std::string id;
+  std::string query_string;
+  std::string status;
+  int64_t create_time_ms = 0;
+  std::string log_group;
+};
+
 struct QueryResults {
   QueryStatus status = QueryStatus::kUnknown;
   std::vector<QueryRow> rows;
@@ -93,8 +104,16 @@ class LogsApi {
  public:
   explicit LogsApi(AwsClient* client) : client_(client) {}
 
-  // Returns the query id.
-  Result<std::string> start_query(const StartQueryInput& input);
+  // Returns the query id. StartQuery is not idempotent: a failure after the
+  // request may have reached the service (read timeout, reset) is not
+  // retried but returned with `*maybe_started` (may be null) set, since a
+  // query may be running that the caller never got the id of; the caller
+  // finds it with describe_queries. Other failures retry as usual.
+  Result<std::string> start_query(const StartQueryInput& input, bool* maybe_started = nullptr);
+  // DescribeQueries for `log_group` with `status` ("Running", "Scheduled"):
+  // one page of at most 1000, newest first.
+  Result<std::vector<QueryInfo>> describe_queries(const std::string& log_group,
+                                                  const std::string& status);
   Result<QueryResults> get_query_results(const std::string& query_id);
   // True when the service stopped the query (false: it had already ended).
   Result<bool> stop_query(const std::string& query_id);

@@ -56,8 +56,8 @@ Result<std::vector<S3ObjectInfo>> S3Api::list_objects(const std::string& bucket,
 }
 
 Result<int64_t> S3Api::get_object(const std::string& bucket, const std::string& key,
-                                  const BodySink& sink) {
-  return client_->s3_get_object(bucket, key, sink);
+                                  const BodySink& sink, const std::atomic<bool>* cancel) {
+  return client_->s3_get_object(bucket, key, sink, std::nullopt, std::nullopt, nullptr, cancel);
 }
 
 Status S3Api::get_range(const std::string& bucket, const std::string& key, int64_t start,

@@ -51,10 +51,10 @@ class S3Api {
                                                  std::vector<std::string>* prefixes = nullptr,
                                                  int max_keys = 0);
 
-  // Streams the object to `sink` (return false from the sink to stop).
-  // Returns the bytes delivered.
+  // Streams the object to `sink` (return false from the sink to stop, or
+  // set `*cancel`: see HttpRequest::cancel). Returns the bytes delivered.
   Result<int64_t> get_object(const std::string& bucket, const std::string& key,
-                             const BodySink& sink);
+                             const BodySink& sink, const std::atomic<bool>* cancel = nullptr);
 
   // Reads bytes [start, start + len) of the object into `*out` with a
   // ranged GetObject (Parquet's footer and column chunks). A server that

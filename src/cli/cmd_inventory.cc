@@ -136,11 +136,11 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
   inv.generated_at = now;
   inv.file_systems = efs->file_systems;
   inv.mount_targets = efs->mount_targets;
-  int failures = 0;
   for (const aws::MountTargetFailure& f : efs->failures) {
     ctx.err << "efstop: warning: mount targets of " << f.file_system_id << ": "
             << f.status.message() << '\n';
-    ++failures;
+    inv.failed_calls.push_back(
+        {"elasticfilesystem:DescribeMountTargets", f.file_system_id, f.status.message(), 0});
   }
 
   // 4. The ENIs of the mount targets' VPCs, and their instances.
@@ -155,7 +155,7 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
     if (!scan.status.ok()) {
       ctx.err << "efstop: warning: network interfaces of " << vpc << ": " << scan.status.message()
               << '\n';
-      ++failures;
+      inv.failed_calls.push_back({"ec2:DescribeNetworkInterfaces", vpc, scan.status.message(), 0});
     }
     for (aws::NetworkInterface& e : scan.items) {
       if (!e.instance_id.empty()) instance_ids.insert(e.instance_id);
@@ -167,7 +167,7 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
         source.instances({instance_ids.begin(), instance_ids.end()});
     for (const aws::BatchFailure& f : inst.failures) {
       ctx.err << "efstop: warning: instances: " << f.status.message() << '\n';
-      ++failures;
+      inv.failed_calls.push_back({"ec2:DescribeInstances", "", f.status.message(), 0});
     }
     inv.instances = std::move(inst.items);
   }
@@ -183,7 +183,7 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
         source.vpc_endpoints({endpoint_ids.begin(), endpoint_ids.end()});
     for (const aws::BatchFailure& f : endpoints.failures) {
       ctx.err << "efstop: warning: VPC endpoints: " << f.status.message() << '\n';
-      ++failures;
+      inv.failed_calls.push_back({"ec2:DescribeVpcEndpoints", "", f.status.message(), 0});
     }
     inv.vpc_endpoints = std::move(endpoints.items);
   }
@@ -200,12 +200,15 @@ int run_inventory(const std::vector<std::string>& args, CommandContext& ctx) {
   }
   int64_t calls = 0;
   for (const auto& [api, count] : source.calls()) calls += count;
+  const size_t failures = inv.failed_calls.size();
   ctx.err << "inventory: " << inv.file_systems.size() << " file systems, "
           << inv.mount_targets.size() << " mount targets, " << inv.network_interfaces.size()
           << " network interfaces, " << inv.instances.size() << " instances in " << calls
           << " AWS calls" << (failures ? ", " + std::to_string(failures) + " failed" : "") << '\n';
   // Written, but short of what the failed calls would have returned: as
-  // top's partial report, its own exit status (the warnings above say why).
+  // top's partial report, its own exit status (the warnings above say why),
+  // and the dump itself says so ("partial", "failed_calls"), since a file
+  // keeps neither the exit status nor stderr.
   if (failures > 0) {
     ctx.err << "partial: " << failures << " call" << (failures == 1 ? "" : "s")
             << " failed; the inventory lacks what " << (failures == 1 ? "it" : "they")

@@ -752,6 +752,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   // Names: from the store (--offline), a dump or labels; never AWS.
   std::vector<report::Row> rows = pairs->rows;
   std::optional<report::NameStats> name_stats;
+  std::vector<report::FailedCall> failed_name_calls;  // a partial dump's
   if (settings.names.enabled()) {
     Result<Naming> naming = open_naming(settings.names, ctx.now(), ctx.err);
     if (!naming.ok()) {
@@ -765,6 +766,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
+    failed_name_calls = to_failed_calls(resolve_stats);
   } else if (!collected.empty()) {
     rows = apply_names(std::move(rows), collected, settings.name_grouping);
   }
@@ -774,6 +776,8 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
                            report::Window{from, to}, settings.shape);
   rep.stats.below_min_bytes = below_min_bytes;
   rep.names = name_stats;
+  rep.failed_calls = failed_name_calls;
+  if (!rep.failed_calls.empty()) rep.partial = true;
   rep.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
   rep.run = make_run_info(settings, args);
   if (!collected.empty()) {
@@ -804,6 +808,9 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
                                                         " shown\n");
     for (const std::string& note : rep.notes) ctx.err << "note: " << note << '\n';
   }
+  // Names from a partial dump: said even with --quiet, as for top.
+  report::write_partial_notice(rep, ctx.err);
+  if (rep.partial && !settings.allow_partial) return kExitPartial;
   return kExitOk;
 }
 
@@ -1132,11 +1139,13 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     rows.erase(kept, rows.end());
     settings.shape.min_bytes = 0;
   }
+  std::vector<report::FailedCall> failed_name_calls;
   if (naming) {
     enrich::ResolveStats resolve_stats;
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
                      settings.quiet, ctx.err, &resolve_stats);
     name_stats = to_name_stats(resolve_stats);
+    failed_name_calls = to_failed_calls(resolve_stats);
   }
   // 6. The file systems' own metrics beside the flows. A failed call is
   // reported as itself and leaves the report partial; the flows stand.
@@ -1211,7 +1220,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     for (const flowlog::InputReport& input : result->inputs) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});
     }
-    r.partial = !r.failed_inputs.empty();
+    // A failed naming call leaves names short of the truth: partial too
+    // (docs/cli.md), never names quietly replaced by ids.
+    r.failed_calls = failed_name_calls;
+    r.partial = !r.failed_inputs.empty() || !r.failed_calls.empty();
     if (metrics_failed) r.partial = true;
     if (fs_metrics) {
       r.file_systems = fs_metrics;

@@ -318,6 +318,16 @@ std::vector<report::Row> apply_names(std::vector<report::Row> rows,
   return rows;
 }
 
+std::vector<report::FailedCall> to_failed_calls(const enrich::ResolveStats& s) {
+  std::vector<report::FailedCall> out;
+  for (const enrich::FailedCall& f : s.failed_calls) {
+    std::string error = f.error;
+    if (!f.target.empty()) error = f.target + ": " + error;
+    out.push_back({f.call, std::move(error), f.ips});
+  }
+  return out;
+}
+
 report::NameStats to_name_stats(const enrich::ResolveStats& s) {
   report::NameStats n;
   n.ips = s.ips;

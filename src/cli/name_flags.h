@@ -114,6 +114,9 @@ std::vector<report::Row> apply_names(std::vector<report::Row> rows,
 // The resolver's counters as the report's stats.names (JSON).
 report::NameStats to_name_stats(const enrich::ResolveStats& stats);
 
+// The naming calls that failed, for the report's partial marking.
+std::vector<report::FailedCall> to_failed_calls(const enrich::ResolveStats& stats);
+
 }  // namespace efstop::cli
 
 #endif  // EFSTOP_CLI_NAME_FLAGS_H_

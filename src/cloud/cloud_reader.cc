@@ -169,6 +169,13 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
       std::to_string(run.rows.size()) + " rows, " + human_bytes(run.billed_bytes_scanned) +
       " scanned, estimated cost USD " + cost + " (at USD " + "0.005" +
       "/GB scanned, us-east-1 list price)" + counts_text(out.counts));
+  if (run.orphans_stopped > 0) {
+    // Not in the cost above: Insights bills what they scanned before StopQuery.
+    out.summary.push_back("logs insights: " + std::to_string(run.orphans_stopped) + " quer" +
+                          (run.orphans_stopped == 1 ? "y" : "ies") +
+                          " started by a StartQuery whose answer was lost, found "
+                          "(DescribeQueries) and stopped");
+  }
   return out;
 }
 
@@ -329,7 +336,8 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   if (plan.objects.empty()) {
     out.engine.stats.files = 0;
   } else {
-    std::vector<flowlog::InputSource> sources = make_s3_sources(&api, plan, progress);
+    std::vector<flowlog::InputSource> sources =
+        make_s3_sources(&api, plan, progress, o.interrupted);
     if (!only_enis.empty()) {
       EFSTOP_ASSIGN_OR_RETURN(std::shared_ptr<const EniFilter> filter, make_filter(o, only_enis));
       sources = filter_sources_by_eni(std::move(sources), filter, left_out);

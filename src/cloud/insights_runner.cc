@@ -5,11 +5,21 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace efstop::cloud {
 
 namespace {
+
+constexpr int kMaxLostStarts = 2;
+constexpr int64_t kOrphanClockSlackMs = 60 * 1000;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string groups_text(const std::vector<std::string>& groups) {
   std::string s;
@@ -63,6 +73,7 @@ class Runner {
     out->query_ids = query_ids_;
     out->billed_bytes_scanned = billed_bytes_;
     out->max_in_flight = max_in_flight_;
+    out->orphans_stopped = orphans_stopped_;
     for (auto& [start, rows] : rows_by_start_) {
       for (InsightsRecord& r : rows) out->rows.push_back(std::move(r));
     }
@@ -141,8 +152,32 @@ class Runner {
     in.query = query_;
     in.limit = o_.query.limit;
     std::chrono::milliseconds delay = o_.start_retry_delay;
+    int lost = 0;
     for (int attempt = 0;; ++attempt) {
-      Result<std::string> id = api_->start_query(in);
+      bool maybe_started = false;
+      Result<std::string> id = std::string();
+      {
+        std::lock_guard<std::mutex> one_at_a_time(start_mu_);
+        const int64_t sent_ms = now_ms();
+        id = api_->start_query(in, &maybe_started);
+        if (id.ok()) {
+          std::lock_guard<std::mutex> lock(mu_);
+          own_ids_.insert(*id);
+        } else if (maybe_started) {
+          if (Status found = stop_orphans(sent_ms); !found.ok()) {
+            return Status(id.status().code(),
+                          id.status().message() + "; the query it may have started could not be " +
+                              "looked for (" + found.message() +
+                              "); check with `aws logs describe-queries --log-group-name " +
+                              in.log_groups[0] + " --status Running` and stop it");
+          }
+        }
+      }
+      if (!id.ok() && maybe_started && ++lost <= kMaxLostStarts && !should_stop()) {
+        say("logs insights: " + id.status().message() +
+            "; the query it may have started was looked for and stopped; starting it again");
+        continue;
+      }
       if (id.ok() || id.status().code() != StatusCode::kThrottled || attempt >= o_.start_retries ||
           should_stop()) {
         return id;
@@ -154,6 +189,31 @@ class Runner {
       nap(delay);
       delay *= 2;
     }
+  }
+
+  // Finds the query a lost StartQuery (sent at `sent_ms`) may have
+  // started, and stops it (see the header: "Orphan queries"). Called with
+  // start_mu_ held.
+  Status stop_orphans(int64_t sent_ms) {
+    for (const char* status : {"Scheduled", "Running"}) {
+      EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::QueryInfo> listed,
+                              api_->describe_queries(o_.log_groups[0], status));
+      for (const aws::QueryInfo& q : listed) {
+        if (q.query_string != query_ || q.create_time_ms < sent_ms - kOrphanClockSlackMs) continue;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (own_ids_.count(q.id)) continue;
+          own_ids_.insert(q.id);
+        }
+        Result<bool> stopped = api_->stop_query(q.id);
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!stopped.ok()) {
+          return stopped.status().with_context("StopQuery " + q.id + " (a lost StartQuery's)");
+        }
+        ++orphans_stopped_;
+      }
+    }
+    return Status();
   }
 
   // Stops query `id` because the run is stopping (Ctrl-C, or another
@@ -180,7 +240,14 @@ class Runner {
     for (;;) {
       nap(wait);
       if (should_stop()) return stop(id, what);
-      EFSTOP_ASSIGN_OR_RETURN(res, api_->get_query_results(id));
+      Result<aws::QueryResults> got = api_->get_query_results(id);
+      if (!got.ok()) {
+        // Its results could not be read: the query must not run on
+        // (billed, and counting against the account's concurrency limit).
+        (void)stop(id, what);
+        return got.status();
+      }
+      res = std::move(got).value();
       if (res.status != aws::QueryStatus::kScheduled && res.status != aws::QueryStatus::kRunning)
         break;
       wait = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(wait.count() * 3 / 2),
@@ -240,6 +307,7 @@ class Runner {
   const std::string query_;
 
   std::mutex say_mu_;
+  std::mutex start_mu_;  // one StartQuery (and its orphan search) at a time
   std::mutex mu_;
   std::condition_variable ready_;
   std::atomic<bool> failed_{false};
@@ -252,6 +320,8 @@ class Runner {
   int64_t splits_ = 0;
   int stopped_ = 0;
   std::string stop_failures_;
+  std::set<std::string> own_ids_;  // every query id this run started or stopped
+  int64_t orphans_stopped_ = 0;
   double billed_bytes_ = 0;
   aws::QueryStatistics statistics_;
   std::vector<std::string> query_ids_;

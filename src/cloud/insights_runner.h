@@ -20,7 +20,22 @@
 // installed by install_interrupt_flag sets it) every running query is
 // stopped with StopQuery before run_insights returns kIo "interrupted".
 // The first error (a failed query, say) also stops the queries of the other
-// slices.
+// slices, and a query whose GetQueryResults failed is stopped too: no query
+// efstop started is left running when run_insights returns.
+//
+// Orphan queries: StartQuery is not idempotent. When its answer is lost
+// after the request may have reached the service (a read timeout, a reset),
+// the query it may have started is looked for with DescribeQueries (the
+// first group; status Scheduled, then Running) and stopped before StartQuery
+// is sent again (at most kMaxLostStarts times): a listed query is taken for
+// ours when its queryString is ours, it was created at most
+// kOrphanClockSlackMs before the lost call was sent, and its id is none this
+// run knows. StartQuery calls are made one at a time so that no call of this
+// run can be in flight while the list is read. DescribeQueries gives no time
+// range, so another efstop sending the very same query to the same group at
+// the same moment could lose its query to this (it would then fail saying
+// the query was cancelled, never count less). When DescribeQueries fails the
+// run fails, naming the StartQuery error and the command to check with.
 // Errors: a Failed / Cancelled / Timeout query as kAwsError saying what to
 // do; StartQuery LimitExceededException (too many concurrent queries) is
 // retried with backoff, then kThrottled; a row that cannot be decoded kParse.
@@ -82,6 +97,7 @@ struct InsightsRun {
   int64_t splits = 0;                  // slices split because of the row limit / timeout
   std::vector<std::string> query_ids;  // in the order they were started
   int max_in_flight = 0;               // most queries running at once
+  int64_t orphans_stopped = 0;         // started by a lost StartQuery, found and stopped
 
   double estimated_cost_usd() const {
     return billed_bytes_scanned / kBytesPerGb * kInsightsUsdPerGb;

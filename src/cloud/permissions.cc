@@ -92,7 +92,10 @@ std::vector<std::string> actions_for(AccessMode mode) {
   out = discovery_actions();
   switch (mode) {
     case AccessMode::kInsights:
-      out.insert(out.end(), {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery"});
+      // DescribeQueries: only after a StartQuery whose answer was lost, to
+      // find and stop the query it may have started (insights_runner.cc).
+      out.insert(out.end(), {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery",
+                             "logs:DescribeQueries"});
       break;
     case AccessMode::kRaw:
       out.emplace_back("logs:FilterLogEvents");
@@ -172,8 +175,10 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
     }
     statements.push_back(statement("EfstopLogsRead", a, r));
   }
-  // Query ids are not resources IAM can name.
-  if (auto a = pick({"logs:GetQueryResults", "logs:StopQuery"}); !a.empty()) {
+  // Query ids are not resources IAM can name; DescribeQueries lists the
+  // account's queries, so it is given "*" too.
+  if (auto a = pick({"logs:GetQueryResults", "logs:StopQuery", "logs:DescribeQueries"});
+      !a.empty()) {
     statements.push_back(statement("EfstopLogsQueryResults", a, "*"));
   }
   if (auto a = pick({kDoctorAction}); !a.empty()) {

@@ -160,10 +160,18 @@ class Checker {
     record("logs:StartQuery", "StartQuery on " + on + " (1 s)", started.ok() && !id.empty(), err,
            started.ok() ? parse_error("StartQuery: answer has no queryId") : started.status());
     if (id.empty()) {
-      for (const char* a : {"logs:GetQueryResults", "logs:StopQuery"}) {
+      for (const char* a : {"logs:GetQueryResults", "logs:StopQuery", "logs:DescribeQueries"}) {
         not_checked(a, "StartQuery failed, so no query to ask about");
       }
       return;
+    }
+    {
+      aws::AwsError e;
+      Result<json> answer = client_->call_json(
+          aws::Service::kLogs, "DescribeQueries",
+          {{"logGroupName", groups[0]}, {"status", "Running"}, {"maxResults", 1}}, &e);
+      record("logs:DescribeQueries", "DescribeQueries on " + groups[0], answer.ok(), e,
+             answer.status());
     }
     for (const char* op : {"GetQueryResults", "StopQuery"}) {
       aws::AwsError e;
@@ -399,8 +407,8 @@ Result<Readiness> check_readiness(aws::AwsClient* client, const ReadinessOptions
   }
   if (r.discovery && r.log_groups_read.empty() && r.s3_read.empty()) {
     for (const char* a :
-         {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery", "logs:FilterLogEvents",
-          "s3:ListBucket", "s3:GetObject", "cloudwatch:GetMetricData"}) {
+         {"logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery", "logs:DescribeQueries",
+          "logs:FilterLogEvents", "s3:ListBucket", "s3:GetObject", "cloudwatch:GetMetricData"}) {
       PermissionCheck& c = ck.check(a);
       if (!c.needed) {
         c.state = PermissionState::kNotChecked;

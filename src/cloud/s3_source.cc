@@ -24,22 +24,37 @@ bool ends_with(std::string_view s, std::string_view suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+bool stop_requested(const std::atomic<bool>* interrupted) {
+  return interrupted != nullptr && interrupted->load();
+}
+
+// How often a reader waiting for bytes looks at the stop flag.
+constexpr auto kStopCheckInterval = std::chrono::milliseconds(100);
+
 // Streams one object: a producer thread runs GetObject into a bounded
-// buffer; read() drains it.
+// buffer; read() drains it. A stop signal (`interrupted`) ends both within
+// about a second, even in the middle of a stalled transfer: the download is
+// abandoned (HttpRequest::cancel) and read() fails with "interrupted".
 class S3ObjectSource : public flowlog::ByteSource {
  public:
   S3ObjectSource(aws::S3Api* api, std::string bucket, std::string key, size_t cap,
-                 std::shared_ptr<S3Progress> progress)
-      : name_("s3://" + bucket + "/" + key), cap_(cap), progress_(std::move(progress)) {
+                 std::shared_ptr<S3Progress> progress, const std::atomic<bool>* interrupted)
+      : name_("s3://" + bucket + "/" + key),
+        cap_(cap),
+        progress_(std::move(progress)),
+        interrupted_(interrupted) {
     producer_ = std::thread([this, api, bucket = std::move(bucket), key = std::move(key)] {
-      Result<int64_t> r = api->get_object(bucket, key, [this](std::string_view chunk) {
-        std::unique_lock<std::mutex> lock(mu_);
-        can_write_.wait(lock, [&] { return cancelled_ || buffer_.size() < cap_; });
-        if (cancelled_) return false;
-        buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
-        can_read_.notify_one();
-        return true;
-      });
+      Result<int64_t> r = api->get_object(
+          bucket, key,
+          [this](std::string_view chunk) {
+            std::unique_lock<std::mutex> lock(mu_);
+            can_write_.wait(lock, [&] { return cancelled_ || buffer_.size() < cap_; });
+            if (cancelled_ || stop_requested(interrupted_)) return false;
+            buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
+            can_read_.notify_one();
+            return true;
+          },
+          interrupted_);
       std::lock_guard<std::mutex> lock(mu_);
       finished_ = true;
       // "s3://bucket/key: get-object <region>: ...": the input first, as for a file.
@@ -66,7 +81,12 @@ class S3ObjectSource : public flowlog::ByteSource {
 
   Result<size_t> read(char* buf, size_t capacity) override {
     std::unique_lock<std::mutex> lock(mu_);
-    can_read_.wait(lock, [&] { return !buffer_.empty() || finished_; });
+    while (!can_read_.wait_for(lock, kStopCheckInterval,
+                               [&] { return !buffer_.empty() || finished_; })) {
+      if (stop_requested(interrupted_)) return io_error(name_ + ": interrupted");
+    }
+    // Between chunks too: an object that streams steadily stops as promptly.
+    if (stop_requested(interrupted_)) return io_error(name_ + ": interrupted");
     if (buffer_.empty()) {
       if (!status_.ok()) return status_;
       return size_t{0};
@@ -82,6 +102,7 @@ class S3ObjectSource : public flowlog::ByteSource {
   std::string name_;
   size_t cap_;
   std::shared_ptr<S3Progress> progress_;
+  const std::atomic<bool>* interrupted_;
   std::mutex mu_;
   std::condition_variable can_read_;
   std::condition_variable can_write_;
@@ -153,16 +174,18 @@ std::vector<std::string> s3_time_prefixes(const std::string& region_prefix, bool
 class S3RangeSource final : public flowlog::RandomAccessSource {
  public:
   S3RangeSource(aws::S3Api* api, std::string bucket, std::string key, int64_t size,
-                std::shared_ptr<S3Progress> progress)
+                std::shared_ptr<S3Progress> progress, const std::atomic<bool>* interrupted)
       : api_(api),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         name_("s3://" + bucket_ + "/" + key_),
         size_(static_cast<uint64_t>(std::max<int64_t>(size, 0))),
-        progress_(std::move(progress)) {}
+        progress_(std::move(progress)),
+        interrupted_(interrupted) {}
   const std::string& name() const override { return name_; }
   uint64_t size() const override { return size_; }
   Status read_at(uint64_t offset, size_t len, std::string* out) override {
+    if (stop_requested(interrupted_)) return io_error(name_ + ": interrupted");
     if (offset > size_ || len > size_ - offset) {
       return io_error("read " + name_ + ": range beyond the listed size");
     }
@@ -179,6 +202,7 @@ class S3RangeSource final : public flowlog::RandomAccessSource {
   std::string name_;
   uint64_t size_;
   std::shared_ptr<S3Progress> progress_;
+  const std::atomic<bool>* interrupted_;
 };
 
 std::vector<std::string> firehose_hour_prefixes(const std::string& prefix, int64_t start_s,
@@ -291,6 +315,7 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
 
 std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan& plan,
                                                   std::shared_ptr<S3Progress> progress,
+                                                  const std::atomic<bool>* interrupted,
                                                   size_t buffer_bytes) {
   std::vector<flowlog::InputSource> out;
   if (progress) progress->objects_total = static_cast<int64_t>(plan.objects.size());
@@ -299,15 +324,22 @@ std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan&
     const std::string key = obj.key;
     out.push_back(flowlog::InputSource{
         "s3://" + bucket + "/" + key,
-        [api, bucket, key, progress,
-         buffer_bytes]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
-          return std::unique_ptr<flowlog::ByteSource>(
-              std::make_unique<S3ObjectSource>(api, bucket, key, buffer_bytes, progress));
+        [api, bucket, key, progress, buffer_bytes,
+         interrupted]() -> Result<std::unique_ptr<flowlog::ByteSource>> {
+          // Stopped: the objects not yet opened are not asked for.
+          if (stop_requested(interrupted)) {
+            return io_error("s3://" + bucket + "/" + key + ": interrupted");
+          }
+          return std::unique_ptr<flowlog::ByteSource>(std::make_unique<S3ObjectSource>(
+              api, bucket, key, buffer_bytes, progress, interrupted));
         },
-        [api, bucket, key, size = obj.size,
-         progress]() -> Result<std::unique_ptr<flowlog::RandomAccessSource>> {
+        [api, bucket, key, size = obj.size, progress,
+         interrupted]() -> Result<std::unique_ptr<flowlog::RandomAccessSource>> {
+          if (stop_requested(interrupted)) {
+            return io_error("s3://" + bucket + "/" + key + ": interrupted");
+          }
           return std::unique_ptr<flowlog::RandomAccessSource>(
-              std::make_unique<S3RangeSource>(api, bucket, key, size, progress));
+              std::make_unique<S3RangeSource>(api, bucket, key, size, progress, interrupted));
         }});
   }
   return out;

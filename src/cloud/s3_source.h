@@ -105,8 +105,12 @@ struct S3Progress {
 };
 
 // One source per object ("s3://bucket/key"). `progress` may be null.
+// `interrupted` (may be null): once true, sources not yet opened fail with
+// "interrupted" and open ones stop within about a second (see
+// S3ObjectSource in s3_source.cc), so Ctrl-C does not wait for the rest.
 std::vector<flowlog::InputSource> make_s3_sources(aws::S3Api* api, const S3Plan& plan,
                                                   std::shared_ptr<S3Progress> progress,
+                                                  const std::atomic<bool>* interrupted = nullptr,
                                                   size_t buffer_bytes = size_t{4} << 20);
 
 }  // namespace efstop::cloud

@@ -265,6 +265,18 @@ std::string inventory_to_json(const Inventory& inv) {
     j["last_seen"] = format_utc(a.last_seen);
     hist.push_back(std::move(j));
   }
+  // Only a partial dump carries these, so whole dumps stay as they were.
+  if (!inv.failed_calls.empty()) {
+    root["partial"] = true;
+    ordered_json& failed = root["failed_calls"] = ordered_json::array();
+    for (const FailedCall& f : inv.failed_calls) {
+      ordered_json j;
+      j["call"] = f.call;
+      j["target"] = f.target;
+      j["error"] = f.error;
+      failed.push_back(std::move(j));
+    }
+  }
   // Replace invalid UTF-8 rather than throw: tags are user data.
   return root.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
@@ -412,6 +424,23 @@ Result<Inventory> inventory_from_value(const json& root, const std::string& src)
     if (a.ip.empty()) r.fail(p + ".ip", "missing");
     inv.history.push_back(std::move(a));
   });
+  r.each(root, "failed_calls", [&](const json& j, const std::string& p) {
+    FailedCall f;
+    f.call = r.str(j, p, "call");
+    f.target = r.str(j, p, "target");
+    f.error = r.str(j, p, "error");
+    if (f.call.empty()) r.fail(p + ".call", "missing");
+    inv.failed_calls.push_back(std::move(f));
+  });
+  // "partial" says no more than failed_calls; a dump that claims to be
+  // partial without saying what failed is not trusted to be whole.
+  if (const auto partial = root.find("partial"); partial != root.end()) {
+    if (!partial->is_boolean()) {
+      r.fail("partial", "expected true or false");
+    } else if (partial->get<bool>() && inv.failed_calls.empty()) {
+      r.fail("failed_calls", "missing, though \"partial\" is true");
+    }
+  }
   if (!r.status().ok()) return r.status();
   return inv;
 }

@@ -15,7 +15,8 @@
 //    "vpc_endpoints": [{"id","type","service_name","vpc_id","state","owner_id",
 //                       "network_interface_ids":[...],"tags":{...}}],
 //    "history": [{"ip","eni_id","kind","name","resource_id","az","account",
-//                 "first_seen","last_seen"}]}
+//                 "first_seen","last_seen"}],
+//    "partial": true, "failed_calls": [{"call","target","error"}]}  (only when partial)
 // Lists are written sorted by id (history by ip, first_seen) so two dumps of
 // the same account diff cleanly. Unknown members are ignored on load, so a
 // newer efstop's dump of the same format version still loads.
@@ -43,6 +44,19 @@ using MountTargetInfo = aws::MountTarget;
 using InstanceInfo = aws::Instance;
 using VpcEndpointInfo = aws::VpcEndpoint;
 
+// A naming call that failed even after its retries (or, for a dump, failed
+// when the dump was taken). Names are then short of the truth, so the report
+// is partial (docs/cli.md): `ips` is how many of the resolved IPs it left
+// without their name (unresolved, or named by a bare id), 0 when unknown.
+struct FailedCall {
+  std::string call;    // the IAM action: "ec2:DescribeInstances"
+  std::string target;  // what it asked about, when one thing: a file system or VPC id
+  std::string error;   // the call's own message, with the attempts made
+  int64_t ips = 0;
+
+  friend bool operator==(const FailedCall&, const FailedCall&) = default;
+};
+
 struct Inventory {
   std::string account;
   std::string region;
@@ -53,6 +67,9 @@ struct Inventory {
   std::vector<InstanceInfo> instances;
   std::vector<VpcEndpointInfo> vpc_endpoints;  // absent from dumps before it: empty
   std::vector<store::Assignment> history;
+  // The calls that failed while the dump was taken: it lacks their answers
+  // (JSON "partial": true and "failed_calls", present only then).
+  std::vector<FailedCall> failed_calls;
 };
 
 // Serialises `inv` as the JSON document above (pretty-printed, sorted,

@@ -72,6 +72,13 @@ class InventoryFactSource : public FactSource {
     aws::EfsInventory out;
     out.file_systems = inv_.file_systems;
     out.mount_targets = inv_.mount_targets;
+    for (const FailedCall& f : inv_.failed_calls) {
+      if (f.call == kMountTargetsCall) {
+        out.failures.push_back(
+            {f.target, aws_error("the inventory was taken without the mount targets of " +
+                                 f.target + ": " + f.error)});
+      }
+    }
     return out;
   }
   aws::BatchedResult<aws::NetworkInterface> enis_by_filter(
@@ -116,8 +123,18 @@ class InventoryFactSource : public FactSource {
   std::string account() const override { return inv_.account; }
   std::string region() const override { return inv_.region; }
   std::map<std::string, int64_t> calls() const override { return {}; }
+  std::vector<FailedCall> failed_before() const override {
+    std::vector<FailedCall> out;
+    for (const FailedCall& f : inv_.failed_calls) {
+      if (f.call != kMountTargetsCall) out.push_back(f);
+    }
+    return out;
+  }
 
  private:
+  // Mount targets the dump lacks are the EFS inventory's own failures:
+  // efs_status() reports them, as a live call's would be.
+  static constexpr std::string_view kMountTargetsCall = "elasticfilesystem:DescribeMountTargets";
   Inventory inv_;
   std::multimap<std::string, const EniDescription*> by_private_, by_public_, by_ipv6_;
 };
@@ -148,6 +165,18 @@ std::string failure_reason(const Status& s, std::string_view action) {
       break;
   }
   return what + " " + std::string(action);
+}
+
+// One entry per call and message: batches failing alike are one failure.
+void add_failed_call(std::vector<FailedCall>* calls, std::string_view call, const Status& s,
+                     int64_t ips) {
+  for (FailedCall& c : *calls) {
+    if (c.call == call && c.error == s.message()) {
+      c.ips += ips;
+      return;
+    }
+  }
+  calls->push_back({std::string(call), "", s.message(), ips});
 }
 
 // What a history row says about the IP it assigned.
@@ -233,7 +262,8 @@ std::map<std::string, T> Resolver::lookup_by_id(
     std::string_view cache_kind, const std::set<std::string>& ids,
     Result<T> (*from_json)(std::string_view), std::string (*to_json)(const T&),
     const std::function<aws::BatchedResult<T>(const std::vector<std::string>&)>& fetch,
-    std::string_view warning, const std::function<void(const std::string&)>& warn) {
+    std::string_view warning, const std::function<void(const std::string&)>& warn,
+    std::vector<aws::BatchFailure>* failures) {
   std::map<std::string, T> found;
   std::vector<std::string> todo;
   if (store_ != nullptr && !options_.refresh && !ids.empty()) {
@@ -264,6 +294,7 @@ std::map<std::string, T> Resolver::lookup_by_id(
     for (const aws::BatchFailure& f : r.failures) {
       warn(std::string(warning) + f.status.message());
       unanswered.insert(f.values.begin(), f.values.end());
+      failures->push_back(f);
     }
     // Ids AWS answered without: gone. Cached too, so the next run inside
     // the TTL does not ask again.
@@ -445,9 +476,15 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
     for (Lookup& l : lookups) {
       for (const aws::BatchFailure& f : l.result.failures) {
         warn_once("warning: " + f.status.message());
+        constexpr std::string_view kAction = "ec2:DescribeNetworkInterfaces";
+        // Counted even when every IP of the batch was answered by the pages
+        // read before the failure: the call did not finish, and the report
+        // says so rather than judge what the rest would have held.
+        int64_t unanswered = 0;
+        for (const std::string& ip : f.values) unanswered += live.count(ip) ? 0 : 1;
+        add_failed_call(&st.failed_calls, kAction, f.status, unanswered);
         for (const std::string& ip : f.values) {
           if (live.count(ip)) continue;
-          constexpr std::string_view kAction = "ec2:DescribeNetworkInterfaces";
           failed[ip] = failure_reason(f.status, kAction);
           if (f.status.code() == StatusCode::kAuth) {
             st.unresolved_iam_actions[failed[ip]] = std::string(kAction);
@@ -475,10 +512,24 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
     if (c.pending == Pending::kInstanceName) instance_ids.insert(c.id);
     classes.emplace(ip, std::move(c));
   }
+  // A failed lookup by id leaves its IPs named by the bare id: counted per
+  // failure, so the partial notice says how many names it cost.
+  const auto record_id_failures =
+      [&](std::string_view call, const std::vector<aws::BatchFailure>& failures, Pending pending) {
+        for (const aws::BatchFailure& f : failures) {
+          const std::set<std::string> ids(f.values.begin(), f.values.end());
+          int64_t ips = 0;
+          for (const auto& [ip, c] : classes)
+            ips += c.pending == pending && ids.count(c.id) ? 1 : 0;
+          add_failed_call(&st.failed_calls, call, f.status, ips);
+        }
+      };
+  std::vector<aws::BatchFailure> instance_failures;
   const std::map<std::string, aws::Instance> inst = lookup_by_id<aws::Instance>(
       kInstanceById, instance_ids, instance_from_json, instance_to_json,
       [&](const std::vector<std::string>& ids) { return source_->instances(ids); },
-      "warning: instance names unavailable, showing instance ids: ", warn_once);
+      "warning: instance names unavailable, showing instance ids: ", warn_once, &instance_failures);
+  record_id_failures("ec2:DescribeInstances", instance_failures, Pending::kInstanceName);
   for (const auto& [id, i] : inst) instances_[id] = i;
 
   // 4b. Interface VPC endpoints: their Name tag, else their service.
@@ -486,10 +537,13 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
   for (const auto& [ip, c] : classes) {
     if (c.pending == Pending::kEndpointName) endpoint_ids.insert(c.id);
   }
+  std::vector<aws::BatchFailure> endpoint_failures;
   const std::map<std::string, aws::VpcEndpoint> endpoints = lookup_by_id<aws::VpcEndpoint>(
       kVpcEndpointById, endpoint_ids, vpc_endpoint_from_json, vpc_endpoint_to_json,
       [&](const std::vector<std::string>& ids) { return source_->vpc_endpoints(ids); },
-      "warning: VPC endpoint services unavailable, showing endpoint ids: ", warn_once);
+      "warning: VPC endpoint services unavailable, showing endpoint ids: ", warn_once,
+      &endpoint_failures);
+  record_id_failures("ec2:DescribeVpcEndpoints", endpoint_failures, Pending::kEndpointName);
   for (const auto& [id, v] : endpoints) endpoints_[id] = v;
 
   // 5. Names for the IPs an ENI holds now.
@@ -604,7 +658,10 @@ ResolveResult Resolver::resolve(const std::map<std::string, int64_t>& ip_times) 
   // Only reasons some IP kept (history may have named the others).
   std::erase_if(st.unresolved_iam_actions,
                 [&](const auto& entry) { return !st.unresolved_reasons.count(entry.first); });
-  if (source_ != nullptr) st.calls = source_->calls();
+  if (source_ != nullptr) {
+    st.calls = source_->calls();
+    for (const FailedCall& f : source_->failed_before()) st.failed_calls.push_back(f);
+  }
   return res;
 }
 

@@ -59,6 +59,8 @@ class FactSource {
   virtual std::string region() const = 0;
   // Calls made so far, by API name.
   virtual std::map<std::string, int64_t> calls() const = 0;
+  // Calls known to have failed before this run (a partial dump's); none for AWS.
+  virtual std::vector<FailedCall> failed_before() const { return {}; }
 };
 
 // Live AWS through Ec2Api / EfsApi (the client must outlive the source).
@@ -97,6 +99,8 @@ struct ResolveStats {
   std::map<std::string, std::string> unresolved_iam_actions;
   std::map<std::string, int64_t> calls;  // API -> calls
   std::vector<std::string> warnings;     // shown on stderr
+  // Every naming call that failed, one entry per call and message.
+  std::vector<FailedCall> failed_calls;
 };
 
 struct ResolveResult {
@@ -132,13 +136,14 @@ class Resolver {
   // Items by id: the store's cached answers (fresh, or any age offline;
   // none with --refresh), then `fetch` for the rest, whose answers are
   // cached, negative ones (an id that is gone) too. Each failed batch is one warning (`warning` +
-  // its message); its ids are simply absent from the result.
+  // its message) and one entry of `failures`; its ids are absent from the result.
   template <typename T>
   std::map<std::string, T> lookup_by_id(
       std::string_view cache_kind, const std::set<std::string>& ids,
       Result<T> (*from_json)(std::string_view), std::string (*to_json)(const T&),
       const std::function<aws::BatchedResult<T>(const std::vector<std::string>&)>& fetch,
-      std::string_view warning, const std::function<void(const std::string&)>& warn);
+      std::string_view warning, const std::function<void(const std::string&)>& warn,
+      std::vector<aws::BatchFailure>* failures);
 
   FactSource* source_;
   store::NameStore* store_;

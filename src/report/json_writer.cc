@@ -518,6 +518,18 @@ void write_json(const Report& report, std::ostream& out) {
   out << ",\n  \"partial\": " << (report.partial ? "true" : "false");
   out << ",\n  \"failed_inputs\": ";
   write_nested(out, failed_inputs_json(report.failed_inputs), 1);
+  if (!report.failed_calls.empty()) {
+    Json calls = Json::array();
+    for (const FailedCall& f : report.failed_calls) {
+      Json item = Json::object();
+      item["call"] = f.call;
+      item["error"] = f.error;
+      item["ips"] = f.ips;
+      calls.push_back(std::move(item));
+    }
+    out << ",\n  \"failed_calls\": ";
+    write_nested(out, calls, 1);
+  }
   if (!report.notes.empty()) {
     out << ",\n  \"notes\": ";
     write_nested(out, Json(report.notes), 1);

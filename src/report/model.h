@@ -226,6 +226,17 @@ struct FailedInput {
   friend bool operator==(const FailedInput&, const FailedInput&) = default;
 };
 
+// A call the report depends on for more than its numbers (a naming call:
+// DescribeNetworkInterfaces, DescribeInstances...) that failed even after
+// its retries: every byte is there, but some ends lack their names.
+struct FailedCall {
+  std::string call;   // the IAM action, "ec2:DescribeInstances"
+  std::string error;  // what happened, with the attempts made
+  int64_t ips = 0;    // addresses it left unnamed (unresolved, or shown by id); 0: unknown
+
+  friend bool operator==(const FailedCall&, const FailedCall&) = default;
+};
+
 // The time window asked for; an open bound is nullopt. Unix seconds,
 // start inclusive, end exclusive.
 struct Window {
@@ -377,10 +388,11 @@ struct Report {
   std::vector<std::string> notes;
   // Some input could not be read: the report shows what was read, and says
   // so (JSON "partial", the summary's first line). partial is true exactly
-  // when failed_inputs is not empty or a file system's metrics have
-  // failures (file_systems[].failures).
+  // when failed_inputs or failed_calls is not empty or a file system's
+  // metrics have failures (file_systems[].failures).
   bool partial = false;
   std::vector<FailedInput> failed_inputs;  // in input order
+  std::vector<FailedCall> failed_calls;    // naming calls; JSON only when some
   // Price of one GiB crossing AZs (--cross-az-rate); used only for rows
   // with cross_az_bytes.
   double cross_az_usd_per_gib = 0.02;

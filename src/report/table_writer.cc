@@ -431,6 +431,14 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   for (const FailedInput& f : report.failed_inputs) {
     out << "partial: " << sanitize_text(f.input) << ": " << sanitize_text(f.error) << '\n';
   }
+  // The bytes are all there; some names are not.
+  for (const FailedCall& f : report.failed_calls) {
+    out << "partial: names: " << sanitize_text(f.call) << " failed";
+    if (f.ips > 0) {
+      out << ", " << f.ips << " address" << (f.ips == 1 ? "" : "es") << " left without a name";
+    }
+    out << ": " << sanitize_text(f.error) << '\n';
+  }
   // A metric that could not be read leaves its conclusions out (never zero).
   if (report.file_systems) {
     for (const FileSystemMetrics& fs : *report.file_systems) {

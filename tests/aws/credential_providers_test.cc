@@ -92,6 +92,42 @@ TEST(EnvProviderTest, BadExpirationIsAnError) {
   EXPECT_NE(c.status().message().find("AWS_CREDENTIAL_EXPIRATION"), std::string::npos);
 }
 
+// system_clock holds nanoseconds in 64 bits (years 1678 to 2261): a time
+// past that used to overflow into a time centuries off (signed overflow,
+// undefined behaviour). It is refused; corpus/local_input/
+// 02-credential_process-year-9999 keeps the case in the fuzz corpus.
+TEST(ParseIso8601Test, YearsTheClockCannotHoldAreRefused) {
+  for (const char* text : {"2262-04-12T00:00:00Z", "9999-12-31T23:59:59Z", "1600-01-01T00:00:00Z",
+                           "2262-04-11T23:47:17-05:00"}) {
+    Result<std::chrono::system_clock::time_point> t = parse_iso8601(text);
+    ASSERT_FALSE(t.ok()) << text;
+    EXPECT_EQ(t.status().code(), StatusCode::kParse) << text;
+    EXPECT_NE(t.status().message().find("outside the years 1678 to 2261"), std::string::npos)
+        << t.status().message();
+    EXPECT_NE(t.status().message().find(text), std::string::npos) << t.status().message();
+  }
+  // The edges it can hold, and a date far ahead that is still inside.
+  for (const char* text :
+       {"2262-04-11T00:00:00Z", "1678-01-01T00:00:00Z", "2199-12-31T23:59:59Z"}) {
+    Result<std::chrono::system_clock::time_point> t = parse_iso8601(text);
+    ASSERT_TRUE(t.ok()) << text << ": " << t.status().message();
+    EXPECT_EQ(format_iso8601(*t), text);
+  }
+}
+
+TEST(EnvProviderTest, ExpirationPastTheClockIsAnError) {
+  Result<Credentials> c =
+      make_env_provider(EnvVars({{"AWS_ACCESS_KEY_ID", "AKID"},
+                                 {"AWS_SECRET_ACCESS_KEY", kSecret},
+                                 {"AWS_CREDENTIAL_EXPIRATION", "9999-12-31T23:59:59Z"}}))
+          ->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("AWS_CREDENTIAL_EXPIRATION"), std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("outside the years"), std::string::npos)
+      << c.status().message();
+}
+
 // ---- profile keys ----------------------------------------------------------
 
 TEST(ProfileKeysProviderTest, EachFileOnlyAcceptsItsOwnKeys) {

@@ -38,13 +38,16 @@ nlohmann::json default_scenario() {
 }  // namespace
 
 std::unique_ptr<aws::AwsClient> make_client(const std::string& url, const std::string& region,
-                                            const std::string& key, const std::string& secret) {
+                                            const std::string& key, const std::string& secret,
+                                            std::chrono::milliseconds read_timeout) {
   aws::ClientConfig cfg;
   cfg.region = region;
   cfg.endpoints.cli_url = url;
   cfg.retry.max_attempts = 4;
+  aws::HttpOptions http;
+  http.read_timeout = read_timeout;
   return std::make_unique<aws::AwsClient>(cfg, std::make_shared<FixedCredentials>(key, secret),
-                                          aws::make_curl_transport(aws::HttpOptions{}));
+                                          aws::make_curl_transport(http));
 }
 
 namespace {

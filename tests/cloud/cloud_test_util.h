@@ -4,6 +4,7 @@
 #ifndef EFSTOP_TESTS_CLOUD_CLOUD_TEST_UTIL_H_
 #define EFSTOP_TESTS_CLOUD_CLOUD_TEST_UTIL_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,8 +21,10 @@ inline constexpr int64_t kWindowStart = 1795946400;  // 2026-11-29T10:00:00Z
 inline constexpr int64_t kWindowEnd = 1795950000;    // 2026-11-29T11:00:00Z
 
 // An AwsClient for `url` signing with a fixed key pair (4 attempts).
-std::unique_ptr<aws::AwsClient> make_client(const std::string& url, const std::string& region,
-                                            const std::string& key, const std::string& secret);
+std::unique_ptr<aws::AwsClient> make_client(
+    const std::string& url, const std::string& region, const std::string& key,
+    const std::string& secret,
+    std::chrono::milliseconds read_timeout = std::chrono::milliseconds(60'000));
 
 // A fresh directory for the running test (under the system temp dir).
 std::string test_dir();

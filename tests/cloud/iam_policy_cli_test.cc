@@ -98,6 +98,17 @@ TEST_F(IamPolicyCliTest, InsightsModeCallsExactlyItsPolicy) {
   waitpid(pid, &status, 0);
   EXPECT_GE(endpoint().count("logs:StopQuery"), 1) << stderr_text();
   for (const std::string& a : called(endpoint())) got.insert(a);
+  // DescribeQueries is called only when a StartQuery's answer was lost:
+  // the query starts, the answer comes after the read timeout.
+  ASSERT_TRUE(endpoint().reset().ok());
+  efstop::testing::Fault lost;
+  lost.operation = "logs:StartQuery";
+  lost.kind = efstop::testing::FaultKind::kSlowAfter;
+  lost.delay_ms = 2500;
+  ASSERT_TRUE(endpoint().inject_fault(lost).ok());
+  ASSERT_EQ(run("--no-names --cli-read-timeout 1 " + aws_args() + kWindow), 0) << stderr_text();
+  EXPECT_GE(endpoint().count("logs:DescribeQueries"), 1) << stderr_text();
+  for (const std::string& a : called(endpoint())) got.insert(a);
   EXPECT_EQ(got, policy_actions("--mode insights"));
 }
 

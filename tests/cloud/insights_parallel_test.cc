@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/logs_api.h"
 #include "cloud/cloud_reader.h"
 #include "cloud/cloud_test_util.h"
 #include "harness/test_endpoint.h"
@@ -171,7 +172,78 @@ TEST_F(InsightsParallelTest, FailedSliceStopsTheOthers) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kAuth) << r.status().to_string();
   EXPECT_EQ(endpoint().count("logs:StartQuery"), 3);
-  EXPECT_EQ(endpoint().count("logs:StopQuery"), 2);
+  // The two others, and the failed one too: its GetQueryResults was
+  // refused, but it runs on until stopped.
+  EXPECT_EQ(endpoint().count("logs:StopQuery"), 3);
+}
+
+// StartQuery's answer is lost to the read timeout after the service started
+// the query (the endpoint's slow_after fault). Retried blindly, the first
+// query would run on unseen; efstop looks for it (DescribeQueries), stops
+// it, starts again, and the result is the local-file report.
+class LostStartQueryTest : public InsightsParallelTest {
+ protected:
+  std::unique_ptr<aws::AwsClient> short_timeout_client() {
+    return test::make_client(
+        endpoint().url(), efstop::testing::kTestRegion, efstop::testing::kTestAccessKeyId,
+        efstop::testing::kTestSecretAccessKey, std::chrono::milliseconds(1000));
+  }
+  void lose_first_start_query() {
+    efstop::testing::Fault f;
+    f.operation = "logs:StartQuery";
+    f.kind = efstop::testing::FaultKind::kSlowAfter;
+    f.delay_ms = 2500;
+    ASSERT_TRUE(endpoint().inject_fault(f).ok());
+  }
+};
+
+TEST_F(LostStartQueryTest, OrphanIsFoundStoppedAndTheQueryRunAgain) {
+  const std::vector<std::string> messages = repeat_hours(1, R"({"running_polls": 2})");
+  lose_first_start_query();
+  std::unique_ptr<aws::AwsClient> client = short_timeout_client();
+  CloudReadOptions o = options(kWindowStart, kWindowStart + 3600);
+  Result<CloudReadResult> r = read_cloud(client.get(), o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string() << "\n" << endpoint().server_log();
+  // One StartQuery lost (sent once: not retried by the client), one more.
+  EXPECT_EQ(endpoint().count("logs:StartQuery"), 2);
+  EXPECT_GE(endpoint().count("logs:DescribeQueries"), 1);
+  EXPECT_EQ(endpoint().count("logs:StopQuery"), 1);
+  // Nothing left running; the lost one was cancelled, the other completed.
+  aws::LogsApi api(client_.get());
+  Result<std::vector<aws::QueryInfo>> running = api.describe_queries(kGroup, "Running");
+  ASSERT_TRUE(running.ok()) << running.status().to_string();
+  EXPECT_TRUE(running->empty());
+  Result<std::vector<aws::QueryInfo>> cancelled = api.describe_queries(kGroup, "Cancelled");
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->size(), 1u);
+  bool said = false;
+  for (const std::string& line : r->summary) {
+    said = said ||
+           line.find("1 query started by a StartQuery whose answer was lost") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << r->summary.size();
+
+  flowlog::EngineResult local = test::run_local(messages, {}, kWindowStart, kWindowStart + 3600);
+  ASSERT_FALSE(local.pairs.empty());
+  EXPECT_EQ(local.pairs, r->engine.pairs);
+}
+
+TEST_F(LostStartQueryTest, OrphanThatCannotBeLookedForFailsSayingSo) {
+  repeat_hours(1, R"({"running_polls": 2})");
+  lose_first_start_query();
+  ASSERT_TRUE(endpoint().deny_actions({"logs:DescribeQueries"}).ok());
+  std::unique_ptr<aws::AwsClient> client = short_timeout_client();
+  Result<CloudReadResult> r = read_cloud(client.get(), options(kWindowStart, kWindowStart + 3600));
+  ASSERT_FALSE(r.ok());
+  const std::string m = r.status().message();
+  EXPECT_NE(m.find("start-query"), std::string::npos) << m;
+  EXPECT_NE(m.find("read timed out"), std::string::npos) << m;
+  EXPECT_NE(m.find("could not be looked for"), std::string::npos) << m;
+  EXPECT_NE(m.find("logs:DescribeQueries"), std::string::npos) << m;
+  EXPECT_NE(m.find("aws logs describe-queries --log-group-name " + std::string(kGroup)),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(endpoint().count("logs:StartQuery"), 1);
 }
 
 TEST_F(InsightsParallelTest, TenThousandRowResultIsSplitAndMerged) {

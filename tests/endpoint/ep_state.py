@@ -11,7 +11,7 @@ import string
 import threading
 from collections import deque
 
-FAULT_KINDS = ("throttle", "500", "502", "503", "504", "reset", "slow", "truncate", "expired", "denied",
+FAULT_KINDS = ("throttle", "500", "502", "503", "504", "reset", "slow", "slow_after", "truncate", "expired", "denied",
                "not_found", "repeat_token")
 ID_CHARS = string.ascii_uppercase + string.digits
 SECRET_CHARS = string.ascii_letters + string.digits + "+/"

@@ -32,6 +32,7 @@ passed every filter, bytesScanned = the UTF-8 size of the scanned messages.
 import math
 import re
 import threading
+import time
 import uuid
 
 from ep_protocols import AwsError
@@ -503,6 +504,11 @@ def start_query(state, identity, params):
             raise AwsError("LimitExceededException",
                            f"Account maximum query concurrency limit of [{limit}] reached.", 400)
         _QUERIES[qid] = {
+            # For DescribeQueries: what a client that lost the StartQuery
+            # answer can find its query by.
+            "queryString": params["queryString"],
+            "logGroupName": groups[0][0],
+            "createTime": int(time.time() * 1000),
             "status": behaviour.get("status", "Complete"),
             "running_polls": int(behaviour.get("running_polls", 0)),
             "done": False,  # the final status was given out, or the query was stopped
@@ -541,7 +547,7 @@ def stop_query(state, identity, params):
         q = _QUERIES.get(params["queryId"])
         if q is None:
             raise AwsError("ResourceNotFoundException", "The specified query could not be found", 400)
-        running = q["running_polls"] > 0
+        running = q["running_polls"] > 0 or not q["done"]
         if running:
             q["status"] = "Cancelled"
             q["running_polls"] = 0
@@ -549,7 +555,30 @@ def stop_query(state, identity, params):
         return {"success": running}
 
 
+def _listed_status(q):
+    # A query nobody has polled to its end is still running, as far as
+    # Insights tells (it would run until it ends or is stopped).
+    return q["status"] if q["done"] else "Running"
+
+
+def describe_queries(state, identity, params):
+    """The queries of the account, newest first; logGroupName and status
+    narrow them (botocore model logs DescribeQueries: queries[] with
+    queryId, queryString, status, createTime, logGroupName). One page."""
+    group, status = params.get("logGroupName"), params.get("status")
+    with _LOCK:
+        listed = [(qid, q) for qid, q in _QUERIES.items()
+                  if (group is None or q["logGroupName"] == group)
+                  and (status is None or _listed_status(q) == status)]
+    listed.sort(key=lambda item: -item[1]["createTime"])
+    listed = listed[:int(params.get("maxResults", 1000))]
+    return {"queries": [{"queryId": qid, "queryString": q["queryString"],
+                         "status": _listed_status(q), "createTime": q["createTime"],
+                         "logGroupName": q["logGroupName"]} for qid, q in listed]}
+
+
 OPERATIONS = {
+    "DescribeQueries": describe_queries,
     "StartQuery": start_query,
     "GetQueryResults": get_query_results,
     "StopQuery": stop_query,

@@ -309,6 +309,12 @@ class Endpoint:
             raise Reset()
         if kind == "slow":
             time.sleep(fault["delay_ms"] / 1000.0)
+        if kind == "slow_after":
+            # The service acts (a query starts), then its answer is late:
+            # what a client whose read timed out cannot know.
+            answer = self.handle_normally(req, route, None)
+            time.sleep(fault["delay_ms"] / 1000.0)
+            return answer
         if kind in ("502", "504"):
             # What a load balancer or proxy in front of a service answers: an
             # HTML page, not the service's error format.
@@ -322,6 +328,9 @@ class Endpoint:
             return ep_protocols.error_response("s3", err, req.request_id) + (kind,)
         if kind in ("throttle", "500", "503", "expired", "denied"):
             return self.fault_response(route, kind, req.request_id) + (kind,)
+        return self.handle_normally(req, route, kind)
+
+    def handle_normally(self, req, route, kind):
         if route.kind == "imds":
             return ep_identity.imds_handle(self.state, req.method, req.path, req.headers) + (kind,)
         if route.kind == "container":
@@ -367,6 +376,7 @@ class Endpoint:
             if path == "reset":
                 self.state.reset()
                 self.iam.reset()
+                insights.reset()
                 return 200, {"ok": True}
             if path == "scenario":
                 mode = dict(parse_qsl(req.query)).get("mode", "patch")

@@ -60,6 +60,27 @@ class FaultTest(EndpointTestCase):
         self.assertEqual(r["ResponseMetadata"]["RetryAttempts"], 2)
         self.assertEqual(self.ep.counts()["ec2:DescribeNetworkInterfaces"], 3)
 
+    def test_slow_after_acts_then_answers_late_and_describe_queries_finds_it(self):
+        # An Insights query started by a call whose answer came too late:
+        # DescribeQueries (botocore-parsed) lists it by group, string and
+        # status, StopQuery cancels it, and it is then listed Cancelled.
+        logs = self.ep.client("logs")
+        group, text = "/efstop/vpc-flow-logs", "fields @message | limit 5"
+        self.ep.fault("slow_after", operation="logs:StartQuery", delay_ms=400)
+        t0 = time.time()
+        qid = logs.start_query(logGroupName=group, startTime=0, endTime=2000000000,
+                               queryString=text)["queryId"]
+        self.assertGreaterEqual(time.time() - t0, 0.4)
+        running = logs.describe_queries(logGroupName=group, status="Running")["queries"]
+        self.assertEqual([(q["queryId"], q["queryString"], q["logGroupName"]) for q in running],
+                         [(qid, text, group)])
+        self.assertIsInstance(running[0]["createTime"], int)
+        self.assertTrue(logs.stop_query(queryId=qid)["success"])
+        self.assertEqual(logs.describe_queries(logGroupName=group, status="Running")["queries"], [])
+        cancelled = logs.describe_queries(logGroupName=group, status="Cancelled")["queries"]
+        self.assertEqual([q["queryId"] for q in cancelled], [qid])
+        self.assertEqual(logs.describe_queries(logGroupName="/other")["queries"], [])
+
     def test_gateway_errors_are_html_pages(self):
         # What a load balancer in front of a service answers: not the
         # service's error format. botocore still retries them (5xx).

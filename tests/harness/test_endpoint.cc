@@ -51,6 +51,8 @@ std::string_view fault_kind_name(FaultKind kind) {
       return "reset";
     case FaultKind::kSlow:
       return "slow";
+    case FaultKind::kSlowAfter:
+      return "slow_after";
     case FaultKind::kTruncate:
       return "truncate";
     case FaultKind::kExpired:

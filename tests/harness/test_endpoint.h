@@ -96,6 +96,7 @@ enum class FaultKind {
   kServiceUnavailable,  // HTTP 503 in the service's error format
   kReset,               // closes the connection without answering
   kSlow,                // sleeps delay_ms, then answers normally
+  kSlowAfter,           // does what was asked, then sleeps delay_ms before answering
   kTruncate,            // Content-Length larger than the body, then closes
   kExpired,             // the service's expired-token error
   kDenied,              // the service's access-denied error
