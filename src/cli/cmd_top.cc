@@ -476,6 +476,9 @@ struct ScopedRead {
   enrich::ResolveStats names;
   int64_t below_min_bytes = 0;
   std::vector<report::FailedInput> failures;
+  // Naming calls that failed, each with its scope: that scope's names are
+  // short of the truth (the report is partial), the others' are whole.
+  std::vector<report::FailedCall> failed_name_calls;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -542,6 +545,10 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
       n.unresolved_iam_actions[reason] = action;
     }
     for (const auto& [api, calls] : o.names.calls) n.calls[api] += calls;
+    for (report::FailedCall& f : to_failed_calls(o.names)) {
+      f.scope = label;
+      merged.failed_name_calls.push_back(std::move(f));
+    }
   }
   return merged;
 }
@@ -1140,6 +1147,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     settings.shape.min_bytes = 0;
   }
   std::vector<report::FailedCall> failed_name_calls;
+  if (scoped_read) failed_name_calls = scoped_read->failed_name_calls;
   if (naming) {
     enrich::ResolveStats resolve_stats;
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,

@@ -525,6 +525,7 @@ void write_json(const Report& report, std::ostream& out) {
       item["call"] = f.call;
       item["error"] = f.error;
       item["ips"] = f.ips;
+      if (!f.scope.empty()) item["scope"] = f.scope;
       calls.push_back(std::move(item));
     }
     out << ",\n  \"failed_calls\": ";

@@ -233,6 +233,10 @@ struct FailedCall {
   std::string call;   // the IAM action, "ec2:DescribeInstances"
   std::string error;  // what happened, with the attempts made
   int64_t ips = 0;    // addresses it left unnamed (unresolved, or shown by id); 0: unknown
+  // With --regions/--accounts: the scope whose names it lacks, as its
+  // failed inputs name it ("account 444455556666 us-west-2", "us-west-2");
+  // the other scopes' names are whole. Empty for a single-scope report.
+  std::string scope{};
 
   friend bool operator==(const FailedCall&, const FailedCall&) = default;
 };

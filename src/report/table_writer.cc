@@ -433,7 +433,8 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   }
   // The bytes are all there; some names are not.
   for (const FailedCall& f : report.failed_calls) {
-    out << "partial: names: " << sanitize_text(f.call) << " failed";
+    out << "partial: names" << (f.scope.empty() ? "" : " in " + sanitize_text(f.scope)) << ": "
+        << sanitize_text(f.call) << " failed";
     if (f.ips > 0) {
       out << ", " << f.ips << " address" << (f.ips == 1 ? "" : "es") << " left without a name";
     }

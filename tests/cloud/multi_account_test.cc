@@ -196,6 +196,86 @@ TEST_F(MultiAccountTest, OrganizationAndAllRegions) {
   EXPECT_NE(err.find("efstop: read account 999900001111"), std::string::npos) << err;
 }
 
+// A naming call that fails in one scope leaves that scope's names short,
+// and only that scope's: the report is partial naming the scope (beside
+// the account whose role cannot be assumed, a failed input), every number
+// is whole, and the other scopes are named as without the fault.
+TEST_F(MultiAccountTest, NamingCallFailedInOneScopeIsPartialForThatScope) {
+  // Scopes run one at a time in plan order (account, then region): the
+  // second DescribeInstances is 444455556666's in us-west-2. Denied is not
+  // retried, so one fault is the whole failure.
+  const std::string failed_scope = "account 444455556666 us-west-2";
+  const std::string args = aws_args() +
+                           " --accounts 444455556666,777788889999,999900001111"
+                           " --role-name efstop-org-read --regions eu-west-1,us-west-2"
+                           " --scope-concurrency 1 --refresh --output json";
+  for (const bool allow : {false, true}) {
+    SCOPED_TRACE(allow ? "--allow-partial" : "exit 3");
+    ASSERT_TRUE(front().reset().ok());
+    std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
+                        "/tests/endpoint/scenarios/org_members.json");
+    std::stringstream patch_text;
+    patch_text << patch.rdbuf();
+    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
+    efstop::testing::Fault f;
+    f.operation = "ec2:DescribeInstances";
+    f.kind = efstop::testing::FaultKind::kDenied;
+    f.skip = 1;
+    ASSERT_TRUE(front().inject_fault(f).ok());
+    int code = -1;
+    const std::string out = run(args + (allow ? " --allow-partial" : ""), &code);
+    const std::string err = stderr_text();
+    ASSERT_EQ(code, allow ? 0 : 3) << err << "\n" << front().server_log();
+    EXPECT_EQ(front().count("ec2:DescribeInstances"), 4);
+    const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+    ASSERT_TRUE(report.contains("rows")) << out;
+    EXPECT_TRUE(report["partial"].get<bool>());
+    ASSERT_EQ(report["failed_inputs"].size(), 1u) << report["failed_inputs"].dump();
+    EXPECT_EQ(report["failed_inputs"][0]["input"], "account 999900001111");
+    ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+    const nlohmann::json& call = report["failed_calls"][0];
+    EXPECT_EQ(call["call"], "ec2:DescribeInstances");
+    EXPECT_EQ(call["scope"], failed_scope);
+    EXPECT_EQ(call["ips"], 1) << call.dump();
+    EXPECT_NE(call["error"].get<std::string>().find("UnauthorizedOperation"), std::string::npos)
+        << call.dump();
+    // Every byte from the records written; names whole except the failed
+    // scope's client, shown by its instance id (from its ENI) instead.
+    std::set<std::pair<std::string, std::string>> seen;
+    int64_t shown = 0, want = 0;
+    for (const nlohmann::json& row : report["rows"]) {
+      const std::string account = row.value("account", "");
+      const std::string region = row.value("region", "");
+      seen.insert({account, region});
+      const Expected& e = expected_.at({account, region});
+      EXPECT_EQ(row["bytes_written"], e.written) << row.dump();
+      EXPECT_EQ(row["bytes_read"], e.read) << row.dump();
+      shown += row["bytes_total"].get<int64_t>();
+      const std::string name = prefix_of(account) + "-" + short_of(region);
+      EXPECT_EQ(row["server"].value("name", ""), name + "-data") << row.dump();
+      const std::string client = row["client"].value("name", "");
+      if ("account " + account + " " + region == failed_scope) {
+        EXPECT_EQ(client.rfind("i-", 0), 0u) << row.dump();
+      } else {
+        EXPECT_EQ(client, name + "-app") << row.dump();
+      }
+    }
+    EXPECT_EQ(seen.size(), 4u) << report["rows"].dump();
+    for (const char* account : kMembers) {
+      for (const char* region : kRegions) {
+        want += expected_.at({account, region}).read + expected_.at({account, region}).written;
+      }
+    }
+    EXPECT_EQ(shown, want);
+    // The summary says so first, with the scope, ahead of the rows line.
+    const size_t notice = err.find("partial: names in " + failed_scope +
+                                   ": ec2:DescribeInstances failed, 1 address left without a name");
+    ASSERT_NE(notice, std::string::npos) << err;
+    EXPECT_LT(err.find("partial: account 999900001111: assume role"), notice) << err;
+    EXPECT_LT(notice, err.find("rows: ")) << err;
+  }
+}
+
 // The actions of `efstop iam-policy ARGS`.
 std::set<std::string> policy_actions(const std::string& args, nlohmann::json* doc = nullptr) {
   int code = -1;
