@@ -63,6 +63,42 @@ void run_bounded(size_t n, int bound, Job job) {
   for (std::thread& t : threads) t.join();
 }
 
+// The credentials of `account`: AssumeRole of its role from the caller's
+// credentials, cached and refreshed 5 minutes before they expire.
+std::shared_ptr<aws::CredentialsProvider> account_credentials(const ScopeFlags& flags,
+                                                              const AwsSession& caller,
+                                                              const std::string& account) {
+  aws::NetworkContext net;
+  net.transport = caller.transport;
+  net.client_config = caller.client_config;
+  net.env = caller.env;
+  aws::AssumeRoleParams params;
+  params.role_arn = role_arn_for(flags, account);
+  // Who asked, for CloudTrail in the member accounts: efstop and its pid.
+  params.session_name = "efstop-" + std::to_string(::getpid());
+  params.profile = caller.profile.name;
+  return std::make_shared<aws::CachingCredentialsProvider>(
+      aws::make_assume_role_provider(net, caller.credentials.provider, params));
+}
+
+// Organizations' ACTIVE accounts, sorted; the others as notes.
+std::vector<std::string> active_accounts(const std::vector<aws::OrgAccount>& listed,
+                                         std::vector<std::string>* notes) {
+  std::vector<std::string> accounts;
+  for (const aws::OrgAccount& a : listed) {
+    if (a.status == "ACTIVE") {
+      accounts.push_back(a.id);
+    } else {
+      notes->push_back("account " + a.id + " left out: ListAccounts says it is " +
+                       (a.status.empty() ? std::string("of no status") : a.status) +
+                       ", not ACTIVE");
+    }
+  }
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+  return accounts;
+}
+
 }  // namespace
 
 void add_scope_flags(OptionGroup* group, ScopeFlags* flags) {
@@ -203,15 +239,7 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
   if (flags.organization) {
     EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::OrgAccount> listed,
                             aws::list_organization_accounts(client));
-    for (const aws::OrgAccount& a : listed) {
-      if (a.status == "ACTIVE") {
-        accounts.push_back(a.id);
-      } else {
-        plan.notes.push_back("account " + a.id + " left out: ListAccounts says it is " +
-                             (a.status.empty() ? std::string("of no status") : a.status) +
-                             ", not ACTIVE");
-      }
-    }
+    for (std::string& a : active_accounts(listed, &plan.notes)) accounts.push_back(std::move(a));
     std::sort(accounts.begin(), accounts.end());
     accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
     if (accounts.empty()) {
@@ -235,20 +263,9 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
   if (accounts.empty()) {
     creds.push_back({"", "", caller.credentials.provider, Status()});
   }
-  aws::NetworkContext net;
-  net.transport = caller.transport;
-  net.client_config = caller.client_config;
-  net.env = caller.env;
-  // Who asked, for CloudTrail in the member accounts: efstop and its pid.
-  const std::string session_name = "efstop-" + std::to_string(::getpid());
   for (const std::string& account : accounts) {
-    aws::AssumeRoleParams params;
-    params.role_arn = role_arn_for(flags, account);
-    params.session_name = session_name;
-    params.profile = caller.profile.name;
-    auto provider = std::make_shared<aws::CachingCredentialsProvider>(
-        aws::make_assume_role_provider(net, caller.credentials.provider, params));
-    creds.push_back({account, params.role_arn, std::move(provider), Status()});
+    creds.push_back({account, role_arn_for(flags, account),
+                     account_credentials(flags, caller, account), Status()});
   }
   run_bounded(creds.size(), flags.concurrency, [&](size_t i) {
     if (creds[i].account.empty()) return;
@@ -285,6 +302,33 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
     }
   }
   return plan;
+}
+
+ScopeAccess check_scope_access(const ScopeFlags& flags, const AwsSession& caller) {
+  ScopeAccess out;
+  aws::AwsClient* client = caller.client.get();
+  if (flags.all_regions) {
+    Result<std::vector<std::string>> regions = aws::describe_enabled_regions(client);
+    out.describe_regions = regions.status();
+    if (regions.ok()) out.regions = std::move(regions).value();
+  } else {
+    out.regions = flags.regions;
+  }
+  std::vector<std::string> accounts = flags.accounts;
+  if (flags.organization) {
+    Result<std::vector<aws::OrgAccount>> listed = aws::list_organization_accounts(client);
+    out.list_accounts = listed.status();
+    if (listed.ok()) accounts = active_accounts(*listed, &out.notes);
+  }
+  for (const std::string& account : accounts) {
+    out.accounts.push_back({account, role_arn_for(flags, account), Status()});
+  }
+  run_bounded(out.accounts.size(), flags.concurrency, [&](size_t i) {
+    AccountAccess& a = out.accounts[i];
+    Result<aws::Credentials> got = account_credentials(flags, caller, a.account)->get();
+    if (!got.ok()) a.status = got.status();
+  });
+  return out;
 }
 
 }  // namespace efstop::cli

@@ -83,6 +83,32 @@ struct ScopePlan {
 // DescribeRegions failed (the message names the call), or a bad flag.
 Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller);
 
+// The caller's side of a run across accounts and regions, as `efstop
+// doctor` checks it: each call plan_scopes would make, made, and its
+// outcome kept instead of stopping at the first failure.
+struct AccountAccess {
+  std::string account;
+  std::string role_arn;
+  Status status;  // of its AssumeRole
+};
+
+struct ScopeAccess {
+  // --regions all: DescribeRegions' outcome and the regions it gave.
+  std::optional<Status> describe_regions;
+  std::vector<std::string> regions;
+  // --organization: ListAccounts' outcome (the ACTIVE accounts go to
+  // `accounts`; the others are notes).
+  std::optional<Status> list_accounts;
+  // One per account asked for or listed, by id: AssumeRole tried once each
+  // (at most flags.concurrency at once).
+  std::vector<AccountAccess> accounts;
+  std::vector<std::string> notes;
+};
+
+// Makes those calls with the caller's credentials. Never fails: a failed
+// call is its Status in the answer (kAuth when denied).
+ScopeAccess check_scope_access(const ScopeFlags& flags, const AwsSession& caller);
+
 }  // namespace efstop::cli
 
 #endif  // EFSTOP_CLI_SCOPE_FLAGS_H_

@@ -338,6 +338,138 @@ TEST_F(MultiAccountTest, CallsMatchTheIamPolicyModes) {
   EXPECT_EQ(policy_actions("--mode accounts"), std::set<std::string>{"sts:AssumeRole"});
 }
 
+// `efstop doctor` across accounts: the caller's side, each call made and
+// listed (DescribeRegions, ListAccounts, one AssumeRole line per account)
+// with the central bucket; the actions it says are needed are the
+// iam-policy modes' for the same run, and the calls it made.
+TEST_F(MultiAccountTest, DoctorChecksEveryAccountTheRegionsAndTheBucket) {
+  const std::string doctor = "doctor --profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+                             " --s3 s3://" + kBucket +
+                             " --organization --role-name efstop-org-read --regions all"
+                             " --scope-concurrency 1";
+  int code = -1;
+  const std::string out = run(doctor + " --output json", &code);
+  // Not ready: 999900001111's role does not trust the caller.
+  ASSERT_EQ(code, 1) << stderr_text() << out;
+  const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(j.contains("scopes")) << out;
+  EXPECT_EQ(j["ready"], false);
+  EXPECT_EQ(j["modes"], nlohmann::json::array({"s3", "regions", "organization"})) << j["modes"];
+  EXPECT_EQ(j["scopes"]["regions"], nlohmann::json::array({"eu-west-1", "us-west-2"}));
+  const nlohmann::json& accounts = j["scopes"]["accounts"];
+  ASSERT_EQ(accounts.size(), 3u) << accounts.dump();
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(accounts[i]["account"], kMembers[i]);
+    EXPECT_EQ(accounts[i]["state"], "ok") << accounts[i].dump();
+    EXPECT_EQ(accounts[i]["role_arn"],
+              std::string("arn:aws:iam::") + kMembers[i] + ":role/efstop-org-read");
+  }
+  EXPECT_EQ(accounts[2]["account"], kDenied);
+  EXPECT_EQ(accounts[2]["state"], "denied") << accounts[2].dump();
+  EXPECT_NE(accounts[2]["message"].get<std::string>().find("AccessDenied"), std::string::npos);
+  bool suspended_said = false;
+  for (const nlohmann::json& n : j["scopes"]["notes"]) {
+    suspended_said |= n.get<std::string>().find("account 123412341234 left out") == 0;
+  }
+  EXPECT_TRUE(suspended_said) << j["scopes"].dump();
+  std::map<std::string, nlohmann::json> checks;
+  std::set<std::string> needed;
+  for (const nlohmann::json& c : j["permissions"]) {
+    checks[c["action"]] = c;
+    if (c["needed"].get<bool>()) needed.insert(c["action"].get<std::string>());
+  }
+  EXPECT_EQ(checks["organizations:ListAccounts"]["state"], "ok");
+  EXPECT_EQ(checks["ec2:DescribeRegions"]["state"], "ok");
+  EXPECT_EQ(checks["s3:ListBucket"]["state"], "ok");
+  EXPECT_EQ(checks["s3:GetObject"]["state"], "ok");
+  EXPECT_EQ(checks["sts:AssumeRole"]["state"], "denied");
+  EXPECT_EQ(checks["sts:AssumeRole"]["error_code"], "1 of 3 accounts");
+  // One call each, one AssumeRole per ACTIVE account.
+  EXPECT_EQ(front().count("organizations:ListAccounts"), 1);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 1);
+  EXPECT_EQ(front().count("sts:AssumeRole"), 3);
+  // What doctor says is needed is what iam-policy gives for these modes
+  // (the caller reads the central bucket), and what it called.
+  std::set<std::string> want = policy_actions("--mode organization --role-name efstop-org-read");
+  for (const std::string& a : policy_actions("--mode regions")) want.insert(a);
+  want.insert({"s3:ListBucket", "s3:GetObject"});
+  EXPECT_EQ(needed, want) << nlohmann::json(needed).dump();
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::set<std::string> called;
+  for (const nlohmann::json& q : *reqs) {
+    std::string op = q.value("operation", "");
+    if (op == "s3:ListObjectsV2") op = "s3:ListBucket";
+    // Who the caller is (doctor's identity section) needs no permission.
+    if (op == "sts:GetCallerIdentity") continue;
+    if (q.value("access_key_id", "") == efstop::testing::kTestAccessKeyId) called.insert(op);
+  }
+  EXPECT_EQ(called, want) << nlohmann::json(called).dump();
+
+  // The table: one line per account, ok or the error.
+  const std::string table = run(doctor, &code);
+  ASSERT_EQ(code, 1) << stderr_text();
+  EXPECT_NE(table.find("Regions (DescribeRegions): eu-west-1, us-west-2\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\nok          444455556666  "
+                       "arn:aws:iam::444455556666:role/efstop-org-read\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\nok          777788889999  "), std::string::npos) << table;
+  const size_t denied = table.find("\ndenied      999900001111  ");
+  ASSERT_NE(denied, std::string::npos) << table;
+  EXPECT_NE(table.find("AccessDenied", denied), std::string::npos) << table;
+  EXPECT_NE(table.find("NOT READY"), std::string::npos) << table;
+}
+
+TEST_F(MultiAccountTest, DoctorAccountsReadyAndListAccountsDenied) {
+  const std::string base = "doctor --profile p --region eu-west-1 --endpoint-url " + s3_->url();
+  int code = -1;
+  // Two trusting accounts, their own flow logs: only AssumeRole is the
+  // caller's, and both lines are ok.
+  std::string out = run(base +
+                            " --accounts 777788889999,444455556666 --role-arn-template"
+                            " 'arn:aws:iam::{account}:role/efstop-org-read'"
+                            " --regions us-west-2,eu-west-1 --output json",
+                        &code);
+  ASSERT_EQ(code, 0) << stderr_text() << out;
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  EXPECT_EQ(j["ready"], true);
+  EXPECT_EQ(j["modes"], nlohmann::json::array({"accounts"}));
+  ASSERT_EQ(j["permissions"].size(), 1u) << j["permissions"].dump();
+  EXPECT_EQ(j["permissions"][0]["action"], "sts:AssumeRole");
+  EXPECT_EQ(j["permissions"][0]["state"], "ok");
+  EXPECT_EQ(policy_actions("--mode accounts"), std::set<std::string>{"sts:AssumeRole"});
+  ASSERT_EQ(j["scopes"]["accounts"].size(), 2u);
+  EXPECT_EQ(j["scopes"]["accounts"][0]["account"], "444455556666");
+  EXPECT_EQ(j["scopes"]["regions"], nlohmann::json::array({"eu-west-1", "us-west-2"}));
+  EXPECT_EQ(front().count("sts:AssumeRole"), 2);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 0);
+
+  // ListAccounts denied: said as itself; no account to assume a role in.
+  ASSERT_TRUE(front().deny_actions({"organizations:ListAccounts"}).ok());
+  out = run(base + " --organization --role-name efstop-org-read --output json", &code);
+  ASSERT_EQ(code, 1) << stderr_text() << out;
+  j = nlohmann::json::parse(out, nullptr, false);
+  std::map<std::string, nlohmann::json> checks;
+  for (const nlohmann::json& c : j["permissions"]) checks[c["action"]] = c;
+  EXPECT_EQ(checks["organizations:ListAccounts"]["state"], "denied") << j["permissions"].dump();
+  EXPECT_EQ(checks["organizations:ListAccounts"]["error_code"], "AccessDeniedException");
+  EXPECT_EQ(checks["sts:AssumeRole"]["state"], "not checked");
+  EXPECT_EQ(checks["sts:AssumeRole"]["message"],
+            "ListAccounts failed, so no account to assume a role in");
+
+  // Usage: a role without accounts, a log group with accounts.
+  run(base + " --role-name efstop-org-read", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("--role-name"), std::string::npos) << stderr_text();
+  run(base + " --accounts 444455556666 --role-name efstop-org-read --log-group /flows", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --log-group: a log group is one account's"),
+            std::string::npos)
+      << stderr_text();
+}
+
 TEST_F(MultiAccountTest, RoleArnTemplateCsvColumns) {
   int code = -1;
   const std::string out = run(aws_args() +
