@@ -34,7 +34,8 @@ Result<Endpoint> custom_endpoint(std::string url, std::string source, std::strin
 
 const Service kAllServices[] = {Service::kEc2,        Service::kEfs,      Service::kLogs,
                                 Service::kS3,         Service::kSts,      Service::kSso,
-                                Service::kCloudWatch, Service::kFirehose, Service::kAthena};
+                                Service::kCloudWatch, Service::kFirehose, Service::kAthena,
+                                Service::kOrganizations};
 
 }  // namespace
 
@@ -100,6 +101,18 @@ Result<Endpoint> resolve_endpoint(Service service, std::string_view region,
   if (partition == "aws-iso") dns_suffix = "c2s.ic.gov";
   if (partition == "aws-iso-b") dns_suffix = "sc2s.sgov.gov";
   Endpoint e;
+  // Organizations is global: endpoints.json gives the aws partition one
+  // endpoint, organizations.us-east-1.amazonaws.com, signed for us-east-1
+  // (aws-us-gov: us-gov-west-1; aws-cn: cn-northwest-1).
+  if (service == Service::kOrganizations) {
+    const std::string_view home = partition == "aws-us-gov" ? "us-gov-west-1"
+                                  : partition == "aws-cn"   ? "cn-northwest-1"
+                                                            : "us-east-1";
+    e.url = "https://organizations." + std::string(home) + "." + std::string(dns_suffix);
+    e.signing_region = std::string(home);
+    e.source = "default";
+    return e;
+  }
   // endpoints.json default hostname "{service}.{region}.{dnsSuffix}" holds
   // for all six services in these partitions (STS and S3 have regional
   // endpoints everywhere; we never use the legacy global ones).

@@ -28,6 +28,10 @@ const ServiceInfo& service_info(Service service) {
        "Firehose_20150804", Protocol::kJson},
       {Service::kAthena, "Athena", "athena", "athena", "athena", "athena", "2017-05-18",
        "AmazonAthena", Protocol::kJson},
+      // Organizations: one endpoint per partition (endpoints.json
+      // "partitionEndpoint": aws-global, signed for us-east-1).
+      {Service::kOrganizations, "Organizations", "organizations", "organizations", "organizations",
+       "organizations", "2016-11-28", "AWSOrganizationsV20161128", Protocol::kJson},
   };
   for (const ServiceInfo& info : kInfos) {
     if (info.service == service) return info;

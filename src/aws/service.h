@@ -9,12 +9,23 @@
 
 namespace efstop::aws {
 
-enum class Service { kEc2, kEfs, kLogs, kS3, kSts, kSso, kCloudWatch, kFirehose, kAthena };
+enum class Service {
+  kEc2,
+  kEfs,
+  kLogs,
+  kS3,
+  kSts,
+  kSso,
+  kCloudWatch,
+  kFirehose,
+  kAthena,
+  kOrganizations
+};
 
 enum class Protocol {
   kEc2Query,  // EC2: form POST, XML answers, <Response><Errors> errors
   kQuery,     // STS, CloudWatch: form POST, XML answers, <ErrorResponse> errors
-  kJson,      // CloudWatch Logs, Firehose, Athena: JSON 1.1 with X-Amz-Target
+  kJson,      // CloudWatch Logs, Firehose, Athena, Organizations: JSON 1.1 with X-Amz-Target
   kRestJson,  // EFS, SSO portal
   kRestXml,   // S3
 };

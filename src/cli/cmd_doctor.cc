@@ -4,12 +4,20 @@
 // call that proves it, the mount targets no flow log covers, flow-log
 // formats efstop cannot read, log groups kept shorter than the window, and
 // what Logs Insights would scan in one hour (cloud/readiness.h).
+// Across accounts and regions (--regions all, --accounts, --organization;
+// docs/multi-account.md) it checks the caller's side: DescribeRegions,
+// ListAccounts, and AssumeRole in each account (one line per account), plus
+// the central bucket given with --s3; the member roles' own permissions are
+// each account's (efstop iam-policy --mode all), not checked from here.
 //
 // Steps: parse the options; open the AWS session; describe it (STS); run
 // the readiness checks; print a table or JSON; exit 0 when ready, else 1.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iomanip>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +27,7 @@
 #include "cli/cloud_flags.h"
 #include "cli/command.h"
 #include "cli/identity.h"
+#include "cli/scope_flags.h"
 #include "cli/time_arg.h"
 #include "cloud/insights_runner.h"
 #include "cloud/readiness.h"
@@ -33,6 +42,7 @@ enum class DoctorOutput { kTable, kJson };
 struct DoctorSettings {
   AwsFlags aws;
   CloudFlags cloud;
+  ScopeFlags scopes;
   bool names = true;
   bool metrics = true;
   int64_t window_s = kDefaultCloudWindowS;
@@ -72,6 +82,8 @@ std::vector<OptionGroup> make_groups(DoctorSettings* s) {
                    s->usd_per_gb = price;
                    return Status();
                  });
+  groups.emplace_back("Many regions and accounts (the caller's side; docs/multi-account.md)");
+  add_scope_flags(&groups.back(), &s->scopes);
   groups.emplace_back("Output");
   groups.back().add_value("--output", "FORMAT", "table (default) or json", [s](std::string_view v) {
     if (v == "table") {
@@ -101,6 +113,99 @@ std::string usd(double v) {
   return buf;
 }
 
+// What doctor found of a run across accounts and regions.
+struct ScopeReport {
+  bool by_account = false;
+  bool all_regions = false;
+  ScopeAccess access;
+  std::vector<std::string> notes;  // what was not checked here, and why
+};
+
+// The service's error code in an AWS client message ("list-accounts:
+// AccessDeniedException: ..." -> "AccessDeniedException"): the first
+// ": "-separated word made only of letters and dots, or "".
+std::string error_code_of(const std::string& message) {
+  size_t at = 0;
+  while ((at = message.find(": ", at)) != std::string::npos) {
+    at += 2;
+    const size_t end = message.find(": ", at);
+    if (end == std::string::npos) break;
+    const std::string word = message.substr(at, end - at);
+    if (!word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+          return std::isalpha(static_cast<unsigned char>(c)) || c == '.';
+        })) {
+      return word;
+    }
+  }
+  return "";
+}
+
+// Denied as the readiness checks say it: an access-denied code; any other
+// failure (expired credentials, throttled, a network error) is "failed".
+cloud::PermissionState state_of(const Status& s) {
+  if (s.ok()) return cloud::PermissionState::kOk;
+  return s.code() == StatusCode::kAuth && aws::is_access_denied_code(error_code_of(s.message()))
+             ? cloud::PermissionState::kDenied
+             : cloud::PermissionState::kFailed;
+}
+
+cloud::PermissionCheck scope_check(std::string action, std::string call, const Status& s) {
+  cloud::PermissionCheck c;
+  c.action = std::move(action);
+  c.needed = true;
+  c.call = std::move(call);
+  c.state = state_of(s);
+  if (!s.ok()) {
+    c.error_code = error_code_of(s.message());
+    c.message = s.message();
+  }
+  return c;
+}
+
+// The caller's side of the scopes as permissions and modes of `r`, in the
+// order a run makes the calls: DescribeRegions, ListAccounts, AssumeRole.
+void add_scope_checks(const ScopeFlags& flags, const ScopeReport& sr, cloud::Readiness* r) {
+  const ScopeAccess& a = sr.access;
+  if (flags.all_regions) {
+    r->modes.push_back(cloud::AccessMode::kRegions);
+    r->permissions.push_back(scope_check("ec2:DescribeRegions", "DescribeRegions AllRegions=false",
+                                         *a.describe_regions));
+  }
+  if (!flags.by_account()) return;
+  r->modes.push_back(flags.organization ? cloud::AccessMode::kOrganization
+                                        : cloud::AccessMode::kAccounts);
+  if (flags.organization) {
+    r->permissions.push_back(
+        scope_check("organizations:ListAccounts", "ListAccounts (every page)", *a.list_accounts));
+  }
+  cloud::PermissionCheck assume;
+  assume.action = "sts:AssumeRole";
+  assume.needed = true;
+  assume.call = "AssumeRole in each of " + std::to_string(a.accounts.size()) + " accounts";
+  if (a.list_accounts && !a.list_accounts->ok()) {
+    assume.state = cloud::PermissionState::kNotChecked;
+    assume.message = "ListAccounts failed, so no account to assume a role in";
+  } else if (a.accounts.empty()) {
+    assume.state = cloud::PermissionState::kNotChecked;
+    assume.message = "the organization has no ACTIVE account";
+  } else {
+    size_t denied = 0, failed = 0;
+    for (const AccountAccess& acc : a.accounts) {
+      if (acc.status.ok()) continue;
+      (state_of(acc.status) == cloud::PermissionState::kDenied ? denied : failed) += 1;
+    }
+    if (denied + failed == 0) {
+      assume.state = cloud::PermissionState::kOk;
+    } else {
+      assume.state = failed > 0 ? cloud::PermissionState::kFailed : cloud::PermissionState::kDenied;
+      assume.error_code = std::to_string(denied + failed) + " of " +
+                          std::to_string(a.accounts.size()) + " accounts";
+      assume.message = "see Accounts";
+    }
+  }
+  r->permissions.push_back(std::move(assume));
+}
+
 std::string modes_text(const cloud::Readiness& r) {
   std::string out;
   for (cloud::AccessMode m : r.modes) {
@@ -109,7 +214,8 @@ std::string modes_text(const cloud::Readiness& r) {
   return out.empty() ? "nothing to read" : out;
 }
 
-nlohmann::json to_json(const SessionReport& session, const cloud::Readiness& r, int64_t window_s) {
+nlohmann::json to_json(const SessionReport& session, const cloud::Readiness& r, int64_t window_s,
+                       const ScopeReport* sr) {
   using nlohmann::json;
   json j;
   j["ready"] = r.ready();
@@ -167,11 +273,23 @@ nlohmann::json to_json(const SessionReport& session, const cloud::Readiness& r, 
   for (const aws::S3Location& l : r.s3_read) s3.push_back(l.to_uri());
   j["read"] = {{"log_groups", r.log_groups_read}, {"s3", s3}};
   j["not_checked"] = r.not_checked;
+  if (sr != nullptr) {
+    json accounts = json::array();
+    for (const AccountAccess& a : sr->access.accounts) {
+      accounts.push_back({{"account", a.account},
+                          {"role_arn", a.role_arn},
+                          {"state", cloud::permission_state_name(state_of(a.status))},
+                          {"message", a.status.ok() ? "" : a.status.message()}});
+    }
+    std::vector<std::string> notes = sr->access.notes;
+    notes.insert(notes.end(), sr->notes.begin(), sr->notes.end());
+    j["scopes"] = {{"regions", sr->access.regions}, {"accounts", accounts}, {"notes", notes}};
+  }
   return j;
 }
 
 void print_table(const SessionReport& session, const cloud::Readiness& r, int64_t window_s,
-                 std::ostream& out) {
+                 const ScopeReport* sr, std::ostream& out) {
   out << "Identity\n";
   print_session_table(session, out);
 
@@ -204,8 +322,30 @@ void print_table(const SessionReport& session, const cloud::Readiness& r, int64_
     }
   }
 
+  if (sr != nullptr) {
+    const ScopeAccess& a = sr->access;
+    if (sr->all_regions || !a.regions.empty()) {
+      std::string list;
+      for (const std::string& region : a.regions) list += (list.empty() ? "" : ", ") + region;
+      out << "\nRegions" << (sr->all_regions ? " (DescribeRegions)" : "") << ": "
+          << (list.empty() ? "none listed" : list) << '\n';
+    }
+    if (sr->by_account) {
+      out << "\nAccounts (sts:AssumeRole)\n";
+      for (const AccountAccess& acc : a.accounts) {
+        out << std::left << std::setw(12) << cloud::permission_state_name(state_of(acc.status))
+            << acc.account << "  "
+            << printable(acc.status.ok() ? acc.role_arn : acc.status.message()) << '\n';
+      }
+    }
+    for (const std::string& n : a.notes) out << "  note: " << printable(n) << '\n';
+    for (const std::string& n : sr->notes) out << "  note: " << printable(n) << '\n';
+  }
+
   out << "\nFlow logs\n";
-  if (!r.discovery) {
+  if (sr != nullptr && sr->by_account && r.s3_read.empty()) {
+    out << "discovered in each member account (not checked here)\n";
+  } else if (!r.discovery) {
     out << "not discovered: reading the given --log-group / --s3\n";
   } else if (r.mount_targets) {
     out << r.mount_targets->size() << " mount targets, " << r.uncovered.size()
@@ -268,7 +408,9 @@ void print_doctor_help(std::ostream& out) {
       << "Examples:\n"
       << "  efstop doctor --profile prod --region eu-west-1\n"
       << "  efstop doctor --method raw --since 7d --output json\n"
-      << "  efstop doctor --s3 s3://my-flow-logs/prod --no-names\n";
+      << "  efstop doctor --s3 s3://my-flow-logs/prod --no-names\n"
+      << "  efstop doctor --organization --role-name efstop-read --regions all \\\n"
+      << "      --s3 s3://org-log-archive\n";
 }
 
 int run_doctor(const std::vector<std::string>& args, CommandContext& ctx) {
@@ -286,6 +428,14 @@ int run_doctor(const std::vector<std::string>& args, CommandContext& ctx) {
   if (!positionals.empty()) {
     return usage_error(ctx, "doctor",
                        invalid_argument_error("unexpected argument '" + positionals[0] + "'"));
+  }
+
+  const ScopeFlags& scopes = settings.scopes;
+  if (Status s = check_scope_flags(scopes); !s.ok()) return usage_error(ctx, "doctor", s);
+  if (scopes.by_account() && !settings.cloud.log_groups.empty()) {
+    return usage_error(ctx, "doctor",
+                       invalid_argument_error("parse --log-group: a log group is one account's; "
+                                              "with --accounts/--organization leave it out"));
   }
 
   // 2. The AWS session and who it is.
@@ -310,19 +460,46 @@ int run_doctor(const std::vector<std::string>& args, CommandContext& ctx) {
   ro.now_s = ctx.now();
   ro.window_s = settings.window_s;
   ro.usd_per_gb = settings.usd_per_gb;
-  auto readiness = cloud::check_readiness(session->client.get(), ro);
+  // Across accounts the caller names nothing and reads only the central
+  // bucket (--s3); without one, each member discovers its own flow logs.
+  std::optional<ScopeReport> scope_report;
+  if (scopes.by_account()) {
+    ro.names = false;
+    ro.metrics = false;
+  }
+  Result<cloud::Readiness> readiness = cloud::Readiness{};
+  if (!scopes.by_account() || !ro.s3_uri.empty()) {
+    readiness = cloud::check_readiness(session->client.get(), ro);
+  }
   if (!readiness.ok()) {
     ctx.err << "efstop: doctor: " << readiness.status().message() << '\n';
     return kExitFailure;
   }
+  if (scopes.any()) {
+    ScopeReport& sr = scope_report.emplace();
+    sr.by_account = scopes.by_account();
+    sr.all_regions = scopes.all_regions;
+    sr.access = check_scope_access(scopes, *session);
+    if (sr.by_account) {
+      sr.notes.push_back(
+          "each member role needs what one account needs (efstop iam-policy --mode all) and a "
+          "trust policy for the caller; run efstop doctor with its credentials to check it");
+    } else {
+      sr.notes.push_back("permissions checked in " + session->client->region() +
+                         "; IAM is global, so they hold in the other regions unless a policy "
+                         "conditions on aws:RequestedRegion");
+    }
+    add_scope_checks(scopes, sr, &*readiness);
+  }
+  const ScopeReport* sr = scope_report ? &*scope_report : nullptr;
 
   // 4. Output.
   if (settings.output == DoctorOutput::kJson) {
-    ctx.out << to_json(*report, *readiness, settings.window_s)
+    ctx.out << to_json(*report, *readiness, settings.window_s, sr)
                    .dump(4, ' ', false, nlohmann::json::error_handler_t::replace)
             << '\n';
   } else {
-    print_table(*report, *readiness, settings.window_s, ctx.out);
+    print_table(*report, *readiness, settings.window_s, sr, ctx.out);
   }
   return readiness->ready() ? kExitOk : kExitFailure;
 }

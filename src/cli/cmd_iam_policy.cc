@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/endpoints.h"
 #include "aws/region.h"
 #include "aws/s3_api.h"
 #include "cli/args.h"
@@ -21,6 +22,7 @@ struct IamPolicySettings {
                                        cloud::AccessMode::kRaw, cloud::AccessMode::kS3,
                                        cloud::AccessMode::kAthena};
   cloud::PolicyScope scope;
+  std::string role_name;  // --role-name
   bool doctor = false;
   bool help = false;
 };
@@ -33,7 +35,10 @@ std::vector<OptionGroup> make_groups(IamPolicySettings* s) {
               "what efstop will do: names (name the addresses), insights (read log\n"
               "groups with Logs Insights), raw (FilterLogEvents), s3 (read S3),\n"
               "athena (S3 through Athena), or all (default); the reading modes\n"
-              "include finding the flow logs",
+              "include finding the flow logs.\n"
+              "Across accounts and regions, the caller's own: regions (--regions\n"
+              "all), accounts (--accounts) or organization (--organization); the\n"
+              "member roles need the modes above (docs/multi-account.md)",
               [s](std::string_view v) -> Status {
                 if (v == "all") {
                   s->modes = {cloud::AccessMode::kNames, cloud::AccessMode::kInsights,
@@ -77,6 +82,16 @@ std::vector<OptionGroup> make_groups(IamPolicySettings* s) {
                 s->scope.s3 = loc;
                 return Status();
               });
+  g.add_value("--role-name", "NAME",
+              "with --mode accounts or organization: sts:AssumeRole is allowed on\n"
+              "arn:aws:iam::*:role/NAME only",
+              [s](std::string_view v) -> Status {
+                if (v.empty() || v.find_first_of(":*{} ") != std::string_view::npos) {
+                  return invalid_argument_error("want a role name");
+                }
+                s->role_name = std::string(v);
+                return Status();
+              });
   g.add_flag("--doctor",
              "also allow logs:DescribeLogGroups, which only efstop doctor calls\n"
              "(retention and scan-cost checks)",
@@ -108,7 +123,10 @@ void print_iam_policy_help(std::ostream& out) {
       << "  efstop iam-policy > efstop-policy.json\n"
       << "  efstop iam-policy --mode insights --account 111122223333 --region eu-west-1 \\\n"
       << "      --log-group /vpc/flow-logs --doctor\n"
-      << "  efstop iam-policy --mode s3 --s3 s3://my-flow-logs/prod\n";
+      << "  efstop iam-policy --mode s3 --s3 s3://my-flow-logs/prod\n"
+      << "  efstop iam-policy --mode organization --role-name efstop-read\n"
+      << "      (the caller's side of top --organization; each member's role needs the\n"
+      << "      policy of --mode all)\n";
 }
 
 int run_iam_policy(const std::vector<std::string>& args, CommandContext& ctx) {
@@ -126,6 +144,15 @@ int run_iam_policy(const std::vector<std::string>& args, CommandContext& ctx) {
   if (!positionals.empty()) {
     return usage_error(ctx, "iam-policy",
                        invalid_argument_error("unexpected argument '" + positionals[0] + "'"));
+  }
+
+  if (!settings.role_name.empty()) {
+    // The roles of any account of the partition: the member accounts are
+    // not known here (--accounts or ListAccounts choose them at run time).
+    const std::string partition = settings.scope.region.empty()
+                                      ? "aws"
+                                      : std::string(aws::partition_of(settings.scope.region));
+    settings.scope.role_arn = "arn:" + partition + ":iam::*:role/" + settings.role_name;
   }
 
   // 2. The policy.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/args.h"
@@ -25,6 +27,7 @@
 #include "cli/metrics_flags.h"
 #include "cli/name_flags.h"
 #include "cli/sample_arg.h"
+#include "cli/scope_flags.h"
 #include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
 #include "core/duration.h"
@@ -57,6 +60,7 @@ struct TopSettings {
   CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
   NameFlags names;   // issue 4: names (cli/name_flags.h)
   MetricsFlags metrics;  // issue 14: the file systems' own metrics (cli/metrics_flags.h)
+  ScopeFlags scopes;     // issue 18: many regions and accounts (cli/scope_flags.h)
   NameGrouping name_grouping = NameGrouping::kNone;  // --group-by fs|name|az
   bool group_by_given = false;                       // no --group-by: fs with names, pair without
   bool help = false;
@@ -241,6 +245,10 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
   add_cloud_flags(&cloud_group, &s->cloud);
   groups.push_back(std::move(cloud_group));
 
+  OptionGroup scope_group("Many regions and accounts (reading from AWS; docs/multi-account.md)");
+  add_scope_flags(&scope_group, &s->scopes);
+  groups.push_back(std::move(scope_group));
+
   OptionGroup metrics_group(
       "File systems' own CloudWatch metrics (reading from AWS; docs/metrics.md)");
   add_metrics_flags(&metrics_group, &s->metrics);
@@ -379,6 +387,171 @@ Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
   if (naming) mount_targets = naming->resolver->efs().mount_targets;
   return read_cloud_sources(settings.cloud, client, settings.engine, *settings.start, *settings.end,
                             mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1);
+}
+
+// One account and region of a multi-account / multi-region report.
+struct ScopeOutcome {
+  std::vector<report::Row> rows;  // named and grouped, tagged with the scope
+  flowlog::EngineResult engine;   // pairs dropped once rows are made
+  enrich::ResolveStats names;
+  int64_t below_min_bytes = 0;
+  std::string messages;  // what the scope said on stderr, printed in scope order
+  Status failed;         // the scope could not be read at all
+};
+
+// Reads one scope as the single-account command reads its account and
+// region: its mount targets (names), its flow logs, its names.
+ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, const AwsSession& caller,
+                       int64_t now) {
+  ScopeOutcome out;
+  std::ostringstream err;
+  Result<Naming> naming = open_naming(settings.names, now, err, &scope.session, scope.store_scope);
+  if (!naming.ok()) {
+    out.failed = naming.status();
+    out.messages = err.str();
+    return out;
+  }
+  if (Status efs = naming->resolver->efs_status(); !efs.ok()) {
+    out.failed = efs;
+    out.messages = err.str();
+    return out;
+  }
+  flowlog::EngineOptions engine = settings.engine;
+  for (const aws::MountTarget& m : naming->resolver->efs().mount_targets) {
+    for (const std::string* ip : {&m.ip, &m.ipv6}) {
+      if (auto a = flowlog::IpAddress::parse(*ip)) engine.server_ips.push_back(*a);
+    }
+    if (!m.eni_id.empty()) engine.server_enis.push_back(m.eni_id);
+  }
+  // A central bucket (--s3 with accounts): this account's and region's
+  // deliveries are under AWSLogs/<account>/vpcflowlogs/<region>/, read
+  // with the caller's credentials (the log-archive account's); the
+  // folder is what attributes them to the account.
+  CloudFlags cloud = settings.cloud;
+  aws::AwsClient* reader = scope.session.client.get();
+  if (!cloud.s3.empty() && !scope.account.empty()) {
+    std::string base = cloud.s3;
+    if (!base.ends_with("/")) base += '/';
+    cloud.s3 = base + "AWSLogs/" + scope.account + "/vpcflowlogs/" + scope.region + "/";
+    reader = caller.client.get();
+  }
+  Result<flowlog::EngineResult> read =
+      read_cloud_sources(cloud, reader, engine, *settings.start, *settings.end,
+                         naming->resolver->efs().mount_targets, err, settings.quiet, false);
+  if (!read.ok()) {
+    out.failed = read.status();
+    out.messages = err.str();
+    return out;
+  }
+  out.engine = std::move(read).value();
+  std::vector<report::Row> rows = to_rows(out.engine.pairs);
+  out.engine.pairs.clear();
+  if (settings.engine.bucket_s == 0) {
+    for (report::Row& row : rows) row.series.cells.clear();
+  }
+  if (settings.name_grouping != NameGrouping::kNone && settings.shape.min_bytes > 0) {
+    const int64_t min = settings.shape.min_bytes;
+    const auto kept = std::remove_if(rows.begin(), rows.end(), [min](const report::Row& r) {
+      return r.counters.bytes_total() < min;
+    });
+    out.below_min_bytes = static_cast<int64_t>(rows.end() - kept);
+    rows.erase(kept, rows.end());
+  }
+  rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping, settings.quiet,
+                   err, &out.names);
+  for (report::Row& row : rows) {
+    row.account = scope.account;
+    row.region = scope.region;
+  }
+  out.rows = std::move(rows);
+  out.messages = err.str();
+  return out;
+}
+
+// Every scope of the plan, at most --scope-concurrency at once, merged:
+// rows side by side (never merged across scopes), counters summed, a
+// scope that failed named as a failed input of the report.
+struct ScopedRead {
+  flowlog::EngineResult engine;
+  std::vector<report::Row> rows;
+  enrich::ResolveStats names;
+  int64_t below_min_bytes = 0;
+  std::vector<report::FailedInput> failures;
+  // Naming calls that failed, each with its scope: that scope's names are
+  // short of the truth (the report is partial), the others' are whole.
+  std::vector<report::FailedCall> failed_name_calls;
+};
+
+Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
+                               CommandContext& ctx) {
+  EFSTOP_ASSIGN_OR_RETURN(ScopePlan plan, plan_scopes(settings.scopes, caller));
+  if (!settings.quiet) {
+    for (const std::string& note : plan.notes) ctx.err << "efstop: " << note << '\n';
+  }
+  std::vector<ScopeOutcome> outcomes(plan.scopes.size());
+  {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    const size_t n =
+        std::min<size_t>(plan.scopes.size(), static_cast<size_t>(settings.scopes.concurrency));
+    for (size_t w = 0; w < n; ++w) {
+      workers.emplace_back([&] {
+        for (size_t i = next++; i < plan.scopes.size(); i = next++) {
+          outcomes[i] = run_scope(settings, plan.scopes[i], caller, ctx.now());
+        }
+      });
+    }
+    for (std::thread& t : workers) t.join();
+  }
+  ScopedRead merged;
+  merged.failures = plan.failures;
+  for (const report::FailedInput& f : plan.failures) {
+    ctx.err << "efstop: read " << f.input << ": " << f.error << '\n';
+  }
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    ScopeOutcome& o = outcomes[i];
+    const std::string label = plan.scopes[i].label();
+    if (!o.messages.empty() && (!settings.quiet || !o.failed.ok())) {
+      ctx.err << "efstop: -- " << label << '\n' << o.messages;
+    }
+    if (!o.failed.ok()) {
+      ctx.err << "efstop: read " << label << ": " << o.failed.message() << '\n';
+      merged.failures.push_back({label, o.failed.message()});
+      continue;
+    }
+    merged.engine.stats += o.engine.stats;
+    for (flowlog::InputReport& input : o.engine.inputs) {
+      input.name = label + ": " + input.name;
+      if (input.failed) input.error = label + ": " + input.error;
+      merged.engine.inputs.push_back(std::move(input));
+    }
+    for (std::string& w : o.engine.warnings) merged.engine.warnings.push_back(label + ": " + w);
+    merged.engine.used_interface_rule |= o.engine.used_interface_rule;
+    merged.engine.used_overlap_rule |= o.engine.used_overlap_rule;
+    for (report::Row& row : o.rows) merged.rows.push_back(std::move(row));
+    merged.below_min_bytes += o.below_min_bytes;
+    enrich::ResolveStats& n = merged.names;
+    n.ips += o.names.ips;
+    n.mount_targets += o.names.mount_targets;
+    n.cached += o.names.cached;
+    n.looked_up += o.names.looked_up;
+    n.from_history += o.names.from_history;
+    n.labelled += o.names.labelled;
+    n.external += o.names.external;
+    n.unresolved += o.names.unresolved;
+    for (const auto& [reason, count] : o.names.unresolved_reasons) {
+      n.unresolved_reasons[reason] += count;
+    }
+    for (const auto& [reason, action] : o.names.unresolved_iam_actions) {
+      n.unresolved_iam_actions[reason] = action;
+    }
+    for (const auto& [api, calls] : o.names.calls) n.calls[api] += calls;
+    for (report::FailedCall& f : to_failed_calls(o.names)) {
+      f.scope = label;
+      merged.failed_name_calls.push_back(std::move(f));
+    }
+  }
+  return merged;
 }
 
 // The command line for the report's "efstop.command": the arguments as
@@ -713,6 +886,14 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                "the window counted whole, so a sample would cost the same and "
                                "only estimate what is known exactly; leave out --sample"));
   }
+  if ((settings.from_store || settings.by || settings.openmetrics) && settings.scopes.any()) {
+    // The stored history is one account's (docs/history.md); reading it
+    // as if it were every scope's would be a report of something else.
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --regions/--accounts: the store's history is "
+                                              "not kept per account and region yet; leave out "
+                                              "--from-store (or --by/--openmetrics) or them"));
+  }
   if (settings.from_store || settings.by || settings.openmetrics) {
     return run_top_from_store(settings, sources, args, ctx);
   }
@@ -803,10 +984,61 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     metrics_on = false;
   }
 
+  // Many regions / accounts (docs/multi-account.md): each scope is read
+  // on its own below (read_scopes), with its own names.
+  // The flags are checked together first: a role without accounts
+  // (--role-name alone) is no scope, and must not be ignored silently.
+  if (Status s = check_scope_flags(settings.scopes); !s.ok()) {
+    return usage_error(ctx, "top", s);
+  }
+  const bool scoped = settings.scopes.any();
+  if (scoped) {
+    if (!sources.empty()) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --regions/--accounts: they read flow logs "
+                                                "from AWS; name no SOURCE with them"));
+    }
+    if (!settings.names.names || settings.names.offline || !settings.names.inventory.empty()) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --regions/--accounts: each account and "
+                                                "region is named from AWS; leave out --no-names, "
+                                                "--offline and --inventory"));
+    }
+    // Not yet tried across scopes (each would need its own Athena table
+    // or its own slices): refused rather than reported unchecked.
+    if (settings.cloud.method == cloud::Method::kAthena) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --method: athena is not yet read across "
+                                                "accounts and regions; stream the objects (leave "
+                                                "out --method athena)"));
+    }
+    if (settings.sample) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --sample: not yet across accounts and "
+                                                "regions; leave out one of them"));
+    }
+    if (!settings.cloud.log_groups.empty()) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --log-group: a log group is one account's "
+                                                "and region's; with --regions/--accounts each "
+                                                "one's flow logs are discovered (or give --s3)"));
+    }
+    if (metrics_asked) {
+      return usage_error(ctx, "top",
+                         invalid_argument_error("parse --metrics: not yet read across accounts "
+                                                "and regions (docs/multi-account.md)"));
+    }
+    if (metrics_on && !settings.quiet) {
+      ctx.err << "efstop: note: no file-system metrics across accounts and regions yet "
+                 "(docs/multi-account.md)\n";
+    }
+    metrics_on = false;
+  }
+
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
   // engine's server side exact (mount-target IPs and ENIs).
   std::optional<Naming> naming;
-  if (settings.names.enabled()) {
+  if (settings.names.enabled() && !scoped) {
     Result<Naming> opened = open_naming(settings.names, ctx.now(), ctx.err);
     if (!opened.ok()) {
       if (opened.status().code() == StatusCode::kInvalidArgument) {
@@ -863,9 +1095,23 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   if (settings.sample) prepare_sample(*settings.sample, user_bucket_s, &settings.engine);
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
-  Result<flowlog::EngineResult> result = sources.empty()
-                                             ? read_from_aws(settings, naming, ctx)
-                                             : flowlog::run_engine(sources, settings.engine);
+  std::optional<ScopedRead> scoped_read;
+  Result<flowlog::EngineResult> result = flowlog::EngineResult{};
+  if (scoped) {
+    Result<AwsSession> caller =
+        open_aws_session(settings.names.aws, aws::EnvVars::from_process(), ctx.err);
+    Result<ScopedRead> read =
+        caller.ok() ? read_scopes(settings, *caller, ctx) : Result<ScopedRead>(caller.status());
+    if (read.ok()) {
+      scoped_read = std::move(read).value();
+      result = std::move(scoped_read->engine);
+    } else {
+      result = read.status();
+    }
+  } else {
+    result = sources.empty() ? read_from_aws(settings, naming, ctx)
+                             : flowlog::run_engine(sources, settings.engine);
+  }
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kInvalidArgument) {
       return usage_error(ctx, "top", result.status());
@@ -888,7 +1134,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   }
 
   // 5. Name, shape and write.
-  std::vector<report::Row> rows = to_rows(result->pairs);
+  std::vector<report::Row> rows =
+      scoped_read ? std::move(scoped_read->rows) : to_rows(result->pairs);
   // Bucketed only for the metrics (no --bucket): the rows show no series.
   if (user_bucket_s == 0) {
     for (report::Row& row : rows) row.series.cells.clear();
@@ -897,6 +1144,11 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // --min-bytes leaves out pairs before any grouping; merging by file
   // system, name or AZ happens before build_report, so filter here.
   std::optional<int64_t> below_min_bytes;
+  if (scoped_read) {
+    below_min_bytes = scoped_read->below_min_bytes;
+    if (settings.name_grouping != NameGrouping::kNone) settings.shape.min_bytes = 0;
+    name_stats = to_name_stats(scoped_read->names);
+  }
   if (naming && settings.name_grouping != NameGrouping::kNone && settings.shape.min_bytes > 0) {
     const int64_t min = settings.shape.min_bytes;
     const auto kept = std::remove_if(rows.begin(), rows.end(), [min](const report::Row& r) {
@@ -907,6 +1159,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     settings.shape.min_bytes = 0;
   }
   std::vector<report::FailedCall> failed_name_calls;
+  if (scoped_read) failed_name_calls = scoped_read->failed_name_calls;
   if (naming) {
     enrich::ResolveStats resolve_stats;
     rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping,
@@ -979,6 +1232,11 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     r.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
     r.notes = make_notes(stats, settings);
     r.run = run;
+    if (scoped_read) {
+      r.by_account = settings.scopes.by_account();
+      r.by_region = settings.scopes.by_region();
+      r.failed_inputs = scoped_read->failures;
+    }
     for (const flowlog::InputReport& input : result->inputs) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});
     }

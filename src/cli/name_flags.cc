@@ -132,7 +132,8 @@ void add_name_flags(OptionGroup* group, NameFlags* f, const NameFlagSet& set) {
                    });
 }
 
-Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err) {
+Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err,
+                           const AwsSession* session, const std::string& store_scope) {
   Naming n;
   if (!flags.inventory.empty() && flags.offline) {
     return invalid_argument_error(
@@ -152,7 +153,7 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
       store::StoreOptions options;
       options.path = *dir + "/" + std::string(store::kStoreFileName);
       options.warn = [&err](const std::string& w) { err << "efstop: " << w << '\n'; };
-      auto opened = store::NameStore::open(options);
+      auto opened = store::NameStore::open(options, store_scope);
       if (opened.ok()) {
         n.store = std::move(opened).value();
       } else {
@@ -185,9 +186,13 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
     // The dump is the truth for its run: do not mix in a cache.
     options.refresh = true;
   } else if (flags.names && !flags.offline) {
-    EFSTOP_ASSIGN_OR_RETURN(AwsSession session,
-                            open_aws_session(flags.aws, aws::EnvVars::from_process(), err));
-    n.aws = std::move(session);
+    if (session != nullptr) {
+      n.aws = *session;
+    } else {
+      EFSTOP_ASSIGN_OR_RETURN(AwsSession opened,
+                              open_aws_session(flags.aws, aws::EnvVars::from_process(), err));
+      n.aws = std::move(opened);
+    }
     n.source = enrich::make_aws_fact_source(n.aws->client.get(), 8, "");
     options.region = n.aws->client->region();
   } else {

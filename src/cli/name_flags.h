@@ -80,7 +80,12 @@ struct Naming {
 // still work, uncached), the dump or the AWS session, and the labels.
 // Errors (kInvalidArgument / kNotFound / kParse) for bad flags or files.
 // Warnings (bad label lines...) go to `err`.
-Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err);
+// `session`, when given, is the AWS session to name with (one account and
+// region of a multi-account report, cli/scope_flags.h) instead of one
+// opened from `flags.aws`; `store_scope` keys the store's rows by it.
+Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err,
+                           const AwsSession* session = nullptr,
+                           const std::string& store_scope = "");
 
 // How named rows are grouped before report::build_report. kFileSystem is
 // the default with names (--group-by fs); kNone keeps one row per

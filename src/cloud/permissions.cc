@@ -47,16 +47,24 @@ std::string_view access_mode_name(AccessMode mode) {
       return "s3";
     case AccessMode::kAthena:
       return "athena";
+    case AccessMode::kRegions:
+      return "regions";
+    case AccessMode::kAccounts:
+      return "accounts";
+    case AccessMode::kOrganization:
+      return "organization";
   }
   return "?";
 }
 
 Result<AccessMode> parse_access_mode(std::string_view name) {
   for (AccessMode m : {AccessMode::kNames, AccessMode::kInsights, AccessMode::kRaw, AccessMode::kS3,
-                       AccessMode::kAthena}) {
+                       AccessMode::kAthena, AccessMode::kRegions, AccessMode::kAccounts,
+                       AccessMode::kOrganization}) {
     if (access_mode_name(m) == name) return m;
   }
-  return invalid_argument_error("expected names, insights, raw, s3, athena or all");
+  return invalid_argument_error(
+      "expected names, insights, raw, s3, athena, regions, accounts, organization or all");
 }
 
 std::vector<std::string> discovery_actions() {
@@ -71,6 +79,12 @@ std::vector<std::string> athena_service_actions() {
 
 std::vector<std::string> actions_for(AccessMode mode) {
   std::vector<std::string> out;
+  // The caller's side of a report across regions and accounts.
+  if (mode == AccessMode::kRegions) return {std::string(kDescribeRegionsAction)};
+  if (mode == AccessMode::kAccounts) return {std::string(kAssumeRoleAction)};
+  if (mode == AccessMode::kOrganization) {
+    return {std::string(kListAccountsAction), std::string(kAssumeRoleAction)};
+  }
   if (mode == AccessMode::kNames) {
     return {"ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints",
             std::string(kDescribeFileSystems), std::string(kDescribeMountTargets)};
@@ -103,6 +117,9 @@ std::vector<std::string> actions_for(AccessMode mode) {
       }
       break;
     case AccessMode::kNames:
+    case AccessMode::kRegions:
+    case AccessMode::kAccounts:
+    case AccessMode::kOrganization:
       break;
   }
   // --method athena reads no metrics (the query does not split flows per period).
@@ -129,7 +146,7 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
 
   // EC2 Describe* calls support no resource-level permissions.
   if (auto a = pick({"ec2:DescribeFlowLogs", "ec2:DescribeNetworkInterfaces",
-                     "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints"});
+                     "ec2:DescribeInstances", "ec2:DescribeVpcEndpoints", kDescribeRegionsAction});
       !a.empty()) {
     statements.push_back(statement("EfstopEc2Describe", a, "*"));
   }
@@ -207,6 +224,15 @@ json least_privilege_policy(const std::vector<AccessMode>& modes, bool with_doct
                         scope.account + ":deliverystream/*")
                  : json("*");
     statements.push_back(statement("EfstopFirehoseDescribe", a, r));
+  }
+  // The member accounts' roles; AssumeRole takes role ARNs.
+  if (auto a = pick({kAssumeRoleAction}); !a.empty()) {
+    statements.push_back(statement("EfstopAssumeMemberRoles", a,
+                                   scope.role_arn.empty() ? json("*") : json(scope.role_arn)));
+  }
+  // ListAccounts supports no resource-level permissions.
+  if (auto a = pick({kListAccountsAction}); !a.empty()) {
+    statements.push_back(statement("EfstopOrganizationsList", a, "*"));
   }
   return {{"Version", "2012-10-17"}, {"Statement", statements}};
 }

@@ -17,6 +17,11 @@
 //             StopQueryExecution, GetWorkGroup (docs/athena.md), plus what
 //             Athena itself does with the caller's permissions and efstop
 //             never calls: athena_service_actions()
+// The modes of a report across accounts and regions (docs/multi-account.md)
+// are the caller's, not the member roles' (those need the modes above):
+//   regions       --regions all: ec2:DescribeRegions
+//   accounts      --accounts: sts:AssumeRole on the member roles
+//   organization  --organization: organizations:ListAccounts + sts:AssumeRole
 // Each reading mode but athena also calls cloudwatch:GetMetricData (the file systems'
 // own metrics, on by default when reading from AWS; --no-metrics leaves it
 // out), which supports no resource-level permissions ("*").
@@ -48,9 +53,19 @@
 
 namespace efstop::cloud {
 
-enum class AccessMode { kNames, kInsights, kRaw, kS3, kAthena };
+enum class AccessMode {
+  kNames,
+  kInsights,
+  kRaw,
+  kS3,
+  kAthena,
+  kRegions,
+  kAccounts,
+  kOrganization
+};
 
-// "names", "insights", "raw", "s3", "athena".
+// "names", "insights", "raw", "s3", "athena", "regions", "accounts",
+// "organization".
 std::string_view access_mode_name(AccessMode mode);
 // Parses one of those names (kInvalidArgument otherwise).
 Result<AccessMode> parse_access_mode(std::string_view name);
@@ -70,6 +85,10 @@ inline constexpr std::string_view kMetricsAction = "cloudwatch:GetMetricData";
 // docs/athena.md cites the Athena user guide): in the athena policy, though
 // efstop never calls them itself.
 std::vector<std::string> athena_service_actions();
+// A report across regions and accounts (the caller's calls).
+inline constexpr std::string_view kDescribeRegionsAction = "ec2:DescribeRegions";
+inline constexpr std::string_view kAssumeRoleAction = "sts:AssumeRole";
+inline constexpr std::string_view kListAccountsAction = "organizations:ListAccounts";
 // The action only `efstop doctor` calls.
 inline constexpr std::string_view kDoctorAction = "logs:DescribeLogGroups";
 
@@ -78,6 +97,9 @@ struct PolicyScope {
   std::string region;                   // or empty
   std::vector<std::string> log_groups;  // names, or empty
   std::optional<aws::S3Location> s3;    // the flow logs' bucket and prefix
+  // The member roles sts:AssumeRole is allowed on ("arn:aws:iam::*:role/efstop");
+  // empty: every role ("*").
+  std::string role_arn;
 };
 
 // {"Version": "2012-10-17", "Statement": [...]} allowing exactly the

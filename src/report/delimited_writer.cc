@@ -63,6 +63,8 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
   };
 
   std::vector<std::string> header;
+  if (report.by_account) header.emplace_back("account");
+  if (report.by_region) header.emplace_back("region");
   const auto add_end_header = [&](const char* prefix,
                                   const std::vector<internal::EndField>& fields) {
     header.emplace_back(prefix);
@@ -102,6 +104,8 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
 
   for (const Row& row : report.rows) {
     std::vector<std::string> cells;
+    if (report.by_account) cells.push_back(sanitize_cell(row.account));
+    if (report.by_region) cells.push_back(sanitize_cell(row.region));
     const auto add_end = [&](bool client, const std::vector<internal::EndField>& fields) {
       const End* end = internal::end_of(row, client);
       cells.push_back(end ? sanitize_cell(internal::join_ips(*end)) : std::string());

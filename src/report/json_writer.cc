@@ -200,6 +200,14 @@ void row_text(std::string* out, const Row& row, const Report& report, int indent
   const double usd_per_gib = report.cross_az_usd_per_gib;
   RowText t(out, indent, base);
   t.open('{');
+  if (report.by_account) {
+    t.key("account");
+    t.string(row.account);
+  }
+  if (report.by_region) {
+    t.key("region");
+    t.string(row.region);
+  }
   if (row.client) {
     t.key("client");
     end_text(t, *row.client);
@@ -517,6 +525,7 @@ void write_json(const Report& report, std::ostream& out) {
       item["call"] = f.call;
       item["error"] = f.error;
       item["ips"] = f.ips;
+      if (!f.scope.empty()) item["scope"] = f.scope;
       calls.push_back(std::move(item));
     }
     out << ",\n  \"failed_calls\": ";

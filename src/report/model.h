@@ -137,6 +137,12 @@ struct SampleInfo {
 };
 
 struct Row {
+  // The account and region whose flow logs and names gave this row, when
+  // the report spans several (--accounts, --organization, --regions:
+  // docs/multi-account.md); empty otherwise. Rows of different scopes are
+  // never merged: 10.0.1.5 in one account is not 10.0.1.5 in another.
+  std::string account;
+  std::string region;
   std::optional<End> client;  // absent when grouped by server
   std::optional<End> server;  // absent when grouped by client
   Counters counters;
@@ -227,6 +233,10 @@ struct FailedCall {
   std::string call;   // the IAM action, "ec2:DescribeInstances"
   std::string error;  // what happened, with the attempts made
   int64_t ips = 0;    // addresses it left unnamed (unresolved, or shown by id); 0: unknown
+  // With --regions/--accounts: the scope whose names it lacks, as its
+  // failed inputs name it ("account 444455556666 us-west-2", "us-west-2");
+  // the other scopes' names are whole. Empty for a single-scope report.
+  std::string scope{};
 
   friend bool operator==(const FailedCall&, const FailedCall&) = default;
 };
@@ -353,6 +363,11 @@ struct FileSystemMetrics {
 };
 
 struct Report {
+  // Set when the report spans several accounts / regions: every writer then
+  // gives each row its account / region (JSON fields, CSV/TSV/NDJSON
+  // columns; the table shows the column when the rows hold more than one).
+  bool by_account = false;
+  bool by_region = false;
   Window window;
   GroupBy group_by = GroupBy::kPair;
   SortKey sort_by = SortKey::kTotal;

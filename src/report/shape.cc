@@ -33,6 +33,8 @@ namespace {
 // client addresses, then server addresses. An absent end has an empty key,
 // so it never separates rows.
 struct GroupKey {
+  std::string account;  // scope first: rows of two accounts/regions never merge
+  std::string region;
   std::vector<AddressKey> client;
   std::vector<AddressKey> server;
 
@@ -42,6 +44,8 @@ struct GroupKey {
 
 GroupKey make_group_key(const Row& row) {
   GroupKey key;
+  key.account = row.account;
+  key.region = row.region;
   if (row.client) key.client = make_address_keys(row.client->ips);
   if (row.server) key.server = make_address_keys(row.server->ips);
   return key;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -244,6 +245,18 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
                                          !internal::fields_in_use(rows, false).empty());
 
   std::vector<Column> columns;
+  // Several accounts / regions: their columns first, when the rows hold
+  // more than one of them (one value is said once, in the summary).
+  for (const bool account : {true, false}) {
+    if (!(account ? report.by_account : report.by_region)) continue;
+    std::set<std::string> seen;
+    for (const Row& row : rows) seen.insert(account ? row.account : row.region);
+    if (seen.size() < 2) continue;
+    Column column{account ? "ACCOUNT" : "REGION", false, {}, 0};
+    for (const Row& row : rows)
+      column.cells.push_back(sanitize_text(account ? row.account : row.region));
+    columns.push_back(std::move(column));
+  }
   std::vector<std::pair<size_t, bool>> name_columns;  // (column, client) of each end's first
   for (const bool client : {true, false}) {
     if (!(client ? has_client : has_server)) continue;
@@ -420,7 +433,8 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   }
   // The bytes are all there; some names are not.
   for (const FailedCall& f : report.failed_calls) {
-    out << "partial: names: " << sanitize_text(f.call) << " failed";
+    out << "partial: names" << (f.scope.empty() ? "" : " in " + sanitize_text(f.scope)) << ": "
+        << sanitize_text(f.call) << " failed";
     if (f.ips > 0) {
       out << ", " << f.ips << " address" << (f.ips == 1 ? "" : "es") << " left without a name";
     }

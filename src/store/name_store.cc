@@ -54,6 +54,28 @@ constexpr std::string_view kMigrations[] = {
     " address INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
     " name TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, az TEXT NOT NULL,"
     " account TEXT NOT NULL, PRIMARY KEY(address, first_seen)) WITHOUT ROWID;",
+    // 5: names keyed by account and region (issue 18, docs/multi-account.md):
+    // every lookup and assignment belongs to the scope it was read in
+    // ("<account>/<region>"; '' is the caller's own account and region, as
+    // every row before this version was). A key column of a WITHOUT ROWID
+    // table cannot be added in place, so both tables are rebuilt. A store
+    // of version 3 takes migration 4 first, one of version 4 this one only.
+    "CREATE TABLE lookup_v5("
+    " scope TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " fetched_at INTEGER NOT NULL, PRIMARY KEY(scope, kind, key)) WITHOUT ROWID;"
+    "INSERT INTO lookup_v5 SELECT '', kind, key, value, fetched_at FROM lookup;"
+    "DROP TABLE lookup;"
+    "ALTER TABLE lookup_v5 RENAME TO lookup;"
+    "CREATE TABLE assignment_v5("
+    " scope TEXT NOT NULL, ip TEXT NOT NULL, eni_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " name TEXT NOT NULL, resource_id TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL, az TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY(scope, ip, eni_id, kind, resource_id));"
+    "INSERT INTO assignment_v5 SELECT '', ip, eni_id, kind, name, resource_id, first_seen,"
+    " last_seen, az, account FROM assignment;"
+    "DROP TABLE assignment;"
+    "ALTER TABLE assignment_v5 RENAME TO assignment;"
+    "CREATE INDEX assignment_by_time ON assignment(scope, ip, first_seen);",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -217,11 +239,12 @@ Result<std::pair<SqliteDb, int>> open_store_file(const StoreOptions& options) {
   return opened;
 }
 
-Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options) {
+Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options, std::string scope) {
   Result<std::pair<SqliteDb, int>> opened = open_store_file(options);
   if (!opened.ok()) return opened.status();
   auto [db, version] = std::move(opened).value();
-  return std::unique_ptr<NameStore>(new NameStore(std::move(db), options.path, version));
+  return std::unique_ptr<NameStore>(
+      new NameStore(std::move(db), options.path, version, std::move(scope)));
 }
 
 Status NameStore::put_lookup(std::string_view kind, std::string_view key, std::string_view value,
@@ -237,11 +260,12 @@ Status NameStore::put_lookups(std::string_view kind,
   return in_transaction(db_, [&]() -> Status {
     EFSTOP_ASSIGN_OR_RETURN(
         SqliteStatement st,
-        db_.prepare("INSERT INTO lookup(kind, key, value, fetched_at) VALUES(?1, ?2, ?3, ?4) "
-                    "ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value, "
+        db_.prepare("INSERT INTO lookup(kind, key, value, fetched_at, scope) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5) "
+                    "ON CONFLICT(scope, kind, key) DO UPDATE SET value = excluded.value, "
                     "fetched_at = excluded.fetched_at WHERE excluded.fetched_at >= fetched_at"));
     for (const auto& [key, value] : key_values) {
-      st.bind(1, kind).bind(2, key).bind(3, value).bind(4, fetched_at);
+      st.bind(1, kind).bind(2, key).bind(3, value).bind(4, fetched_at).bind(5, scope_);
       EFSTOP_RETURN_IF_ERROR(st.run());
     }
     return Status();
@@ -262,9 +286,10 @@ Result<std::map<std::string, CachedLookup>> NameStore::get_lookups(
   std::map<std::string, CachedLookup> out;
   EFSTOP_ASSIGN_OR_RETURN(
       SqliteStatement st,
-      db_.prepare("SELECT value, fetched_at FROM lookup WHERE kind = ?1 AND key = ?2"));
+      db_.prepare("SELECT value, fetched_at FROM lookup WHERE kind = ?1 AND key = ?2 "
+                  "AND scope = ?3"));
   for (const std::string& key : keys) {
-    st.bind(1, kind).bind(2, key);
+    st.bind(1, kind).bind(2, key).bind(3, scope_);
     EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
     if (has_row) {
       CachedLookup row{st.column_text(0), st.column_int(1)};
@@ -284,8 +309,8 @@ Status NameStore::record_assignments(const std::vector<Assignment>& seen, int64_
         SqliteStatement st,
         db_.prepare(
             "INSERT INTO assignment(ip, eni_id, kind, name, resource_id, az, account, "
-            "first_seen, last_seen) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-            "ON CONFLICT(ip, eni_id, kind, resource_id) DO UPDATE SET "
+            "first_seen, last_seen, scope) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) "
+            "ON CONFLICT(scope, ip, eni_id, kind, resource_id) DO UPDATE SET "
             "first_seen = min(first_seen, excluded.first_seen), "
             "name = CASE WHEN excluded.last_seen >= last_seen THEN excluded.name ELSE name END, "
             "az = CASE WHEN excluded.last_seen >= last_seen THEN excluded.az ELSE az END, "
@@ -294,7 +319,7 @@ Status NameStore::record_assignments(const std::vector<Assignment>& seen, int64_
             "last_seen = max(last_seen, excluded.last_seen)"));
     for (const Assignment& a : seen) {
       st.bind(1, a.ip).bind(2, a.eni_id).bind(3, a.kind).bind(4, a.name);
-      st.bind(5, a.resource_id).bind(6, a.az).bind(7, a.account).bind(8, seen_at);
+      st.bind(5, a.resource_id).bind(6, a.az).bind(7, a.account).bind(8, seen_at).bind(9, scope_);
       EFSTOP_RETURN_IF_ERROR(st.run());
     }
     return Status();
@@ -305,11 +330,12 @@ Result<std::optional<Assignment>> NameStore::assignment_at(std::string_view ip, 
   std::lock_guard lock(mutex_);
   // Began by t, latest first; ties (one IP on two rows seen together) go to
   // the one seen last, then by ENI id for a deterministic answer.
-  EFSTOP_ASSIGN_OR_RETURN(SqliteStatement before,
-                          db_.prepare("SELECT " + std::string(kAssignmentColumns) +
-                                      " FROM assignment WHERE ip = ?1 AND first_seen <= ?2 "
-                                      "ORDER BY first_seen DESC, last_seen DESC, eni_id LIMIT 1"));
-  before.bind(1, ip).bind(2, t);
+  EFSTOP_ASSIGN_OR_RETURN(
+      SqliteStatement before,
+      db_.prepare("SELECT " + std::string(kAssignmentColumns) +
+                  " FROM assignment WHERE scope = ?3 AND ip = ?1 AND first_seen <= ?2 "
+                  "ORDER BY first_seen DESC, last_seen DESC, eni_id LIMIT 1"));
+  before.bind(1, ip).bind(2, t).bind(3, scope_);
   EFSTOP_ASSIGN_OR_RETURN(bool has_row, before.step());
   if (has_row) {
     Assignment a = read_assignment(before);
@@ -318,9 +344,9 @@ Result<std::optional<Assignment>> NameStore::assignment_at(std::string_view ip, 
   }
   EFSTOP_ASSIGN_OR_RETURN(SqliteStatement after,
                           db_.prepare("SELECT " + std::string(kAssignmentColumns) +
-                                      " FROM assignment WHERE ip = ?1 "
+                                      " FROM assignment WHERE scope = ?2 AND ip = ?1 "
                                       "ORDER BY first_seen, eni_id LIMIT 1"));
-  after.bind(1, ip);
+  after.bind(1, ip).bind(2, scope_);
   EFSTOP_ASSIGN_OR_RETURN(has_row, after.step());
   if (!has_row) return std::optional<Assignment>();
   Assignment a = read_assignment(after);
@@ -332,9 +358,9 @@ Result<std::vector<Assignment>> NameStore::history(std::string_view ip) {
   std::lock_guard lock(mutex_);
   EFSTOP_ASSIGN_OR_RETURN(SqliteStatement st,
                           db_.prepare("SELECT " + std::string(kAssignmentColumns) +
-                                      " FROM assignment WHERE ip = ?1 "
+                                      " FROM assignment WHERE scope = ?2 AND ip = ?1 "
                                       "ORDER BY first_seen, last_seen, eni_id"));
-  st.bind(1, ip);
+  st.bind(1, ip).bind(2, scope_);
   std::vector<Assignment> out;
   for (;;) {
     EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());
@@ -349,7 +375,8 @@ Result<std::vector<Assignment>> NameStore::all_history() {
   EFSTOP_ASSIGN_OR_RETURN(
       SqliteStatement st,
       db_.prepare("SELECT " + std::string(kAssignmentColumns) +
-                  " FROM assignment ORDER BY ip, first_seen, last_seen, eni_id"));
+                  " FROM assignment WHERE scope = ?1 ORDER BY ip, first_seen, last_seen, eni_id"));
+  st.bind(1, scope_);
   std::vector<Assignment> out;
   for (;;) {
     EFSTOP_ASSIGN_OR_RETURN(const bool has_row, st.step());

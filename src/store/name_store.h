@@ -45,7 +45,9 @@ namespace efstop::store {
 //   3: collected history: collection, address, bucket_total
 //      (history_store.h, docs/history.md).
 //   4: collected_name: the names of a collection's addresses at collect time.
-inline constexpr int kSchemaVersion = 4;
+//   5: lookup and assignment gain `scope` in their keys: names are kept per
+//      account and region (StoreOptions::scope); older rows get scope ''.
+inline constexpr int kSchemaVersion = 5;
 
 // The store file's name inside its directory.
 inline constexpr std::string_view kStoreFileName = "efstop.sqlite3";
@@ -88,7 +90,12 @@ class NameStore {
  public:
   // Opens or creates the store. Errors: kIo (cannot create/open), kInvalidArgument
   // (the file has a newer schema than this efstop knows), others from SQLite.
-  static Result<std::unique_ptr<NameStore>> open(const StoreOptions& options);
+  // `scope`: the account and region whose names this NameStore reads and
+  // writes ("111122223333/eu-west-1"; docs/multi-account.md); '' (the
+  // default) is the caller's own account and region. Each scope sees only
+  // its rows: one private address names different things in two accounts.
+  static Result<std::unique_ptr<NameStore>> open(const StoreOptions& options,
+                                                 std::string scope = "");
 
   NameStore(const NameStore&) = delete;
   NameStore& operator=(const NameStore&) = delete;
@@ -120,20 +127,25 @@ class NameStore {
   Result<std::optional<Assignment>> assignment_at(std::string_view ip, int64_t t);
   // Every assignment of `ip`, oldest first.
   Result<std::vector<Assignment>> history(std::string_view ip);
-  // Every assignment of every IP, by IP then oldest first (inventory dumps).
+  // Every assignment of every IP of this scope, by IP then oldest first
+  // (inventory dumps).
   Result<std::vector<Assignment>> all_history();
 
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
 
  private:
-  NameStore(SqliteDb db, std::string path, int version)
-      : db_(std::move(db)), path_(std::move(path)), schema_version_(version) {}
+  NameStore(SqliteDb db, std::string path, int version, std::string scope)
+      : db_(std::move(db)),
+        path_(std::move(path)),
+        schema_version_(version),
+        scope_(std::move(scope)) {}
 
   std::mutex mutex_;
   SqliteDb db_;  // guarded by mutex_
   const std::string path_;
   const int schema_version_;
+  const std::string scope_;
 };
 
 // Opens the store file (creating it 0600, WAL, corrupt file set aside with

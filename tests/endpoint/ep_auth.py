@@ -109,6 +109,21 @@ CODES = {
         "missing": ("MissingAuthenticationTokenException", 400),
         "incomplete": ("IncompleteSignatureException", 400),
     },
+    # AWS Organizations (JSON 1.1): its own throttling and denial codes
+    # (botocore's organizations model: TooManyRequestsException,
+    # AccessDeniedException, ServiceException).
+    "organizations": {
+        "signature": ("InvalidSignatureException", 400),
+        "unknown_key": ("UnrecognizedClientException", 400),
+        "expired": ("ExpiredTokenException", 400),
+        "skew": ("InvalidSignatureException", 400),
+        "denied": ("AccessDeniedException", 400),
+        "throttle": ("TooManyRequestsException", 400),
+        "500": ("ServiceException", 500),
+        "503": ("ServiceException", 503),
+        "missing": ("MissingAuthenticationTokenException", 400),
+        "incomplete": ("IncompleteSignatureException", 400),
+    },
     "elasticfilesystem": {
         "signature": ("InvalidSignatureException", 403),
         "unknown_key": ("UnrecognizedClientException", 403),

@@ -321,7 +321,29 @@ def describe_vpc_endpoints(state, identity, params):
     return {"VpcEndpoints": items, "NextToken": token}
 
 
+def describe_regions(state, identity, params):
+    """The scenario's enabled regions (its `enabled_regions`, else its region
+    and `regions`); AllRegions=true adds `opt_in_regions` as not-opted-in.
+    Filters and RegionNames select by name, as EC2 does for region-name."""
+    sc = state.scenario()
+    enabled = sc.get("enabled_regions") or sorted(set([sc["region"]] + sc.get("regions", [])))
+    regions = [(r, "opt-in-not-required") for r in enabled]
+    if params.get("AllRegions"):
+        regions += [(r, "not-opted-in") for r in sc.get("opt_in_regions", [])]
+    wanted = set(params.get("RegionNames", []))
+    for f in params.get("Filters", []):
+        if f.get("Name") != "region-name":
+            raise AwsError("InvalidParameterValue",
+                           f"The filter '{f.get('Name')}' is not supported by this test endpoint", 400)
+        wanted |= set(f.get("Values", []))
+    if wanted:
+        regions = [r for r in regions if r[0] in wanted]
+    return {"Regions": [{"RegionName": r, "Endpoint": f"ec2.{r}.amazonaws.com", "OptInStatus": o}
+                        for r, o in regions]}
+
+
 OPERATIONS = {
+    "DescribeRegions": describe_regions,
     "DescribeNetworkInterfaces": describe_network_interfaces,
     "DescribeInstances": describe_instances,
     "DescribeFlowLogs": describe_flow_logs,

@@ -35,11 +35,13 @@ SERVICES = {
     "sso": ("sso", "rest-json"),
     "firehose": ("firehose", "json"),
     "athena": ("athena", "json"),
+    "organizations": ("organizations", "json"),
 }
 
 # JSON 1.1 services: X-Amz-Target prefix (the model's targetPrefix + ".").
 JSON_TARGET_PREFIXES = {"logs": "Logs_20140328.", "firehose": "Firehose_20150804.",
-                        "athena": "AmazonAthena."}
+                        "athena": "AmazonAthena.",
+                        "organizations": "AWSOrganizationsV20161128."}
 
 _loader = botocore.loaders.Loader()
 _models = {}

@@ -3,6 +3,7 @@ faults, counts and the request log. Every method is thread-safe (one lock;
 the server is threaded)."""
 
 import copy
+import re
 import datetime
 import json
 import secrets
@@ -77,6 +78,19 @@ def check_scenario(doc):
             raise ScenarioError(f"roles.{arn} must be an object")
     if "page_size" in doc and (not isinstance(doc["page_size"], int) or doc["page_size"] < 1):
         raise ScenarioError("page_size must be a positive integer")
+    members = doc.get("members", {})
+    if not isinstance(members, dict):
+        raise ScenarioError("members must be an object keyed by account id")
+    for account, regions in members.items():
+        if not re.fullmatch(r"[0-9]{12}", account) or not isinstance(regions, dict):
+            raise ScenarioError(f"members.{account}: want a 12-digit account id -> {{region: data}}")
+        for region, data in regions.items():
+            if not isinstance(data, dict) or any(k not in VIEW_COLLECTIONS for k in data):
+                raise ScenarioError(f"members.{account}.{region}: an object of {sorted(VIEW_COLLECTIONS)}")
+    if "enabled_regions" in doc and not isinstance(doc["enabled_regions"], list):
+        raise ScenarioError("enabled_regions must be a list of region names")
+    if "organization" in doc and not isinstance(doc["organization"], dict):
+        raise ScenarioError("organization must be an object ({'accounts': [...]})")
     quirks = doc.get("quirks", {})
     if not isinstance(quirks, dict) or any(k not in QUIRKS or not isinstance(v, bool)
                                            for k, v in quirks.items()):
@@ -91,6 +105,14 @@ QUIRKS = {
     # ListObjectsV2 ignores prefix (the whole bucket is listed).
     "s3_ignore_prefix",
 }
+
+
+# The collections a member account's region holds (scenario "members"):
+# what a caller whose credentials belong to that account, signing for that
+# region, sees instead of the top-level ones.
+VIEW_COLLECTIONS = ("network_interfaces", "instances", "subnets", "vpcs", "flow_logs",
+                    "file_systems", "mount_targets", "access_points", "log_groups", "metrics",
+                    "metric_status", "delivery_streams")
 
 
 def quirk(scenario, name):
@@ -111,6 +133,8 @@ class State:
         self._offset = datetime.timedelta(0)
         self._imds_tokens = {}
         self._indexes = {}
+        self._views = {}
+        self._tls = threading.local()
         self.load_file()
 
     # -- scenario
@@ -128,17 +152,47 @@ class State:
         with self._lock:
             self._scenario = doc
             self._indexes = {}
+            self._views = {}
 
     def scenario(self):
-        """The current scenario document (do not mutate; replaced wholesale)."""
+        """The current scenario document (do not mutate; replaced wholesale),
+        as the calling thread's account and region see it (set_view)."""
+        view = getattr(self._tls, "view", None)
         with self._lock:
-            return self._scenario
+            doc = self._scenario
+            if view is None:
+                return doc
+            cached = self._views.get(view)
+            if cached is not None:
+                return cached
+        account, region = view
+        members = doc.get("members", {})
+        if account not in members:
+            return doc
+        out = dict(doc)
+        data = members[account].get(region, {})
+        for key in VIEW_COLLECTIONS:
+            out[key] = data.get(key, {})
+        out["account"] = account
+        with self._lock:
+            if self._scenario is doc:
+                self._views[view] = out
+        return out
+
+    def set_view(self, account, region):
+        """Makes this thread's scenario() the data of (account, region) when the
+        scenario's members hold that account (None: the top level)."""
+        self._tls.view = (account, region) if account is not None else None
+
+    def view_key(self):
+        return getattr(self._tls, "view", None)
 
     def replace_scenario(self, doc):
         check_scenario(doc)
         with self._lock:
             self._scenario = doc
             self._indexes = {}
+            self._views = {}
 
     def patch_scenario(self, patch):
         with self._lock:
@@ -147,13 +201,15 @@ class State:
         with self._lock:
             self._scenario = doc
             self._indexes = {}
+            self._views = {}
 
     def index(self, collection, name, extractor):
         """{value: set of ids} of `collection` under a filter's `extractor`,
         built once per scenario version (lookups of thousands of IPs)."""
+        view = self.view_key()
+        items = self.scenario().get(collection, {})
         with self._lock:
-            cached = self._indexes.get((collection, name))
-            items = self._scenario.get(collection, {})
+            cached = self._indexes.get((collection, name, view))
         if cached is not None:
             return cached
         index = {}
@@ -164,7 +220,7 @@ class State:
                 key = ("true" if value else "false") if isinstance(value, bool) else str(value)
                 index.setdefault(key, set()).add(item_id)
         with self._lock:
-            self._indexes[(collection, name)] = index
+            self._indexes[(collection, name, view)] = index
         return index
 
     def page_size(self):
@@ -176,7 +232,10 @@ class State:
         sc = self.scenario()
         regions = set(sc.get("regions", [sc["region"]]))
         regions.add(sc["region"])
-        if service == "sts":
+        regions.update(sc.get("enabled_regions", []))
+        for member in sc.get("members", {}).values():
+            regions.update(member)
+        if service in ("sts", "organizations"):
             regions.add("us-east-1")  # the global STS endpoint signs as us-east-1
         return regions
 

@@ -37,6 +37,7 @@ import ep_firehose  # noqa: E402
 import ep_iam  # noqa: E402
 import ep_identity  # noqa: E402
 import ep_logs  # noqa: E402
+import ep_organizations  # noqa: E402
 import ep_paging  # noqa: E402
 import insights  # noqa: E402
 import ep_protocols  # noqa: E402
@@ -55,6 +56,7 @@ HANDLERS = {
     "monitoring": ep_cloudwatch.OPERATIONS,
     "firehose": ep_firehose.OPERATIONS,
     "athena": ep_athena.OPERATIONS,
+    "organizations": ep_organizations.OPERATIONS,
 }
 UNSIGNED_OPERATIONS = {("sts", "AssumeRoleWithWebIdentity"), ("sso", "GetRoleCredentials")}
 LOGS_TARGET_PREFIX = "Logs_20140328."
@@ -184,6 +186,9 @@ class Endpoint:
             identity = ep_auth.check_signed_request(
                 route.signed, service, self.state, req.method, req.path, req.query, req.header_items,
                 req.headers, req.body, self.state.now())
+        # A member account's data, for the region signed (scenario "members").
+        self.state.set_view(identity.account if identity is not None else None,
+                            route.signed.region if route.signed is not None else None)
         params = self.parse_params(service, operation, req)
         req.params = params
         req.identity = identity
@@ -293,6 +298,7 @@ class Endpoint:
         if route.operation is None:
             return 404, {"Content-Type": "text/plain"}, b"Not Found", None
         req.route_name = route.counted_name
+        self.state.set_view(None, None)
         self.state.count(route.counted_name)
         fault = self.state.take_fault(route.counted_name, req.path)
         if self.latency_ms:

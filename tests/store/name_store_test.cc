@@ -344,6 +344,130 @@ TEST(NameStoreDiskTest, MigratesVersion1StoreKeepingRows) {
   EXPECT_EQ((*at)->first_seen, 10);
 }
 
+// Builds a store file the way efstop left it at schema `version` (3: the
+// name tables of version 2 and the history tables; 4: also collected_name),
+// with one lookup, one assignment and, at 4, one collected name.
+void write_old_store(const std::string& path, int version) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql =
+      "CREATE TABLE lookup(kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+      " fetched_at INTEGER NOT NULL, PRIMARY KEY(kind, key)) WITHOUT ROWID;"
+      "CREATE TABLE assignment(ip TEXT NOT NULL, eni_id TEXT NOT NULL, kind TEXT NOT NULL,"
+      " name TEXT NOT NULL, resource_id TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+      " last_seen INTEGER NOT NULL, PRIMARY KEY(ip, eni_id, kind, resource_id));"
+      "ALTER TABLE assignment ADD COLUMN az TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE assignment ADD COLUMN account TEXT NOT NULL DEFAULT '';"
+      "CREATE INDEX assignment_by_time ON assignment(ip, first_seen);"
+      "CREATE TABLE collection(id INTEGER PRIMARY KEY, window_start INTEGER NOT NULL,"
+      " window_end INTEGER NOT NULL, bucket_s INTEGER NOT NULL, collected_at INTEGER NOT NULL,"
+      " source TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+      "CREATE TABLE address(id INTEGER PRIMARY KEY, ip TEXT NOT NULL UNIQUE);"
+      "CREATE TABLE bucket_total(bucket_start INTEGER NOT NULL, client INTEGER NOT NULL,"
+      " server INTEGER NOT NULL, bytes_read INTEGER NOT NULL, bytes_written INTEGER NOT NULL,"
+      " packets INTEGER NOT NULL, flows INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+      " packets_unknown INTEGER NOT NULL, bytes_unknown INTEGER NOT NULL,"
+      " collection INTEGER NOT NULL, PRIMARY KEY(bucket_start, client, server)) WITHOUT ROWID;"
+      "INSERT INTO lookup VALUES('eni-by-ip', '10.0.0.7', 'old-value', 5);"
+      "INSERT INTO assignment VALUES('10.0.0.7', 'eni-7', 'ec2-instance', 'web', 'i-7', 10, 20,"
+      " 'eu-west-1a', '111122223333');"
+      "INSERT INTO address VALUES(1, '10.0.0.7');";
+  if (version >= 4) {
+    sql +=
+        "CREATE TABLE collected_name(address INTEGER NOT NULL, first_seen INTEGER NOT NULL,"
+        " last_seen INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,"
+        " az TEXT NOT NULL, account TEXT NOT NULL, PRIMARY KEY(address, first_seen))"
+        " WITHOUT ROWID;"
+        "INSERT INTO collected_name VALUES(1, 0, 3600, 'web', 'ec2-instance', 'i-7',"
+        " 'eu-west-1a', '111122223333');";
+  }
+  sql += "PRAGMA user_version = " + std::to_string(version) + ";";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// The rows of `sql` (one text column each), read with SQLite directly.
+std::vector<std::string> column_of(const std::string& path, const char* sql) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(st, 0);
+    out.emplace_back(t == nullptr ? "" : reinterpret_cast<const char*>(t));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// A store of `version` (before names were kept per account and region)
+// migrates to the current one: its rows become the default scope's, a
+// member account's scope sees none of them and keeps its own apart, and
+// the history tables (collected_name at 4) are kept as they were.
+void expect_migrates_to_scopes(int version) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/old.sqlite3";
+  write_old_store(path, version);
+  auto own = NameStore::open(StoreOptions{path, 1000, {}});
+  ASSERT_TRUE(own.ok()) << own.status().to_string();
+  EXPECT_EQ((*own)->schema_version(), 5);
+  auto hit = (*own)->get_lookup("eni-by-ip", "10.0.0.7", 5, -1);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->value, "old-value");
+  auto at = (*own)->assignment_at("10.0.0.7", 15);
+  ASSERT_TRUE(at.ok() && at->has_value());
+  EXPECT_EQ((*at)->name, "web");
+  EXPECT_EQ((*at)->account, "111122223333");
+  EXPECT_EQ((*at)->az, "eu-west-1a");
+
+  auto member = NameStore::open(StoreOptions{path, 1000, {}}, "444455556666/us-west-2");
+  ASSERT_TRUE(member.ok()) << member.status().to_string();
+  hit = (*member)->get_lookup("eni-by-ip", "10.0.0.7", 5, -1);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_FALSE(hit->has_value());  // the default scope's row is not the member's
+  at = (*member)->assignment_at("10.0.0.7", 15);
+  ASSERT_TRUE(at.ok());
+  EXPECT_FALSE(at->has_value());
+  // The same address and kind in the member's scope: a row of its own.
+  ASSERT_TRUE((*member)->put_lookup("eni-by-ip", "10.0.0.7", "member-value", 6).ok());
+  Assignment a = make("10.0.0.7", "eni-9", "lambda", "fn", "fn");
+  ASSERT_TRUE((*member)->record_assignments({a}, 30).ok());
+  hit = (*member)->get_lookup("eni-by-ip", "10.0.0.7", 6, -1);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->value, "member-value");
+  hit = (*own)->get_lookup("eni-by-ip", "10.0.0.7", 6, -1);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->value, "old-value");
+  auto history = (*own)->all_history();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].name, "web");
+  history = (*member)->all_history();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].name, "fn");
+  own->reset();
+  member->reset();
+
+  // Both scopes' rows are on disk under their scope; the old row in ''.
+  EXPECT_EQ(column_of(path, "SELECT scope || '|' || value FROM lookup ORDER BY scope"),
+            (std::vector<std::string>{"|old-value", "444455556666/us-west-2|member-value"}));
+  EXPECT_EQ(column_of(path, "SELECT scope || '|' || name FROM assignment ORDER BY scope"),
+            (std::vector<std::string>{"|web", "444455556666/us-west-2|fn"}));
+  // The history tables are untouched: the address numbering, and at 4 the
+  // collected name; at 3, migration 4 made collected_name (empty).
+  EXPECT_EQ(column_of(path, "SELECT ip FROM address"), std::vector<std::string>{"10.0.0.7"});
+  EXPECT_EQ(column_of(path, "SELECT name || '|' || last_seen FROM collected_name"),
+            version >= 4 ? std::vector<std::string>{"web|3600"} : std::vector<std::string>{});
+}
+
+TEST(NameStoreDiskTest, MigratesVersion3StoreToScopes) { expect_migrates_to_scopes(3); }
+
+TEST(NameStoreDiskTest, MigratesVersion4StoreToScopes) { expect_migrates_to_scopes(4); }
+
 TEST(NameStoreDiskTest, RefusesStoreFromNewerEfstop) {
   TempDir tmp;
   const std::string path = tmp.path() + "/future.sqlite3";

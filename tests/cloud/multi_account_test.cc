@@ -1,0 +1,550 @@
+// Many accounts and regions in one report (issue 18, docs/multi-account.md),
+// end to end: the efstop binary against the test endpoint playing an
+// organization (tests/endpoint/scenarios/org_members.json: two member
+// accounts with the SAME addresses in eu-west-1 and us-west-2, a third whose
+// role does not trust the caller) and a log-archive bucket in s3rver holding
+// every member's flow logs under AWSLogs/<account>/vpcflowlogs/<region>/.
+// The expected rows are summed here from the records this test writes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "cloud/cloud_test_util.h"
+#include "harness/harness_process.h"
+#include "harness/s3_server.h"
+#include "harness/test_endpoint.h"
+
+namespace efstop::cloud {
+namespace {
+
+constexpr char kBucket[] = "efstop-log-archive";
+constexpr int64_t kStart = 1795946400;  // 2026-11-29T10:00:00Z
+const char* const kMembers[] = {"444455556666", "777788889999"};
+const char* const kDenied = "999900001111";  // its role does not trust the caller
+const char* const kRegions[] = {"eu-west-1", "us-west-2"};
+
+std::string prefix_of(const std::string& account) {
+  return account == "444455556666" ? "prod" : "analytics";
+}
+std::string short_of(const std::string& region) { return region == "eu-west-1" ? "euw1" : "usw2"; }
+
+struct Expected {
+  int64_t read = 0;
+  int64_t written = 0;
+};
+
+class MultiAccountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
+    efstop::testing::S3ServerOptions so;
+    so.buckets = {kBucket};
+    so.front_scenario_path =
+        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
+    Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    s3_ = std::move(s).value();
+    std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
+                        "/tests/endpoint/scenarios/org_members.json");
+    std::stringstream patch_text;
+    patch_text << patch.rdbuf();
+    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
+    env_->write_aws_file(
+        "credentials",
+        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
+            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
+    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    // One object per account and region; the numbers differ per scope
+    // (k = 1..), and the denied account has flow logs too (never read).
+    int k = 1;
+    std::vector<std::string> accounts(std::begin(kMembers), std::end(kMembers));
+    accounts.push_back(kDenied);
+    for (const std::string& account : accounts) {
+      for (const std::string region : kRegions) {
+        std::string text;
+        Expected e;
+        for (int i = 0; i < 3; ++i) {
+          const int64_t written = 1000 * k + 10 * i + 7;
+          const int64_t read = 5000 * k + 100 * i + 3;
+          const int64_t t = kStart + 300 + 60 * i;
+          const std::string eni = "eni-0" + std::to_string(k) + "c00000000000001";
+          text += "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 4400" + std::to_string(i) +
+                  " 2049 6 10 " + std::to_string(written) + " " + std::to_string(t) + " " +
+                  std::to_string(t + 60) + " ACCEPT OK\n";
+          text += "2 " + account + " " + eni + " 10.1.2.100 10.1.1.10 2049 4400" +
+                  std::to_string(i) + " 6 12 " + std::to_string(read) + " " + std::to_string(t) +
+                  " " + std::to_string(t + 60) + " ACCEPT OK\n";
+          e.written += written;
+          e.read += read;
+        }
+        // Outside the window: left out by the engine.
+        text += "2 " + account + " eni-x 10.1.1.10 10.1.2.100 45000 2049 6 1 999 " +
+                std::to_string(kStart - 7200) + " " + std::to_string(kStart - 7140) +
+                " ACCEPT OK\n";
+        expected_[{account, region}] = e;
+        const std::string key = "AWSLogs/" + account + "/vpcflowlogs/" + region + "/2026/11/29/" +
+                                account + "_vpcflowlogs_" + region + "_fl-0" + std::to_string(k) +
+                                "_20261129T1010Z_ab" + std::to_string(k) + ".log.gz";
+        EXPECT_TRUE(s3_->put_object(kBucket, key, test::gzip(text)).ok());
+        ++k;
+      }
+    }
+  }
+  void TearDown() override {
+    s3_.reset();
+    env_.reset();
+  }
+  std::string run(const std::string& args, int* code) {
+    const std::string cmd =
+        std::string(EFSTOP_BINARY_DIR) + "/efstop " + args + " 2>" + env_->home() + "/err.txt";
+    return efstop::testing::run_shell(cmd, code);
+  }
+  std::string stderr_text() const {
+    std::ifstream in(env_->home() + "/err.txt");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string aws_args() const {
+    return "--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
+           " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z";
+  }
+  efstop::testing::TestEndpoint& front() { return *s3_->endpoint(); }
+
+  // Every row of `report` checked against the records written: one per
+  // member account and region, named from that account and region.
+  void expect_member_rows(const nlohmann::json& report) {
+    ASSERT_TRUE(report.contains("rows")) << report.dump();
+    std::set<std::pair<std::string, std::string>> seen;
+    int64_t shown = 0;
+    for (const nlohmann::json& row : report["rows"]) {
+      const std::string account = row.value("account", "");
+      const std::string region = row.value("region", "");
+      seen.insert({account, region});
+      auto it = expected_.find({account, region});
+      ASSERT_NE(it, expected_.end()) << row.dump();
+      EXPECT_EQ(row["bytes_written"], it->second.written) << row.dump();
+      EXPECT_EQ(row["bytes_read"], it->second.read) << row.dump();
+      shown += row["bytes_total"].get<int64_t>();
+      const std::string name = prefix_of(account) + "-" + short_of(region);
+      EXPECT_EQ(row["client"].value("name", ""), name + "-app") << row.dump();
+      EXPECT_EQ(row["server"].value("name", ""), name + "-data") << row.dump();
+    }
+    EXPECT_EQ(seen.size(), 4u) << report["rows"].dump();
+    // Every member byte is in the report, and nothing of the denied account.
+    int64_t want = 0;
+    for (const char* account : kMembers) {
+      for (const char* region : kRegions) {
+        const Expected& e = expected_.at({account, region});
+        want += e.read + e.written;
+      }
+    }
+    EXPECT_EQ(shown, want);
+  }
+
+  std::unique_ptr<efstop::testing::ScopedAwsEnv> env_;
+  std::unique_ptr<efstop::testing::S3Server> s3_;
+  std::map<std::pair<std::string, std::string>, Expected> expected_;
+};
+
+TEST_F(MultiAccountTest, TwoAccountsTwoRegionsOneReportAndTheDeniedAccountNamed) {
+  int code = -1;
+  const std::string out = run(aws_args() +
+                                  " --accounts 444455556666,777788889999,999900001111"
+                                  " --role-name efstop-org-read --regions eu-west-1,us-west-2"
+                                  " --output json",
+                              &code);
+  const std::string err = stderr_text();
+  // Partial: the denied account is missing, said as itself; the rest is whole.
+  ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
+  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  expect_member_rows(report);
+  EXPECT_TRUE(report["partial"].get<bool>());
+  ASSERT_EQ(report["failed_inputs"].size(), 1u) << report["failed_inputs"].dump();
+  EXPECT_EQ(report["failed_inputs"][0]["input"], "account 999900001111");
+  const std::string why = report["failed_inputs"][0]["error"];
+  EXPECT_NE(why.find("AccessDenied"), std::string::npos) << why;
+  EXPECT_NE(why.find("arn:aws:iam::999900001111:role/efstop-org-read"), std::string::npos) << why;
+  EXPECT_NE(err.find("efstop: read account 999900001111: assume role"), std::string::npos) << err;
+  // One AssumeRole per account (the credentials serve both regions).
+  EXPECT_EQ(front().count("sts:AssumeRole"), 3);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 0);
+  // Every object of the members was read, none of the denied account's.
+  EXPECT_EQ(front().count("s3:GetObject"), 4);
+  EXPECT_EQ(report["stats"]["outside_window"], 4) << report["stats"].dump();
+}
+
+TEST_F(MultiAccountTest, OrganizationAndAllRegions) {
+  int code = -1;
+  const std::string out = run(aws_args() +
+                                  " --organization --role-name efstop-org-read --regions all"
+                                  " --scope-concurrency 2 --output json",
+                              &code);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
+  expect_member_rows(nlohmann::json::parse(out, nullptr, false));
+  EXPECT_EQ(front().count("organizations:ListAccounts"), 1);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 1);
+  EXPECT_NE(err.find("regions enabled for the account (DescribeRegions): eu-west-1, us-west-2"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("account 123412341234 left out: ListAccounts says it is SUSPENDED"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("efstop: read account 999900001111"), std::string::npos) << err;
+}
+
+// A naming call that fails in one scope leaves that scope's names short,
+// and only that scope's: the report is partial naming the scope (beside
+// the account whose role cannot be assumed, a failed input), every number
+// is whole, and the other scopes are named as without the fault.
+TEST_F(MultiAccountTest, NamingCallFailedInOneScopeIsPartialForThatScope) {
+  // Scopes run one at a time in plan order (account, then region): the
+  // second DescribeInstances is 444455556666's in us-west-2. Denied is not
+  // retried, so one fault is the whole failure.
+  const std::string failed_scope = "account 444455556666 us-west-2";
+  const std::string args = aws_args() +
+                           " --accounts 444455556666,777788889999,999900001111"
+                           " --role-name efstop-org-read --regions eu-west-1,us-west-2"
+                           " --scope-concurrency 1 --refresh --output json";
+  for (const bool allow : {false, true}) {
+    SCOPED_TRACE(allow ? "--allow-partial" : "exit 3");
+    ASSERT_TRUE(front().reset().ok());
+    std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
+                        "/tests/endpoint/scenarios/org_members.json");
+    std::stringstream patch_text;
+    patch_text << patch.rdbuf();
+    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
+    efstop::testing::Fault f;
+    f.operation = "ec2:DescribeInstances";
+    f.kind = efstop::testing::FaultKind::kDenied;
+    f.skip = 1;
+    ASSERT_TRUE(front().inject_fault(f).ok());
+    int code = -1;
+    const std::string out = run(args + (allow ? " --allow-partial" : ""), &code);
+    const std::string err = stderr_text();
+    ASSERT_EQ(code, allow ? 0 : 3) << err << "\n" << front().server_log();
+    EXPECT_EQ(front().count("ec2:DescribeInstances"), 4);
+    const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+    ASSERT_TRUE(report.contains("rows")) << out;
+    EXPECT_TRUE(report["partial"].get<bool>());
+    ASSERT_EQ(report["failed_inputs"].size(), 1u) << report["failed_inputs"].dump();
+    EXPECT_EQ(report["failed_inputs"][0]["input"], "account 999900001111");
+    ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+    const nlohmann::json& call = report["failed_calls"][0];
+    EXPECT_EQ(call["call"], "ec2:DescribeInstances");
+    EXPECT_EQ(call["scope"], failed_scope);
+    EXPECT_EQ(call["ips"], 1) << call.dump();
+    EXPECT_NE(call["error"].get<std::string>().find("UnauthorizedOperation"), std::string::npos)
+        << call.dump();
+    // Every byte from the records written; names whole except the failed
+    // scope's client, shown by its instance id (from its ENI) instead.
+    std::set<std::pair<std::string, std::string>> seen;
+    int64_t shown = 0, want = 0;
+    for (const nlohmann::json& row : report["rows"]) {
+      const std::string account = row.value("account", "");
+      const std::string region = row.value("region", "");
+      seen.insert({account, region});
+      const Expected& e = expected_.at({account, region});
+      EXPECT_EQ(row["bytes_written"], e.written) << row.dump();
+      EXPECT_EQ(row["bytes_read"], e.read) << row.dump();
+      shown += row["bytes_total"].get<int64_t>();
+      const std::string name = prefix_of(account) + "-" + short_of(region);
+      EXPECT_EQ(row["server"].value("name", ""), name + "-data") << row.dump();
+      const std::string client = row["client"].value("name", "");
+      if ("account " + account + " " + region == failed_scope) {
+        EXPECT_EQ(client.rfind("i-", 0), 0u) << row.dump();
+      } else {
+        EXPECT_EQ(client, name + "-app") << row.dump();
+      }
+    }
+    EXPECT_EQ(seen.size(), 4u) << report["rows"].dump();
+    for (const char* account : kMembers) {
+      for (const char* region : kRegions) {
+        want += expected_.at({account, region}).read + expected_.at({account, region}).written;
+      }
+    }
+    EXPECT_EQ(shown, want);
+    // The summary says so first, with the scope, ahead of the rows line.
+    const size_t notice = err.find("partial: names in " + failed_scope +
+                                   ": ec2:DescribeInstances failed, 1 address left without a name");
+    ASSERT_NE(notice, std::string::npos) << err;
+    EXPECT_LT(err.find("partial: account 999900001111: assume role"), notice) << err;
+    EXPECT_LT(notice, err.find("rows: ")) << err;
+  }
+}
+
+// The actions of `efstop iam-policy ARGS`.
+std::set<std::string> policy_actions(const std::string& args, nlohmann::json* doc = nullptr) {
+  int code = -1;
+  const std::string out = efstop::testing::run_shell(
+      std::string(EFSTOP_BINARY_DIR) + "/efstop iam-policy " + args, &code);
+  EXPECT_EQ(code, 0) << out;
+  const nlohmann::json policy = nlohmann::json::parse(out, nullptr, false);
+  std::set<std::string> a;
+  for (const nlohmann::json& st : policy["Statement"]) {
+    for (const nlohmann::json& x : st["Action"]) a.insert(x.get<std::string>());
+  }
+  if (doc != nullptr) *doc = policy;
+  return a;
+}
+
+// The caller's calls are exactly the policy of its modes (organization,
+// regions, and reading the central bucket); the member roles' calls are
+// within the single-account policy (`--mode all`).
+TEST_F(MultiAccountTest, CallsMatchTheIamPolicyModes) {
+  int code = -1;
+  run(aws_args() + " --organization --role-name efstop-org-read --regions all --output json",
+      &code);
+  ASSERT_EQ(code, 3) << stderr_text();
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::set<std::string> caller, members;
+  for (const nlohmann::json& q : *reqs) {
+    std::string op = q.value("operation", "");
+    if (op == "s3:ListObjectsV2") op = "s3:ListBucket";
+    if (op == "s3:HeadObject") op = "s3:GetObject";
+    if (op == "monitoring:GetMetricData") op = "cloudwatch:GetMetricData";
+    if (q.value("access_key_id", "") == efstop::testing::kTestAccessKeyId) {
+      caller.insert(op);
+    } else if (!q.value("access_key_id", "").empty()) {
+      members.insert(op);
+    }
+  }
+  nlohmann::json policy;
+  std::set<std::string> want =
+      policy_actions("--mode organization --role-name efstop-org-read", &policy);
+  for (const std::string& a : policy_actions("--mode regions")) want.insert(a);
+  want.insert({"s3:ListBucket", "s3:GetObject"});
+  EXPECT_EQ(caller, want) << nlohmann::json(caller).dump();
+  for (const char* a : {"s3:ListBucket", "s3:GetObject"}) {
+    EXPECT_EQ(policy_actions("--mode s3").count(a), 1u) << a;
+  }
+  const std::set<std::string> all = policy_actions("--mode all");
+  for (const std::string& a : members) EXPECT_EQ(all.count(a), 1u) << a;
+  EXPECT_EQ(members.count("ec2:DescribeInstances"), 1u) << nlohmann::json(members).dump();
+  EXPECT_EQ(members.count("elasticfilesystem:DescribeMountTargets"), 1u);
+  // --role-name narrows AssumeRole to that role in any account.
+  bool narrowed = false;
+  for (const nlohmann::json& st : policy["Statement"]) {
+    if (st["Action"] == nlohmann::json::array({"sts:AssumeRole"})) {
+      EXPECT_EQ(st["Resource"], "arn:aws:iam::*:role/efstop-org-read") << st.dump();
+      narrowed = true;
+    }
+  }
+  EXPECT_TRUE(narrowed) << policy.dump();
+  EXPECT_EQ(policy_actions("--mode accounts"), std::set<std::string>{"sts:AssumeRole"});
+}
+
+// `efstop doctor` across accounts: the caller's side, each call made and
+// listed (DescribeRegions, ListAccounts, one AssumeRole line per account)
+// with the central bucket; the actions it says are needed are the
+// iam-policy modes' for the same run, and the calls it made.
+TEST_F(MultiAccountTest, DoctorChecksEveryAccountTheRegionsAndTheBucket) {
+  const std::string doctor = "doctor --profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+                             " --s3 s3://" + kBucket +
+                             " --organization --role-name efstop-org-read --regions all"
+                             " --scope-concurrency 1";
+  int code = -1;
+  const std::string out = run(doctor + " --output json", &code);
+  // Not ready: 999900001111's role does not trust the caller.
+  ASSERT_EQ(code, 1) << stderr_text() << out;
+  const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(j.contains("scopes")) << out;
+  EXPECT_EQ(j["ready"], false);
+  EXPECT_EQ(j["modes"], nlohmann::json::array({"s3", "regions", "organization"})) << j["modes"];
+  EXPECT_EQ(j["scopes"]["regions"], nlohmann::json::array({"eu-west-1", "us-west-2"}));
+  const nlohmann::json& accounts = j["scopes"]["accounts"];
+  ASSERT_EQ(accounts.size(), 3u) << accounts.dump();
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(accounts[i]["account"], kMembers[i]);
+    EXPECT_EQ(accounts[i]["state"], "ok") << accounts[i].dump();
+    EXPECT_EQ(accounts[i]["role_arn"],
+              std::string("arn:aws:iam::") + kMembers[i] + ":role/efstop-org-read");
+  }
+  EXPECT_EQ(accounts[2]["account"], kDenied);
+  EXPECT_EQ(accounts[2]["state"], "denied") << accounts[2].dump();
+  EXPECT_NE(accounts[2]["message"].get<std::string>().find("AccessDenied"), std::string::npos);
+  bool suspended_said = false;
+  for (const nlohmann::json& n : j["scopes"]["notes"]) {
+    suspended_said |= n.get<std::string>().find("account 123412341234 left out") == 0;
+  }
+  EXPECT_TRUE(suspended_said) << j["scopes"].dump();
+  std::map<std::string, nlohmann::json> checks;
+  std::set<std::string> needed;
+  for (const nlohmann::json& c : j["permissions"]) {
+    checks[c["action"]] = c;
+    if (c["needed"].get<bool>()) needed.insert(c["action"].get<std::string>());
+  }
+  EXPECT_EQ(checks["organizations:ListAccounts"]["state"], "ok");
+  EXPECT_EQ(checks["ec2:DescribeRegions"]["state"], "ok");
+  EXPECT_EQ(checks["s3:ListBucket"]["state"], "ok");
+  EXPECT_EQ(checks["s3:GetObject"]["state"], "ok");
+  EXPECT_EQ(checks["sts:AssumeRole"]["state"], "denied");
+  EXPECT_EQ(checks["sts:AssumeRole"]["error_code"], "1 of 3 accounts");
+  // One call each, one AssumeRole per ACTIVE account.
+  EXPECT_EQ(front().count("organizations:ListAccounts"), 1);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 1);
+  EXPECT_EQ(front().count("sts:AssumeRole"), 3);
+  // What doctor says is needed is what iam-policy gives for these modes
+  // (the caller reads the central bucket), and what it called.
+  std::set<std::string> want = policy_actions("--mode organization --role-name efstop-org-read");
+  for (const std::string& a : policy_actions("--mode regions")) want.insert(a);
+  want.insert({"s3:ListBucket", "s3:GetObject"});
+  EXPECT_EQ(needed, want) << nlohmann::json(needed).dump();
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::set<std::string> called;
+  for (const nlohmann::json& q : *reqs) {
+    std::string op = q.value("operation", "");
+    if (op == "s3:ListObjectsV2") op = "s3:ListBucket";
+    // Who the caller is (doctor's identity section) needs no permission.
+    if (op == "sts:GetCallerIdentity") continue;
+    if (q.value("access_key_id", "") == efstop::testing::kTestAccessKeyId) called.insert(op);
+  }
+  EXPECT_EQ(called, want) << nlohmann::json(called).dump();
+
+  // The table: one line per account, ok or the error.
+  const std::string table = run(doctor, &code);
+  ASSERT_EQ(code, 1) << stderr_text();
+  EXPECT_NE(table.find("Regions (DescribeRegions): eu-west-1, us-west-2\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\nok          444455556666  "
+                       "arn:aws:iam::444455556666:role/efstop-org-read\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\nok          777788889999  "), std::string::npos) << table;
+  const size_t denied = table.find("\ndenied      999900001111  ");
+  ASSERT_NE(denied, std::string::npos) << table;
+  EXPECT_NE(table.find("AccessDenied", denied), std::string::npos) << table;
+  EXPECT_NE(table.find("NOT READY"), std::string::npos) << table;
+}
+
+TEST_F(MultiAccountTest, DoctorAccountsReadyAndListAccountsDenied) {
+  const std::string base = "doctor --profile p --region eu-west-1 --endpoint-url " + s3_->url();
+  int code = -1;
+  // Two trusting accounts, their own flow logs: only AssumeRole is the
+  // caller's, and both lines are ok.
+  std::string out = run(base +
+                            " --accounts 777788889999,444455556666 --role-arn-template"
+                            " 'arn:aws:iam::{account}:role/efstop-org-read'"
+                            " --regions us-west-2,eu-west-1 --output json",
+                        &code);
+  ASSERT_EQ(code, 0) << stderr_text() << out;
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  EXPECT_EQ(j["ready"], true);
+  EXPECT_EQ(j["modes"], nlohmann::json::array({"accounts"}));
+  ASSERT_EQ(j["permissions"].size(), 1u) << j["permissions"].dump();
+  EXPECT_EQ(j["permissions"][0]["action"], "sts:AssumeRole");
+  EXPECT_EQ(j["permissions"][0]["state"], "ok");
+  EXPECT_EQ(policy_actions("--mode accounts"), std::set<std::string>{"sts:AssumeRole"});
+  ASSERT_EQ(j["scopes"]["accounts"].size(), 2u);
+  EXPECT_EQ(j["scopes"]["accounts"][0]["account"], "444455556666");
+  EXPECT_EQ(j["scopes"]["regions"], nlohmann::json::array({"eu-west-1", "us-west-2"}));
+  EXPECT_EQ(front().count("sts:AssumeRole"), 2);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 0);
+
+  // ListAccounts denied: said as itself; no account to assume a role in.
+  ASSERT_TRUE(front().deny_actions({"organizations:ListAccounts"}).ok());
+  out = run(base + " --organization --role-name efstop-org-read --output json", &code);
+  ASSERT_EQ(code, 1) << stderr_text() << out;
+  j = nlohmann::json::parse(out, nullptr, false);
+  std::map<std::string, nlohmann::json> checks;
+  for (const nlohmann::json& c : j["permissions"]) checks[c["action"]] = c;
+  EXPECT_EQ(checks["organizations:ListAccounts"]["state"], "denied") << j["permissions"].dump();
+  EXPECT_EQ(checks["organizations:ListAccounts"]["error_code"], "AccessDeniedException");
+  EXPECT_EQ(checks["sts:AssumeRole"]["state"], "not checked");
+  EXPECT_EQ(checks["sts:AssumeRole"]["message"],
+            "ListAccounts failed, so no account to assume a role in");
+
+  // Usage: a role without accounts, a log group with accounts.
+  run(base + " --role-name efstop-org-read", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("--role-name"), std::string::npos) << stderr_text();
+  run(base + " --accounts 444455556666 --role-name efstop-org-read --log-group /flows", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --log-group: a log group is one account's"),
+            std::string::npos)
+      << stderr_text();
+}
+
+TEST_F(MultiAccountTest, RoleArnTemplateCsvColumns) {
+  int code = -1;
+  const std::string out = run(aws_args() +
+                                  " --accounts 777788889999 --role-arn-template"
+                                  " 'arn:aws:iam::{account}:role/efstop-org-read'"
+                                  " --regions us-west-2,eu-west-1 --scope-concurrency 1"
+                                  " --output csv --top 0",
+                              &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  std::istringstream lines(out);
+  std::string header;
+  std::getline(lines, header);
+  EXPECT_EQ(header.rfind("account,region,client,", 0), 0u) << header;
+  std::map<std::string, std::string> by_region;
+  for (std::string line; std::getline(lines, line);) {
+    ASSERT_EQ(line.rfind("777788889999,", 0), 0u) << line;
+    const std::string region = line.substr(13, line.find(',', 13) - 13);
+    by_region[region] = line;
+  }
+  ASSERT_EQ(by_region.size(), 2u) << out;
+  const Expected& e = expected_.at({"777788889999", "us-west-2"});
+  EXPECT_NE(by_region["us-west-2"].find("," + std::to_string(e.read) + "," +
+                                        std::to_string(e.written) + ","),
+            std::string::npos)
+      << by_region["us-west-2"];
+  EXPECT_NE(by_region["us-west-2"].find("analytics-usw2-app"), std::string::npos);
+
+  // The table: a REGION column (two regions), no ACCOUNT column (one account).
+  const std::string table = run(aws_args() +
+                                    " --accounts 777788889999 --role-name efstop-org-read"
+                                    " --regions us-west-2,eu-west-1",
+                                &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  EXPECT_EQ(table.rfind("REGION", 0), 0u) << table;
+  EXPECT_EQ(table.find("ACCOUNT"), std::string::npos) << table;
+  EXPECT_NE(table.find("us-west-2"), std::string::npos) << table;
+  EXPECT_NE(table.find("analytics-euw1-data"), std::string::npos) << table;
+}
+
+TEST_F(MultiAccountTest, UsageErrors) {
+  int code = -1;
+  run(aws_args() + " --accounts 444455556666", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("give the role to assume in each account"), std::string::npos)
+      << stderr_text();
+  // A role without accounts is refused, not ignored.
+  run(aws_args() + " --role-name efstop-org-read", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --role-name: it says which role to assume in --accounts"),
+            std::string::npos)
+      << stderr_text();
+  // Not yet across scopes: refused, each naming its option.
+  run(aws_args() + " --regions eu-west-1 --from-store", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("the store's history is not kept per account and region"),
+            std::string::npos)
+      << stderr_text();
+  run(aws_args() + " --regions eu-west-1 --method athena", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --method: athena is not yet read across accounts"),
+            std::string::npos)
+      << stderr_text();
+  run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+          " --regions eu-west-1 --method raw --no-metrics --sample 5m/1h --since 1h",
+      &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --sample: not yet across accounts and regions"),
+            std::string::npos)
+      << stderr_text();
+  run(aws_args() + " --regions eu_west_1", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("'eu_west_1' is not a region name"), std::string::npos)
+      << stderr_text();
+  EXPECT_EQ(front().count("sts:AssumeRole"), 0);
+}
+
+}  // namespace
+}  // namespace efstop::cloud
