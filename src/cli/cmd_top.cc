@@ -750,7 +750,7 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
         ++below_min_bytes;
         continue;
       }
-      kept.rows.push_back(pairs->rows[i]);
+      kept.rows.push_back(std::move(pairs->rows[i]));
       if (settings.by) kept.profiles.push_back(pairs->profiles[i]);
     }
     *pairs = std::move(kept);
@@ -758,7 +758,9 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   }
 
   // Names: from the store (--offline), a dump or labels; never AWS.
-  std::vector<report::Row> rows = pairs->rows;
+  // Moved, not copied (with --bucket they carry every series), unless
+  // --by still needs them for the profiles.
+  std::vector<report::Row> rows = settings.by ? pairs->rows : std::move(pairs->rows);
   std::optional<report::NameStats> name_stats;
   std::vector<report::FailedCall> failed_name_calls;  // a partial dump's
   if (settings.names.enabled()) {

@@ -65,125 +65,205 @@ std::vector<BucketBytes> merge_series(const std::vector<BucketBytes>& a,
 
 namespace {
 
-// Bytes per bucket of one (client, server[, ENI]) while counting.
-//
-// The two most recent buckets live inline, beside the entry's sums (the
-// same cache lines, prefetched with them): records of one key mostly come
-// in time order, or alternate between two neighbouring buckets (a flow log's
-// capture windows overlap bucket edges), and then add to one of these
-// without touching the cells. A bucket pushed out of them is appended to
-// the cells and never read back while counting: the cells are elsewhere on
-// the heap and, over a big input, rarely in cache, and comparing with the
-// last cell (as this once did) stalled on that miss for every change of
-// bucket: a quarter of the CPU time of `--bucket 5m` on bench/whole's file
-// (docs/PERFORMANCE.md). A store to a line not in cache does not stall.
-// The cells are sorted and merged whenever they doubled since the last time
-// (amortized O(log n) a cell), so out-of-order input costs time, not
-// memory beyond 2x the distinct buckets.
-// Sparse, not dense from the first bucket: a pair is often active in a few
-// buckets of a long window (a nightly job, an idle mount), and 24 bytes a
-// used bucket against 16 a bucket of the whole span wins whenever fewer
-// than 2/3 of the buckets are used.
-class SeriesBuilder {
+// The bytes of one bucket while counting; which bucket is implied by the
+// cell's place in its block (SeriesBuilder).
+struct Cell {
+  int64_t bytes_read = 0;
+  int64_t bytes_written = 0;
+};
+
+// Zeroed blocks of kCells cells for the SeriesBuilders of one aggregator,
+// cut from slabs that live as long as it: no allocation per block, nothing
+// freed or copied while counting, and a slab's pages are touched only as
+// its blocks are used.
+class CellArena {
  public:
-  void add(int64_t bucket, int64_t read, int64_t written) {
-    if (bucket == current_.start) {
-      current_.bytes_read += read;
-      current_.bytes_written += written;
-      return;
-    }
-    if (bucket == previous_.start) {
-      // Back to the bucket before: swap, so the newest stays current.
-      std::swap(current_, previous_);
-      current_.bytes_read += read;
-      current_.bytes_written += written;
-      return;
-    }
-    if (previous_.start != kNone) push(previous_);
-    previous_ = current_;
-    current_ = BucketBytes{bucket, read, written};
-  }
+  static constexpr int kShift = 4;
+  static constexpr int64_t kCells = int64_t{1} << kShift;  // 256 bytes a block
 
-  void merge(const SeriesBuilder& o) {
-    for (const BucketBytes& c : o.cells_) add(c.start, c.bytes_read, c.bytes_written);
-    for (const BucketBytes* c : {&o.previous_, &o.current_}) {
-      if (c->start != kNone) add(c->start, c->bytes_read, c->bytes_written);
+  Cell* block() {
+    if (used_ == kSlabBlocks) {
+      slabs_.push_back(std::make_unique<Cell[]>(kSlabBlocks * kCells));
+      used_ = 0;
     }
-  }
-
-  // Sorted, one cell per bucket, buckets without bytes left out.
-  std::vector<BucketBytes> take() {
-    for (BucketBytes* c : {&previous_, &current_}) {
-      if (c->start != kNone) push(*c);
-      *c = BucketBytes{kNone, 0, 0};
-    }
-    compact();
-    std::erase_if(cells_,
-                  [](const BucketBytes& c) { return c.bytes_read == 0 && c.bytes_written == 0; });
-    compacted_ = 0;
-    return std::move(cells_);
+    return slabs_.back().get() + kCells * used_++;
   }
 
  private:
-  static constexpr int64_t kNone = INT64_MIN;  // no such bucket
-
-  void push(const BucketBytes& c) {
-    cells_.push_back(c);
-    if (cells_.size() >= 2 * compacted_ + 16) compact();
-  }
-
-  void compact() {
-    // In-order input leaves the cells sorted and distinct: one pass says so.
-    bool sorted = true;
-    for (size_t i = 1; i < cells_.size() && sorted; ++i) {
-      sorted = cells_[i - 1].start < cells_[i].start;
-    }
-    if (!sorted) {
-      std::sort(cells_.begin(), cells_.end(),
-                [](const BucketBytes& x, const BucketBytes& y) { return x.start < y.start; });
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < cells_.size(); ++i) {
-      if (k > 0 && cells_[k - 1].start == cells_[i].start) {
-        cells_[k - 1].bytes_read += cells_[i].bytes_read;
-        cells_[k - 1].bytes_written += cells_[i].bytes_written;
-      } else {
-        cells_[k++] = cells_[i];
-      }
-    }
-    cells_.resize(k);
-    compacted_ = k;
-  }
-
-  BucketBytes current_{kNone, 0, 0};
-  BucketBytes previous_{kNone, 0, 0};
-  std::vector<BucketBytes> cells_;
-  size_t compacted_ = 0;
+  static constexpr int64_t kSlabBlocks = 256;  // 64 KiB a slab
+  std::vector<std::unique_ptr<Cell[]>> slabs_;
+  int64_t used_ = kSlabBlocks;
 };
 
-// The parts of a record's bytes per bucket (split_span), added to `out` for
-// the record's direction. The span ends at the record's end, or at the
-// window's end when that comes first (the record was counted for the window
-// by its start; its bytes stay inside it), or at its start when the end is
-// unknown.
+// Bytes per bucket of one (client, server[, ENI]) while counting, by bucket
+// number (bucket_index()).
+//
+// The current bucket's sums live inline, beside the entry's sums (the same
+// cache lines, prefetched with them): records of one key mostly come in
+// time order, so most add to it without touching anything else. A change of
+// bucket adds them into the bucket's cell and makes the new bucket current.
+// Cells are dense in blocks of CellArena::kCells consecutive buckets (16
+// bytes a bucket, the bucket implied by position), and the blocks of a key
+// are found through a sorted directory; the current block is kept inline,
+// so a change to a neighbouring bucket is pointer arithmetic. A bucket later
+// than any flushed before has a cell still zero, so its sums are stored, not
+// added: a store to a line not in cache does not wait for it, a load does
+// (the add on every change of bucket was 7 % of the CPU time even with the
+// prefetch), and input in time order never reads a cell back. This
+// replaced sparse 24-byte cells in a vector grown by doubling and compacted
+// by sorting, whose memory traffic, reallocation and page faults made
+// `--bucket 5m` cost about 1.7x the CPU of no buckets on bench/whole's file
+// (docs/PERFORMANCE.md). Order of input does not matter: a bucket's cell is
+// the same whenever its records come. Sparse input costs at most one block
+// (256 bytes) per used bucket.
+class SeriesBuilder {
+ public:
+  void add(CellArena* arena, int64_t bucket, int64_t read, int64_t written) {
+    if (bucket != current_) [[unlikely]]
+      move_to(arena, bucket);
+    read_ += read;
+    written_ += written;
+  }
+
+  bool empty() const { return current_ == kNone; }
+
+  void merge(CellArena* arena, const SeriesBuilder& o) {
+    o.for_each(
+        [&](int64_t bucket, const Cell& c) { add(arena, bucket, c.bytes_read, c.bytes_written); });
+  }
+
+  // Sorted by start, one cell per bucket, buckets without bytes left out;
+  // the builder is empty afterwards.
+  std::vector<BucketBytes> take(int64_t width) {
+    std::vector<BucketBytes> out;
+    for_each([&](int64_t bucket, const Cell& c) {
+      out.push_back(BucketBytes{bucket * width, c.bytes_read, c.bytes_written});
+    });
+    *this = SeriesBuilder();
+    return out;
+  }
+
+ private:
+  static constexpr int64_t kNone = INT64_MIN;  // no bucket yet
+  struct Block {
+    int64_t number;  // bucket >> CellArena::kShift
+    Cell* cells;
+  };
+
+  // Calls f(bucket, cell) for every bucket with bytes, in bucket order
+  // (the current bucket's inline sums included).
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Block& b : blocks_) {
+      for (int64_t i = 0; i < CellArena::kCells; ++i) {
+        Cell c = b.cells[i];
+        const int64_t bucket = (b.number << CellArena::kShift) + i;
+        if (bucket == current_) {
+          c.bytes_read += read_;
+          c.bytes_written += written_;
+        }
+        if (c.bytes_read != 0 || c.bytes_written != 0) f(bucket, c);
+      }
+    }
+  }
+
+  [[gnu::noinline]] void move_to(CellArena* arena, int64_t bucket) {
+    if (cell_ != nullptr) {
+      if (current_ > flushed_) {
+        *cell_ = Cell{read_, written_};
+        flushed_ = current_;
+      } else {
+        cell_->bytes_read += read_;
+        cell_->bytes_written += written_;
+      }
+    }
+    const int64_t number = bucket >> CellArena::kShift;  // floor, also below 0
+    if (cell_ == nullptr || number != block_number_) {
+      block_ = find_block(arena, number);
+      block_number_ = number;
+    }
+    current_ = bucket;
+    cell_ = block_ + (bucket & (CellArena::kCells - 1));
+    read_ = 0;
+    written_ = 0;
+  }
+
+  Cell* find_block(CellArena* arena, int64_t number) {
+    // Mostly the next block after the last (input in time order).
+    if (blocks_.empty() || blocks_.back().number < number) {
+      blocks_.push_back(Block{number, arena->block()});
+      return blocks_.back().cells;
+    }
+    auto it = std::lower_bound(blocks_.begin(), blocks_.end(), number,
+                               [](const Block& b, int64_t n) { return b.number < n; });
+    if (it == blocks_.end() || it->number != number) {
+      it = blocks_.insert(it, Block{number, arena->block()});
+    }
+    return it->cells;
+  }
+
+  int64_t current_ = kNone;
+  int64_t flushed_ = kNone;  // the latest bucket ever added to its cell
+  int64_t read_ = 0;         // the current bucket's sums, not yet in *cell_
+  int64_t written_ = 0;
+  Cell* cell_ = nullptr;   // the current bucket's cell; null before the first add
+  Cell* block_ = nullptr;  // the cells of block_number_
+  int64_t block_number_ = 0;
+  std::vector<Block> blocks_;  // sorted by number
+};
+
+// floor(t / width) for times that mostly fall into the bucket of the
+// previous call: a 64-bit division costs tens of cycles, once per record,
+// and most records land in the bucket of the one before.
+class BucketMemo {
+ public:
+  int64_t index(int64_t t, int64_t width) {
+    if (static_cast<uint64_t>(t) - static_cast<uint64_t>(start_) < static_cast<uint64_t>(width)) {
+      return index_;
+    }
+    index_ = bucket_index(t, width);
+    start_ = index_ * width;
+    return index_;
+  }
+
+ private:
+  int64_t index_ = 0;  // [start_, start_ + width) is bucket index_
+  int64_t start_ = 0;
+};
+
+// The parts of a record's bytes per bucket (split_span), added to `out`
+// (out->add(bucket number, read, written)) for the record's direction. The
+// span ends at the record's end, or at the window's end when that comes
+// first (the record was counted for the window by its start; its bytes stay
+// inside it), or at its start when the end is unknown.
 template <typename Out>
-inline void add_parts(Out* out, const FlowRecord& r, bool server_is_dst,
-                      const AggregateConfig& cfg) {
+inline void add_parts(Out* out, const FlowRecord& r, bool server_is_dst, const AggregateConfig& cfg,
+                      BucketMemo* memo) {
   if (r.action == Action::kReject || r.bytes == 0) return;
   if (r.bucket_parts != nullptr) {
+    const int64_t first = bucket_index(r.first_bucket, cfg.bucket_s);
     for (uint32_t k = 0; k < r.bucket_part_count; ++k) {
       const int64_t part = r.bucket_parts[k];
-      out->add(r.first_bucket + k * cfg.bucket_s, server_is_dst ? 0 : part,
-               server_is_dst ? part : 0);
+      out->add(first + k, server_is_dst ? 0 : part, server_is_dst ? part : 0);
     }
     return;
   }
   int64_t end = (r.present & kHasEnd) != 0 ? r.end : r.start;
   if (cfg.window_end && end > *cfg.window_end) end = *cfg.window_end;
-  split_span(r.start, end, r.bytes, cfg.bucket_s, [&](int64_t bucket, int64_t part) {
-    out->add(bucket, server_is_dst ? 0 : part, server_is_dst ? part : 0);
-  });
+  split_span_indexed(r.start, end, r.bytes, cfg.bucket_s, memo->index(r.start, cfg.bucket_s),
+                     [&](int64_t bucket, int64_t part) {
+                       out->add(bucket, server_is_dst ? 0 : part, server_is_dst ? part : 0);
+                     });
 }
+
+// A SeriesBuilder as add_parts' output.
+struct SeriesOut {
+  SeriesBuilder* series;
+  CellArena* arena;
+  void add(int64_t bucket, int64_t read, int64_t written) {
+    series->add(arena, bucket, read, written);
+  }
+};
 
 inline uint64_t mix(uint64_t h) {
   h ^= h >> 33;
@@ -588,6 +668,10 @@ class TripleTable {
   void for_each(F&& f) const {
     for (size_t n = 0; n < size_; ++n) f(entry(n));
   }
+  template <typename F>
+  void for_each(F&& f) {
+    for (size_t n = 0; n < size_; ++n) f(entry(n));
+  }
   size_t size() const { return size_; }
 
  private:
@@ -622,6 +706,8 @@ struct alignas(64) Aggregator::Impl {
   std::vector<IpAddress> server_ips;  // sorted copy for binary search
   FlowStats stats;
   TripleTable triples;
+  CellArena arena;  // the cells of the triples' series (with buckets only)
+  BucketMemo memo;
   ObservationStore observations;
   // Interface ids over 24 bytes (never AWS's own), numbered.
   std::vector<std::string> long_enis;
@@ -641,6 +727,12 @@ struct alignas(64) Aggregator::Impl {
   static constexpr uint64_t kSlotLead = 4;
   static constexpr uint64_t kEntryLead = 8;
   static constexpr int kPendingParts = 4;
+  // A record's bytes in one bucket (by number, bucket_index()).
+  struct Part {
+    int64_t bucket;
+    int64_t bytes_read;
+    int64_t bytes_written;
+  };
   static constexpr uint64_t kRing = 16;  // a power of two > kSlotLead + kEntryLead + 1
   static_assert(kRing > kSlotLead + kEntryLead + 1 && (kRing & (kRing - 1)) == 0);
   // The sums of one record, or of consecutive records of the same key
@@ -655,7 +747,7 @@ struct alignas(64) Aggregator::Impl {
     TripleTable::Entry* candidate;  // null until resolved, and when no tag matched
     Sums sums;
     int nparts;
-    BucketBytes parts[kPendingParts];
+    Part parts[kPendingParts];
   };
   Pending ring[kRing];
   uint64_t added = 0;    // records ever written to the ring
@@ -692,14 +784,14 @@ struct alignas(64) Aggregator::Impl {
                                 : triples.find_or_insert(p.key, p.hash);
     e.sums.merge(p.sums);
     for (int i = 0; i < p.nparts; ++i) {
-      e.series.add(p.parts[i].start, p.parts[i].bytes_read, p.parts[i].bytes_written);
+      e.series.add(&arena, p.parts[i].bucket, p.parts[i].bytes_read, p.parts[i].bytes_written);
     }
   }
 
   // Adds the bucket parts of `r` to `p` (with buckets only).
   void add_series(Pending* p, const FlowRecord& r, bool server_is_dst) {
     struct Collector {
-      BucketBytes c[kPendingParts];
+      Part c[kPendingParts];
       int n = 0;
       bool overflow = false;
       void add(int64_t bucket, int64_t read, int64_t written) {
@@ -707,30 +799,32 @@ struct alignas(64) Aggregator::Impl {
           overflow = true;
           return;
         }
-        c[n++] = BucketBytes{bucket, read, written};
+        c[n++] = Part{bucket, read, written};
       }
     } parts;
-    add_parts(&parts, r, server_is_dst, *config);
+    add_parts(&parts, r, server_is_dst, *config, &memo);
     if (parts.overflow) {
       add_series_slow(*p, r, server_is_dst);
       return;
     }
     for (int i = 0; i < parts.n; ++i) {
-      const BucketBytes& c = parts.c[i];
-      if (p->nparts > 0 && p->parts[p->nparts - 1].start == c.start) {
+      const Part& c = parts.c[i];
+      if (p->nparts > 0 && p->parts[p->nparts - 1].bucket == c.bucket) {
         p->parts[p->nparts - 1].bytes_read += c.bytes_read;
         p->parts[p->nparts - 1].bytes_written += c.bytes_written;
       } else if (p->nparts < kPendingParts) {
         p->parts[p->nparts++] = c;
       } else {
-        triples.find_or_insert(p->key, p->hash).series.add(c.start, c.bytes_read, c.bytes_written);
+        triples.find_or_insert(p->key, p->hash)
+            .series.add(&arena, c.bucket, c.bytes_read, c.bytes_written);
       }
     }
   }
 
   [[gnu::noinline]] void add_series_slow(const Pending& p, const FlowRecord& r,
                                          bool server_is_dst) {
-    add_parts(&triples.find_or_insert(p.key, p.hash).series, r, server_is_dst, *config);
+    SeriesOut out{&triples.find_or_insert(p.key, p.hash).series, &arena};
+    add_parts(&out, r, server_is_dst, *config, &memo);
   }
 
   // The last record added, while it waits in the ring (null when none
@@ -881,7 +975,7 @@ void Aggregator::merge(Aggregator&& other) {
     }
     TripleTable::Entry& into = m.triples.find_or_insert(k, hash);
     into.sums.merge(e.sums);
-    into.series.merge(e.series);
+    into.series.merge(&m.arena, e.series);
   });
   m.observations.merge(std::move(o.observations));
   other.impl_ = std::make_unique<Impl>(o.config);
@@ -905,7 +999,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   struct Entry {
     const TripleKey* key;
     const Sums* sums;
-    const SeriesBuilder* series;
+    SeriesBuilder* series;  // moved out when chosen
     uint32_t eni;
   };
   std::vector<Entry> entries;
@@ -918,7 +1012,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
       }
     };
     std::unordered_map<EniWords, uint32_t, WordsHash> numbers;
-    m.triples.for_each([&](const TripleTable::Entry& e) {
+    m.triples.for_each([&](TripleTable::Entry& e) {
       auto [it, added] = numbers.try_emplace(e.key.eni, static_cast<uint32_t>(eni_names.size()));
       if (added) eni_names.push_back(m.eni_name(e.key.eni));
       entries.push_back({&e.key, &e.sums, &e.series, it->second});
@@ -970,7 +1064,12 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
         m.stats.used += entries[k].sums->records();
         PairSums& p = pairs[PairKey{client, server}];
         p.sums.merge(*entries[k].sums);
-        p.series.merge(*entries[k].series);
+        // Most pairs have one chosen entry: its cells are taken, not copied.
+        if (p.series.empty()) {
+          p.series = std::move(*entries[k].series);
+        } else {
+          p.series.merge(&m.arena, *entries[k].series);
+        }
       } else {
         m.stats.duplicates += entries[k].sums->records();
       }
@@ -1016,7 +1115,10 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     const PairKey key{o.server_is_dst ? o.src : o.dst, o.server_is_dst ? o.dst : o.src};
     PairSums& p = pairs[key];
     add_record(&p.sums, r, o.server_is_dst);
-    if (m.config->bucket_s > 0) add_parts(&p.series, r, o.server_is_dst, *m.config);
+    if (m.config->bucket_s > 0) {
+      SeriesOut out{&p.series, &m.arena};
+      add_parts(&out, r, o.server_is_dst, *m.config, &m.memo);
+    }
   };
   if (!m.observations.spill_error().empty()) {
     warnings_.push_back("could not write the overlap rule's temporary files in " +
@@ -1048,7 +1150,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     m.stats.unknown_bytes += s.bytes_unknown;
     t.first_seen = s.first_seen;
     t.last_seen = s.last_seen;
-    t.series = ps.series.take();
+    t.series = ps.series.take(m.config->bucket_s);
     out.push_back(std::move(t));
   }
   *stats += m.stats;

@@ -60,15 +60,41 @@ struct BucketBytes {
   friend bool operator==(const BucketBytes&, const BucketBytes&) = default;
 };
 
+// The number of the bucket of width `width` (> 0) that holds `t`: floor(t /
+// width), also for t < 0. The bucket is [index * width, (index + 1) * width).
+inline int64_t bucket_index(int64_t t, int64_t width) {
+  const int64_t q = t / width;
+  return q * width > t ? q - 1 : q;
+}
+
 // The start of the bucket of width `width` (> 0) that holds `t`: floor, also
 // for t < 0.
-inline int64_t bucket_floor(int64_t t, int64_t width) {
-  const int64_t q = t / width;
-  return (q * width > t ? q - 1 : q) * width;
-}
+inline int64_t bucket_floor(int64_t t, int64_t width) { return bucket_index(t, width) * width; }
 
 // 128-bit products for split_span (bytes * seconds can pass 2^63).
 __extension__ typedef __int128 SplitInt;
+
+// split_span() by bucket number: `first` must be bucket_index(start, width)
+// (a caller that knows it saves the division), and f(index, part) gets the
+// number of each bucket instead of its start.
+template <typename F>
+void split_span_indexed(int64_t start, int64_t end, int64_t bytes, int64_t width, int64_t first,
+                        F&& f) {
+  int64_t b = first * width;
+  if (end <= start || end <= b + width) {
+    f(first, bytes);
+    return;
+  }
+  const SplitInt total = bytes;
+  const SplitInt span = end - start;
+  int64_t done = 0;  // C(b clipped to the span)
+  for (int64_t k = first; b < end; b += width, ++k) {
+    const int64_t upto = std::min(b + width, end);
+    const int64_t c = static_cast<int64_t>(total * (upto - start) / span);
+    f(k, c - done);
+    done = c;
+  }
+}
 
 // The proportional split of `bytes` (>= 0) moved over [start, end) into
 // buckets of `width` (> 0): calls f(bucket_start, part) for each bucket the
@@ -81,20 +107,8 @@ __extension__ typedef __int128 SplitInt;
 // pass end = start) puts all bytes into start's bucket.
 template <typename F>
 void split_span(int64_t start, int64_t end, int64_t bytes, int64_t width, F&& f) {
-  int64_t b = bucket_floor(start, width);
-  if (end <= start || end <= b + width) {
-    f(b, bytes);
-    return;
-  }
-  const SplitInt total = bytes;
-  const SplitInt span = end - start;
-  int64_t done = 0;  // C(b clipped to the span)
-  for (; b < end; b += width) {
-    const int64_t upto = std::min(b + width, end);
-    const int64_t c = static_cast<int64_t>(total * (upto - start) / span);
-    f(b, c - done);
-    done = c;
-  }
+  split_span_indexed(start, end, bytes, width, bucket_index(start, width),
+                     [&](int64_t k, int64_t part) { f(k * width, part); });
 }
 
 // `series` (sorted by start, buckets of `width`) folded into buckets of
