@@ -23,16 +23,20 @@
 #include <string>
 #include <string_view>
 
+#include "aws/athena_api.h"
 #include "aws/client.h"
 #include "aws/client_env.h"
 #include "aws/credential_network.h"
 #include "aws/credential_providers.h"
+#include "aws/cloudwatch_api.h"
 #include "aws/ec2_api.h"
 #include "aws/efs_api.h"
+#include "aws/firehose_api.h"
 #include "aws/flowlogs_api.h"
 #include "aws/http.h"
 #include "aws/imds_client.h"
 #include "aws/logs_api.h"
+#include "aws/org_api.h"
 #include "aws/xml_util.h"
 #include "fuzz_aws.h"
 
@@ -129,6 +133,12 @@ enum Decoder : uint8_t {
   kSsoRoleCredentials,     // 18: the SSO provider's GetRoleCredentials
   kContainerCredentials,   // 19: the container provider
   kImdsCredentials,        // 20: the IMDS provider (token, role, credentials)
+  kCloudWatchMetricData,   // 21: parse_metric_data_page (GetMetricData, --metrics)
+  kFirehoseStream,         // 22: parse_delivery_stream (DescribeDeliveryStream)
+  kAthenaExecution,        // 23: parse_athena_execution (GetQueryExecution)
+  kAthenaResults,          // 24: parse_athena_results (GetQueryResults)
+  kEc2Regions,             // 25: describe_enabled_regions (--regions all)
+  kOrgListAccounts,        // 26: list_organization_accounts (--organization)
   kDecoderCount
 };
 
@@ -244,6 +254,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       aws::NetworkContext ctx = w.context();
       ctx.env = aws::EnvVars{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/creds"}};
       check_credentials(aws::make_container_provider(ctx)->get());
+      break;
+    }
+    case kCloudWatchMetricData: {
+      efstop::Result<aws::XmlDocument> doc = aws::XmlDocument::parse(body);
+      check(doc);
+      if (doc.ok()) check(aws::parse_metric_data_page(*doc));
+      break;
+    }
+    case kFirehoseStream:
+      check(aws::parse_delivery_stream(json()));
+      break;
+    case kAthenaExecution:
+      check(aws::parse_athena_execution(json()));
+      break;
+    case kAthenaResults:
+      check(aws::parse_athena_results(json()));
+      break;
+    case kEc2Regions: {
+      auto c = client();
+      check(aws::describe_enabled_regions(c.get()));
+      break;
+    }
+    case kOrgListAccounts: {
+      // The same answer to every page: a NextToken repeats, which the
+      // paginator must stop.
+      auto c = client();
+      check(aws::list_organization_accounts(c.get()));
       break;
     }
     case kImdsCredentials: {
