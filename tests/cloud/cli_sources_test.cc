@@ -40,6 +40,19 @@ class CliSourcesTest : public efstop::testing::EndpointTest {
     std::ifstream in(err_path());
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+  // The default scenario's flow-log events (every stream of
+  // /efstop/vpc-flow-logs) as a local file, for the same records read
+  // without AWS; returns its path.
+  std::string write_scenario_flows() {
+    std::ifstream in(efstop::testing::default_scenario_path());
+    const nlohmann::json doc = nlohmann::json::parse(in);
+    const std::string path = env_home() + "/flows.log";
+    std::ofstream out(path);
+    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
+      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
+    }
+    return path;
+  }
   std::string aws_args() {
     return "--region " + std::string(efstop::testing::kTestRegion) + " --endpoint-url " +
            endpoint().url() +
@@ -61,15 +74,7 @@ TEST_F(CliSourcesTest, EverySourcePrintsTheSameReport) {
 
   // The same records as a local file, named from the same account (reading
   // from AWS names every end by default; --names asks for it on files).
-  std::ifstream in(efstop::testing::default_scenario_path());
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  const std::string path = env_home() + "/flows.log";
-  {
-    std::ofstream out(path);
-    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
-      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
-    }
-  }
+  const std::string path = write_scenario_flows();
   const nlohmann::json local =
       nlohmann::json::parse(run("--names " + aws_args() + " " + path, &code), nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
@@ -135,15 +140,7 @@ TEST_F(CliSourcesTest, SampleRawAsksOnlyForTheSlices) {
   }
   EXPECT_GT(filter_calls, 0);
 
-  std::ifstream in(efstop::testing::default_scenario_path());
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  const std::string path = env_home() + "/flows.log";
-  {
-    std::ofstream out(path);
-    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
-      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
-    }
-  }
+  const std::string path = write_scenario_flows();
   const nlohmann::json local = nlohmann::json::parse(
       run("--names " + aws_args() + " --sample 2m/30m " + path, &code), nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
@@ -190,15 +187,7 @@ TEST_F(CliSourcesTest, SampleInsightsQueriesOnlyTheSlices) {
   const nlohmann::json raw = nlohmann::json::parse(
       run(aws_args() + " --method raw --no-metrics --sample 2m/30m", &code), nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
-  std::ifstream in(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json");
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  const std::string path = env_home() + "/flows.log";
-  {
-    std::ofstream out(path);
-    for (auto& [stream, events] : doc["log_groups"]["/efstop/vpc-flow-logs"]["streams"].items()) {
-      for (auto& ev : events) out << ev[1].get<std::string>() << "\n";
-    }
-  }
+  const std::string path = write_scenario_flows();
   const nlohmann::json local = nlohmann::json::parse(
       run("--names " + aws_args() + " --sample 2m/30m " + path, &code), nullptr, false);
   ASSERT_EQ(code, 0) << stderr_text();
