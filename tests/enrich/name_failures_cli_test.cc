@@ -57,6 +57,13 @@ class NameFailuresCliTest : public t::EndpointTest {
     args.push_back(flows());
     return t::run_efstop(args);
   }
+  // `efstop inventory --output json` against the endpoint: the dump a later
+  // run names from with --inventory.
+  t::ProgramRun dump_inventory() {
+    return t::run_efstop({"inventory", "--region", t::kTestRegion, "--endpoint-url",
+                          endpoint().url(), "--cache-dir", env().home() + "/cache", "--output",
+                          "json"});
+  }
   void fail_always(const std::string& operation, t::FaultKind kind) {
     t::Fault f;
     f.operation = operation;
@@ -160,9 +167,7 @@ TEST_F(NameFailuresCliTest, DeniedCallIsPartialToo) {
 
 TEST_F(NameFailuresCliTest, PartialInventoryDumpSaysSoAndSoDoesItsReport) {
   fail_always("ec2:DescribeInstances", t::FaultKind::kServiceUnavailable);
-  const t::ProgramRun inv =
-      t::run_efstop({"inventory", "--region", t::kTestRegion, "--endpoint-url", endpoint().url(),
-                     "--cache-dir", env().home() + "/cache", "--output", "json"});
+  const t::ProgramRun inv = dump_inventory();
   ASSERT_EQ(inv.code, 3) << inv.err;
   const json dump = json::parse(inv.out);
   EXPECT_EQ(dump["partial"], true);
@@ -186,9 +191,7 @@ TEST_F(NameFailuresCliTest, DumpWithoutMountTargetsCountsNothing) {
   // Every file system's DescribeMountTargets fails: the dump is partial,
   // and a report from it would miss EFS traffic, so it is refused.
   fail_always("elasticfilesystem:DescribeMountTargets", t::FaultKind::kInternalError);
-  const t::ProgramRun inv =
-      t::run_efstop({"inventory", "--region", t::kTestRegion, "--endpoint-url", endpoint().url(),
-                     "--cache-dir", env().home() + "/cache", "--output", "json"});
+  const t::ProgramRun inv = dump_inventory();
   ASSERT_EQ(inv.code, 3) << inv.err;
   const json dump = json::parse(inv.out);
   EXPECT_EQ(dump["partial"], true);
