@@ -3,7 +3,9 @@
 #
 #   scripts/release_check.sh [--golden] [--roots] [--qemu]   (none: all three)
 #
-#   --golden  every CLI golden case (tests/cli/*.sh) with the x86-64 file.
+#   --golden  every CLI golden case (tests/cli/*.sh) with the x86-64 file, and
+#             the sample's records as Parquet (DuckDB-written, each codec: the
+#             static file's Snappy, zlib and Zstandard) give the text report.
 #   --roots   the x86-64 file inside a Debian 11 root (debootstrap minbase
 #             bullseye, glibc 2.31; cached outside the clone) and inside an empty
 #             root holding only the file, /etc/hosts, /etc/resolv.conf and a CA
@@ -16,7 +18,8 @@
 #             uncached.
 #   --qemu    the arm64 file under qemu-aarch64-static: the sample report (the
 #             plain file, the gzip files, both) byte-identical to the x86-64
-#             file's, and the same whoami inside the empty root.
+#             file's, the same Parquet check as --golden, and the same whoami
+#             inside the empty root.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -73,6 +76,35 @@ sample_report() {
   } >"$out" 2>"$out.err"
 }
 
+# parquet_inputs: the sample's well-formed records as a text file and as Parquet files DuckDB
+# wrote of them, one per codec, data pages v2 with dictionaries (tests/flowlog/parquet_write.js,
+# @duckdb/node-api from tests/harness, which release.sh installs).
+parquet_inputs() {
+  [[ -f $tmp/pq/records.log ]] && return 0
+  mkdir -p "$tmp/pq"
+  awk 'NF == 14 && $1 == 2' sample/flowlogs/cloudwatch-export-eni-all.log >"$tmp/pq/records.log"
+  awk 'BEGIN { OFS = ","; print "version,account_id,interface_id,srcaddr,dstaddr,srcport,dstport,protocol,packets,bytes,start,end,action,log_status" }
+       { for (i = 1; i <= NF; i++) if ($i == "-") $i = ""; $1 = $1; print }' \
+    "$tmp/pq/records.log" >"$tmp/pq/records.csv"
+  local codec
+  for codec in uncompressed gzip snappy zstd; do
+    node tests/flowlog/parquet_write.js "$tmp/pq/records.csv" "$tmp/pq/records-$codec.parquet" \
+      "$codec" V2 dict >/dev/null || return 1
+  done
+}
+# parquet_check NAME BIN [runner...]: every codec's Parquet report equals the text report.
+parquet_check() {
+  local name=$1 bin=$2 codec bad=0; shift 2
+  if ! parquet_inputs >"$tmp/pq.err" 2>&1; then fail "$name" "$tmp/pq.err"; return; fi
+  "$@" "$bin" "${sample_args[@]}" "$tmp/pq/records.log" >"$tmp/pq/text.out" 2>&1 || bad=1
+  for codec in uncompressed gzip snappy zstd; do
+    "$@" "$bin" "${sample_args[@]}" "$tmp/pq/records-$codec.parquet" >"$tmp/pq/$codec.out" 2>&1 || bad=1
+    cmp -s "$tmp/pq/text.out" "$tmp/pq/$codec.out" || { bad=1; diff "$tmp/pq/text.out" "$tmp/pq/$codec.out" >>"$tmp/pq/diff"; }
+  done
+  grep -q '^records: [1-9]' "$tmp/pq/text.out" || bad=1  # not a comparison of two empty reports
+  if ((bad == 0)); then ok "$name"; else cat "$tmp/pq/text.out" >>"$tmp/pq/diff"; fail "$name" "$tmp/pq/diff"; fi
+}
+
 if ((golden)); then
   [[ -x $x86 ]] || { echo "no $x86: run scripts/release.sh --arch x86_64" >&2; exit 1; }
   for case_file in tests/cli/*.sh; do
@@ -89,6 +121,7 @@ if ((golden)); then
   else
     fail "--version: commit, static target, c-ares, library versions" "$tmp/version"
   fi
+  parquet_check "Parquet (uncompressed, GZIP, SNAPPY, ZSTD pages) gives the text report" "$x86"
 fi
 
 # The test endpoint behind HTTPS with a CA made for this run, and a proxy.
@@ -258,6 +291,8 @@ if ((qemu)); then
   else
     fail "arm64 --version: commit, static target, c-ares, library versions" "$tmp/version"
   fi
+  parquet_check "arm64 under qemu: Parquet (uncompressed, GZIP, SNAPPY, ZSTD pages) gives the text report" \
+    "$arm" qemu-aarch64-static
   qroot="$tmp/qemu-root"
   make_root "$qroot" /etc/ssl/certs/ca-certificates.crt "$arm=efstop-arm64" \
     /usr/bin/qemu-aarch64-static=qemu-aarch64-static
