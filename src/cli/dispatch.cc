@@ -4,6 +4,7 @@
 #include "aws/http.h"
 #include "cli/command.h"
 #include "flowlog/byte_source.h"
+#include "flowlog/parquet.h"
 #include "store/sqlite_db.h"
 
 #ifndef EFSTOP_VERSION
@@ -29,6 +30,7 @@ std::string version_text() {
   }
   out += "sqlite: " + store::sqlite_version() + "\n";
   out += "inflate: " + flowlog::inflater_version() + "\n";
+  out += "zstd: " + flowlog::parquet::zstd_version() + "\n";
   return out;
 }
 

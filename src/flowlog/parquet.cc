@@ -1175,4 +1175,6 @@ Status snappy_decompress(std::string_view in, size_t expected, std::string* out)
   return Status();
 }
 
+std::string zstd_version() { return ZSTD_versionString(); }
+
 }  // namespace efstop::flowlog::parquet

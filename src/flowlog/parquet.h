@@ -173,6 +173,9 @@ Status snappy_decompress(std::string_view in, size_t expected, std::string* out)
 // "GZIP", "ZSTD", ... for messages.
 std::string_view codec_name(Codec codec);
 
+// The Zstandard library's version as it runs ("1.5.4"), for `efstop --version`.
+std::string zstd_version();
+
 }  // namespace efstop::flowlog::parquet
 
 #endif  // EFSTOP_FLOWLOG_PARQUET_H_

@@ -28,6 +28,7 @@ check zlib "$(field zlib)" "$(pc zlib)"
 check pugixml "$(field pugixml)" "$(pc pugixml)"
 check sqlite "$(field sqlite)" "$(pc sqlite3)"
 check inflate "$(field inflate)" "isa-l $(pc libisal)"
+check zstd "$(field zstd)" "$(pc libzstd)"
 commit=$(field commit)
 [[ $commit =~ ^[0-9a-f]{12}$ ]] && git -C "$(dirname "$0")" cat-file -e "$commit^{commit}" 2>/dev/null &&
   echo "ok   commit: $commit is a commit of this repository" ||
