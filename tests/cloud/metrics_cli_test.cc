@@ -575,6 +575,32 @@ TEST_F(MetricsSampleCliTest, InsightsAndRawJudgeTheSameSlices) {
   EXPECT_EQ(b["coverage"]["flow_written"], a["coverage"]["flow_written"]);
 }
 
+TEST_F(MetricsSampleCliTest, ASaturationOutsideEverySliceIsNotReported) {
+  // The first hour only: its slice is minutes 0-9; web's burst at 30-39 is
+  // outside it. Without --sample that burst is a saturation (so the
+  // scenario does saturate there); with it nothing is concluded there.
+  const std::string hour = "--region " + std::string(t::kTestRegion) + " --endpoint-url " +
+                           endpoint().url() + " --method raw --start " + std::to_string(t0_) +
+                           " --end " + std::to_string(t0_ + 3600);
+  int code = -1;
+  const json whole = json::parse(run("--output json " + hour, &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  ASSERT_EQ(whole["file_systems"][0]["saturation"]["intervals"].size(), 1u);
+  EXPECT_EQ(whole["file_systems"][0]["saturation"]["intervals"][0]["start"], iso(t0_ + 30 * 60));
+
+  const json sampled =
+      json::parse(run("--output json --sample 10m/1h " + hour, &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const json& sat = sampled["file_systems"][0]["saturation"];
+  EXPECT_EQ(sat["intervals"], json::array());
+  EXPECT_EQ(sat["buckets"], 0);
+  EXPECT_EQ(sat["sampled_slices"], 1);
+  EXPECT_EQ(sat["saturated_slices"], 0);
+  const std::string table = run("--sample 10m/1h " + hour, &code);
+  ASSERT_EQ(code, 0) << stderr_text();
+  EXPECT_NE(table.find("never at its limit in the 1 sampled slice\n"), std::string::npos) << table;
+}
+
 TEST_F(MetricsSampleCliTest, APeriodReachingOutsideTheSlicesIsRefused) {
   int code = -1;
   run("--bucket 1h " + sample_args("raw"), &code);
