@@ -904,24 +904,17 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   }
   // --sample from AWS: Logs Insights and raw events query only the slices'
   // time ranges, S3 reads only the objects that may hold them
-  // (docs/flow-counting.md, "Sampling"). TODO(#14): Athena by slice, and the
-  // metrics compared over the same slices, are not built yet: refuse rather
-  // than read the whole window and call it a sample, or compare a sample
-  // with a whole metric.
-  if (settings.sample && sources.empty()) {
-    if (settings.cloud.method_given && settings.cloud.method == cloud::Method::kAthena) {
-      return usage_error(
-          ctx, "top",
-          invalid_argument_error("parse --sample: --method athena does not read by slice (its one "
-                                 "query covers the whole window); leave out --method athena to "
-                                 "stream only the objects of the slices"));
-    }
-    if (settings.metrics.metrics.value_or(true)) {
-      return usage_error(ctx, "top",
-                         invalid_argument_error("parse --sample: the file systems' metrics are "
-                                                "not yet compared over the same slices; add "
-                                                "--no-metrics"));
-    }
+  // (docs/flow-counting.md, "Sampling"); the metrics are judged over the
+  // same slices (docs/metrics.md, "With --sample"). TODO(#14): Athena by
+  // slice is not built yet: refuse rather than read the whole window and
+  // call it a sample.
+  if (settings.sample && sources.empty() && settings.cloud.method_given &&
+      settings.cloud.method == cloud::Method::kAthena) {
+    return usage_error(
+        ctx, "top",
+        invalid_argument_error("parse --sample: --method athena does not read by slice (its one "
+                               "query covers the whole window); leave out --method athena to "
+                               "stream only the objects of the slices"));
   }
   if (settings.since) {
     if (settings.start) {
@@ -1075,12 +1068,15 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // The metric period is the bucket width when --bucket is given, else one
   // chosen for the window; the flows are bucketed at it either way, so that
   // each metric period has its flow bytes (docs/metrics.md, "The period").
+  // With --sample it lines up with the slices, and only the buckets inside
+  // them are judged ("With --sample").
   std::optional<enrich::BucketGrid> metric_grid;
   const int64_t user_bucket_s = settings.engine.bucket_s;
   if (metrics_on) {
     Result<int64_t> period = enrich::choose_metric_period(
         *settings.start, *settings.end, ctx.now(),
-        user_bucket_s > 0 ? std::optional<int64_t>(user_bucket_s) : std::nullopt);
+        user_bucket_s > 0 ? std::optional<int64_t>(user_bucket_s) : std::nullopt,
+        settings.sample ? &*settings.sample : nullptr);
     if (!period.ok()) {
       if (metrics_asked || user_bucket_s > 0) {
         return usage_error(ctx, "top", period.status().with_context("read metrics"));
@@ -1089,12 +1085,16 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       metrics_on = false;
     } else {
       metric_grid = enrich::whole_buckets(*settings.start, *settings.end, *period);
+      metric_grid->sample = settings.sample;
       settings.engine.bucket_s = *period;
     }
   }
   settings.engine.window_start = settings.start;
   settings.engine.window_end = settings.end;
-  if (settings.sample) prepare_sample(*settings.sample, user_bucket_s, &settings.engine);
+  // The width the pairs' series must have after sampling: the metric period
+  // when metrics are read (it is the --bucket width when that is given).
+  const int64_t series_s = metric_grid ? metric_grid->period_s : user_bucket_s;
+  if (settings.sample) prepare_sample(*settings.sample, series_s, &settings.engine);
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
   std::optional<ScopedRead> scoped_read;
@@ -1123,7 +1123,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   }
 
   // --sample: each pair's bytes inside the slices, the series at --bucket.
-  if (settings.sample) flowlog::apply_sample(&result->pairs, *settings.sample, user_bucket_s);
+  if (settings.sample) flowlog::apply_sample(&result->pairs, *settings.sample, series_s);
 
   // 4. What could not be read, and --strict.
   print_input_problems(*result, settings.quiet, ctx.err);

@@ -30,6 +30,26 @@ void estimate_from_sample(const flowlog::SampleSpec& spec, const report::Window&
   info.sampled_totals = report::SampledBytes{rep->totals.bytes_read, rep->totals.bytes_written};
   rep->totals.bytes_read = scale(rep->totals.bytes_read);
   rep->totals.bytes_written = scale(rep->totals.bytes_written);
+  // The file systems' Elastic costs were worked out over the sampled
+  // buckets: estimates too, by the same factor. Coverage and saturation
+  // compare sampled flows with the same slices' metrics and stay as they are.
+  if (rep->file_systems) {
+    for (report::FileSystemMetrics& fs : *rep->file_systems) {
+      if (!fs.read_usd) continue;
+      fs.sampled_read_usd = fs.read_usd;
+      fs.sampled_write_usd = fs.write_usd;
+      fs.sampled_unattributed_usd = fs.unattributed_usd;
+      *fs.read_usd *= info.factor;
+      if (fs.write_usd) *fs.write_usd *= info.factor;
+      fs.unattributed_usd *= info.factor;
+      for (report::ClientCost& c : fs.costs) {
+        c.sampled_read_usd = c.read_usd;
+        c.sampled_write_usd = c.write_usd;
+        c.read_usd *= info.factor;
+        c.write_usd *= info.factor;
+      }
+    }
+  }
   rep->sample = info;
 }
 

@@ -23,7 +23,10 @@ void prepare_sample(const flowlog::SampleSpec& spec, int64_t user_bucket_s,
 // become estimates, sampled x period / span rounded half up, the counted
 // bytes kept beside them; the slices are those overlapping the window, or
 // without one the time the counted records cover. Sorting is unchanged
-// (the scaling is strictly increasing).
+// (the scaling is strictly increasing). The file systems' Elastic costs
+// (worked out over the sampled buckets) are scaled by the same factor,
+// the sampled figures kept; coverage and saturation are left as they are.
+// Call it once per report, after the file systems are set.
 void estimate_from_sample(const flowlog::SampleSpec& spec, const report::Window& window,
                           report::Report* rep);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <set>
 
 namespace efstop::enrich {
 
@@ -52,6 +54,52 @@ std::optional<double> sum_of_points(const Series* s) {
   return total;
 }
 
+// choose_metric_period() with --sample: a period that lines up with the
+// slices (divides gcd(span, period)) and that CloudWatch keeps for data
+// that old (a multiple of `finest`).
+Result<int64_t> choose_sampled_period(int64_t start, int64_t end, int64_t finest,
+                                      std::optional<int64_t> bucket_s,
+                                      const flowlog::SampleSpec& sample) {
+  const int64_t slice_grain = std::gcd(sample.span_s, sample.period_s);
+  const std::string grain = std::to_string(slice_grain);
+  if (bucket_s) {
+    if (slice_grain % *bucket_s != 0) {
+      return invalid_argument_error(
+          "the bucket of " + std::to_string(*bucket_s) +
+          " s does not divide the sample's slices (SPAN and PERIOD are multiples of " + grain +
+          " s), so its metric periods would reach outside them; use a --bucket that divides " +
+          grain + " s, or --no-metrics");
+    }
+    if (*bucket_s % finest != 0) {
+      return invalid_argument_error("CloudWatch keeps " + std::to_string(finest) +
+                                    "-second EFS metrics for a window that old, not " +
+                                    std::to_string(*bucket_s) +
+                                    "-second ones; use a --bucket that is a multiple of it, or "
+                                    "--no-metrics");
+    }
+    return *bucket_s;
+  }
+  if (slice_grain % finest != 0) {
+    return invalid_argument_error(
+        "CloudWatch keeps " + std::to_string(finest) +
+        "-second EFS metrics for a window that old, and no multiple of that lines up with the "
+        "sample's slices (SPAN and PERIOD are multiples of " +
+        grain + " s); use a SPAN and PERIOD that are multiples of " + std::to_string(finest) +
+        " s, or --no-metrics");
+  }
+  int64_t chosen = slice_grain;
+  for (int64_t p = finest; p <= slice_grain; p += finest) {
+    if (slice_grain % p != 0) continue;
+    const BucketGrid grid = whole_buckets(start, end, p);
+    const int64_t in_slices = flowlog::sampled_seconds(grid.start, grid.end(), sample) / p;
+    if (in_slices <= kMaxMetricBuckets && grid.count <= kMaxMetricPoints) {
+      chosen = p;
+      break;
+    }
+  }
+  return chosen;
+}
+
 }  // namespace
 
 const std::vector<MetricSpec>& efs_metric_specs() {
@@ -80,13 +128,15 @@ BucketGrid whole_buckets(int64_t start, int64_t end, int64_t period_s) {
 }
 
 Result<int64_t> choose_metric_period(int64_t start, int64_t end, int64_t now,
-                                     std::optional<int64_t> bucket_s) {
+                                     std::optional<int64_t> bucket_s,
+                                     const flowlog::SampleSpec* sample) {
   const int64_t finest = finest_kept_period(now - start);
   if (finest < 0) {
     return invalid_argument_error(
         "the window starts more than 455 days ago, older than CloudWatch keeps EFS metrics; "
         "use --no-metrics");
   }
+  if (sample) return choose_sampled_period(start, end, finest, bucket_s, *sample);
   if (bucket_s) {
     if (*bucket_s % 60 != 0) {
       return invalid_argument_error("the bucket of " + std::to_string(*bucket_s) +
@@ -148,7 +198,8 @@ Result<std::map<std::string, FsMetricSeries>> fetch_fs_metrics(
     Series series(static_cast<size_t>(grid.count));
     for (size_t k = 0; k < s.timestamps.size(); ++k) {
       const int64_t b = grid.index_of(s.timestamps[k]);
-      if (b >= 0) series[static_cast<size_t>(b)] = s.values[k];
+      // Outside the slices nothing is judged: the point is dropped.
+      if (b >= 0 && grid.judged(b)) series[static_cast<size_t>(b)] = s.values[k];
     }
     fs.by_metric[q.metric_name] = std::move(series);
   }
@@ -225,6 +276,10 @@ report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
   std::vector<std::vector<std::string>> reasons(n);
   for (size_t i = 0; i < n; ++i) {
     const auto k = static_cast<int64_t>(i);
+    // Outside the slices the metric points were dropped when read; the
+    // check says so here too (and keeps a bucket before a slice from
+    // serving as the credits' "before").
+    if (!grid.judged(k)) continue;
     if (auto p = at(percent, k); p && *p >= options.limit * 100.0) {
       reasons[i].push_back("percent_io_limit");
     }
@@ -235,7 +290,7 @@ report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
       reasons[i].push_back("throughput");
     }
     auto now = at(credits, k);
-    auto before = at(credits, k - 1);
+    auto before = k > 0 && grid.judged(k - 1) ? at(credits, k - 1) : std::nullopt;
     if (now && before && *now < *before) reasons[i].push_back("burst_credits_fell");
   }
   for (size_t i = 0; i < n; ++i) {
@@ -251,6 +306,20 @@ report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
     for (const std::string& why : reasons[i]) {
       if (std::find(r.begin(), r.end(), why) == r.end()) r.push_back(why);
     }
+  }
+  if (grid.sample) {
+    // The verdict covers the sample: which slices were judged, and which
+    // had a saturated bucket.
+    std::set<int64_t> judged, saturated;
+    for (size_t i = 0; i < n; ++i) {
+      const auto k = static_cast<int64_t>(i);
+      if (!grid.judged(k)) continue;
+      const int64_t slice = flowlog::period_floor(grid.start + k * grid.period_s, *grid.sample);
+      judged.insert(slice);
+      if (!reasons[i].empty()) saturated.insert(slice);
+    }
+    fs.sampled_slices = static_cast<int64_t>(judged.size());
+    fs.saturated_slices = static_cast<int64_t>(saturated.size());
   }
   if (fs.saturated_buckets > 0) {
     int64_t fs_bytes = 0;

@@ -15,6 +15,11 @@
 //               clients in proportion to their flow bytes read / written in
 //               that bucket.
 //
+// With --sample (docs/metrics.md, "With --sample") the grid still spans the
+// window, but only its buckets inside the sample's slices are judged: the
+// metric points of the others are dropped when read, so every analysis,
+// and the series the report carries, see gaps there.
+//
 // The analyses are pure functions of their arguments (tested against
 // independent computations); only fetch_fs_metrics() calls AWS.
 #ifndef EFSTOP_ENRICH_FS_METRICS_H_
@@ -29,6 +34,7 @@
 
 #include "aws/cloudwatch_api.h"
 #include "core/result.h"
+#include "flowlog/sample.h"
 #include "report/model.h"
 
 namespace efstop::enrich {
@@ -43,11 +49,19 @@ const std::vector<MetricSpec>& efs_metric_specs();
 
 // Whole buckets of `period_s` inside [start, end): the first starts at the
 // first multiple of period_s >= start (CloudWatch aligns periods so).
+// With `sample` set, period_s divides the sample's span and period, so each
+// bucket lies wholly inside or wholly outside a slice.
 struct BucketGrid {
   int64_t start = 0;
   int64_t period_s = 60;
   int64_t count = 0;
+  std::optional<flowlog::SampleSpec> sample;
   int64_t end() const { return start + period_s * count; }
+  // True when bucket i is judged: always without a sample, else when it
+  // lies in a slice.
+  bool judged(int64_t i) const {
+    return !sample || flowlog::in_slice(start + i * period_s, *sample);
+  }
   // The bucket of Unix second t, or -1 outside the grid.
   int64_t index_of(int64_t t) const {
     if (t < start || t >= end()) return -1;
@@ -62,9 +76,19 @@ BucketGrid whole_buckets(int64_t start, int64_t end, int64_t period_s);
 // the finest of 60, 300, 3600 and 86400 s that CloudWatch keeps for data that
 // old (1-minute points 15 days, 5-minute 63 days, 1-hour 455 days) and that
 // gives at most kMaxMetricBuckets buckets.
+//
+// With `sample` (--sample) the period must also divide gcd(span, period) of
+// the sample, so that buckets and slices line up, and be a multiple of the
+// finest period CloudWatch keeps for that age (kInvalidArgument otherwise,
+// saying what to change); without `bucket_s` it is the finest such period
+// that gives at most kMaxMetricBuckets buckets inside the slices of
+// [start, end) and at most kMaxMetricPoints buckets in all (one query's
+// share of a call), else the coarsest such period.
 inline constexpr int64_t kMaxMetricBuckets = 1440;
+inline constexpr int64_t kMaxMetricPoints = 100800;
 Result<int64_t> choose_metric_period(int64_t start, int64_t end, int64_t now,
-                                     std::optional<int64_t> bucket_s);
+                                     std::optional<int64_t> bucket_s,
+                                     const flowlog::SampleSpec* sample = nullptr);
 
 // One metric of one file system on the grid: nullopt where no data point.
 using Series = std::vector<std::optional<double>>;
@@ -78,7 +102,8 @@ struct FsMetricSeries {
 // paginated GetMetricData run. Fails only when a call fails (the caller
 // reports it, e.g. denied cloudwatch:GetMetricData); a metric answered
 // InternalError/Forbidden/PartialData is in its file system's failures and
-// has no series.
+// has no series. With grid.sample, the points of buckets outside the slices
+// are dropped (nullopt), as if CloudWatch had none there.
 Result<std::map<std::string, FsMetricSeries>> fetch_fs_metrics(
     aws::CloudWatchApi& api, const std::vector<std::string>& file_system_ids,
     const BucketGrid& grid, int64_t* calls = nullptr);
@@ -97,6 +122,10 @@ struct AnalysisOptions {
   double low_coverage = 0.5;        // warn when flows are below half the metric
 };
 
+// Coverage, saturation and cost over the judged buckets of `grid` (every
+// bucket without a sample). With grid.sample it also counts the slices
+// judged and those with a saturated bucket; the costs stay the sampled
+// buckets' (the CLI scales them into estimates with the flows).
 report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
                                               std::string throughput_mode, const BucketGrid& grid,
                                               const FsMetricSeries& metrics,

@@ -386,7 +386,9 @@ Json metrics_json(const FileSystemMetrics& fs) {
 }
 
 // docs/json.md "file_systems": the file systems' own metrics beside the flows.
-Json file_systems_json(const std::vector<FileSystemMetrics>& list) {
+// With --sample (`sampled`): the saturation says how many slices it judged,
+// and the costs are estimates with the sampled figures beside them.
+Json file_systems_json(const std::vector<FileSystemMetrics>& list, bool sampled) {
   Json out = Json::array();
   for (const FileSystemMetrics& fs : list) {
     Json j = Json::object();
@@ -433,18 +435,34 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list) {
     j["saturation"] = Json{{"buckets", fs.saturated_buckets},
                            {"intervals", std::move(intervals)},
                            {"clients", std::move(clients)}};
+    if (sampled) {
+      j["saturation"]["sampled_slices"] = fs.sampled_slices;
+      j["saturation"]["saturated_slices"] = fs.saturated_slices;
+    }
     if (fs.read_usd) {
       Json costs = Json::array();
       for (const ClientCost& cc : fs.costs) {
-        costs.push_back(Json{{"client", cc.client},
-                             {"read_usd", cc.read_usd},
-                             {"write_usd", cc.write_usd},
-                             {"total_usd", cc.total_usd()}});
+        Json item = Json{{"client", cc.client},
+                         {"read_usd", cc.read_usd},
+                         {"write_usd", cc.write_usd},
+                         {"total_usd", cc.total_usd()}};
+        if (cc.sampled_read_usd) {
+          const double r = *cc.sampled_read_usd, w = cc.sampled_write_usd.value_or(0);
+          item["estimated"] = true;
+          item["sampled"] = Json{{"read_usd", r}, {"write_usd", w}, {"total_usd", r + w}};
+        }
+        costs.push_back(std::move(item));
       }
       j["cost"] = Json{{"read_usd", *fs.read_usd},
                        {"write_usd", fs.write_usd.value_or(0)},
                        {"unattributed_usd", fs.unattributed_usd},
                        {"clients", std::move(costs)}};
+      if (fs.sampled_read_usd) {
+        j["cost"]["estimated"] = true;
+        j["cost"]["sampled"] = Json{{"read_usd", *fs.sampled_read_usd},
+                                    {"write_usd", fs.sampled_write_usd.value_or(0)},
+                                    {"unattributed_usd", fs.sampled_unattributed_usd.value_or(0)}};
+      }
     } else {
       j["cost"] = nullptr;
     }
@@ -537,7 +555,7 @@ void write_json(const Report& report, std::ostream& out) {
   }
   if (report.file_systems) {
     out << ",\n  \"file_systems\": ";
-    write_nested(out, file_systems_json(*report.file_systems), 1);
+    write_nested(out, file_systems_json(*report.file_systems, report.sample.has_value()), 1);
     out << ",\n  \"efs_rates\": ";
     write_nested(out,
                  Json{{"read_usd_per_gib", report.efs_read_usd_per_gib},

@@ -309,6 +309,10 @@ struct ClientCost {
   double read_usd = 0;
   double write_usd = 0;
   double total_usd() const { return read_usd + write_usd; }
+  // --sample: read_usd and write_usd are estimates (these x period / span);
+  // these were worked out from the sampled buckets. nullopt without.
+  std::optional<double> sampled_read_usd;
+  std::optional<double> sampled_write_usd;
 
   friend bool operator==(const ClientCost&, const ClientCost&) = default;
 };
@@ -358,6 +362,15 @@ struct FileSystemMetrics {
   std::optional<double> write_usd;
   double unattributed_usd = 0;
   std::vector<ClientCost> costs;  // by total, descending
+  // --sample (docs/metrics.md, "With --sample"): only buckets inside the
+  // slices were judged; these count the slices judged and those with a
+  // saturated bucket (0 without a sample). When the costs above are
+  // estimates, the sampled buckets' figures are kept here.
+  int64_t sampled_slices = 0;
+  int64_t saturated_slices = 0;
+  std::optional<double> sampled_read_usd;
+  std::optional<double> sampled_write_usd;
+  std::optional<double> sampled_unattributed_usd;
 
   friend bool operator==(const FileSystemMetrics&, const FileSystemMetrics&) = default;
 };

@@ -504,20 +504,25 @@ std::string connections_line(const FileSystemMetrics& fs) {
 
 }  // namespace
 
-std::string saturation_sentence(const FileSystemMetrics& fs) {
+std::string saturation_sentence(const FileSystemMetrics& fs, bool sampled) {
   if (fs.saturation.empty()) return "";
   std::string who = fs.id;
   if (!fs.name.empty()) who += " (" + fs.name + ")";
   std::string s = who + " was at its limit ";
+  if (sampled) {
+    s += "in " + std::to_string(fs.saturated_slices) + " of " + std::to_string(fs.sampled_slices) +
+         " sampled slice" + (fs.sampled_slices == 1 ? "" : "s") + ", ";
+  }
   for (size_t i = 0; i < fs.saturation.size(); ++i) {
     if (i > 0) s += i + 1 == fs.saturation.size() ? " and " : ", ";
     s += interval_text(fs.saturation[i].start, fs.saturation[i].end);
   }
   if (!fs.saturation_clients.empty()) {
     const SaturationClient& top = fs.saturation_clients.front();
+    const char* own =
+        sampled ? " of its own bytes in the sampled slices)" : " of its own bytes in the window)";
     s += "; " + top.client + " moved " + percent_text(top.share_of_fs) +
-         " of the flow bytes to and from it then (" + percent_text(top.share_of_own) +
-         " of its own bytes in the window)";
+         " of the flow bytes to and from it then (" + percent_text(top.share_of_own) + own;
   } else {
     s += "; no flow bytes of any client fell then";
   }
@@ -532,7 +537,12 @@ void write_file_system_summary(const Report& report, std::ostream& out) {
     if (!fs.name.empty()) who += " (" + fs.name + ")";
     out << "file system " << sanitize_text(who);
     if (!fs.throughput_mode.empty()) out << ", " << sanitize_text(fs.throughput_mode);
+    const bool sampled = report.sample.has_value();
     out << ", " << fs.period_s << " s buckets";
+    // --sample: every figure below is of the buckets inside the slices.
+    if (sampled) {
+      out << " in " << fs.sampled_slices << " sampled slice" << (fs.sampled_slices == 1 ? "" : "s");
+    }
     const Coverage& c = fs.coverage;
     const auto ratio = [](const std::optional<double>& r) {
       if (!r) return std::string("-");
@@ -546,27 +556,41 @@ void write_file_system_summary(const Report& report, std::ostream& out) {
       out << "  warning: the flow logs saw far fewer bytes than EFS counted ("
           << (c.low_read ? "read" : "") << (c.low_read && c.low_written ? ", " : "")
           << (c.low_written ? "written" : "")
-          << "): mount targets without flow logs, lost records, or sampling\n";
+          << "): mount targets without flow logs, or records lost or not yet delivered\n";
     }
     for (const MetricFailure& f : fs.failures) {
       out << "  not read: " << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << " ("
           << sanitize_text(f.status) << ")\n";
     }
     if (const std::string s = connections_line(fs); !s.empty()) out << "  " << s << '\n';
-    if (const std::string s = saturation_sentence(fs); !s.empty()) {
+    if (const std::string s = saturation_sentence(fs, sampled); !s.empty()) {
       out << "  " << sanitize_text(s) << '\n';
     } else if (fs.failures.empty()) {
-      out << "  never at its limit in the window\n";
+      if (sampled) {
+        out << "  never at its limit in the " << fs.sampled_slices << " sampled slice"
+            << (fs.sampled_slices == 1 ? "" : "s") << '\n';
+      } else {
+        out << "  never at its limit in the window\n";
+      }
     }
     if (fs.read_usd) {
-      out << "  data access " << usd_text(*fs.read_usd + fs.write_usd.value_or(0));
+      // --sample: the costs are estimates, marked ~ as the rows' bytes are.
+      const std::string est = fs.sampled_read_usd ? "~" : "";
+      out << "  data access " << est << usd_text(*fs.read_usd + fs.write_usd.value_or(0));
       const size_t shown = std::min<size_t>(fs.costs.size(), 3);
       for (size_t i = 0; i < shown; ++i) {
-        out << (i == 0 ? ": " : ", ") << sanitize_text(fs.costs[i].client) << ' '
+        out << (i == 0 ? ": " : ", ") << sanitize_text(fs.costs[i].client) << ' ' << est
             << usd_text(fs.costs[i].total_usd());
       }
       if (fs.costs.size() > shown) out << ", " << fs.costs.size() - shown << " more";
-      if (fs.unattributed_usd > 0) out << "; no flows for " << usd_text(fs.unattributed_usd);
+      if (fs.unattributed_usd > 0) {
+        out << "; no flows for " << est << usd_text(fs.unattributed_usd);
+      }
+      if (fs.sampled_read_usd && report.sample) {
+        out << " (the sampled slices' "
+            << usd_text(*fs.sampled_read_usd + fs.sampled_write_usd.value_or(0)) << " x "
+            << format_factor(report.sample->factor) << ')';
+      }
       out << '\n';
     }
   }

@@ -90,8 +90,11 @@ void write_file_system_summary(const Report& report, std::ostream& out);
 // 71 % of the flow bytes to and from it then (92 % of its own bytes in the
 // window)": the client with the most flow bytes in the saturated buckets,
 // its share of the file system's flow bytes in them, and the share of its
-// own window bytes that fell in them. "" when never saturated.
-std::string saturation_sentence(const FileSystemMetrics& fs);
+// own window bytes that fell in them. "" when never saturated. With
+// `sampled` (--sample) it says the verdict covers the sample: "was at its
+// limit in 1 of 24 sampled slices, 2026-11-26 14:05–14:10 UTC; ... (40 % of
+// its own bytes in the sampled slices)".
+std::string saturation_sentence(const FileSystemMetrics& fs, bool sampled = false);
 
 // When the report is partial: what the report lacks, first thing, one line
 // per failed input. Shape:

@@ -37,6 +37,36 @@ TEST(ChoosePeriod, FollowsRetentionAndBucketCount) {
   EXPECT_FALSE(choose_metric_period(now - 20 * 86400, now, now, 60).ok());
 }
 
+TEST(ChoosePeriod, WithASampleLinesUpWithTheSlices) {
+  const int64_t now = 1795687200;  // 2026-11-26T10:00:00Z
+  const flowlog::SampleSpec five_of_hour{300, 3600};
+  // A day of 5m/1h: 24 slices of 5 one-minute buckets (120 <= 1440).
+  EXPECT_EQ(*choose_metric_period(now - 86400, now, now, std::nullopt, &five_of_hour), 60);
+  // 14 days: 336 slices x 5 minutes = 1680 one-minute buckets in slices,
+  // too many; 300 s divides the slices' 300 s: 336 buckets.
+  EXPECT_EQ(*choose_metric_period(now - 14 * 86400, now, now, std::nullopt, &five_of_hour), 300);
+  // 40/60: slices are multiples of gcd(2400, 3600) = 1200 s; a day at 60 s
+  // holds 24 x 40 = 960 buckets in slices.
+  const flowlog::SampleSpec forty_of_hour{2400, 3600};
+  EXPECT_EQ(*choose_metric_period(now - 86400, now, now, std::nullopt, &forty_of_hour), 60);
+  // 20 days ago CloudWatch keeps 300-s points at the finest: 5m/1h still
+  // fits, 7m/1h (multiples of 60 s only) cannot line up.
+  EXPECT_EQ(
+      *choose_metric_period(now - 20 * 86400, now - 19 * 86400, now, std::nullopt, &five_of_hour),
+      300);
+  const flowlog::SampleSpec seven_of_hour{420, 3600};
+  EXPECT_FALSE(
+      choose_metric_period(now - 20 * 86400, now - 19 * 86400, now, std::nullopt, &seven_of_hour)
+          .ok());
+  // --bucket: kept when it divides the slices, refused when it would reach
+  // outside them (1h over 5-minute slices) or is finer than kept.
+  EXPECT_EQ(*choose_metric_period(now - 3600, now, now, 300, &five_of_hour), 300);
+  EXPECT_EQ(*choose_metric_period(now - 3600, now, now, 60, &five_of_hour), 60);
+  EXPECT_FALSE(choose_metric_period(now - 3600, now, now, 3600, &five_of_hour).ok());
+  EXPECT_FALSE(
+      choose_metric_period(now - 20 * 86400, now - 19 * 86400, now, 60, &five_of_hour).ok());
+}
+
 FsMetricSeries metrics_of(std::map<std::string, Series, std::less<>> m) {
   FsMetricSeries s;
   s.by_metric = std::move(m);
@@ -44,7 +74,7 @@ FsMetricSeries metrics_of(std::map<std::string, Series, std::less<>> m) {
 }
 
 TEST(Analyse, CoverageComparesFlowsWithTheMetricPerDirection) {
-  BucketGrid g{1000 * 60, 60, 2};
+  BucketGrid g{1000 * 60, 60, 2, std::nullopt};
   // Flows: read 100+300, written 50+0; metric read 500, written 1000.
   std::vector<ClientSeries> clients = {{"a", {100, 300}, {50, 0}}};
   auto m = metrics_of({{"DataReadIOBytes", {200.0, 300.0}}, {"DataWriteIOBytes", {1000.0, {}}}});
@@ -65,7 +95,7 @@ TEST(Analyse, SaturationMergesBucketsAndSharesClientBytes) {
   // (900 -> 800) and rise in 5. So buckets 1, 2, 3 form one interval
   // [t0+60, t0+240).
   const int64_t t0 = 1795687200;
-  BucketGrid g{t0, 60, 6};
+  BucketGrid g{t0, 60, 6, std::nullopt};
   auto m = metrics_of({
       {"PercentIOLimit", {10.0, 95.0, 20.0, 20.0, 20.0, 20.0}},
       {"MeteredIOBytes", {0.0, 0.0, 5400.0, 0.0, 5340.0, 0.0}},
@@ -101,7 +131,7 @@ TEST(Analyse, ElasticCostSplitsEachBucketByFlowShare) {
   // Two buckets. Bucket 0: metric read 1 GiB, written 0.5 GiB; flows read
   // a=3, b=1 (a gets 3/4 of the read), written a=0, b=2 (b gets all of it).
   // Bucket 1: metric read 2 GiB, no read flows (unattributed), written 0.
-  BucketGrid g{600000, 60, 2};
+  BucketGrid g{600000, 60, 2, std::nullopt};
   auto m =
       metrics_of({{"DataReadIOBytes", {kGiB, 2 * kGiB}}, {"DataWriteIOBytes", {0.5 * kGiB, 0.0}}});
   std::vector<ClientSeries> clients = {{"a", {3, 0}, {0, 0}}, {"b", {1, 0}, {2, 0}}};
@@ -123,7 +153,7 @@ TEST(Analyse, ElasticCostSplitsEachBucketByFlowShare) {
 
 TEST(Analyse, KeepsEverySeriesAndReadsConnectionsAndMetadata) {
   // Three 5-minute buckets; ClientConnections is a Sum of one-minute points.
-  BucketGrid g{600000, 300, 3};
+  BucketGrid g{600000, 300, 3, std::nullopt};
   auto m = metrics_of({{"ClientConnections", {10.0, {}, 17.0}},
                        {"MetadataIOBytes", {100.0, {}, 300.0}},
                        {"TotalIOBytes", {1000.0, 2000.0, {}}},
@@ -152,8 +182,42 @@ TEST(Analyse, KeepsEverySeriesAndReadsConnectionsAndMetadata) {
   EXPECT_FALSE(none.metadata_share.has_value());
 }
 
+TEST(Analyse, WithASampleJudgesOnlyTheBucketsInsideSlices) {
+  // 2m/5m from t0 (a multiple of 300): ten 60-s buckets, slices are
+  // buckets 0-1 and 5-6. PercentIOLimit 95 in buckets 3 (outside: not
+  // judged) and 6 (inside); credits 900 in bucket 4 (outside) and 800 in
+  // bucket 5: a bucket before a slice is no "before", so 5 is not judged
+  // fallen. Expected: one interval [t0+360, t0+420), 1 of 2 slices.
+  const int64_t t0 = 1795687200;
+  BucketGrid g{t0, 60, 10, flowlog::SampleSpec{120, 300}};
+  EXPECT_TRUE(g.judged(0));
+  EXPECT_TRUE(g.judged(1));
+  EXPECT_FALSE(g.judged(2));
+  EXPECT_FALSE(g.judged(4));
+  EXPECT_TRUE(g.judged(5));
+  EXPECT_TRUE(g.judged(6));
+  EXPECT_FALSE(g.judged(7));
+  auto m = metrics_of({
+      {"PercentIOLimit", {10.0, 10.0, 10.0, 95.0, 10.0, 10.0, 95.0, 10.0, 10.0, 10.0}},
+      {"BurstCreditBalance", {1000.0, 1000.0, {}, {}, 900.0, 800.0, 800.0, {}, {}, {}}},
+  });
+  std::vector<ClientSeries> clients = {
+      {"a", {1, 2, 0, 0, 0, 3, 4, 0, 0, 0}, std::vector<int64_t>(10)}};
+  auto fs = analyse_file_system("fs-1", "", "bursting", g, m, clients, {});
+  ASSERT_EQ(fs.saturation.size(), 1u);
+  EXPECT_EQ(fs.saturation[0].start, t0 + 360);
+  EXPECT_EQ(fs.saturation[0].end, t0 + 420);
+  EXPECT_EQ(fs.saturation[0].reasons, std::vector<std::string>{"percent_io_limit"});
+  EXPECT_EQ(fs.saturated_buckets, 1);
+  EXPECT_EQ(fs.sampled_slices, 2);
+  EXPECT_EQ(fs.saturated_slices, 1);
+  ASSERT_EQ(fs.saturation_clients.size(), 1u);
+  EXPECT_EQ(fs.saturation_clients[0].bytes, 4);
+  EXPECT_EQ(fs.saturation_clients[0].window_bytes, 10);
+}
+
 TEST(Analyse, MissingMetricsGiveNoConclusion) {
-  BucketGrid g{600000, 60, 2};
+  BucketGrid g{600000, 60, 2, std::nullopt};
   FsMetricSeries m;
   m.failures.push_back({"PercentIOLimit", "InternalError", "x"});
   auto fs = analyse_file_system("fs-1", "", "elastic", g, m, {{"a", {1, 1}, {1, 1}}}, {});
