@@ -331,6 +331,63 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
       << err;
 }
 
+// --regions alone over a prefix whose keys name no region (a Firehose
+// destination): a record goes to the region of its `region` field; one
+// with neither a key region nor a field region is counted in no region
+// (two are read: which one would be a guess), counted and said, and the
+// report is partial. The bytes are summed here from the records written.
+TEST_F(MultiAccountTest, RegionsAloneRecordWithoutKeyOrFieldRegionIsCountedInNone) {
+  const std::string header =
+      "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+      "start end action log-status region\n";
+  auto record = [](const std::string& region, int port, int64_t bytes) {
+    // The caller's account (the endpoint's default scenario): 10.20.1.100
+    // is one of its mount targets.
+    return "2 111122223333 eni-0aa00000000000001 10.20.1.10 10.20.1.100 " + std::to_string(port) +
+           " 2049 6 4 " + std::to_string(bytes) + " " + std::to_string(kStart + 600) + " " +
+           std::to_string(kStart + 660) + " ACCEPT OK " + region + "\n";
+  };
+  ASSERT_TRUE(s3_->put_object(kBucket, "firehose/2026/11/29/10/flows-1-2026-11-29-10-10-00-f1",
+                              test::gzip(header + record("us-west-2", 47001, 501) +
+                                         record("-", 47002, 601) + record("-", 47003, 701)))
+                  .ok());
+  int code = -1;
+  const std::string out =
+      run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
+              "/firehose/ --start 2026-11-29T10:00:00Z"
+              " --end 2026-11-29T11:00:00Z --regions eu-west-1,us-west-2"
+              " --no-metrics --output json",
+          &code);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
+  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(report.contains("stats")) << out;
+  const nlohmann::json& stats = report["stats"];
+  EXPECT_EQ(stats["records"], 3) << stats.dump();
+  EXPECT_EQ(stats["outside_scopes"], 2) << stats.dump();
+  EXPECT_EQ(stats["attribution"]["unattributed"],
+            nlohmann::json({{"records", 2}, {"bytes", 601 + 701}}));
+  EXPECT_EQ(stats["attribution"]["moved"].size(), 1u) << stats.dump();
+  EXPECT_EQ(stats["attribution"]["moved"][0]["region"], "us-west-2");
+  EXPECT_EQ(stats["attribution"]["moved"][0]["from_region"], "");
+  // The one record with a region is counted there, and only there.
+  int64_t total = 0;
+  for (const nlohmann::json& row : report["rows"]) {
+    EXPECT_EQ(row["region"], "us-west-2") << row.dump();
+    total += row["bytes_total"].get<int64_t>();
+  }
+  EXPECT_EQ(total, 501) << out << err;
+  bool said = false;
+  for (const nlohmann::json& f : report["failed_inputs"]) {
+    if (f["input"] != "records without a region") continue;
+    said = true;
+    EXPECT_NE(f["error"].get<std::string>().find("2 records (1302 bytes)"), std::string::npos)
+        << f.dump();
+  }
+  EXPECT_TRUE(said) << report["failed_inputs"].dump();
+  EXPECT_EQ(front().count("s3:GetObject"), 1);
+}
+
 // A naming call that fails in one scope leaves that scope's names short,
 // and only that scope's: the report is partial naming the scope (beside
 // the account whose role cannot be assumed, a failed input), every number
