@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -309,6 +310,7 @@ report::Stats to_report_stats(const flowlog::FlowStats& f) {
   s.duplicates = f.duplicates;
   s.unknown_address = f.unknown_address;
   s.unknown_bytes = f.unknown_bytes;
+  s.outside_scopes = f.outside_scopes;
   s.files = f.files;
   s.files_failed = f.files_failed;
   return s;
@@ -399,53 +401,30 @@ struct ScopeOutcome {
   Status failed;         // the scope could not be read at all
 };
 
-// Reads one scope as the single-account command reads its account and
-// region: its mount targets (names), its flow logs, its names.
-ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, const AwsSession& caller,
-                       int64_t now) {
-  ScopeOutcome out;
-  std::ostringstream err;
-  Result<Naming> naming = open_naming(settings.names, now, err, &scope.session, scope.store_scope);
-  if (!naming.ok()) {
-    out.failed = naming.status();
-    out.messages = err.str();
-    return out;
-  }
-  if (Status efs = naming->resolver->efs_status(); !efs.ok()) {
-    out.failed = efs;
-    out.messages = err.str();
-    return out;
-  }
-  flowlog::EngineOptions engine = settings.engine;
-  for (const aws::MountTarget& m : naming->resolver->efs().mount_targets) {
+// Opens one scope's names; its mount targets become the server side of its
+// counting rule (`engine`). Messages go to `err`.
+Status open_scope(const TopSettings& settings, const Scope& scope, int64_t now, std::ostream& err,
+                  std::optional<Naming>* naming, flowlog::EngineOptions* engine) {
+  Result<Naming> opened = open_naming(settings.names, now, err, &scope.session, scope.store_scope);
+  if (!opened.ok()) return opened.status();
+  if (Status efs = opened->resolver->efs_status(); !efs.ok()) return efs;
+  *engine = settings.engine;
+  for (const aws::MountTarget& m : opened->resolver->efs().mount_targets) {
     for (const std::string* ip : {&m.ip, &m.ipv6}) {
-      if (auto a = flowlog::IpAddress::parse(*ip)) engine.server_ips.push_back(*a);
+      if (auto a = flowlog::IpAddress::parse(*ip)) engine->server_ips.push_back(*a);
     }
-    if (!m.eni_id.empty()) engine.server_enis.push_back(m.eni_id);
+    if (!m.eni_id.empty()) engine->server_enis.push_back(m.eni_id);
   }
-  // A central bucket (--s3 with accounts): this account's and region's
-  // deliveries are under AWSLogs/<account>/vpcflowlogs/<region>/, read
-  // with the caller's credentials (the log-archive account's); the
-  // folder is what attributes them to the account.
-  CloudFlags cloud = settings.cloud;
-  aws::AwsClient* reader = scope.session.client.get();
-  if (!cloud.s3.empty() && !scope.account.empty()) {
-    std::string base = cloud.s3;
-    if (!base.ends_with("/")) base += '/';
-    cloud.s3 = base + "AWSLogs/" + scope.account + "/vpcflowlogs/" + scope.region + "/";
-    reader = caller.client.get();
-  }
-  Result<flowlog::EngineResult> read =
-      read_cloud_sources(cloud, reader, engine, *settings.start, *settings.end,
-                         naming->resolver->efs().mount_targets, err, settings.quiet, false);
-  if (!read.ok()) {
-    out.failed = read.status();
-    out.messages = err.str();
-    return out;
-  }
-  out.engine = std::move(read).value();
-  std::vector<report::Row> rows = to_rows(out.engine.pairs);
-  out.engine.pairs.clear();
+  *naming = std::move(opened).value();
+  return Status();
+}
+
+// The scope's rows from its pairs: --min-bytes, named in the scope, tagged
+// with it. Messages go to `err`.
+void finish_scope(const TopSettings& settings, const Scope& scope, Naming& naming,
+                  std::vector<flowlog::PairTotals> pairs, std::ostream& err, ScopeOutcome* out) {
+  std::vector<report::Row> rows = to_rows(pairs);
+  pairs.clear();
   if (settings.engine.bucket_s == 0) {
     for (report::Row& row : rows) row.series.cells.clear();
   }
@@ -454,18 +433,210 @@ ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, const Aw
     const auto kept = std::remove_if(rows.begin(), rows.end(), [min](const report::Row& r) {
       return r.counters.bytes_total() < min;
     });
-    out.below_min_bytes = static_cast<int64_t>(rows.end() - kept);
+    out->below_min_bytes = static_cast<int64_t>(rows.end() - kept);
     rows.erase(kept, rows.end());
   }
-  rows = name_rows(std::move(rows), *naming, settings.names, settings.name_grouping, settings.quiet,
-                   err, &out.names);
+  rows = name_rows(std::move(rows), naming, settings.names, settings.name_grouping, settings.quiet,
+                   err, &out->names);
   for (report::Row& row : rows) {
     row.account = scope.account;
     row.region = scope.region;
   }
-  out.rows = std::move(rows);
+  out->rows = std::move(rows);
+}
+
+// Reads one scope as the single-account command reads its account and
+// region: its mount targets (names), its flow logs, its names. (A central
+// bucket is read once for every scope instead: read_central_bucket.)
+ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, int64_t now) {
+  ScopeOutcome out;
+  std::ostringstream err;
+  std::optional<Naming> naming;
+  flowlog::EngineOptions engine;
+  out.failed = open_scope(settings, scope, now, err, &naming, &engine);
+  if (!out.failed.ok()) {
+    out.messages = err.str();
+    return out;
+  }
+  Result<flowlog::EngineResult> read = read_cloud_sources(
+      settings.cloud, scope.session.client.get(), engine, *settings.start, *settings.end,
+      naming->resolver->efs().mount_targets, err, settings.quiet, false);
+  if (!read.ok()) {
+    out.failed = read.status();
+    out.messages = err.str();
+    return out;
+  }
+  out.engine = std::move(read).value();
+  finish_scope(settings, scope, *naming, std::move(out.engine.pairs), err, &out);
   out.messages = err.str();
   return out;
+}
+
+// Runs f(i) for i in [0, n), at most `concurrency` at once.
+template <typename F>
+void for_each_bounded(size_t n, int concurrency, F&& f) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  const size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, concurrency)));
+  for (size_t w = 0; w < threads; ++w) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) f(i);
+    });
+  }
+  for (std::thread& t : workers) t.join();
+}
+
+// A central bucket (--s3 with scopes; docs/multi-account.md): every scope's
+// names are opened first (its mount targets are its side of the counting
+// rule), then the bucket is read ONCE with the caller's credentials (the
+// log-archive account's): each (account, region) folder listed once, each
+// object read once, and each record attributed by the engine to the scope
+// of its account-id / region fields (else its folder's); then each scope's
+// pairs are named in the scope. The read's own messages go to `err`.
+std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const ScopePlan& plan,
+                                              const AwsSession& caller, int64_t now,
+                                              std::ostream& err, flowlog::EngineResult* shared) {
+  const size_t n = plan.scopes.size();
+  std::vector<ScopeOutcome> outcomes(n);
+  std::vector<std::optional<Naming>> namings(n);
+  std::vector<flowlog::EngineOptions> engines(n);
+  std::vector<std::string> messages(n);
+  for_each_bounded(n, settings.scopes.concurrency, [&](size_t i) {
+    std::ostringstream scope_err;
+    outcomes[i].failed =
+        open_scope(settings, plan.scopes[i], now, scope_err, &namings[i], &engines[i]);
+    messages[i] = scope_err.str();
+  });
+  // The routing table: the scopes that opened, in plan order.
+  flowlog::EngineOptions engine = settings.engine;
+  std::vector<size_t> scope_of_route;
+  for (size_t i = 0; i < n; ++i) {
+    if (!outcomes[i].failed.ok()) continue;
+    flowlog::ScopeRoute route;
+    route.account = plan.scopes[i].account;
+    route.region = plan.scopes[i].region;
+    route.server_ips = std::move(engines[i].server_ips);
+    route.server_enis = std::move(engines[i].server_enis);
+    engine.scopes.push_back(std::move(route));
+    scope_of_route.push_back(i);
+  }
+  if (engine.scopes.empty()) {
+    for (size_t i = 0; i < n; ++i) outcomes[i].messages = messages[i];
+    return outcomes;
+  }
+  Result<flowlog::EngineResult> read = read_cloud_sources(
+      settings.cloud, caller.client.get(), engine, *settings.start, *settings.end,
+      std::vector<aws::MountTarget>{}, err, settings.quiet, false);
+  if (!read.ok()) {
+    // No scope's flow logs were read: each is a failed input, as itself.
+    for (size_t i : scope_of_route) outcomes[i].failed = read.status();
+    for (size_t i = 0; i < n; ++i) outcomes[i].messages = messages[i];
+    return outcomes;
+  }
+  *shared = std::move(read).value();
+  for_each_bounded(scope_of_route.size(), settings.scopes.concurrency, [&](size_t k) {
+    const size_t i = scope_of_route[k];
+    std::ostringstream scope_err;
+    scope_err << messages[i];
+    outcomes[i].engine.stats = shared->scoped[k].stats;
+    finish_scope(settings, plan.scopes[i], *namings[i], std::move(shared->scoped[k].pairs),
+                 scope_err, &outcomes[i]);
+    outcomes[i].messages = scope_err.str();
+  });
+  for (size_t i = 0; i < n; ++i) {
+    if (!outcomes[i].failed.ok()) outcomes[i].messages = messages[i];
+  }
+  return outcomes;
+}
+
+// What the engine's routing did, for the report (JSON stats.attribution)
+// and the summary lines. `failed` names the accounts and scopes that could
+// not be read ("account 999900001111", "account 444455556666 eu-west-1").
+report::Attribution to_attribution(const flowlog::RouteStats& r,
+                                   const std::vector<flowlog::ScopeRoute>& scopes,
+                                   const std::set<std::string>& failed) {
+  report::Attribution a;
+  a.by_field = r.by_field;
+  a.by_key = r.by_key;
+  a.parquet_by_key = r.parquet_by_key;
+  for (const auto& [from_to, count] : r.moved) {
+    report::AttributionMove m;
+    if (from_to.first >= 0) {
+      m.from_account = scopes[static_cast<size_t>(from_to.first)].account;
+      m.from_region = scopes[static_cast<size_t>(from_to.first)].region;
+    }
+    m.account = scopes[static_cast<size_t>(from_to.second)].account;
+    m.region = scopes[static_cast<size_t>(from_to.second)].region;
+    m.records = count.records;
+    m.bytes = count.bytes;
+    a.moved.push_back(std::move(m));
+  }
+  for (const auto& [where, count] : r.outside) {
+    report::AttributionOutside o;
+    o.account = where.first;
+    o.region = where.second;
+    o.records = count.records;
+    o.bytes = count.bytes;
+    o.reason = failed.count("account " + o.account) > 0 ||
+                       failed.count("account " + o.account + " " + o.region) > 0
+                   ? "scope failed"
+                   : "not asked";
+    a.outside.push_back(std::move(o));
+  }
+  a.unattributed_records = r.unattributed.records;
+  a.unattributed_bytes = r.unattributed.bytes;
+  return a;
+}
+
+// The attribution's lines for stderr ("attribution: ...").
+std::vector<std::string> attribution_lines(const report::Attribution& a) {
+  std::vector<std::string> lines;
+  const auto records = [](int64_t n) {
+    return std::to_string(n) + (n == 1 ? " record" : " records");
+  };
+  for (const report::AttributionMove& m : a.moved) {
+    if (m.from_account.empty() && m.from_region.empty()) {
+      lines.push_back(
+          records(m.records) + " in objects whose folder names no account and region" +
+          " were attributed by their fields: counted in " +
+          (m.account.empty() ? std::string("the caller's account") : "account " + m.account) + " " +
+          m.region);
+    } else if (m.from_account != m.account) {
+      lines.push_back(records(m.records) + " in account " + m.from_account + "'s folder (" +
+                      m.from_region + ") were captured on account " + m.account +
+                      "'s ENIs (shared VPC): counted in " + m.account +
+                      (m.region != m.from_region ? " " + m.region : std::string()));
+    } else {
+      lines.push_back(records(m.records) + " in the " + m.from_region + " folder" +
+                      (m.account.empty() ? std::string() : " of account " + m.account) +
+                      " name region " + m.region + " in their region field: counted in " +
+                      m.region);
+    }
+  }
+  if (!a.outside.empty()) {
+    int64_t n = 0;
+    int64_t bytes = 0;
+    std::string which;
+    for (const report::AttributionOutside& o : a.outside) {
+      n += o.records;
+      bytes += o.bytes;
+      if (!which.empty()) which += ", ";
+      which += (o.account.empty() ? std::string("?") : o.account) + " " + o.region + " (" +
+               records(o.records) + ", " + std::to_string(o.bytes) + " bytes, " + o.reason + ")";
+    }
+    lines.push_back(records(n) + " (" + std::to_string(bytes) +
+                    " bytes) were captured on ENIs of accounts or regions this report does not "
+                    "read: " +
+                    which +
+                    "; left out of the totals (their mount targets and names are there; add "
+                    "them to --accounts/--regions to count them)");
+  }
+  if (a.parquet_by_key > 0) {
+    lines.push_back(std::to_string(a.parquet_by_key) +
+                    " Parquet object(s) attributed by their folder (the account-id and region "
+                    "of Parquet rows are not read)");
+  }
+  return lines;
 }
 
 // Every scope of the plan, at most --scope-concurrency at once, merged:
@@ -480,6 +651,8 @@ struct ScopedRead {
   // Naming calls that failed, each with its scope: that scope's names are
   // short of the truth (the report is partial), the others' are whole.
   std::vector<report::FailedCall> failed_name_calls;
+  // A central bucket: how its records were attributed.
+  std::optional<report::Attribution> attribution;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -488,25 +661,29 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   if (!settings.quiet) {
     for (const std::string& note : plan.notes) ctx.err << "efstop: " << note << '\n';
   }
-  std::vector<ScopeOutcome> outcomes(plan.scopes.size());
-  {
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> workers;
-    const size_t n =
-        std::min<size_t>(plan.scopes.size(), static_cast<size_t>(settings.scopes.concurrency));
-    for (size_t w = 0; w < n; ++w) {
-      workers.emplace_back([&] {
-        for (size_t i = next++; i < plan.scopes.size(); i = next++) {
-          outcomes[i] = run_scope(settings, plan.scopes[i], caller, ctx.now());
-        }
-      });
-    }
-    for (std::thread& t : workers) t.join();
+  // A central bucket is read once for all scopes; otherwise each scope
+  // reads its own flow logs.
+  const bool central = !settings.cloud.s3.empty();
+  std::vector<ScopeOutcome> outcomes;
+  std::optional<flowlog::EngineResult> shared;
+  std::ostringstream central_err;
+  if (central) {
+    shared.emplace();
+    outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared);
+  } else {
+    outcomes.resize(plan.scopes.size());
+    for_each_bounded(plan.scopes.size(), settings.scopes.concurrency, [&](size_t i) {
+      outcomes[i] = run_scope(settings, plan.scopes[i], ctx.now());
+    });
   }
   ScopedRead merged;
   merged.failures = plan.failures;
   for (const report::FailedInput& f : plan.failures) {
     ctx.err << "efstop: read " << f.input << ": " << f.error << '\n';
+  }
+  if (central && !central_err.str().empty()) {
+    ctx.err << "efstop: -- central bucket " << settings.cloud.s3 << " (every scope, read once)\n"
+            << central_err.str();
   }
   for (size_t i = 0; i < outcomes.size(); ++i) {
     ScopeOutcome& o = outcomes[i];
@@ -549,6 +726,46 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
     for (report::FailedCall& f : to_failed_calls(o.names)) {
       f.scope = label;
       merged.failed_name_calls.push_back(std::move(f));
+    }
+  }
+  if (shared && !shared->scoped.empty()) {
+    // The read's inputs, lines and files once (not per scope), and the
+    // records attributed to no scope.
+    flowlog::EngineResult& r = *shared;
+    merged.engine.stats.lines += r.stats.lines;
+    merged.engine.stats.skipped += r.stats.skipped;
+    merged.engine.stats.files += r.stats.files;
+    merged.engine.stats.files_failed += r.stats.files_failed;
+    merged.engine.stats.records += r.stats.outside_scopes;
+    merged.engine.stats.outside_scopes += r.stats.outside_scopes;
+    for (flowlog::InputReport& input : r.inputs) merged.engine.inputs.push_back(std::move(input));
+    for (std::string& w : r.warnings) merged.engine.warnings.push_back(std::move(w));
+    merged.engine.used_interface_rule |= r.used_interface_rule;
+    merged.engine.used_overlap_rule |= r.used_overlap_rule;
+    std::set<std::string> failed;
+    for (const report::FailedInput& f : merged.failures) failed.insert(f.input);
+    // The routing table held the scopes that opened, in plan order.
+    std::vector<flowlog::ScopeRoute> routes;
+    for (size_t i = 0; i < plan.scopes.size(); ++i) {
+      if (!outcomes[i].failed.ok()) continue;
+      routes.push_back(flowlog::ScopeRoute{plan.scopes[i].account, plan.scopes[i].region, {}, {}});
+    }
+    merged.attribution = to_attribution(r.routing, routes, failed);
+    if (merged.attribution->unattributed_records > 0) {
+      // Some asked region holds them, but which one cannot be told: the
+      // totals are short by them, so the report is partial.
+      merged.failures.push_back(
+          {"records without a region",
+           std::to_string(merged.attribution->unattributed_records) + " records (" +
+               std::to_string(merged.attribution->unattributed_bytes) +
+               " bytes) of objects whose key names no region and whose format has no region "
+               "field (or '-'); several regions are read, so they are counted in none: give "
+               "--s3 a folder of one region, or read them with one --regions"});
+    }
+    if (!settings.quiet) {
+      for (const std::string& line : attribution_lines(*merged.attribution)) {
+        ctx.err << "efstop: attribution: " << line << '\n';
+      }
     }
   }
   return merged;
@@ -1238,6 +1455,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       r.by_account = settings.scopes.by_account();
       r.by_region = settings.scopes.by_region();
       r.failed_inputs = scoped_read->failures;
+      r.attribution = scoped_read->attribution;
     }
     for (const flowlog::InputReport& input : result->inputs) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <set>
+#include <tuple>
 
 #include "aws/athena_api.h"
 #include "aws/endpoints.h"
@@ -332,6 +333,11 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   so.start_s = o.window_start;
   so.end_s = o.window_end;
   so.page_size = o.s3_page_size;
+  // A read split into scopes: each (account, region) folder listed once,
+  // each object read once, its records attributed by the engine.
+  for (const flowlog::ScopeRoute& scope : o.engine.scopes) {
+    so.scopes.emplace_back(scope.account, scope.region);
+  }
   // --sample: only the objects that may hold records of the slices' ranges
   // (those of raw events and Insights); the engine then counts exactly
   // what a local file of the same records gives.
@@ -376,6 +382,11 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   } else {
     std::vector<flowlog::InputSource> sources =
         make_s3_sources(&api, plan, progress, o.interrupted);
+    if (!o.engine.scopes.empty()) {
+      for (size_t i = 0; i < sources.size(); ++i) {
+        std::tie(sources[i].key_account, sources[i].key_region) = s3_key_scope(plan.objects[i].key);
+      }
+    }
     if (!only_enis.empty()) {
       EFSTOP_ASSIGN_OR_RETURN(std::shared_ptr<const EniFilter> filter, make_filter(o, only_enis));
       sources = filter_sources_by_eni(std::move(sources), filter, left_out);

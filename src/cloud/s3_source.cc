@@ -278,11 +278,30 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
     }
     for (const std::string& acct : accounts) {
       const bool hive = acct.find("aws-account-id=") != std::string::npos;
-      const std::string region_prefix =
-          hive ? acct + "aws-service=vpcflowlogs/aws-region=" + o.region + "/"
-               : acct + "vpcflowlogs/" + o.region + "/";
-      for (std::string& p : s3_time_prefixes(region_prefix, hive, o.per_hour, o.start_s, o.end_s)) {
-        to_list.push_back(std::move(p));
+      // The regions to list under this folder: o.region, or those of the
+      // scopes naming its account (or any account).
+      std::vector<std::string> regions;
+      if (o.scopes.empty()) {
+        regions.push_back(o.region);
+      } else {
+        std::string id = acct.substr(accounts_prefix.size());
+        if (!id.empty() && id.back() == '/') id.pop_back();
+        if (hive) id = id.substr(std::min(id.size(), std::string("aws-account-id=").size()));
+        for (const auto& [account, region] : o.scopes) {
+          if ((account.empty() || account == id) &&
+              std::find(regions.begin(), regions.end(), region) == regions.end()) {
+            regions.push_back(region);
+          }
+        }
+      }
+      for (const std::string& region : regions) {
+        const std::string region_prefix =
+            hive ? acct + "aws-service=vpcflowlogs/aws-region=" + region + "/"
+                 : acct + "vpcflowlogs/" + region + "/";
+        for (std::string& p :
+             s3_time_prefixes(region_prefix, hive, o.per_hour, o.start_s, o.end_s)) {
+          to_list.push_back(std::move(p));
+        }
       }
     }
   }
@@ -316,6 +335,34 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
   std::sort(plan.objects.begin(), plan.objects.end(),
             [](const aws::S3ObjectInfo& a, const aws::S3ObjectInfo& b) { return a.key < b.key; });
   return plan;
+}
+
+std::pair<std::string, std::string> s3_key_scope(std::string_view key) {
+  const size_t root = key.rfind("AWSLogs/");
+  if (root == std::string_view::npos) return {};
+  std::string_view rest = key.substr(root + 8);
+  // The next folder of `rest` (without its '/'), consumed; nullopt when
+  // `rest` has no more folders.
+  auto folder = [&rest]() -> std::optional<std::string_view> {
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    std::string_view f = rest.substr(0, slash);
+    rest.remove_prefix(slash + 1);
+    return f;
+  };
+  const std::optional<std::string_view> account = folder();
+  const std::optional<std::string_view> service = folder();
+  const std::optional<std::string_view> region = folder();
+  if (!account || !service || !region) return {};
+  constexpr std::string_view kHiveAccount = "aws-account-id=";
+  constexpr std::string_view kHiveRegion = "aws-region=";
+  if (account->starts_with(kHiveAccount)) {
+    if (*service != "aws-service=vpcflowlogs" || !region->starts_with(kHiveRegion)) return {};
+    return {std::string(account->substr(kHiveAccount.size())),
+            std::string(region->substr(kHiveRegion.size()))};
+  }
+  if (*service != "vpcflowlogs") return {};
+  return {std::string(*account), std::string(*region)};
 }
 
 bool s3_time_in_ranges(int64_t t, const std::vector<std::pair<int64_t, int64_t>>& ranges) {

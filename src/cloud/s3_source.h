@@ -72,7 +72,20 @@ struct S3ReadOptions {
   // counted in S3Plan::skipped_by_sample. Objects without a time in their
   // name (Firehose's) are read.
   std::optional<std::vector<std::pair<int64_t, int64_t>>> sample_ranges;
+  // A read across accounts and regions (docs/multi-account.md): (account,
+  // region) pairs to list instead of `region` under every account folder.
+  // Under each account folder AWSLogs/ lists (plain or Hive) the regions of
+  // the pairs with that account or with account "" are listed; a folder no
+  // pair names is not read. Each object is listed once, whichever pairs
+  // name it. Empty: `region`, every account folder.
+  std::vector<std::pair<std::string, std::string>> scopes;
 };
+
+// The account and region a key's folder names: ".../AWSLogs/<account>/
+// vpcflowlogs/<region>/..." or ".../AWSLogs/aws-account-id=<account>/
+// aws-service=vpcflowlogs/aws-region=<region>/..."; empty strings when the
+// key is in neither layout (a Firehose object).
+std::pair<std::string, std::string> s3_key_scope(std::string_view key);
 
 struct S3Plan {
   std::string bucket;

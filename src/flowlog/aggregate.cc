@@ -26,6 +26,7 @@ FlowStats& FlowStats::operator+=(const FlowStats& o) {
   duplicates += o.duplicates;
   unknown_address += o.unknown_address;
   unknown_bytes += o.unknown_bytes;
+  outside_scopes += o.outside_scopes;
   files += o.files;
   files_failed += o.files_failed;
   return *this;

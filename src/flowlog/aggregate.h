@@ -155,7 +155,7 @@ struct PairTotals {
 // pre-aggregated Insights row standing for N records counts N). Invariants
 // (checked in tests):
 //   records = used + duplicates + not_efs + outside_window + nodata + skipdata
-//             + unknown_address
+//             + unknown_address + outside_scopes
 //   lines = records + skipped        (header and blank lines are not lines)
 // unknown_bytes is not a bucket: it counts the used ACCEPT records whose
 // bytes were unknown (their flows count, their bytes do not).
@@ -173,6 +173,9 @@ struct FlowStats {
   int64_t files_failed = 0;     // inputs that could not be opened or read to the end
   int64_t unknown_address = 0;  // OK records whose srcaddr or dstaddr is `-`
   int64_t unknown_bytes = 0;    // used ACCEPT records whose bytes were `-`
+  // A read split into scopes (EngineOptions::scopes): records attributed
+  // to no scope (RouteStats). Always 0 otherwise.
+  int64_t outside_scopes = 0;
 
   FlowStats& operator+=(const FlowStats& o);
   friend bool operator==(const FlowStats&, const FlowStats&) = default;

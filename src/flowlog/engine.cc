@@ -43,6 +43,8 @@ struct Input {
   std::vector<ChunkOutcome> chunks;
   // What unwrapping JSON-wrapped records found (whole-stream items only).
   std::shared_ptr<JsonUnwrapReport> json = std::make_shared<JsonUnwrapReport>();
+  // With scopes: what its records are attributed by.
+  RouteInput route;
 };
 
 // Decoding for a whole-stream item: gzip (twice: Firehose may gzip objects
@@ -172,17 +174,40 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   config.window_end = options.window_end;
   config.bucket_s = options.bucket_s;
   config.sample = options.sample;
+  // With scopes, one rule per scope (its own server side), and an
+  // aggregator per scope and worker: aggs[worker * n + scope].
+  const bool routed = !options.scopes.empty();
+  const size_t n = routed ? options.scopes.size() : 1;
+  std::vector<AggregateConfig> configs(n, config);
+  for (size_t s = 0; routed && s < n; ++s) {
+    configs[s].server_ips = options.scopes[s].server_ips;
+    configs[s].server_enis = options.scopes[s].server_enis;
+  }
+  std::optional<ScopeRouter> router;
+  if (routed) {
+    router.emplace(options.scopes);
+    for (Input& in : inputs) {
+      in.route.router = &*router;
+      std::string_view region = in.route.key_region;
+      if (region.empty()) region = router->only_region(in.route.key_account);
+      in.route.key_scope = region.empty() ? -1 : router->find(in.route.key_account, region);
+    }
+  }
 
   // Spare cores: a lone stream is read on one thread and parsed on all of
   // them; a few streams are each read ahead on a thread of their own.
-  const bool shared = items.size() == 1 && !items[0].split && threads > 1;
+  // Not with scopes: a processor routes the records of one input.
+  const bool shared = !routed && items.size() == 1 && !items[0].split && threads > 1;
   const bool prefetch = !shared && static_cast<int>(items.size()) < threads;
   const int workers =
       shared ? threads : std::max(1, std::min<int>(threads, static_cast<int>(items.size())));
 
   std::vector<Aggregator> aggs;
-  aggs.reserve(static_cast<size_t>(workers));
-  for (int i = 0; i < workers; ++i) aggs.emplace_back(&config);
+  aggs.reserve(static_cast<size_t>(workers) * n);
+  for (int i = 0; i < workers; ++i) {
+    for (size_t s = 0; s < n; ++s) aggs.emplace_back(&configs[s]);
+  }
+  std::vector<RouteStats> route_stats(static_cast<size_t>(workers));
 
   std::atomic<size_t> next{0};
   auto work = [&](int w) {
@@ -193,9 +218,14 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
       Input& in = inputs[item.input];
       ChunkOutcome& out = in.chunks[item.chunk];
       const uint64_t order_base = static_cast<uint64_t>(item.input) << kOrderShift;
+      Aggregator* const worker_aggs = &aggs[static_cast<size_t>(w) * n];
+      // Without scopes the worker's one aggregator; with them, the key
+      // scope's (Parquet rows go there: their account-id is not read).
+      Aggregator* key_agg = worker_aggs;
+      if (routed) key_agg = in.route.key_scope >= 0 ? &worker_aggs[in.route.key_scope] : nullptr;
       if (item.split) {
-        StreamProcessor proc(options, forced, in.split_format, &aggs[static_cast<size_t>(w)], &out,
-                             in.name, order_base);
+        StreamProcessor proc(options, forced, in.split_format, key_agg, &out, in.name, order_base);
+        if (routed) proc.route_to(worker_aggs, &in.route, &route_stats[static_cast<size_t>(w)]);
         Result<std::unique_ptr<ByteSource>> src =
             open_file_range_source(in.path, item.begin > 0 ? item.begin - 1 : 0);
         if (!src.ok()) {
@@ -205,11 +235,27 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
         proc.run(**src, item.begin, item.end);
         continue;
       }
-      std::unique_ptr<ByteSource> src =
-          open_input(in, options, &aggs[static_cast<size_t>(w)], &out, order_base);
+      std::unique_ptr<ByteSource> src;
+      if (routed && key_agg == nullptr) {
+        // Its key names no scope: text is routed by its fields, but a
+        // Parquet file would have nowhere to go.
+        Aggregator none(&config);
+        src = open_input(in, options, &none, &out, order_base);
+        if (src == nullptr && !out.failed) {
+          out.failed = true;
+          out.error = in.name +
+                      ": a Parquet object outside every scope's folder cannot be "
+                      "attributed to an account and region (its rows' account-id and "
+                      "region are not read); not counted";
+        }
+      } else {
+        src = open_input(in, options, key_agg, &out, order_base);
+        if (src == nullptr && routed && !out.failed)
+          ++route_stats[static_cast<size_t>(w)].parquet_by_key;
+      }
       if (src == nullptr) continue;  // failed, or read as Parquet
-      StreamProcessor proc(options, forced, std::nullopt, &aggs[static_cast<size_t>(w)], &out,
-                           in.name, order_base);
+      StreamProcessor proc(options, forced, std::nullopt, key_agg, &out, in.name, order_base);
+      if (routed) proc.route_to(worker_aggs, &in.route, &route_stats[static_cast<size_t>(w)]);
       if (prefetch) src = make_prefetch_source(std::move(src));
       proc.run(*src, 0, UINT64_MAX);
     }
@@ -227,13 +273,32 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
     for (int w = 0; w < workers; ++w) pool.emplace_back(work, w);
   }
 
-  Aggregator& total = aggs[0];
-  for (size_t i = 1; i < aggs.size(); ++i) total.merge(std::move(aggs[i]));
-
   EngineResult result;
-  result.pairs = total.finish(&result.stats);
-  EFSTOP_RETURN_IF_ERROR(total.status());
-  result.warnings = total.warnings();
+  if (!routed) {
+    Aggregator& total = aggs[0];
+    for (size_t i = 1; i < aggs.size(); ++i) total.merge(std::move(aggs[i]));
+    result.pairs = total.finish(&result.stats);
+    EFSTOP_RETURN_IF_ERROR(total.status());
+    result.warnings = total.warnings();
+  } else {
+    for (size_t s = 0; s < n; ++s) {
+      Aggregator& total = aggs[s];
+      for (size_t w = 1; w < static_cast<size_t>(workers); ++w) {
+        total.merge(std::move(aggs[w * n + s]));
+      }
+      ScopeResult scope;
+      scope.pairs = total.finish(&scope.stats);
+      EFSTOP_RETURN_IF_ERROR(total.status());
+      for (const std::string& warning : total.warnings()) result.warnings.push_back(warning);
+      result.stats += scope.stats;
+      result.scoped.push_back(std::move(scope));
+    }
+    for (const RouteStats& r : route_stats) result.routing += r;
+    // Records attributed to no scope were read: they are records, in
+    // a bucket of their own.
+    result.stats.records += result.routing.outside_records();
+    result.stats.outside_scopes += result.routing.outside_records();
+  }
   for (Input& in : inputs) {
     InputReport report;
     report.name = in.name;
@@ -411,6 +476,8 @@ Result<EngineResult> run_engine_sources(std::vector<InputSource> sources,
     in.open_random = std::move(s.open_random);
     in.row_filter.keep_eni = std::move(s.keep_eni);
     in.row_filter.left_out = std::move(s.left_out);
+    in.route.key_account = std::move(s.key_account);
+    in.route.key_region = std::move(s.key_region);
     in.chunks.resize(1);
     items.push_back(WorkItem{inputs.size(), 0, false, 0, UINT64_MAX});
     inputs.push_back(std::move(in));

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,7 +46,33 @@
 
 namespace efstop::flowlog {
 
+// One scope of a read split by account and region (docs/multi-account.md,
+// "Flow logs in a central bucket"): the records attributed to it are counted
+// with its own server side of the rule (its mount targets), apart from every
+// other scope's.
+struct ScopeRoute {
+  // The 12-digit account id, or "" for any account (a read across regions
+  // only, where every record is the caller's account's).
+  std::string account;
+  std::string region;
+  std::vector<IpAddress> server_ips;  // empty: port 2049 (EngineOptions::server_ips)
+  std::vector<std::string> server_enis;
+};
+
 struct EngineOptions {
+  // With scopes, every record is attributed to one of them, or to none
+  // (counted in EngineResult::routing, never dropped silently), and counted
+  // in that scope only; server_ips/server_enis above are then unused. A
+  // record's account is its `account-id` field (the owner of the ENI it was
+  // captured on: where its names are), else its input's key_account when
+  // the field is absent, `-` or `unknown`; its region likewise from the
+  // `region` field, else key_region. A scope's account "" takes a record of
+  // any account. Neither field nor key with a region: the record is the one
+  // region's when the scopes of its account have one region, else it is
+  // unattributed. Parquet inputs are attributed by their key only (their
+  // rows' account-id is not read). Scopes force one thread per input
+  // (no shared-stream parsing).
+  std::vector<ScopeRoute> scopes;
   // A DescribeFlowLogs LogFormat ("${version} ${srcaddr} ..."). When set it
   // wins over header lines; else each input's header line, else default v2.
   std::optional<std::string> log_format;
@@ -91,8 +118,57 @@ struct InputReport {
   std::vector<std::string> diagnostics;
 };
 
+// Records and the sum of their `bytes` fields (known ones).
+struct RouteCount {
+  int64_t records = 0;
+  int64_t bytes = 0;
+  RouteCount& operator+=(const RouteCount& o) {
+    records += o.records;
+    bytes += o.bytes;
+    return *this;
+  }
+  friend bool operator==(const RouteCount&, const RouteCount&) = default;
+};
+
+// How the records of a read with scopes were attributed (EngineOptions::scopes).
+struct RouteStats {
+  // Records attributed by a field (account-id or region) that differs from
+  // their input's key: (key scope, field scope) -> count. A key scope of -1:
+  // the input's key named no scope (no account or region in it).
+  std::map<std::pair<int, int>, RouteCount> moved;
+  // Records attributed to an account and region that is no scope:
+  // (account, region) -> count. Counted in no scope's pairs; their records
+  // are in FlowStats::records and RouteStats::outside_records().
+  std::map<std::pair<std::string, std::string>, RouteCount> outside;
+  // Records with no region in their key nor a region field, when the
+  // scopes of their account have several regions: counted in none.
+  RouteCount unattributed;
+  // Records whose account (or region) came from their field, and records
+  // attributed by their input's key alone.
+  int64_t by_field = 0;
+  int64_t by_key = 0;
+  // Parquet inputs read in a read with scopes: attributed by their key.
+  int64_t parquet_by_key = 0;
+
+  RouteStats& operator+=(const RouteStats& o);
+  // Records counted in no scope (outside + unattributed).
+  int64_t outside_records() const;
+};
+
+// What one scope counted (EngineOptions::scopes, same index).
+struct ScopeResult {
+  std::vector<PairTotals> pairs;  // sorted as EngineResult::pairs
+  FlowStats stats;                // its records' counters (not lines, skipped, files)
+};
+
 struct EngineResult {
-  std::vector<PairTotals> pairs;  // sorted by (client, server), address_less
+  // Sorted by (client, server), address_less. Empty with scopes: see `scoped`.
+  std::vector<PairTotals> pairs;
+  // With EngineOptions::scopes: each scope's pairs and counters. `stats`
+  // is then their sum plus lines, skipped, files and the records counted
+  // in no scope (in `records` and `outside_scopes`).
+  std::vector<ScopeResult> scoped;
+  RouteStats routing;
   FlowStats stats;
   std::vector<InputReport> inputs;  // in input order (directories expanded)
   // True when at least one record went through the interface-id rule /
@@ -133,6 +209,10 @@ struct InputSource {
   // 1 to `*left_out`: what cloud/eni_filter.h does to text lines.
   std::function<bool(std::string_view)> keep_eni;
   std::shared_ptr<std::atomic<int64_t>> left_out;
+  // With EngineOptions::scopes: the account and region the input's key
+  // (its S3 folder) names; "" when it names none.
+  std::string key_account;
+  std::string key_region;
 };
 
 // The same over arbitrary byte sources (CloudWatch events, S3 objects...).

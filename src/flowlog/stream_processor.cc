@@ -44,7 +44,102 @@ ReadBuffers& thread_read_buffers() {
   return buffers;
 }
 
+// The `column`-th field of a record line (fields separated by runs of
+// spaces or tabs, a trailing '\r' ignored); empty when column < 0 or the
+// line is shorter. Slow path: only reads with scopes call it.
+std::string_view field_token(std::string_view line, int column) {
+  if (column < 0) return {};
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  size_t i = 0;
+  for (int c = 0;; ++c) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i == line.size()) return {};
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+    if (c == column) return line.substr(i, j - i);
+    i = j;
+  }
+}
+
+// A field that says nothing about where the record belongs: absent, `-`
+// (AWS: not applicable), or `unknown` (AWS writes it in account-id for ENIs
+// some services create).
+bool no_value(std::string_view v) { return v.empty() || v == "-" || v == "unknown"; }
+
 }  // namespace
+
+ScopeRouter::ScopeRouter(const std::vector<ScopeRoute>& scopes) {
+  for (const ScopeRoute& s : scopes) scopes_.emplace_back(s.account, s.region);
+}
+
+int ScopeRouter::find(std::string_view account, std::string_view region) const {
+  int any_account = -1;
+  for (size_t i = 0; i < scopes_.size(); ++i) {
+    if (scopes_[i].second != region) continue;
+    if (scopes_[i].first == account) return static_cast<int>(i);
+    if (scopes_[i].first.empty() && any_account < 0) any_account = static_cast<int>(i);
+  }
+  return any_account;
+}
+
+std::string_view ScopeRouter::only_region(std::string_view account) const {
+  std::string_view found;
+  for (const auto& [a, r] : scopes_) {
+    if (!a.empty() && a != account) continue;
+    if (!found.empty() && found != r) return {};
+    found = r;
+  }
+  return found;
+}
+
+RouteStats& RouteStats::operator+=(const RouteStats& o) {
+  for (const auto& [k, v] : o.moved) moved[k] += v;
+  for (const auto& [k, v] : o.outside) outside[k] += v;
+  unattributed += o.unattributed;
+  by_field += o.by_field;
+  by_key += o.by_key;
+  parquet_by_key += o.parquet_by_key;
+  return *this;
+}
+
+int64_t RouteStats::outside_records() const {
+  int64_t n = unattributed.records;
+  for (const auto& [k, v] : outside) n += v.records;
+  return n;
+}
+
+Aggregator* StreamProcessor::route_record(std::string_view line) {
+  const LogFormat& format = parser_->format();
+  std::string_view account = field_token(line, format.column_of(FieldId::kAccountId));
+  std::string_view region = field_token(line, format.column_of(FieldId::kRegion));
+  const bool account_field = !no_value(account);
+  const bool region_field = !no_value(region);
+  if (!account_field) account = route_->key_account;
+  if (!region_field) region = route_->key_region;
+  if (account_field || region_field) {
+    ++route_stats_->by_field;
+  } else {
+    ++route_stats_->by_key;
+  }
+  const RouteCount count{record_.flows, (record_.present & kHasBytes) != 0 ? record_.bytes : 0};
+  if (region.empty()) region = route_->router->only_region(account);
+  if (region.empty()) {
+    route_stats_->unattributed += count;
+    return nullptr;
+  }
+  if (memo_scope_ == -2 || account != memo_account_ || region != memo_region_) {
+    memo_account_.assign(account);
+    memo_region_.assign(region);
+    memo_scope_ = route_->router->find(account, region);
+  }
+  const int scope = memo_scope_;
+  if (scope < 0) {
+    route_stats_->outside[{std::string(account), std::string(region)}] += count;
+    return nullptr;
+  }
+  if (scope != route_->key_scope) route_stats_->moved[{route_->key_scope, scope}] += count;
+  return &scope_aggs_[scope];
+}
 
 size_t find_newlines(const char* data, size_t len, uint32_t* ends) {
   size_t n = 0;
@@ -91,12 +186,17 @@ void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
     skip(outcome, line);
     return;
   }
+  Aggregator* agg = agg_;
+  if (route_ != nullptr) [[unlikely]] {
+    agg = route_record(line);
+    if (agg == nullptr) return;
+  }
   if (record_.interface_id.empty()) {
     out_->used_overlap_rule = true;
   } else {
     out_->used_interface_rule = true;
   }
-  agg_->add(record_, order_base_ | offset);
+  agg->add(record_, order_base_ | offset);
 }
 
 void StreamProcessor::run(ByteSource& src, uint64_t begin, uint64_t end) {

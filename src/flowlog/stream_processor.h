@@ -74,6 +74,30 @@ struct LineBlock {
   bool too_long_line = false;
 };
 
+// The scopes of a read (EngineOptions::scopes), found by account and
+// region. Immutable: shared by every processor of the read.
+class ScopeRouter {
+ public:
+  explicit ScopeRouter(const std::vector<ScopeRoute>& scopes);
+  // The scope of exactly (account, region), else of ("", region), else -1.
+  int find(std::string_view account, std::string_view region) const;
+  // The one region of the scopes that take `account` (its own and the ""
+  // ones); "" when they have none or several.
+  std::string_view only_region(std::string_view account) const;
+  size_t size() const { return scopes_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> scopes_;  // (account, region)
+};
+
+// What the records of one input are attributed by (see EngineOptions::scopes).
+struct RouteInput {
+  const ScopeRouter* router = nullptr;
+  std::string key_account;  // "" when its key names none
+  std::string key_region;
+  int key_scope = -1;  // router->find(key_account, key_region) resolved as for a record
+};
+
 class StreamProcessor {
  public:
   // `initial` is the format before any header line (a split file's probed
@@ -95,6 +119,15 @@ class StreamProcessor {
   // Ends the item with an error (read failure, unusable header).
   void fail(std::string message);
 
+  // A read with scopes: each record goes to scope_aggs[its scope] instead
+  // of the constructor's aggregator, or, attributed to no scope, is counted
+  // in `stats` only. All three must outlive the processor.
+  void route_to(Aggregator* scope_aggs, const RouteInput* input, RouteStats* stats) {
+    scope_aggs_ = scope_aggs;
+    route_ = input;
+    route_stats_ = stats;
+  }
+
  private:
   void set_parser(const LogFormat& format) { parser_.emplace(format); }
   // Inlined into both loops: called once per line.
@@ -104,6 +137,9 @@ class StreamProcessor {
   // item failed (nothing to parse).
   bool prepare_odd_line(std::string_view line);
   void skip(const ParseOutcome& outcome, std::string_view line);
+  // The aggregator of the parsed record's scope (record_ and `line`), or
+  // null when it is attributed to none (counted in route_stats_).
+  Aggregator* route_record(std::string_view line);
 
   const EngineOptions& options_;
   bool forced_;
@@ -118,6 +154,15 @@ class StreamProcessor {
   int64_t line_number_ = 0;  // of the line being handled
   FlowRecord record_;
   bool stop_ = false;
+  // Routing (route_to); route_ null: every record goes to agg_.
+  Aggregator* scope_aggs_ = nullptr;
+  const RouteInput* route_ = nullptr;
+  RouteStats* route_stats_ = nullptr;
+  // The last (account, region) looked up and its scope: an object's
+  // records mostly share both.
+  std::string memo_account_;
+  std::string memo_region_;
+  int memo_scope_ = -2;  // -2: none yet
 };
 
 }  // namespace efstop::flowlog

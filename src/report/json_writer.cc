@@ -310,7 +310,43 @@ Json names_json(const NameStats& n) {
   return j;
 }
 
-Json stats_json(const Stats& s, const std::optional<NameStats>& names) {
+Json attribution_json(const Attribution& a) {
+  Json j = Json::object();
+  j["by_field"] = a.by_field;
+  j["by_key"] = a.by_key;
+  j["parquet_objects_by_key"] = a.parquet_by_key;
+  Json moved = Json::array();
+  for (const AttributionMove& m : a.moved) {
+    Json item = Json::object();
+    item["from_account"] = m.from_account;
+    item["from_region"] = m.from_region;
+    item["account"] = m.account;
+    item["region"] = m.region;
+    item["records"] = m.records;
+    item["bytes"] = m.bytes;
+    moved.push_back(std::move(item));
+  }
+  j["moved"] = std::move(moved);
+  Json outside = Json::array();
+  for (const AttributionOutside& o : a.outside) {
+    Json item = Json::object();
+    item["account"] = o.account;
+    item["region"] = o.region;
+    item["records"] = o.records;
+    item["bytes"] = o.bytes;
+    item["reason"] = o.reason;
+    outside.push_back(std::move(item));
+  }
+  j["outside"] = std::move(outside);
+  Json unattributed = Json::object();
+  unattributed["records"] = a.unattributed_records;
+  unattributed["bytes"] = a.unattributed_bytes;
+  j["unattributed"] = std::move(unattributed);
+  return j;
+}
+
+Json stats_json(const Stats& s, const std::optional<NameStats>& names,
+                const std::optional<Attribution>& attribution) {
   Json j = Json::object();
   j["lines"] = s.lines;
   j["records"] = s.records;
@@ -323,10 +359,12 @@ Json stats_json(const Stats& s, const std::optional<NameStats>& names) {
   j["duplicates"] = s.duplicates;
   j["unknown_address"] = s.unknown_address;
   j["unknown_bytes"] = s.unknown_bytes;
+  if (attribution) j["outside_scopes"] = s.outside_scopes;
   j["below_min_bytes"] = s.below_min_bytes;
   j["files"] = s.files;
   j["files_failed"] = s.files_failed;
   if (names) j["names"] = names_json(*names);
+  if (attribution) j["attribution"] = attribution_json(*attribution);
   return j;
 }
 
@@ -516,7 +554,7 @@ void write_json(const Report& report, std::ostream& out) {
     out << "\n  ]";
   }
   out << ",\n  \"stats\": ";
-  write_nested(out, stats_json(report.stats, report.names), 1);
+  write_nested(out, stats_json(report.stats, report.names, report.attribution), 1);
   if (report.sample) {
     const SampleInfo& x = *report.sample;
     out << ",\n  \"estimated\": true,\n  \"sample\": ";
@@ -610,7 +648,7 @@ void write_ndjson(const Report& report, std::ostream& out) {
   Json last = Json::object();
   // The last line stays {"stats":{...}} alone (readers take it as such):
   // a partial report says so on stderr and in the exit status instead.
-  last["stats"] = stats_json(report.stats, report.names);
+  last["stats"] = stats_json(report.stats, report.names, report.attribution);
   out << dump(last, -1) << '\n';
 }
 

@@ -188,8 +188,49 @@ struct Stats {
   // (JSON writes them in contract order, before below_min_bytes).
   int64_t unknown_address = 0;  // OK records with a `-` address: no pair to count them for
   int64_t unknown_bytes = 0;    // used ACCEPT records whose bytes were unknown (not a bucket)
+  // A central bucket read across scopes (Report::attribution set): records
+  // attributed to no scope read; JSON writes it only then.
+  int64_t outside_scopes = 0;
 
   friend bool operator==(const Stats&, const Stats&) = default;
+};
+
+// Records whose account-id (or region) field put them in another scope
+// than the folder their object is in (a shared VPC's flow log).
+struct AttributionMove {
+  std::string from_account;  // the folder's ("" when its key names none)
+  std::string from_region;
+  std::string account;  // the scope they are counted in
+  std::string region;
+  int64_t records = 0;
+  int64_t bytes = 0;  // their `bytes` fields, all records (EFS or not)
+
+  friend bool operator==(const AttributionMove&, const AttributionMove&) = default;
+};
+
+// Records attributed to an account and region the report does not read.
+struct AttributionOutside {
+  std::string account;
+  std::string region;
+  int64_t records = 0;
+  int64_t bytes = 0;
+  std::string reason;  // "not asked" or "scope failed"
+
+  friend bool operator==(const AttributionOutside&, const AttributionOutside&) = default;
+};
+
+// How the records of a central bucket were attributed to scopes
+// (docs/multi-account.md); JSON stats.attribution.
+struct Attribution {
+  int64_t by_field = 0;        // records whose account-id or region field decided
+  int64_t by_key = 0;          // records whose object's folder decided (no such field, or `-`)
+  int64_t parquet_by_key = 0;  // Parquet objects, attributed by their folder
+  std::vector<AttributionMove> moved;
+  std::vector<AttributionOutside> outside;
+  int64_t unattributed_records = 0;  // no region in key nor field, several regions
+  int64_t unattributed_bytes = 0;
+
+  friend bool operator==(const Attribution&, const Attribution&) = default;
 };
 
 // Why some IPs stayed unnamed (names on): one reason and how many IPs.
@@ -400,6 +441,9 @@ struct Report {
   Stats stats;
   // Set when names are on; JSON gives it as stats.names.
   std::optional<NameStats> names;
+  // Set for a central bucket read across scopes; JSON gives it as
+  // stats.attribution (and stats.outside_scopes).
+  std::optional<Attribution> attribution;
   // Free-text remarks for the reader ("no EFS traffic found ..."). The
   // table summary prints them; JSON carries them only when there are some.
   std::vector<std::string> notes;

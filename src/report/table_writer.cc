@@ -642,6 +642,7 @@ void write_summary(const Report& report, std::ostream& out) {
       << " duplicates + " << s.not_efs << " not efs + " << s.outside_window << " outside window + "
       << s.nodata << " nodata + " << s.skipdata << " skipdata";
   if (s.unknown_address > 0) out << " + " << s.unknown_address << " unknown address";
+  if (s.outside_scopes > 0) out << " + " << s.outside_scopes << " outside the scopes read";
   out << '\n';
   if (s.unknown_bytes > 0) {
     out << "unknown bytes: " << s.unknown_bytes << " used record"

@@ -846,5 +846,22 @@ TEST(S3KeysTest, TimeInKeyAndDayPrefixes) {
   EXPECT_EQ(h.back(), "R/year=2026/month=11/day=29/hour=11/");
 }
 
+// The account and region a key's folder names, in both layouts AWS
+// delivers (docs/multi-account.md), and none outside them.
+TEST(S3KeysTest, AccountAndRegionOfAKey) {
+  using Scope = std::pair<std::string, std::string>;
+  EXPECT_EQ(s3_key_scope("p/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/x.log.gz"),
+            Scope("111122223333", "eu-west-1"));
+  EXPECT_EQ(s3_key_scope("AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/10/x.log.gz"),
+            Scope("111122223333", "eu-west-1"));
+  EXPECT_EQ(s3_key_scope("AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/"
+                         "aws-region=us-west-2/year=2026/month=11/day=29/hour=10/x.log.gz"),
+            Scope("111122223333", "us-west-2"));
+  EXPECT_EQ(s3_key_scope("firehose/2026/11/29/10/stream-1-2026-11-29-10-00-00-abc"), Scope());
+  EXPECT_EQ(s3_key_scope("AWSLogs/111122223333/elasticloadbalancing/eu-west-1/x"), Scope());
+  EXPECT_EQ(s3_key_scope("AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/r/x"), Scope());
+  EXPECT_EQ(s3_key_scope("AWSLogs/111122223333/vpcflowlogs"), Scope());
+}
+
 }  // namespace
 }  // namespace efstop::cloud

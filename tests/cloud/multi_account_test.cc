@@ -196,6 +196,198 @@ TEST_F(MultiAccountTest, OrganizationAndAllRegions) {
   EXPECT_NE(err.find("efstop: read account 999900001111"), std::string::npos) << err;
 }
 
+// A central bucket in both layouts, with a shared VPC: 444455556666's
+// eu-west-1 folder also holds records captured on 777788889999's ENI
+// (account-id 777788889999), on an ENI whose account-id is `-`, and on
+// ENIs of an account not asked for and of the account whose role is denied.
+// Records count in the account of their field (named there), else in the
+// folder's; the others are counted in stats and named, not in the totals.
+// Every object is read once (GetObject per key), Hive and per-hour keys
+// included. The expected numbers are summed here from the records written.
+TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBothLayoutsOnce) {
+  std::set<std::string> keys;  // every object of the asked members in the window
+  for (const char* account : kMembers) {
+    for (const char* region : kRegions) {
+      const int k = (account == std::string(kMembers[0]) ? 1 : 3) +
+                    (region == std::string(kRegions[0]) ? 0 : 1);
+      keys.insert("AWSLogs/" + std::string(account) + "/vpcflowlogs/" + region + "/2026/11/29/" +
+                  account + "_vpcflowlogs_" + region + "_fl-0" + std::to_string(k) +
+                  "_20261129T1010Z_ab" + std::to_string(k) + ".log.gz");
+    }
+  }
+  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
+                   int64_t read, int64_t t) {
+    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
+           " 2049 6 4 " + std::to_string(written) + " " + std::to_string(t) + " " +
+           std::to_string(t + 60) + " ACCEPT OK\n" + "2 " + account + " " + eni +
+           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
+           " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
+  };
+  auto put = [&](const std::string& key, const std::string& text) {
+    ASSERT_TRUE(s3_->put_object(kBucket, key, test::gzip(text)).ok());
+    keys.insert(key);
+  };
+  const std::string a = kMembers[0];
+  const std::string b = kMembers[1];
+  // Hive-compatible with per-hour partitions: 777788889999 us-west-2 (k = 4).
+  put("AWSLogs/aws-account-id=" + b +
+          "/aws-service=vpcflowlogs/aws-region=us-west-2/"
+          "year=2026/month=11/day=29/hour=10/" +
+          b + "_vpcflowlogs_us-west-2_fl-0h_20261129T1025Z_hv1.log.gz",
+      record(b, "eni-04c00000000000001", 46001, 71, 73, kStart + 900));
+  expected_[{b, "us-west-2"}].written += 71;
+  expected_[{b, "us-west-2"}].read += 73;
+  // Plain with per-hour partitions: 444455556666 us-west-2 (k = 2).
+  put("AWSLogs/" + a + "/vpcflowlogs/us-west-2/2026/11/29/10/" + a +
+          "_vpcflowlogs_us-west-2_fl-0p_20261129T1030Z_ph1.log.gz",
+      record(a, "eni-02c00000000000001", 46002, 81, 83, kStart + 1200));
+  expected_[{a, "us-west-2"}].written += 81;
+  expected_[{a, "us-west-2"}].read += 83;
+  // The shared VPC's flow log, in 444455556666's eu-west-1 folder.
+  const std::string outside_account = "123412341234";
+  put("AWSLogs/" + a + "/vpcflowlogs/eu-west-1/2026/11/29/" + a +
+          "_vpcflowlogs_eu-west-1_fl-0s_20261129T1035Z_sv1.log.gz",
+      record(b, "eni-03c00000000000001", 46003, 91, 93, kStart + 1500) +
+          record("-", "eni-01c00000000000001", 46004, 11, 13, kStart + 1500) +
+          record(outside_account, "eni-0ffff000000000001", 46005, 21, 23, kStart + 1500) +
+          record(kDenied, "eni-05c00000000000001", 46006, 31, 33, kStart + 1500));
+  expected_[{b, "eu-west-1"}].written += 91;
+  expected_[{b, "eu-west-1"}].read += 93;
+  expected_[{a, "eu-west-1"}].written += 11;
+  expected_[{a, "eu-west-1"}].read += 13;
+
+  int code = -1;
+  const std::string out = run(aws_args() +
+                                  " --accounts 444455556666,777788889999,999900001111"
+                                  " --role-name efstop-org-read --regions eu-west-1,us-west-2"
+                                  " --output json",
+                              &code);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
+  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  expect_member_rows(report);
+  // Each object once: the GetObject paths are the keys, none twice.
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::multiset<std::string> got;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "s3:GetObject") continue;
+    std::string path = q.value("path", "");  // '=' is sent (and logged) as %3D
+    for (size_t at = path.find("%3D"); at != std::string::npos; at = path.find("%3D", at)) {
+      path.replace(at, 3, "=");
+    }
+    const std::string bucket_path = std::string("/") + kBucket + "/";
+    ASSERT_EQ(path.rfind(bucket_path, 0), 0u) << path;
+    got.insert(path.substr(bucket_path.size()));
+  }
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), keys);
+  EXPECT_EQ(got.size(), keys.size());
+  const nlohmann::json& stats = report["stats"];
+  EXPECT_EQ(stats["files"], static_cast<int64_t>(keys.size())) << stats.dump();
+  // Lines: 7 in each of the 4 objects of SetUp, 2 in each per-hour one, 8 in the shared one.
+  const int64_t lines = 4 * 7 + 2 + 2 + 8;
+  EXPECT_EQ(stats["lines"], lines) << stats.dump();
+  EXPECT_EQ(stats["records"], lines);
+  EXPECT_EQ(stats["outside_scopes"], 4);
+  EXPECT_EQ(stats["records"].get<int64_t>(),
+            stats["used"].get<int64_t>() + stats["duplicates"].get<int64_t>() +
+                stats["not_efs"].get<int64_t>() + stats["outside_window"].get<int64_t>() +
+                stats["nodata"].get<int64_t>() + stats["skipdata"].get<int64_t>() +
+                stats["unknown_address"].get<int64_t>() + stats["outside_scopes"].get<int64_t>());
+  const nlohmann::json& attribution = stats["attribution"];
+  EXPECT_EQ(attribution["by_key"], 2) << attribution.dump();
+  EXPECT_EQ(attribution["by_field"], lines - 2) << attribution.dump();
+  EXPECT_EQ(attribution["parquet_objects_by_key"], 0);
+  ASSERT_EQ(attribution["moved"].size(), 1u) << attribution.dump();
+  const nlohmann::json& moved = attribution["moved"][0];
+  EXPECT_EQ(moved["from_account"], a);
+  EXPECT_EQ(moved["from_region"], "eu-west-1");
+  EXPECT_EQ(moved["account"], b);
+  EXPECT_EQ(moved["region"], "eu-west-1");
+  EXPECT_EQ(moved["records"], 2);
+  EXPECT_EQ(moved["bytes"], 91 + 93);
+  ASSERT_EQ(attribution["outside"].size(), 2u) << attribution.dump();
+  EXPECT_EQ(attribution["outside"][0], nlohmann::json({{"account", outside_account},
+                                                       {"region", "eu-west-1"},
+                                                       {"records", 2},
+                                                       {"bytes", 21 + 23},
+                                                       {"reason", "not asked"}}));
+  EXPECT_EQ(attribution["outside"][1], nlohmann::json({{"account", kDenied},
+                                                       {"region", "eu-west-1"},
+                                                       {"records", 2},
+                                                       {"bytes", 31 + 33},
+                                                       {"reason", "scope failed"}}));
+  EXPECT_EQ(attribution["unattributed"], nlohmann::json({{"records", 0}, {"bytes", 0}}));
+  EXPECT_NE(err.find("efstop: attribution: 2 records in account 444455556666's folder "
+                     "(eu-west-1) were captured on account 777788889999's ENIs (shared VPC): "
+                     "counted in 777788889999\n"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("efstop: attribution: 4 records (108 bytes) were captured on ENIs of "
+                     "accounts or regions this report does not read: 123412341234 eu-west-1 "
+                     "(2 records, 44 bytes, not asked), 999900001111 eu-west-1 (2 records, 64 "
+                     "bytes, scope failed); left out of the totals"),
+            std::string::npos)
+      << err;
+}
+
+// --regions alone over a prefix whose keys name no region (a Firehose
+// destination): a record goes to the region of its `region` field; one
+// with neither a key region nor a field region is counted in no region
+// (two are read: which one would be a guess), counted and said, and the
+// report is partial. The bytes are summed here from the records written.
+TEST_F(MultiAccountTest, RegionsAloneRecordWithoutKeyOrFieldRegionIsCountedInNone) {
+  const std::string header =
+      "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+      "start end action log-status region\n";
+  auto record = [](const std::string& region, int port, int64_t bytes) {
+    // The caller's account (the endpoint's default scenario): 10.20.1.100
+    // is one of its mount targets.
+    return "2 111122223333 eni-0aa00000000000001 10.20.1.10 10.20.1.100 " + std::to_string(port) +
+           " 2049 6 4 " + std::to_string(bytes) + " " + std::to_string(kStart + 600) + " " +
+           std::to_string(kStart + 660) + " ACCEPT OK " + region + "\n";
+  };
+  ASSERT_TRUE(s3_->put_object(kBucket, "firehose/2026/11/29/10/flows-1-2026-11-29-10-10-00-f1",
+                              test::gzip(header + record("us-west-2", 47001, 501) +
+                                         record("-", 47002, 601) + record("-", 47003, 701)))
+                  .ok());
+  int code = -1;
+  const std::string out =
+      run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
+              "/firehose/ --start 2026-11-29T10:00:00Z"
+              " --end 2026-11-29T11:00:00Z --regions eu-west-1,us-west-2"
+              " --no-metrics --output json",
+          &code);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
+  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(report.contains("stats")) << out;
+  const nlohmann::json& stats = report["stats"];
+  EXPECT_EQ(stats["records"], 3) << stats.dump();
+  EXPECT_EQ(stats["outside_scopes"], 2) << stats.dump();
+  EXPECT_EQ(stats["attribution"]["unattributed"],
+            nlohmann::json({{"records", 2}, {"bytes", 601 + 701}}));
+  EXPECT_EQ(stats["attribution"]["moved"].size(), 1u) << stats.dump();
+  EXPECT_EQ(stats["attribution"]["moved"][0]["region"], "us-west-2");
+  EXPECT_EQ(stats["attribution"]["moved"][0]["from_region"], "");
+  // The one record with a region is counted there, and only there.
+  int64_t total = 0;
+  for (const nlohmann::json& row : report["rows"]) {
+    EXPECT_EQ(row["region"], "us-west-2") << row.dump();
+    total += row["bytes_total"].get<int64_t>();
+  }
+  EXPECT_EQ(total, 501) << out << err;
+  bool said = false;
+  for (const nlohmann::json& f : report["failed_inputs"]) {
+    if (f["input"] != "records without a region") continue;
+    said = true;
+    EXPECT_NE(f["error"].get<std::string>().find("2 records (1302 bytes)"), std::string::npos)
+        << f.dump();
+  }
+  EXPECT_TRUE(said) << report["failed_inputs"].dump();
+  EXPECT_EQ(front().count("s3:GetObject"), 1);
+}
+
 // A naming call that fails in one scope leaves that scope's names short,
 // and only that scope's: the report is partial naming the scope (beside
 // the account whose role cannot be assumed, a failed input), every number
