@@ -161,7 +161,8 @@ struct ColumnValues {
 // memory and back: docs/PERFORMANCE.md). Page headers are read, pages
 // decompressed and their levels and values decoded only as the rows are
 // asked for. Not thread-safe; one reader per column, reused chunk after
-// chunk (its buffers are kept).
+// chunk (its buffers are kept), on the thread that made it (its per-batch
+// scratch is that thread's).
 class ChunkReader {
  public:
   ChunkReader();
