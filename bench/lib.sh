@@ -56,24 +56,54 @@ bench_report() {
     python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("efstop"); print(json.dumps(d, sort_keys=True))'
 }
 
-# bench_best FILE: "wall_s cpu_s" of $runs runs of `efstop --output json --top 0 --quiet
-# --threads $threads FILE`: the least wall time and, apart, the least CPU time (user + sys)
-# of the runs. On a shared machine the CPU figure is the steadier one.
+# bench_time FILE BIN: "wall_s cpu_s" of one run of `BIN --output json --top 0 --quiet
+# --threads $threads FILE`, to the millisecond: CPU time is user + sys of that process from
+# wait4 (the kernel's exact run time; /usr/bin/time prints 1/100 s, a tenth of a 1 M-record
+# run; getrusage(RUSAGE_CHILDREN) would also count what the shell had waited for before it
+# exec'd python).
+bench_time() {
+  python3 - "$2" "$1" "$threads" "$data/out.json" <<'PY'
+import os, subprocess, sys, time
+binary, path, threads, out = sys.argv[1:5]
+with open(out, "wb") as f:
+    t0 = time.monotonic()
+    p = subprocess.Popen([binary, "--output", "json", "--top", "0", "--quiet", "--threads", threads,
+                          path], stdout=f)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+p.returncode = os.waitstatus_to_exitcode(status)
+if p.returncode != 0:
+    sys.exit(f"bench_time: {binary} {path}: exit {p.returncode}")
+print(f"{wall:.3f} {ru.ru_utime + ru.ru_stime:.3f}")
+PY
+}
+
+# bench_best FILE [BIN...]: for each BIN (default $efstop), "wall_s cpu_s" of $runs runs of
+# it on FILE (bench_time): the least wall time and, apart, the least CPU time of the runs.
+# With several BINs the runs alternate (A B A B ...), so that a machine's drift over minutes
+# falls on all of them alike; the pairs are printed on one line in BIN order. On a shared
+# machine the CPU figure is the steadier one.
 bench_best() {
-  local best_wall="" best_cpu="" line wall user sys cpu
+  local file=$1
+  shift
+  local bins=("$@")
+  ((${#bins[@]})) || bins=("$efstop")
+  local -a best_wall best_cpu
+  local r i wall cpu
   for ((r = 0; r < runs; r++)); do
-    line=$( { /usr/bin/time -f '%e %U %S' "$efstop" --output json --top 0 --quiet \
-                --threads "$threads" "$1" > "$data/out.json"; } 2>&1 | tail -n 1)
-    read -r wall user sys <<< "$line"
-    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-    if [[ -z $best_wall ]] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
-      best_wall=$wall
-    fi
-    if [[ -z $best_cpu ]] || awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then
-      best_cpu=$cpu
-    fi
+    for i in "${!bins[@]}"; do
+      read -r wall cpu <<< "$(bench_time "$file" "${bins[$i]}")"
+      if [[ -z ${best_wall[$i]:-} ]] || awk -v a="$wall" -v b="${best_wall[$i]}" 'BEGIN { exit !(a < b) }'; then
+        best_wall[$i]=$wall
+      fi
+      if [[ -z ${best_cpu[$i]:-} ]] || awk -v a="$cpu" -v b="${best_cpu[$i]}" 'BEGIN { exit !(a < b) }'; then
+        best_cpu[$i]=$cpu
+      fi
+    done
   done
-  echo "$best_wall $best_cpu"
+  local outl=""
+  for i in "${!bins[@]}"; do outl+="${best_wall[$i]} ${best_cpu[$i]} "; done
+  echo "${outl% }"
 }
 
 bench_machine() {

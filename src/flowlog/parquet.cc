@@ -347,73 +347,151 @@ Status read_row_group(Thrift& t, size_t columns, RowGroup* rg) {
 
 // ---- Bit-level decoders ----
 
-// Reads the RLE/bit-packed hybrid encoding (Encodings.md) of `count` values
-// of `bit_width` (0..32) bits from [p, end) into `out`.
-Status decode_hybrid(const uint8_t* p, const uint8_t* end, int bit_width, size_t count,
-                     uint32_t* out, uint64_t offset) {
-  const uint8_t* const begin = p;
-  auto at = [&] { return offset + static_cast<uint64_t>(p - begin); };
-  if (bit_width < 0 || bit_width > 32) return corrupt("bit width over 32", at());
-  const size_t value_bytes = (static_cast<size_t>(bit_width) + 7) / 8;
-  const uint32_t mask = bit_width == 32 ? UINT32_MAX : (uint32_t{1} << bit_width) - 1;
-  size_t n = 0;
-  while (n < count) {
+// The RLE/bit-packed hybrid encoding (Encodings.md) of values of
+// `bit_width` (0..32) bits in [p, end), decoded a few at a time: a run is
+// left where a call stops and taken up by the next, so that a page's levels
+// and dictionary indices can be read batch by batch.
+class Hybrid {
+ public:
+  Status init(const uint8_t* p, const uint8_t* end, int bit_width, uint64_t offset) {
+    p_ = p;
+    begin_ = p;
+    end_ = end;
+    offset_ = offset;
+    rle_left_ = 0;
+    packed_left_ = 0;
+    if (bit_width < 0 || bit_width > 32) return corrupt("bit width over 32", at());
+    width_ = bit_width;
+    value_bytes_ = (static_cast<size_t>(bit_width) + 7) / 8;
+    mask_ = bit_width == 32 ? UINT32_MAX : (uint32_t{1} << bit_width) - 1;
+    return Status();
+  }
+
+  // The values of the current run, at most `max` (> 0) of them: an RLE run's
+  // are consumed here (*packed false, *len values of *value); a bit-packed
+  // run's are left for next() (*packed true, *len of them there). So a
+  // caller can take a run of equal levels without writing them out.
+  Status run(size_t max, size_t* len, bool* packed, uint32_t* value) {
+    if (rle_left_ == 0 && packed_left_ == 0) EFSTOP_RETURN_IF_ERROR(header());
+    if (rle_left_ > 0) {
+      *len = static_cast<size_t>(std::min<uint64_t>(rle_left_, max));
+      rle_left_ -= *len;
+      *packed = false;
+      *value = rle_value_;
+    } else {
+      *len = static_cast<size_t>(std::min<uint64_t>(packed_left_, max));
+      *packed = true;
+      *value = 0;
+    }
+    return Status();
+  }
+
+  // The next `count` values into `out`.
+  Status next(size_t count, uint32_t* out) {
+    size_t n = 0;
+    while (n < count) {
+      if (rle_left_ > 0) {
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(rle_left_, count - n));
+        std::fill(out + n, out + n + take, rle_value_);
+        rle_left_ -= take;
+        n += take;
+        continue;
+      }
+      if (packed_left_ > 0) {
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(packed_left_, count - n));
+        unpack(take, out + n);
+        packed_left_ -= take;
+        n += take;
+        continue;
+      }
+      EFSTOP_RETURN_IF_ERROR(header());
+    }
+    return Status();
+  }
+
+ private:
+  uint64_t at() const { return offset_ + static_cast<uint64_t>(p_ - begin_); }
+
+  // Reads the next run's header (and an RLE run's value).
+  Status header() {
     uint64_t header = 0;
     for (int shift = 0;; shift += 7) {
-      if (p >= end) return corrupt("truncated level or index run", at());
+      if (p_ >= end_) return corrupt("truncated level or index run", at());
       if (shift > 35) return corrupt("run header too long", at());
-      header |= static_cast<uint64_t>(*p & 0x7f) << shift;
-      if ((*p++ & 0x80) == 0) break;
+      header |= static_cast<uint64_t>(*p_ & 0x7f) << shift;
+      if ((*p_++ & 0x80) == 0) break;
     }
     if ((header & 1) == 0) {
-      const uint64_t run = header >> 1;
-      if (static_cast<size_t>(end - p) < value_bytes) return corrupt("truncated RLE run", at());
+      if (static_cast<size_t>(end_ - p_) < value_bytes_) return corrupt("truncated RLE run", at());
       uint32_t v = 0;
-      for (size_t i = 0; i < value_bytes; ++i) v |= static_cast<uint32_t>(p[i]) << (8 * i);
-      p += value_bytes;
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(run, count - n));
-      std::fill(out + n, out + n + take, v & mask);
-      n += take;
+      for (size_t i = 0; i < value_bytes_; ++i) v |= static_cast<uint32_t>(p_[i]) << (8 * i);
+      p_ += value_bytes_;
+      rle_value_ = v & mask_;
+      rle_left_ = header >> 1;
     } else {
       const uint64_t groups = header >> 1;
-      const uint64_t bytes = groups * static_cast<uint64_t>(bit_width);  // groups of 8 values
-      if (groups > (uint64_t{1} << 32) || bytes > static_cast<uint64_t>(end - p)) {
+      const uint64_t bytes = groups * static_cast<uint64_t>(width_);  // groups of 8 values
+      if (groups > (uint64_t{1} << 32) || bytes > static_cast<uint64_t>(end_ - p_)) {
         return corrupt("truncated bit-packed run", at());
       }
-      const uint64_t values = groups * 8;
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(values, count - n));
-      if (bit_width == 0) {
-        std::fill(out + n, out + n + take, 0u);
-      } else {
-        uint64_t bitpos = 0;
-        size_t i = 0;
-        // Fast lane: one unaligned 8-byte load per value while 8 bytes remain
-        // in the run (a 32-bit value at any shift spans at most 5 of them).
-        const uint64_t lane_end = bytes >= 8 ? (bytes - 8) * 8 : 0;
-        for (; i < take && bitpos <= lane_end && bytes >= 8; ++i) {
-          uint64_t v;
-          std::memcpy(&v, p + (bitpos >> 3), 8);  // little-endian hosts only
-          out[n + i] = static_cast<uint32_t>(v >> (bitpos & 7)) & mask;
-          bitpos += static_cast<uint64_t>(bit_width);
-        }
-        for (; i < take; ++i) {
-          uint64_t v = 0;
-          const size_t byte = static_cast<size_t>(bitpos >> 3);
-          const int shift = static_cast<int>(bitpos & 7);
-          // Up to 5 bytes hold 32 bits at any shift; stay inside the run.
-          const size_t avail = static_cast<size_t>(bytes) - byte;
-          for (size_t k = 0; k < 5 && k < avail; ++k)
-            v |= static_cast<uint64_t>(p[byte + k]) << (8 * k);
-          out[n + i] = static_cast<uint32_t>(v >> shift) & mask;
-          bitpos += static_cast<uint64_t>(bit_width);
-        }
-      }
-      p += bytes;
-      n += take;
+      packed_ = p_;
+      packed_bytes_ = bytes;
+      bitpos_ = 0;
+      packed_left_ = groups * 8;
+      p_ += bytes;
     }
+    return Status();
   }
-  return Status();
-}
+
+  // `take` values of the current bit-packed run.
+  void unpack(size_t take, uint32_t* out) {
+    if (width_ == 0) {
+      std::fill(out, out + take, 0u);
+      return;
+    }
+    const uint64_t w = static_cast<uint64_t>(width_);
+    uint64_t bitpos = bitpos_;
+    size_t i = 0;
+    // Fast lane: one unaligned 8-byte load per value while 8 bytes remain in
+    // the run (a 32-bit value at any shift spans at most 5 of them).
+    if (packed_bytes_ >= 8) {
+      const uint64_t lane_end = (packed_bytes_ - 8) * 8;
+      for (; i < take && bitpos <= lane_end; ++i) {
+        uint64_t v;
+        std::memcpy(&v, packed_ + (bitpos >> 3), 8);  // little-endian hosts only
+        out[i] = static_cast<uint32_t>(v >> (bitpos & 7)) & mask_;
+        bitpos += w;
+      }
+    }
+    for (; i < take; ++i) {
+      uint64_t v = 0;
+      const size_t byte = static_cast<size_t>(bitpos >> 3);
+      const int shift = static_cast<int>(bitpos & 7);
+      // Up to 5 bytes hold 32 bits at any shift; stay inside the run.
+      const size_t avail = static_cast<size_t>(packed_bytes_) - byte;
+      for (size_t k = 0; k < 5 && k < avail; ++k) {
+        v |= static_cast<uint64_t>(packed_[byte + k]) << (8 * k);
+      }
+      out[i] = static_cast<uint32_t>(v >> shift) & mask_;
+      bitpos += w;
+    }
+    bitpos_ = bitpos;
+  }
+
+  const uint8_t* p_ = nullptr;
+  const uint8_t* begin_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  uint64_t offset_ = 0;
+  int width_ = 0;
+  size_t value_bytes_ = 0;
+  uint32_t mask_ = 0;
+  uint64_t rle_left_ = 0;  // values left in the current RLE run
+  uint32_t rle_value_ = 0;
+  uint64_t packed_left_ = 0;  // values left in the current bit-packed run
+  const uint8_t* packed_ = nullptr;
+  uint64_t packed_bytes_ = 0;
+  uint64_t bitpos_ = 0;
+};
 
 // Reads unsigned LEB128 from [*p, end).
 bool uleb(const uint8_t** p, const uint8_t* end, uint64_t* v) {
@@ -501,9 +579,21 @@ Status decode_delta(const uint8_t** pp, const uint8_t* end, size_t count, RawVec
 
 // ---- Decompression ----
 
+// Sizes a reused page buffer to n bytes. A buffer that must grow is emptied
+// first (growing a string copies what it held) and gets 1/8 more than asked:
+// the same column's page in the next row group is about as large, and a
+// fresh allocation costs page faults and zero-filling (docs/PERFORMANCE.md).
+static void size_for_page(std::string* out, size_t n) {
+  if (out->capacity() < n) {
+    out->clear();
+    out->reserve(n + n / 8);
+  }
+  out->resize(n);
+}
+
 static Status inflate_gzip(std::string_view in, size_t expected, std::string* out,
                            const std::string& where, uint64_t offset) {
-  out->resize(expected);
+  size_for_page(out, expected);
   inflate_state state;
   isal_inflate_init(&state);
   const auto* b = reinterpret_cast<const uint8_t*>(in.data());
@@ -540,7 +630,7 @@ static Status zstd_decompress(std::string_view in, size_t expected, std::string*
   };
   thread_local std::unique_ptr<ZSTD_DCtx, Free> ctx(ZSTD_createDCtx());
   if (!ctx) return corrupt("out of memory for a ZSTD page", offset);
-  out->resize(expected);
+  size_for_page(out, expected);
   const size_t n = ZSTD_decompressDCtx(ctx.get(), out->data(), expected, in.data(), in.size());
   if (ZSTD_isError(n)) {
     if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) {
@@ -652,67 +742,152 @@ void read_page_header(Thrift& t, PageHeader* h) {
   }
 }
 
-// The decoder state for one chunk.
-class ChunkDecoder {
- public:
-  ChunkDecoder(const ChunkMeta& meta, const Column& column, int64_t rows, ColumnValues* out)
-      : meta_(meta), column_(column), rows_(static_cast<size_t>(rows)), out_(out) {}
+}  // namespace
 
-  Status run(std::string_view bytes, uint64_t offset) {
-    out_->is_string = column_.type == PhysicalType::kByteArray;
-    if (!out_->is_string && column_.type != PhysicalType::kInt32 &&
-        column_.type != PhysicalType::kInt64) {
-      return corrupt("column " + column_.name + " has an unsupported physical type " +
-                         std::to_string(static_cast<int>(column_.type)),
+// The decoder state for one chunk: the page being read and where its levels
+// and values stand, so that rows come out a batch at a time.
+class ChunkReader::Impl {
+ public:
+  Status start(std::string_view bytes, uint64_t offset, const ChunkMeta& meta, const Column& column,
+               int64_t rows, ColumnValues* out) {
+    out->reset();
+    bytes_ = bytes;
+    offset_ = offset;
+    meta_ = &meta;
+    column_ = &column;
+    out_ = out;
+    rows_ = 0;
+    done_ = 0;
+    paged_ = 0;
+    pos_ = 0;
+    page_left_ = 0;
+    have_dict_ = false;
+    dict_size_ = 0;
+    dict_base_ = 0;
+    if (rows < 0 || rows > (int64_t{1} << 31)) return corrupt("bad row count", offset);
+    if (meta.type != column.type) {
+      return corrupt("column " + column.name + ": chunk type differs from the schema", offset);
+    }
+    out_->is_string = column.type == PhysicalType::kByteArray;
+    if (!out_->is_string && column.type != PhysicalType::kInt32 &&
+        column.type != PhysicalType::kInt64) {
+      return corrupt("column " + column.name + " has an unsupported physical type " +
+                         std::to_string(static_cast<int>(column.type)),
                      offset);
     }
+    rows_ = static_cast<size_t>(rows);
+    return Status();
+  }
+
+  size_t rows_left() const { return rows_ - done_; }
+
+  Status next(size_t n) {
+    if (n > rows_left())
+      return corrupt("column " + column_->name + ": rows asked past the chunk", offset_);
     if (out_->is_string) {
-      out_->index.reserve(rows_);
+      out_->index.resize(n);
     } else {
-      out_->ints.reserve(rows_);
-      out_->valid.reserve(rows_);
+      out_->ints.resize(n);
+      out_->valid.resize(n);
     }
-    size_t pos = 0;
-    while (filled() < rows_) {
-      if (pos >= bytes.size()) {
-        return corrupt("column " + column_.name + " ends after " + std::to_string(filled()) +
-                           " of " + std::to_string(rows_) + " values",
-                       offset + pos);
-      }
-      Thrift t(bytes.substr(pos), offset + pos);
-      PageHeader h;
-      read_page_header(t, &h);
-      if (!t.ok()) return t.error();
-      const uint64_t page_at = offset + pos + t.consumed();
-      pos += t.consumed();
-      if (h.compressed < 0 || h.uncompressed < 0 ||
-          static_cast<uint64_t>(h.uncompressed) > kMaxPageBytes) {
-        return corrupt("bad page sizes", page_at);
-      }
-      if (static_cast<size_t>(h.compressed) > bytes.size() - pos) {
-        return corrupt("page runs past its column chunk", page_at);
-      }
-      std::string_view body = bytes.substr(pos, static_cast<size_t>(h.compressed));
-      pos += static_cast<size_t>(h.compressed);
-      Status st;
-      if (h.type == kDictionaryPage) {
-        st = dictionary_page(h, body, page_at);
-      } else if (h.type == kDataPage) {
-        st = data_page_v1(h, body, page_at);
-      } else if (h.type == kDataPageV2) {
-        st = data_page_v2(h, body, page_at);
-      } else if (h.type == kIndexPage) {
+    size_t at = 0;
+    while (at < n) {
+      if (page_left_ == 0) {
+        EFSTOP_RETURN_IF_ERROR(next_page());
         continue;
-      } else {
-        st = corrupt("unknown page type " + std::to_string(h.type), page_at);
       }
-      if (!st.ok()) return st;
+      const size_t m = std::min(n - at, page_left_);
+      if (!column_->optional) {
+        EFSTOP_RETURN_IF_ERROR(take(m, m, at));
+      } else {
+        // Run by run of the levels: a run of equal levels (a column with
+        // few NULLs is mostly one) is taken whole, without writing them out.
+        for (size_t got = 0; got < m;) {
+          size_t len = 0;
+          bool packed = false;
+          uint32_t level = 0;
+          EFSTOP_RETURN_IF_ERROR(levels_cursor_.run(m - got, &len, &packed, &level));
+          if (len == 0) continue;
+          size_t k = level != 0 ? len : 0;
+          if (packed) {
+            levels_.resize(len);
+            EFSTOP_RETURN_IF_ERROR(levels_cursor_.next(len, levels_.data()));
+            k = 0;
+            for (size_t i = 0; i < len; ++i) k += levels_[i] != 0;
+          }
+          EFSTOP_RETURN_IF_ERROR(take(len, k, at + got));
+          got += len;
+        }
+      }
+      page_left_ -= m;
+      at += m;
     }
+    done_ += n;
     return Status();
   }
 
  private:
-  size_t filled() const { return out_->is_string ? out_->index.size() : out_->ints.size(); }
+  // How each page's values are read (set up by values()).
+  enum class Mode {
+    kDictionary,  // indices (RLE/bit-packed) into the dictionary
+    kPlainInt32,  // little-endian values read in place
+    kPlainInt64,
+    kPageInts,    // the page's values decoded whole into page_ints_ (DELTA)
+    kPageEntries  // the page's strings appended to entries whole (PLAIN, DELTA)
+  };
+
+  // Reads page headers up to the next data page and sets it up (levels and
+  // values cursors); dictionary pages are read on the way, index pages
+  // skipped. Fails when the chunk ends before its rows.
+  Status next_page() {
+    while (true) {
+      if (pos_ >= bytes_.size()) {
+        return corrupt("column " + column_->name + " ends after " + std::to_string(paged_) +
+                           " of " + std::to_string(rows_) + " values",
+                       offset_ + pos_);
+      }
+      Thrift t(bytes_.substr(pos_), offset_ + pos_);
+      PageHeader h;
+      read_page_header(t, &h);
+      if (!t.ok()) return t.error();
+      const uint64_t page_at = offset_ + pos_ + t.consumed();
+      pos_ += t.consumed();
+      if (h.compressed < 0 || h.uncompressed < 0 ||
+          static_cast<uint64_t>(h.uncompressed) > kMaxPageBytes) {
+        return corrupt("bad page sizes", page_at);
+      }
+      if (static_cast<size_t>(h.compressed) > bytes_.size() - pos_) {
+        return corrupt("page runs past its column chunk", page_at);
+      }
+      std::string_view body = bytes_.substr(pos_, static_cast<size_t>(h.compressed));
+      pos_ += static_cast<size_t>(h.compressed);
+      if (h.type == kDictionaryPage) {
+        EFSTOP_RETURN_IF_ERROR(dictionary_page(h, body, page_at));
+      } else if (h.type == kDataPage) {
+        return data_page_v1(h, body, page_at);
+      } else if (h.type == kDataPageV2) {
+        return data_page_v2(h, body, page_at);
+      } else if (h.type != kIndexPage) {
+        return corrupt("unknown page type " + std::to_string(h.type), page_at);
+      }
+    }
+  }
+
+  // A page body decompressed, or the body itself when the chunk is
+  // UNCOMPRESSED (read in place: bytes_ outlives the chunk's reading).
+  Status page_data(std::string_view body, size_t expected, uint64_t at, std::string_view* data) {
+    if (meta_->codec == Codec::kUncompressed) {
+      if (body.size() != expected) {
+        return corrupt("column " + column_->name + ": page size mismatch", at);
+      }
+      *data = body;
+      return Status();
+    }
+    std::string& buf = out_->next_page();
+    EFSTOP_RETURN_IF_ERROR(decompress(meta_->codec, column_->name, body, expected, &buf, at));
+    *data = buf;
+    return Status();
+  }
 
   Status dictionary_page(const PageHeader& h, std::string_view body, uint64_t at) {
     if (have_dict_) return corrupt("second dictionary page", at);
@@ -720,9 +895,8 @@ class ChunkDecoder {
       return corrupt("dictionary encoding " + std::to_string(h.encoding), at);
     }
     if (h.num_values < 0) return corrupt("bad dictionary size", at);
-    std::string& data = out_->next_page();
-    EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
-                                      static_cast<size_t>(h.uncompressed), &data, at));
+    std::string_view data;
+    EFSTOP_RETURN_IF_ERROR(page_data(body, static_cast<size_t>(h.uncompressed), at, &data));
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = p + data.size();
     const size_t n = static_cast<size_t>(h.num_values);
@@ -740,14 +914,13 @@ class ChunkDecoder {
 
   Status data_page_v1(const PageHeader& h, std::string_view body, uint64_t at) {
     if (h.num_values < 0) return corrupt("bad value count", at);
-    std::string& data = out_->next_page();
-    EFSTOP_RETURN_IF_ERROR(decompress(meta_.codec, column_.name, body,
-                                      static_cast<size_t>(h.uncompressed), &data, at));
+    std::string_view data;
+    EFSTOP_RETURN_IF_ERROR(page_data(body, static_cast<size_t>(h.uncompressed), at, &data));
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     const auto* end = p + data.size();
     const size_t n = static_cast<size_t>(h.num_values);
-    if (n > rows_ - filled()) return corrupt("page holds more values than the row group", at);
-    if (column_.optional) {
+    if (n > rows_ - paged_) return corrupt("page holds more values than the row group", at);
+    if (column_->optional) {
       if (h.def_encoding != kRle) {
         return corrupt("definition levels not RLE-encoded (" + std::to_string(h.def_encoding) + ")",
                        at);
@@ -757,8 +930,7 @@ class ChunkDecoder {
       std::memcpy(&len, p, 4);  // little-endian hosts only (x86-64, arm64)
       p += 4;
       if (len > static_cast<uint64_t>(end - p)) return corrupt("truncated definition levels", at);
-      levels_.resize(n);
-      EFSTOP_RETURN_IF_ERROR(decode_hybrid(p, p + len, 1, n, levels_.data(), at));
+      EFSTOP_RETURN_IF_ERROR(levels_cursor_.init(p, p + len, 1, at));
       p += len;
     }
     return values(h.encoding, p, end, n, at);
@@ -770,110 +942,193 @@ class ChunkDecoder {
       return corrupt("bad v2 page levels", at);
     }
     const size_t n = static_cast<size_t>(h.num_values);
-    if (n > rows_ - filled()) return corrupt("page holds more values than the row group", at);
+    if (n > rows_ - paged_) return corrupt("page holds more values than the row group", at);
     const auto* lp = reinterpret_cast<const uint8_t*>(body.data());
-    if (column_.optional) {
-      levels_.resize(n);
-      EFSTOP_RETURN_IF_ERROR(decode_hybrid(lp, lp + h.def_bytes, 1, n, levels_.data(), at));
+    if (column_->optional) {
+      EFSTOP_RETURN_IF_ERROR(levels_cursor_.init(lp, lp + h.def_bytes, 1, at));
     }
     std::string_view rest = body.substr(static_cast<size_t>(h.def_bytes));
     const int64_t rest_size = static_cast<int64_t>(h.uncompressed) - h.def_bytes;
     if (rest_size < 0) return corrupt("bad v2 page sizes", at);
-    std::string& data = out_->next_page();
+    std::string_view data = rest;  // v2 values may be stored uncompressed: read in place
     if (h.v2_compressed) {
-      EFSTOP_RETURN_IF_ERROR(
-          decompress(meta_.codec, column_.name, rest, static_cast<size_t>(rest_size), &data, at));
-    } else {
-      data.assign(rest);
+      EFSTOP_RETURN_IF_ERROR(page_data(rest, static_cast<size_t>(rest_size), at, &data));
     }
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     return values(h.encoding, p, p + data.size(), n, at);
   }
 
-  // How many of the page's n slots hold a value (definition level 1).
-  size_t defined(size_t n) const {
-    if (!column_.optional) return n;
-    size_t k = 0;
-    for (size_t i = 0; i < n; ++i) k += levels_[i] != 0;
-    return k;
+  // How many of the page's n slots hold a value (definition level 1), for
+  // the encodings read whole: the levels are decoded once for the count and
+  // again batch by batch (a copy of the cursor).
+  Status defined(size_t n, size_t* k) {
+    if (!column_->optional) {
+      *k = n;
+      return Status();
+    }
+    Hybrid count = levels_cursor_;
+    levels_.resize(n);
+    EFSTOP_RETURN_IF_ERROR(count.next(n, levels_.data()));
+    *k = 0;
+    for (size_t i = 0; i < n; ++i) *k += levels_[i] != 0;
+    return Status();
   }
 
+  // Sets up the values of a data page of n slots: [p, end) after its levels.
   Status values(int32_t encoding, const uint8_t* p, const uint8_t* end, size_t n, uint64_t at) {
-    const size_t k = defined(n);
+    page_at_ = at;
+    paged_ += n;
+    page_left_ = n;
     if (encoding == kPlainDictionary || encoding == kRleDictionary) {
       if (!have_dict_) return corrupt("dictionary-encoded page without a dictionary", at);
-      if (p >= end && k > 0) return corrupt("truncated dictionary indices", at);
-      const int width = k > 0 ? *p++ : 0;
-      ids_.resize(k);
-      EFSTOP_RETURN_IF_ERROR(decode_hybrid(p, end, width, k, ids_.data(), at));
-      for (size_t i = 0; i < k; ++i) {
-        if (ids_[i] >= dict_size_) return corrupt("dictionary index out of range", at);
-      }
-      if (out_->is_string) {
-        for (uint32_t& id : ids_) id += static_cast<uint32_t>(dict_base_);
-        spread(ids_.data(), n, k, ColumnValues::kNull, &out_->index);
-      } else {
-        tmp_ints_.resize(k);
-        for (size_t i = 0; i < k; ++i) tmp_ints_[i] = dict_ints_[ids_[i]];
-        spread(tmp_ints_.data(), n, k, int64_t{0}, &out_->ints);
+      mode_ = Mode::kDictionary;
+      // A page of NULLs only may hold no index bytes at all (not even the width).
+      ids_missing_ = p >= end;
+      if (!ids_missing_) {
+        const int width = *p++;
+        EFSTOP_RETURN_IF_ERROR(ids_cursor_.init(p, end, width, at));
       }
       return Status();
     }
     if (out_->is_string) {
-      const size_t base = out_->entries.size();
-      if (encoding == kPlain) {
-        EFSTOP_RETURN_IF_ERROR(plain_strings(&p, end, k, at));
-      } else if (encoding == kDeltaLengthByteArray) {
-        EFSTOP_RETURN_IF_ERROR(delta_length_strings(&p, end, k, at));
-      } else if (encoding == kDeltaByteArray) {
-        EFSTOP_RETURN_IF_ERROR(delta_strings(&p, end, k, at));
-      } else {
-        return unsupported_encoding(encoding, at);
-      }
-      ids_.resize(k);
-      for (size_t i = 0; i < k; ++i) ids_[i] = static_cast<uint32_t>(base + i);
-      spread(ids_.data(), n, k, ColumnValues::kNull, &out_->index);
-      return Status();
-    }
-    if (encoding == kPlain) {
-      EFSTOP_RETURN_IF_ERROR(plain_ints(&p, end, k, &tmp_ints_, at));
-    } else if (encoding == kDeltaBinaryPacked) {
-      EFSTOP_RETURN_IF_ERROR(decode_delta(&p, end, k, &tmp_ints_, at));
-    } else {
+      size_t k = 0;
+      EFSTOP_RETURN_IF_ERROR(defined(n, &k));
+      next_entry_ = out_->entries.size();
+      mode_ = Mode::kPageEntries;
+      if (encoding == kPlain) return plain_strings(&p, end, k, at);
+      if (encoding == kDeltaLengthByteArray) return delta_length_strings(&p, end, k, at);
+      if (encoding == kDeltaByteArray) return delta_strings(&p, end, k, at);
       return unsupported_encoding(encoding, at);
     }
-    spread(tmp_ints_.data(), n, k, int64_t{0}, &out_->ints);
-    return Status();
+    if (encoding == kPlain) {
+      mode_ = column_->type == PhysicalType::kInt32 ? Mode::kPlainInt32 : Mode::kPlainInt64;
+      plain_p_ = p;
+      plain_end_ = end;
+      return Status();
+    }
+    if (encoding == kDeltaBinaryPacked) {
+      size_t k = 0;
+      EFSTOP_RETURN_IF_ERROR(defined(n, &k));
+      mode_ = Mode::kPageInts;
+      page_int_next_ = 0;
+      return decode_delta(&p, end, k, &page_ints_, at);
+    }
+    return unsupported_encoding(encoding, at);
   }
 
   Status unsupported_encoding(int32_t encoding, uint64_t at) {
-    return corrupt("column " + column_.name + ": value encoding " + std::to_string(encoding) +
+    return corrupt("column " + column_->name + ": value encoding " + std::to_string(encoding) +
                        " is not supported",
                    at);
   }
 
-  // Appends a page's n rows to *dst from the k values in `src`, one per
-  // defined level, `null` where the level says NULL; integer columns also get
-  // their `valid` flags. One path for strings (indices) and integers. Writes
-  // into resized storage rather than pushing row by row: the row loop was a
-  // tenth of a Parquet read (docs/PERFORMANCE.md).
-  template <typename T>
-  void spread(const T* src, size_t n, size_t k, T null, RawVector<T>* dst) {
-    const size_t base = dst->size();
-    dst->resize(base + n);
-    T* o = dst->data() + base;
-    uint8_t* valid = nullptr;
-    if constexpr (std::is_same_v<T, int64_t>) {
-      out_->valid.resize(base + n);
-      valid = out_->valid.data() + base;
+  // The current page's next m rows, k of them defined, into the batch at row
+  // `at`; when 0 < k < m, levels_ holds their m levels.
+  Status take(size_t m, size_t k, size_t at) {
+    if (k == 0) {  // every row NULL: no value is read
+      if (out_->is_string) {
+        std::fill(out_->index.data() + at, out_->index.data() + at + m, ColumnValues::kNull);
+      } else {
+        std::fill(out_->ints.data() + at, out_->ints.data() + at + m, int64_t{0});
+        std::memset(out_->valid.data() + at, 0, m);
+      }
+      return Status();
     }
-    if (k == n) {  // REQUIRED, or OPTIONAL without a NULL on this page
-      std::copy(src, src + n, o);
-      if (valid != nullptr) std::memset(valid, 1, n);
+    switch (mode_) {
+      case Mode::kDictionary: {
+        if (ids_missing_) return corrupt("truncated dictionary indices", page_at_);
+        // Without NULLs the indices are decoded straight into the batch.
+        uint32_t* ids = k == m && out_->is_string ? out_->index.data() + at : nullptr;
+        if (ids == nullptr) {
+          ids_.resize(k);
+          ids = ids_.data();
+        }
+        EFSTOP_RETURN_IF_ERROR(ids_cursor_.next(k, ids));
+        uint32_t top = 0;
+        for (size_t i = 0; i < k; ++i) top = std::max(top, ids[i]);
+        if (top >= dict_size_) return corrupt("dictionary index out of range", page_at_);
+        if (out_->is_string) {
+          const auto base = static_cast<uint32_t>(dict_base_);
+          for (size_t i = 0; i < k; ++i) ids[i] += base;
+          if (k != m) spread(ids, m, k, ColumnValues::kNull, out_->index.data() + at, nullptr);
+        } else if (k == m) {
+          const int64_t* dict = dict_ints_.data();
+          int64_t* o = out_->ints.data() + at;
+          for (size_t i = 0; i < k; ++i) o[i] = dict[ids[i]];
+          std::memset(out_->valid.data() + at, 1, m);
+        } else {
+          tmp_ints_.resize(k);
+          const int64_t* dict = dict_ints_.data();
+          for (size_t i = 0; i < k; ++i) tmp_ints_[i] = dict[ids[i]];
+          spread(tmp_ints_.data(), m, k, int64_t{0}, out_->ints.data() + at,
+                 out_->valid.data() + at);
+        }
+        return Status();
+      }
+      case Mode::kPlainInt32:
+      case Mode::kPlainInt64: {
+        const size_t width = mode_ == Mode::kPlainInt32 ? 4 : 8;
+        if (static_cast<size_t>(plain_end_ - plain_p_) / width < k) {
+          return corrupt("truncated plain values", page_at_);
+        }
+        // Without NULLs the values are read straight into the batch.
+        int64_t* o = out_->ints.data() + at;
+        if (k != m) {
+          tmp_ints_.resize(k);
+          o = tmp_ints_.data();
+        }
+        if (width == 4) {
+          for (size_t i = 0; i < k; ++i) {
+            int32_t v;
+            std::memcpy(&v, plain_p_ + 4 * i, 4);
+            o[i] = v;
+          }
+        } else {
+          std::memcpy(o, plain_p_, 8 * k);
+        }
+        plain_p_ += width * k;
+        if (k == m) {
+          std::memset(out_->valid.data() + at, 1, m);
+        } else {
+          spread(tmp_ints_.data(), m, k, int64_t{0}, out_->ints.data() + at,
+                 out_->valid.data() + at);
+        }
+        return Status();
+      }
+      case Mode::kPageInts:
+        if (page_ints_.size() - page_int_next_ < k) {
+          return corrupt("delta block holds fewer values than the page", page_at_);
+        }
+        spread(page_ints_.data() + page_int_next_, m, k, int64_t{0}, out_->ints.data() + at,
+               out_->valid.data() + at);
+        page_int_next_ += k;
+        return Status();
+      case Mode::kPageEntries: {
+        if (out_->entries.size() - next_entry_ < k) {
+          return corrupt("page holds fewer strings than its levels say", page_at_);
+        }
+        ids_.resize(k);
+        for (size_t i = 0; i < k; ++i) ids_[i] = static_cast<uint32_t>(next_entry_ + i);
+        next_entry_ += k;
+        spread(ids_.data(), m, k, ColumnValues::kNull, out_->index.data() + at, nullptr);
+        return Status();
+      }
+    }
+    return Status();
+  }
+
+  // Writes m rows to `o` (and their flags to `valid` for integers) from the
+  // k values in `src`, one per defined level, `null` where the level says
+  // NULL. One path for strings (indices) and integers.
+  template <typename T>
+  void spread(const T* src, size_t m, size_t k, T null, T* o, uint8_t* valid) {
+    if (k == m) {  // REQUIRED, or OPTIONAL without a NULL in these rows
+      std::copy(src, src + m, o);
+      if (valid != nullptr) std::memset(valid, 1, m);
       return;
     }
     size_t j = 0;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < m; ++i) {
       const bool d = levels_[i] != 0;
       o[i] = d ? src[j] : null;
       if (valid != nullptr) valid[i] = d;
@@ -883,7 +1138,7 @@ class ChunkDecoder {
 
   Status plain_ints(const uint8_t** pp, const uint8_t* end, size_t n, RawVector<int64_t>* out,
                     uint64_t at) {
-    const size_t width = column_.type == PhysicalType::kInt32 ? 4 : 8;
+    const size_t width = column_->type == PhysicalType::kInt32 ? 4 : 8;
     if (static_cast<size_t>(end - *pp) / width < n) return corrupt("truncated plain values", at);
     out->resize(n);
     const uint8_t* p = *pp;
@@ -918,7 +1173,7 @@ class ChunkDecoder {
   }
 
   Status delta_length_strings(const uint8_t** pp, const uint8_t* end, size_t n, uint64_t at) {
-    RawVector<int64_t> lengths;
+    RawVector<int64_t>& lengths = page_ints_;
     EFSTOP_RETURN_IF_ERROR(decode_delta(pp, end, n, &lengths, at));
     const uint8_t* p = *pp;
     for (int64_t len : lengths) {
@@ -976,32 +1231,47 @@ class ChunkDecoder {
     return Status();
   }
 
-  const ChunkMeta& meta_;
-  const Column& column_;
-  size_t rows_;
-  ColumnValues* out_;
+  std::string_view bytes_;
+  uint64_t offset_ = 0;
+  const ChunkMeta* meta_ = nullptr;
+  const Column* column_ = nullptr;
+  ColumnValues* out_ = nullptr;
+  size_t rows_ = 0;   // the row group's rows
+  size_t done_ = 0;   // rows handed out
+  size_t paged_ = 0;  // rows of the data pages begun
+  size_t pos_ = 0;    // the next page header in bytes_
+  // The current data page.
+  uint64_t page_at_ = 0;
+  size_t page_left_ = 0;  // its rows not handed out yet
+  Mode mode_ = Mode::kDictionary;
+  Hybrid levels_cursor_;
+  Hybrid ids_cursor_;
+  bool ids_missing_ = false;
+  const uint8_t* plain_p_ = nullptr;
+  const uint8_t* plain_end_ = nullptr;
+  size_t next_entry_ = 0;         // kPageEntries: the next value's index in entries
+  RawVector<int64_t> page_ints_;  // kPageInts: the page's values
+  size_t page_int_next_ = 0;
   bool have_dict_ = false;
   size_t dict_size_ = 0;
   size_t dict_base_ = 0;
-  // The per-page scratch: one set per thread, shared by every column (each
-  // ColumnValues holding its own set made a row group's first touch of
-  // memory, page faults included, the largest cost of a read;
-  // docs/PERFORMANCE.md). A chunk is decoded whole before the next begins.
+  RawVector<int64_t> dict_ints_;  // an integer column's dictionary
+  // The per-batch scratch: one set per thread, shared by every column (a
+  // set per column made a row group's first touch of memory, page faults
+  // included, the largest cost of a read; docs/PERFORMANCE.md). Only used
+  // within one next() call.
   struct Scratch {
     RawVector<uint32_t> levels, ids;
-    RawVector<int64_t> ints, dict_ints;
+    RawVector<int64_t> ints;
   };
   static Scratch& scratch() {
     thread_local Scratch s;
     return s;
   }
-  RawVector<int64_t>& dict_ints_ = scratch().dict_ints;
   RawVector<uint32_t>& levels_ = scratch().levels;
   RawVector<uint32_t>& ids_ = scratch().ids;
   RawVector<int64_t>& tmp_ints_ = scratch().ints;
 };
-
-}  // namespace
 
 std::string_view codec_name(Codec codec) {
   // Indexed by the codec's number in parquet.thrift's CompressionCodec.
@@ -1103,15 +1373,25 @@ Result<FileMeta> parse_file_meta(std::string_view bytes, uint64_t offset) {
   return meta;
 }
 
+ChunkReader::ChunkReader() : impl_(std::make_unique<Impl>()) {}
+ChunkReader::~ChunkReader() = default;
+ChunkReader::ChunkReader(ChunkReader&&) noexcept = default;
+ChunkReader& ChunkReader::operator=(ChunkReader&&) noexcept = default;
+
+Status ChunkReader::start(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
+                          const Column& column, int64_t rows, ColumnValues* out) {
+  return impl_->start(bytes, offset, meta, column, rows, out);
+}
+
+Status ChunkReader::next(size_t n) { return impl_->next(n); }
+
+size_t ChunkReader::rows_left() const { return impl_->rows_left(); }
+
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out) {
-  out->reset();
-  if (rows < 0 || rows > (int64_t{1} << 31)) return corrupt("bad row count", offset);
-  if (meta.type != column.type) {
-    return corrupt("column " + column.name + ": chunk type differs from the schema", offset);
-  }
-  ChunkDecoder d(meta, column, rows, out);
-  return d.run(bytes, offset);
+  ChunkReader reader;
+  EFSTOP_RETURN_IF_ERROR(reader.start(bytes, offset, meta, column, rows, out));
+  return reader.next(reader.rows_left());
 }
 
 Status snappy_decompress(std::string_view in, size_t expected, std::string* out) {
@@ -1120,7 +1400,7 @@ Status snappy_decompress(std::string_view in, size_t expected, std::string* out)
   uint64_t len = 0;
   if (!uleb(&p, end, &len)) return parse_error("truncated snappy length");
   if (len != expected) return parse_error("snappy length differs from the page header");
-  out->resize(expected);
+  size_for_page(out, expected);
   char* o = out->data();
   size_t n = 0;
   while (p < end) {

@@ -5,11 +5,12 @@
 // RLE/bit-packed definition levels; UNCOMPRESSED, GZIP, SNAPPY and ZSTD pages.
 // Anything else is refused with a message naming it, never guessed at.
 //
-// Internal to flowlog: engine.cc turns the decoded columns into FlowRecords
-// (parquet_records.cc), and the fuzz targets call these functions directly.
+// Internal to flowlog: parquet_input.cc turns the decoded columns into
+// FlowRecords, and the fuzz targets call these functions directly.
 // Every function is bounded (sizes, counts, nesting depth) and fails with
 // kParse "parquet: <what> at offset N" on bytes it cannot use; none reads
-// outside the buffers it is given. Thread-safe: no shared state.
+// outside the buffers it is given. Thread-safe: no shared state (a
+// ChunkReader is used by one thread at a time).
 #ifndef EFSTOP_FLOWLOG_PARQUET_H_
 #define EFSTOP_FLOWLOG_PARQUET_H_
 
@@ -125,16 +126,19 @@ struct UninitializedAllocator : std::allocator<T> {
 template <typename T>
 using RawVector = std::vector<T, UninitializedAllocator<T>>;
 
-// One decoded column chunk: a value per row. Integers are widened to int64;
-// strings are indices into `entries` (a dictionary's values, or the plain
-// values themselves), so that a caller can parse each distinct value once.
+// A batch of rows of one column chunk (ChunkReader::next()): a value per
+// row. Integers are widened to int64; strings are indices into `entries` (a
+// dictionary's values, or the plain values themselves), so that a caller can
+// parse each distinct value once.
 struct ColumnValues {
   static constexpr uint32_t kNull = UINT32_MAX;
   bool is_string = false;
-  RawVector<int64_t> ints;    // !is_string: per row (0 when null)
-  RawVector<uint8_t> valid;   // per row: 0 = null
-  RawVector<uint32_t> index;  // is_string: per row, kNull when null
-  // Views into the decompressed pages (next_page()).
+  RawVector<int64_t> ints;    // !is_string: per row of the batch (0 when null)
+  RawVector<uint8_t> valid;   // !is_string: per row of the batch, 0 = null
+  RawVector<uint32_t> index;  // is_string: per row of the batch, kNull when null
+  // Every string value of the chunk so far (grows batch by batch; an index
+  // stays valid until reset()): views into the chunk's bytes or into the
+  // decompressed pages (next_page()).
   std::vector<std::string_view> entries;
 
   // Empties the values, keeping every buffer's memory: a reader decodes
@@ -151,10 +155,45 @@ struct ColumnValues {
   size_t pages_used_ = 0;
 };
 
-// Decodes the pages of one column chunk. `bytes` is the chunk's byte range
-// (ChunkMeta::start(), total_compressed_size) read from the file at
-// `offset`; `rows` is the row group's row count (the chunk must hold exactly
-// that many values). `*out` is reset() first (its buffers reused).
+// Decodes the pages of one column chunk a batch of rows at a time, so that a
+// reader can take a few thousand rows of every column in turn and keep them
+// in cache, rather than a whole row group of each column (which went out to
+// memory and back: docs/PERFORMANCE.md). Page headers are read, pages
+// decompressed and their levels and values decoded only as the rows are
+// asked for. Not thread-safe; one reader per column, reused chunk after
+// chunk (its buffers are kept), on the thread that made it (its per-batch
+// scratch is that thread's).
+class ChunkReader {
+ public:
+  ChunkReader();
+  ~ChunkReader();
+  ChunkReader(ChunkReader&&) noexcept;
+  ChunkReader& operator=(ChunkReader&&) noexcept;
+
+  // Starts on one column chunk. `bytes` is the chunk's byte range
+  // (ChunkMeta::start(), total_compressed_size) read from the file at
+  // `offset`; it must stay valid and unchanged until the next start()
+  // (UNCOMPRESSED pages are read in place). `rows` is the row group's row
+  // count (the chunk must hold exactly that many values). `*out` is reset()
+  // (its buffers reused) and receives every batch; `meta`, `column` and `out`
+  // must outlive the chunk's reading.
+  Status start(std::string_view bytes, uint64_t offset, const ChunkMeta& meta, const Column& column,
+               int64_t rows, ColumnValues* out);
+
+  // Decodes the chunk's next `n` rows (at most rows_left()) into `out`'s
+  // ints/valid or index, replacing the previous batch; `entries` grows.
+  // kParse on bytes it cannot use, as for the whole chunk.
+  Status next(size_t n);
+
+  size_t rows_left() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes a whole column chunk into `out` (ChunkReader::start(), then every
+// row in one batch): for callers that want all rows at once.
 Status decode_chunk(std::string_view bytes, uint64_t offset, const ChunkMeta& meta,
                     const Column& column, int64_t rows, ColumnValues* out);
 

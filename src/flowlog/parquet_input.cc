@@ -54,13 +54,18 @@ struct Entry {
   LogStatus status = LogStatus::kOk;
 };
 
+// Decodes the entries `v` gained since the last call (a column's entries
+// grow batch by batch: a dictionary, then plain pages as they are reached).
 void decode_entries(int slot, const parquet::ColumnValues& v, std::vector<Entry>* out) {
-  out->assign(v.entries.size(), Entry());
-  for (size_t i = 0; i < v.entries.size(); ++i) {
+  const size_t from = out->size();
+  if (from == v.entries.size()) return;
+  out->resize(v.entries.size(), Entry());
+  for (size_t i = from; i < v.entries.size(); ++i) {
     const std::string_view s = v.entries[i];
     Entry& e = (*out)[i];
     if (s == "-") {
       e.state = 1;
+      e.action = Action::kNone;  // an unknown action, as add_row_exact() reads it
       continue;
     }
     if (slot == kSrcAddr || slot == kDstAddr) {
@@ -98,6 +103,10 @@ std::string quoted(std::string_view s) {
   if (s.size() > 64) out += "...";
   return out + "'";
 }
+
+// Rows decoded and counted at a time: every needed column's values for a
+// batch (about 80 bytes a row) stay in the core's L2 cache.
+constexpr size_t kBatchRows = 2048;
 
 class ParquetReader {
  public:
@@ -176,20 +185,29 @@ class ParquetReader {
       has_ |= 1u << s;
     }
 
+    // Row group by row group, a batch of rows of every needed column at a
+    // time: the batch's values stay in cache between decoding and counting
+    // (a whole row group of each column went out to memory and back).
     uint64_t row_base = 0;
     for (const parquet::RowGroup& rg : meta.row_groups) {
       if (rg.num_rows == 0) continue;
-      EFSTOP_RETURN_IF_ERROR(read_row_group(meta, rg, footer_at));
-      add_rows(rg.num_rows, row_base);
-      row_base += static_cast<uint64_t>(rg.num_rows);
+      EFSTOP_RETURN_IF_ERROR(start_row_group(meta, rg, footer_at));
+      const size_t rows = static_cast<size_t>(rg.num_rows);
+      for (size_t done = 0; done < rows; done += kBatchRows) {
+        const size_t n = std::min(kBatchRows, rows - done);
+        EFSTOP_RETURN_IF_ERROR(next_batch(n));
+        add_rows(n, row_base + done);
+      }
+      row_base += rows;
     }
     return Status();
   }
 
-  Status read_row_group(const parquet::FileMeta& meta, const parquet::RowGroup& rg,
-                        uint64_t footer_at) {
+  // Reads the row group's needed column chunks (each into a buffer of its
+  // own, kept while its rows are read) and starts a reader on each.
+  Status start_row_group(const parquet::FileMeta& meta, const parquet::RowGroup& rg,
+                         uint64_t footer_at) {
     uint64_t total = 0;
-    std::string& bytes = chunk_bytes_;  // reused: fresh memory per chunk costs page faults
     for (int s = 0; s < kSlots; ++s) {
       if (column_[s] < 0) continue;
       const size_t c = static_cast<size_t>(column_[s]);
@@ -205,105 +223,208 @@ class ParquetReader {
         return parse_error("parquet: a row group's needed columns exceed 1 GiB at offset " +
                            std::to_string(start));
       }
+      // Reused row group after row group: fresh memory per chunk costs page
+      // faults (and growing a string copies it: a grown buffer gets 1/8 more
+      // than asked, the next row group's chunk being about as large).
+      std::string& bytes = chunk_bytes_[s];
+      const auto len = static_cast<size_t>(chunk.total_compressed_size);
+      if (bytes.capacity() < len) {
+        bytes.clear();
+        bytes.reserve(len + len / 8);
+      }
+      EFSTOP_RETURN_IF_ERROR(src_.read_at(start, len, &bytes));
       EFSTOP_RETURN_IF_ERROR(
-          src_.read_at(start, static_cast<size_t>(chunk.total_compressed_size), &bytes));
-      EFSTOP_RETURN_IF_ERROR(
-          parquet::decode_chunk(bytes, start, chunk, meta.columns[c], rg.num_rows, &values_[s]));
+          readers_[s].start(bytes, start, chunk, meta.columns[c], rg.num_rows, &values_[s]));
+      entries_[s].clear();
+    }
+    return Status();
+  }
+
+  // The next n rows of every needed column; new string entries decoded.
+  Status next_batch(size_t n) {
+    for (int s = 0; s < kSlots; ++s) {
+      if (column_[s] < 0) continue;
+      EFSTOP_RETURN_IF_ERROR(readers_[s].next(n));
       if (is_string_slot(s) && s != kInterfaceId) decode_entries(s, values_[s], &entries_[s]);
     }
     return Status();
   }
 
-  // One row -> record, as LineParser::parse_general does for a line.
-  void add_rows(int64_t rows, uint64_t row_base) {
-    FlowRecord r;
-    for (int64_t i = 0; i < rows; ++i) {
-      const size_t row = static_cast<size_t>(i);
-      r = FlowRecord();
-      uint32_t present = 0;
-      if ((has_ & (1u << kInterfaceId)) != 0) {
-        const uint32_t id = values_[kInterfaceId].index[row];
-        if (id != parquet::ColumnValues::kNull) {
-          const std::string_view s = values_[kInterfaceId].entries[id];
-          if (s != "-") {
-            r.interface_id = s;
-            present |= kHasInterfaceId;
-          }
-        }
-        if (filter_.keep_eni && r.interface_id.substr(0, 4) == "eni-" &&
-            !filter_.keep_eni(r.interface_id)) {
-          if (filter_.left_out) filter_.left_out->fetch_add(1);
-          continue;
-        }
+  // A batch of rows -> records. The common row (no malformed value) is
+  // built without a branch per field: a column the file lacks reads as a
+  // column of NULLs (absent_*), and a NULL or `-` string reads as an entry
+  // that sets nothing; so the result is the one add_row_exact() gives, to
+  // which any row with a malformed value goes.
+  void add_rows(size_t rows, uint64_t row_base) {
+    const uint32_t* index[kSlots];
+    const Entry* entries[kSlots];
+    const int64_t* ints[kSlots];
+    const uint8_t* valid[kSlots];
+    for (int s = 0; s < kSlots; ++s) {
+      const bool has = (has_ & (1u << s)) != 0;
+      const parquet::ColumnValues& v = values_[s];
+      index[s] = has && is_string_slot(s) ? v.index.data() : absent_index_.data();
+      entries[s] = has && is_string_slot(s) ? entries_[s].data() : &absent_entry_;
+      ints[s] = has && !is_string_slot(s) ? v.ints.data() : absent_ints_.data();
+      valid[s] = has && !is_string_slot(s) ? v.valid.data() : absent_valid_.data();
+    }
+    const std::vector<std::string_view>& ifaces = values_[kInterfaceId].entries;
+    auto entry = [&](int s, size_t row) -> const Entry& {
+      const uint32_t id = index[s][row];
+      return id == parquet::ColumnValues::kNull ? null_entry_ : entries[s][id];
+    };
+    const auto bit = [](bool on, uint32_t b) { return on ? b : 0u; };
+    FlowRecord r;  // the fields below are set for every row; the others keep their defaults
+    int64_t counted = 0;
+    bool interface_rule = false, overlap_rule = false;
+    for (size_t row = 0; row < rows; ++row) {
+      std::string_view iface;
+      bool has_iface = false;
+      const uint32_t iface_id = index[kInterfaceId][row];
+      if (iface_id != parquet::ColumnValues::kNull && (has_ & (1u << kInterfaceId)) != 0) {
+        iface = ifaces[iface_id];
+        has_iface = iface != "-";
+        if (!has_iface) iface = {};
       }
-      ++out_->lines;
-      ++out_->physical_lines;
-      int bad = -1;
-      Action action = Action::kAccept;
-      LogStatus status = LogStatus::kOk;
-      for (int s : {kSrcAddr, kDstAddr, kAction, kLogStatus}) {
-        if ((has_ & (1u << s)) == 0) continue;
-        const uint32_t id = values_[s].index[row];
-        if (id == parquet::ColumnValues::kNull) {
-          if (s == kAction) action = Action::kNone;
-          continue;
-        }
-        const Entry& e = entries_[s][id];
-        if (e.state == 1) {
-          if (s == kAction) action = Action::kNone;
-          continue;
-        }
-        if (e.state == 2) {
-          if (bad < 0) bad = s;
-          if (s == kSrcAddr || s == kDstAddr) present |= s == kSrcAddr ? kHasSrcAddr : kHasDstAddr;
-          if (s == kAction) present |= kHasAction;
-          continue;
-        }
-        switch (s) {
-          case kSrcAddr:
-            r.src = e.ip;
-            present |= kHasSrcAddr;
-            break;
-          case kDstAddr:
-            r.dst = e.ip;
-            present |= kHasDstAddr;
-            break;
-          case kAction:
-            action = e.action;
-            present |= kHasAction;
-            break;
-          default:
-            status = e.status;
-        }
+      if (filter_.keep_eni && iface.substr(0, 4) == "eni-" && !filter_.keep_eni(iface)) {
+        if (filter_.left_out) filter_.left_out->fetch_add(1);
+        continue;
       }
-      number(kSrcPort, row, 65535, kHasSrcPort, &present, &bad,
-             [&](int64_t v) { r.src_port = static_cast<uint16_t>(v); });
-      number(kDstPort, row, 65535, kHasDstPort, &present, &bad,
-             [&](int64_t v) { r.dst_port = static_cast<uint16_t>(v); });
-      number(kProtocol, row, 255, kHasProtocol, &present, &bad,
-             [&](int64_t v) { r.protocol = static_cast<uint8_t>(v); });
-      number(kPackets, row, INT64_MAX, kHasPackets, &present, &bad,
-             [&](int64_t v) { r.packets = v; });
-      number(kBytes, row, INT64_MAX, kHasBytes, &present, &bad, [&](int64_t v) { r.bytes = v; });
-      number(kStart, row, INT64_MAX, kHasStart, &present, &bad, [&](int64_t v) { r.start = v; });
-      number(kEnd, row, INT64_MAX, kHasEnd, &present, &bad, [&](int64_t v) { r.end = v; });
-      r.log_status = status;
+      const Entry& src = entry(kSrcAddr, row);
+      const Entry& dst = entry(kDstAddr, row);
+      const Entry& act = entry(kAction, row);
+      const Entry& st = entry(kLogStatus, row);
+      // Integers are 0 where NULL; a value out of range is malformed.
+      const auto over = [&](int s, uint64_t max) {
+        return static_cast<uint64_t>(ints[s][row]) > max;
+      };
+      const bool malformed = ((src.state | dst.state | act.state | st.state) & 2) != 0 ||
+                             over(kSrcPort, 65535) | over(kDstPort, 65535) | over(kProtocol, 255) |
+                                 (ints[kPackets][row] < 0) | (ints[kBytes][row] < 0) |
+                                 (ints[kStart][row] < 0) | (ints[kEnd][row] < 0);
+      if (malformed) {
+        add_row_exact(row, row_base);
+        continue;
+      }
+      ++counted;
+      uint32_t present = bit(has_iface, kHasInterfaceId);
+      present |= bit(src.state == 0, kHasSrcAddr);
+      present |= bit(dst.state == 0, kHasDstAddr);
+      present |= bit(act.state == 0, kHasAction);
+      present |= bit(valid[kSrcPort][row] != 0, kHasSrcPort);
+      present |= bit(valid[kDstPort][row] != 0, kHasDstPort);
+      present |= bit(valid[kProtocol][row] != 0, kHasProtocol);
+      present |= bit(valid[kPackets][row] != 0, kHasPackets);
+      present |= bit(valid[kBytes][row] != 0, kHasBytes);
+      present |= bit(valid[kStart][row] != 0, kHasStart);
+      present |= bit(valid[kEnd][row] != 0, kHasEnd);
+      r.interface_id = iface;
+      r.src = src.ip;
+      r.dst = dst.ip;
+      r.src_port = static_cast<uint16_t>(ints[kSrcPort][row]);
+      r.dst_port = static_cast<uint16_t>(ints[kDstPort][row]);
+      r.protocol = static_cast<uint8_t>(ints[kProtocol][row]);
+      r.packets = ints[kPackets][row];
+      r.bytes = ints[kBytes][row];
+      r.start = ints[kStart][row];
+      r.end = ints[kEnd][row];
+      r.log_status = st.status;
       r.present = present;
-      r.action = action;
-      if (status == LogStatus::kOk) {
-        if (bad >= 0) {
-          skip(bad, row, row_base);
-          continue;
-        }
-        if (action == Action::kNone) r.action = Action::kAccept;
-      }
-      if (r.interface_id.empty()) {
-        out_->used_overlap_rule = true;
-      } else {
-        out_->used_interface_rule = true;
-      }
+      // `-` or NULL: none; an OK record without an action is an ACCEPT.
+      r.action =
+          act.action == Action::kNone && st.status == LogStatus::kOk ? Action::kAccept : act.action;
+      (iface.empty() ? overlap_rule : interface_rule) = true;
       agg_->add(r, order_base_ | (row_base + row));
     }
+    out_->lines += counted;
+    out_->physical_lines += counted;
+    out_->used_interface_rule |= interface_rule;
+    out_->used_overlap_rule |= overlap_rule;
+  }
+
+  // One row -> record, as LineParser::parse_general does for a line: every
+  // case (malformed values, skipped rows). The rows add_rows() leaves to it,
+  // after keep_eni.
+  void add_row_exact(size_t row, uint64_t row_base) {
+    FlowRecord r;
+    uint32_t present = 0;
+    if ((has_ & (1u << kInterfaceId)) != 0) {
+      const uint32_t id = values_[kInterfaceId].index[row];
+      if (id != parquet::ColumnValues::kNull) {
+        const std::string_view s = values_[kInterfaceId].entries[id];
+        if (s != "-") {
+          r.interface_id = s;
+          present |= kHasInterfaceId;
+        }
+      }
+    }
+    ++out_->lines;
+    ++out_->physical_lines;
+    int bad = -1;
+    Action action = Action::kAccept;
+    LogStatus status = LogStatus::kOk;
+    for (int s : {kSrcAddr, kDstAddr, kAction, kLogStatus}) {
+      if ((has_ & (1u << s)) == 0) continue;
+      const uint32_t id = values_[s].index[row];
+      if (id == parquet::ColumnValues::kNull) {
+        if (s == kAction) action = Action::kNone;
+        continue;
+      }
+      const Entry& e = entries_[s][id];
+      if (e.state == 1) {
+        if (s == kAction) action = Action::kNone;
+        continue;
+      }
+      if (e.state == 2) {
+        if (bad < 0) bad = s;
+        if (s == kSrcAddr || s == kDstAddr) present |= s == kSrcAddr ? kHasSrcAddr : kHasDstAddr;
+        if (s == kAction) present |= kHasAction;
+        continue;
+      }
+      switch (s) {
+        case kSrcAddr:
+          r.src = e.ip;
+          present |= kHasSrcAddr;
+          break;
+        case kDstAddr:
+          r.dst = e.ip;
+          present |= kHasDstAddr;
+          break;
+        case kAction:
+          action = e.action;
+          present |= kHasAction;
+          break;
+        default:
+          status = e.status;
+      }
+    }
+    number(kSrcPort, row, 65535, kHasSrcPort, &present, &bad,
+           [&](int64_t v) { r.src_port = static_cast<uint16_t>(v); });
+    number(kDstPort, row, 65535, kHasDstPort, &present, &bad,
+           [&](int64_t v) { r.dst_port = static_cast<uint16_t>(v); });
+    number(kProtocol, row, 255, kHasProtocol, &present, &bad,
+           [&](int64_t v) { r.protocol = static_cast<uint8_t>(v); });
+    number(kPackets, row, INT64_MAX, kHasPackets, &present, &bad,
+           [&](int64_t v) { r.packets = v; });
+    number(kBytes, row, INT64_MAX, kHasBytes, &present, &bad, [&](int64_t v) { r.bytes = v; });
+    number(kStart, row, INT64_MAX, kHasStart, &present, &bad, [&](int64_t v) { r.start = v; });
+    number(kEnd, row, INT64_MAX, kHasEnd, &present, &bad, [&](int64_t v) { r.end = v; });
+    r.log_status = status;
+    r.present = present;
+    r.action = action;
+    if (status == LogStatus::kOk) {
+      if (bad >= 0) {
+        skip(bad, row, row_base);
+        return;
+      }
+      if (action == Action::kNone) r.action = Action::kAccept;
+    }
+    if (r.interface_id.empty()) {
+      out_->used_overlap_rule = true;
+    } else {
+      out_->used_interface_rule = true;
+    }
+    agg_->add(r, order_base_ | (row_base + row));
   }
 
   template <typename Set>
@@ -350,7 +471,15 @@ class ParquetReader {
   int column_[kSlots] = {};
   uint32_t has_ = 0;
   parquet::ColumnValues values_[kSlots];
-  std::string chunk_bytes_;
+  parquet::ChunkReader readers_[kSlots];
+  // What add_rows() reads for a column the file lacks (NULLs that leave the
+  // action ACCEPT, as add_row_exact() does) and for a NULL string.
+  std::vector<uint32_t> absent_index_ = std::vector<uint32_t>(kBatchRows, 0);
+  std::vector<int64_t> absent_ints_ = std::vector<int64_t>(kBatchRows, 0);
+  std::vector<uint8_t> absent_valid_ = std::vector<uint8_t>(kBatchRows, 0);
+  static constexpr Entry absent_entry_{1, IpAddress(), Action::kAccept, LogStatus::kOk};
+  static constexpr Entry null_entry_{1, IpAddress(), Action::kNone, LogStatus::kOk};
+  std::string chunk_bytes_[kSlots];
   std::vector<Entry> entries_[kSlots];
 };
 

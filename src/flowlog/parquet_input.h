@@ -25,10 +25,12 @@ inline constexpr uint64_t kMaxParquetInMemory = uint64_t{1} << 30;
 
 // Reads the Parquet file `src` into `agg`. Rows count as lines (diagnostics
 // number them from 1). A corrupt or unreadable file fails the item
-// ("<name>: parquet: <what> at offset N") after the row groups before the
-// bad one were counted; a file without start under a window is a usage
-// error, like a text header line without it. Memory: one row group's
-// needed column chunks, compressed and decoded.
+// ("<name>: parquet: <what> at offset N") after the rows before the bad
+// batch were counted (a row group is decoded and counted 2048 rows at a
+// time, every needed column in turn); a file without start under a window
+// is a usage error, like a text header line without it. Memory: one row
+// group's needed column chunks, compressed and decompressed, and one batch
+// of decoded values.
 // InputSource::keep_eni and left_out (both null: every row is read).
 struct ParquetRowFilter {
   std::function<bool(std::string_view)> keep_eni;

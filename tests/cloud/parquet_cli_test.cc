@@ -205,6 +205,19 @@ TEST_F(ParquetCliTest, EveryDuckDbVariantGivesTheTextReport) {
       }
     }
   }
+  // One row group of every row (DuckDB's default size): the reader decodes
+  // and counts a row group a batch of rows at a time (2048), so batches
+  // begin and end inside runs and pages here.
+  for (const char* variant : {"gzip V1 dict", "snappy V2 plain"}) {
+    SCOPED_TRACE(std::string("one row group: ") + variant);
+    std::istringstream words(variant);
+    std::string codec, version, dict;
+    words >> codec >> version >> dict;
+    const std::string path = dir_ + "/one-" + codec + "-" + version + "-" + dict + ".parquet";
+    const std::string info = duckdb_write(dir_ + "/all.csv", path, codec, version, dict);
+    EXPECT_NE(info.find("row_groups=1"), std::string::npos) << info;
+    EXPECT_EQ(report(path), text);
+  }
   // Stdin (read into memory: Parquet needs to seek).
   int code = -1;
   const std::string out =

@@ -1,14 +1,18 @@
 // The Parquet reader's pieces on hand-made bytes: Snappy, ZSTD (frames
 // made by libzstd's compressor here), the footer
 // trailer, the thrift footer (flat and nested schemas, unknown fields
-// skipped, bounds). Whole files from an independent writer are tested in
+// skipped, bounds), column chunks read batch by batch (pages written here).
+// Whole files from an independent writer are tested in
 // tests/cloud/parquet_cli_test.cc.
 #include "flowlog/parquet.h"
 
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <cstring>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace efstop::flowlog::parquet {
 namespace {
@@ -141,6 +145,219 @@ TEST(ParquetFooter, TruncatedAndDeepInputFailsWithOffset) {
   ASSERT_FALSE(meta.ok());
   EXPECT_NE(meta.status().message().find("nesting deeper than 16"), std::string::npos)
       << meta.status().message();
+}
+
+// ---- Column chunks written here, read a batch at a time ----
+
+// Thrift compact protocol, the few pieces a page header needs.
+void varint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+void i32_field(std::string* out, int delta, int32_t v) {
+  out->push_back(static_cast<char>((delta << 4) | 5));
+  varint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 31));
+}
+
+// A PageHeader: type, sizes (uncompressed = compressed), then the data page
+// header (field 5) or the dictionary page header (field 7).
+std::string page(int32_t type, int32_t values, int32_t encoding, const std::string& body) {
+  std::string h;
+  i32_field(&h, 1, type);
+  i32_field(&h, 1, static_cast<int32_t>(body.size()));
+  i32_field(&h, 1, static_cast<int32_t>(body.size()));
+  h.push_back(static_cast<char>(((type == 2 ? 4 : 2) << 4) | 12));  // struct field 7 or 5
+  i32_field(&h, 1, values);
+  i32_field(&h, 1, encoding);
+  if (type == 0) {
+    i32_field(&h, 1, 3);  // definition levels: RLE
+    i32_field(&h, 1, 3);  // repetition levels: RLE
+  }
+  h.push_back(0);  // end of the sub-header
+  h.push_back(0);  // end of the page header
+  return h + body;
+}
+
+// The RLE/bit-packed hybrid (Encodings.md) of `v`, `width` bits each: runs
+// of 8 or more equal values starting on a group boundary as RLE runs, the
+// rest bit-packed in groups of 8 (the last group padded), so that both kinds
+// alternate wherever the values do.
+std::string hybrid(const std::vector<uint32_t>& v, int width) {
+  auto run_at = [&](size_t i) {
+    size_t same = 1;
+    while (i + same < v.size() && v[i + same] == v[i]) ++same;
+    return same;
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < v.size()) {
+    const size_t same = run_at(i);
+    if (same >= 8) {
+      varint(&out, same << 1);
+      for (int b = 0; b < (width + 7) / 8; ++b) out.push_back(static_cast<char>(v[i] >> (8 * b)));
+      i += same;
+      continue;
+    }
+    // Groups of 8 up to one that starts a run of 8 equal values, or the end.
+    size_t j = std::min(i + 8, v.size());
+    while (j < v.size() && run_at(j) < 8) j = std::min(j + 8, v.size());
+    const size_t groups = (j - i + 7) / 8;
+    varint(&out, (groups << 1) | 1);
+    std::string bits(groups * static_cast<size_t>(width), '\0');
+    for (size_t k = 0; k < j - i; ++k) {
+      for (int b = 0; b < width; ++b) {
+        const size_t bit = k * static_cast<size_t>(width) + static_cast<size_t>(b);
+        if ((v[i + k] >> b) & 1)
+          bits[bit / 8] = static_cast<char>(bits[bit / 8] | (1 << (bit % 8)));
+      }
+    }
+    out += bits;
+    i = j;
+  }
+  return out;
+}
+
+struct Written {
+  std::string chunk;
+  std::vector<bool> defined;
+  std::vector<int64_t> ints;         // per row (0 when NULL)
+  std::vector<std::string> strings;  // per row ("" when NULL)
+};
+
+// An OPTIONAL column of `rows` rows: a dictionary page of 37 values, then
+// data pages of the given sizes with dictionary indices (width 6); NULLs in
+// runs and alone, so that level runs of both kinds cross every batch size.
+// Strings when `strings`, else INT64.
+Written write_chunk(bool strings, const std::vector<int>& pages, uint32_t seed) {
+  std::mt19937 rng(seed);
+  constexpr int kDict = 37;
+  Written w;
+  std::string dict;
+  std::vector<std::string> dict_strings;
+  for (int d = 0; d < kDict; ++d) {
+    if (strings) {
+      const std::string s = "10.0." + std::to_string(d) + ".7";
+      dict_strings.push_back(s);
+      const auto len = static_cast<uint32_t>(s.size());
+      dict.append(reinterpret_cast<const char*>(&len), 4);
+      dict += s;
+    } else {
+      const int64_t v = int64_t{1} << 40 | d * 1000;
+      dict.append(reinterpret_cast<const char*>(&v), 8);
+    }
+  }
+  w.chunk = page(2, kDict, 0, dict);
+  for (int rows : pages) {
+    std::vector<uint32_t> levels, ids;
+    for (int r = 0; r < rows; ++r) {
+      // Long stretches defined, some NULL stretches, some lone NULLs.
+      const uint32_t x = rng() % 100;
+      const bool def = (r / 50) % 4 == 3 ? x < 10 : x < 97;
+      levels.push_back(def ? 1 : 0);
+      if (!def) {
+        w.defined.push_back(false);
+        w.ints.push_back(0);
+        w.strings.emplace_back();
+        continue;
+      }
+      // Repeated indices for a while (RLE runs), then random ones.
+      const uint32_t id = (r / 40) % 2 == 0 ? (r / 40) % kDict : rng() % kDict;
+      ids.push_back(id);
+      w.defined.push_back(true);
+      w.ints.push_back(strings ? 0 : (int64_t{1} << 40 | id * 1000));
+      w.strings.push_back(strings ? dict_strings[id] : "");
+    }
+    const std::string lv = hybrid(levels, 1);
+    std::string body;
+    const auto len = static_cast<uint32_t>(lv.size());
+    body.append(reinterpret_cast<const char*>(&len), 4);
+    body += lv;
+    body.push_back(6);  // index bit width
+    body += hybrid(ids, 6);
+    w.chunk += page(0, rows, 8, body);  // RLE_DICTIONARY
+  }
+  return w;
+}
+
+TEST(ParquetChunkReader, BatchesOfAnySizeGiveTheWrittenValues) {
+  const std::vector<int> pages = {300, 451, 1, 249};
+  const size_t rows = 1001;
+  for (bool strings : {false, true}) {
+    const Written w = write_chunk(strings, pages, strings ? 7 : 11);
+    ASSERT_EQ(w.defined.size(), rows);
+    size_t nulls = 0;
+    for (bool d : w.defined) nulls += d ? 0 : 1;
+    ASSERT_GT(nulls, 30u);  // NULLs occur, alone and in runs
+    Column column{"c", strings ? PhysicalType::kByteArray : PhysicalType::kInt64, true};
+    ChunkMeta meta;
+    meta.type = column.type;
+    meta.num_values = static_cast<int64_t>(rows);
+    for (size_t batch : {size_t{1}, size_t{3}, size_t{8}, size_t{64}, size_t{449}, rows}) {
+      SCOPED_TRACE((strings ? "strings, batch " : "integers, batch ") + std::to_string(batch));
+      ChunkReader reader;
+      ColumnValues out;
+      ASSERT_TRUE(reader.start(w.chunk, 1000, meta, column, static_cast<int64_t>(rows), &out).ok());
+      size_t row = 0;
+      while (reader.rows_left() > 0) {
+        const size_t n = std::min(batch, reader.rows_left());
+        const Status st = reader.next(n);
+        ASSERT_TRUE(st.ok()) << st.message();
+        for (size_t i = 0; i < n; ++i, ++row) {
+          if (strings) {
+            const uint32_t id = out.index[i];
+            ASSERT_EQ(id == ColumnValues::kNull, !w.defined[row]) << row;
+            if (w.defined[row]) {
+              ASSERT_EQ(out.entries[id], w.strings[row]) << row;
+            }
+          } else {
+            ASSERT_EQ(out.valid[i] != 0, w.defined[row]) << row;
+            ASSERT_EQ(out.ints[i], w.ints[row]) << row;
+          }
+        }
+      }
+      EXPECT_EQ(row, rows);
+      // Asking past the chunk fails rather than reading on.
+      EXPECT_FALSE(reader.next(1).ok());
+    }
+  }
+}
+
+TEST(ParquetChunkReader, ABadPageFailsTheBatchThatReachesIt) {
+  Written w = write_chunk(false, {500, 500}, 3);
+  Column column{"c", PhysicalType::kInt64, true};
+  ChunkMeta meta;
+  meta.type = column.type;
+  // The chunk says 1200 rows; its pages hold 1000.
+  ChunkReader reader;
+  ColumnValues out;
+  ASSERT_TRUE(reader.start(w.chunk, 0, meta, column, 1200, &out).ok());
+  ASSERT_TRUE(reader.next(999).ok());
+  const Status st = reader.next(2);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("column c ends after 1000 of 1200 values"), std::string::npos)
+      << st.message();
+  // A dictionary index out of range: the index width is 6 bits, the
+  // dictionary 37 values; index 63 is written into the second page.
+  std::vector<uint32_t> ids(100, 63);
+  std::vector<uint32_t> levels(100, 1);
+  const std::string lv = hybrid(levels, 1);
+  std::string body;
+  const auto len = static_cast<uint32_t>(lv.size());
+  body.append(reinterpret_cast<const char*>(&len), 4);
+  body += lv;
+  body.push_back(6);
+  body += hybrid(ids, 6);
+  Written bad = write_chunk(false, {100}, 3);
+  bad.chunk += page(0, 100, 8, body);
+  ASSERT_TRUE(reader.start(bad.chunk, 0, meta, column, 200, &out).ok());
+  ASSERT_TRUE(reader.next(100).ok());
+  const Status st2 = reader.next(100);
+  ASSERT_FALSE(st2.ok());
+  EXPECT_NE(st2.message().find("dictionary index out of range"), std::string::npos)
+      << st2.message();
 }
 
 }  // namespace
