@@ -158,8 +158,9 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
   constexpr size_t kAhead = 8;
   // The series bucket of the stored bucket current_start.
   int64_t series_start = 0;
+  int64_t first_stored = INT64_MIN;  // the first stored bucket's start
   Status s = history.read_buckets(from, to, [&](const store::BucketTotals& b) {
-    ++out.buckets;
+    if (out.buckets++ == 0) first_stored = b.bucket_start;
     if (b.bucket_start != current_start) {
       previous_order.swap(order);
       order.clear();
@@ -185,7 +186,19 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
         keys.push_back(key);
         if (by)
           out.profiles.push_back(Profile{std::vector<int64_t>(slots), std::vector<int64_t>(slots)});
-        if (series_s > 0) cells.emplace_back();
+        if (series_s > 0) {
+          cells.emplace_back();
+          // A pair already in the window's first stored bucket is taken to
+          // be there every hour (the common case: the same clients each
+          // collection): its series is sized once for the rest of the
+          // window, not grown by doubling (the copies, malloc and page
+          // faults were about a sixth of the time). A pair that is not
+          // costs at most the pages its cells touch; later pairs grow.
+          if (b.bucket_start == first_stored) {
+            const int64_t n = (to - series_start + series_s - 1) / series_s;
+            if (n > 0 && n <= 4096) cells.back().reserve(static_cast<size_t>(n));
+          }
+        }
       }
       row = it->second;
     }
