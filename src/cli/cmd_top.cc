@@ -316,10 +316,14 @@ report::Stats to_report_stats(const flowlog::FlowStats& f) {
   return s;
 }
 
-std::vector<report::Row> to_rows(const std::vector<flowlog::PairTotals>& pairs) {
+// Unless `keep_series`, each pair's series is released as soon as it is
+// copied: the next row's cells then reuse its memory (with --bucket 5m on
+// bench/whole's file the series are 17 MB, and touching fresh pages for a
+// second copy cost more than the copy; docs/PERFORMANCE.md).
+std::vector<report::Row> to_rows(std::vector<flowlog::PairTotals>* pairs, bool keep_series) {
   std::vector<report::Row> rows;
-  rows.reserve(pairs.size());
-  for (const flowlog::PairTotals& p : pairs) {
+  rows.reserve(pairs->size());
+  for (flowlog::PairTotals& p : *pairs) {
     report::Row row;
     row.client = report::end_from_ip(p.client.to_string());
     row.server = report::end_from_ip(p.server.to_string());
@@ -337,6 +341,7 @@ std::vector<report::Row> to_rows(const std::vector<flowlog::PairTotals>& pairs) 
     for (const flowlog::BucketBytes& b : p.series) {
       row.series.cells.push_back(report::BucketCell{b.start, b.bytes_read, b.bytes_written});
     }
+    if (!keep_series) std::vector<flowlog::BucketBytes>().swap(p.series);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -423,7 +428,7 @@ Status open_scope(const TopSettings& settings, const Scope& scope, int64_t now, 
 // with it. Messages go to `err`.
 void finish_scope(const TopSettings& settings, const Scope& scope, Naming& naming,
                   std::vector<flowlog::PairTotals> pairs, std::ostream& err, ScopeOutcome* out) {
-  std::vector<report::Row> rows = to_rows(pairs);
+  std::vector<report::Row> rows = to_rows(&pairs, /*keep_series=*/false);
   pairs.clear();
   if (settings.engine.bucket_s == 0) {
     for (report::Row& row : rows) row.series.cells.clear();
@@ -1354,7 +1359,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
 
   // 5. Name, shape and write.
   std::vector<report::Row> rows =
-      scoped_read ? std::move(scoped_read->rows) : to_rows(result->pairs);
+      scoped_read ? std::move(scoped_read->rows)
+                  : to_rows(&result->pairs, /*keep_series=*/metric_grid.has_value());
   // Bucketed only for the metrics (no --bucket): the rows show no series.
   if (user_bucket_s == 0) {
     for (report::Row& row : rows) row.series.cells.clear();

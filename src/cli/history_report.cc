@@ -123,34 +123,92 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
                                     int64_t bucket_s, std::optional<ProfileBy> by,
                                     int64_t series_s) {
   StorePairs out;
-  std::unordered_map<int64_t, size_t> index;  // (client id << 32 | server id) -> row
+  std::unordered_map<int64_t, uint32_t> index;  // (client id << 32 | server id) -> row
   const int slots = by ? profile_slots(*by) : 0;
-  // With a series: the start of each row's last cell, beside the rows. The
-  // rows come by bucket start, so every row's cells are visited in turn,
-  // and reading the last cell itself (in a vector of its own, not in cache
-  // after the other rows' cells) stalled on a miss for every stored row:
-  // over half the time of `--since 30d --bucket 1h` (docs/PERFORMANCE.md).
-  std::vector<int64_t> last_cell;
-  // The series bucket of the stored bucket memo_row_start (0 is 0's), for
-  // the next rows of the same bucket without a division.
-  int64_t memo_row_start = 0;
-  int64_t memo_bucket = 0;
+  // While reading, each row's sums and series live in compact arrays beside
+  // the rows (a Row, with its ends' texts, is hundreds of bytes: 5,000 of
+  // them do not stay in cache), and go into the rows at the end.
+  struct Sums {
+    int64_t bytes_read = 0;
+    int64_t bytes_written = 0;
+    int64_t packets = 0;
+    int64_t flows = 0;
+    int64_t rejected = 0;
+    int64_t packets_unknown = 0;
+    int64_t bytes_unknown = 0;
+    int64_t first_seen = INT64_MAX;
+    int64_t last_seen = INT64_MIN;
+    int64_t last_cell = INT64_MIN;  // the start of the series' last cell
+  };
+  std::vector<Sums> sums;
+  std::vector<int64_t> keys;  // each row's index key
+  std::vector<std::vector<report::BucketCell>> cells;
+  // The rows come by bucket start, and each stored bucket mostly holds the
+  // same pairs in the same order as the one before (the key order). So the
+  // row expected at a position is the one the previous bucket had there:
+  // when it is, no hash lookup, and the rows a few positions ahead are known
+  // early enough to fetch their sums and the end of their series into the
+  // cache before they are reached. Appending each row's cell to a vector
+  // not in cache was half the time of `--since 30d --bucket 1h` on the
+  // store of bench/history (docs/PERFORMANCE.md). A wrong guess costs only
+  // the lookup.
+  std::vector<uint32_t> previous_order;
+  std::vector<uint32_t> order;
+  int64_t current_start = INT64_MIN;
+  constexpr size_t kAhead = 8;
+  // The series bucket of the stored bucket current_start.
+  int64_t series_start = 0;
+  int64_t first_stored = INT64_MIN;  // the first stored bucket's start
   Status s = history.read_buckets(from, to, [&](const store::BucketTotals& b) {
-    ++out.buckets;
-    const int64_t key = (b.client_id << 32) | b.server_id;
-    auto [it, added] = index.try_emplace(key, out.rows.size());
-    if (added) {
-      report::Row row;
-      row.client = report::end_from_ip(b.client);
-      row.server = report::end_from_ip(b.server);
-      row.counters.first_seen = b.bucket_start;
-      row.counters.last_seen = b.bucket_start + bucket_s;
-      out.rows.push_back(std::move(row));
-      if (by)
-        out.profiles.push_back(Profile{std::vector<int64_t>(slots), std::vector<int64_t>(slots)});
-      if (series_s > 0) last_cell.push_back(INT64_MIN);
+    if (out.buckets++ == 0) first_stored = b.bucket_start;
+    if (b.bucket_start != current_start) {
+      previous_order.swap(order);
+      order.clear();
+      current_start = b.bucket_start;
+      if (series_s > 0) {
+        const int64_t q = b.bucket_start / series_s - (b.bucket_start % series_s < 0 ? 1 : 0);
+        series_start = q * series_s;
+      }
     }
-    report::Counters& c = out.rows[it->second].counters;
+    const int64_t key = (b.client_id << 32) | b.server_id;
+    const size_t at = order.size();
+    uint32_t row;
+    if (at < previous_order.size() && keys[previous_order[at]] == key) {
+      row = previous_order[at];
+    } else {
+      auto [it, added] = index.try_emplace(key, static_cast<uint32_t>(out.rows.size()));
+      if (added) {
+        report::Row r;
+        r.client = report::end_from_ip(b.client);
+        r.server = report::end_from_ip(b.server);
+        out.rows.push_back(std::move(r));
+        sums.emplace_back();
+        keys.push_back(key);
+        if (by)
+          out.profiles.push_back(Profile{std::vector<int64_t>(slots), std::vector<int64_t>(slots)});
+        if (series_s > 0) {
+          cells.emplace_back();
+          // A pair already in the window's first stored bucket is taken to
+          // be there every hour (the common case: the same clients each
+          // collection): its series is sized once for the rest of the
+          // window, not grown by doubling (the copies, malloc and page
+          // faults were about a sixth of the time). A pair that is not
+          // costs at most the pages its cells touch; later pairs grow.
+          if (b.bucket_start == first_stored) {
+            const int64_t n = (to - series_start + series_s - 1) / series_s;
+            if (n > 0 && n <= 4096) cells.back().reserve(static_cast<size_t>(n));
+          }
+        }
+      }
+      row = it->second;
+    }
+    order.push_back(row);
+    if (at + kAhead < previous_order.size()) {
+      const uint32_t next = previous_order[at + kAhead];
+      __builtin_prefetch(&sums[next], 1);
+      if (series_s > 0) __builtin_prefetch(cells[next].data() + cells[next].size(), 1);
+    }
+    Sums& c = sums[row];
     c.bytes_read += b.bytes_read;
     c.bytes_written += b.bytes_written;
     c.packets += b.packets;
@@ -158,33 +216,41 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     c.rejected += b.rejected;
     c.packets_unknown += b.packets_unknown;
     c.bytes_unknown += b.bytes_unknown;
-    c.first_seen = std::min(*c.first_seen, b.bucket_start);
-    c.last_seen = std::max(*c.last_seen, b.bucket_start + bucket_s);
+    c.first_seen = std::min(c.first_seen, b.bucket_start);
+    c.last_seen = std::max(c.last_seen, b.bucket_start + bucket_s);
     if (series_s > 0) {
       // Rows come by bucket_start, so each row's cells come in order.
-      if (b.bucket_start != memo_row_start) {
-        const int64_t q = b.bucket_start / series_s - (b.bucket_start % series_s < 0 ? 1 : 0);
-        memo_bucket = q * series_s;
-        memo_row_start = b.bucket_start;
-      }
-      const int64_t start = memo_bucket;
-      std::vector<report::BucketCell>& cells = out.rows[it->second].series.cells;
-      if (last_cell[it->second] != start) {
-        cells.push_back({start, b.bytes_read, b.bytes_written});
-        last_cell[it->second] = start;
+      std::vector<report::BucketCell>& v = cells[row];
+      if (c.last_cell != series_start) {
+        v.push_back({series_start, b.bytes_read, b.bytes_written});
+        c.last_cell = series_start;
       } else {
-        cells.back().bytes_read += b.bytes_read;
-        cells.back().bytes_written += b.bytes_written;
+        v.back().bytes_read += b.bytes_read;
+        v.back().bytes_written += b.bytes_written;
       }
     }
     if (by) {
-      Profile& p = out.profiles[it->second];
+      Profile& p = out.profiles[row];
       const int slot = profile_slot(*by, b.bucket_start);
       p.read[slot] += b.bytes_read;
       p.written[slot] += b.bytes_written;
     }
   });
   if (!s.ok()) return s;
+  for (size_t i = 0; i < out.rows.size(); ++i) {
+    report::Counters& c = out.rows[i].counters;
+    const Sums& x = sums[i];
+    c.bytes_read = x.bytes_read;
+    c.bytes_written = x.bytes_written;
+    c.packets = x.packets;
+    c.flows = x.flows;
+    c.rejected = x.rejected;
+    c.packets_unknown = x.packets_unknown;
+    c.bytes_unknown = x.bytes_unknown;
+    c.first_seen = x.first_seen;  // every row has a bucket, so both are set
+    c.last_seen = x.last_seen;
+    if (series_s > 0) out.rows[i].series.cells = std::move(cells[i]);
+  }
   return out;
 }
 

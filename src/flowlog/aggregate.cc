@@ -1,6 +1,7 @@
 #include "flowlog/aggregate.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,23 +77,67 @@ struct Cell {
 // Zeroed blocks of kCells cells for the SeriesBuilders of one aggregator,
 // cut from slabs that live as long as it: no allocation per block, nothing
 // freed or copied while counting, and a slab's pages are touched only as
-// its blocks are used.
+// its blocks are used. Slabs are 2 MiB anonymous mappings, aligned and
+// marked for transparent huge pages: the kernel's pages come zeroed (no
+// memset of our own), and with huge pages one fault maps 2 MiB instead of
+// 4 KiB. Page faults and the zeroing of 64 KiB heap slabs were about a
+// third of what `--bucket 5m` added on bench/whole's file
+// (docs/PERFORMANCE.md). Where mmap fails, slabs come from the heap.
 class CellArena {
  public:
   static constexpr int kShift = 4;
   static constexpr int64_t kCells = int64_t{1} << kShift;  // 256 bytes a block
 
-  Cell* block() {
-    if (used_ == kSlabBlocks) {
-      slabs_.push_back(std::make_unique<Cell[]>(kSlabBlocks * kCells));
-      used_ = 0;
+  CellArena() = default;
+  CellArena(const CellArena&) = delete;
+  CellArena& operator=(const CellArena&) = delete;
+  ~CellArena() {
+    for (const Slab& s : slabs_) {
+      if (s.mapped) {
+        munmap(s.cells, kSlabBytes);
+      } else {
+        std::free(s.cells);
+      }
     }
-    return slabs_.back().get() + kCells * used_++;
+  }
+
+  Cell* block() {
+    if (used_ == kSlabBlocks) new_slab();
+    return slabs_.back().cells + kCells * used_++;
   }
 
  private:
-  static constexpr int64_t kSlabBlocks = 256;  // 64 KiB a slab
-  std::vector<std::unique_ptr<Cell[]>> slabs_;
+  static constexpr size_t kSlabBytes = size_t{2} << 20;
+  static constexpr int64_t kSlabBlocks = kSlabBytes / (kCells * sizeof(Cell));
+  struct Slab {
+    Cell* cells;
+    bool mapped;
+  };
+
+  void new_slab() {
+    // Twice the size, then the unaligned head and tail given back, so the
+    // slab is one aligned huge page.
+    void* raw =
+        mmap(nullptr, 2 * kSlabBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    Slab slab{nullptr, true};
+    if (raw != MAP_FAILED) {
+      const auto at = reinterpret_cast<uintptr_t>(raw);
+      const uintptr_t aligned = (at + kSlabBytes - 1) & ~(uintptr_t{kSlabBytes} - 1);
+      if (aligned > at) munmap(raw, aligned - at);
+      const uintptr_t tail = aligned + kSlabBytes;
+      if (at + 2 * kSlabBytes > tail)
+        munmap(reinterpret_cast<void*>(tail), at + 2 * kSlabBytes - tail);
+      slab.cells = reinterpret_cast<Cell*>(aligned);
+      (void)madvise(slab.cells, kSlabBytes, MADV_HUGEPAGE);  // a hint: fine if refused
+    } else {
+      slab = Slab{static_cast<Cell*>(std::calloc(kSlabBlocks * kCells, sizeof(Cell))), false};
+      if (slab.cells == nullptr) std::abort();  // out of memory, as operator new would end
+    }
+    slabs_.push_back(slab);
+    used_ = 0;
+  }
+
+  std::vector<Slab> slabs_;
   int64_t used_ = kSlabBlocks;
 };
 
@@ -136,7 +181,13 @@ class SeriesBuilder {
   // Sorted by start, one cell per bucket, buckets without bytes left out;
   // the builder is empty afterwards.
   std::vector<BucketBytes> take(int64_t width) {
+    // Sized first (the cells are read twice, the second time from cache):
+    // grown by doubling, the vectors of all pairs cost as many page faults
+    // again as their final size.
+    size_t n = 0;
+    for_each([&](int64_t, const Cell&) { ++n; });
     std::vector<BucketBytes> out;
+    out.reserve(n);
     for_each([&](int64_t bucket, const Cell& c) {
       out.push_back(BucketBytes{bucket * width, c.bytes_read, c.bytes_written});
     });
@@ -226,6 +277,8 @@ class BucketMemo {
     start_ = index_ * width;
     return index_;
   }
+  // The start of the bucket index() last returned.
+  int64_t start() const { return start_; }
 
  private:
   int64_t index_ = 0;  // [start_, start_ + width) is bucket index_
@@ -741,7 +794,7 @@ struct alignas(64) Aggregator::Impl {
   // other: they then take one trip into the table).
   // With buckets, `parts` holds their bytes per bucket when they fit
   // (nearly always: a record spans one or two buckets); the parts that do
-  // not go straight into the table (add_series_slow).
+  // not go straight into the table (add_part).
   struct Pending {
     TripleKey key;
     uint64_t hash;
@@ -789,42 +842,57 @@ struct alignas(64) Aggregator::Impl {
     }
   }
 
-  // Adds the bucket parts of `r` to `p` (with buckets only).
+  // Adds the bucket parts of `r` to `p` (with buckets only). Nearly every
+  // record ends in the bucket it starts in (flow logs aggregate over 1 or 10
+  // minutes): that part is the whole of its bytes, found with no division
+  // (BucketMemo) and written straight into `p`; the rest are split out of
+  // line. (The parts used to go through a buffer first, and copying them
+  // out of it as 16-byte vectors right after it was written as 8-byte
+  // words stalled on store forwarding: half of this function's time.)
   void add_series(Pending* p, const FlowRecord& r, bool server_is_dst) {
-    struct Collector {
-      Part c[kPendingParts];
-      int n = 0;
-      bool overflow = false;
-      void add(int64_t bucket, int64_t read, int64_t written) {
-        if (n == kPendingParts) {
-          overflow = true;
-          return;
-        }
-        c[n++] = Part{bucket, read, written};
+    if (r.action == Action::kReject || r.bytes == 0) return;
+    if (r.bucket_parts == nullptr) [[likely]] {
+      const AggregateConfig& cfg = *config;
+      int64_t end = (r.present & kHasEnd) != 0 ? r.end : r.start;
+      if (cfg.window_end && end > *cfg.window_end) end = *cfg.window_end;
+      const int64_t first = memo.index(r.start, cfg.bucket_s);
+      // As split_span_indexed's own first test: one part, all the bytes.
+      if (end <= memo.start() + cfg.bucket_s) [[likely]] {
+        add_part(p, first, r.bytes, server_is_dst);
+        return;
       }
-    } parts;
-    add_parts(&parts, r, server_is_dst, *config, &memo);
-    if (parts.overflow) {
-      add_series_slow(*p, r, server_is_dst);
-      return;
     }
-    for (int i = 0; i < parts.n; ++i) {
-      const Part& c = parts.c[i];
-      if (p->nparts > 0 && p->parts[p->nparts - 1].bucket == c.bucket) {
-        p->parts[p->nparts - 1].bytes_read += c.bytes_read;
-        p->parts[p->nparts - 1].bytes_written += c.bytes_written;
-      } else if (p->nparts < kPendingParts) {
-        p->parts[p->nparts++] = c;
-      } else {
-        triples.find_or_insert(p->key, p->hash)
-            .series.add(&arena, c.bucket, c.bytes_read, c.bytes_written);
-      }
+    add_series_split(p, r, server_is_dst);
+  }
+
+  // `bytes` in bucket `bucket` for the record's direction, into `p`.
+  void add_part(Pending* p, int64_t bucket, int64_t bytes, bool server_is_dst) {
+    const int64_t to_server = -static_cast<int64_t>(server_is_dst);
+    const int64_t written = bytes & to_server;
+    const int64_t read = bytes & ~to_server;
+    const int n = p->nparts;
+    if (n > 0 && p->parts[n - 1].bucket == bucket) {
+      p->parts[n - 1].bytes_read += read;
+      p->parts[n - 1].bytes_written += written;
+    } else if (n < kPendingParts) {
+      p->parts[n].bucket = bucket;
+      p->parts[n].bytes_read = read;
+      p->parts[n].bytes_written = written;
+      p->nparts = n + 1;
+    } else {
+      triples.find_or_insert(p->key, p->hash).series.add(&arena, bucket, read, written);
     }
   }
 
-  [[gnu::noinline]] void add_series_slow(const Pending& p, const FlowRecord& r,
-                                         bool server_is_dst) {
-    SeriesOut out{&triples.find_or_insert(p.key, p.hash).series, &arena};
+  [[gnu::noinline]] void add_series_split(Pending* p, const FlowRecord& r, bool server_is_dst) {
+    struct Out {
+      Impl* m;
+      Pending* p;
+      bool server_is_dst;
+      void add(int64_t bucket, int64_t read, int64_t written) {
+        m->add_part(p, bucket, read + written, server_is_dst);
+      }
+    } out{this, p, server_is_dst};
     add_parts(&out, r, server_is_dst, *config, &memo);
   }
 

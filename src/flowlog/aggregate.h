@@ -85,12 +85,17 @@ void split_span_indexed(int64_t start, int64_t end, int64_t bytes, int64_t width
     f(first, bytes);
     return;
   }
-  const SplitInt total = bytes;
-  const SplitInt span = end - start;
+  const int64_t span = end - start;
+  // bytes * (upto - start) fits 64 bits when both are below 2^31 (nearly
+  // always): a 64-bit division then, not a 128-bit one. The last bucket
+  // needs none: C(end) is all the bytes.
+  const bool narrow = bytes <= INT32_MAX && span <= INT32_MAX;
   int64_t done = 0;  // C(b clipped to the span)
   for (int64_t k = first; b < end; b += width, ++k) {
     const int64_t upto = std::min(b + width, end);
-    const int64_t c = static_cast<int64_t>(total * (upto - start) / span);
+    const int64_t c = upto == end ? bytes
+                      : narrow    ? bytes * (upto - start) / span
+                                  : static_cast<int64_t>(SplitInt{bytes} * (upto - start) / span);
     f(k, c - done);
     done = c;
   }

@@ -1,5 +1,6 @@
 #include "store/history_store.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace efstop::store {
@@ -201,6 +202,11 @@ Status HistoryStore::read_buckets(int64_t from, int64_t to,
   // One read transaction, so rows and addresses come from one snapshot.
   EFSTOP_RETURN_IF_ERROR(db_.exec("BEGIN"));
   auto body = [&]() -> Status {
+    // Addresses by id: ids are numbered from 1 as addresses are added (and
+    // a few left as gaps by prune), so a vector indexed by id, looked up for
+    // every row without hashing; a map where the ids are far apart.
+    std::vector<std::string> by_id;
+    std::vector<bool> known;
     std::unordered_map<int64_t, std::string> ips;
     EFSTOP_ASSIGN_OR_RETURN(SqliteStatement addr, db_.prepare("SELECT id, ip FROM address"));
     for (;;) {
@@ -208,6 +214,26 @@ Status HistoryStore::read_buckets(int64_t from, int64_t to,
       if (!has_row) break;
       ips.emplace(addr.column_int(0), addr.column_text(1));
     }
+    int64_t max_id = 0;
+    for (const auto& [id, ip] : ips) max_id = std::max(max_id, id);
+    if (max_id < 4 * static_cast<int64_t>(ips.size()) + 1024) {
+      by_id.resize(static_cast<size_t>(max_id) + 1);
+      known.resize(static_cast<size_t>(max_id) + 1);
+      for (auto& [id, ip] : ips) {
+        if (id < 0) continue;  // not from this store's numbering: the map keeps it
+        by_id[static_cast<size_t>(id)] = std::move(ip);
+        known[static_cast<size_t>(id)] = true;
+      }
+      std::erase_if(ips, [&](const auto& e) { return e.first >= 0; });
+    }
+    // The address of id `n`, or null when the store has none.
+    auto ip_of = [&](int64_t n) -> const std::string* {
+      if (n >= 0 && static_cast<size_t>(n) < known.size()) {
+        return known[static_cast<size_t>(n)] ? &by_id[static_cast<size_t>(n)] : nullptr;
+      }
+      auto it = ips.find(n);
+      return it == ips.end() ? nullptr : &it->second;
+    };
     EFSTOP_ASSIGN_OR_RETURN(
         SqliteStatement st,
         db_.prepare("SELECT bucket_start, client, server, bytes_read, bytes_written, packets, "
@@ -224,17 +250,17 @@ Status HistoryStore::read_buckets(int64_t from, int64_t to,
       const int64_t c = st.column_int(1);
       const int64_t s = st.column_int(2);
       if (c != client_id) {
-        auto it = ips.find(c);
-        if (it == ips.end())
+        const std::string* ip = ip_of(c);
+        if (ip == nullptr)
           return parse_error("read history: address id " + std::to_string(c) + " unknown");
-        row.client = it->second;
+        row.client = *ip;
         client_id = c;
       }
       if (s != server_id) {
-        auto it = ips.find(s);
-        if (it == ips.end())
+        const std::string* ip = ip_of(s);
+        if (ip == nullptr)
           return parse_error("read history: address id " + std::to_string(s) + " unknown");
-        row.server = it->second;
+        row.server = *ip;
         server_id = s;
       }
       row.client_id = c;

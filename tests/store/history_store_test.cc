@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -114,6 +115,61 @@ TEST(HistoryStoreNamesTest, PruneDropsNamesThatEndedAndKeepsTheirAddressesOnlyWh
   ASSERT_TRUE(names.ok());
   EXPECT_EQ(names->count("10.0.0.1"), 0u);
   EXPECT_EQ(names->at("10.0.0.2").name, "kept");
+}
+
+void exec_sql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// read_buckets looks addresses up by id in a vector when the ids are close
+// together (as the store numbers them), in a map when they are not; both
+// give each row its own addresses, and an id without an address is an error.
+TEST(HistoryStoreReadTest, RowsCarryTheirAddressesWhateverTheIds) {
+  const std::string dir = ::testing::TempDir() + "/history_read_ids";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  StoreOptions o;
+  o.path = dir + "/s.sqlite3";
+  auto opened = HistoryStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().to_string();
+  HistoryStore& store = **opened;
+  ASSERT_TRUE(
+      store
+          .store_collection(window(0, 3600),
+                            {row(0, "10.0.0.1", "10.0.9.9", 5), row(0, "10.0.0.2", "10.0.9.8", 7),
+                             row(0, "10.0.0.2", "10.0.9.9", 11)},
+                            {})
+          .ok());
+  auto read = [&](std::vector<std::string>* got) {
+    return store.read_buckets(0, 3600, [&](const BucketTotals& b) {
+      got->push_back(b.client + ">" + b.server + "=" + std::to_string(b.bytes_read));
+    });
+  };
+  const std::vector<std::string> want = {"10.0.0.1>10.0.9.9=5", "10.0.0.2>10.0.9.8=7",
+                                         "10.0.0.2>10.0.9.9=11"};
+  std::vector<std::string> got;
+  ASSERT_TRUE(read(&got).ok());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+  // Ids far apart (not the store's own numbering, but a valid store).
+  exec_sql(o.path,
+           "UPDATE address SET id = id * 1000000000000;"
+           "UPDATE bucket_total SET client = client * 1000000000000, "
+           "server = server * 1000000000000;");
+  got.clear();
+  ASSERT_TRUE(read(&got).ok());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+  // An address row gone: the read fails and says which id.
+  exec_sql(o.path, "DELETE FROM address WHERE ip = '10.0.9.8'");
+  got.clear();
+  Status s = read(&got);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("address id"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("unknown"), std::string::npos) << s.message();
 }
 
 // A damaged data page: a reader's open does not read it (no full check),
