@@ -431,8 +431,17 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   for (const FailedInput& f : report.failed_inputs) {
     out << "partial: " << sanitize_text(f.input) << ": " << sanitize_text(f.error) << '\n';
   }
-  // The bytes are all there; some names are not.
+  // The bytes are all there; some names, or the metrics, are not.
+  bool metrics_call_failed = false;
   for (const FailedCall& f : report.failed_calls) {
+    if (f.metrics) {
+      metrics_call_failed = true;
+      out << "partial: metrics" << (f.scope.empty() ? "" : " in " + sanitize_text(f.scope)) << ": "
+          << sanitize_text(f.call)
+          << " failed; no coverage, saturation or cost is drawn without it: "
+          << sanitize_text(f.error) << '\n';
+      continue;
+    }
     out << "partial: names" << (f.scope.empty() ? "" : " in " + sanitize_text(f.scope)) << ": "
         << sanitize_text(f.call) << " failed";
     if (f.ips > 0) {
@@ -444,6 +453,8 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   if (report.file_systems) {
     for (const FileSystemMetrics& fs : *report.file_systems) {
       for (const MetricFailure& f : fs.failures) {
+        // The call that failed has its line above, not one per file system.
+        if (f.metric == "*" && metrics_call_failed) continue;
         out << "partial: metrics of " << sanitize_text(fs.id) << ": "
             << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << ": "
             << sanitize_text(f.status)

@@ -47,6 +47,17 @@ int64_t batch_written(int) { return 300000; }
 double meta(int m) { return 100000.0 + 1000.0 * m; }
 double connections(int m) { return m == 12 ? 7 : burst(m) ? 3 : 2; }
 
+// The first line of the summary efstop writes last on stderr (after the
+// progress lines and the call's own error): the first "partial: " line, or
+// "" when there is none or another summary line comes before it.
+std::string summary_first_line(const std::string& err) {
+  const size_t at = err.find("\npartial: ");
+  if (at == std::string::npos) return "";
+  const size_t window = err.find("\nwindow: ");
+  if (window != std::string::npos && window < at) return "";
+  return err.substr(at + 1, err.find('\n', at + 1) - at - 1);
+}
+
 class MetricsCliTest : public t::EndpointTest {
  protected:
   void SetUp() override {
@@ -330,10 +341,18 @@ TEST_F(MetricsCliTest, ADeniedCallIsReportedAsItselfAndThePartIsPartial) {
   const std::string err = stderr_text();
   EXPECT_NE(err.find("efstop: get-metric-data eu-west-1: AccessDenied"), std::string::npos) << err;
   EXPECT_NE(err.find("cloudwatch:GetMetricData"), std::string::npos) << err;
-  EXPECT_NE(err.find("partial: metrics of fs-0a000000000000001: GetMetricData: call failed"),
-            std::string::npos)
+  // The summary's first line says the call failed, once (not per file system).
+  EXPECT_EQ(summary_first_line(err).rfind(
+                "partial: metrics: cloudwatch:GetMetricData failed; no coverage, saturation or "
+                "cost is drawn without it: get-metric-data eu-west-1: AccessDenied",
+                0),
+            0u)
       << err;
+  EXPECT_EQ(err.find("partial: metrics of "), std::string::npos) << err;
   EXPECT_EQ(report["partial"], true);
+  ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["failed_calls"][0]["call"], "cloudwatch:GetMetricData");
+  EXPECT_FALSE(report["failed_calls"][0].contains("scope"));
   ASSERT_FALSE(report["rows"].empty());  // the flows still stand
   const json& fs = report["file_systems"][0];
   EXPECT_EQ(fs["failures"][0]["metric"], "*");
@@ -342,6 +361,55 @@ TEST_F(MetricsCliTest, ADeniedCallIsReportedAsItselfAndThePartIsPartial) {
   EXPECT_EQ(fs["coverage"]["ratio_read"], nullptr);
   run("--allow-partial " + aws_args(), &code);
   EXPECT_EQ(code, 0) << stderr_text();
+}
+
+// A call that fails after its retries (throttled on every attempt) is a
+// failed input as a failed naming call is: JSON partial with the call in
+// failed_calls (its error in words, with the attempts), the summary says so
+// first, exit 3 (0 with --allow-partial); the rows are those of a run without
+// the fault, and no conclusion is drawn from metrics not read.
+TEST_F(MetricsCliTest, ACallFailedAfterItsRetriesIsAFailedCallAndExit3) {
+  int code = -1;
+  const json whole = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const int64_t calls = endpoint().count("monitoring:GetMetricData");
+  ASSERT_GT(calls, 0);
+  // Armed for every request from here on (reset() would drop the scenario).
+  ASSERT_TRUE(endpoint()
+                  .inject_fault({.operation = "monitoring:GetMetricData",
+                                 .kind = t::FaultKind::kThrottle,
+                                 .count = 1000})
+                  .ok());
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  EXPECT_EQ(code, 3) << stderr_text();
+  // The first call's 3 attempts (the default retry mode), then no other.
+  EXPECT_EQ(endpoint().count("monitoring:GetMetricData") - calls, 3);
+  EXPECT_EQ(report["partial"], true);
+  EXPECT_EQ(report["failed_inputs"], json::array());
+  ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+  const json& call = report["failed_calls"][0];
+  EXPECT_EQ(call["call"], "cloudwatch:GetMetricData");
+  EXPECT_EQ(call["error"].get<std::string>().find("get-metric-data eu-west-1: throttled after 3 "
+                                                  "attempts: Throttling"),
+            0u)
+      << call;
+  EXPECT_EQ(report["rows"], whole["rows"]);  // the flows stand
+  const json& fs = report["file_systems"][0];
+  EXPECT_EQ(fs["failures"][0]["metric"], "*");
+  EXPECT_EQ(fs["saturation"]["intervals"], json::array());
+  EXPECT_EQ(fs["cost"], nullptr);
+  EXPECT_EQ(fs["coverage"]["ratio_read"], nullptr);
+  EXPECT_EQ(summary_first_line(stderr_text())
+                .rfind("partial: metrics: cloudwatch:GetMetricData failed", 0),
+            0u)
+      << stderr_text();
+  // The table: the same first line; --allow-partial turns 3 into 0.
+  run("--allow-partial " + aws_args(), &code);
+  EXPECT_EQ(code, 0) << stderr_text();
+  EXPECT_EQ(summary_first_line(stderr_text())
+                .rfind("partial: metrics: cloudwatch:GetMetricData failed", 0),
+            0u)
+      << stderr_text();
 }
 
 TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {
