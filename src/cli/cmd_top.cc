@@ -516,7 +516,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
     }
     if (!o.failed.ok()) {
       ctx.err << "efstop: read " << label << ": " << o.failed.message() << '\n';
-      merged.failures.push_back({label, o.failed.message()});
+      merged.failures.push_back({label, o.failed.message(), true});
       continue;
     }
     merged.engine.stats += o.engine.stats;

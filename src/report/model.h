@@ -222,6 +222,9 @@ struct NameStats {
 struct FailedInput {
   std::string input;  // as the user knows it: a path, s3://bucket/key, log group/stream
   std::string error;  // what happened, in words, with the attempts made
+  // A whole account or region not read (--accounts/--regions): none of its
+  // files was listed, so none is in stats.files.
+  bool scope = false;
 
   friend bool operator==(const FailedInput&, const FailedInput&) = default;
 };

@@ -422,7 +422,13 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
 
 void write_partial_notice(const Report& report, std::ostream& out) {
   if (!report.partial) return;
-  const size_t n = report.failed_inputs.size();
+  size_t n = 0, scopes = 0;  // failed files and objects; failed accounts or regions
+  for (const FailedInput& f : report.failed_inputs) ++(f.scope ? scopes : n);
+  if (scopes > 0) {
+    out << "partial: " << scopes << (scopes == 1 ? " account or region" : " accounts or regions")
+        << " could not be read; the report leaves out " << (scopes == 1 ? "its" : "their")
+        << " records\n";
+  }
   if (n > 0) {
     out << "partial: " << n << " of " << report.stats.files << " input"
         << (report.stats.files == 1 ? "" : "s") << " could not be read; the report leaves out "
