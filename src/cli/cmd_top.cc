@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -1232,6 +1233,19 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       metrics_call = report::FailedCall{
           "cloudwatch:GetMetricData",
           metrics_failed ? "not made: " + call.message() : call.message(), 0, "", true};
+    }
+    // A stop signal while the metrics were read (the call held open, or
+    // between pages): efstop ends with 128 + the signal (main.cc), and the
+    // report written before must not pass for whole, so the metrics are
+    // left out and the call listed as interrupted.
+    if (const int sig = cloud::interrupt_signal(); sig != 0) {
+      fs_metrics.reset();
+      metrics_failed = true;
+      metrics_call = report::FailedCall{"cloudwatch:GetMetricData",
+                                        std::string("interrupted by ") +
+                                            (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                            ": the file systems' metrics are left out",
+                                        0, "", true};
     }
   }
   const report::RunInfo run = make_run_info(settings, args);

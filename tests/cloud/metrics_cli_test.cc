@@ -15,6 +15,9 @@
 // expected number below is computed here from those inputs, not read from
 // efstop.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +26,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
@@ -410,6 +414,50 @@ TEST_F(MetricsCliTest, ACallFailedAfterItsRetriesIsAFailedCallAndExit3) {
                 .rfind("partial: metrics: cloudwatch:GetMetricData failed", 0),
             0u)
       << stderr_text();
+}
+
+// SIGINT while GetMetricData is held open (the flows already read): exit
+// 130, and the report written is not whole: partial, the metrics left out,
+// the call listed as interrupted (it was printed whole, unmarked). Found by
+// the fault matrix's metrics row.
+TEST_F(MetricsCliTest, AStopSignalDuringTheMetricsLeavesThemOutAndMarksTheReport) {
+  ASSERT_TRUE(endpoint()
+                  .inject_fault({.operation = "monitoring:GetMetricData",
+                                 .kind = t::FaultKind::kSlow,
+                                 .count = 1000,
+                                 .delay_ms = 1500})
+                  .ok());
+  const std::string out_path = env().home() + "/out.json";
+  const std::string cmd = "AWS_ACCESS_KEY_ID=" + std::string(t::kTestAccessKeyId) +
+                          " AWS_SECRET_ACCESS_KEY=" + t::kTestSecretAccessKey + " exec " +
+                          EFSTOP_BINARY_DIR + "/efstop --output json " + aws_args() + " >" +
+                          out_path + " 2>" + err_path();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 600 && endpoint().count("monitoring:GetMetricData") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(endpoint().count("monitoring:GetMetricData"), 0) << stderr_text();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << stderr_text();
+  EXPECT_EQ(WEXITSTATUS(status), 130) << stderr_text();
+  const json report = json::parse(t::read_file_or_empty(out_path), nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << stderr_text();
+  EXPECT_EQ(report["partial"], true);
+  EXPECT_FALSE(report.contains("file_systems"));
+  ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["failed_calls"][0]["call"], "cloudwatch:GetMetricData");
+  EXPECT_EQ(report["failed_calls"][0]["error"],
+            "interrupted by SIGINT: the file systems' metrics are left out");
+  EXPECT_FALSE(report["rows"].empty());  // the flows, read before the signal
+  EXPECT_NE(stderr_text().find("efstop: stopped by SIGINT"), std::string::npos) << stderr_text();
 }
 
 TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {
