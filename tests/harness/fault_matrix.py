@@ -592,7 +592,8 @@ def first_error(stderr):
         if (line.startswith("efstop:") and "debug:" not in line
                 and not line.startswith(PROGRESS)):
             return line
-    lines = stderr.decode(errors="replace").strip().splitlines()
+    lines = [line for line in stderr.decode(errors="replace").strip().splitlines()
+             if not line.startswith(PROGRESS)]
     return lines[0] if lines else ""
 
 
