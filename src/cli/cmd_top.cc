@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -698,7 +699,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
     }
     if (!o.failed.ok()) {
       ctx.err << "efstop: read " << label << ": " << o.failed.message() << '\n';
-      merged.failures.push_back({label, o.failed.message()});
+      merged.failures.push_back({label, o.failed.message(), true});
       continue;
     }
     merged.engine.stats += o.engine.stats;
@@ -1396,6 +1397,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // reported as itself and leaves the report partial; the flows stand.
   std::optional<std::vector<report::FileSystemMetrics>> fs_metrics;
   bool metrics_failed = false;  // the metrics could not even be asked for
+  std::optional<report::FailedCall> metrics_call;  // the failed GetMetricData, if any
   if (metric_grid) {
     std::map<std::string, std::string> labels;  // client address -> its name as the rows show it
     for (const report::Row& r : rows) {
@@ -1448,6 +1450,25 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
         ctx.err << "efstop: the file systems' metrics could not be read; the report leaves "
                    "them out\n";
       }
+      // Coverage, saturation and cost depend on this call: a failed input,
+      // listed as the naming calls are (docs/metrics.md). When the session
+      // or the file systems could not be had, the call was never made.
+      metrics_call = report::FailedCall{
+          "cloudwatch:GetMetricData",
+          metrics_failed ? "not made: " + call.message() : call.message(), 0, "", true};
+    }
+    // A stop signal while the metrics were read (the call held open, or
+    // between pages): efstop ends with 128 + the signal (main.cc), and the
+    // report written before must not pass for whole, so the metrics are
+    // left out and the call listed as interrupted.
+    if (const int sig = cloud::interrupt_signal(); sig != 0) {
+      fs_metrics.reset();
+      metrics_failed = true;
+      metrics_call = report::FailedCall{"cloudwatch:GetMetricData",
+                                        std::string("interrupted by ") +
+                                            (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                            ": the file systems' metrics are left out",
+                                        0, "", true};
     }
   }
   const report::RunInfo run = make_run_info(settings, args);
@@ -1469,6 +1490,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     // A failed naming call leaves names short of the truth: partial too
     // (docs/cli.md), never names quietly replaced by ids.
     r.failed_calls = failed_name_calls;
+    if (metrics_call) r.failed_calls.push_back(*metrics_call);
     r.partial = !r.failed_inputs.empty() || !r.failed_calls.empty();
     if (metrics_failed) r.partial = true;
     if (fs_metrics) {

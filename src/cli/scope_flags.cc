@@ -277,7 +277,7 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
   for (const AccountCreds& c : creds) {
     if (!c.status.ok()) {
       plan.failures.push_back(
-          {"account " + c.account, "assume role " + c.role_arn + ": " + c.status.message()});
+          {"account " + c.account, "assume role " + c.role_arn + ": " + c.status.message(), true});
       continue;
     }
     for (const std::string& region : regions) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "aws/paginate.h"
+
 namespace efstop::cloud {
 
 namespace {
@@ -61,8 +63,9 @@ Result<AthenaRun> run_athena(aws::AthenaApi* api, const AthenaRunOptions& o) {
     delay = std::min(o.poll_max, std::chrono::milliseconds(delay.count() * 3 / 2));
   }
   if (!o.read_rows) return run;
-  std::string token;
-  do {
+  // Through aws::paginate: a NextToken handed back twice (a service or
+  // proxy bug) fails the read instead of counting its pages again.
+  const auto fetch = [&](const std::string& token) -> Result<std::string> {
     if (is_interrupted(o)) return io_error("interrupted");
     EFSTOP_ASSIGN_OR_RETURN(aws::AthenaResultPage page,
                             api->get_query_results(run.id, token, o.page_size));
@@ -77,8 +80,9 @@ Result<AthenaRun> run_athena(aws::AthenaApi* api, const AthenaRunOptions& o) {
     }
     ++run.pages;
     for (size_t i = first; i < page.rows.size(); ++i) run.rows.push_back(std::move(page.rows[i]));
-    token = page.next_token;
-  } while (!token.empty());
+    return page.next_token;
+  };
+  EFSTOP_RETURN_IF_ERROR(aws::paginate("get-query-results " + run.id, fetch).status());
   return run;
 }
 

@@ -263,6 +263,9 @@ struct NameStats {
 struct FailedInput {
   std::string input;  // as the user knows it: a path, s3://bucket/key, log group/stream
   std::string error;  // what happened, in words, with the attempts made
+  // A whole account or region not read (--accounts/--regions): none of its
+  // files was listed, so none is in stats.files.
+  bool scope = false;
 
   friend bool operator==(const FailedInput&, const FailedInput&) = default;
 };
@@ -278,6 +281,10 @@ struct FailedCall {
   // failed inputs name it ("account 444455556666 us-west-2", "us-west-2");
   // the other scopes' names are whole. Empty for a single-scope report.
   std::string scope{};
+  // What the failure leaves short: the names (a naming call), or the file
+  // systems' metrics (cloudwatch:GetMetricData, docs/metrics.md: coverage,
+  // saturation and cost are not drawn without it; ips is 0 then).
+  bool metrics = false;
 
   friend bool operator==(const FailedCall&, const FailedCall&) = default;
 };
@@ -453,7 +460,7 @@ struct Report {
   // metrics have failures (file_systems[].failures).
   bool partial = false;
   std::vector<FailedInput> failed_inputs;  // in input order
-  std::vector<FailedCall> failed_calls;    // naming calls; JSON only when some
+  std::vector<FailedCall> failed_calls;    // naming and metrics calls; JSON only when some
   // Price of one GiB crossing AZs (--cross-az-rate); used only for rows
   // with cross_az_bytes.
   double cross_az_usd_per_gib = 0.02;

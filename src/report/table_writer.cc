@@ -422,7 +422,13 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
 
 void write_partial_notice(const Report& report, std::ostream& out) {
   if (!report.partial) return;
-  const size_t n = report.failed_inputs.size();
+  size_t n = 0, scopes = 0;  // failed files and objects; failed accounts or regions
+  for (const FailedInput& f : report.failed_inputs) ++(f.scope ? scopes : n);
+  if (scopes > 0) {
+    out << "partial: " << scopes << (scopes == 1 ? " account or region" : " accounts or regions")
+        << " could not be read; the report leaves out " << (scopes == 1 ? "its" : "their")
+        << " records\n";
+  }
   if (n > 0) {
     out << "partial: " << n << " of " << report.stats.files << " input"
         << (report.stats.files == 1 ? "" : "s") << " could not be read; the report leaves out "
@@ -431,8 +437,17 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   for (const FailedInput& f : report.failed_inputs) {
     out << "partial: " << sanitize_text(f.input) << ": " << sanitize_text(f.error) << '\n';
   }
-  // The bytes are all there; some names are not.
+  // The bytes are all there; some names, or the metrics, are not.
+  bool metrics_call_failed = false;
   for (const FailedCall& f : report.failed_calls) {
+    if (f.metrics) {
+      metrics_call_failed = true;
+      out << "partial: metrics" << (f.scope.empty() ? "" : " in " + sanitize_text(f.scope)) << ": "
+          << sanitize_text(f.call)
+          << " failed; no coverage, saturation or cost is drawn without it: "
+          << sanitize_text(f.error) << '\n';
+      continue;
+    }
     out << "partial: names" << (f.scope.empty() ? "" : " in " + sanitize_text(f.scope)) << ": "
         << sanitize_text(f.call) << " failed";
     if (f.ips > 0) {
@@ -444,6 +459,8 @@ void write_partial_notice(const Report& report, std::ostream& out) {
   if (report.file_systems) {
     for (const FileSystemMetrics& fs : *report.file_systems) {
       for (const MetricFailure& f : fs.failures) {
+        // The call that failed has its line above, not one per file system.
+        if (f.metric == "*" && metrics_call_failed) continue;
         out << "partial: metrics of " << sanitize_text(fs.id) << ": "
             << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << ": "
             << sanitize_text(f.status)

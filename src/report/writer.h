@@ -100,6 +100,9 @@ std::string saturation_sentence(const FileSystemMetrics& fs, bool sampled = fals
 // per failed input. Shape:
 //   partial: 1 of 5 inputs could not be read; the report leaves out its records
 //   partial: s3://b/k.log.gz: connection reset by peer (3 attempts)
+// A whole account or region not read (FailedInput::scope) is counted apart
+// ("partial: 1 account or region could not be read; ..."): its files were
+// never listed, so they are not among the inputs.
 // Writes nothing for a whole report.
 void write_partial_notice(const Report& report, std::ostream& out);
 

@@ -323,6 +323,28 @@ TEST_F(AthenaE2eTest, InterruptStopsTheRunningQuery) {
   EXPECT_NE(stderr_text().find("stopped"), std::string::npos) << stderr_text();
 }
 
+// A result page whose NextToken is the one it was asked with (a service or
+// proxy bug; the fault matrix's "paginator repeats a token") is refused:
+// following it would count its rows again. Found by the fault matrix.
+TEST_F(AthenaE2eTest, ARepeatedResultTokenFailsTheReadInsteadOfCountingTwice) {
+  put_text("text/");
+  t::TestEndpoint* ep = s3_->endpoint();
+  ASSERT_TRUE(ep->inject_fault({.operation = "athena:GetQueryResults",
+                                .kind = t::FaultKind::kRepeatToken,
+                                .count = 1000})
+                  .ok());
+  int code = -1;
+  const std::string out = run(common("text/") + " --method athena", &code);
+  EXPECT_EQ(code, 1) << stderr_text();
+  EXPECT_EQ(out, "");
+  EXPECT_NE(stderr_text().find("get-query-results "), std::string::npos) << stderr_text();
+  EXPECT_NE(stderr_text().find("the service returned the same page token again after 2 pages"),
+            std::string::npos)
+      << stderr_text();
+  // The first page (no token), the second (asked with the token it repeats).
+  EXPECT_EQ(ep->count("athena:GetQueryResults"), 2);
+}
+
 TEST_F(AthenaE2eTest, AFailedPollStopsTheQueryAndReportsTheCall) {
   put_text("text/");
   t::TestEndpoint* ep = s3_->endpoint();

@@ -15,6 +15,9 @@
 // expected number below is computed here from those inputs, not read from
 // efstop.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +26,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "harness/harness_process.h"
 #include "harness/test_endpoint.h"
@@ -46,6 +50,17 @@ int64_t batch_read(int) { return 3000000; }
 int64_t batch_written(int) { return 300000; }
 double meta(int m) { return 100000.0 + 1000.0 * m; }
 double connections(int m) { return m == 12 ? 7 : burst(m) ? 3 : 2; }
+
+// The first line of the summary efstop writes last on stderr (after the
+// progress lines and the call's own error): the first "partial: " line, or
+// "" when there is none or another summary line comes before it.
+std::string summary_first_line(const std::string& err) {
+  const size_t at = err.find("\npartial: ");
+  if (at == std::string::npos) return "";
+  const size_t window = err.find("\nwindow: ");
+  if (window != std::string::npos && window < at) return "";
+  return err.substr(at + 1, err.find('\n', at + 1) - at - 1);
+}
 
 class MetricsCliTest : public t::EndpointTest {
  protected:
@@ -330,10 +345,18 @@ TEST_F(MetricsCliTest, ADeniedCallIsReportedAsItselfAndThePartIsPartial) {
   const std::string err = stderr_text();
   EXPECT_NE(err.find("efstop: get-metric-data eu-west-1: AccessDenied"), std::string::npos) << err;
   EXPECT_NE(err.find("cloudwatch:GetMetricData"), std::string::npos) << err;
-  EXPECT_NE(err.find("partial: metrics of fs-0a000000000000001: GetMetricData: call failed"),
-            std::string::npos)
+  // The summary's first line says the call failed, once (not per file system).
+  EXPECT_EQ(summary_first_line(err).rfind(
+                "partial: metrics: cloudwatch:GetMetricData failed; no coverage, saturation or "
+                "cost is drawn without it: get-metric-data eu-west-1: AccessDenied",
+                0),
+            0u)
       << err;
+  EXPECT_EQ(err.find("partial: metrics of "), std::string::npos) << err;
   EXPECT_EQ(report["partial"], true);
+  ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["failed_calls"][0]["call"], "cloudwatch:GetMetricData");
+  EXPECT_FALSE(report["failed_calls"][0].contains("scope"));
   ASSERT_FALSE(report["rows"].empty());  // the flows still stand
   const json& fs = report["file_systems"][0];
   EXPECT_EQ(fs["failures"][0]["metric"], "*");
@@ -342,6 +365,99 @@ TEST_F(MetricsCliTest, ADeniedCallIsReportedAsItselfAndThePartIsPartial) {
   EXPECT_EQ(fs["coverage"]["ratio_read"], nullptr);
   run("--allow-partial " + aws_args(), &code);
   EXPECT_EQ(code, 0) << stderr_text();
+}
+
+// A call that fails after its retries (throttled on every attempt) is a
+// failed input as a failed naming call is: JSON partial with the call in
+// failed_calls (its error in words, with the attempts), the summary says so
+// first, exit 3 (0 with --allow-partial); the rows are those of a run without
+// the fault, and no conclusion is drawn from metrics not read.
+TEST_F(MetricsCliTest, ACallFailedAfterItsRetriesIsAFailedCallAndExit3) {
+  int code = -1;
+  const json whole = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  const int64_t calls = endpoint().count("monitoring:GetMetricData");
+  ASSERT_GT(calls, 0);
+  // Armed for every request from here on (reset() would drop the scenario).
+  ASSERT_TRUE(endpoint()
+                  .inject_fault({.operation = "monitoring:GetMetricData",
+                                 .kind = t::FaultKind::kThrottle,
+                                 .count = 1000})
+                  .ok());
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  EXPECT_EQ(code, 3) << stderr_text();
+  // The first call's 3 attempts (the default retry mode), then no other.
+  EXPECT_EQ(endpoint().count("monitoring:GetMetricData") - calls, 3);
+  EXPECT_EQ(report["partial"], true);
+  EXPECT_EQ(report["failed_inputs"], json::array());
+  ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+  const json& call = report["failed_calls"][0];
+  EXPECT_EQ(call["call"], "cloudwatch:GetMetricData");
+  EXPECT_EQ(call["error"].get<std::string>().find("get-metric-data eu-west-1: throttled after 3 "
+                                                  "attempts: Throttling"),
+            0u)
+      << call;
+  EXPECT_EQ(report["rows"], whole["rows"]);  // the flows stand
+  const json& fs = report["file_systems"][0];
+  EXPECT_EQ(fs["failures"][0]["metric"], "*");
+  EXPECT_EQ(fs["saturation"]["intervals"], json::array());
+  EXPECT_EQ(fs["cost"], nullptr);
+  EXPECT_EQ(fs["coverage"]["ratio_read"], nullptr);
+  EXPECT_EQ(summary_first_line(stderr_text())
+                .rfind("partial: metrics: cloudwatch:GetMetricData failed", 0),
+            0u)
+      << stderr_text();
+  // The table: the same first line; --allow-partial turns 3 into 0.
+  run("--allow-partial " + aws_args(), &code);
+  EXPECT_EQ(code, 0) << stderr_text();
+  EXPECT_EQ(summary_first_line(stderr_text())
+                .rfind("partial: metrics: cloudwatch:GetMetricData failed", 0),
+            0u)
+      << stderr_text();
+}
+
+// SIGINT while GetMetricData is held open (the flows already read): exit
+// 130, and the report written is not whole: partial, the metrics left out,
+// the call listed as interrupted (it was printed whole, unmarked). Found by
+// the fault matrix's metrics row.
+TEST_F(MetricsCliTest, AStopSignalDuringTheMetricsLeavesThemOutAndMarksTheReport) {
+  ASSERT_TRUE(endpoint()
+                  .inject_fault({.operation = "monitoring:GetMetricData",
+                                 .kind = t::FaultKind::kSlow,
+                                 .count = 1000,
+                                 .delay_ms = 1500})
+                  .ok());
+  const std::string out_path = env().home() + "/out.json";
+  const std::string cmd = "AWS_ACCESS_KEY_ID=" + std::string(t::kTestAccessKeyId) +
+                          " AWS_SECRET_ACCESS_KEY=" + t::kTestSecretAccessKey + " exec " +
+                          EFSTOP_BINARY_DIR + "/efstop --output json " + aws_args() + " >" +
+                          out_path + " 2>" + err_path();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 600 && endpoint().count("monitoring:GetMetricData") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(endpoint().count("monitoring:GetMetricData"), 0) << stderr_text();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << stderr_text();
+  EXPECT_EQ(WEXITSTATUS(status), 130) << stderr_text();
+  const json report = json::parse(t::read_file_or_empty(out_path), nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << stderr_text();
+  EXPECT_EQ(report["partial"], true);
+  EXPECT_FALSE(report.contains("file_systems"));
+  ASSERT_EQ(report["failed_calls"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["failed_calls"][0]["call"], "cloudwatch:GetMetricData");
+  EXPECT_EQ(report["failed_calls"][0]["error"],
+            "interrupted by SIGINT: the file systems' metrics are left out");
+  EXPECT_FALSE(report["rows"].empty());  // the flows, read before the signal
+  EXPECT_NE(stderr_text().find("efstop: stopped by SIGINT"), std::string::npos) << stderr_text();
 }
 
 TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {

@@ -168,6 +168,13 @@ TEST_F(MultiAccountTest, TwoAccountsTwoRegionsOneReportAndTheDeniedAccountNamed)
   EXPECT_NE(why.find("AccessDenied"), std::string::npos) << why;
   EXPECT_NE(why.find("arn:aws:iam::999900001111:role/efstop-org-read"), std::string::npos) << why;
   EXPECT_NE(err.find("efstop: read account 999900001111: assume role"), std::string::npos) << err;
+  // The summary counts the account apart from the files it did not list
+  // (it said "1 of 4 inputs", and "2 of 0 inputs" when no account was read).
+  EXPECT_NE(err.find("partial: 1 account or region could not be read; the report leaves out its "
+                     "records\npartial: account 999900001111: assume role"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("inputs could not be read"), std::string::npos) << err;
   // One AssumeRole per account (the credentials serve both regions).
   EXPECT_EQ(front().count("sts:AssumeRole"), 3);
   EXPECT_EQ(front().count("ec2:DescribeRegions"), 0);

@@ -16,7 +16,8 @@ answer:
 | drip | the headers, then the body one byte every `seconds` for `bytes` bytes, then the rest |
 
 A rule matches on a byte string found in the request (request line, headers
-or body: a path, `Logs_20140328.FilterLogEvents`, `Action=AssumeRole`); it
+or body: a path, `Logs_20140328.FilterLogEvents`, `Action=AssumeRole`), or on
+several that must all be there (a key and `Range: bytes=`); it
 lets `skip` matching requests through, then fires `count` times. Requests are
 told apart without parsing HTTP: curl sends a request only after the whole
 previous answer (no pipelining), so upstream bytes that arrive after new
@@ -33,7 +34,10 @@ import time
 
 class Rule:
     def __init__(self, match, action, count=1, skip=0, seconds=0.0, nbytes=0, on_fire=None):
-        self.match = match.encode() if isinstance(match, str) else match
+        # One byte string, or a tuple of them that must all be in the request
+        # (an object's key and "Range: bytes=": its ranged GETs only).
+        parts = match if isinstance(match, tuple) else (match,)
+        self.matches = [m.encode() if isinstance(m, str) else m for m in parts]
         self.action = action
         self.count = count
         self.skip = skip
@@ -108,7 +112,7 @@ class FaultProxy:
     def _take(self, request_bytes):
         with self._lock:
             for rule in self._rules:
-                if rule.match not in request_bytes or rule.fired >= rule.count:
+                if rule.fired >= rule.count or not all(m in request_bytes for m in rule.matches):
                     continue
                 if rule.skip > 0:
                     rule.skip -= 1

@@ -59,6 +59,8 @@ std::string_view fault_kind_name(FaultKind kind) {
       return "expired";
     case FaultKind::kDenied:
       return "denied";
+    case FaultKind::kRepeatToken:
+      return "repeat_token";
   }
   return "?";
 }

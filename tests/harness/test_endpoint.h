@@ -105,6 +105,7 @@ enum class FaultKind {
   kTruncate,            // Content-Length larger than the body, then closes
   kExpired,             // the service's expired-token error
   kDenied,              // the service's access-denied error
+  kRepeatToken,         // a page asked for with a token answers that token as its next
 };
 
 // "throttle", "500", ...: the names the control API uses.
