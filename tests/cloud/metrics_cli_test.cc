@@ -51,6 +51,18 @@ int64_t batch_written(int) { return 300000; }
 double meta(int m) { return 100000.0 + 1000.0 * m; }
 double connections(int m) { return m == 12 ? 7 : burst(m) ? 3 : 2; }
 
+// One event of an ENI's log stream as the endpoint's scenario holds it: a
+// record logged on `eni` from `start` to start + 50 s (inside its minute, so
+// it falls in one bucket), ingested five minutes after it started.
+json flow_event(int64_t start, const char* eni, const std::string& src, const std::string& dst,
+                int sport, int dport, int64_t bytes) {
+  const std::string line = "2 111122223333 " + std::string(eni) + " " + src + " " + dst + " " +
+                           std::to_string(sport) + " " + std::to_string(dport) + " 6 100 " +
+                           std::to_string(bytes) + " " + std::to_string(start) + " " +
+                           std::to_string(start + 50) + " ACCEPT OK";
+  return json::array({start * 1000, line, (start + 300) * 1000});
+}
+
 // The first line of the summary efstop writes last on stderr (after the
 // progress lines and the call's own error): the first "partial: " line, or
 // "" when there is none or another summary line comes before it.
@@ -75,13 +87,8 @@ class MetricsCliTest : public t::EndpointTest {
     json streams = json::object();
     const auto record = [&](const char* eni, const std::string& src, const std::string& dst,
                             int sport, int dport, int64_t bytes, int m) {
-      const int64_t start = t0_ + 60 * m;
-      const std::string line = "2 111122223333 " + std::string(eni) + " " + src + " " + dst + " " +
-                               std::to_string(sport) + " " + std::to_string(dport) + " 6 100 " +
-                               std::to_string(bytes) + " " + std::to_string(start) + " " +
-                               std::to_string(start + 50) + " ACCEPT OK";
       streams[std::string(eni) + "-all"].push_back(
-          json::array({start * 1000, line, (start + 300) * 1000}));
+          flow_event(t0_ + 60 * m, eni, src, dst, sport, dport, bytes));
     };
     json metrics = json::object();
     for (int m = 0; m < kMinutes; ++m) {
@@ -519,13 +526,8 @@ class MetricsSampleCliTest : public MetricsCliTest {
     json streams = json::object();
     const auto record = [&](const char* eni, const std::string& src, const std::string& dst,
                             int sport, int dport, int64_t bytes, int m) {
-      const int64_t start = t0_ + 60 * m;
-      const std::string line = "2 111122223333 " + std::string(eni) + " " + src + " " + dst + " " +
-                               std::to_string(sport) + " " + std::to_string(dport) + " 6 100 " +
-                               std::to_string(bytes) + " " + std::to_string(start) + " " +
-                               std::to_string(start + 50) + " ACCEPT OK";
       streams[std::string(eni) + "-all"].push_back(
-          json::array({start * 1000, line, (start + 300) * 1000}));
+          flow_event(t0_ + 60 * m, eni, src, dst, sport, dport, bytes));
     };
     json metrics = json::object();
     for (int m = 0; m < kSampleMinutes; ++m) {

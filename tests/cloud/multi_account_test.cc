@@ -111,6 +111,13 @@ class MultiAccountTest : public ::testing::Test {
     return "--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
            " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z";
   }
+  // The scenario's three member accounts (999900001111's role cannot be
+  // assumed) in both regions.
+  std::string all_scopes_args() const {
+    return aws_args() +
+           " --accounts 444455556666,777788889999,999900001111"
+           " --role-name efstop-org-read --regions eu-west-1,us-west-2";
+  }
   efstop::testing::TestEndpoint& front() { return *s3_->endpoint(); }
 
   // Every row of `report` checked against the records written: one per
@@ -151,11 +158,7 @@ class MultiAccountTest : public ::testing::Test {
 
 TEST_F(MultiAccountTest, TwoAccountsTwoRegionsOneReportAndTheDeniedAccountNamed) {
   int code = -1;
-  const std::string out = run(aws_args() +
-                                  " --accounts 444455556666,777788889999,999900001111"
-                                  " --role-name efstop-org-read --regions eu-west-1,us-west-2"
-                                  " --output json",
-                              &code);
+  const std::string out = run(all_scopes_args() + " --output json", &code);
   const std::string err = stderr_text();
   // Partial: the denied account is missing, said as itself; the rest is whole.
   ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
@@ -264,11 +267,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   expected_[{a, "eu-west-1"}].read += 13;
 
   int code = -1;
-  const std::string out = run(aws_args() +
-                                  " --accounts 444455556666,777788889999,999900001111"
-                                  " --role-name efstop-org-read --regions eu-west-1,us-west-2"
-                                  " --output json",
-                              &code);
+  const std::string out = run(all_scopes_args() + " --output json", &code);
   const std::string err = stderr_text();
   ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
   const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
@@ -404,10 +403,7 @@ TEST_F(MultiAccountTest, NamingCallFailedInOneScopeIsPartialForThatScope) {
   // second DescribeInstances is 444455556666's in us-west-2. Denied is not
   // retried, so one fault is the whole failure.
   const std::string failed_scope = "account 444455556666 us-west-2";
-  const std::string args = aws_args() +
-                           " --accounts 444455556666,777788889999,999900001111"
-                           " --role-name efstop-org-read --regions eu-west-1,us-west-2"
-                           " --scope-concurrency 1 --refresh --output json";
+  const std::string args = all_scopes_args() + " --scope-concurrency 1 --refresh --output json";
   for (const bool allow : {false, true}) {
     SCOPED_TRACE(allow ? "--allow-partial" : "exit 3");
     ASSERT_TRUE(front().reset().ok());
