@@ -28,7 +28,8 @@ Usage:
                   [--update-doc docs/reliability.md]
 
 Exit status 1 when any cell is WRONG. --update-doc rewrites the text
-between the "fault-matrix" marker comments of that file.
+between the "fault-matrix" marker comments of that file; with --rows (and
+every column) only those rows' sections in it.
 """
 
 import argparse
@@ -867,6 +868,27 @@ def markdown(results, columns):
     return "\n".join(out) + "\n"
 
 
+def update_doc_rows(path, text):
+    """Replaces, in the generated part of the doc, the sections (### row) of
+    the rows in `text` (a markdown() of some rows, every column), leaving the
+    other rows as they were. A row the doc does not hold yet is an error:
+    the whole matrix must be run to add it in its place."""
+    with open(path) as f:
+        doc = f.read()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"{path}: no generated fault matrix to update; run the whole matrix")
+    for section in re.findall(r"^### .*?(?=^### |^" + re.escape(END) + ")", text,
+                              flags=re.M | re.S):
+        heading = section.splitlines()[0]
+        pattern = re.compile("^" + re.escape(heading) + r"\n.*?(?=^### |^" + re.escape(END) + ")",
+                             flags=re.M | re.S)
+        if not pattern.search(doc):
+            raise SystemExit(f"{path}: no row '{heading[4:]}' to replace; run the whole matrix")
+        doc = pattern.sub(lambda _: section, doc, count=1)
+    with open(path, "w") as f:
+        f.write(doc)
+
+
 def update_doc(path, text):
     with open(path) as f:
         doc = f.read()
@@ -931,14 +953,16 @@ def main():
                 if verdict[0] == "WRONG":
                     failed += 1
             results.append((row.name, cells))
-        # The doc holds the whole matrix only.
-        whole = args.subset == "all" and not args.rows and not args.columns
-        text = markdown(results, COLUMNS) if whole else None
+        # The doc holds the whole matrix: every column of every row. --rows
+        # with every column replaces those rows' sections in it.
+        every_column = args.subset == "all" and not args.columns
+        whole = every_column and not args.rows
+        text = markdown(results, COLUMNS) if every_column else None
         if text and args.markdown:
             with open(args.markdown, "w") as f:
                 f.write(text)
         if text and args.update_doc:
-            update_doc(args.update_doc, text)
+            (update_doc if whole else update_doc_rows)(args.update_doc, text)
     finally:
         stack.stop()
         shutil.rmtree(work, ignore_errors=True)
