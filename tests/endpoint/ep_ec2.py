@@ -323,10 +323,14 @@ def describe_vpc_endpoints(state, identity, params):
 
 def describe_regions(state, identity, params):
     """The scenario's enabled regions (its `enabled_regions`, else its region
-    and `regions`); AllRegions=true adds `opt_in_regions` as not-opted-in.
-    Filters and RegionNames select by name, as EC2 does for region-name."""
+    and `regions`); a member account's own when `member_enabled_regions`
+    holds it (the caller's credentials are that account's). AllRegions=true
+    adds `opt_in_regions` as not-opted-in. Filters and RegionNames select by
+    name, as EC2 does for region-name."""
     sc = state.scenario()
-    enabled = sc.get("enabled_regions") or sorted(set([sc["region"]] + sc.get("regions", [])))
+    view = state.view_key()
+    own = sc.get("member_enabled_regions", {}).get(view[0]) if view else None
+    enabled = own or sc.get("enabled_regions") or sorted(set([sc["region"]] + sc.get("regions", [])))
     regions = [(r, "opt-in-not-required") for r in enabled]
     if params.get("AllRegions"):
         regions += [(r, "not-opted-in") for r in sc.get("opt_in_regions", [])]

@@ -47,14 +47,20 @@ class Iam:
     def __init__(self):
         self._lock = threading.Lock()
         self._denied = set()
+        self._denied_accounts = None  # None: every caller
         self._used = set()
 
     def set_denied(self, doc):
         actions = doc.get("actions")
         if not isinstance(actions, list) or not all(isinstance(a, str) and ":" in a for a in actions):
             raise ValueError('deny: give {"actions": ["service:Action", ...]}')
+        accounts = doc.get("accounts")
+        if accounts is not None and (not isinstance(accounts, list) or
+                                     not all(isinstance(a, str) for a in accounts)):
+            raise ValueError('deny: "accounts" is a list of account ids')
         with self._lock:
             self._denied = set(actions)
+            self._denied_accounts = set(accounts) if accounts is not None else None
 
     def record(self, route_name):
         action = iam_action(route_name)
@@ -68,6 +74,9 @@ class Iam:
         with self._lock:
             if action is None or action not in self._denied:
                 return None
+            if (self._denied_accounts is not None and
+                    getattr(identity, "account", None) not in self._denied_accounts):
+                return None
         if service == "s3":
             return AwsError("AccessDenied", "Access Denied", 403)
         arn = getattr(identity, "arn", None) or "unknown"
@@ -80,4 +89,5 @@ class Iam:
     def reset(self):
         with self._lock:
             self._denied.clear()
+            self._denied_accounts = None
             self._used.clear()

@@ -89,6 +89,11 @@ def check_scenario(doc):
                 raise ScenarioError(f"members.{account}.{region}: an object of {sorted(VIEW_COLLECTIONS)}")
     if "enabled_regions" in doc and not isinstance(doc["enabled_regions"], list):
         raise ScenarioError("enabled_regions must be a list of region names")
+    member_regions = doc.get("member_enabled_regions", {})
+    if not isinstance(member_regions, dict) or any(
+            not re.fullmatch(r"[0-9]{12}", a) or not isinstance(r, list)
+            for a, r in member_regions.items()):
+        raise ScenarioError("member_enabled_regions must map 12-digit account ids to region lists")
     if "organization" in doc and not isinstance(doc["organization"], dict):
         raise ScenarioError("organization must be an object ({'accounts': [...]})")
     quirks = doc.get("quirks", {})

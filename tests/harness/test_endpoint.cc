@@ -208,8 +208,11 @@ Result<std::vector<std::string>> TestEndpoint::athena_tables() const {
   return doc["tables"].get<std::vector<std::string>>();
 }
 
-Status TestEndpoint::deny_actions(const std::vector<std::string>& actions) {
-  return control("POST", "/__efstop/deny", nlohmann::json{{"actions", actions}}.dump()).status();
+Status TestEndpoint::deny_actions(const std::vector<std::string>& actions,
+                                  const std::vector<std::string>& accounts) {
+  nlohmann::json doc{{"actions", actions}};
+  if (!accounts.empty()) doc["accounts"] = accounts;
+  return control("POST", "/__efstop/deny", doc.dump()).status();
 }
 
 Result<std::vector<std::string>> TestEndpoint::called_actions() const {

@@ -177,7 +177,10 @@ class TestEndpoint {
   // ("ec2:DescribeInstances", "s3:GetObject", ...) is refused from now on as
   // AWS refuses a caller whose policy lacks them (UnauthorizedOperation,
   // AccessDeniedException, AccessDenied); replaces the previous list.
-  Status deny_actions(const std::vector<std::string>& actions);
+  // With `accounts`, only callers of those accounts (an assumed role's
+  // credentials) are refused.
+  Status deny_actions(const std::vector<std::string>& actions,
+                      const std::vector<std::string>& accounts = {});
   // The IAM actions signed, authenticated callers used since start or the
   // last reset() (denied ones too), sorted, each once.
   Result<std::vector<std::string>> called_actions() const;
