@@ -276,10 +276,17 @@ nlohmann::json to_json(const SessionReport& session, const cloud::Readiness& r, 
   if (sr != nullptr) {
     json accounts = json::array();
     for (const AccountAccess& a : sr->access.accounts) {
-      accounts.push_back({{"account", a.account},
-                          {"role_arn", a.role_arn},
-                          {"state", cloud::permission_state_name(state_of(a.status))},
-                          {"message", a.status.ok() ? "" : a.status.message()}});
+      json entry = {{"account", a.account},
+                    {"role_arn", a.role_arn},
+                    {"state", cloud::permission_state_name(state_of(a.status))},
+                    {"message", a.status.ok() ? "" : a.status.message()}};
+      if (a.describe_regions) {
+        entry["describe_regions"] = {
+            {"state", cloud::permission_state_name(state_of(*a.describe_regions))},
+            {"message", a.describe_regions->ok() ? "" : a.describe_regions->message()},
+            {"regions", a.regions}};
+      }
+      accounts.push_back(std::move(entry));
     }
     std::vector<std::string> notes = sr->access.notes;
     notes.insert(notes.end(), sr->notes.begin(), sr->notes.end());
@@ -336,6 +343,16 @@ void print_table(const SessionReport& session, const cloud::Readiness& r, int64_
         out << std::left << std::setw(12) << cloud::permission_state_name(state_of(acc.status))
             << acc.account << "  "
             << printable(acc.status.ok() ? acc.role_arn : acc.status.message()) << '\n';
+        if (acc.describe_regions) {
+          std::string list;
+          for (const std::string& region : acc.regions) list += (list.empty() ? "" : ", ") + region;
+          out << std::setw(12) << ""
+              << "  regions (DescribeRegions with its role): "
+              << printable(acc.describe_regions->ok() ? (list.empty() ? "none listed" : list)
+                                                      : acc.describe_regions->message() +
+                                                            " (the caller's regions stand in)")
+              << '\n';
+        }
       }
     }
     for (const std::string& n : a.notes) out << "  note: " << printable(n) << '\n';

@@ -126,7 +126,7 @@ void print_iam_policy_help(std::ostream& out) {
       << "  efstop iam-policy --mode s3 --s3 s3://my-flow-logs/prod\n"
       << "  efstop iam-policy --mode organization --role-name efstop-read\n"
       << "      (the caller's side of top --organization; each member's role needs the\n"
-      << "      policy of --mode all)\n";
+      << "      policy of --mode all, and with --regions all that of --mode regions)\n";
 }
 
 int run_iam_policy(const std::vector<std::string>& args, CommandContext& ctx) {

@@ -49,6 +49,49 @@ void replace_all(std::string* s, std::string_view from, std::string_view to) {
   }
 }
 
+// One account of a plan: its role's credentials and, with --regions all,
+// the regions enabled in it.
+struct AccountCreds {
+  std::string account;  // "" = the caller's own
+  std::string role_arn;
+  std::shared_ptr<aws::CredentialsProvider> provider;  // null: the caller's
+  Status status;                                       // of its AssumeRole
+  std::vector<std::string> regions;
+};
+
+std::string comma_list(const std::vector<std::string>& items) {
+  std::string list;
+  for (const std::string& item : items) list += (list.empty() ? "" : ", ") + item;
+  return list;
+}
+
+// The notes of --regions all across accounts: the accounts grouped by their
+// enabled regions, and each account whose own DescribeRegions failed (its
+// regions are then the caller's, `own_failed[i]` why).
+void note_member_regions(const std::vector<AccountCreds>& creds,
+                         const std::vector<Status>& own_failed, std::vector<std::string>* notes) {
+  std::map<std::vector<std::string>, std::vector<std::string>> by_regions;
+  for (size_t i = 0; i < creds.size(); ++i) {
+    const AccountCreds& c = creds[i];
+    if (c.account.empty() || !c.status.ok()) continue;
+    if (!own_failed[i].ok()) {
+      notes->push_back("account " + c.account + ": describe-regions with its role failed (" +
+                       own_failed[i].message() +
+                       "); reading the caller's enabled regions there (grant the role "
+                       "ec2:DescribeRegions, or name the regions with --regions)");
+      continue;
+    }
+    by_regions[c.regions].push_back(c.account);
+  }
+  for (const auto& [regions, accounts] : by_regions) {
+    notes->push_back("regions enabled in " +
+                     (accounts.size() == 1 ? "account " + accounts.front()
+                                           : std::to_string(accounts.size()) + " accounts (" +
+                                                 comma_list(accounts) + ")") +
+                     " (DescribeRegions with its role): " + comma_list(regions));
+  }
+}
+
 // Runs job(i) for i in [0, n), at most `bound` at once.
 template <typename Job>
 void run_bounded(size_t n, int bound, Job job) {
@@ -226,10 +269,12 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
   // 1. Regions.
   std::vector<std::string> regions = flags.regions;
   if (flags.all_regions) {
+    // The caller's account's: the regions of a run without accounts, and
+    // the stand-in for a member whose own list cannot be had (step 3).
     EFSTOP_ASSIGN_OR_RETURN(regions, aws::describe_enabled_regions(client));
-    std::string list;
-    for (const std::string& r : regions) list += (list.empty() ? "" : ", ") + r;
-    plan.notes.push_back("regions enabled for the account (DescribeRegions): " + list);
+    plan.notes.push_back(std::string("regions enabled for the ") +
+                         (flags.by_account() ? "caller's " : "") +
+                         "account (DescribeRegions): " + comma_list(regions));
   } else if (regions.empty()) {
     regions.push_back(client->region());
   }
@@ -253,25 +298,44 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
   // credentials, cached and refreshed 5 minutes before it expires. Each is
   // tried once here, so an account that cannot be assumed is reported as
   // itself before any scope of it runs.
-  struct AccountCreds {
-    std::string account;
-    std::string role_arn;
-    std::shared_ptr<aws::CredentialsProvider> provider;  // null: the caller's
-    Status status;
-  };
+  // With --regions all, each member account's own enabled regions too (an
+  // opt-in region may be enabled in one account and not in another), asked
+  // with its role; when that call fails the caller's list stands in, and a
+  // note says so (the list is a plan: a region the account cannot use
+  // fails as its own scope, reported as itself).
   std::vector<AccountCreds> creds;
   if (accounts.empty()) {
-    creds.push_back({"", "", caller.credentials.provider, Status()});
+    creds.push_back({"", "", caller.credentials.provider, Status(), {}});
   }
   for (const std::string& account : accounts) {
-    creds.push_back({account, role_arn_for(flags, account),
-                     account_credentials(flags, caller, account), Status()});
+    creds.push_back({account,
+                     role_arn_for(flags, account),
+                     account_credentials(flags, caller, account),
+                     Status(),
+                     {}});
   }
+  std::vector<Status> own_regions(creds.size());
   run_bounded(creds.size(), flags.concurrency, [&](size_t i) {
-    if (creds[i].account.empty()) return;
-    Result<aws::Credentials> got = creds[i].provider->get();
-    if (!got.ok()) creds[i].status = got.status();
+    AccountCreds& c = creds[i];
+    if (c.account.empty()) return;
+    Result<aws::Credentials> got = c.provider->get();
+    if (!got.ok()) {
+      c.status = got.status();
+      return;
+    }
+    c.regions = regions;
+    if (!flags.all_regions) return;
+    aws::AwsClient member(caller.client_config, c.provider, caller.transport);
+    Result<std::vector<std::string>> listed = aws::describe_enabled_regions(&member);
+    if (listed.ok()) {
+      c.regions = std::move(listed).value();
+    } else {
+      own_regions[i] = listed.status();
+    }
   });
+  if (flags.all_regions && !accounts.empty()) {
+    note_member_regions(creds, own_regions, &plan.notes);
+  }
 
   // 4. A client per (account, region).
   for (const AccountCreds& c : creds) {
@@ -280,7 +344,7 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
           {"account " + c.account, "assume role " + c.role_arn + ": " + c.status.message(), true});
       continue;
     }
-    for (const std::string& region : regions) {
+    for (const std::string& region : c.account.empty() ? regions : c.regions) {
       Scope scope;
       scope.account = c.account;
       scope.region = region;
@@ -321,12 +385,22 @@ ScopeAccess check_scope_access(const ScopeFlags& flags, const AwsSession& caller
     if (listed.ok()) accounts = active_accounts(*listed, &out.notes);
   }
   for (const std::string& account : accounts) {
-    out.accounts.push_back({account, role_arn_for(flags, account), Status()});
+    out.accounts.push_back({account, role_arn_for(flags, account), Status(), std::nullopt, {}});
   }
   run_bounded(out.accounts.size(), flags.concurrency, [&](size_t i) {
     AccountAccess& a = out.accounts[i];
-    Result<aws::Credentials> got = account_credentials(flags, caller, a.account)->get();
-    if (!got.ok()) a.status = got.status();
+    std::shared_ptr<aws::CredentialsProvider> provider =
+        account_credentials(flags, caller, a.account);
+    Result<aws::Credentials> got = provider->get();
+    if (!got.ok()) {
+      a.status = got.status();
+      return;
+    }
+    if (!flags.all_regions) return;
+    aws::AwsClient member(caller.client_config, provider, caller.transport);
+    Result<std::vector<std::string>> regions = aws::describe_enabled_regions(&member);
+    a.describe_regions = regions.status();
+    if (regions.ok()) a.regions = std::move(regions).value();
   });
   return out;
 }

@@ -90,6 +90,10 @@ struct AccountAccess {
   std::string account;
   std::string role_arn;
   Status status;  // of its AssumeRole
+  // --regions all: DescribeRegions with the account's role (after an
+  // AssumeRole that worked) and the regions it gave.
+  std::optional<Status> describe_regions;
+  std::vector<std::string> regions;
 };
 
 struct ScopeAccess {

@@ -196,14 +196,69 @@ TEST_F(MultiAccountTest, OrganizationAndAllRegions) {
   ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
   expect_member_rows(nlohmann::json::parse(out, nullptr, false));
   EXPECT_EQ(front().count("organizations:ListAccounts"), 1);
-  EXPECT_EQ(front().count("ec2:DescribeRegions"), 1);
-  EXPECT_NE(err.find("regions enabled for the account (DescribeRegions): eu-west-1, us-west-2"),
+  // The caller's list, then each assumed member's own (the denied one has none).
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 3);
+  EXPECT_NE(err.find("regions enabled for the caller's account (DescribeRegions): eu-west-1, "
+                     "us-west-2"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("regions enabled in 2 accounts (444455556666, 777788889999) (DescribeRegions "
+                     "with its role): eu-west-1, us-west-2"),
             std::string::npos)
       << err;
   EXPECT_NE(err.find("account 123412341234 left out: ListAccounts says it is SUSPENDED"),
             std::string::npos)
       << err;
   EXPECT_NE(err.find("efstop: read account 999900001111"), std::string::npos) << err;
+}
+
+// --regions all across accounts asks each account for its own enabled
+// regions (with its role): 444455556666 has only eu-west-1 enabled, so its
+// us-west-2 folder is not read; 777788889999's role may not call
+// DescribeRegions, so the caller's list stands in for it, and a note says so.
+TEST_F(MultiAccountTest, AllRegionsAreEachMemberAccountsOwn) {
+  ASSERT_TRUE(front()
+                  .patch_scenario(R"({"member_enabled_regions": {"444455556666": ["eu-west-1"]}})")
+                  .ok());
+  ASSERT_TRUE(front().deny_actions({"ec2:DescribeRegions"}, {"777788889999"}).ok());
+  int code = -1;
+  const std::string out = run(aws_args() +
+                                  " --accounts 444455556666,777788889999 --role-name "
+                                  "efstop-org-read --regions all --output json",
+                              &code);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
+  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  std::set<std::pair<std::string, std::string>> seen;
+  int64_t shown = 0;
+  for (const nlohmann::json& row : report["rows"]) {
+    const std::pair<std::string, std::string> scope{row.value("account", ""),
+                                                    row.value("region", "")};
+    seen.insert(scope);
+    ASSERT_TRUE(expected_.count(scope)) << row.dump();
+    EXPECT_EQ(row["bytes_written"], expected_.at(scope).written) << row.dump();
+    EXPECT_EQ(row["bytes_read"], expected_.at(scope).read) << row.dump();
+    shown += row["bytes_total"].get<int64_t>();
+  }
+  const std::set<std::pair<std::string, std::string>> want_scopes = {
+      {"444455556666", "eu-west-1"}, {"777788889999", "eu-west-1"}, {"777788889999", "us-west-2"}};
+  EXPECT_EQ(seen, want_scopes) << report["rows"].dump();
+  int64_t want = 0;
+  for (const auto& scope : want_scopes)
+    want += expected_.at(scope).read + expected_.at(scope).written;
+  EXPECT_EQ(shown, want);
+  // The caller's list, and one call per member with its role.
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 3);
+  EXPECT_EQ(front().count("s3:GetObject"), 3);
+  EXPECT_NE(err.find("regions enabled in account 444455556666 (DescribeRegions with its role): "
+                     "eu-west-1\n"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("account 777788889999: describe-regions with its role failed ("),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("UnauthorizedOperation"), std::string::npos) << err;
+  EXPECT_NE(err.find("reading the caller's enabled regions there"), std::string::npos) << err;
 }
 
 // A central bucket in both layouts, with a shared VPC: 444455556666's
@@ -517,8 +572,11 @@ TEST_F(MultiAccountTest, CallsMatchTheIamPolicyModes) {
   for (const char* a : {"s3:ListBucket", "s3:GetObject"}) {
     EXPECT_EQ(policy_actions("--mode s3").count(a), 1u) << a;
   }
-  const std::set<std::string> all = policy_actions("--mode all");
+  // With --regions all the member roles list their own regions too.
+  std::set<std::string> all = policy_actions("--mode all");
+  for (const std::string& a : policy_actions("--mode regions")) all.insert(a);
   for (const std::string& a : members) EXPECT_EQ(all.count(a), 1u) << a;
+  EXPECT_EQ(members.count("ec2:DescribeRegions"), 1u) << nlohmann::json(members).dump();
   EXPECT_EQ(members.count("ec2:DescribeInstances"), 1u) << nlohmann::json(members).dump();
   EXPECT_EQ(members.count("elasticfilesystem:DescribeMountTargets"), 1u);
   // --role-name narrows AssumeRole to that role in any account.
@@ -558,7 +616,12 @@ TEST_F(MultiAccountTest, DoctorChecksEveryAccountTheRegionsAndTheBucket) {
     EXPECT_EQ(accounts[i]["state"], "ok") << accounts[i].dump();
     EXPECT_EQ(accounts[i]["role_arn"],
               std::string("arn:aws:iam::") + kMembers[i] + ":role/efstop-org-read");
+    // --regions all: each member's own list, asked with its role.
+    EXPECT_EQ(accounts[i]["describe_regions"]["state"], "ok") << accounts[i].dump();
+    EXPECT_EQ(accounts[i]["describe_regions"]["regions"],
+              nlohmann::json::array({"eu-west-1", "us-west-2"}));
   }
+  EXPECT_FALSE(accounts[2].contains("describe_regions")) << accounts[2].dump();
   EXPECT_EQ(accounts[2]["account"], kDenied);
   EXPECT_EQ(accounts[2]["state"], "denied") << accounts[2].dump();
   EXPECT_NE(accounts[2]["message"].get<std::string>().find("AccessDenied"), std::string::npos);
@@ -579,9 +642,10 @@ TEST_F(MultiAccountTest, DoctorChecksEveryAccountTheRegionsAndTheBucket) {
   EXPECT_EQ(checks["s3:GetObject"]["state"], "ok");
   EXPECT_EQ(checks["sts:AssumeRole"]["state"], "denied");
   EXPECT_EQ(checks["sts:AssumeRole"]["error_code"], "1 of 3 accounts");
-  // One call each, one AssumeRole per ACTIVE account.
+  // One call each, one AssumeRole per ACTIVE account, DescribeRegions by
+  // the caller and by each assumed role.
   EXPECT_EQ(front().count("organizations:ListAccounts"), 1);
-  EXPECT_EQ(front().count("ec2:DescribeRegions"), 1);
+  EXPECT_EQ(front().count("ec2:DescribeRegions"), 3);
   EXPECT_EQ(front().count("sts:AssumeRole"), 3);
   // What doctor says is needed is what iam-policy gives for these modes
   // (the caller reads the central bucket), and what it called.
@@ -611,6 +675,10 @@ TEST_F(MultiAccountTest, DoctorChecksEveryAccountTheRegionsAndTheBucket) {
             std::string::npos)
       << table;
   EXPECT_NE(table.find("\nok          777788889999  "), std::string::npos) << table;
+  EXPECT_NE(table.find("arn:aws:iam::444455556666:role/efstop-org-read\n              regions "
+                       "(DescribeRegions with its role): eu-west-1, us-west-2\n"),
+            std::string::npos)
+      << table;
   const size_t denied = table.find("\ndenied      999900001111  ");
   ASSERT_NE(denied, std::string::npos) << table;
   EXPECT_NE(table.find("AccessDenied", denied), std::string::npos) << table;
