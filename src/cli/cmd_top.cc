@@ -898,6 +898,15 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
       ctx.err << "efstop: cross-scope: " << line << '\n';
     }
   }
+  // Not one scope read: there is no report to give, partial or not (as a
+  // read of one account that could read nothing). The failures are above.
+  const bool any_read = std::any_of(outcomes.begin(), outcomes.end(),
+                                    [](const ScopeOutcome& o) { return o.failed.ok(); });
+  if (!any_read) {
+    return io_error("read accounts and regions: none of the " +
+                    std::to_string(merged.failures.size()) +
+                    " could be read (each failure above); no report written");
+  }
   return merged;
 }
 

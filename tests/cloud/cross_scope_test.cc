@@ -322,5 +322,31 @@ TEST_F(CrossScopeTest, PerScopeReadsOnlyTheClientsEniLoggedIsNotReadAndSaysWhy) 
       << err;
 }
 
+// Every account failed (the only one asked cannot be assumed): no report,
+// exit 1, the failure named; not an empty "partial" report.
+TEST_F(CrossScopeTest, EveryAccountFailedIsAnErrorNotAnEmptyPartialReport) {
+  for (const bool central : {true, false}) {
+    SCOPED_TRACE(central ? "central bucket" : "per-scope reads");
+    int code = -1;
+    const std::string out =
+        run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+                (central ? std::string(" --s3 s3://") + kBucket : std::string()) +
+                " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --accounts "
+                "999900001111 --role-name efstop-org-read --regions eu-west-1 --output json",
+            &code);
+    const std::string err = stderr_text();
+    EXPECT_EQ(code, 1) << err;
+    EXPECT_EQ(out, "");
+    EXPECT_NE(err.find("efstop: read account 999900001111: assume role "
+                       "arn:aws:iam::999900001111:role/efstop-org-read"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("efstop: read accounts and regions: none of the 1 could be read (each "
+                       "failure above); no report written\n"),
+              std::string::npos)
+        << err;
+  }
+}
+
 }  // namespace
 }  // namespace efstop::cloud
