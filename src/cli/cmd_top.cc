@@ -30,6 +30,7 @@
 #include "cli/name_flags.h"
 #include "cli/sample_arg.h"
 #include "cli/scope_flags.h"
+#include "cli/scope_pairs.h"
 #include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
 #include "core/duration.h"
@@ -400,7 +401,11 @@ Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
 // One account and region of a multi-account / multi-region report.
 struct ScopeOutcome {
   std::vector<report::Row> rows;  // named and grouped, tagged with the scope
-  flowlog::EngineResult engine;   // pairs dropped once rows are made
+  flowlog::EngineResult engine;   // its pairs until the rows are made
+  // Its names, opened before its read (its mount targets are its side of the
+  // counting rule) and kept until every scope is named: another scope's row
+  // may need one of its addresses (finish_scopes).
+  std::optional<Naming> naming;
   enrich::ResolveStats names;
   int64_t below_min_bytes = 0;
   std::string messages;  // what the scope said on stderr, printed in scope order
@@ -425,55 +430,40 @@ Status open_scope(const TopSettings& settings, const Scope& scope, int64_t now, 
   return Status();
 }
 
-// The scope's rows from its pairs: --min-bytes, named in the scope, tagged
-// with it. Messages go to `err`.
-void finish_scope(const TopSettings& settings, const Scope& scope, Naming& naming,
-                  std::vector<flowlog::PairTotals> pairs, std::ostream& err, ScopeOutcome* out) {
-  std::vector<report::Row> rows = to_rows(&pairs, /*keep_series=*/false);
-  pairs.clear();
-  if (settings.engine.bucket_s == 0) {
-    for (report::Row& row : rows) row.series.cells.clear();
-  }
-  if (settings.name_grouping != NameGrouping::kNone && settings.shape.min_bytes > 0) {
-    const int64_t min = settings.shape.min_bytes;
-    const auto kept = std::remove_if(rows.begin(), rows.end(), [min](const report::Row& r) {
-      return r.counters.bytes_total() < min;
-    });
-    out->below_min_bytes = static_cast<int64_t>(rows.end() - kept);
-    rows.erase(kept, rows.end());
-  }
-  rows = name_rows(std::move(rows), naming, settings.names, settings.name_grouping, settings.quiet,
-                   err, &out->names);
-  for (report::Row& row : rows) {
-    row.account = scope.account;
-    row.region = scope.region;
-  }
-  out->rows = std::move(rows);
-}
-
-// Reads one scope as the single-account command reads its account and
-// region: its mount targets (names), its flow logs, its names. (A central
-// bucket is read once for every scope instead: read_central_bucket.)
-ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, int64_t now) {
+// Reads one scope's flow logs as the single-account command reads its
+// account and region: its mount targets (names), then its flow logs. Naming
+// waits until every scope is read (finish_scopes). (A central bucket is read
+// once for every scope instead: read_central_bucket.)
+ScopeOutcome read_scope(const TopSettings& settings, const Scope& scope, int64_t now) {
   ScopeOutcome out;
   std::ostringstream err;
-  std::optional<Naming> naming;
   flowlog::EngineOptions engine;
-  out.failed = open_scope(settings, scope, now, err, &naming, &engine);
+  out.failed = open_scope(settings, scope, now, err, &out.naming, &engine);
   if (!out.failed.ok()) {
+    out.messages = err.str();
+    return out;
+  }
+  if (out.naming->resolver->efs().mount_targets.empty()) {
+    // Discovery follows the mount targets: with none there is no flow log to
+    // look for, and nothing of this account's own to count. Not a failure:
+    // most accounts of an organization have no file system in most regions,
+    // and their addresses may still name another account's clients.
+    if (!settings.quiet) {
+      err << "efstop: no EFS mount target in " << scope.label()
+          << ": no flow log discovered or read there\n";
+    }
     out.messages = err.str();
     return out;
   }
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, scope.session.client.get(), engine, *settings.start, *settings.end,
-      naming->resolver->efs().mount_targets, err, settings.quiet, false);
+      out.naming->resolver->efs().mount_targets, err, settings.quiet, false);
   if (!read.ok()) {
     out.failed = read.status();
     out.messages = err.str();
     return out;
   }
   out.engine = std::move(read).value();
-  finish_scope(settings, scope, *naming, std::move(out.engine.pairs), err, &out);
   out.messages = err.str();
   return out;
 }
@@ -497,21 +487,20 @@ void for_each_bounded(size_t n, int concurrency, F&& f) {
 // rule), then the bucket is read ONCE with the caller's credentials (the
 // log-archive account's): each (account, region) folder listed once, each
 // object read once, and each record attributed by the engine to the scope
-// of its account-id / region fields (else its folder's); then each scope's
-// pairs are named in the scope. The read's own messages go to `err`.
+// of its account-id / region fields (else its folder's). Each scope's pairs
+// are left in its outcome for finish_scopes. The read's own messages go to
+// `err`.
 std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const ScopePlan& plan,
                                               const AwsSession& caller, int64_t now,
                                               std::ostream& err, flowlog::EngineResult* shared) {
   const size_t n = plan.scopes.size();
   std::vector<ScopeOutcome> outcomes(n);
-  std::vector<std::optional<Naming>> namings(n);
   std::vector<flowlog::EngineOptions> engines(n);
-  std::vector<std::string> messages(n);
   for_each_bounded(n, settings.scopes.concurrency, [&](size_t i) {
     std::ostringstream scope_err;
     outcomes[i].failed =
-        open_scope(settings, plan.scopes[i], now, scope_err, &namings[i], &engines[i]);
-    messages[i] = scope_err.str();
+        open_scope(settings, plan.scopes[i], now, scope_err, &outcomes[i].naming, &engines[i]);
+    outcomes[i].messages = scope_err.str();
   });
   // The routing table: the scopes that opened, in plan order.
   flowlog::EngineOptions engine = settings.engine;
@@ -526,33 +515,159 @@ std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const
     engine.scopes.push_back(std::move(route));
     scope_of_route.push_back(i);
   }
-  if (engine.scopes.empty()) {
-    for (size_t i = 0; i < n; ++i) outcomes[i].messages = messages[i];
-    return outcomes;
-  }
+  if (engine.scopes.empty()) return outcomes;
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, caller.client.get(), engine, *settings.start, *settings.end,
       std::vector<aws::MountTarget>{}, err, settings.quiet, false);
   if (!read.ok()) {
     // No scope's flow logs were read: each is a failed input, as itself.
     for (size_t i : scope_of_route) outcomes[i].failed = read.status();
-    for (size_t i = 0; i < n; ++i) outcomes[i].messages = messages[i];
     return outcomes;
   }
   *shared = std::move(read).value();
-  for_each_bounded(scope_of_route.size(), settings.scopes.concurrency, [&](size_t k) {
-    const size_t i = scope_of_route[k];
-    std::ostringstream scope_err;
-    scope_err << messages[i];
-    outcomes[i].engine.stats = shared->scoped[k].stats;
-    finish_scope(settings, plan.scopes[i], *namings[i], std::move(shared->scoped[k].pairs),
-                 scope_err, &outcomes[i]);
-    outcomes[i].messages = scope_err.str();
-  });
-  for (size_t i = 0; i < n; ++i) {
-    if (!outcomes[i].failed.ok()) outcomes[i].messages = messages[i];
+  for (size_t k = 0; k < scope_of_route.size(); ++k) {
+    ScopeOutcome& o = outcomes[scope_of_route[k]];
+    o.engine.stats = shared->scoped[k].stats;
+    o.engine.pairs = std::move(shared->scoped[k].pairs);
   }
   return outcomes;
+}
+
+// Names the addresses that scope `x` (an index into `opened`) found in no
+// ENI of its own account ("external") with the other opened scopes of its
+// region: first the scope its pair came from (CrossScopeResult::client_from),
+// then the others in plan order. The first that names one (not external,
+// not unresolved) names it; every call made is counted in x's naming stats,
+// and a call that failed is x's failed call. Returns how many were named.
+int64_t name_from_other_scopes(size_t x, const std::vector<size_t>& opened, const ScopePlan& plan,
+                               std::vector<ScopeOutcome>& outcomes, const CrossScopeResult& rule,
+                               const std::map<std::string, int64_t>& ip_times,
+                               enrich::ResolveResult* resolved) {
+  const std::string& region = plan.scopes[opened[x]].region;
+  std::vector<size_t> others;  // positions in `opened`, plan order
+  for (size_t y = 0; y < opened.size(); ++y) {
+    if (y != x && plan.scopes[opened[y]].region == region) others.push_back(y);
+  }
+  if (others.empty()) return 0;
+  std::map<std::string, std::vector<size_t>> order;  // address -> the scopes to ask, in order
+  for (const auto& [ip, name] : resolved->names) {
+    if (name.kind != enrich::kind::kExternal) continue;
+    std::vector<size_t>& ask = order[ip];
+    const auto from = rule.client_from[x].find(ip);
+    if (from != rule.client_from[x].end()) ask.push_back(from->second);
+    for (size_t y : others) {
+      if (ask.empty() || ask.front() != y) ask.push_back(y);
+    }
+  }
+  int64_t named = 0;
+  enrich::ResolveStats& stats = resolved->stats;
+  for (size_t round = 0; !order.empty(); ++round) {
+    std::map<size_t, std::map<std::string, int64_t>> asks;  // scope -> addresses
+    for (auto it = order.begin(); it != order.end();) {
+      if (round >= it->second.size()) {
+        it = order.erase(it);
+        continue;
+      }
+      asks[it->second[round]][it->first] = ip_times.at(it->first);
+      ++it;
+    }
+    for (const auto& [y, ips] : asks) {
+      enrich::ResolveResult other = outcomes[opened[y]].naming->resolver->resolve(ips);
+      for (const auto& [api, calls] : other.stats.calls) stats.calls[api] += calls;
+      for (enrich::FailedCall& f : other.stats.failed_calls) stats.failed_calls.push_back(f);
+      for (std::string& w : other.stats.warnings) {
+        stats.warnings.push_back(plan.scopes[opened[y]].label() + ": " + w);
+      }
+      // The other scope's own counters of the addresses it named.
+      stats.mount_targets += other.stats.mount_targets;
+      stats.looked_up += other.stats.looked_up;
+      stats.cached += other.stats.cached;
+      stats.from_history += other.stats.from_history;
+      stats.labelled += other.stats.labelled;
+      for (auto& [ip, name] : other.names) {
+        if (name.kind == enrich::kind::kExternal || name.kind == enrich::kind::kUnresolved) {
+          continue;
+        }
+        resolved->names[ip] = std::move(name);
+        stats.external -= 1;
+        ++named;
+        order.erase(ip);
+      }
+    }
+  }
+  return named;
+}
+
+// After every scope's read (and before any naming): the cross-scope rule
+// (cli/scope_pairs.h) over the scopes that were read, then each scope's
+// rows made from its pairs (--min-bytes), named in the scope (an address
+// its account does not have asked of the other scopes of its region) and
+// tagged with it. Messages go to each scope's own. Returns what the rule did.
+report::CrossScope finish_scopes(const TopSettings& settings, const ScopePlan& plan,
+                                 std::vector<ScopeOutcome>& outcomes) {
+  std::vector<size_t> opened;
+  std::vector<ScopeCounts> counts;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (!outcomes[i].failed.ok()) continue;
+    ScopeCounts c;
+    c.account = plan.scopes[i].account;
+    c.region = plan.scopes[i].region;
+    for (const aws::MountTarget& m : outcomes[i].naming->resolver->efs().mount_targets) {
+      for (const std::string* ip : {&m.ip, &m.ipv6}) {
+        if (auto a = flowlog::IpAddress::parse(*ip)) c.mount_target_ips.push_back(*a);
+      }
+    }
+    c.pairs = std::move(outcomes[i].engine.pairs);
+    c.stats = outcomes[i].engine.stats;
+    counts.push_back(std::move(c));
+    opened.push_back(i);
+  }
+  const CrossScopeResult rule = assign_pairs_to_server_scopes(&counts);
+  report::CrossScope cross = to_cross_scope(rule, counts);
+  // Rows and names: each scope's own resolve in parallel, then the
+  // addresses none of its ENIs has asked of the other scopes of its
+  // region (one resolve() at a time per resolver: in turn), then the rows.
+  const size_t k = opened.size();
+  std::vector<std::map<std::string, int64_t>> ip_times(k);
+  std::vector<enrich::ResolveResult> resolved(k);
+  for_each_bounded(k, settings.scopes.concurrency, [&](size_t x) {
+    ScopeOutcome& o = outcomes[opened[x]];
+    o.engine.stats = counts[x].stats;
+    std::vector<report::Row> rows = to_rows(&counts[x].pairs, /*keep_series=*/false);
+    counts[x].pairs.clear();
+    if (settings.engine.bucket_s == 0) {
+      for (report::Row& row : rows) row.series.cells.clear();
+    }
+    if (settings.name_grouping != NameGrouping::kNone && settings.shape.min_bytes > 0) {
+      const int64_t min = settings.shape.min_bytes;
+      const auto kept = std::remove_if(rows.begin(), rows.end(), [min](const report::Row& r) {
+        return r.counters.bytes_total() < min;
+      });
+      o.below_min_bytes = static_cast<int64_t>(rows.end() - kept);
+      rows.erase(kept, rows.end());
+    }
+    ip_times[x] = row_ip_times(rows);
+    resolved[x] = o.naming->resolver->resolve(ip_times[x]);
+    o.rows = std::move(rows);
+  });
+  for (size_t x = 0; x < k; ++x) {
+    cross.names_from_other_scopes +=
+        name_from_other_scopes(x, opened, plan, outcomes, rule, ip_times[x], &resolved[x]);
+  }
+  for_each_bounded(k, settings.scopes.concurrency, [&](size_t x) {
+    const size_t i = opened[x];
+    ScopeOutcome& o = outcomes[i];
+    std::ostringstream err;
+    o.rows =
+        name_rows_resolved(std::move(o.rows), std::move(resolved[x]), o.naming->aws.has_value(),
+                           settings.name_grouping, settings.quiet, err, &o.names);
+    for (report::Row& row : o.rows) {
+      row.account = plan.scopes[i].account;
+      row.region = plan.scopes[i].region;
+    }
+    o.messages += err.str();
+  });
+  return cross;
 }
 
 // What the engine's routing did, for the report (JSON stats.attribution)
@@ -659,6 +774,8 @@ struct ScopedRead {
   std::vector<report::FailedCall> failed_name_calls;
   // A central bucket: how its records were attributed.
   std::optional<report::Attribution> attribution;
+  // What the cross-scope rule did (cli/scope_pairs.h).
+  report::CrossScope cross_scope;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -679,10 +796,12 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   } else {
     outcomes.resize(plan.scopes.size());
     for_each_bounded(plan.scopes.size(), settings.scopes.concurrency, [&](size_t i) {
-      outcomes[i] = run_scope(settings, plan.scopes[i], ctx.now());
+      outcomes[i] = read_scope(settings, plan.scopes[i], ctx.now());
     });
   }
+  // Every scope is read: pairs to their mount target's scope, then names.
   ScopedRead merged;
+  merged.cross_scope = finish_scopes(settings, plan, outcomes);
   merged.failures = plan.failures;
   for (const report::FailedInput& f : plan.failures) {
     ctx.err << "efstop: read " << f.input << ": " << f.error << '\n';
@@ -773,6 +892,20 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
         ctx.err << "efstop: attribution: " << line << '\n';
       }
     }
+  }
+  if (!settings.quiet) {
+    for (const std::string& line : cross_scope_lines(merged.cross_scope)) {
+      ctx.err << "efstop: cross-scope: " << line << '\n';
+    }
+  }
+  // Not one scope read: there is no report to give, partial or not (as a
+  // read of one account that could read nothing). The failures are above.
+  const bool any_read = std::any_of(outcomes.begin(), outcomes.end(),
+                                    [](const ScopeOutcome& o) { return o.failed.ok(); });
+  if (!any_read) {
+    return io_error("read accounts and regions: none of the " +
+                    std::to_string(merged.failures.size()) +
+                    " could be read (each failure above); no report written");
   }
   return merged;
 }
@@ -1483,6 +1616,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
       r.by_region = settings.scopes.by_region();
       r.failed_inputs = scoped_read->failures;
       r.attribution = scoped_read->attribution;
+      if (settings.scopes.by_account()) r.cross_scope = scoped_read->cross_scope;
     }
     for (const flowlog::InputReport& input : result->inputs) {
       if (input.failed) r.failed_inputs.push_back({input.name, cause_of(input)});

@@ -203,11 +203,7 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
   return n;
 }
 
-std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming,
-                                   const NameFlags& flags, NameGrouping grouping, bool quiet,
-                                   std::ostream& err, enrich::ResolveStats* stats_out) {
-  (void)flags;
-  // 1. Every IP, at the latest time it was seen (history answers for then).
+std::map<std::string, int64_t> row_ip_times(const std::vector<report::Row>& rows) {
   std::map<std::string, int64_t> ip_times;
   for (const report::Row& row : rows) {
     // A row whose records had no end (a format without it): its start.
@@ -220,7 +216,23 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
       }
     }
   }
-  enrich::ResolveResult resolved = naming.resolver->resolve(ip_times);
+  return ip_times;
+}
+
+std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming,
+                                   const NameFlags& flags, NameGrouping grouping, bool quiet,
+                                   std::ostream& err, enrich::ResolveStats* stats_out) {
+  (void)flags;
+  // 1. Every IP, at the latest time it was seen (history answers for then).
+  enrich::ResolveResult resolved = naming.resolver->resolve(row_ip_times(rows));
+  return name_rows_resolved(std::move(rows), std::move(resolved), naming.aws.has_value(), grouping,
+                            quiet, err, stats_out);
+}
+
+std::vector<report::Row> name_rows_resolved(std::vector<report::Row> rows,
+                                            enrich::ResolveResult resolved, bool calls_aws,
+                                            NameGrouping grouping, bool quiet, std::ostream& err,
+                                            enrich::ResolveStats* stats_out) {
   rows = apply_names(std::move(rows), resolved.names, grouping);
 
   // 4. Tell what naming did.
@@ -241,7 +253,7 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
       total_calls += count;
       calls += " " + api + "=" + std::to_string(count);
     }
-    if (naming.aws) err << "names: AWS calls " << total_calls << ":" << calls << '\n';
+    if (calls_aws) err << "names: AWS calls " << total_calls << ":" << calls << '\n';
   }
   if (stats_out != nullptr) *stats_out = s;
   return rows;

@@ -103,6 +103,18 @@ std::vector<report::Row> name_rows(std::vector<report::Row> rows, Naming& naming
                                    const NameFlags& flags, NameGrouping grouping, bool quiet,
                                    std::ostream& err, enrich::ResolveStats* stats_out = nullptr);
 
+// name_rows in steps, for a caller that resolves the addresses itself (a
+// report across accounts asks another account's resolver for an address
+// its own did not find: cli/cmd_top.cc): each address of `rows` with the
+// latest time a row saw it (what Resolver::resolve takes), then the rows
+// named from `resolved`, merged by `grouping`, and the naming summary told
+// as name_rows tells it (`calls_aws`: the "names: AWS calls" line too).
+std::map<std::string, int64_t> row_ip_times(const std::vector<report::Row>& rows);
+std::vector<report::Row> name_rows_resolved(std::vector<report::Row> rows,
+                                            enrich::ResolveResult resolved, bool calls_aws,
+                                            NameGrouping grouping, bool quiet, std::ostream& err,
+                                            enrich::ResolveStats* stats_out = nullptr);
+
 // name_rows with the names already known (address -> name): fills the
 // ends, decides cross-AZ bytes per pair, and merges by `grouping`, as
 // name_rows does after resolving. `top --from-store` uses it with the names

@@ -345,8 +345,46 @@ Json attribution_json(const Attribution& a) {
   return j;
 }
 
+Json cross_scope_json(const CrossScope& c) {
+  Json j = Json::object();
+  j["duplicates"] = c.duplicates;
+  j["moved"] = c.moved;
+  Json moves = Json::array();
+  for (const CrossScopeMove& m : c.moves) {
+    Json item = Json::object();
+    item["from_account"] = m.from_account;
+    item["from_region"] = m.from_region;
+    item["account"] = m.account;
+    item["region"] = m.region;
+    item["action"] = m.action;
+    item["pairs"] = m.pairs;
+    item["records"] = m.records;
+    item["bytes"] = m.bytes;
+    moves.push_back(std::move(item));
+  }
+  j["moves"] = std::move(moves);
+  Json ambiguous = Json::array();
+  for (const CrossScopeAmbiguous& a : c.ambiguous) {
+    Json item = Json::object();
+    item["account"] = a.account;
+    item["region"] = a.region;
+    item["server"] = a.server;
+    Json owners = Json::array();
+    for (const std::string& o : a.owners) owners.push_back(o);
+    item["owners"] = std::move(owners);
+    item["pairs"] = a.pairs;
+    item["records"] = a.records;
+    item["bytes"] = a.bytes;
+    ambiguous.push_back(std::move(item));
+  }
+  j["ambiguous"] = std::move(ambiguous);
+  j["names_from_other_scopes"] = c.names_from_other_scopes;
+  return j;
+}
+
 Json stats_json(const Stats& s, const std::optional<NameStats>& names,
-                const std::optional<Attribution>& attribution) {
+                const std::optional<Attribution>& attribution,
+                const std::optional<CrossScope>& cross_scope) {
   Json j = Json::object();
   j["lines"] = s.lines;
   j["records"] = s.records;
@@ -365,6 +403,7 @@ Json stats_json(const Stats& s, const std::optional<NameStats>& names,
   j["files_failed"] = s.files_failed;
   if (names) j["names"] = names_json(*names);
   if (attribution) j["attribution"] = attribution_json(*attribution);
+  if (cross_scope) j["cross_scope"] = cross_scope_json(*cross_scope);
   return j;
 }
 
@@ -554,7 +593,8 @@ void write_json(const Report& report, std::ostream& out) {
     out << "\n  ]";
   }
   out << ",\n  \"stats\": ";
-  write_nested(out, stats_json(report.stats, report.names, report.attribution), 1);
+  write_nested(out, stats_json(report.stats, report.names, report.attribution, report.cross_scope),
+               1);
   if (report.sample) {
     const SampleInfo& x = *report.sample;
     out << ",\n  \"estimated\": true,\n  \"sample\": ";
@@ -648,7 +688,7 @@ void write_ndjson(const Report& report, std::ostream& out) {
   Json last = Json::object();
   // The last line stays {"stats":{...}} alone (readers take it as such):
   // a partial report says so on stderr and in the exit status instead.
-  last["stats"] = stats_json(report.stats, report.names, report.attribution);
+  last["stats"] = stats_json(report.stats, report.names, report.attribution, report.cross_scope);
   out << dump(last, -1) << '\n';
 }
 

@@ -233,6 +233,50 @@ struct Attribution {
   friend bool operator==(const Attribution&, const Attribution&) = default;
 };
 
+// A pair the cross-scope rule took from the scope that counted it to the
+// scope owning its server's mount target (docs/multi-account.md, "A flow
+// between two accounts").
+struct CrossScopeMove {
+  std::string from_account;  // the scope the records were counted in
+  std::string from_region;
+  std::string account;  // the mount target's scope: the row's
+  std::string region;
+  std::string action;  // "duplicate" (that scope counted the pair too) or "moved"
+  int64_t pairs = 0;
+  int64_t records = 0;  // used records of the pairs
+  int64_t bytes = 0;    // their bytes (read + written)
+
+  friend bool operator==(const CrossScopeMove&, const CrossScopeMove&) = default;
+};
+
+// Pairs kept in their scope: their server is a mount-target address of
+// several other scopes (overlapping private ranges), so whose it is cannot
+// be told.
+struct CrossScopeAmbiguous {
+  std::string account;  // where they stay
+  std::string region;
+  std::string server;
+  std::vector<std::string> owners;  // the accounts with that mount-target address
+  int64_t pairs = 0;
+  int64_t records = 0;
+  int64_t bytes = 0;
+
+  friend bool operator==(const CrossScopeAmbiguous&, const CrossScopeAmbiguous&) = default;
+};
+
+// What the cross-scope rule did (JSON stats.cross_scope).
+struct CrossScope {
+  int64_t duplicates = 0;  // records found counted twice (in stats.duplicates too)
+  int64_t moved = 0;       // records moved to their mount target's scope
+  std::vector<CrossScopeMove> moves;
+  std::vector<CrossScopeAmbiguous> ambiguous;
+  // Addresses not found in their row's scope and named by another scope of
+  // the same region.
+  int64_t names_from_other_scopes = 0;
+
+  friend bool operator==(const CrossScope&, const CrossScope&) = default;
+};
+
 // Why some IPs stayed unnamed (names on): one reason and how many IPs.
 struct UnresolvedReason {
   std::string reason;  // "denied ec2:DescribeNetworkInterfaces", "not in the store (--offline)"
@@ -451,6 +495,8 @@ struct Report {
   // Set for a central bucket read across scopes; JSON gives it as
   // stats.attribution (and stats.outside_scopes).
   std::optional<Attribution> attribution;
+  // Set for a read across accounts; JSON gives it as stats.cross_scope.
+  std::optional<CrossScope> cross_scope;
   // Free-text remarks for the reader ("no EFS traffic found ..."). The
   // table summary prints them; JSON carries them only when there are some.
   std::vector<std::string> notes;
