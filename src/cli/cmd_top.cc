@@ -30,6 +30,7 @@
 #include "cli/name_flags.h"
 #include "cli/sample_arg.h"
 #include "cli/scope_flags.h"
+#include "cli/scope_metrics.h"
 #include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
 #include "core/duration.h"
@@ -72,6 +73,11 @@ struct TopSettings {
   std::optional<ProfileBy> by;     // --by hour-of-day|day-of-week
   bool openmetrics = false;        // --output openmetrics (with --from-store)
   std::optional<flowlog::SampleSpec> sample;  // --sample SPAN/PERIOD (cli/sample_arg.h)
+  // Set by run_top before reading (not options): the width of the pairs'
+  // series after --sample, and the metric grid when the file systems'
+  // metrics are read; each scope of a multi-account read needs both.
+  int64_t series_s = 0;
+  std::optional<enrich::BucketGrid> metric_grid;
 };
 
 std::string lowercase_errno(int error) {
@@ -405,6 +411,10 @@ struct ScopeOutcome {
   int64_t below_min_bytes = 0;
   std::string messages;  // what the scope said on stderr, printed in scope order
   Status failed;         // the scope could not be read at all
+  // With metrics: the scope's pairs (series at the metric period) and its
+  // names (its EFS inventory), for read_scope_metrics once rows are final.
+  std::vector<flowlog::PairTotals> metric_pairs;
+  std::optional<Naming> naming;
 };
 
 // Opens one scope's names; its mount targets become the server side of its
@@ -429,8 +439,15 @@ Status open_scope(const TopSettings& settings, const Scope& scope, int64_t now, 
 // with it. Messages go to `err`.
 void finish_scope(const TopSettings& settings, const Scope& scope, Naming& naming,
                   std::vector<flowlog::PairTotals> pairs, std::ostream& err, ScopeOutcome* out) {
-  std::vector<report::Row> rows = to_rows(&pairs, /*keep_series=*/false);
-  pairs.clear();
+  // --sample: each pair's bytes inside the slices, as for one account.
+  if (settings.sample) flowlog::apply_sample(&pairs, *settings.sample, settings.series_s);
+  const bool metrics = settings.metric_grid.has_value();
+  std::vector<report::Row> rows = to_rows(&pairs, /*keep_series=*/metrics);
+  if (metrics) {
+    out->metric_pairs = std::move(pairs);
+  } else {
+    pairs.clear();
+  }
   if (settings.engine.bucket_s == 0) {
     for (report::Row& row : rows) row.series.cells.clear();
   }
@@ -475,6 +492,7 @@ ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, int64_t 
   out.engine = std::move(read).value();
   finish_scope(settings, scope, *naming, std::move(out.engine.pairs), err, &out);
   out.messages = err.str();
+  out.naming = std::move(naming);
   return out;
 }
 
@@ -548,6 +566,7 @@ std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const
     finish_scope(settings, plan.scopes[i], *namings[i], std::move(shared->scoped[k].pairs),
                  scope_err, &outcomes[i]);
     outcomes[i].messages = scope_err.str();
+    outcomes[i].naming = std::move(namings[i]);
   });
   for (size_t i = 0; i < n; ++i) {
     if (!outcomes[i].failed.ok()) outcomes[i].messages = messages[i];
@@ -659,6 +678,10 @@ struct ScopedRead {
   std::vector<report::FailedCall> failed_name_calls;
   // A central bucket: how its records were attributed.
   std::optional<report::Attribution> attribution;
+  // With metrics: every scope's file systems (read_scope_metrics), and the
+  // GetMetricData calls that failed, each with its scope.
+  std::optional<std::vector<report::FileSystemMetrics>> file_systems;
+  std::vector<report::FailedCall> failed_metric_calls;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -772,6 +795,30 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
       for (const std::string& line : attribution_lines(*merged.attribution)) {
         ctx.err << "efstop: attribution: " << line << '\n';
       }
+    }
+  }
+  // The file systems' metrics, each scope's with its own session, once
+  // every scope's rows are final (cli/scope_metrics.h).
+  if (settings.metric_grid) {
+    std::vector<ScopeMetricsInput> inputs;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (!outcomes[i].failed.ok() || !outcomes[i].naming) continue;
+      const Scope& scope = plan.scopes[i];
+      inputs.push_back(ScopeMetricsInput{
+          scope.account, scope.region, scope.label(), scope.session.client.get(),
+          &outcomes[i].naming->resolver->efs(), &outcomes[i].metric_pairs, &merged.rows});
+    }
+    enrich::AnalysisOptions options;
+    options.read_usd_per_gib = settings.metrics.read_usd_per_gib;
+    options.write_usd_per_gib = settings.metrics.write_usd_per_gib;
+    std::vector<ScopeMetrics> read(inputs.size());
+    for_each_bounded(inputs.size(), settings.scopes.concurrency, [&](size_t k) {
+      read[k] = read_scope_metrics(inputs[k], *settings.metric_grid, options);
+    });
+    merged.file_systems.emplace();
+    merge_scope_metrics(std::move(read), &*merged.file_systems, &merged.failed_metric_calls);
+    for (const report::FailedCall& f : merged.failed_metric_calls) {
+      ctx.err << "efstop: read metrics of " << f.scope << ": " << f.error << '\n';
     }
   }
   return merged;
@@ -1222,18 +1269,13 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                                 "region is named from AWS; leave out --no-names, "
                                                 "--offline and --inventory"));
     }
-    // Not yet tried across scopes (each would need its own Athena table
-    // or its own slices): refused rather than reported unchecked.
+    // Not yet tried across scopes (each would need its own Athena table):
+    // refused rather than reported unchecked.
     if (settings.cloud.method == cloud::Method::kAthena) {
       return usage_error(ctx, "top",
                          invalid_argument_error("parse --method: athena is not yet read across "
                                                 "accounts and regions; stream the objects (leave "
                                                 "out --method athena)"));
-    }
-    if (settings.sample) {
-      return usage_error(ctx, "top",
-                         invalid_argument_error("parse --sample: not yet across accounts and "
-                                                "regions; leave out one of them"));
     }
     if (!settings.cloud.log_groups.empty()) {
       return usage_error(ctx, "top",
@@ -1241,16 +1283,6 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                                 "and region's; with --regions/--accounts each "
                                                 "one's flow logs are discovered (or give --s3)"));
     }
-    if (metrics_asked) {
-      return usage_error(ctx, "top",
-                         invalid_argument_error("parse --metrics: not yet read across accounts "
-                                                "and regions (docs/multi-account.md)"));
-    }
-    if (metrics_on && !settings.quiet) {
-      ctx.err << "efstop: note: no file-system metrics across accounts and regions yet "
-                 "(docs/multi-account.md)\n";
-    }
-    metrics_on = false;
   }
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
@@ -1318,6 +1350,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // when metrics are read (it is the --bucket width when that is given).
   const int64_t series_s = metric_grid ? metric_grid->period_s : user_bucket_s;
   if (settings.sample) prepare_sample(*settings.sample, series_s, &settings.engine);
+  settings.series_s = series_s;  // each scope samples and reads metrics itself
+  settings.metric_grid = metric_grid;
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
   std::optional<ScopedRead> scoped_read;
@@ -1398,7 +1432,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   std::optional<std::vector<report::FileSystemMetrics>> fs_metrics;
   bool metrics_failed = false;  // the metrics could not even be asked for
   std::optional<report::FailedCall> metrics_call;  // the failed GetMetricData, if any
-  if (metric_grid) {
+  if (metric_grid && scoped_read) {
+    // Read per scope, with each scope's session (read_scopes).
+    fs_metrics = std::move(scoped_read->file_systems);
+  } else if (metric_grid) {
     std::map<std::string, std::string> labels;  // client address -> its name as the rows show it
     for (const report::Row& r : rows) {
       if (!r.client) continue;
@@ -1457,6 +1494,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
           "cloudwatch:GetMetricData",
           metrics_failed ? "not made: " + call.message() : call.message(), 0, "", true};
     }
+  }
+  if (metric_grid) {
     // A stop signal while the metrics were read (the call held open, or
     // between pages): efstop ends with 128 + the signal (main.cc), and the
     // report written before must not pass for whole, so the metrics are
@@ -1490,6 +1529,11 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     // A failed naming call leaves names short of the truth: partial too
     // (docs/cli.md), never names quietly replaced by ids.
     r.failed_calls = failed_name_calls;
+    if (scoped_read && !metrics_failed) {
+      for (const report::FailedCall& f : scoped_read->failed_metric_calls) {
+        r.failed_calls.push_back(f);
+      }
+    }
     if (metrics_call) r.failed_calls.push_back(*metrics_call);
     r.partial = !r.failed_inputs.empty() || !r.failed_calls.empty();
     if (metrics_failed) r.partial = true;

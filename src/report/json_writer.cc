@@ -430,6 +430,10 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list, bool sampled)
   Json out = Json::array();
   for (const FileSystemMetrics& fs : list) {
     Json j = Json::object();
+    // Across accounts and regions: the scope the file system is in, as the
+    // rows carry it (docs/multi-account.md).
+    if (!fs.account.empty()) j["account"] = fs.account;
+    if (!fs.region.empty()) j["region"] = fs.region;
     j["id"] = fs.id;
     j["name"] = fs.name.empty() ? Json(nullptr) : Json(fs.name);
     j["throughput_mode"] = fs.throughput_mode.empty() ? Json(nullptr) : Json(fs.throughput_mode);

@@ -376,6 +376,10 @@ struct MetricValues {
 };
 
 struct FileSystemMetrics {
+  // Across accounts and regions (docs/multi-account.md): the scope whose
+  // file system it is, read with that scope's session; empty otherwise.
+  std::string account;
+  std::string region;
   std::string id;
   std::string name;
   std::string throughput_mode;  // bursting, provisioned, elastic ("" unknown)

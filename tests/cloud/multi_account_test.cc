@@ -727,13 +727,6 @@ TEST_F(MultiAccountTest, UsageErrors) {
   EXPECT_NE(stderr_text().find("parse --method: athena is not yet read across accounts"),
             std::string::npos)
       << stderr_text();
-  run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() +
-          " --regions eu-west-1 --method raw --no-metrics --sample 5m/1h --since 1h",
-      &code);
-  EXPECT_EQ(code, 2);
-  EXPECT_NE(stderr_text().find("parse --sample: not yet across accounts and regions"),
-            std::string::npos)
-      << stderr_text();
   run(aws_args() + " --regions eu_west_1", &code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(stderr_text().find("'eu_west_1' is not a region name"), std::string::npos)
