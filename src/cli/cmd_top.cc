@@ -387,7 +387,8 @@ std::vector<std::string> make_notes(const flowlog::FlowStats& s, const TopSettin
 // the names' AWS session and mount targets when names are on.
 Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
                                             const std::optional<Naming>& naming,
-                                            CommandContext& ctx) {
+                                            CommandContext& ctx,
+                                            std::vector<report::SourceScan>* scans) {
   std::optional<AwsSession> own;
   aws::AwsClient* client = nullptr;
   if (naming && naming->aws) {
@@ -400,7 +401,8 @@ Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
   std::optional<std::vector<aws::MountTarget>> mount_targets;
   if (naming) mount_targets = naming->resolver->efs().mount_targets;
   return read_cloud_sources(settings.cloud, client, settings.engine, *settings.start, *settings.end,
-                            mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1);
+                            mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1,
+                            scans);
 }
 
 // One account and region of a multi-account / multi-region report.
@@ -415,6 +417,7 @@ struct ScopeOutcome {
   // names (its EFS inventory), for read_scope_metrics once rows are final.
   std::vector<flowlog::PairTotals> metric_pairs;
   std::optional<Naming> naming;
+  std::vector<report::SourceScan> scans;  // what its reads cost (JSON "sources")
 };
 
 // Opens one scope's names; its mount targets become the server side of its
@@ -483,7 +486,8 @@ ScopeOutcome run_scope(const TopSettings& settings, const Scope& scope, int64_t 
   }
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, scope.session.client.get(), engine, *settings.start, *settings.end,
-      naming->resolver->efs().mount_targets, err, settings.quiet, false);
+      naming->resolver->efs().mount_targets, err, settings.quiet, false, &out.scans);
+  for (report::SourceScan& scan : out.scans) scan.scope = scope.label();
   if (!read.ok()) {
     out.failed = read.status();
     out.messages = err.str();
@@ -519,7 +523,8 @@ void for_each_bounded(size_t n, int concurrency, F&& f) {
 // pairs are named in the scope. The read's own messages go to `err`.
 std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const ScopePlan& plan,
                                               const AwsSession& caller, int64_t now,
-                                              std::ostream& err, flowlog::EngineResult* shared) {
+                                              std::ostream& err, flowlog::EngineResult* shared,
+                                              std::vector<report::SourceScan>* scans) {
   const size_t n = plan.scopes.size();
   std::vector<ScopeOutcome> outcomes(n);
   std::vector<std::optional<Naming>> namings(n);
@@ -550,7 +555,7 @@ std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const
   }
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, caller.client.get(), engine, *settings.start, *settings.end,
-      std::vector<aws::MountTarget>{}, err, settings.quiet, false);
+      std::vector<aws::MountTarget>{}, err, settings.quiet, false, scans);
   if (!read.ok()) {
     // No scope's flow logs were read: each is a failed input, as itself.
     for (size_t i : scope_of_route) outcomes[i].failed = read.status();
@@ -682,6 +687,9 @@ struct ScopedRead {
   // GetMetricData calls that failed, each with its scope.
   std::optional<std::vector<report::FileSystemMetrics>> file_systems;
   std::vector<report::FailedCall> failed_metric_calls;
+  // What each read cost: a central bucket's once (no scope), then each
+  // scope's own, in scope order.
+  std::vector<report::SourceScan> sources;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -696,9 +704,11 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   std::vector<ScopeOutcome> outcomes;
   std::optional<flowlog::EngineResult> shared;
   std::ostringstream central_err;
+  std::vector<report::SourceScan> central_scans;
   if (central) {
     shared.emplace();
-    outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared);
+    outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared,
+                                   &central_scans);
   } else {
     outcomes.resize(plan.scopes.size());
     for_each_bounded(plan.scopes.size(), settings.scopes.concurrency, [&](size_t i) {
@@ -707,6 +717,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   }
   ScopedRead merged;
   merged.failures = plan.failures;
+  merged.sources = std::move(central_scans);
   for (const report::FailedInput& f : plan.failures) {
     ctx.err << "efstop: read " << f.input << ": " << f.error << '\n';
   }
@@ -726,6 +737,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
       continue;
     }
     merged.engine.stats += o.engine.stats;
+    for (report::SourceScan& scan : o.scans) merged.sources.push_back(std::move(scan));
     for (flowlog::InputReport& input : o.engine.inputs) {
       input.name = label + ": " + input.name;
       if (input.failed) input.error = label + ": " + input.error;
@@ -1355,6 +1367,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
   std::optional<ScopedRead> scoped_read;
+  std::vector<report::SourceScan> source_scans;  // reading from AWS: the "sources" of the report
   Result<flowlog::EngineResult> result = flowlog::EngineResult{};
   if (scoped) {
     Result<AwsSession> caller =
@@ -1364,11 +1377,12 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     if (read.ok()) {
       scoped_read = std::move(read).value();
       result = std::move(scoped_read->engine);
+      source_scans = std::move(scoped_read->sources);
     } else {
       result = read.status();
     }
   } else {
-    result = sources.empty() ? read_from_aws(settings, naming, ctx)
+    result = sources.empty() ? read_from_aws(settings, naming, ctx, &source_scans)
                              : flowlog::run_engine(sources, settings.engine);
   }
   if (!result.ok()) {
@@ -1517,6 +1531,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     r.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
     r.notes = make_notes(stats, settings);
     r.run = run;
+    if (sources.empty()) r.sources = source_scans;
     if (scoped_read) {
       r.by_account = settings.scopes.by_account();
       r.by_region = settings.scopes.by_region();

@@ -129,7 +129,9 @@ class ScopeMetricsTest : public ::testing::Test {
                                 utc(named, "%Y/%m/%d/") + s.account + "_vpcflowlogs_" + s.region +
                                 "_fl-0" + std::to_string(s.k) + "_" + utc(named, "%Y%m%dT%H%MZ") +
                                 "_g" + std::to_string(g) + ".log.gz";
-        ASSERT_TRUE(s3_->put_object(kBucket, key, test::gzip(text)).ok());
+        const std::string gz = test::gzip(text);
+        sizes_[{s.k, g}] = static_cast<int64_t>(gz.size());
+        ASSERT_TRUE(s3_->put_object(kBucket, key, gz).ok());
       }
     }
   }
@@ -274,6 +276,7 @@ class ScopeMetricsTest : public ::testing::Test {
   std::unique_ptr<t::ScopedAwsEnv> env_;
   std::unique_ptr<t::S3Server> s3_;
   int64_t t0_ = 0;
+  std::map<std::pair<int, int>, int64_t> sizes_;  // (scope k, five minutes g) -> object bytes
 };
 
 bool every_minute(int) { return true; }
@@ -317,6 +320,20 @@ TEST_F(ScopeMetricsTest, EachScopesMetricsWithItsSessionNameTheBurstingClientWit
   }
   EXPECT_EQ(keys.size(), 2u) << requests->dump();
   EXPECT_EQ(keys.count(t::kTestAccessKeyId), 0u);
+  // What the read cost (JSON "sources"): the central bucket, read once for
+  // every scope, all its objects of the asked members.
+  ASSERT_EQ(report["sources"].size(), 1u) << report["sources"].dump();
+  const json& src = report["sources"][0];
+  EXPECT_FALSE(src.contains("scope")) << src.dump();
+  EXPECT_EQ(src["kind"], "s3");
+  EXPECT_EQ(src["source"], std::string("s3://") + kBucket);
+  int64_t all_bytes = 0;
+  for (const auto& [key, size] : sizes_) all_bytes += size;
+  EXPECT_EQ(src["objects_read"], static_cast<int64_t>(sizes_.size())) << src.dump();
+  EXPECT_EQ(src["bytes_read"], all_bytes) << src.dump();
+  EXPECT_EQ(front().count("s3:GetObject"), static_cast<int64_t>(sizes_.size()));
+  EXPECT_FALSE(src.contains("sample")) << src.dump();
+
   // The table says which account and region each file system is in.
   const std::string table = run(scope_args() + " --quiet", &code);
   ASSERT_EQ(code, 3) << stderr_text();
@@ -407,7 +424,7 @@ TEST_F(ScopeMetricsTest, SampledAcrossScopes) {
   // The objects read: those named within 15 minutes before to 30 minutes
   // after a slice's range (the slice and the 11 minutes before it, cut at
   // the window's start): docs/sources.md, "--sample".
-  int64_t objects = 0;
+  int64_t objects = 0, read_bytes = 0, skipped_bytes = 0;
   for (int g = 0; g < kMinutes / kObjectMinutes; ++g) {
     const int64_t named = object_time(g);
     bool read = false;
@@ -417,9 +434,22 @@ TEST_F(ScopeMetricsTest, SampledAcrossScopes) {
       read = read || (named >= from - 900 && named < to + 1800);
     }
     objects += read ? 1 : 0;
+    for (const ScopeKey& s : kScopes) (read ? read_bytes : skipped_bytes) += sizes_.at({s.k, g});
   }
   EXPECT_EQ(front().count("s3:GetObject"), 4 * objects);
   EXPECT_LT(objects, kMinutes / kObjectMinutes);
+  // The sample's scan cost against the whole window's, in JSON "sources".
+  ASSERT_EQ(report["sources"].size(), 1u) << report["sources"].dump();
+  const json& src = report["sources"][0];
+  EXPECT_EQ(src["kind"], "s3");
+  EXPECT_EQ(src["objects_read"], 4 * objects) << src.dump();
+  EXPECT_EQ(src["bytes_read"], read_bytes) << src.dump();
+  const int64_t all = 4 * (kMinutes / kObjectMinutes);
+  EXPECT_EQ(src["sample"]["objects_skipped"], all - 4 * objects) << src.dump();
+  EXPECT_EQ(src["sample"]["bytes_skipped"], skipped_bytes) << src.dump();
+  EXPECT_EQ(src["sample"]["window_seconds"], 60 * kMinutes);
+  EXPECT_EQ(src["sample"]["whole_window"]["objects"], all) << src.dump();
+  EXPECT_EQ(src["sample"]["whole_window"]["bytes"], read_bytes + skipped_bytes) << src.dump();
   // The metrics, judged in the slices only.
   ASSERT_TRUE(report.contains("file_systems")) << out;
   for (const ScopeKey& s : kScopes) {
