@@ -521,6 +521,9 @@ TEST_F(MultiAccountTest, CallsMatchTheIamPolicyModes) {
   for (const std::string& a : members) EXPECT_EQ(all.count(a), 1u) << a;
   EXPECT_EQ(members.count("ec2:DescribeInstances"), 1u) << nlohmann::json(members).dump();
   EXPECT_EQ(members.count("elasticfilesystem:DescribeMountTargets"), 1u);
+  // The file systems' metrics are read with each member's role, never the
+  // caller's (the caller's calls are exactly its modes' above).
+  EXPECT_EQ(members.count("cloudwatch:GetMetricData"), 1u) << nlohmann::json(members).dump();
   // --role-name narrows AssumeRole to that role in any account.
   bool narrowed = false;
   for (const nlohmann::json& st : policy["Statement"]) {
