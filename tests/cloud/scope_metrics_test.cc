@@ -464,5 +464,113 @@ TEST_F(ScopeMetricsTest, SampledAcrossScopes) {
   EXPECT_EQ(sat["saturated_slices"], 1);
 }
 
+// --sample with each scope's own flow logs (no --s3): every member's VPC
+// has a flow log to a log group of its own account and region, read with
+// that member's role by FilterLogEvents for the slices' ranges only. Each
+// scope's rows are its slices' bytes x 12, its metrics judged in the
+// slices, and JSON "sources" names each scope's read with the events it
+// asked for, computed here from the events written.
+TEST_F(ScopeMetricsTest, SampledPerScopeFromEachMembersLogGroup) {
+  json members = json::object();
+  std::map<std::string, int64_t> want_events;  // scope label -> events in the sampled ranges
+  int64_t seconds = 0;
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (int64_t slice : {t0_, t0_ + 7200}) {
+    ranges.emplace_back(std::max(t0_, slice - 660), slice + 600);
+    seconds += ranges.back().second - ranges.back().first;
+  }
+  for (const ScopeKey& s : kScopes) {
+    const std::string group = "/vpc/flow-" + std::to_string(s.k);
+    const std::string eni = "eni-0" + std::to_string(s.k) + "f00000000000001";
+    json events = json::array();
+    int64_t in_ranges = 0;
+    for (int m = 0; m < kMinutes; ++m) {
+      const int64_t at = t0_ + 60 * m;
+      std::string lines =
+          minute_records(s, "10.1.1.10", 44000, app_written(s.k, m), app_read(s.k, m), at);
+      if (other_written(s.k, m) > 0) {
+        lines +=
+            minute_records(s, "10.1.1.20", 45000, other_written(s.k, m), other_read(s.k, m), at);
+      }
+      std::istringstream in(lines);
+      for (std::string line; std::getline(in, line);) {
+        events.push_back(json::array({at * 1000, line, (at + 300) * 1000}));
+        for (const auto& [from, to] : ranges) {
+          if (at >= from && at < to) {
+            ++in_ranges;
+            break;
+          }
+        }
+      }
+    }
+    want_events["account " + s.account + " " + s.region] = in_ranges;
+    const std::string vpc = "vpc-0" + std::to_string(s.k) + "00000000000001";
+    const std::string fl = "fl-0" + std::to_string(s.k) + "c0000000000001";
+    members[s.account][s.region]["flow_logs"][fl] = {
+        {"CreationTime", "2026-11-01T08:00:00.000Z"},
+        {"DeliverLogsStatus", "SUCCESS"},
+        {"FlowLogStatus", "ACTIVE"},
+        {"LogDestination", "arn:aws:logs:" + s.region + ":" + s.account + ":log-group:" + group},
+        {"LogDestinationType", "cloud-watch-logs"},
+        {"LogFormat",
+         "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} "
+         "${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"},
+        {"LogGroupName", group},
+        {"MaxAggregationInterval", 60},
+        {"ResourceId", vpc},
+        {"TrafficType", "ALL"}};
+    members[s.account][s.region]["log_groups"][group] = {{"creationTime", (t0_ - 86400) * 1000},
+                                                         {"streams", {{eni + "-all", events}}}};
+  }
+  ASSERT_TRUE(front().patch_scenario(json{{"members", members}}.dump()).ok())
+      << front().server_log();
+  int code = -1;
+  const std::string out =
+      run("--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --start " +
+              std::to_string(t0_) + " --end " + std::to_string(t0_ + 60 * kMinutes) +
+              " --accounts 444455556666,777788889999,999900001111 --role-name efstop-org-read"
+              " --regions eu-west-1,us-west-2 --method raw --sample 10m/2h --output json",
+          &code);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err << "\n" << front().server_log();
+  const json report = json::parse(out, nullptr, false);
+  ASSERT_TRUE(report.contains("rows")) << out;
+  EXPECT_EQ(front().count("s3:GetObject"), 0);
+  // Rows: the slices' bytes of each scope's clients, x 12.
+  size_t rows = 0;
+  for (const ScopeKey& s : kScopes) {
+    for (const json& row : report["rows"]) {
+      if (row.value("account", "") != s.account || row.value("region", "") != s.region) continue;
+      const bool app = row["client"].value("name", "") == app_name(s);
+      int64_t rd = 0, wr = 0;
+      for (int m = 0; m < kMinutes; ++m) {
+        if (!in_slices(m)) continue;
+        rd += app ? app_read(s.k, m) : other_read(s.k, m);
+        wr += app ? app_written(s.k, m) : other_written(s.k, m);
+      }
+      EXPECT_EQ(row["sampled"]["bytes_read"], rd) << row.dump();
+      EXPECT_EQ(row["bytes_read"], 12 * rd) << row.dump();
+      EXPECT_EQ(row["bytes_written"], 12 * wr) << row.dump();
+      ++rows;
+    }
+    const json* fs = find_fs(report, s);
+    ASSERT_NE(fs, nullptr) << report["file_systems"].dump();
+    expect_fs(*fs, s, in_slices);
+  }
+  EXPECT_EQ(rows, 5u) << report["rows"].dump();
+  // Each scope's own read, with its scope, and what the whole window would
+  // have been.
+  ASSERT_EQ(report["sources"].size(), 4u) << report["sources"].dump();
+  for (const json& src : report["sources"]) {
+    const std::string scope = src.value("scope", "");
+    ASSERT_EQ(want_events.count(scope), 1u) << src.dump();
+    EXPECT_EQ(src["kind"], "logs_raw");
+    EXPECT_EQ(src["events"], want_events[scope]) << src.dump();
+    EXPECT_EQ(src["sample"]["seconds_asked"], seconds) << src.dump();
+    EXPECT_EQ(src["sample"]["whole_window"]["events"], want_events[scope] * 60 * kMinutes / seconds)
+        << src.dump();
+  }
+}
+
 }  // namespace
 }  // namespace efstop::cloud
