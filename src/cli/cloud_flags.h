@@ -22,6 +22,7 @@
 #include "cloud/cloud_reader.h"
 #include "core/result.h"
 #include "flowlog/engine.h"
+#include "report/model.h"
 
 namespace efstop::cli {
 
@@ -54,10 +55,13 @@ void default_cloud_window(int64_t now, std::optional<int64_t>* start, std::optio
 // caller already listed them (names), else discovery lists them. Notes and
 // the per-source summary go to `err` unless `quiet`; S3 progress is redrawn
 // on `err` when `err_is_tty`. Ctrl-C stops a running Insights query.
+// `scans`, when given, gets what each destination's read cost appended
+// (the report's "sources").
 Result<flowlog::EngineResult> read_cloud_sources(
     const CloudFlags& flags, aws::AwsClient* client, const flowlog::EngineOptions& engine,
     int64_t start, int64_t end, const std::optional<std::vector<aws::MountTarget>>& mount_targets,
-    std::ostream& err, bool quiet, bool err_is_tty);
+    std::ostream& err, bool quiet, bool err_is_tty,
+    std::vector<report::SourceScan>* scans = nullptr);
 
 }  // namespace efstop::cli
 

@@ -30,6 +30,7 @@
 #include "cli/name_flags.h"
 #include "cli/sample_arg.h"
 #include "cli/scope_flags.h"
+#include "cli/scope_metrics.h"
 #include "cli/scope_pairs.h"
 #include "cli/server_ips_arg.h"
 #include "cli/time_arg.h"
@@ -60,8 +61,8 @@ struct TopSettings {
   bool strict = false;
   bool allow_partial = false;
   bool quiet = false;
-  CloudFlags cloud;  // issue 5: flow logs read from AWS (cli/cloud_flags.h)
-  NameFlags names;   // issue 4: names (cli/name_flags.h)
+  CloudFlags cloud;      // issue 5: flow logs read from AWS (cli/cloud_flags.h)
+  NameFlags names;       // issue 4: names (cli/name_flags.h)
   MetricsFlags metrics;  // issue 14: the file systems' own metrics (cli/metrics_flags.h)
   ScopeFlags scopes;     // issue 18: many regions and accounts (cli/scope_flags.h)
   NameGrouping name_grouping = NameGrouping::kNone;  // --group-by fs|name|az
@@ -69,10 +70,15 @@ struct TopSettings {
   bool help = false;
   bool version = false;
   // issue 14: collected history (docs/history.md).
-  bool from_store = false;         // --from-store: the store's buckets, no flow logs read
-  std::optional<ProfileBy> by;     // --by hour-of-day|day-of-week
-  bool openmetrics = false;        // --output openmetrics (with --from-store)
+  bool from_store = false;      // --from-store: the store's buckets, no flow logs read
+  std::optional<ProfileBy> by;  // --by hour-of-day|day-of-week
+  bool openmetrics = false;     // --output openmetrics (with --from-store)
   std::optional<flowlog::SampleSpec> sample;  // --sample SPAN/PERIOD (cli/sample_arg.h)
+  // Set by run_top before reading (not options): the width of the pairs'
+  // series after --sample, and the metric grid when the file systems'
+  // metrics are read; each scope of a multi-account read needs both.
+  int64_t series_s = 0;
+  std::optional<enrich::BucketGrid> metric_grid;
 };
 
 std::string lowercase_errno(int error) {
@@ -382,7 +388,8 @@ std::vector<std::string> make_notes(const flowlog::FlowStats& s, const TopSettin
 // the names' AWS session and mount targets when names are on.
 Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
                                             const std::optional<Naming>& naming,
-                                            CommandContext& ctx) {
+                                            CommandContext& ctx,
+                                            std::vector<report::SourceScan>* scans) {
   std::optional<AwsSession> own;
   aws::AwsClient* client = nullptr;
   if (naming && naming->aws) {
@@ -395,7 +402,8 @@ Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
   std::optional<std::vector<aws::MountTarget>> mount_targets;
   if (naming) mount_targets = naming->resolver->efs().mount_targets;
   return read_cloud_sources(settings.cloud, client, settings.engine, *settings.start, *settings.end,
-                            mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1);
+                            mount_targets, ctx.err, settings.quiet, ::isatty(STDERR_FILENO) == 1,
+                            scans);
 }
 
 // One account and region of a multi-account / multi-region report.
@@ -410,6 +418,10 @@ struct ScopeOutcome {
   int64_t below_min_bytes = 0;
   std::string messages;  // what the scope said on stderr, printed in scope order
   Status failed;         // the scope could not be read at all
+  // With metrics: the scope's pairs (series at the metric period) and its
+  // names (its EFS inventory), for read_scope_metrics once rows are final.
+  std::vector<flowlog::PairTotals> metric_pairs;
+  std::vector<report::SourceScan> scans;  // what its reads cost (JSON "sources")
 };
 
 // Opens one scope's names; its mount targets become the server side of its
@@ -457,7 +469,8 @@ ScopeOutcome read_scope(const TopSettings& settings, const Scope& scope, int64_t
   }
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, scope.session.client.get(), engine, *settings.start, *settings.end,
-      out.naming->resolver->efs().mount_targets, err, settings.quiet, false);
+      out.naming->resolver->efs().mount_targets, err, settings.quiet, false, &out.scans);
+  for (report::SourceScan& scan : out.scans) scan.scope = scope.label();
   if (!read.ok()) {
     out.failed = read.status();
     out.messages = err.str();
@@ -492,7 +505,8 @@ void for_each_bounded(size_t n, int concurrency, F&& f) {
 // `err`.
 std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const ScopePlan& plan,
                                               const AwsSession& caller, int64_t now,
-                                              std::ostream& err, flowlog::EngineResult* shared) {
+                                              std::ostream& err, flowlog::EngineResult* shared,
+                                              std::vector<report::SourceScan>* scans) {
   const size_t n = plan.scopes.size();
   std::vector<ScopeOutcome> outcomes(n);
   std::vector<flowlog::EngineOptions> engines(n);
@@ -518,7 +532,7 @@ std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const
   if (engine.scopes.empty()) return outcomes;
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, caller.client.get(), engine, *settings.start, *settings.end,
-      std::vector<aws::MountTarget>{}, err, settings.quiet, false);
+      std::vector<aws::MountTarget>{}, err, settings.quiet, false, scans);
   if (!read.ok()) {
     // No scope's flow logs were read: each is a failed input, as itself.
     for (size_t i : scope_of_route) outcomes[i].failed = read.status();
@@ -633,7 +647,15 @@ report::CrossScope finish_scopes(const TopSettings& settings, const ScopePlan& p
   for_each_bounded(k, settings.scopes.concurrency, [&](size_t x) {
     ScopeOutcome& o = outcomes[opened[x]];
     o.engine.stats = counts[x].stats;
-    std::vector<report::Row> rows = to_rows(&counts[x].pairs, /*keep_series=*/false);
+    // --sample: each pair's bytes inside the slices, as for one account.
+    if (settings.sample)
+      flowlog::apply_sample(&counts[x].pairs, *settings.sample, settings.series_s);
+    const bool metrics = settings.metric_grid.has_value();
+    std::vector<report::Row> rows = to_rows(&counts[x].pairs, /*keep_series=*/metrics);
+    if (metrics) {
+      // The pairs (series at the metric period) for read_scope_metrics.
+      o.metric_pairs = std::move(counts[x].pairs);
+    }
     counts[x].pairs.clear();
     if (settings.engine.bucket_s == 0) {
       for (report::Row& row : rows) row.series.cells.clear();
@@ -776,6 +798,13 @@ struct ScopedRead {
   std::optional<report::Attribution> attribution;
   // What the cross-scope rule did (cli/scope_pairs.h).
   report::CrossScope cross_scope;
+  // With metrics: every scope's file systems (read_scope_metrics), and the
+  // GetMetricData calls that failed, each with its scope.
+  std::optional<std::vector<report::FileSystemMetrics>> file_systems;
+  std::vector<report::FailedCall> failed_metric_calls;
+  // What each read cost: a central bucket's once (no scope), then each
+  // scope's own, in scope order.
+  std::vector<report::SourceScan> sources;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -790,9 +819,11 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   std::vector<ScopeOutcome> outcomes;
   std::optional<flowlog::EngineResult> shared;
   std::ostringstream central_err;
+  std::vector<report::SourceScan> central_scans;
   if (central) {
     shared.emplace();
-    outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared);
+    outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared,
+                                   &central_scans);
   } else {
     outcomes.resize(plan.scopes.size());
     for_each_bounded(plan.scopes.size(), settings.scopes.concurrency, [&](size_t i) {
@@ -803,6 +834,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   ScopedRead merged;
   merged.cross_scope = finish_scopes(settings, plan, outcomes);
   merged.failures = plan.failures;
+  merged.sources = std::move(central_scans);
   for (const report::FailedInput& f : plan.failures) {
     ctx.err << "efstop: read " << f.input << ": " << f.error << '\n';
   }
@@ -822,6 +854,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
       continue;
     }
     merged.engine.stats += o.engine.stats;
+    for (report::SourceScan& scan : o.scans) merged.sources.push_back(std::move(scan));
     for (flowlog::InputReport& input : o.engine.inputs) {
       input.name = label + ": " + input.name;
       if (input.failed) input.error = label + ": " + input.error;
@@ -907,6 +940,30 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
                     std::to_string(merged.failures.size()) +
                     " could be read (each failure above); no report written");
   }
+  // The file systems' metrics, each scope's with its own session, once
+  // every scope's rows are final (cli/scope_metrics.h).
+  if (settings.metric_grid) {
+    std::vector<ScopeMetricsInput> inputs;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (!outcomes[i].failed.ok() || !outcomes[i].naming) continue;
+      const Scope& scope = plan.scopes[i];
+      inputs.push_back(ScopeMetricsInput{
+          scope.account, scope.region, scope.label(), scope.session.client.get(),
+          &outcomes[i].naming->resolver->efs(), &outcomes[i].metric_pairs, &merged.rows});
+    }
+    enrich::AnalysisOptions options;
+    options.read_usd_per_gib = settings.metrics.read_usd_per_gib;
+    options.write_usd_per_gib = settings.metrics.write_usd_per_gib;
+    std::vector<ScopeMetrics> read(inputs.size());
+    for_each_bounded(inputs.size(), settings.scopes.concurrency, [&](size_t k) {
+      read[k] = read_scope_metrics(inputs[k], *settings.metric_grid, options);
+    });
+    merged.file_systems.emplace();
+    merge_scope_metrics(std::move(read), &*merged.file_systems, &merged.failed_metric_calls);
+    for (const report::FailedCall& f : merged.failed_metric_calls) {
+      ctx.err << "efstop: read metrics of " << f.scope << ": " << f.error << '\n';
+    }
+  }
   return merged;
 }
 
@@ -984,13 +1041,15 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
                  ": it reads the collected history; add --from-store");
   }
   if (!sources.empty() || settings.cloud.any()) {
-    return usage("parse --from-store: it reads the store; name no SOURCE, --log-group, --s3 or "
-                 "--method with it");
+    return usage(
+        "parse --from-store: it reads the store; name no SOURCE, --log-group, --s3 or "
+        "--method with it");
   }
   if (settings.names.names) {
-    return usage("parse --from-store: it calls no AWS API, so not with --names; names come "
-                 "from the store with --offline (as they were at each row's time), or from "
-                 "--inventory or --labels");
+    return usage(
+        "parse --from-store: it calls no AWS API, so not with --names; names come "
+        "from the store with --offline (as they were at each row's time), or from "
+        "--inventory or --labels");
   }
   const bool html_wanted =
       settings.output == report::OutputFormat::kHtml || !settings.html_file.empty();
@@ -1040,8 +1099,9 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
   }
   const int64_t width = (*last)->bucket_s;
   if (settings.by == ProfileBy::kHourOfDay && width > 3600) {
-    return usage("parse --by: the store holds buckets of a day; hour-of-day needs 1h or "
-                 "shorter ones");
+    return usage(
+        "parse --by: the store holds buckets of a day; hour-of-day needs 1h or "
+        "shorter ones");
   }
   // --bucket: a series from the stored buckets, which cannot be split (the
   // records' own times are not kept), so only as coarse as the store's or
@@ -1137,9 +1197,8 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
     rows = apply_names(std::move(rows), collected, settings.name_grouping);
   }
   if (settings.openmetrics) settings.shape.top = 0;
-  report::Report rep =
-      report::build_report(std::move(rows), report::Stats{},
-                           report::Window{from, to}, settings.shape);
+  report::Report rep = report::build_report(std::move(rows), report::Stats{},
+                                            report::Window{from, to}, settings.shape);
   rep.stats.below_min_bytes = below_min_bytes;
   rep.names = name_stats;
   rep.failed_calls = failed_name_calls;
@@ -1152,26 +1211,28 @@ int run_top_from_store(TopSettings& settings, const std::vector<std::string>& so
         "stored its buckets (the name at the window's end), not as now");
   }
   if (pairs->buckets == 0) {
-    rep.notes.push_back("the store has no bucket starting in the window; 'efstop collect' "
-                        "covered up to " + report::format_iso8601_utc((*last)->window_end));
+    rep.notes.push_back(
+        "the store has no bucket starting in the window; 'efstop collect' "
+        "covered up to " +
+        report::format_iso8601_utc((*last)->window_end));
   }
 
   if (settings.openmetrics) {
     write_openmetrics(rep, **last, ctx.out);
   } else if (settings.by) {
-    write_profile(rep, fold_profiles(rep.rows, *pairs, *settings.by), *settings.by,
-                  settings.output, ctx.out);
+    write_profile(rep, fold_profiles(rep.rows, *pairs, *settings.by), *settings.by, settings.output,
+                  ctx.out);
   } else {
     if (!write_outputs(rep, nullptr, settings, ctx)) return kExitFailure;
   }
   if (!settings.quiet) {
-    ctx.err << "from store: " << path << ": " << pairs->buckets << " pair-bucket rows of "
-            << width << " s starting in " << report::format_iso8601_utc(from) << " to "
+    ctx.err << "from store: " << path << ": " << pairs->buckets << " pair-bucket rows of " << width
+            << " s starting in " << report::format_iso8601_utc(from) << " to "
             << report::format_iso8601_utc(to) << "; no flow log read, no AWS call\n"
-            << "rows: " << rep.total_rows << (rep.total_rows == static_cast<int64_t>(rep.rows.size())
-                                                  ? ", all shown\n"
-                                                  : ", " + std::to_string(rep.rows.size()) +
-                                                        " shown\n");
+            << "rows: " << rep.total_rows
+            << (rep.total_rows == static_cast<int64_t>(rep.rows.size())
+                    ? ", all shown\n"
+                    : ", " + std::to_string(rep.rows.size()) + " shown\n");
     for (const std::string& note : rep.notes) ctx.err << "note: " << note << '\n';
   }
   // Names from a partial dump: said even with --quiet, as for top.
@@ -1355,18 +1416,13 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                                 "region is named from AWS; leave out --no-names, "
                                                 "--offline and --inventory"));
     }
-    // Not yet tried across scopes (each would need its own Athena table
-    // or its own slices): refused rather than reported unchecked.
+    // Not yet tried across scopes (each would need its own Athena table):
+    // refused rather than reported unchecked.
     if (settings.cloud.method == cloud::Method::kAthena) {
       return usage_error(ctx, "top",
                          invalid_argument_error("parse --method: athena is not yet read across "
                                                 "accounts and regions; stream the objects (leave "
                                                 "out --method athena)"));
-    }
-    if (settings.sample) {
-      return usage_error(ctx, "top",
-                         invalid_argument_error("parse --sample: not yet across accounts and "
-                                                "regions; leave out one of them"));
     }
     if (!settings.cloud.log_groups.empty()) {
       return usage_error(ctx, "top",
@@ -1374,16 +1430,6 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                                 "and region's; with --regions/--accounts each "
                                                 "one's flow logs are discovered (or give --s3)"));
     }
-    if (metrics_asked) {
-      return usage_error(ctx, "top",
-                         invalid_argument_error("parse --metrics: not yet read across accounts "
-                                                "and regions (docs/multi-account.md)"));
-    }
-    if (metrics_on && !settings.quiet) {
-      ctx.err << "efstop: note: no file-system metrics across accounts and regions yet "
-                 "(docs/multi-account.md)\n";
-    }
-    metrics_on = false;
   }
 
   // 2. Names: open the store / dump / AWS; the EFS inventory makes the
@@ -1451,9 +1497,12 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // when metrics are read (it is the --bucket width when that is given).
   const int64_t series_s = metric_grid ? metric_grid->period_s : user_bucket_s;
   if (settings.sample) prepare_sample(*settings.sample, series_s, &settings.engine);
+  settings.series_s = series_s;  // each scope samples and reads metrics itself
+  settings.metric_grid = metric_grid;
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
   std::optional<ScopedRead> scoped_read;
+  std::vector<report::SourceScan> source_scans;  // reading from AWS: the "sources" of the report
   Result<flowlog::EngineResult> result = flowlog::EngineResult{};
   if (scoped) {
     Result<AwsSession> caller =
@@ -1463,11 +1512,12 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     if (read.ok()) {
       scoped_read = std::move(read).value();
       result = std::move(scoped_read->engine);
+      source_scans = std::move(scoped_read->sources);
     } else {
       result = read.status();
     }
   } else {
-    result = sources.empty() ? read_from_aws(settings, naming, ctx)
+    result = sources.empty() ? read_from_aws(settings, naming, ctx, &source_scans)
                              : flowlog::run_engine(sources, settings.engine);
   }
   if (!result.ok()) {
@@ -1529,9 +1579,12 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // 6. The file systems' own metrics beside the flows. A failed call is
   // reported as itself and leaves the report partial; the flows stand.
   std::optional<std::vector<report::FileSystemMetrics>> fs_metrics;
-  bool metrics_failed = false;  // the metrics could not even be asked for
+  bool metrics_failed = false;                     // the metrics could not even be asked for
   std::optional<report::FailedCall> metrics_call;  // the failed GetMetricData, if any
-  if (metric_grid) {
+  if (metric_grid && scoped_read) {
+    // Read per scope, with each scope's session (read_scopes).
+    fs_metrics = std::move(scoped_read->file_systems);
+  } else if (metric_grid) {
     std::map<std::string, std::string> labels;  // client address -> its name as the rows show it
     for (const report::Row& r : rows) {
       if (!r.client) continue;
@@ -1590,6 +1643,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
           "cloudwatch:GetMetricData",
           metrics_failed ? "not made: " + call.message() : call.message(), 0, "", true};
     }
+  }
+  if (metric_grid) {
     // A stop signal while the metrics were read (the call held open, or
     // between pages): efstop ends with 128 + the signal (main.cc), and the
     // report written before must not pass for whole, so the metrics are
@@ -1611,6 +1666,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     r.cross_az_usd_per_gib = settings.names.cross_az_usd_per_gib;
     r.notes = make_notes(stats, settings);
     r.run = run;
+    if (sources.empty()) r.sources = source_scans;
     if (scoped_read) {
       r.by_account = settings.scopes.by_account();
       r.by_region = settings.scopes.by_region();
@@ -1624,6 +1680,11 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     // A failed naming call leaves names short of the truth: partial too
     // (docs/cli.md), never names quietly replaced by ids.
     r.failed_calls = failed_name_calls;
+    if (scoped_read && !metrics_failed) {
+      for (const report::FailedCall& f : scoped_read->failed_metric_calls) {
+        r.failed_calls.push_back(f);
+      }
+    }
     if (metrics_call) r.failed_calls.push_back(*metrics_call);
     r.partial = !r.failed_inputs.empty() || !r.failed_calls.empty();
     if (metrics_failed) r.partial = true;

@@ -173,6 +173,13 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
   std::string g;
   for (const std::string& name : groups) g += (g.empty() ? "" : ",") + name;
   out.source = "logs insights on " + g;
+  SourceScan scan;
+  scan.kind = "logs_insights";
+  scan.source = g;
+  scan.calls = run.queries;
+  scan.bytes_scanned = run.billed_bytes_scanned;
+  scan.cost_usd = run.estimated_cost_usd();
+  scan.window_seconds = o.window_end - o.window_start;
   char cost[64];
   std::snprintf(cost, sizeof cost, "%.4f", run.estimated_cost_usd());
   out.summary.push_back(
@@ -192,6 +199,9 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
     const double whole = asked > 0 ? run.billed_bytes_scanned * static_cast<double>(window) /
                                          static_cast<double>(asked)
                                    : 0.0;
+    scan.sample_seconds = asked;
+    scan.window_bytes_scanned = whole;
+    scan.window_cost_usd = whole / kBytesPerGb * kInsightsUsdPerGb;
     char line[512];
     std::snprintf(line, sizeof line,
                   "sample: Logs Insights asked for %zu time ranges, %lld s of the window's %lld "
@@ -208,6 +218,7 @@ Result<CloudReadResult> read_insights(aws::AwsClient* client, const CloudReadOpt
                           " started by a StartQuery whose answer was lost, found "
                           "(DescribeQueries) and stopped");
   }
+  out.scans.push_back(std::move(scan));
   return out;
 }
 
@@ -293,6 +304,12 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
         " on " + group + " returned " + what + "; left out, not counted");
   }
   out.source = "log events of " + group;
+  SourceScan scan;
+  scan.kind = "logs_raw";
+  scan.source = group;
+  scan.calls = ro.pages->load();
+  scan.events = ro.events->load();
+  scan.window_seconds = o.window_end - o.window_start;
   out.summary.push_back(
       "logs raw: " + std::to_string(ro.pages->load()) + " FilterLogEvents pages, " +
       std::to_string(ro.events->load()) + " events (filter pattern '" + ro.filter_pattern + "'" +
@@ -307,6 +324,11 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
     for (const auto& [from, to] : *ro.ranges) asked += to - from;
     const int64_t window = o.window_end - o.window_start;
     const int64_t events = ro.events->load();
+    scan.sample_seconds = asked;
+    scan.window_events =
+        asked > 0 ? static_cast<int64_t>(static_cast<double>(events) * static_cast<double>(window) /
+                                         static_cast<double>(asked))
+                  : 0;
     out.summary.push_back(
         "sample: FilterLogEvents asked for " + std::to_string(ro.ranges->size()) +
         " time ranges, " + std::to_string(asked) + " s of the window's " +
@@ -318,6 +340,7 @@ Result<CloudReadResult> read_raw(aws::AwsClient* client, const CloudReadOptions&
                                  : 0) +
         " events");
   }
+  out.scans.push_back(std::move(scan));
   return out;
 }
 
@@ -406,6 +429,22 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
         " keys outside the prefix asked for (it ignored the prefix); not read, not counted");
   }
   out.source = loc.to_uri();
+  SourceScan scan;
+  scan.kind = "s3";
+  scan.source = loc.to_uri();
+  scan.calls = api.list_calls();
+  scan.objects_listed = plan.listed;
+  scan.objects_read = static_cast<int64_t>(plan.objects.size());
+  scan.bytes_read = listed_bytes;
+  scan.objects_skipped_by_time = plan.skipped_by_time;
+  scan.window_seconds = o.window_end - o.window_start;
+  if (so.sample_ranges) {
+    scan.objects_skipped_by_sample = plan.skipped_by_sample;
+    scan.bytes_skipped_by_sample = plan.skipped_by_sample_bytes;
+    scan.window_objects = static_cast<int64_t>(plan.objects.size()) + plan.skipped_by_sample;
+    scan.window_bytes = listed_bytes + plan.skipped_by_sample_bytes;
+  }
+  out.scans.push_back(std::move(scan));
   out.summary.push_back(
       "s3: " + std::to_string(plan.prefixes.size()) + " prefixes listed (" +
       std::to_string(api.list_calls()) + " ListObjectsV2 calls), " + std::to_string(plan.listed) +
@@ -606,6 +645,16 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
                 "estimated cost USD %.4f (at USD %.2f per TB scanned, %s minimum per query)",
                 billed / 1e12 * o.athena.usd_per_tb, o.athena.usd_per_tb,
                 human_bytes(static_cast<double>(kAthenaMinBilledBytes)).c_str());
+  SourceScan scan;
+  scan.kind = "athena";
+  scan.source = loc.to_uri();
+  scan.calls = 1;
+  scan.bytes_scanned = static_cast<double>(scanned);
+  scan.cost_usd = billed / 1e12 * o.athena.usd_per_tb;
+  scan.objects_read = static_cast<int64_t>(plan.objects.size());
+  scan.bytes_read = listed_bytes;
+  scan.window_seconds = o.window_end - o.window_start;
+  out.scans.push_back(std::move(scan));
   out.summary.push_back(
       "athena: query " + run.id + " on " + qualified + ", " + std::to_string(plan.objects.size()) +
       " objects (" + human_bytes(static_cast<double>(listed_bytes)) + ") in the window, " +
@@ -667,6 +716,7 @@ CloudReadResult merge_results(std::vector<CloudReadResult> parts) {
     for (std::string& w : p.engine.warnings) out.engine.warnings.push_back(std::move(w));
     out.source += (out.source.empty() ? "" : " + ") + p.source;
     for (std::string& line : p.summary) out.summary.push_back(std::move(line));
+    for (SourceScan& scan : p.scans) out.scans.push_back(std::move(scan));
     if (&p == &parts.front()) {
       out.counts = p.counts;
     } else {

@@ -469,6 +469,10 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list, bool sampled)
   Json out = Json::array();
   for (const FileSystemMetrics& fs : list) {
     Json j = Json::object();
+    // Across accounts and regions: the scope the file system is in, as the
+    // rows carry it (docs/multi-account.md).
+    if (!fs.account.empty()) j["account"] = fs.account;
+    if (!fs.region.empty()) j["region"] = fs.region;
     j["id"] = fs.id;
     j["name"] = fs.name.empty() ? Json(nullptr) : Json(fs.name);
     j["throughput_mode"] = fs.throughput_mode.empty() ? Json(nullptr) : Json(fs.throughput_mode);
@@ -542,6 +546,47 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list, bool sampled)
       }
     } else {
       j["cost"] = nullptr;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// docs/json.md "sources": what each read of the flow logs cost, with only
+// the figures its kind has; with --sample also what the whole window would
+// have cost.
+Json sources_json(const std::vector<SourceScan>& list) {
+  Json out = Json::array();
+  const auto put = [](Json& j, const char* key, const auto& value) {
+    if (value) j[key] = *value;
+  };
+  for (const SourceScan& s : list) {
+    Json j = Json::object();
+    if (!s.scope.empty()) j["scope"] = s.scope;
+    j["kind"] = s.kind;
+    j["source"] = s.source;
+    j["calls"] = s.calls;
+    put(j, "bytes_scanned", s.bytes_scanned);
+    put(j, "cost_usd", s.cost_usd);
+    put(j, "events", s.events);
+    put(j, "objects_listed", s.objects_listed);
+    put(j, "objects_read", s.objects_read);
+    put(j, "bytes_read", s.bytes_read);
+    put(j, "objects_skipped_by_time", s.objects_skipped_by_time);
+    if (s.sample_seconds || s.objects_skipped_by_sample) {
+      Json sample = Json::object();
+      put(sample, "seconds_asked", s.sample_seconds);
+      sample["window_seconds"] = s.window_seconds;
+      put(sample, "objects_skipped", s.objects_skipped_by_sample);
+      put(sample, "bytes_skipped", s.bytes_skipped_by_sample);
+      Json whole = Json::object();
+      put(whole, "bytes_scanned", s.window_bytes_scanned);
+      put(whole, "cost_usd", s.window_cost_usd);
+      put(whole, "events", s.window_events);
+      put(whole, "objects", s.window_objects);
+      put(whole, "bytes", s.window_bytes);
+      sample["whole_window"] = std::move(whole);
+      j["sample"] = std::move(sample);
     }
     out.push_back(std::move(j));
   }
@@ -639,6 +684,10 @@ void write_json(const Report& report, std::ostream& out) {
                  Json{{"read_usd_per_gib", report.efs_read_usd_per_gib},
                       {"write_usd_per_gib", report.efs_write_usd_per_gib}},
                  1);
+  }
+  if (report.sources) {
+    out << ",\n  \"sources\": ";
+    write_nested(out, sources_json(*report.sources), 1);
   }
   // How the report was asked and by whom: the HTML page shows them, and a
   // reader of the JSON can tell a cut report (total_rows > rows) from a whole.

@@ -420,6 +420,10 @@ struct MetricValues {
 };
 
 struct FileSystemMetrics {
+  // Across accounts and regions (docs/multi-account.md): the scope whose
+  // file system it is, read with that scope's session; empty otherwise.
+  std::string account;
+  std::string region;
   std::string id;
   std::string name;
   std::string throughput_mode;  // bursting, provisioned, elastic ("" unknown)
@@ -465,6 +469,38 @@ struct FileSystemMetrics {
   std::optional<double> sampled_unattributed_usd;
 
   friend bool operator==(const FileSystemMetrics&, const FileSystemMetrics&) = default;
+};
+
+// What reading one flow-log destination cost (JSON "sources", docs/json.md):
+// the figures the summary's "logs insights:", "logs raw:", "s3:",
+// "athena:" and "sample:" lines give in words. nullopt: the source has no
+// such figure (cloud::SourceScan says which has which).
+struct SourceScan {
+  // With --regions/--accounts: the scope that read it ("account
+  // 444455556666 us-west-2"), "" for a central bucket read once for all.
+  std::string scope;
+  std::string kind;    // "logs_insights", "logs_raw", "s3", "athena"
+  std::string source;  // the log group(s), or the s3:// location
+  int64_t calls = 0;   // queries; FilterLogEvents pages; ListObjectsV2 calls
+  std::optional<double> bytes_scanned;
+  std::optional<double> cost_usd;
+  std::optional<int64_t> events;
+  std::optional<int64_t> objects_listed;
+  std::optional<int64_t> objects_read;
+  std::optional<int64_t> bytes_read;
+  std::optional<int64_t> objects_skipped_by_time;
+  std::optional<int64_t> objects_skipped_by_sample;
+  std::optional<int64_t> bytes_skipped_by_sample;
+  // --sample: seconds of events asked for, and the whole window's figures.
+  std::optional<int64_t> sample_seconds;
+  int64_t window_seconds = 0;
+  std::optional<double> window_bytes_scanned;
+  std::optional<double> window_cost_usd;
+  std::optional<int64_t> window_events;
+  std::optional<int64_t> window_objects;
+  std::optional<int64_t> window_bytes;
+
+  friend bool operator==(const SourceScan&, const SourceScan&) = default;
 };
 
 struct Report {
@@ -519,6 +555,9 @@ struct Report {
   // --sample: the bytes of rows and totals are estimates (set after
   // build_report, which sorted and summed the sampled bytes).
   std::optional<SampleInfo> sample;
+  // Flow logs read from AWS: what each destination's read cost, in reading
+  // order (scope order across scopes); nullopt for local files.
+  std::optional<std::vector<SourceScan>> sources;
 };
 
 // The estimated cost of a row's cross-AZ bytes at `usd_per_gib`.

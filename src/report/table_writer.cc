@@ -420,6 +420,20 @@ void write_table(const Report& report, std::ostream& out, const TableOptions& op
   write_file_system_summary(report, out);
 }
 
+namespace {
+
+// " in account 444455556666 us-west-2" for a file system of a report across
+// accounts and regions (" in us-west-2" with --regions alone), "" otherwise.
+std::string scope_text(const FileSystemMetrics& fs) {
+  if (fs.account.empty() && fs.region.empty()) return "";
+  std::string s = " in";
+  if (!fs.account.empty()) s += " account " + sanitize_text(fs.account);
+  if (!fs.region.empty()) s += " " + sanitize_text(fs.region);
+  return s;
+}
+
+}  // namespace
+
 void write_partial_notice(const Report& report, std::ostream& out) {
   if (!report.partial) return;
   size_t n = 0, scopes = 0;  // failed files and objects; failed accounts or regions
@@ -461,7 +475,7 @@ void write_partial_notice(const Report& report, std::ostream& out) {
       for (const MetricFailure& f : fs.failures) {
         // The call that failed has its line above, not one per file system.
         if (f.metric == "*" && metrics_call_failed) continue;
-        out << "partial: metrics of " << sanitize_text(fs.id) << ": "
+        out << "partial: metrics of " << sanitize_text(fs.id) << scope_text(fs) << ": "
             << sanitize_text(f.metric == "*" ? "GetMetricData" : f.metric) << ": "
             << sanitize_text(f.status)
             << (f.message.empty() ? std::string() : " (" + sanitize_text(f.message) + ")") << '\n';
@@ -552,7 +566,7 @@ void write_file_system_summary(const Report& report, std::ostream& out) {
   for (const FileSystemMetrics& fs : *report.file_systems) {
     std::string who = fs.id;
     if (!fs.name.empty()) who += " (" + fs.name + ")";
-    out << "file system " << sanitize_text(who);
+    out << "file system " << sanitize_text(who) << scope_text(fs);
     if (!fs.throughput_mode.empty()) out << ", " << sanitize_text(fs.throughput_mode);
     const bool sampled = report.sample.has_value();
     out << ", " << fs.period_s << " s buckets";

@@ -194,6 +194,50 @@ class AthenaE2eTest : public ::testing::Test {
   std::unique_ptr<t::S3Server> s3_;
 };
 
+// JSON "sources" (docs/json.md): the query's scanned bytes (the stand-in's
+// DataScannedInBytes: every object the table's projection matches, the
+// pruned day's too, since the stand-in bills what it hands DuckDB) and its
+// cost at the price per TB with Athena's 10 MB minimum; streaming the same
+// objects says what it listed and read, with no cost.
+TEST_F(AthenaE2eTest, SourcesSayWhatTheQueryScannedAndTheStreamRead) {
+  put_text("text/");
+  int64_t day_bytes = 0;  // the window day's three objects, as put_text wrote them
+  for (int k = 0; k < 3; ++k) {
+    const std::string account = k < 2 ? "111122223333" : "444455556666";
+    day_bytes +=
+        static_cast<int64_t>(test::gzip(as_text(make_records(40 + k, 700, account))).size());
+  }
+  const int64_t old_bytes = static_cast<int64_t>(
+      test::gzip(as_text(make_records(99, 50, "111122223333"))).size());  // the day pruned
+  int code = -1;
+  const nlohmann::json athena = nlohmann::json::parse(
+      run(common("text/") + " --method athena --athena-price-per-tb 6.75", &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  ASSERT_EQ(athena["sources"].size(), 1u) << athena.dump();
+  const nlohmann::json& a = athena["sources"][0];
+  EXPECT_EQ(a["kind"], "athena");
+  EXPECT_EQ(a["source"], std::string("s3://") + kBucket + "/text/");
+  EXPECT_EQ(a["calls"], 1);
+  EXPECT_EQ(a["bytes_scanned"].get<double>(), static_cast<double>(day_bytes + old_bytes))
+      << a.dump();
+  EXPECT_NEAR(a["cost_usd"].get<double>(),
+              static_cast<double>(std::max<int64_t>(day_bytes + old_bytes, 10000000)) / 1e12 * 6.75,
+              1e-15);
+  EXPECT_EQ(a["objects_read"], 3) << a.dump();
+  EXPECT_EQ(a["bytes_read"], day_bytes) << a.dump();
+  const int64_t lists = s3_->endpoint()->count("s3:ListObjectsV2");
+  const nlohmann::json streamed =
+      nlohmann::json::parse(run(common("text/"), &code), nullptr, false);
+  ASSERT_EQ(code, 0) << stderr_text();
+  ASSERT_EQ(streamed["sources"].size(), 1u) << streamed.dump();
+  const nlohmann::json& s = streamed["sources"][0];
+  EXPECT_EQ(s["kind"], "s3");
+  EXPECT_EQ(s["objects_read"], 3) << s.dump();
+  EXPECT_EQ(s["bytes_read"], day_bytes) << s.dump();
+  EXPECT_EQ(s["calls"], s3_->endpoint()->count("s3:ListObjectsV2") - lists) << s.dump();
+  EXPECT_FALSE(s.contains("cost_usd")) << s.dump();
+}
+
 TEST_F(AthenaE2eTest, TextPlainLayoutGivesTheStreamingReport) {
   put_text("text/");
   t::TestEndpoint* ep = s3_->endpoint();

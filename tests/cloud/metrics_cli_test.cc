@@ -550,6 +550,7 @@ class MetricsSampleCliTest : public MetricsCliTest {
         endpoint()
             .patch_scenario(R"({"log_groups": {"/efstop/vpc-flow-logs": {"streams": null}}})")
             .ok());
+    streams_ = streams;
     // Pages big enough for a query's whole window (180 points), so a
     // GetMetricData request is a call, not a page of one.
     json patch = {{"log_groups", {{"/efstop/vpc-flow-logs", {{"streams", streams}}}}},
@@ -563,6 +564,32 @@ class MetricsSampleCliTest : public MetricsCliTest {
            " --method " + method + " --sample 10m/1h --start " + std::to_string(t0_) + " --end " +
            std::to_string(t0_ + 60 * kSampleMinutes);
   }
+
+  // The events of the time ranges a sampled read asks for (docs/sources.md,
+  // "--sample": each slice and the 11 minutes before it, cut at the
+  // window's start), and the UTF-8 bytes of their messages.
+  void sampled_events(int64_t* events, int64_t* bytes, int64_t* seconds) const {
+    *events = *bytes = *seconds = 0;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    for (int64_t slice = t0_; slice < t0_ + 60 * kSampleMinutes; slice += 3600) {
+      ranges.emplace_back(std::max(t0_, slice - 660), slice + 600);
+      *seconds += ranges.back().second - ranges.back().first;
+    }
+    for (const auto& [stream, list] : streams_.items()) {
+      for (const json& e : list) {
+        const int64_t t = e[0].get<int64_t>() / 1000;
+        for (const auto& [from, to] : ranges) {
+          if (t >= from && t < to) {
+            ++*events;
+            *bytes += static_cast<int64_t>(e[1].get<std::string>().size());
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  json streams_;
 };
 
 TEST_F(MetricsSampleCliTest, JudgesOnlyTheSlicesAndScalesTheCosts) {
@@ -691,6 +718,32 @@ TEST_F(MetricsSampleCliTest, InsightsAndRawJudgeTheSameSlices) {
   EXPECT_EQ(b["saturation"]["saturated_slices"], 1);
   EXPECT_EQ(b["coverage"]["flow_read"], a["coverage"]["flow_read"]);
   EXPECT_EQ(b["coverage"]["flow_written"], a["coverage"]["flow_written"]);
+
+  // What each read cost (JSON "sources"), against the events this test
+  // wrote in the ranges the sample asks for; the whole window pro rata.
+  int64_t events = 0, bytes = 0, seconds = 0;
+  sampled_events(&events, &bytes, &seconds);
+  const int64_t window = 60 * kSampleMinutes;
+  ASSERT_EQ(raw["sources"].size(), 1u) << raw.dump();
+  const json& r = raw["sources"][0];
+  EXPECT_EQ(r["kind"], "logs_raw");
+  EXPECT_EQ(r["source"], "/efstop/vpc-flow-logs");
+  EXPECT_EQ(r["events"], events) << r.dump();
+  EXPECT_GE(r["calls"].get<int64_t>(), 1);
+  EXPECT_EQ(r["sample"]["seconds_asked"], seconds) << r.dump();
+  EXPECT_EQ(r["sample"]["window_seconds"], window);
+  EXPECT_EQ(r["sample"]["whole_window"]["events"], events * window / seconds) << r.dump();
+  EXPECT_FALSE(r.contains("cost_usd")) << r.dump();
+  ASSERT_EQ(insights["sources"].size(), 1u) << insights.dump();
+  const json& q = insights["sources"][0];
+  EXPECT_EQ(q["kind"], "logs_insights");
+  EXPECT_EQ(q["calls"], 3) << q.dump();  // one query per slice's range
+  EXPECT_EQ(q["bytes_scanned"].get<double>(), static_cast<double>(bytes)) << q.dump();
+  EXPECT_NEAR(q["cost_usd"].get<double>(), static_cast<double>(bytes) / 1e9 * 0.005, 1e-15);
+  EXPECT_EQ(q["sample"]["seconds_asked"], seconds);
+  const double whole = static_cast<double>(bytes) * window / static_cast<double>(seconds);
+  EXPECT_NEAR(q["sample"]["whole_window"]["bytes_scanned"].get<double>(), whole, 1e-6);
+  EXPECT_NEAR(q["sample"]["whole_window"]["cost_usd"].get<double>(), whole / 1e9 * 0.005, 1e-15);
 }
 
 TEST_F(MetricsSampleCliTest, ASaturationOutsideEverySliceIsNotReported) {

@@ -119,11 +119,13 @@ void write_inputs(const std::vector<Row>& rows, const std::vector<size_t>& colum
   }
 }
 
-// The report without what names its inputs (paths and command line).
+// The report without what names its inputs (paths and command line, and
+// the sources read from AWS with their sizes: docs/json.md "sources").
 nlohmann::json comparable(const std::string& out) {
   nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
   if (j.is_discarded()) return j;
   j.erase("efstop");
+  j.erase("sources");
   j.erase("failed_inputs");
   j["stats"].erase("files");
   return j;
