@@ -1222,13 +1222,16 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                                 "region is named from AWS; leave out --no-names, "
                                                 "--offline and --inventory"));
     }
-    // Not yet tried across scopes (each would need its own Athena table
-    // or its own slices): refused rather than reported unchecked.
-    if (settings.cloud.method == cloud::Method::kAthena) {
+    // Athena reads a central bucket once for every scope (docs/athena.md,
+    // "Across accounts and regions"); each scope's own discovered S3
+    // destinations through Athena in its account is not built: refused
+    // rather than reported unchecked.
+    if (settings.cloud.method == cloud::Method::kAthena && settings.cloud.s3.empty()) {
       return usage_error(ctx, "top",
-                         invalid_argument_error("parse --method: athena is not yet read across "
-                                                "accounts and regions; stream the objects (leave "
-                                                "out --method athena)"));
+                         invalid_argument_error("parse --method: athena across accounts and "
+                                                "regions reads a central bucket: give --s3 "
+                                                "s3://bucket[/prefix] (the log archive), or leave "
+                                                "out --method athena"));
     }
     if (settings.sample) {
       return usage_error(ctx, "top",

@@ -92,12 +92,13 @@ bool is_safe_literal(std::string_view s) {
 
 std::string location_template(const AthenaTable& t) {
   std::string p = "s3://" + t.bucket + "/" + t.prefix + "AWSLogs/";
+  const std::string region = t.regions.empty() ? t.region : "${aws_region}";
   if (t.hive) {
-    p += "aws-account-id=${aws_account}/aws-service=vpcflowlogs/aws-region=" + t.region +
+    p += "aws-account-id=${aws_account}/aws-service=vpcflowlogs/aws-region=" + region +
          "/year=${year}/month=${month}/day=${day}";
     if (t.per_hour) p += "/hour=${hour}";
   } else {
-    p += "${aws_account}/vpcflowlogs/" + t.region + "/${year}/${month}/${day}";
+    p += "${aws_account}/vpcflowlogs/" + region + "/${year}/${month}/${day}";
     if (t.per_hour) p += "/${hour}";
   }
   return p;
@@ -123,6 +124,14 @@ Result<std::string> definition_body(const AthenaTable& t) {
   if (!is_safe_literal(t.bucket) || !is_safe_literal(t.prefix) || !is_safe_literal(t.region)) {
     return invalid_argument_error("athena: the bucket, prefix or region holds a quote");
   }
+  for (const std::string& r : t.regions) {
+    // An enum value: no ',' (the list's separator) and nothing to quote.
+    if (r.empty() || !std::all_of(r.begin(), r.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        })) {
+      return invalid_argument_error("athena: region folder '" + r + "' is not a region name");
+    }
+  }
   std::string s = "(\n";
   std::set<std::string> seen;
   for (size_t i = 0; i < t.format.column_count(); ++i) {
@@ -133,7 +142,9 @@ Result<std::string> definition_body(const AthenaTable& t) {
     s += "  `" + name + "` " + column_type(t.format.column_field(i)) +
          (i + 1 < t.format.column_count() ? ",\n" : "\n");
   }
-  s += ")\nPARTITIONED BY (`aws_account` string, `year` int, `month` int, `day` int";
+  s += ")\nPARTITIONED BY (`aws_account` string, ";
+  if (!t.regions.empty()) s += "`aws_region` string, ";
+  s += "`year` int, `month` int, `day` int";
   s += t.per_hour ? ", `hour` int)\n" : ")\n";
   s += t.parquet ? "STORED AS PARQUET\n" : "ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '\n";
   s += "LOCATION 's3://" + t.bucket + "/" + t.prefix + "AWSLogs/'\nTBLPROPERTIES (\n";
@@ -143,6 +154,12 @@ Result<std::string> definition_body(const AthenaTable& t) {
   s += "  'projection.enabled'='true',\n";
   s += "  'projection.aws_account.type'='enum',\n";
   s += "  'projection.aws_account.values'='" + accounts + "',\n";
+  if (!t.regions.empty()) {
+    std::string regions;
+    for (const std::string& r : t.regions) regions += (regions.empty() ? "" : ",") + r;
+    s += "  'projection.aws_region.type'='enum',\n";
+    s += "  'projection.aws_region.values'='" + regions + "',\n";
+  }
   s += "  'projection.year.type'='integer',\n  'projection.year.range'='2000,2100',\n";
   s += "  'projection.year.digits'='4',\n";
   s += "  'projection.month.type'='integer',\n  'projection.month.range'='1,12',\n";
@@ -191,30 +208,18 @@ std::string athena_drop_table_sql(const std::string& database, const std::string
   return "DROP TABLE IF EXISTS `" + database + "`.`" + name + "`";
 }
 
-Result<std::string> athena_select_sql(const AthenaTable& table, const std::string& database,
-                                      const AthenaSelectOptions& o) {
-  EFSTOP_RETURN_IF_ERROR(definition_body(table).status());
-  if (!is_safe_name(database)) {
-    return invalid_argument_error("athena: database name '" + database +
-                                  "': use lowercase letters, digits and '_'");
-  }
-  const std::string S = std::to_string(o.window_start);
-  const std::string E = std::to_string(o.window_end);
-  std::string q =
-      "SELECT \"interface_id\", \"srcaddr\", \"dstaddr\", \"action\", \"log_status\",\n";
-  q += "  CASE WHEN \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n";
-  q += "  CASE WHEN \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n";
-  q += "  CASE WHEN \"start\" >= " + S + " AND \"start\" < " + E +
-       " THEN 1 ELSE 0 END AS in_window,\n";
-  q += "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n";
-  q += "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n";
-  q += "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n";
-  q += "  min(\"start\") AS min_start, max(\"end\") AS max_end\n";
-  q += "FROM " + quote_id(database) + "." + quote_id(athena_table_name(table)) + "\n";
-  // Partition pruning: the days (hours) the streaming path lists.
+namespace {
+
+std::string sql_list(const std::vector<std::string>& values) {
+  std::string list;
+  for (const std::string& v : values) list += (list.empty() ? "'" : ", '") + v + "'";
+  return list;
+}
+
+// The partition pruning terms: the days (hours) the streaming path lists.
+std::string day_terms(const AthenaTable& table, int64_t start, int64_t end) {
   std::string days;
-  for (const std::string& p :
-       s3_time_prefixes("", false, table.per_hour, o.window_start, o.window_end)) {
+  for (const std::string& p : s3_time_prefixes("", false, table.per_hour, start, end)) {
     // "YYYY/MM/DD/" or "YYYY/MM/DD/HH/"
     std::string term = "(\"year\" = " + std::to_string(std::stoi(p.substr(0, 4))) +
                        " AND \"month\" = " + std::to_string(std::stoi(p.substr(5, 2))) +
@@ -222,22 +227,119 @@ Result<std::string> athena_select_sql(const AthenaTable& table, const std::strin
     if (table.per_hour) term += " AND \"hour\" = " + std::to_string(std::stoi(p.substr(11, 2)));
     days += (days.empty() ? "" : " OR ") + term + ")";
   }
-  q += "WHERE (" + days + ")\n";
-  std::string efs;
-  if (o.server_ips.empty()) {
-    efs = "(\"protocol\" = 6 AND (\"srcport\" = 2049 OR \"dstport\" = 2049))";
-  } else {
-    std::string list;
-    for (const flowlog::IpAddress& ip : o.server_ips) {
-      list += (list.empty() ? "'" : ", '") + ip.to_string() + "'";
-    }
-    efs = "\"srcaddr\" IN (" + list + ") OR \"dstaddr\" IN (" + list + ")";
+  return days;
+}
+
+// The EFS filter: the mount-target addresses, or (none, or some scope
+// without any) the port-2049 rule.
+std::string efs_filter(const AthenaSelectOptions& o) {
+  const std::string port = "(\"protocol\" = 6 AND (\"srcport\" = 2049 OR \"dstport\" = 2049))";
+  if (o.server_ips.empty()) return port;
+  std::vector<std::string> ips;
+  for (const flowlog::IpAddress& ip : o.server_ips) ips.push_back(ip.to_string());
+  const std::string list = sql_list(ips);
+  std::string f = "\"srcaddr\" IN (" + list + ") OR \"dstaddr\" IN (" + list + ")";
+  if (o.port_rule_too) f += " OR " + port;
+  return f;
+}
+
+std::string ordinals(int n) {
+  std::string out;
+  for (int i = 1; i <= n; ++i) out += (i > 1 ? ", " : "") + std::to_string(i);
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> athena_select_sql(const AthenaTable& table, const std::string& database,
+                                      const AthenaSelectOptions& o) {
+  EFSTOP_RETURN_IF_ERROR(definition_body(table).status());
+  if (!is_safe_name(database)) {
+    return invalid_argument_error("athena: database name '" + database +
+                                  "': use lowercase letters, digits and '_'");
   }
-  q += "  AND (\"log_status\" IN ('NODATA', 'SKIPDATA') OR " + efs + ")\n";
-  std::string ordinals;
-  for (int i = 1; i <= kGroupKeys; ++i) ordinals += (i > 1 ? ", " : "") + std::to_string(i);
-  q += "GROUP BY " + ordinals + "\nORDER BY " + ordinals;
+  if (o.scoped && table.regions.empty()) {
+    return invalid_argument_error("athena: a read across scopes needs a table across regions");
+  }
+  const std::string S = std::to_string(o.window_start);
+  const std::string E = std::to_string(o.window_end);
+  const std::string in_window = "  CASE WHEN \"start\" >= " + S + " AND \"start\" < " + E +
+                                " THEN 1 ELSE 0 END AS in_window,\n";
+  const std::string known =
+      "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n"
+      "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n";
+  const std::string sums =
+      "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n"
+      "  min(\"start\") AS min_start, max(\"end\") AS max_end\n";
+  const std::string from = quote_id(database) + "." + quote_id(athena_table_name(table));
+  const std::string days = day_terms(table, o.window_start, o.window_end);
+  if (!o.scoped) {
+    std::string q =
+        "SELECT \"interface_id\", \"srcaddr\", \"dstaddr\", \"action\", \"log_status\",\n";
+    q += "  CASE WHEN \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n";
+    q += "  CASE WHEN \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n";
+    q += in_window + known + sums;
+    q += "FROM " + from + "\n";
+    q += "WHERE (" + days + ")\n";
+    q += "  AND (\"log_status\" IN ('NODATA', 'SKIPDATA') OR " + efs_filter(o) + ")\n";
+    q += "GROUP BY " + ordinals(kGroupKeys) + "\nORDER BY " + ordinals(kGroupKeys);
+    return q;
+  }
+  // Across scopes: see the header. The inner SELECT marks each record's
+  // side of the EFS filter once; the outer one groups.
+  const auto efs_only = [](const char* column) {
+    return std::string("  CASE WHEN \"efs\" = 1 THEN \"") + column + "\" END AS " + column + ",\n";
+  };
+  std::string q = "SELECT\n" + efs_only("interface_id") + efs_only("srcaddr") +
+                  efs_only("dstaddr") + efs_only("action") + efs_only("log_status");
+  q += "  CASE WHEN \"efs\" = 1 AND \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n";
+  q += "  CASE WHEN \"efs\" = 1 AND \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n";
+  q += in_window + known + "  \"efs\",\n";
+  q += table.format.has(FieldId::kAccountId) ? "  \"account_id\" AS record_account,\n"
+                                             : "  CAST(NULL AS varchar) AS record_account,\n";
+  q += table.format.has(FieldId::kRegion) ? "  \"region\" AS record_region,\n"
+                                          : "  CAST(NULL AS varchar) AS record_region,\n";
+  q += "  \"aws_account\", \"aws_region\",\n" + sums;
+  q += "FROM (SELECT *,\n  CASE WHEN \"log_status\" IN ('NODATA', 'SKIPDATA') OR " + efs_filter(o) +
+       "\n    OR \"srcaddr\" IS NULL OR \"dstaddr\" IS NULL OR \"srcaddr\" = '-' OR \"dstaddr\" = "
+       "'-'\n    THEN 1 ELSE 0 END AS \"efs\"\n";
+  q += "  FROM " + from + "\n";
+  q += "  WHERE \"aws_account\" IN (" + sql_list(table.accounts) + ")\n";
+  q += "    AND \"aws_region\" IN (" + sql_list(table.regions) + ")\n";
+  q += "    AND (" + days + ")) AS r\n";
+  q += "GROUP BY " + ordinals(kGroupKeys + 5) + "\nORDER BY " + ordinals(kGroupKeys + 5);
   return q;
+}
+
+Result<AthenaRowScope> parse_athena_row_scope(
+    const std::vector<std::string>& header, const std::vector<std::optional<std::string>>& cells) {
+  if (header.size() != cells.size()) {
+    return parse_error("athena row: " + std::to_string(cells.size()) + " values for " +
+                       std::to_string(header.size()) + " columns");
+  }
+  AthenaRowScope out;
+  int seen = 0;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string& name = header[i];
+    const std::string v = cells[i].value_or("");
+    if (name == "efs" || name == "in_window") {
+      EFSTOP_ASSIGN_OR_RETURN(int64_t flag, parse_int(name, v));
+      (name == "efs" ? out.efs : out.in_window) = flag != 0;
+    } else if (name == "record_account") {
+      out.account_field = v;
+    } else if (name == "record_region") {
+      out.region_field = v;
+    } else if (name == "aws_account") {
+      out.key_account = v;
+    } else if (name == "aws_region") {
+      out.key_region = v;
+    } else {
+      continue;
+    }
+    ++seen;
+  }
+  if (seen != 6) return parse_error("athena row: not a row of the query across scopes");
+  return out;
 }
 
 Result<InsightsRecord> parse_athena_row(const std::vector<std::string>& header,
@@ -298,8 +400,10 @@ Result<InsightsRecord> parse_athena_row(const std::vector<std::string>& header,
       const uint16_t port = flag == 0 ? flowlog::kNfsPort : 0;
       (name == "src_not_nfs" ? r.src_port : r.dst_port) = port;
       r.present |= name == "src_not_nfs" ? flowlog::kHasSrcPort : flowlog::kHasDstPort;
-    } else if (name == "in_window") {
-      // The window is applied again by the engine on min_start (see the header).
+    } else if (name == "in_window" || name == "efs" || name == "record_account" ||
+               name == "record_region" || name == "aws_account" || name == "aws_region") {
+      // The window is applied again by the engine on min_start (see the
+      // header); the scope columns are parse_athena_row_scope's.
     } else if (name == "bytes_known" || name == "packets_known") {
       if (!v) return parse_error("athena row: " + name + " is NULL");
       EFSTOP_ASSIGN_OR_RETURN(int64_t flag, parse_int(name, *v));

@@ -68,8 +68,12 @@ inline constexpr int64_t kAthenaMinBilledBytes = 10'000'000;
 struct AthenaTable {
   std::string bucket;
   std::string prefix;  // the destination's folder ("" or ending in '/'), before AWSLogs/
-  std::string region;  // the folder below vpcflowlogs/
+  std::string region;  // the folder below vpcflowlogs/ (unused when `regions` is set)
   std::vector<std::string> accounts;  // account folders (12 digits), sorted
+  // A table across regions (a central bucket read for many scopes): the
+  // region folders, sorted, projected as the enum partition `aws_region`
+  // in the location template instead of the one `region`.
+  std::vector<std::string> regions;
   bool hive = false;
   bool per_hour = false;
   bool parquet = false;
@@ -92,10 +96,41 @@ struct AthenaSelectOptions {
   std::vector<flowlog::IpAddress> server_ips;
   int64_t window_start = 0;  // [window_start, window_end) on each record's start
   int64_t window_end = 0;
+  // A read split into scopes (flowlog::EngineOptions::scopes; the table has
+  // `regions`): see athena_select_sql. `server_ips` is then the union of
+  // the scopes' mount targets, and `port_rule_too` says that some scope has
+  // none (its records count by port 2049).
+  bool scoped = false;
+  bool port_rule_too = false;
 };
 
+// With options.scoped, the query serves a read split into scopes
+// (docs/athena.md, "Across accounts and regions"): the same keys, plus the
+// inputs of the attribution rule, never the rule itself (which stays
+// flowlog::route_to_scope): the record's account-id and region fields
+// (record_account, record_region; NULL when the format lacks them) and its
+// partition's folder (aws_account, aws_region); pruned by `aws_account IN`,
+// `aws_region IN` and the days. Records outside the EFS filter are not
+// left out by WHERE but collapsed: a 0/1 key `efs` and, when it is 0, the
+// per-record keys (interface, addresses, action, status, ports) NULL, so
+// they come back as one row per folder, fields and in_window, and the
+// caller counts them (records, not_efs, outside_window, attribution) as
+// streaming does, without a row per connection. Records with an unknown
+// address are in the EFS side (the engine counts them unknown_address).
 Result<std::string> athena_select_sql(const AthenaTable& table, const std::string& database,
                                       const AthenaSelectOptions& options);
+
+// The scope columns of a row of a scoped SELECT.
+struct AthenaRowScope {
+  bool efs = true;            // false: a collapsed row of records outside the EFS filter
+  bool in_window = true;      // the row's records start inside the window
+  std::string account_field;  // "" when NULL
+  std::string region_field;
+  std::string key_account;  // the partition's folder
+  std::string key_region;
+};
+Result<AthenaRowScope> parse_athena_row_scope(const std::vector<std::string>& header,
+                                              const std::vector<std::optional<std::string>>& cells);
 
 // Decodes one result row of the SELECT: `header` the column names (the
 // first row of the first page), `cells` the values (nullopt: NULL). kParse
