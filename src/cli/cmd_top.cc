@@ -1126,19 +1126,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     return usage_error(ctx, "top", s);
   }
   // --sample from AWS: Logs Insights and raw events query only the slices'
-  // time ranges, S3 reads only the objects that may hold them
-  // (docs/flow-counting.md, "Sampling"); the metrics are judged over the
-  // same slices (docs/metrics.md, "With --sample"). TODO(#14): Athena by
-  // slice is not built yet: refuse rather than read the whole window and
-  // call it a sample.
-  if (settings.sample && sources.empty() && settings.cloud.method_given &&
-      settings.cloud.method == cloud::Method::kAthena) {
-    return usage_error(
-        ctx, "top",
-        invalid_argument_error("parse --sample: --method athena does not read by slice (its one "
-                               "query covers the whole window); leave out --method athena to "
-                               "stream only the objects of the slices"));
-  }
+  // time ranges, S3 reads only the objects that may hold them, Athena only
+  // their records and partitions (docs/flow-counting.md, "Sampling"); the
+  // metrics are judged over the same slices (docs/metrics.md, "With
+  // --sample").
   if (settings.since) {
     if (settings.start) {
       return usage_error(ctx, "top",

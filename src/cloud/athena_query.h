@@ -49,12 +49,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cloud/insights_query.h"
 #include "core/result.h"
 #include "flowlog/format.h"
 #include "flowlog/ip_address.h"
+#include "flowlog/sample.h"
 
 namespace efstop::cloud {
 
@@ -102,7 +105,37 @@ struct AthenaSelectOptions {
   // none (its records count by port 2049).
   bool scoped = false;
   bool port_rule_too = false;
+  // Time buckets (flowlog::AggregateConfig::bucket_s; with --sample,
+  // flowlog::sample_bucket_width): each record's bytes split per bucket
+  // in the query, as the Logs Insights pushdown does (insights_query.h):
+  // per-record columns span_s and bucket0 in an inner SELECT, the group
+  // keys bucket0, end_known, beyond (and in_sample with `sample`), and the
+  // sums upto_1..upto_K of the cumulative floor C at the next K bucket
+  // boundaries, K = ceil(kInsightsMaxSpanS / bucket_s).
+  int64_t bucket_s = 0;
+  std::optional<flowlog::SampleSpec> sample;
+  // --sample: only records whose start lies in these ranges (sorted,
+  // disjoint: raw_events.h sample_event_ranges, each slice with the 11
+  // minutes before it) are read, and only the partitions (days or hours,
+  // with the listing's margins) that hold a range.
+  std::optional<std::vector<std::pair<int64_t, int64_t>>> start_ranges;
 };
+
+// --sample: at most this many start ranges in the SELECT's WHERE (the
+// closest are joined beyond it: merge_closest_ranges), which keeps the
+// query text far below Athena's 262,144-byte limit.
+inline constexpr size_t kAthenaMaxSampleRanges = 1000;
+
+// The partition a delivered object's key is in, as s3_time_prefixes names
+// them ("YYYY/MM/DD/", with `per_hour` "YYYY/MM/DD/HH/"), from its folder
+// (plain ".../vpcflowlogs/<region>/YYYY/MM/DD/[HH/]..." or Hive
+// ".../year=YYYY/month=MM/day=DD/[hour=HH/]..."); "" when it has none.
+std::string s3_key_partition(std::string_view key, bool per_hour);
+
+// The partitions (s3_time_prefixes: "YYYY/MM/DD/" or "YYYY/MM/DD/HH/") the
+// SELECT reads: the window's, or with start_ranges those of the ranges.
+std::vector<std::string> athena_partitions(const AthenaTable& table,
+                                           const AthenaSelectOptions& options);
 
 // With options.scoped, the query serves a read split into scopes
 // (docs/athena.md, "Across accounts and regions"): the same keys, plus the
@@ -124,6 +157,7 @@ Result<std::string> athena_select_sql(const AthenaTable& table, const std::strin
 struct AthenaRowScope {
   bool efs = true;            // false: a collapsed row of records outside the EFS filter
   bool in_window = true;      // the row's records start inside the window
+  bool in_sample = true;      // --sample: the row's records meet a slice
   std::string account_field;  // "" when NULL
   std::string region_field;
   std::string key_account;  // the partition's folder

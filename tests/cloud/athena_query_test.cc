@@ -311,5 +311,96 @@ TEST(AthenaQueryTest, DecodesScopeColumns) {
   EXPECT_NE(bad.status().message().find("efs is not a whole number"), std::string::npos);
 }
 
+// --sample (docs/athena.md, "--sample"): only the records starting in the
+// slices' ranges, only the partitions (hours here) that hold them, each
+// record split over the buckets in the query with the in_sample key, as
+// the Logs Insights pushdown does; the bucket arithmetic in integers and
+// CASE only (DuckDB's least/greatest skip NULLs, Trino's do not).
+TEST(AthenaQueryTest, SelectSampledPinned) {
+  AthenaTable t = plain_table();
+  t.per_hour = true;
+  AthenaSelectOptions o;
+  o.server_ips = {*flowlog::IpAddress::parse("10.0.9.10")};
+  o.window_start = 1795946400;  // 10:00Z
+  o.window_end = 1795953600;    // 12:00Z
+  o.bucket_s = 300;
+  o.sample = flowlog::SampleSpec{300, 3600};  // 5m/1h
+  // 10:00-10:05, and 10:49-11:05 (11:00-11:05 with the 11 minutes before).
+  o.start_ranges =
+      std::vector<std::pair<int64_t, int64_t>>{{1795946400, 1795946700}, {1795949340, 1795950300}};
+  Result<std::string> sql = athena_select_sql(t, "default", o);
+  ASSERT_TRUE(sql.ok()) << sql.status().to_string();
+  EXPECT_EQ(
+      *sql,
+      "SELECT \"interface_id\", \"srcaddr\", \"dstaddr\", \"action\", \"log_status\",\n"
+      "  CASE WHEN \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n"
+      "  CASE WHEN \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n"
+      "  CASE WHEN \"start\" >= 1795946400 AND \"start\" < 1795953600 THEN 1 ELSE 0 END AS in_w"
+      "indow,\n"
+      "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n"
+      "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n"
+      "  \"bucket0\", CASE WHEN \"end\" IS NULL THEN 0 ELSE 1 END AS end_known,\n"
+      "  CASE WHEN \"start\" + \"span_s\" - \"bucket0\" > 1200 THEN 1 ELSE 0 END AS beyond,\n"
+      "  CASE WHEN \"bucket0\" % 3600 < 300 OR \"start\" + \"span_s\" > \"bucket0\" - \"bucket0"
+      "\" % 3600 + 3600 THEN 1 ELSE 0 END AS in_sample,\n"
+      "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n"
+      "  min(\"start\") AS min_start, max(\"end\") AS max_end,\n"
+      "  sum(CASE WHEN \"bucket0\" + 300 - \"start\" < \"span_s\" THEN CAST((\"bytes\" * (\"buc"
+      "ket0\" + 300 - \"start\") - \"bytes\" * (\"bucket0\" + 300 - \"start\") % \"span_s\") / "
+      "\"span_s\" AS bigint) ELSE \"bytes\" END) AS upto_1,\n"
+      "  sum(CASE WHEN \"bucket0\" + 600 - \"start\" < \"span_s\" THEN CAST((\"bytes\" * (\"buc"
+      "ket0\" + 600 - \"start\") - \"bytes\" * (\"bucket0\" + 600 - \"start\") % \"span_s\") / "
+      "\"span_s\" AS bigint) ELSE \"bytes\" END) AS upto_2,\n"
+      "  sum(CASE WHEN \"bucket0\" + 900 - \"start\" < \"span_s\" THEN CAST((\"bytes\" * (\"buc"
+      "ket0\" + 900 - \"start\") - \"bytes\" * (\"bucket0\" + 900 - \"start\") % \"span_s\") / "
+      "\"span_s\" AS bigint) ELSE \"bytes\" END) AS upto_3\n"
+      "FROM (SELECT *,\n"
+      "  CASE WHEN \"end\" IS NULL OR \"end\" <= \"start\" OR \"start\" >= 1795953600 THEN 1 WH"
+      "EN \"end\" > 1795953600 THEN 1795953600 - \"start\" ELSE \"end\" - \"start\" END AS \"sp"
+      "an_s\",\n"
+      "  \"start\" - \"start\" % 300 AS \"bucket0\"\n"
+      "  FROM \"default\".\"" +
+          athena_table_name(t) +
+          "\"\n"
+          "  WHERE ((\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 9) OR (\"ye"
+          "ar\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 10) OR (\"year\" = 2026 A"
+          "ND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 11))\n"
+          "    AND ((\"start\" >= 1795946400 AND \"start\" < 1795946700) OR (\"start\" >= 179594934"
+          "0 AND \"start\" < 1795950300))\n"
+          "    AND (\"log_status\" IN ('NODATA', 'SKIPDATA') OR \"srcaddr\" IN ('10.0.9.10') OR \"d"
+          "staddr\" IN ('10.0.9.10'))) AS r\n"
+          "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14\n"
+          "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14");
+  // The window's hours would be 9 to 12 (the listing's margins); the
+  // ranges' are 9 to 11.
+  EXPECT_EQ(athena_partitions(t, o),
+            (std::vector<std::string>{"2026/11/29/09/", "2026/11/29/10/", "2026/11/29/11/"}));
+  o.start_ranges.reset();
+  EXPECT_EQ(athena_partitions(t, o).size(), 4u);
+  // Buckets that do not divide the sample's span and period: the caller's bug, refused.
+  o.bucket_s = 120;
+  EXPECT_FALSE(athena_select_sql(t, "default", o).ok());
+}
+
+// The partition of a delivered key, both layouts.
+TEST(AthenaQueryTest, KeyPartition) {
+  EXPECT_EQ(
+      s3_key_partition("vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/x.log.gz", false),
+      "2026/11/29/");
+  EXPECT_EQ(
+      s3_key_partition("AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/07/x.log.gz", true),
+      "2026/11/29/07/");
+  EXPECT_EQ(s3_key_partition("AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/"
+                             "aws-region=eu-west-1/year=2026/month=11/day=29/hour=07/x.parquet",
+                             true),
+            "2026/11/29/07/");
+  EXPECT_EQ(s3_key_partition("AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/"
+                             "aws-region=eu-west-1/year=2026/month=11/day=29/x.parquet",
+                             false),
+            "2026/11/29/");
+  EXPECT_EQ(s3_key_partition("firehose/2026/11/29/07/x.gz", false), "");
+  EXPECT_EQ(s3_key_partition("AWSLogs/1/vpcflowlogs/eu-west-1/2026/11/x.gz", false), "");
+}
+
 }  // namespace
 }  // namespace efstop::cloud
