@@ -479,7 +479,9 @@ Status count_scoped_rows(const CloudReadOptions& o, const flowlog::AggregateConf
     }
     flowlog::FlowStats& c = collapsed[static_cast<size_t>(scope)];
     c.records += r.flows;
-    (where.in_window ? c.not_efs : c.outside_window) += r.flows;
+    // Outside the window, or (--sample) touching no slice: step 3 of the
+    // counting rule, before the EFS filter.
+    (where.in_window && where.in_sample ? c.not_efs : c.outside_window) += r.flows;
   }
   er->scoped.assign(n, flowlog::ScopeResult{});
   for (size_t i = 0; i < n; ++i) {

@@ -29,6 +29,7 @@
 
 #include "cloud/cloud_reader.h"
 #include "cloud/cloud_test_util.h"
+#include "flowlog/sample.h"
 #include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
@@ -483,6 +484,83 @@ TEST_F(AthenaE2eTest, SampleGivesTheSampledStreamingReport) {
             std::string::npos)
       << err;
   EXPECT_NE(err.find("the whole window: about "), std::string::npos) << err;
+}
+
+// The query across scopes with --sample, through the library (the command
+// line refuses --sample with scopes for every source so far): per scope,
+// the pairs (bytes, series, times) and counters are those of streaming the
+// same objects with the same scopes and sample; a record of the second
+// account in the first's folder moves there, one of an account no scope
+// reads is counted outside, both as streaming attributes them. One scope
+// counts by port 2049, the other by its mount targets.
+TEST_F(AthenaE2eTest, AcrossScopesWithSampleCountsAsStreaming) {
+  put_text("text/");
+  const std::vector<Row> moved = {
+      {"2", "444455556666", "eni-0bbb0000000000002", "10.0.5.9", "10.0.9.11", "40005", "2049", "6",
+       "3", "900", "1795947720", "1795947780", "ACCEPT", "OK"},
+      {"2", "999999999999", "eni-0ccc0000000000003", "10.0.5.9", "10.0.9.11", "40006", "2049", "6",
+       "3", "800", "1795947720", "1795947780", "ACCEPT", "OK"},
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.5.5", "10.0.9.10", "40000", "2049", "6",
+       "10", "1000", "1795947800", "1795948400", "ACCEPT", "OK"}};
+  put("text/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/29/"
+      "111122223333_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261129T1030Z_mv.log.gz",
+      test::gzip(as_text(moved)));
+  std::unique_ptr<aws::AwsClient> client =
+      test::make_client(s3_->url(), "us-east-1", t::kS3rverAccessKeyId, t::kS3rverSecretAccessKey);
+  CloudReadOptions o;
+  o.s3_uri = std::string("s3://") + kBucket + "/text/";
+  o.window_start = 1795947600;  // 10:20Z
+  o.window_end = 1795948800;    // 10:40Z
+  o.engine.log_format = kFormat;
+  o.engine.sample = flowlog::SampleSpec{300, 600};
+  o.engine.bucket_s = flowlog::sample_bucket_width(*o.engine.sample, 0);
+  o.mount_targets = std::vector<aws::MountTarget>();
+  o.athena_poll = std::chrono::milliseconds(20);
+  o.engine.scopes.push_back(flowlog::ScopeRoute{"111122223333", "us-east-1", {}, {}});
+  o.engine.scopes.push_back(flowlog::ScopeRoute{
+      "444455556666",
+      "us-east-1",
+      {*flowlog::IpAddress::parse("10.0.9.10"), *flowlog::IpAddress::parse("10.0.9.11"),
+       *flowlog::IpAddress::parse("fd00::9:12")},
+      {}});
+  Result<CloudReadResult> streamed = read_cloud(client.get(), o);
+  ASSERT_TRUE(streamed.ok()) << streamed.status().to_string();
+  o.method = Method::kAthena;
+  o.method_given = true;
+  Result<CloudReadResult> athena = read_cloud(client.get(), o);
+  ASSERT_TRUE(athena.ok()) << athena.status().to_string();
+  ASSERT_EQ(athena->engine.scoped.size(), 2u);
+  ASSERT_EQ(streamed->engine.scoped.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const flowlog::ScopeResult& a = athena->engine.scoped[i];
+    const flowlog::ScopeResult& b = streamed->engine.scoped[i];
+    ASSERT_GE(b.pairs.size(), 5u) << i;
+    EXPECT_TRUE(a.pairs == b.pairs) << "scope " << i;
+    EXPECT_EQ(a.stats.used, b.stats.used) << i;
+    EXPECT_EQ(a.stats.duplicates, b.stats.duplicates) << i;
+    EXPECT_EQ(a.stats.unknown_bytes, b.stats.unknown_bytes) << i;
+    EXPECT_EQ(a.stats.unknown_address, b.stats.unknown_address) << i;
+  }
+  const auto pair_of = [](const flowlog::ScopeResult& r, std::string_view ip) {
+    for (const flowlog::PairTotals& p : r.pairs) {
+      if (p.client.to_string() == ip) return p.bytes_written;
+    }
+    return int64_t{-1};
+  };
+  // Written out: 900 bytes of 444455556666's ENI in 111122223333's folder
+  // (10:22-10:23, inside the first slice) in the second scope; the long
+  // record's sampled written bytes 166 + 334 in the first.
+  EXPECT_EQ(pair_of(athena->engine.scoped[1], "10.0.5.9"), 900);
+  EXPECT_EQ(pair_of(athena->engine.scoped[0], "10.0.5.9"), -1);
+  EXPECT_FALSE(athena->engine.scoped[0].pairs.front().series.empty());  // split per bucket
+  std::vector<flowlog::PairTotals> first = athena->engine.scoped[0].pairs;
+  flowlog::apply_sample(&first, *o.engine.sample, 0);
+  EXPECT_EQ(pair_of(flowlog::ScopeResult{first, {}}, "10.0.5.5"), 166 + 334);
+  EXPECT_EQ(athena->engine.routing.moved, streamed->engine.routing.moved);
+  EXPECT_EQ(athena->engine.routing.outside, streamed->engine.routing.outside);
+  ASSERT_EQ(athena->engine.routing.outside.size(), 1u);
+  EXPECT_EQ(athena->engine.routing.outside.begin()->first.first, "999999999999");
+  EXPECT_EQ(athena->engine.routing.outside.begin()->second, (flowlog::RouteCount{1, 800}));
 }
 
 TEST_F(AthenaE2eTest, UsageErrors) {
