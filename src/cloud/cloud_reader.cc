@@ -749,9 +749,10 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
       human_bytes(static_cast<double>(scanned)) + " scanned, " + cost + counts_text(out.counts));
   if (sel.start_ranges) {
     // What the sample cost against what the whole window would have: the
-    // window's listed objects (its partitions' objects, gzip scanned as
-    // stored) at the price, an estimate; Athena scans whole partitions, so
-    // the sample saves only the partitions (days, or hours) it leaves out.
+    // window's objects as listed (those the time in their names puts in
+    // it, gzip scanned as stored) at the price, an estimate (docs/athena.md
+    // says where it falls short); Athena scans whole partitions, so the
+    // sample saves only the partitions (days, or hours) it leaves out.
     const std::vector<std::string> parts = athena_partitions(table, sel);
     const std::set<std::string> sampled(parts.begin(), parts.end());
     const std::vector<std::string> all =
@@ -772,7 +773,7 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
         line, sizeof line,
         "sample: Athena read %zu of the window's %zu %s partitions (%lld of %zu objects, %s "
         "listed) for %zu time ranges, %lld s of the window's %lld s: %s scanned, USD %.4f; the "
-        "whole window: about %s scanned (its partitions' objects as listed), USD %.4f",
+        "whole window: about %s scanned (its objects as listed), USD %.4f",
         sampled.size(), all.size(), per_hour ? "hour" : "day", static_cast<long long>(in_sampled),
         plan.objects.size(), human_bytes(static_cast<double>(in_sampled_bytes)).c_str(),
         sel.start_ranges->size(), static_cast<long long>(asked),
