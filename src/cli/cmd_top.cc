@@ -1320,19 +1320,10 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     return usage_error(ctx, "top", s);
   }
   // --sample from AWS: Logs Insights and raw events query only the slices'
-  // time ranges, S3 reads only the objects that may hold them
-  // (docs/flow-counting.md, "Sampling"); the metrics are judged over the
-  // same slices (docs/metrics.md, "With --sample"). TODO(#14): Athena by
-  // slice is not built yet: refuse rather than read the whole window and
-  // call it a sample.
-  if (settings.sample && sources.empty() && settings.cloud.method_given &&
-      settings.cloud.method == cloud::Method::kAthena) {
-    return usage_error(
-        ctx, "top",
-        invalid_argument_error("parse --sample: --method athena does not read by slice (its one "
-                               "query covers the whole window); leave out --method athena to "
-                               "stream only the objects of the slices"));
-  }
+  // time ranges, S3 reads only the objects that may hold them, Athena only
+  // their records and partitions (docs/flow-counting.md, "Sampling"); the
+  // metrics are judged over the same slices (docs/metrics.md, "With
+  // --sample").
   if (settings.since) {
     if (settings.start) {
       return usage_error(ctx, "top",
@@ -1416,13 +1407,16 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
                                                 "region is named from AWS; leave out --no-names, "
                                                 "--offline and --inventory"));
     }
-    // Not yet tried across scopes (each would need its own Athena table):
-    // refused rather than reported unchecked.
-    if (settings.cloud.method == cloud::Method::kAthena) {
+    // Athena reads a central bucket once for every scope (docs/athena.md,
+    // "Across accounts and regions"); each scope's own discovered S3
+    // destinations through Athena in its account is not built: refused
+    // rather than reported unchecked.
+    if (settings.cloud.method == cloud::Method::kAthena && settings.cloud.s3.empty()) {
       return usage_error(ctx, "top",
-                         invalid_argument_error("parse --method: athena is not yet read across "
-                                                "accounts and regions; stream the objects (leave "
-                                                "out --method athena)"));
+                         invalid_argument_error("parse --method: athena across accounts and "
+                                                "regions reads a central bucket: give --s3 "
+                                                "s3://bucket[/prefix] (the log archive), or leave "
+                                                "out --method athena"));
     }
     if (!settings.cloud.log_groups.empty()) {
       return usage_error(ctx, "top",

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -18,6 +19,7 @@
 #include "cloud/raw_events.h"
 #include "cloud/s3_source.h"
 #include "flowlog/aggregate.h"
+#include "flowlog/stream_processor.h"
 
 namespace efstop::cloud {
 
@@ -471,6 +473,69 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   return out;
 }
 
+// --method athena across scopes: each row of the scoped SELECT is
+// attributed by the engine's own rule (flowlog::route_to_scope, with the
+// row's fields and its partition's folder) and counted in its scope with
+// that scope's mount targets; a collapsed row (records outside the EFS
+// filter) adds its records to the scope's not_efs or outside_window, as
+// streaming counts each of them. Fills `er` as run_engine_sources does
+// with scopes: `scoped` (one per o.engine.scopes), `routing`, and `stats`
+// their sum plus the records counted in no scope.
+Status count_scoped_rows(const CloudReadOptions& o, const flowlog::AggregateConfig& base,
+                         const AthenaRun& run, const std::vector<InsightsRecord>& rows,
+                         flowlog::EngineResult* er) {
+  const size_t n = o.engine.scopes.size();
+  const flowlog::ScopeRouter router(o.engine.scopes);
+  std::vector<flowlog::AggregateConfig> configs(n, base);
+  std::vector<flowlog::Aggregator> aggs;
+  aggs.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    configs[i].server_ips = o.engine.scopes[i].server_ips;
+    configs[i].server_enis = o.engine.scopes[i].server_enis;
+    aggs.emplace_back(&configs[i]);
+  }
+  std::vector<flowlog::FlowStats> collapsed(n);
+  std::map<std::pair<std::string, std::string>, flowlog::RouteInput> inputs;  // per folder
+  flowlog::ScopeMemo memo;
+  uint64_t order = 0;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    EFSTOP_ASSIGN_OR_RETURN(AthenaRowScope where, parse_athena_row_scope(run.header, run.rows[k]));
+    const flowlog::FlowRecord& r = rows[k].record;
+    auto it = inputs.find({where.key_account, where.key_region});
+    if (it == inputs.end()) {
+      it = inputs
+               .emplace(std::make_pair(where.key_account, where.key_region),
+                        flowlog::make_route_input(&router, where.key_account, where.key_region))
+               .first;
+    }
+    const flowlog::RouteCount count{r.flows, (r.present & flowlog::kHasBytes) != 0 ? r.bytes : 0};
+    const int scope = flowlog::route_to_scope(it->second, where.account_field, where.region_field,
+                                              count, &er->routing, &memo);
+    if (scope < 0) continue;
+    if (where.efs) {
+      aggs[static_cast<size_t>(scope)].add(rows[k].as_record(), order++);
+      continue;
+    }
+    flowlog::FlowStats& c = collapsed[static_cast<size_t>(scope)];
+    c.records += r.flows;
+    // Outside the window, or (--sample) touching no slice: step 3 of the
+    // counting rule, before the EFS filter.
+    (where.in_window && where.in_sample ? c.not_efs : c.outside_window) += r.flows;
+  }
+  er->scoped.assign(n, flowlog::ScopeResult{});
+  for (size_t i = 0; i < n; ++i) {
+    flowlog::ScopeResult& scope = er->scoped[i];
+    scope.stats = collapsed[i];
+    scope.pairs = aggs[i].finish(&scope.stats);
+    EFSTOP_RETURN_IF_ERROR(aggs[i].status());
+    for (const std::string& w : aggs[i].warnings()) er->warnings.push_back(w);
+    er->stats += scope.stats;
+  }
+  er->stats.records += er->routing.outside_records();
+  er->stats.outside_scopes += er->routing.outside_records();
+  return Status();
+}
+
 // --method athena: list the window's objects as streaming would (their
 // accounts, layout, format and size), create or reuse the table, run the
 // one aggregating SELECT and feed its rows to the aggregator as Insights
@@ -478,7 +543,9 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
 Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptions& o,
                                     const aws::S3Location& loc, bool per_hour,
                                     const std::vector<std::string>& only_enis) {
-  if (o.engine.bucket_s > 0) {
+  // --sample splits each record over buckets in the query (at the width
+  // that divides SPAN and PERIOD); --bucket alone is not offered yet.
+  if (o.engine.bucket_s > 0 && !o.engine.sample) {
     return invalid_argument_error(
         "read flow logs: --bucket is not pushed down to Athena; leave out --method athena "
         "(stream the objects) or --bucket");
@@ -505,6 +572,12 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   so.start_s = o.window_start;
   so.end_s = o.window_end;
   so.page_size = o.s3_page_size;
+  // Across scopes (a central bucket): the asked (account, region) folders,
+  // as streaming lists them; one table and one query for all of them.
+  const bool scoped = !o.engine.scopes.empty();
+  for (const flowlog::ScopeRoute& scope : o.engine.scopes) {
+    so.scopes.emplace_back(scope.account, scope.region);
+  }
   EFSTOP_ASSIGN_OR_RETURN(S3Plan plan, plan_s3_read(&s3, so));
 
   AthenaTable table;
@@ -521,6 +594,7 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   }
   int64_t listed_bytes = 0;
   std::set<std::string> accounts;
+  std::set<std::string> regions;
   std::set<bool> hive;
   const std::string root = base + "AWSLogs/";
   for (const aws::S3ObjectInfo& obj : plan.objects) {
@@ -530,9 +604,21 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
     if (h) acct = acct.substr(std::string_view("aws-account-id=").size());
     hive.insert(h);
     accounts.insert(acct);
+    if (scoped) {
+      const auto [key_account, key_region] = s3_key_scope(obj.key);
+      if (key_account.empty() || key_region.empty()) {
+        return invalid_argument_error("read flow logs: s3://" + loc.bucket + "/" + obj.key +
+                                      " is not in the AWSLogs/<account>/vpcflowlogs/<region>/ "
+                                      "layout the Athena table describes; leave out --method "
+                                      "athena to stream it");
+      }
+      regions.insert(key_region);
+    }
   }
   CloudReadResult out;
   out.source = "athena on " + loc.to_uri();
+  // One (empty) result per scope, in the routing table's order.
+  if (scoped) out.engine.scoped.resize(o.engine.scopes.size());
   if (plan.objects.empty()) {
     // No partition holds a delivery of this window: nothing to query (and
     // nothing to pay for).
@@ -550,6 +636,7 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   }
   table.hive = *hive.begin();
   table.accounts.assign(accounts.begin(), accounts.end());
+  if (scoped) table.regions.assign(regions.begin(), regions.end());
 
   aws::AthenaApi api(client);
   AthenaRunOptions ro;
@@ -574,6 +661,30 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   sel.server_ips = o.engine.server_ips;
   sel.window_start = o.window_start;
   sel.window_end = o.window_end;
+  if (o.engine.sample) {
+    // Only the records that start in a slice's range (with the 11 minutes
+    // before it), only the partitions that hold one, each record split
+    // over the buckets in the query; at most kAthenaMaxSampleRanges terms.
+    sel.bucket_s = o.engine.bucket_s;
+    sel.sample = o.engine.sample;
+    sel.start_ranges = merge_closest_ranges(
+        sample_event_ranges(o.window_start, o.window_end, *o.engine.sample, kSampleLeadS),
+        kAthenaMaxSampleRanges);
+  }
+  if (scoped) {
+    // Every scope's mount targets (each row is then counted with its own
+    // scope's: the engine's rule); a scope without any counts by port.
+    sel.scoped = true;
+    std::set<std::string> seen;
+    sel.server_ips.clear();
+    for (const flowlog::ScopeRoute& scope : o.engine.scopes) {
+      if (scope.server_ips.empty()) sel.port_rule_too = true;
+      for (const flowlog::IpAddress& ip : scope.server_ips) {
+        if (seen.insert(ip.to_string()).second) sel.server_ips.push_back(ip);
+      }
+    }
+    if (sel.server_ips.empty()) sel.port_rule_too = false;
+  }
   EFSTOP_ASSIGN_OR_RETURN(std::string select, athena_select_sql(table, o.athena.database, sel));
 
   say(o, "athena: creating table " + qualified + " over s3://" + loc.bucket + "/" + root +
@@ -607,29 +718,37 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   cfg.server_enis = o.engine.server_enis;
   cfg.window_start = o.window_start;
   cfg.window_end = o.window_end;
-  flowlog::Aggregator agg(&cfg);
+  cfg.bucket_s = sel.bucket_s;
+  cfg.sample = sel.sample;
   int64_t matched = 0;
   int64_t left_out = 0;
-  uint64_t order = 0;
-  const std::set<std::string> only(only_enis.begin(), only_enis.end());
   std::vector<InsightsRecord> rows;
   rows.reserve(run.rows.size());
   for (const auto& cells : run.rows) {
     EFSTOP_ASSIGN_OR_RETURN(InsightsRecord row, parse_athena_row(run.header, cells));
     rows.push_back(std::move(row));
   }
-  for (const InsightsRecord& row : rows) {
-    matched += row.record.flows;
-    if (!only.empty() && row.interface_id.rfind("eni-", 0) == 0 && !only.count(row.interface_id)) {
-      left_out += row.record.flows;
-      continue;
-    }
-    agg.add(row.as_record(), order++);
-  }
   flowlog::EngineResult& er = out.engine;
-  er.pairs = agg.finish(&er.stats);
-  EFSTOP_RETURN_IF_ERROR(agg.status());
-  er.warnings = agg.warnings();
+  if (scoped) {
+    EFSTOP_RETURN_IF_ERROR(count_scoped_rows(o, cfg, run, rows, &er));
+    matched = er.stats.records;
+  } else {
+    flowlog::Aggregator agg(&cfg);
+    uint64_t order = 0;
+    const std::set<std::string> only(only_enis.begin(), only_enis.end());
+    for (const InsightsRecord& row : rows) {
+      matched += row.record.flows;
+      if (!only.empty() && row.interface_id.rfind("eni-", 0) == 0 &&
+          !only.count(row.interface_id)) {
+        left_out += row.record.flows;
+        continue;
+      }
+      agg.add(row.as_record(), order++);
+    }
+    er.pairs = agg.finish(&er.stats);
+    EFSTOP_RETURN_IF_ERROR(agg.status());
+    er.warnings = agg.warnings();
+  }
   er.used_interface_rule = true;
   er.stats.lines = er.stats.records + er.stats.skipped;
   er.stats.files = 1;
@@ -638,6 +757,23 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   er.inputs.push_back(rep);
   out.counts.received = matched;
   out.counts.left_out = left_out;
+  int64_t beyond_split = 0;  // records (weighted) longer than the query splits
+  for (const InsightsRecord& row : rows) {
+    if (row.beyond_split) beyond_split += row.record.flows;
+  }
+  if (beyond_split > 0) {
+    er.warnings.push_back(
+        std::to_string(beyond_split) + " record" + (beyond_split == 1 ? "" : "s") +
+        " in Athena lasted longer than " + std::to_string(kInsightsMaxSpanS) +
+        " s; their bytes past that were put in the last bucket the query splits, not spread "
+        "over their whole span (stream the objects to split them exactly)");
+  }
+  if (scoped) {
+    // The query across scopes collapses, not filters, the other records:
+    // every record of the partitions read comes back, counted.
+    out.counts.scanned = matched;
+    out.counts.filtered_by_service = 0;
+  }
   const int64_t scanned = run.data_scanned_bytes + created.data_scanned_bytes;
   const double billed = static_cast<double>(std::max(scanned, kAthenaMinBilledBytes));
   char cost[256];
@@ -660,18 +796,46 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
       " objects (" + human_bytes(static_cast<double>(listed_bytes)) + ") in the window, " +
       std::to_string(run.rows.size()) + " rows in " + std::to_string(run.pages) + " pages, " +
       human_bytes(static_cast<double>(scanned)) + " scanned, " + cost + counts_text(out.counts));
+  if (sel.start_ranges) {
+    // What the sample cost against what the whole window would have: the
+    // window's objects as listed (those the time in their names puts in
+    // it, gzip scanned as stored) at the price, an estimate (docs/athena.md
+    // says where it falls short); Athena scans whole partitions, so the
+    // sample saves only the partitions (days, or hours) it leaves out.
+    const std::vector<std::string> parts = athena_partitions(table, sel);
+    const std::set<std::string> sampled(parts.begin(), parts.end());
+    const std::vector<std::string> all =
+        s3_time_prefixes("", false, per_hour, o.window_start, o.window_end);
+    int64_t in_sampled = 0;
+    int64_t in_sampled_bytes = 0;
+    for (const aws::S3ObjectInfo& obj : plan.objects) {
+      if (sampled.count(s3_key_partition(obj.key, per_hour))) {
+        ++in_sampled;
+        in_sampled_bytes += obj.size;
+      }
+    }
+    const double whole = static_cast<double>(std::max(listed_bytes, kAthenaMinBilledBytes));
+    int64_t asked = 0;
+    for (const auto& [from, to] : *sel.start_ranges) asked += to - from;
+    char line[768];
+    std::snprintf(
+        line, sizeof line,
+        "sample: Athena read %zu of the window's %zu %s partitions (%lld of %zu objects, %s "
+        "listed) for %zu time ranges, %lld s of the window's %lld s: %s scanned, USD %.4f; the "
+        "whole window: about %s scanned (its objects as listed), USD %.4f",
+        sampled.size(), all.size(), per_hour ? "hour" : "day", static_cast<long long>(in_sampled),
+        plan.objects.size(), human_bytes(static_cast<double>(in_sampled_bytes)).c_str(),
+        sel.start_ranges->size(), static_cast<long long>(asked),
+        static_cast<long long>(o.window_end - o.window_start),
+        human_bytes(static_cast<double>(scanned)).c_str(), billed / 1e12 * o.athena.usd_per_tb,
+        human_bytes(static_cast<double>(listed_bytes)).c_str(), whole / 1e12 * o.athena.usd_per_tb);
+    out.summary.push_back(line);
+  }
   return out;
 }
 
 Result<CloudReadResult> read_target(aws::AwsClient* client, const CloudReadOptions& o,
                                     const Target& t) {
-  if (o.method == Method::kAthena && o.engine.sample) {
-    // One aggregating query over the window's objects; sampling it would
-    // need the slices in the SQL (not built: issue 14).
-    return invalid_argument_error(
-        "read flow logs: --method athena does not read by --sample slice; stream the objects "
-        "(leave out --method athena), or leave out --sample");
-  }
   if (o.method == Method::kAthena) {
     if (!t.s3) {
       return invalid_argument_error(

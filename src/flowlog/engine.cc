@@ -187,10 +187,8 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   if (routed) {
     router.emplace(options.scopes);
     for (Input& in : inputs) {
-      in.route.router = &*router;
-      std::string_view region = in.route.key_region;
-      if (region.empty()) region = router->only_region(in.route.key_account);
-      in.route.key_scope = region.empty() ? -1 : router->find(in.route.key_account, region);
+      in.route = make_route_input(&*router, std::move(in.route.key_account),
+                                  std::move(in.route.key_region));
     }
   }
 

@@ -108,37 +108,55 @@ int64_t RouteStats::outside_records() const {
   return n;
 }
 
-Aggregator* StreamProcessor::route_record(std::string_view line) {
-  const LogFormat& format = parser_->format();
-  std::string_view account = field_token(line, format.column_of(FieldId::kAccountId));
-  std::string_view region = field_token(line, format.column_of(FieldId::kRegion));
+RouteInput make_route_input(const ScopeRouter* router, std::string key_account,
+                            std::string key_region) {
+  RouteInput in;
+  in.router = router;
+  in.key_account = std::move(key_account);
+  in.key_region = std::move(key_region);
+  std::string_view region = in.key_region;
+  if (region.empty()) region = router->only_region(in.key_account);
+  in.key_scope = region.empty() ? -1 : router->find(in.key_account, region);
+  return in;
+}
+
+int route_to_scope(const RouteInput& input, std::string_view account, std::string_view region,
+                   const RouteCount& count, RouteStats* stats, ScopeMemo* memo) {
   const bool account_field = !no_value(account);
   const bool region_field = !no_value(region);
-  if (!account_field) account = route_->key_account;
-  if (!region_field) region = route_->key_region;
+  if (!account_field) account = input.key_account;
+  if (!region_field) region = input.key_region;
   if (account_field || region_field) {
-    ++route_stats_->by_field;
+    stats->by_field += count.records;
   } else {
-    ++route_stats_->by_key;
+    stats->by_key += count.records;
   }
-  const RouteCount count{record_.flows, (record_.present & kHasBytes) != 0 ? record_.bytes : 0};
-  if (region.empty()) region = route_->router->only_region(account);
+  if (region.empty()) region = input.router->only_region(account);
   if (region.empty()) {
-    route_stats_->unattributed += count;
-    return nullptr;
+    stats->unattributed += count;
+    return -1;
   }
-  if (memo_scope_ == -2 || account != memo_account_ || region != memo_region_) {
-    memo_account_.assign(account);
-    memo_region_.assign(region);
-    memo_scope_ = route_->router->find(account, region);
+  if (memo->scope == -2 || account != memo->account || region != memo->region) {
+    memo->account.assign(account);
+    memo->region.assign(region);
+    memo->scope = input.router->find(account, region);
   }
-  const int scope = memo_scope_;
+  const int scope = memo->scope;
   if (scope < 0) {
-    route_stats_->outside[{std::string(account), std::string(region)}] += count;
-    return nullptr;
+    stats->outside[{std::string(account), std::string(region)}] += count;
+    return -1;
   }
-  if (scope != route_->key_scope) route_stats_->moved[{route_->key_scope, scope}] += count;
-  return &scope_aggs_[scope];
+  if (scope != input.key_scope) stats->moved[{input.key_scope, scope}] += count;
+  return scope;
+}
+
+Aggregator* StreamProcessor::route_record(std::string_view line) {
+  const LogFormat& format = parser_->format();
+  const RouteCount count{record_.flows, (record_.present & kHasBytes) != 0 ? record_.bytes : 0};
+  const int scope = route_to_scope(
+      *route_, field_token(line, format.column_of(FieldId::kAccountId)),
+      field_token(line, format.column_of(FieldId::kRegion)), count, route_stats_, &memo_);
+  return scope < 0 ? nullptr : &scope_aggs_[scope];
 }
 
 size_t find_newlines(const char* data, size_t len, uint32_t* ends) {

@@ -98,6 +98,31 @@ struct RouteInput {
   int key_scope = -1;  // router->find(key_account, key_region) resolved as for a record
 };
 
+// An input's RouteInput: its key's account and region, and key_scope
+// resolved as a record's scope is (a key without a region takes the one
+// region of its account's scopes).
+RouteInput make_route_input(const ScopeRouter* router, std::string key_account,
+                            std::string key_region);
+
+// The last (account, region) looked up and its scope (an input's records
+// mostly share both).
+struct ScopeMemo {
+  std::string account;
+  std::string region;
+  int scope = -2;  // -2: none yet
+};
+
+// THE attribution rule of EngineOptions::scopes, for `count` records (one
+// parsed line, or a row of an aggregating query standing for many) read
+// from `input` whose account-id and region fields are `account` and
+// `region` (empty, "-" or "unknown": no value, the key's then): the index
+// of their scope, or -1 when they are attributed to none. Every call is
+// counted in `stats` (by_field or by_key, and moved / outside /
+// unattributed as it applies). The streaming engine and the Athena
+// pushdown (cloud/athena_query.h) both route through this one function.
+int route_to_scope(const RouteInput& input, std::string_view account, std::string_view region,
+                   const RouteCount& count, RouteStats* stats, ScopeMemo* memo);
+
 class StreamProcessor {
  public:
   // `initial` is the format before any header line (a split file's probed
@@ -158,11 +183,7 @@ class StreamProcessor {
   Aggregator* scope_aggs_ = nullptr;
   const RouteInput* route_ = nullptr;
   RouteStats* route_stats_ = nullptr;
-  // The last (account, region) looked up and its scope: an object's
-  // records mostly share both.
-  std::string memo_account_;
-  std::string memo_region_;
-  int memo_scope_ = -2;  // -2: none yet
+  ScopeMemo memo_;
 };
 
 }  // namespace efstop::flowlog

@@ -11,7 +11,6 @@ run --sample 5m/1h --log-format '${srcaddr} ${dstaddr} ${bytes}' buckets.log
 run --sample 5m/1h --from-store --since 1d
 run --sample 5m/1h --by hour-of-day --since 1d
 run --sample 5m/1h --output openmetrics
-run --sample 5m/1h --method athena --log-group /vpc/flow-logs --no-metrics --since 1h
 # Metrics are judged over the slices: a metric period (the --bucket) that
 # reaches outside them is refused before any call.
 run --sample 5m/1h --bucket 1h --no-names --log-group /vpc/flow-logs --since 1h

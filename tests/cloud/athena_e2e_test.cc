@@ -14,11 +14,13 @@
 //   costs.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -27,6 +29,7 @@
 
 #include "cloud/cloud_reader.h"
 #include "cloud/cloud_test_util.h"
+#include "flowlog/sample.h"
 #include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
@@ -162,6 +165,12 @@ class AthenaE2eTest : public ::testing::Test {
         keys() + EFSTOP_BINARY_DIR + "/efstop " + args + " 2>" + dir_ + "/stderr.txt", code);
   }
   std::string stderr_text() const { return t::read_file_or_empty(dir_ + "/stderr.txt"); }
+  nlohmann::json parsed(const std::string& args) {
+    int code = -1;
+    const std::string out = run(args, &code);
+    EXPECT_EQ(code, 0) << args << "\n" << stderr_text();
+    return nlohmann::json::parse(out, nullptr, false);
+  }
   nlohmann::json report(const std::string& args) {
     int code = -1;
     const std::string out = run(args, &code);
@@ -398,6 +407,204 @@ TEST_F(AthenaE2eTest, AFailedPollStopsTheQueryAndReportsTheCall) {
   EXPECT_EQ(code, 1) << stderr_text();
   EXPECT_NE(stderr_text().find("athena:GetQueryExecution"), std::string::npos) << stderr_text();
   EXPECT_EQ(ep->count("athena:StopQueryExecution"), 1);
+}
+
+// --sample with --method athena (docs/athena.md, "--sample"): the query
+// reads only the records that start in the slices' ranges, in the
+// partitions that hold them, and splits each over the buckets itself; the
+// report (rows, sampled and estimated bytes, the counters a sample keeps)
+// equals streaming the same objects with the same --sample, and every
+// row's numbers equal the independent Python reference's
+// (tests/reference/reference.py --sample) over the same records. Long
+// records cross the slices' edges (the proportional split) and the gap
+// between them (not sampled).
+TEST_F(AthenaE2eTest, SampleGivesTheSampledStreamingReport) {
+  put_text("text/");
+  // 5m/10m over 10:20-10:40: slices 10:20-10:25 and 10:30-10:35.
+  const std::vector<Row> long_records = {
+      // 10:23:20-10:33:20: parts in both slices (C at 100 s and 400 s of 600).
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.5.5", "10.0.9.10", "40000", "2049", "6",
+       "10", "1000", "1795947800", "1795948400", "ACCEPT", "OK"},
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.9.10", "10.0.5.5", "2049", "40000", "6",
+       "12", "777777", "1795947800", "1795948400", "ACCEPT", "OK"},
+      // 10:26-10:29: between the slices, outside the sample.
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.5.6", "10.0.9.10", "40001", "2049", "6",
+       "3", "5000", "1795947960", "1795948140", "ACCEPT", "OK"},
+      // 10:34-10:38: its first 60 s of 240 are sampled.
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.5.7", "10.0.9.11", "40002", "2049", "6",
+       "4", "4001", "1795948440", "1795948680", "ACCEPT", "OK"},
+      // 10:24:59 with an unknown end: an instant, all in the first slice.
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.5.8", "10.0.9.11", "40003", "2049", "6",
+       "5", "333", "1795947899", "", "ACCEPT", "OK"}};
+  put("text/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/29/"
+      "111122223333_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261129T1030Z_long.log.gz",
+      test::gzip(as_text(long_records)));
+  // The same records as local files, for the reference.
+  const std::string ref_dir = dir_ + "/reference";
+  ASSERT_EQ(::mkdir(ref_dir.c_str(), 0700), 0);
+  for (int k = 0; k < 3; ++k) {
+    const std::string account = k < 2 ? "111122223333" : "444455556666";
+    std::ofstream(ref_dir + "/" + std::to_string(k) + ".log")
+        << as_text(make_records(40 + k, 700, account));
+  }
+  std::ofstream(ref_dir + "/long.log") << as_text(long_records);
+
+  const std::string sample = " --sample 5m/10m --top 0";
+  const nlohmann::json streamed_full = parsed(common("text/") + sample);
+  const nlohmann::json athena_full = parsed(common("text/") + sample + " --method athena");
+  const std::string err = stderr_text();
+  ASSERT_FALSE(streamed_full.is_discarded());
+  ASSERT_FALSE(athena_full.is_discarded()) << err;
+  EXPECT_EQ(athena_full["rows"], streamed_full["rows"]) << err;
+  EXPECT_EQ(athena_full["sample"], streamed_full["sample"]);
+  EXPECT_EQ(athena_full["estimated"], true);
+  EXPECT_EQ(athena_full["window"], streamed_full["window"]);
+  for (const char* k : {"used", "duplicates", "unknown_address", "unknown_bytes"}) {
+    EXPECT_EQ(athena_full["stats"][k], streamed_full["stats"][k]) << k;
+  }
+  // Not vacuous: rows, duplicates, and sampled bytes below the whole.
+  ASSERT_GE(streamed_full["rows"].size(), 10u);
+  ASSERT_GT(streamed_full["stats"]["duplicates"].get<int64_t>(), 0);
+
+  // With --bucket too: each row's series of measured bytes per bucket.
+  const nlohmann::json streamed_series = parsed(common("text/") + sample + " --bucket 5m");
+  const nlohmann::json athena_series =
+      parsed(common("text/") + sample + " --bucket 5m --method athena");
+  ASSERT_TRUE(streamed_series["rows"][0].contains("series")) << streamed_series["rows"][0].dump();
+  EXPECT_EQ(athena_series["rows"], streamed_series["rows"]);
+
+  // The independent reference over the same records.
+  int code = -1;
+  const std::string ref_out =
+      t::run_shell(std::string("/usr/bin/python3 ") + EFSTOP_SOURCE_DIR +
+                       "/tests/reference/reference.py --output json --log-format '" + kFormat +
+                       "' --start 2026-11-29T10:20:00Z --end 2026-11-29T10:40:00Z" + sample + " " +
+                       ref_dir + " 2>" + dir_ + "/ref_err.txt",
+                   &code);
+  ASSERT_EQ(code, 0) << t::read_file_or_empty(dir_ + "/ref_err.txt");
+  const nlohmann::json ref = nlohmann::json::parse(ref_out, nullptr, false);
+  ASSERT_FALSE(ref.is_discarded()) << ref_out;
+  ASSERT_EQ(ref["rows"].size(), athena_full["rows"].size()) << ref["rows"].dump();
+  for (size_t i = 0; i < ref["rows"].size(); ++i) {
+    const nlohmann::json& want = ref["rows"][i];
+    const nlohmann::json& got = athena_full["rows"][i];
+    for (const char* k : {"client", "server", "bytes_read", "bytes_written", "bytes_total",
+                          "packets", "flows", "rejected", "sampled"}) {
+      EXPECT_EQ(got[k], want[k]) << k << " in row " << i << ": " << got.dump();
+    }
+  }
+  // The long records' pairs, by hand: 10.0.5.5's written C(100) = 166 and
+  // 1000 - C(400) = 334; read 777777 * 100 / 600 -> 129629 and 777777 -
+  // 518518 = 259259. 10.0.5.6 touches no slice; 10.0.5.7: 4001 * 60 / 240
+  // -> 1000; 10.0.5.8: all 333. Estimates x2.
+  std::map<std::string, std::pair<int64_t, int64_t>> by_client;  // sampled (read, written)
+  for (const nlohmann::json& row : athena_full["rows"]) {
+    by_client[row["client"].value("ip", "")] = {row["sampled"]["bytes_read"].get<int64_t>(),
+                                                row["sampled"]["bytes_written"].get<int64_t>()};
+  }
+  EXPECT_EQ(by_client["10.0.5.5"], std::make_pair(int64_t{129629 + 259259}, int64_t{166 + 334}));
+  EXPECT_EQ(by_client.count("10.0.5.6"), 0u);
+  EXPECT_EQ(by_client["10.0.5.7"], std::make_pair(int64_t{0}, int64_t{1000}));
+  EXPECT_EQ(by_client["10.0.5.8"], std::make_pair(int64_t{0}, int64_t{333}));
+
+  // The SELECT read only the slices' ranges (cut to the window and
+  // merged: 10:20-10:35) in their day, split at 5 minutes; its cost is set
+  // beside the whole window's.
+  Result<nlohmann::json> log = s3_->endpoint()->requests();
+  ASSERT_TRUE(log.ok());
+  std::string select;
+  for (const nlohmann::json& r : *log) {
+    if (r["operation"] == "athena:StartQueryExecution") {
+      select = r["params"]["QueryString"].get<std::string>();
+    }
+  }
+  EXPECT_NE(select.find("AND ((\"start\" >= 1795947600 AND \"start\" < 1795948500))"),
+            std::string::npos)
+      << select;
+  EXPECT_NE(select.find("\"start\" - \"start\" % 300 AS \"bucket0\""), std::string::npos) << select;
+  EXPECT_NE(select.find("AS in_sample"), std::string::npos) << select;
+  EXPECT_NE(err.find("efstop: sample: Athena read 1 of the window's 1 day partitions (4 of 4 "
+                     "objects, "),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("the whole window: about "), std::string::npos) << err;
+}
+
+// The query across scopes with --sample, through the library (the command
+// line refuses --sample with scopes for every source so far): per scope,
+// the pairs (bytes, series, times) and counters are those of streaming the
+// same objects with the same scopes and sample; a record of the second
+// account in the first's folder moves there, one of an account no scope
+// reads is counted outside, both as streaming attributes them. One scope
+// counts by port 2049, the other by its mount targets.
+TEST_F(AthenaE2eTest, AcrossScopesWithSampleCountsAsStreaming) {
+  put_text("text/");
+  const std::vector<Row> moved = {
+      {"2", "444455556666", "eni-0bbb0000000000002", "10.0.5.9", "10.0.9.11", "40005", "2049", "6",
+       "3", "900", "1795947720", "1795947780", "ACCEPT", "OK"},
+      {"2", "999999999999", "eni-0ccc0000000000003", "10.0.5.9", "10.0.9.11", "40006", "2049", "6",
+       "3", "800", "1795947720", "1795947780", "ACCEPT", "OK"},
+      {"2", "111122223333", "eni-0aaa0000000000001", "10.0.5.5", "10.0.9.10", "40000", "2049", "6",
+       "10", "1000", "1795947800", "1795948400", "ACCEPT", "OK"}};
+  put("text/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/29/"
+      "111122223333_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261129T1030Z_mv.log.gz",
+      test::gzip(as_text(moved)));
+  std::unique_ptr<aws::AwsClient> client =
+      test::make_client(s3_->url(), "us-east-1", t::kS3rverAccessKeyId, t::kS3rverSecretAccessKey);
+  CloudReadOptions o;
+  o.s3_uri = std::string("s3://") + kBucket + "/text/";
+  o.window_start = 1795947600;  // 10:20Z
+  o.window_end = 1795948800;    // 10:40Z
+  o.engine.log_format = kFormat;
+  o.engine.sample = flowlog::SampleSpec{300, 600};
+  o.engine.bucket_s = flowlog::sample_bucket_width(*o.engine.sample, 0);
+  o.mount_targets = std::vector<aws::MountTarget>();
+  o.athena_poll = std::chrono::milliseconds(20);
+  o.engine.scopes.push_back(flowlog::ScopeRoute{"111122223333", "us-east-1", {}, {}});
+  o.engine.scopes.push_back(flowlog::ScopeRoute{
+      "444455556666",
+      "us-east-1",
+      {*flowlog::IpAddress::parse("10.0.9.10"), *flowlog::IpAddress::parse("10.0.9.11"),
+       *flowlog::IpAddress::parse("fd00::9:12")},
+      {}});
+  Result<CloudReadResult> streamed = read_cloud(client.get(), o);
+  ASSERT_TRUE(streamed.ok()) << streamed.status().to_string();
+  o.method = Method::kAthena;
+  o.method_given = true;
+  Result<CloudReadResult> athena = read_cloud(client.get(), o);
+  ASSERT_TRUE(athena.ok()) << athena.status().to_string();
+  ASSERT_EQ(athena->engine.scoped.size(), 2u);
+  ASSERT_EQ(streamed->engine.scoped.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const flowlog::ScopeResult& a = athena->engine.scoped[i];
+    const flowlog::ScopeResult& b = streamed->engine.scoped[i];
+    ASSERT_GE(b.pairs.size(), 5u) << i;
+    EXPECT_TRUE(a.pairs == b.pairs) << "scope " << i;
+    EXPECT_EQ(a.stats.used, b.stats.used) << i;
+    EXPECT_EQ(a.stats.duplicates, b.stats.duplicates) << i;
+    EXPECT_EQ(a.stats.unknown_bytes, b.stats.unknown_bytes) << i;
+    EXPECT_EQ(a.stats.unknown_address, b.stats.unknown_address) << i;
+  }
+  const auto pair_of = [](const flowlog::ScopeResult& r, std::string_view ip) {
+    for (const flowlog::PairTotals& p : r.pairs) {
+      if (p.client.to_string() == ip) return p.bytes_written;
+    }
+    return int64_t{-1};
+  };
+  // Written out: 900 bytes of 444455556666's ENI in 111122223333's folder
+  // (10:22-10:23, inside the first slice) in the second scope; the long
+  // record's sampled written bytes 166 + 334 in the first.
+  EXPECT_EQ(pair_of(athena->engine.scoped[1], "10.0.5.9"), 900);
+  EXPECT_EQ(pair_of(athena->engine.scoped[0], "10.0.5.9"), -1);
+  EXPECT_FALSE(athena->engine.scoped[0].pairs.front().series.empty());  // split per bucket
+  std::vector<flowlog::PairTotals> first = athena->engine.scoped[0].pairs;
+  flowlog::apply_sample(&first, *o.engine.sample, 0);
+  EXPECT_EQ(pair_of(flowlog::ScopeResult{first, {}}, "10.0.5.5"), 166 + 334);
+  EXPECT_EQ(athena->engine.routing.moved, streamed->engine.routing.moved);
+  EXPECT_EQ(athena->engine.routing.outside, streamed->engine.routing.outside);
+  ASSERT_EQ(athena->engine.routing.outside.size(), 1u);
+  EXPECT_EQ(athena->engine.routing.outside.begin()->first.first, "999999999999");
+  EXPECT_EQ(athena->engine.routing.outside.begin()->second, (flowlog::RouteCount{1, 800}));
 }
 
 TEST_F(AthenaE2eTest, UsageErrors) {

@@ -200,5 +200,207 @@ TEST(AthenaQueryTest, DecodesRows) {
       parse_athena_row(short_header, std::vector<std::optional<std::string>>(14, "1")).ok());
 }
 
+// Across scopes (a central bucket, docs/athena.md "Across accounts and
+// regions"): the region is a projected partition too, and the SELECT
+// groups by the attribution rule's inputs (the fields, the folder) and
+// collapses the non-EFS records instead of filtering them out.
+TEST(AthenaQueryTest, SelectAcrossScopesPinned) {
+  AthenaTable t = plain_table();
+  t.regions = {"eu-west-1", "us-west-2"};
+  Result<std::string> ddl = athena_create_table_sql(t, "default");
+  ASSERT_TRUE(ddl.ok()) << ddl.status().to_string();
+  EXPECT_NE(ddl->find("PARTITIONED BY (`aws_account` string, `aws_region` string, `year` int, "
+                      "`month` int, `day` int)\n"),
+            std::string::npos)
+      << *ddl;
+  EXPECT_NE(ddl->find("  'projection.aws_region.type'='enum',\n"
+                      "  'projection.aws_region.values'='eu-west-1,us-west-2',\n"),
+            std::string::npos)
+      << *ddl;
+  EXPECT_NE(ddl->find("'storage.location.template'='s3://flow-logs/vpc/AWSLogs/${aws_account}/"
+                      "vpcflowlogs/${aws_region}/${year}/${month}/${day}'"),
+            std::string::npos)
+      << *ddl;
+  // Another definition than the one-region table: another name.
+  EXPECT_NE(athena_table_name(t), athena_table_name(plain_table()));
+  AthenaTable hive = t;
+  hive.hive = true;
+  ddl = athena_create_table_sql(hive, "default");
+  ASSERT_TRUE(ddl.ok());
+  EXPECT_NE(ddl->find("AWSLogs/aws-account-id=${aws_account}/aws-service=vpcflowlogs/"
+                      "aws-region=${aws_region}/year=${year}/"),
+            std::string::npos)
+      << *ddl;
+
+  AthenaSelectOptions o;
+  o.scoped = true;
+  o.server_ips = {*flowlog::IpAddress::parse("10.0.9.10")};
+  o.port_rule_too = true;  // some scope has no mount target
+  o.window_start = 1795946400;
+  o.window_end = 1795950000;
+  Result<std::string> sql = athena_select_sql(t, "default", o);
+  ASSERT_TRUE(sql.ok()) << sql.status().to_string();
+  EXPECT_EQ(*sql,
+            "SELECT\n"
+            "  CASE WHEN \"efs\" = 1 THEN \"interface_id\" END AS interface_id,\n"
+            "  CASE WHEN \"efs\" = 1 THEN \"srcaddr\" END AS srcaddr,\n"
+            "  CASE WHEN \"efs\" = 1 THEN \"dstaddr\" END AS dstaddr,\n"
+            "  CASE WHEN \"efs\" = 1 THEN \"action\" END AS action,\n"
+            "  CASE WHEN \"efs\" = 1 THEN \"log_status\" END AS log_status,\n"
+            "  CASE WHEN \"efs\" = 1 AND \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n"
+            "  CASE WHEN \"efs\" = 1 AND \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n"
+            "  CASE WHEN \"start\" >= 1795946400 AND \"start\" < 1795950000 THEN 1 ELSE 0 END "
+            "AS in_window,\n"
+            "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n"
+            "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n"
+            "  \"efs\",\n"
+            "  \"account_id\" AS record_account,\n"
+            "  CAST(NULL AS varchar) AS record_region,\n"
+            "  \"aws_account\", \"aws_region\",\n"
+            "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n"
+            "  min(\"start\") AS min_start, max(\"end\") AS max_end\n"
+            "FROM (SELECT *,\n"
+            "  CASE WHEN \"log_status\" IN ('NODATA', 'SKIPDATA') OR \"srcaddr\" IN ('10.0.9.10') "
+            "OR \"dstaddr\" IN ('10.0.9.10') OR (\"protocol\" = 6 AND (\"srcport\" = 2049 OR "
+            "\"dstport\" = 2049))\n"
+            "    OR \"srcaddr\" IS NULL OR \"dstaddr\" IS NULL OR \"srcaddr\" = '-' OR \"dstaddr\" "
+            "= '-'\n"
+            "    THEN 1 ELSE 0 END AS \"efs\"\n"
+            "  FROM \"default\".\"" +
+                athena_table_name(t) +
+                "\"\n"
+                "  WHERE \"aws_account\" IN ('111122223333', '444455556666')\n"
+                "    AND \"aws_region\" IN ('eu-west-1', 'us-west-2')\n"
+                "    AND ((\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29))) AS r\n"
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15\n"
+                "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15");
+  // With a region field the record's own region is grouped by.
+  AthenaTable v5 = t;
+  v5.format = *flowlog::parse_log_format(
+      "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+      "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${region}");
+  sql = athena_select_sql(v5, "default", o);
+  ASSERT_TRUE(sql.ok());
+  EXPECT_NE(sql->find("  \"region\" AS record_region,\n"), std::string::npos) << *sql;
+  // A scoped query needs the table across regions; a region folder must be a region name.
+  EXPECT_FALSE(athena_select_sql(plain_table(), "default", o).ok());
+  t.regions = {"eu-west-1,x"};
+  EXPECT_FALSE(athena_create_table_sql(t, "default").ok());
+}
+
+// The scope columns of a scoped row, apart from the record's.
+TEST(AthenaQueryTest, DecodesScopeColumns) {
+  const std::vector<std::string> header = {"interface_id",   "in_window",     "efs",
+                                           "record_account", "record_region", "aws_account",
+                                           "aws_region"};
+  Result<AthenaRowScope> s = parse_athena_row_scope(
+      header, {std::nullopt, "0", "0", "777788889999", std::nullopt, "444455556666", "eu-west-1"});
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_FALSE(s->efs);
+  EXPECT_FALSE(s->in_window);
+  EXPECT_EQ(s->account_field, "777788889999");
+  EXPECT_EQ(s->region_field, "");
+  EXPECT_EQ(s->key_account, "444455556666");
+  EXPECT_EQ(s->key_region, "eu-west-1");
+  // A row of the one-account query has no scope columns.
+  EXPECT_FALSE(
+      parse_athena_row_scope(kHeader, std::vector<std::optional<std::string>>(15, "1")).ok());
+  Result<AthenaRowScope> bad = parse_athena_row_scope(
+      header, {std::nullopt, "1", "x", "-", std::nullopt, "444455556666", "eu-west-1"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("efs is not a whole number"), std::string::npos);
+}
+
+// --sample (docs/athena.md, "--sample"): only the records starting in the
+// slices' ranges, only the partitions (hours here) that hold them, each
+// record split over the buckets in the query with the in_sample key, as
+// the Logs Insights pushdown does; the bucket arithmetic in integers and
+// CASE only (DuckDB's least/greatest skip NULLs, Trino's do not).
+TEST(AthenaQueryTest, SelectSampledPinned) {
+  AthenaTable t = plain_table();
+  t.per_hour = true;
+  AthenaSelectOptions o;
+  o.server_ips = {*flowlog::IpAddress::parse("10.0.9.10")};
+  o.window_start = 1795946400;  // 10:00Z
+  o.window_end = 1795953600;    // 12:00Z
+  o.bucket_s = 300;
+  o.sample = flowlog::SampleSpec{300, 3600};  // 5m/1h
+  // 10:00-10:05, and 10:49-11:05 (11:00-11:05 with the 11 minutes before).
+  o.start_ranges =
+      std::vector<std::pair<int64_t, int64_t>>{{1795946400, 1795946700}, {1795949340, 1795950300}};
+  Result<std::string> sql = athena_select_sql(t, "default", o);
+  ASSERT_TRUE(sql.ok()) << sql.status().to_string();
+  EXPECT_EQ(
+      *sql,
+      "SELECT \"interface_id\", \"srcaddr\", \"dstaddr\", \"action\", \"log_status\",\n"
+      "  CASE WHEN \"srcport\" = 2049 THEN 0 ELSE 1 END AS src_not_nfs,\n"
+      "  CASE WHEN \"dstport\" = 2049 THEN 0 ELSE 1 END AS dst_not_nfs,\n"
+      "  CASE WHEN \"start\" >= 1795946400 AND \"start\" < 1795953600 THEN 1 ELSE 0 END AS in_w"
+      "indow,\n"
+      "  CASE WHEN \"bytes\" IS NULL THEN 0 ELSE 1 END AS bytes_known,\n"
+      "  CASE WHEN \"packets\" IS NULL THEN 0 ELSE 1 END AS packets_known,\n"
+      "  \"bucket0\", CASE WHEN \"end\" IS NULL THEN 0 ELSE 1 END AS end_known,\n"
+      "  CASE WHEN \"start\" + \"span_s\" - \"bucket0\" > 1200 THEN 1 ELSE 0 END AS beyond,\n"
+      "  CASE WHEN \"bucket0\" % 3600 < 300 OR \"start\" + \"span_s\" > \"bucket0\" - \"bucket0"
+      "\" % 3600 + 3600 THEN 1 ELSE 0 END AS in_sample,\n"
+      "  sum(\"bytes\") AS sum_bytes, sum(\"packets\") AS sum_packets, count(*) AS records,\n"
+      "  min(\"start\") AS min_start, max(\"end\") AS max_end,\n"
+      "  sum(CASE WHEN \"bucket0\" + 300 - \"start\" < \"span_s\" THEN CAST((\"bytes\" * (\"buc"
+      "ket0\" + 300 - \"start\") - \"bytes\" * (\"bucket0\" + 300 - \"start\") % \"span_s\") / "
+      "\"span_s\" AS bigint) ELSE \"bytes\" END) AS upto_1,\n"
+      "  sum(CASE WHEN \"bucket0\" + 600 - \"start\" < \"span_s\" THEN CAST((\"bytes\" * (\"buc"
+      "ket0\" + 600 - \"start\") - \"bytes\" * (\"bucket0\" + 600 - \"start\") % \"span_s\") / "
+      "\"span_s\" AS bigint) ELSE \"bytes\" END) AS upto_2,\n"
+      "  sum(CASE WHEN \"bucket0\" + 900 - \"start\" < \"span_s\" THEN CAST((\"bytes\" * (\"buc"
+      "ket0\" + 900 - \"start\") - \"bytes\" * (\"bucket0\" + 900 - \"start\") % \"span_s\") / "
+      "\"span_s\" AS bigint) ELSE \"bytes\" END) AS upto_3\n"
+      "FROM (SELECT *,\n"
+      "  CASE WHEN \"end\" IS NULL OR \"end\" <= \"start\" OR \"start\" >= 1795953600 THEN 1 WH"
+      "EN \"end\" > 1795953600 THEN 1795953600 - \"start\" ELSE \"end\" - \"start\" END AS \"sp"
+      "an_s\",\n"
+      "  \"start\" - \"start\" % 300 AS \"bucket0\"\n"
+      "  FROM \"default\".\"" +
+          athena_table_name(t) +
+          "\"\n"
+          "  WHERE ((\"year\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 9) OR (\"ye"
+          "ar\" = 2026 AND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 10) OR (\"year\" = 2026 A"
+          "ND \"month\" = 11 AND \"day\" = 29 AND \"hour\" = 11))\n"
+          "    AND ((\"start\" >= 1795946400 AND \"start\" < 1795946700) OR (\"start\" >= 179594934"
+          "0 AND \"start\" < 1795950300))\n"
+          "    AND (\"log_status\" IN ('NODATA', 'SKIPDATA') OR \"srcaddr\" IN ('10.0.9.10') OR \"d"
+          "staddr\" IN ('10.0.9.10'))) AS r\n"
+          "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14\n"
+          "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14");
+  // The window's hours would be 9 to 12 (the listing's margins); the
+  // ranges' are 9 to 11.
+  EXPECT_EQ(athena_partitions(t, o),
+            (std::vector<std::string>{"2026/11/29/09/", "2026/11/29/10/", "2026/11/29/11/"}));
+  o.start_ranges.reset();
+  EXPECT_EQ(athena_partitions(t, o).size(), 4u);
+  // Buckets that do not divide the sample's span and period: the caller's bug, refused.
+  o.bucket_s = 120;
+  EXPECT_FALSE(athena_select_sql(t, "default", o).ok());
+}
+
+// The partition of a delivered key, both layouts.
+TEST(AthenaQueryTest, KeyPartition) {
+  EXPECT_EQ(
+      s3_key_partition("vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/x.log.gz", false),
+      "2026/11/29/");
+  EXPECT_EQ(
+      s3_key_partition("AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/11/29/07/x.log.gz", true),
+      "2026/11/29/07/");
+  EXPECT_EQ(s3_key_partition("AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/"
+                             "aws-region=eu-west-1/year=2026/month=11/day=29/hour=07/x.parquet",
+                             true),
+            "2026/11/29/07/");
+  EXPECT_EQ(s3_key_partition("AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/"
+                             "aws-region=eu-west-1/year=2026/month=11/day=29/x.parquet",
+                             false),
+            "2026/11/29/");
+  EXPECT_EQ(s3_key_partition("firehose/2026/11/29/07/x.gz", false), "");
+  EXPECT_EQ(s3_key_partition("AWSLogs/1/vpcflowlogs/eu-west-1/2026/11/x.gz", false), "");
+}
+
 }  // namespace
 }  // namespace efstop::cloud

@@ -200,20 +200,6 @@ TEST_F(CliSourcesTest, SampleInsightsQueriesOnlyTheSlices) {
   EXPECT_EQ(insights["stats"]["used"], local["stats"]["used"]);
 }
 
-// Athena by slice is not built: refused by name, before any call, not
-// run over the whole window.
-TEST_F(CliSourcesTest, SampleRefusesAthena) {
-  int code = -1;
-  run(aws_args() + " --no-metrics --sample 2m/30m --method athena --s3 s3://flow-bucket/AWSLogs/",
-      &code);
-  EXPECT_EQ(code, 2);
-  EXPECT_NE(stderr_text().find("--method athena does not read by slice"), std::string::npos)
-      << stderr_text();
-  Result<nlohmann::json> reqs = endpoint().requests();
-  ASSERT_TRUE(reqs.ok());
-  EXPECT_TRUE(reqs->empty()) << reqs->dump();
-}
-
 TEST(MergeClosestRangesTest, JoinsTheShortestGapsFirst) {
   using Ranges = std::vector<std::pair<int64_t, int64_t>>;
   const Ranges r = {{0, 10}, {15, 20}, {40, 50}, {52, 60}, {100, 110}};

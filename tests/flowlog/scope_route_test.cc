@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "flowlog/engine.h"
+#include "flowlog/stream_processor.h"
 
 namespace efstop::flowlog {
 namespace {
@@ -172,6 +173,37 @@ TEST(ScopeRouteTest, RegionFromTheFieldElseTheKeyElseTheOnlyRegion) {
   EXPECT_EQ(r1->routing.unattributed.records, 0);
   ASSERT_EQ(r1->scoped[0].pairs.size(), 1u);
   EXPECT_EQ(r1->scoped[0].pairs[0].bytes_written, 70);
+}
+
+// The rule itself, as the Athena pushdown calls it for a grouped row
+// standing for several records (cloud/cloud_reader.cc): the same answers
+// and counters as for lines, weighted by the row's records.
+TEST(ScopeRouteTest, RouteToScopeCountsARowAsItsRecords) {
+  const EngineOptions o = two_accounts();
+  const ScopeRouter router(o.scopes);
+  const RouteInput a_folder = make_route_input(&router, kA, "eu-west-1");
+  EXPECT_EQ(a_folder.key_scope, 0);
+  RouteStats stats;
+  ScopeMemo memo;
+  // B's ENI in A's folder: B's scope, moved.
+  EXPECT_EQ(route_to_scope(a_folder, kB, "", RouteCount{5, 500}, &stats, &memo), 1);
+  // '-' and 'unknown': the folder's account.
+  EXPECT_EQ(route_to_scope(a_folder, "-", "", RouteCount{2, 20}, &stats, &memo), 0);
+  EXPECT_EQ(route_to_scope(a_folder, "unknown", "-", RouteCount{1, 10}, &stats, &memo), 0);
+  // An account no scope reads: none, counted.
+  EXPECT_EQ(route_to_scope(a_folder, kC, "", RouteCount{3, 30}, &stats, &memo), -1);
+  // A region field no scope reads: none, counted under that region.
+  EXPECT_EQ(route_to_scope(a_folder, "", "us-west-2", RouteCount{4, 40}, &stats, &memo), -1);
+  EXPECT_EQ(stats.by_field, 5 + 3 + 4);
+  EXPECT_EQ(stats.by_key, 2 + 1);
+  ASSERT_EQ(stats.moved.size(), 1u);
+  EXPECT_EQ((stats.moved[{0, 1}]), (RouteCount{5, 500}));
+  EXPECT_EQ((stats.outside[{kC, "eu-west-1"}]), (RouteCount{3, 30}));
+  EXPECT_EQ((stats.outside[{kA, "us-west-2"}]), (RouteCount{4, 40}));
+  EXPECT_EQ(stats.outside_records(), 7);
+  // A folder without a region: the one region of its account's scopes.
+  const RouteInput no_region = make_route_input(&router, kB, "");
+  EXPECT_EQ(no_region.key_scope, 1);
 }
 
 }  // namespace
