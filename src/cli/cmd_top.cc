@@ -564,7 +564,6 @@ report::Attribution to_attribution(const flowlog::RouteStats& r,
   report::Attribution a;
   a.by_field = r.by_field;
   a.by_key = r.by_key;
-  a.parquet_by_key = r.parquet_by_key;
   for (const auto& [from_to, count] : r.moved) {
     report::AttributionMove m;
     if (from_to.first >= 0) {
@@ -636,11 +635,6 @@ std::vector<std::string> attribution_lines(const report::Attribution& a) {
                     which +
                     "; left out of the totals (their mount targets and names are there; add "
                     "them to --accounts/--regions to count them)");
-  }
-  if (a.parquet_by_key > 0) {
-    lines.push_back(std::to_string(a.parquet_by_key) +
-                    " Parquet object(s) attributed by their folder (the account-id and region "
-                    "of Parquet rows are not read)");
   }
   return lines;
 }

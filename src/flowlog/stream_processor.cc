@@ -98,7 +98,6 @@ RouteStats& RouteStats::operator+=(const RouteStats& o) {
   unattributed += o.unattributed;
   by_field += o.by_field;
   by_key += o.by_key;
-  parquet_by_key += o.parquet_by_key;
   return *this;
 }
 
@@ -108,37 +107,41 @@ int64_t RouteStats::outside_records() const {
   return n;
 }
 
-Aggregator* StreamProcessor::route_record(std::string_view line) {
-  const LogFormat& format = parser_->format();
-  std::string_view account = field_token(line, format.column_of(FieldId::kAccountId));
-  std::string_view region = field_token(line, format.column_of(FieldId::kRegion));
+Aggregator* RecordRouter::route(std::string_view account, std::string_view region,
+                                const RouteCount& count) {
   const bool account_field = !no_value(account);
   const bool region_field = !no_value(region);
-  if (!account_field) account = route_->key_account;
-  if (!region_field) region = route_->key_region;
+  if (!account_field) account = input_->key_account;
+  if (!region_field) region = input_->key_region;
   if (account_field || region_field) {
-    ++route_stats_->by_field;
+    ++stats_->by_field;
   } else {
-    ++route_stats_->by_key;
+    ++stats_->by_key;
   }
-  const RouteCount count{record_.flows, (record_.present & kHasBytes) != 0 ? record_.bytes : 0};
-  if (region.empty()) region = route_->router->only_region(account);
+  if (region.empty()) region = input_->router->only_region(account);
   if (region.empty()) {
-    route_stats_->unattributed += count;
+    stats_->unattributed += count;
     return nullptr;
   }
   if (memo_scope_ == -2 || account != memo_account_ || region != memo_region_) {
     memo_account_.assign(account);
     memo_region_.assign(region);
-    memo_scope_ = route_->router->find(account, region);
+    memo_scope_ = input_->router->find(account, region);
   }
   const int scope = memo_scope_;
   if (scope < 0) {
-    route_stats_->outside[{std::string(account), std::string(region)}] += count;
+    stats_->outside[{std::string(account), std::string(region)}] += count;
     return nullptr;
   }
-  if (scope != route_->key_scope) route_stats_->moved[{route_->key_scope, scope}] += count;
+  if (scope != input_->key_scope) stats_->moved[{input_->key_scope, scope}] += count;
   return &scope_aggs_[scope];
+}
+
+Aggregator* StreamProcessor::route_record(std::string_view line) {
+  const LogFormat& format = parser_->format();
+  const RouteCount count{record_.flows, (record_.present & kHasBytes) != 0 ? record_.bytes : 0};
+  return router_->route(field_token(line, format.column_of(FieldId::kAccountId)),
+                        field_token(line, format.column_of(FieldId::kRegion)), count);
 }
 
 size_t find_newlines(const char* data, size_t len, uint32_t* ends) {
@@ -187,7 +190,7 @@ void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
     return;
   }
   Aggregator* agg = agg_;
-  if (route_ != nullptr) [[unlikely]] {
+  if (router_) [[unlikely]] {
     agg = route_record(line);
     if (agg == nullptr) return;
   }

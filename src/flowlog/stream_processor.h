@@ -98,6 +98,32 @@ struct RouteInput {
   int key_scope = -1;  // router->find(key_account, key_region) resolved as for a record
 };
 
+// Attributes records to scopes for one work item (EngineOptions::scopes):
+// the text path (StreamProcessor) gives it a line's account-id and region
+// tokens, the Parquet path (parquet_input.cc) a row's account_id and region
+// values; both then count the record alike in `stats`. Not thread-safe: one
+// per work item.
+class RecordRouter {
+ public:
+  // All three must outlive the router.
+  RecordRouter(Aggregator* scope_aggs, const RouteInput* input, RouteStats* stats)
+      : scope_aggs_(scope_aggs), input_(input), stats_(stats) {}
+  // The aggregator of the scope a record with these field values (empty,
+  // `-` or `unknown`: no value) belongs to, or null when it belongs to none
+  // (then counted in the stats' outside or unattributed with `count`).
+  Aggregator* route(std::string_view account, std::string_view region, const RouteCount& count);
+
+ private:
+  Aggregator* scope_aggs_;
+  const RouteInput* input_;
+  RouteStats* stats_;
+  // The last (account, region) looked up and its scope: an object's
+  // records mostly share both.
+  std::string memo_account_;
+  std::string memo_region_;
+  int memo_scope_ = -2;  // -2: none yet
+};
+
 class StreamProcessor {
  public:
   // `initial` is the format before any header line (a split file's probed
@@ -123,9 +149,7 @@ class StreamProcessor {
   // of the constructor's aggregator, or, attributed to no scope, is counted
   // in `stats` only. All three must outlive the processor.
   void route_to(Aggregator* scope_aggs, const RouteInput* input, RouteStats* stats) {
-    scope_aggs_ = scope_aggs;
-    route_ = input;
-    route_stats_ = stats;
+    router_.emplace(scope_aggs, input, stats);
   }
 
  private:
@@ -154,15 +178,8 @@ class StreamProcessor {
   int64_t line_number_ = 0;  // of the line being handled
   FlowRecord record_;
   bool stop_ = false;
-  // Routing (route_to); route_ null: every record goes to agg_.
-  Aggregator* scope_aggs_ = nullptr;
-  const RouteInput* route_ = nullptr;
-  RouteStats* route_stats_ = nullptr;
-  // The last (account, region) looked up and its scope: an object's
-  // records mostly share both.
-  std::string memo_account_;
-  std::string memo_region_;
-  int memo_scope_ = -2;  // -2: none yet
+  // Routing (route_to); none: every record goes to agg_.
+  std::optional<RecordRouter> router_;
 };
 
 }  // namespace efstop::flowlog

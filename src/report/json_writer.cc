@@ -314,7 +314,6 @@ Json attribution_json(const Attribution& a) {
   Json j = Json::object();
   j["by_field"] = a.by_field;
   j["by_key"] = a.by_key;
-  j["parquet_objects_by_key"] = a.parquet_by_key;
   Json moved = Json::array();
   for (const AttributionMove& m : a.moved) {
     Json item = Json::object();

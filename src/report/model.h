@@ -220,11 +220,11 @@ struct AttributionOutside {
 };
 
 // How the records of a central bucket were attributed to scopes
-// (docs/multi-account.md); JSON stats.attribution.
+// (docs/multi-account.md); JSON stats.attribution. Text lines and Parquet
+// rows alike.
 struct Attribution {
-  int64_t by_field = 0;        // records whose account-id or region field decided
-  int64_t by_key = 0;          // records whose object's folder decided (no such field, or `-`)
-  int64_t parquet_by_key = 0;  // Parquet objects, attributed by their folder
+  int64_t by_field = 0;  // records whose account-id or region field decided
+  int64_t by_key = 0;    // records whose object's folder decided (no such field, or `-`)
   std::vector<AttributionMove> moved;
   std::vector<AttributionOutside> outside;
   int64_t unattributed_records = 0;  // no region in key nor field, several regions

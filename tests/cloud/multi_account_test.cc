@@ -303,7 +303,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   const nlohmann::json& attribution = stats["attribution"];
   EXPECT_EQ(attribution["by_key"], 2) << attribution.dump();
   EXPECT_EQ(attribution["by_field"], lines - 2) << attribution.dump();
-  EXPECT_EQ(attribution["parquet_objects_by_key"], 0);
+  EXPECT_FALSE(attribution.contains("parquet_objects_by_key")) << attribution.dump();
   ASSERT_EQ(attribution["moved"].size(), 1u) << attribution.dump();
   const nlohmann::json& moved = attribution["moved"][0];
   EXPECT_EQ(moved["from_account"], a);
@@ -335,6 +335,223 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
                      "bytes, scope failed); left out of the totals"),
             std::string::npos)
       << err;
+}
+
+// One record of a central bucket test: its object's folder, its account-id
+// and region fields ("" = absent or NULL, "-" and "unknown" as written),
+// and the bytes of its two directions (client -> mount target, back).
+struct CentralRecord {
+  std::string folder_account;
+  std::string folder_region;
+  std::string account;
+  std::string region;
+  int port = 0;
+  int64_t written = 0;
+  int64_t read = 0;
+};
+
+// Where a record is counted, worked out here from its fields and folder
+// (docs/multi-account.md, "Which scope a record is counted in"): the field
+// when it has a value, else the folder.
+std::pair<std::string, std::string> scope_of(const CentralRecord& r) {
+  const auto value = [](const std::string& v) { return !v.empty() && v != "-" && v != "unknown"; };
+  return {value(r.account) ? r.account : r.folder_account,
+          value(r.region) ? r.region : r.folder_region};
+}
+
+// Parquet rows are attributed by their account_id and region columns as
+// text lines are by their fields: the same objects written as text (with a
+// header line) and as Parquet (DuckDB) under two prefixes of the bucket give
+// the same report, and every counter equals the one worked out here from
+// the records. A shared VPC's rows (account_id of another account than the
+// folder's) are counted in that account: were the columns ignored, they
+// would be counted in the folder's account and `moved` would be empty.
+TEST_F(MultiAccountTest, CentralBucketParquetRowsAttributedByTheirColumnsAsText) {
+  const std::string a = kMembers[0];
+  const std::string b = kMembers[1];
+  const std::string other = "123412341234";  // not asked
+  const std::vector<CentralRecord> with_columns = {
+      {a, "eu-west-1", a, "eu-west-1", 47001, 101, 103},
+      {a, "eu-west-1", b, "eu-west-1", 47002, 111, 113},          // shared VPC: b's ENI
+      {a, "eu-west-1", b, "", 47003, 121, 123},                   // region NULL: the folder's
+      {a, "eu-west-1", "", "-", 47004, 131, 133},                 // both unknown: the folder's
+      {a, "eu-west-1", "unknown", "us-west-2", 47005, 141, 143},  // region field only
+      {a, "eu-west-1", other, "eu-west-1", 47006, 151, 153},      // an account not asked
+      {b, "us-west-2", b, "us-west-2", 47007, 161, 163},
+      {b, "us-west-2", a, "us-west-2", 47008, 171, 173},  // shared VPC the other way
+  };
+  // A flow log whose LogFormat has neither field: attributed by its folder.
+  const std::vector<CentralRecord> without_columns = {
+      {a, "us-west-2", "", "", 47009, 181, 183},
+      {a, "us-west-2", "", "", 47010, 191, 193},
+  };
+  const int64_t t = kStart + 600;
+  const auto key = [](const std::string& root, const CentralRecord& r, const std::string& ext) {
+    const bool hive = r.folder_account == kMembers[1];
+    return root + "/AWSLogs/" +
+           (hive ? "aws-account-id=" + r.folder_account + "/aws-service=vpcflowlogs/aws-region=" +
+                       r.folder_region + "/year=2026/month=11/day=29/"
+                 : r.folder_account + "/vpcflowlogs/" + r.folder_region + "/2026/11/29/") +
+           r.folder_account + "_vpcflowlogs_" + r.folder_region + "_fl-0c_20261129T1015Z_c" +
+           r.folder_region.substr(0, 2) + ext;
+  };
+  // The two directions of a record as text fields (`-` for an absent value).
+  const auto lines = [&](const CentralRecord& r, bool columns, char sep, bool csv) {
+    const auto field = [&](const std::string& v) { return v.empty() ? (csv ? "" : "-") : v; };
+    std::string out;
+    for (int dir = 0; dir < 2; ++dir) {
+      const std::string src = dir == 0 ? "10.1.1.10" : "10.1.2.100";
+      const std::string dst = dir == 0 ? "10.1.2.100" : "10.1.1.10";
+      const std::string sport = dir == 0 ? std::to_string(r.port) : "2049";
+      const std::string dport = dir == 0 ? "2049" : std::to_string(r.port);
+      // One ENI per scope counted in: a pair logged on two ENIs would be
+      // counted from one of them only (docs/flow-counting.md).
+      const auto [account, region] = scope_of(r);
+      std::vector<std::string> f = {"2"};
+      if (columns) f.push_back(field(r.account));
+      for (const std::string& v :
+           {"eni-0c" + account + region.substr(3, 1), src, dst, sport, dport, std::string("6"),
+            std::string("4"), std::to_string(dir == 0 ? r.written : r.read), std::to_string(t),
+            std::to_string(t + 60), std::string("ACCEPT"), std::string("OK")}) {
+        f.push_back(v);
+      }
+      if (columns) f.push_back(field(r.region));
+      for (size_t i = 0; i < f.size(); ++i) out += (i > 0 ? std::string(1, sep) : "") + f[i];
+      out += '\n';
+    }
+    return out;
+  };
+  const std::string tmp = env_->home();
+  std::set<std::string> parquet_keys;
+  const auto put_group = [&](const std::vector<CentralRecord>& records, bool columns) {
+    // One object per folder, in both forms.
+    std::map<std::string, std::pair<std::string, std::string>> objects;  // key stem -> text, csv
+    const std::string names = columns ? "version account-id interface-id srcaddr dstaddr srcport "
+                                        "dstport protocol packets bytes start end action "
+                                        "log-status region"
+                                      : "version interface-id srcaddr dstaddr srcport dstport "
+                                        "protocol packets bytes start end action log-status";
+    for (const CentralRecord& r : records) {
+      auto& [text, csv] = objects[key("", r, "")];
+      if (text.empty()) {
+        text = names + "\n";
+        std::string header = names;
+        for (char& c : header) c = c == ' ' ? ',' : c == '-' ? '_' : c;
+        csv = header + "\n";
+      }
+      text += lines(r, columns, ' ', false);
+      csv += lines(r, columns, ',', true);
+    }
+    for (const auto& [stem, content] : objects) {
+      ASSERT_TRUE(
+          s3_->put_object(kBucket, "text" + stem + ".log.gz", test::gzip(content.first)).ok());
+      const std::string base = tmp + "/central" + std::to_string(parquet_keys.size());
+      std::ofstream(base + ".csv") << content.second;
+      int code = -1;
+      const std::string info = efstop::testing::run_shell(
+          "node " + std::string(EFSTOP_SOURCE_DIR) + "/tests/flowlog/parquet_write.js " + base +
+              ".csv " + base + ".parquet gzip V1 dict 2>&1",
+          &code);
+      ASSERT_EQ(code, 0) << info;
+      ASSERT_TRUE(s3_->put_object(kBucket, "parquet" + stem + ".log.parquet",
+                                  efstop::testing::read_file_or_empty(base + ".parquet"))
+                      .ok());
+      parquet_keys.insert("parquet" + stem + ".log.parquet");
+    }
+  };
+  put_group(with_columns, true);
+  put_group(without_columns, false);
+
+  const std::string scopes =
+      " --profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+      " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --accounts " + a + "," + b +
+      " --role-name efstop-org-read --regions eu-west-1,us-west-2 --output json";
+  int code = -1;
+  const nlohmann::json text = nlohmann::json::parse(
+      run("--s3 s3://" + std::string(kBucket) + "/text" + scopes, &code), nullptr, false);
+  const std::string text_err = stderr_text();
+  ASSERT_EQ(code, 0) << text_err;
+  const nlohmann::json parquet = nlohmann::json::parse(
+      run("--s3 s3://" + std::string(kBucket) + "/parquet" + scopes, &code), nullptr, false);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
+  ASSERT_TRUE(parquet.contains("rows")) << err;
+  EXPECT_EQ(parquet["rows"], text["rows"]);
+  EXPECT_EQ(parquet["stats"]["attribution"], text["stats"]["attribution"]);
+  for (const char* counter : {"records", "used", "outside_scopes", "not_efs", "files", "lines"}) {
+    EXPECT_EQ(parquet["stats"][counter], text["stats"][counter]) << counter;
+  }
+
+  // Worked out from the records.
+  std::map<std::pair<std::string, std::string>, Expected> want;
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> moved, outside;
+  int64_t by_field = 0, by_key = 0;
+  std::vector<CentralRecord> all = with_columns;
+  all.insert(all.end(), without_columns.begin(), without_columns.end());
+  for (const CentralRecord& r : all) {
+    const auto scope = scope_of(r);
+    const bool field = scope_of(CentralRecord{"", "", r.account, r.region}) !=
+                       std::pair<std::string, std::string>{"", ""};
+    (field ? by_field : by_key) += 2;
+    if (scope.first != a && scope.first != b) {
+      outside[scope].first += 2;
+      outside[scope].second += r.written + r.read;
+      continue;
+    }
+    want[scope].written += r.written;
+    want[scope].read += r.read;
+    if (scope != std::pair{r.folder_account, r.folder_region}) {
+      moved[scope].first += 2;
+      moved[scope].second += r.written + r.read;
+    }
+  }
+  std::map<std::pair<std::string, std::string>, Expected> got;
+  for (const nlohmann::json& row : parquet["rows"]) {
+    Expected& e = got[{row.value("account", ""), row.value("region", "")}];
+    e.written += row["bytes_written"].get<int64_t>();
+    e.read += row["bytes_read"].get<int64_t>();
+  }
+  ASSERT_EQ(got.size(), want.size()) << parquet["rows"].dump();
+  for (const auto& [scope, e] : want) {
+    EXPECT_EQ(got[scope].written, e.written) << scope.first << " " << scope.second;
+    EXPECT_EQ(got[scope].read, e.read) << scope.first << " " << scope.second;
+  }
+  const nlohmann::json& attribution = parquet["stats"]["attribution"];
+  EXPECT_EQ(attribution["by_field"], by_field) << attribution.dump();
+  EXPECT_EQ(attribution["by_key"], by_key) << attribution.dump();
+  EXPECT_FALSE(attribution.contains("parquet_objects_by_key")) << attribution.dump();
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> got_moved, got_outside;
+  for (const nlohmann::json& m : attribution["moved"]) {
+    auto& c = got_moved[{m["account"], m["region"]}];
+    c.first += m["records"].get<int64_t>();
+    c.second += m["bytes"].get<int64_t>();
+  }
+  for (const nlohmann::json& o : attribution["outside"]) {
+    got_outside[{o["account"], o["region"]}] = {o["records"], o["bytes"]};
+    EXPECT_EQ(o["reason"], "not asked");
+  }
+  EXPECT_EQ(got_moved, moved) << attribution.dump();
+  EXPECT_EQ(got_outside, outside) << attribution.dump();
+  EXPECT_EQ(parquet["stats"]["outside_scopes"], outside.begin()->second.first);
+  EXPECT_NE(err.find("efstop: attribution: 4 records in account 444455556666's folder (eu-west-1) "
+                     "were captured on account 777788889999's ENIs (shared VPC)"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("Parquet object"), std::string::npos) << err;
+  // The Parquet objects were read as Parquet: after the first GET, the
+  // footer's and the column chunks' ranged GETs of the same key.
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::map<std::string, int> gets;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "s3:GetObject") continue;
+    std::string path = q.value("path", "");
+    for (size_t at = path.find("%3D"); at != std::string::npos; at = path.find("%3D", at)) {
+      path.replace(at, 3, "=");
+    }
+    ++gets[path.substr(std::string(kBucket).size() + 2)];
+  }
+  for (const std::string& k : parquet_keys) EXPECT_GE(gets[k], 3) << k;
 }
 
 // --regions alone over a prefix whose keys name no region (a Firehose
