@@ -136,6 +136,10 @@ struct RouteStats {
   // their input's key: (key scope, field scope) -> count. A key scope of -1:
   // the input's key named no account or region.
   std::map<std::pair<int, int>, RouteCount> moved;
+  // The same for inputs whose key names an (account, region) folder that is
+  // no scope (a bucket's other folders, read with --s3-all-folders):
+  // ((key account, key region), field scope) -> count.
+  std::map<std::pair<std::pair<std::string, std::string>, int>, RouteCount> moved_from_folder;
   // Records attributed to an account and region that is no scope:
   // (account, region) -> count. Counted in no scope's pairs; their records
   // are in FlowStats::records and RouteStats::outside_records().
@@ -147,6 +151,10 @@ struct RouteStats {
   // came from their field, and records attributed by their input's key alone.
   int64_t by_field = 0;
   int64_t by_key = 0;
+  // Not the engine's: the folders of a central bucket that were not listed,
+  // so none of their records were read ("account", "AWSLogs/<folder>/"), set
+  // by the S3 reader (cloud/) so that they travel with the attribution.
+  std::vector<std::pair<std::string, std::string>> unread_folders;
 
   RouteStats& operator+=(const RouteStats& o);
   // Records counted in no scope (outside + unattributed).

@@ -98,6 +98,8 @@ RouteStats& RouteStats::operator+=(const RouteStats& o) {
   unattributed += o.unattributed;
   by_field += o.by_field;
   by_key += o.by_key;
+  for (const auto& [k, v] : o.moved_from_folder) moved_from_folder[k] += v;
+  for (const auto& f : o.unread_folders) unread_folders.push_back(f);
   return *this;
 }
 
@@ -133,7 +135,15 @@ Aggregator* RecordRouter::route(std::string_view account, std::string_view regio
     stats_->outside[{std::string(account), std::string(region)}] += count;
     return nullptr;
   }
-  if (scope != input_->key_scope) stats_->moved[{input_->key_scope, scope}] += count;
+  if (scope != input_->key_scope) {
+    if (input_->key_scope < 0 && !input_->key_account.empty()) {
+      // A folder no scope reads (--s3-all-folders): its (account, region)
+      // is kept, since no scope index names it.
+      stats_->moved_from_folder[{{input_->key_account, input_->key_region}, scope}] += count;
+    } else {
+      stats_->moved[{input_->key_scope, scope}] += count;
+    }
+  }
   return &scope_aggs_[scope];
 }
 

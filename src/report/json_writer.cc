@@ -337,6 +337,15 @@ Json attribution_json(const Attribution& a) {
     outside.push_back(std::move(item));
   }
   j["outside"] = std::move(outside);
+  Json unread = Json::array();
+  for (const UnreadFolder& f : a.unread_folders) {
+    Json item = Json::object();
+    item["account"] = f.account;
+    item["prefix"] = f.prefix;
+    item["reason"] = f.reason;
+    unread.push_back(std::move(item));
+  }
+  j["unread_folders"] = std::move(unread);
   Json unattributed = Json::object();
   unattributed["records"] = a.unattributed_records;
   unattributed["bytes"] = a.unattributed_bytes;

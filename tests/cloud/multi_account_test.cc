@@ -303,7 +303,12 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   const nlohmann::json& attribution = stats["attribution"];
   EXPECT_EQ(attribution["by_key"], 2) << attribution.dump();
   EXPECT_EQ(attribution["by_field"], lines - 2) << attribution.dump();
-  EXPECT_FALSE(attribution.contains("parquet_objects_by_key")) << attribution.dump();
+  // The denied account's folder (SetUp's objects) was not listed.
+  EXPECT_EQ(attribution["unread_folders"],
+            nlohmann::json::array({nlohmann::json({{"account", kDenied},
+                                                   {"prefix", "AWSLogs/999900001111/"},
+                                                   {"reason", "scope failed"}})}))
+      << attribution.dump();
   ASSERT_EQ(attribution["moved"].size(), 1u) << attribution.dump();
   const nlohmann::json& moved = attribution["moved"][0];
   EXPECT_EQ(moved["from_account"], a);
@@ -552,6 +557,186 @@ TEST_F(MultiAccountTest, CentralBucketParquetRowsAttributedByTheirColumnsAsText)
     ++gets[path.substr(std::string(kBucket).size() + 2)];
   }
   for (const std::string& k : parquet_keys) EXPECT_GE(gets[k], 3) << k;
+}
+
+// The bucket's other account folders (a shared VPC's owner not asked for):
+// without --s3-all-folders they are not listed, said by name, and the
+// records of asked accounts' ENIs in them are not counted; with it they are
+// listed in every region asked, those records counted in their account and
+// the others' left out as not asked (or scope failed). The listings and
+// GETs are exactly the expected ones; the bytes are summed here.
+TEST_F(MultiAccountTest, CentralBucketOtherAccountFoldersReadWithS3AllFolders) {
+  const std::string a = kMembers[0];
+  const std::string b = kMembers[1];
+  const std::string x = "123412341234";  // plain layout, eu-west-1
+  const std::string y = "555566667777";  // Hive layout, us-west-2
+  // `eni`: the one SetUp's records of the scope counted in use (a pair
+  // logged on two ENIs is counted from one: docs/flow-counting.md).
+  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
+                   int64_t read) {
+    const int64_t t = kStart + 1800;
+    const std::string tail =
+        " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
+    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
+           " 2049 6 4 " + std::to_string(written) + tail + "2 " + account + " " + eni +
+           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
+           tail;
+  };
+  const std::string x_key = "AWSLogs/" + x + "/vpcflowlogs/eu-west-1/2026/11/29/" + x +
+                            "_vpcflowlogs_eu-west-1_fl-0x_20261129T1040Z_xx1.log.gz";
+  const std::string y_key = "AWSLogs/aws-account-id=" + y +
+                            "/aws-service=vpcflowlogs/aws-region=us-west-2/year=2026/month=11/"
+                            "day=29/" +
+                            y + "_vpcflowlogs_us-west-2_fl-0y_20261129T1040Z_yy1.log.gz";
+  ASSERT_TRUE(s3_->put_object(kBucket, x_key,
+                              test::gzip(record(a, "eni-01c00000000000001", 48001, 211, 213) +
+                                         record(x, "eni-0dd00000000000002", 48002, 221, 223)))
+                  .ok());
+  ASSERT_TRUE(s3_->put_object(kBucket, y_key,
+                              test::gzip(record(b, "eni-04c00000000000001", 48003, 231, 233)))
+                  .ok());
+  // The objects of SetUp: every account's, both regions (k = 1..6).
+  const auto setup_key = [](const std::string& account, const std::string& region, int k) {
+    return "AWSLogs/" + account + "/vpcflowlogs/" + region + "/2026/11/29/" + account +
+           "_vpcflowlogs_" + region + "_fl-0" + std::to_string(k) + "_20261129T1010Z_ab" +
+           std::to_string(k) + ".log.gz";
+  };
+  // The requests logged after the first `*seen` (then all of them seen).
+  const auto requests = [&](std::multiset<std::string>* listed, std::multiset<std::string>* got,
+                            size_t* seen) {
+    Result<nlohmann::json> reqs = front().requests();
+    ASSERT_TRUE(reqs.ok());
+    ASSERT_LT(reqs->size(), 1000u);  // the log keeps the last 1000
+    for (size_t n = *seen; n < reqs->size(); ++n) {
+      const nlohmann::json& q = (*reqs)[n];
+      const std::string op = q.value("operation", "");
+      if (op == "s3:ListObjectsV2") {
+        const std::string query = q.value("query", "");
+        const size_t at = query.find("prefix=");
+        ASSERT_NE(at, std::string::npos) << query;
+        std::string prefix = query.substr(at + 7, query.find('&', at) - at - 7);
+        for (const auto& [from, to] :
+             {std::pair<std::string, std::string>{"%2F", "/"}, {"%3D", "="}}) {
+          for (size_t i = prefix.find(from); i != std::string::npos; i = prefix.find(from, i)) {
+            prefix.replace(i, 3, to);
+          }
+        }
+        listed->insert(prefix);
+      } else if (op == "s3:GetObject") {
+        std::string path = q.value("path", "");
+        for (size_t i = path.find("%3D"); i != std::string::npos; i = path.find("%3D", i)) {
+          path.replace(i, 3, "=");
+        }
+        got->insert(path.substr(std::string(kBucket).size() + 2));
+      }
+    }
+    *seen = reqs->size();
+  };
+  const auto day = [](const std::string& account, const std::string& region) {
+    return "AWSLogs/" + account + "/vpcflowlogs/" + region + "/2026/11/29/";
+  };
+
+  // Without the flag: the asked members' folders only.
+  int code = -1;
+  nlohmann::json report =
+      nlohmann::json::parse(run(all_scopes_args() + " --output json", &code), nullptr, false);
+  std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err;
+  expect_member_rows(report);
+  nlohmann::json attribution = report["stats"]["attribution"];
+  EXPECT_EQ(attribution["unread_folders"], nlohmann::json::parse(R"([
+      {"account": "123412341234", "prefix": "AWSLogs/123412341234/", "reason": "not asked"},
+      {"account": "999900001111", "prefix": "AWSLogs/999900001111/", "reason": "scope failed"},
+      {"account": "555566667777", "prefix": "AWSLogs/aws-account-id=555566667777/",
+       "reason": "not asked"}])"))
+      << attribution.dump();
+  EXPECT_EQ(attribution["moved"], nlohmann::json::array()) << attribution.dump();
+  EXPECT_EQ(attribution["outside"], nlohmann::json::array()) << attribution.dump();
+  EXPECT_NE(err.find("efstop: attribution: 3 other account folders in the bucket were not read: "
+                     "123412341234 (not asked), 999900001111 (scope failed), 555566667777 (not "
+                     "asked); records of asked accounts' ENIs in them (shared VPC) are not "
+                     "counted; --s3-all-folders reads them\n"),
+            std::string::npos)
+      << err;
+  std::multiset<std::string> listed, got;
+  size_t seen = 0;
+  requests(&listed, &got, &seen);
+  EXPECT_EQ(listed,
+            (std::multiset<std::string>{"AWSLogs/", day(a, "eu-west-1"), day(a, "us-west-2"),
+                                        day(b, "eu-west-1"), day(b, "us-west-2")}));
+  EXPECT_EQ(got, (std::multiset<std::string>{
+                     setup_key(a, "eu-west-1", 1), setup_key(a, "us-west-2", 2),
+                     setup_key(b, "eu-west-1", 3), setup_key(b, "us-west-2", 4)}));
+
+  // With it: every folder, in both regions; each object once.
+  report = nlohmann::json::parse(run(all_scopes_args() + " --s3-all-folders --output json", &code),
+                                 nullptr, false);
+  err = stderr_text();
+  ASSERT_EQ(code, 3) << err;
+  expected_[{a, "eu-west-1"}].written += 211;
+  expected_[{a, "eu-west-1"}].read += 213;
+  expected_[{b, "us-west-2"}].written += 231;
+  expected_[{b, "us-west-2"}].read += 233;
+  expect_member_rows(report);
+  attribution = report["stats"]["attribution"];
+  EXPECT_EQ(attribution["unread_folders"], nlohmann::json::array()) << attribution.dump();
+  EXPECT_EQ(attribution["moved"], nlohmann::json::parse(R"([
+      {"from_account": "123412341234", "from_region": "eu-west-1", "account": "444455556666",
+       "region": "eu-west-1", "records": 2, "bytes": 424},
+      {"from_account": "555566667777", "from_region": "us-west-2", "account": "777788889999",
+       "region": "us-west-2", "records": 2, "bytes": 464}])"))
+      << attribution.dump();
+  // The denied account's own objects (7 lines each, the one outside the
+  // window included: attribution comes before the window) and x's record.
+  const auto denied = [&](const std::string& region) {
+    const Expected& e = expected_.at({kDenied, region});
+    return nlohmann::json({{"account", kDenied},
+                           {"region", region},
+                           {"records", 7},
+                           {"bytes", e.read + e.written + 999},
+                           {"reason", "scope failed"}});
+  };
+  EXPECT_EQ(attribution["outside"],
+            nlohmann::json::array({nlohmann::json({{"account", x},
+                                                   {"region", "eu-west-1"},
+                                                   {"records", 2},
+                                                   {"bytes", 221 + 223},
+                                                   {"reason", "not asked"}}),
+                                   denied("eu-west-1"), denied("us-west-2")}))
+      << attribution.dump();
+  EXPECT_EQ(report["stats"]["outside_scopes"], 2 + 7 + 7);
+  EXPECT_NE(err.find("efstop: attribution: 2 records in account 123412341234's folder "
+                     "(eu-west-1) were captured on account 444455556666's ENIs (shared VPC): "
+                     "counted in 444455556666\n"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("other account folder"), std::string::npos) << err;
+  listed.clear();
+  got.clear();
+  requests(&listed, &got, &seen);
+  std::multiset<std::string> want_listed = {"AWSLogs/"};
+  for (const std::string& account : {a, b, x, std::string(kDenied)}) {
+    for (const char* region : kRegions) want_listed.insert(day(account, region));
+  }
+  for (const char* region : kRegions) {
+    want_listed.insert("AWSLogs/aws-account-id=" + y + "/aws-service=vpcflowlogs/aws-region=" +
+                       region + "/year=2026/month=11/day=29/");
+  }
+  EXPECT_EQ(listed, want_listed);
+  EXPECT_EQ(got,
+            (std::multiset<std::string>{setup_key(a, "eu-west-1", 1), setup_key(a, "us-west-2", 2),
+                                        setup_key(b, "eu-west-1", 3), setup_key(b, "us-west-2", 4),
+                                        setup_key(kDenied, "eu-west-1", 5),
+                                        setup_key(kDenied, "us-west-2", 6), x_key, y_key}));
+
+  // Only for a central bucket read for some accounts.
+  run(aws_args() + " --regions eu-west-1 --s3-all-folders", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --s3-all-folders: it reads the other account folders of a "
+                               "central bucket; give it with --s3 and --accounts or "
+                               "--organization"),
+            std::string::npos)
+      << stderr_text();
 }
 
 // --regions alone over a prefix whose keys name no region (a Firehose
