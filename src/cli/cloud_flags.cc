@@ -126,6 +126,7 @@ Result<flowlog::EngineResult> read_cloud_sources(
   cloud::CloudReadOptions o;
   o.log_groups = flags.log_groups;
   o.s3_uri = flags.s3;
+  o.s3_all_folders = flags.s3_all_folders;
   o.method = flags.method;
   o.method_given = flags.method_given;
   if (flags.athena_given && flags.method != cloud::Method::kAthena) {

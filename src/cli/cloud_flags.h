@@ -35,6 +35,9 @@ struct CloudFlags {
   bool method_given = false;
   cloud::AthenaOptions athena;  // --athena-* (docs/athena.md)
   bool athena_given = false;    // some --athena-* flag was given
+  // --s3-all-folders (top, with --accounts/--organization): a central
+  // bucket's account folders no scope asks for are read too.
+  bool s3_all_folders = false;
 
   bool any() const { return !log_groups.empty() || !s3.empty() || method_given || athena_given; }
 };

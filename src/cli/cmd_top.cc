@@ -256,6 +256,10 @@ std::vector<OptionGroup> make_groups(TopSettings* s) {
 
   OptionGroup scope_group("Many regions and accounts (reading from AWS; docs/multi-account.md)");
   add_scope_flags(&scope_group, &s->scopes);
+  scope_group.add_flag("--s3-all-folders",
+                       "--s3 with --accounts/--organization: also read the bucket's other\n"
+                       "account folders (a shared VPC's records of asked accounts' ENIs)",
+                       [s] { s->cloud.s3_all_folders = true; });
   groups.push_back(std::move(scope_group));
 
   OptionGroup metrics_group(
@@ -701,7 +705,6 @@ report::Attribution to_attribution(const flowlog::RouteStats& r,
   report::Attribution a;
   a.by_field = r.by_field;
   a.by_key = r.by_key;
-  a.parquet_by_key = r.parquet_by_key;
   for (const auto& [from_to, count] : r.moved) {
     report::AttributionMove m;
     if (from_to.first >= 0) {
@@ -714,16 +717,27 @@ report::Attribution to_attribution(const flowlog::RouteStats& r,
     m.bytes = count.bytes;
     a.moved.push_back(std::move(m));
   }
+  for (const auto& [from_to, count] : r.moved_from_folder) {
+    const flowlog::ScopeRoute& to = scopes[static_cast<size_t>(from_to.second)];
+    a.moved.push_back({from_to.first.first, from_to.first.second, to.account, to.region,
+                       count.records, count.bytes});
+  }
+  const auto reason = [&failed](const std::string& account, const std::string& region) {
+    return failed.count("account " + account) > 0 ||
+                   (!region.empty() && failed.count("account " + account + " " + region) > 0)
+               ? "scope failed"
+               : "not asked";
+  };
+  for (const auto& [account, prefix] : r.unread_folders) {
+    a.unread_folders.push_back({account, prefix, reason(account, "")});
+  }
   for (const auto& [where, count] : r.outside) {
     report::AttributionOutside o;
     o.account = where.first;
     o.region = where.second;
     o.records = count.records;
     o.bytes = count.bytes;
-    o.reason = failed.count("account " + o.account) > 0 ||
-                       failed.count("account " + o.account + " " + o.region) > 0
-                   ? "scope failed"
-                   : "not asked";
+    o.reason = reason(o.account, o.region);
     a.outside.push_back(std::move(o));
   }
   a.unattributed_records = r.unattributed.records;
@@ -774,10 +788,21 @@ std::vector<std::string> attribution_lines(const report::Attribution& a) {
                     "; left out of the totals (their mount targets and names are there; add "
                     "them to --accounts/--regions to count them)");
   }
-  if (a.parquet_by_key > 0) {
-    lines.push_back(std::to_string(a.parquet_by_key) +
-                    " Parquet object(s) attributed by their folder (the account-id and region "
-                    "of Parquet rows are not read)");
+  if (!a.unread_folders.empty()) {
+    // An organization's bucket may hold hundreds: the first few by name.
+    std::string which;
+    for (size_t i = 0; i < a.unread_folders.size() && i < 5; ++i) {
+      which += (i > 0 ? ", " : "") + a.unread_folders[i].account + " (" +
+               a.unread_folders[i].reason + ")";
+    }
+    if (a.unread_folders.size() > 5) {
+      which += " and " + std::to_string(a.unread_folders.size() - 5) + " more";
+    }
+    const size_t n = a.unread_folders.size();
+    lines.push_back(std::to_string(n) + " other account folder" + (n == 1 ? " " : "s ") +
+                    "in the bucket " + (n == 1 ? "was" : "were") + " not read: " + which +
+                    "; records of asked accounts' ENIs in them (shared VPC) are not counted; "
+                    "--s3-all-folders reads them");
   }
   return lines;
 }
@@ -1393,6 +1418,14 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // (--role-name alone) is no scope, and must not be ignored silently.
   if (Status s = check_scope_flags(settings.scopes); !s.ok()) {
     return usage_error(ctx, "top", s);
+  }
+  if (settings.cloud.s3_all_folders &&
+      (settings.cloud.s3.empty() || !settings.scopes.by_account())) {
+    // Only a central bucket read for some accounts leaves folders unread.
+    return usage_error(ctx, "top",
+                       invalid_argument_error("parse --s3-all-folders: it reads the other account "
+                                              "folders of a central bucket; give it with --s3 and "
+                                              "--accounts or --organization"));
   }
   const bool scoped = settings.scopes.any();
   if (scoped) {

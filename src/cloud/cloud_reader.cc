@@ -363,6 +363,7 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   for (const flowlog::ScopeRoute& scope : o.engine.scopes) {
     so.scopes.emplace_back(scope.account, scope.region);
   }
+  so.all_folders = o.s3_all_folders;
   // --sample: only the objects that may hold records of the slices' ranges
   // (those of raw events and Insights); the engine then counts exactly
   // what a local file of the same records gives.
@@ -418,6 +419,8 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
     }
     EFSTOP_ASSIGN_OR_RETURN(out.engine, flowlog::run_engine_sources(std::move(sources), eo));
   }
+  // Said with the attribution (cli), since no record of theirs was read.
+  out.engine.routing.unread_folders = plan.unread_folders;
   out.counts.left_out = left_out->load();
   out.counts.received = out.engine.stats.lines + out.counts.left_out;
   out.counts.scanned = out.counts.received;

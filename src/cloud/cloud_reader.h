@@ -64,6 +64,9 @@ inline constexpr double kStreamBytesPerSecond = 1e9;
 struct CloudReadOptions {
   std::vector<std::string> log_groups;  // --log-group (repeatable)
   std::string s3_uri;                   // --s3
+  // With engine.scopes: list every account folder under AWSLogs/, not only
+  // the scopes' (S3ReadOptions::all_folders).
+  bool s3_all_folders = false;
   Method method = Method::kInsights;
   bool method_given = false;  // --method was given (no automatic fallback then)
   // The window [start, end), epoch seconds: required for cloud sources.

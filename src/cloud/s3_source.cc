@@ -293,6 +293,18 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
             regions.push_back(region);
           }
         }
+        if (regions.empty() && !o.all_folders) {
+          plan.unread_folders.emplace_back(id, acct);
+          continue;
+        }
+        if (regions.empty()) {
+          // Another account's folder, read in every region asked.
+          for (const auto& [account, region] : o.scopes) {
+            if (std::find(regions.begin(), regions.end(), region) == regions.end()) {
+              regions.push_back(region);
+            }
+          }
+        }
       }
       for (const std::string& region : regions) {
         const std::string region_prefix =

@@ -76,9 +76,13 @@ struct S3ReadOptions {
   // region) pairs to list instead of `region` under every account folder.
   // Under each account folder AWSLogs/ lists (plain or Hive) the regions of
   // the pairs with that account or with account "" are listed; a folder no
-  // pair names is not read. Each object is listed once, whichever pairs
-  // name it. Empty: `region`, every account folder.
+  // pair names is not read (but see all_folders). Each object is listed
+  // once, whichever pairs name it. Empty: `region`, every account folder.
   std::vector<std::pair<std::string, std::string>> scopes;
+  // With scopes: also list the account folders no pair names, in every
+  // region of the pairs (--s3-all-folders). Without it they are not listed
+  // and S3Plan::unread_folders names them.
+  bool all_folders = false;
 };
 
 // The account and region a key's folder names: ".../AWSLogs/<account>/
@@ -106,6 +110,10 @@ struct S3Plan {
   // prefix with no AWSLogs/ below it but year folders (`--s3` pointed at a
   // Firehose destination), listed at the window's hour prefixes.
   bool firehose = false;
+  // With S3ReadOptions::scopes and not all_folders: the account folders
+  // under AWSLogs/ that no scope names, not listed further (account id,
+  // folder prefix), in listing order.
+  std::vector<std::pair<std::string, std::string>> unread_folders;
 };
 
 Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& options);

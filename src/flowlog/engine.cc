@@ -126,10 +126,12 @@ class ReplaySource final : public ByteSource {
 };
 
 // Opens `in` and looks at its first bytes. A Parquet file is read here,
-// into `agg`, and null is returned; anything else comes back as a byte
-// source for the text path (gzip decoding added). Failures go to `out`.
+// into `agg` (with scopes: into the aggregators `router` picks row by row),
+// and null is returned; anything else comes back as a byte source for the
+// text path (gzip decoding added). Failures go to `out`.
 std::unique_ptr<ByteSource> open_input(Input& in, const EngineOptions& options, Aggregator* agg,
-                                       ChunkOutcome* out, uint64_t order_base) {
+                                       ChunkOutcome* out, uint64_t order_base,
+                                       RecordRouter* router = nullptr) {
   auto fail = [&](const Status& st) {
     out->failed = true;
     out->error = st.message();
@@ -160,7 +162,7 @@ std::unique_ptr<ByteSource> open_input(Input& in, const EngineOptions& options, 
     if (!r.ok()) return fail(Status(r.status().code(), in.name + ": " + r.status().message()));
     random = std::move(r).value();
   }
-  run_parquet(*random, options, in.row_filter, agg, out, order_base);
+  run_parquet(*random, options, in.row_filter, agg, out, order_base, router);
   return nullptr;
 }
 
@@ -218,7 +220,7 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
       const uint64_t order_base = static_cast<uint64_t>(item.input) << kOrderShift;
       Aggregator* const worker_aggs = &aggs[static_cast<size_t>(w) * n];
       // Without scopes the worker's one aggregator; with them, the key
-      // scope's (Parquet rows go there: their account-id is not read).
+      // scope's (or none), each record then routed by its fields.
       Aggregator* key_agg = worker_aggs;
       if (routed) key_agg = in.route.key_scope >= 0 ? &worker_aggs[in.route.key_scope] : nullptr;
       if (item.split) {
@@ -233,24 +235,13 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
         proc.run(**src, item.begin, item.end);
         continue;
       }
-      std::unique_ptr<ByteSource> src;
-      if (routed && key_agg == nullptr) {
-        // Its key names no scope: text is routed by its fields, but a
-        // Parquet file would have nowhere to go.
-        Aggregator none(&config);
-        src = open_input(in, options, &none, &out, order_base);
-        if (src == nullptr && !out.failed) {
-          out.failed = true;
-          out.error = in.name +
-                      ": a Parquet object outside every scope's folder cannot be "
-                      "attributed to an account and region (its rows' account-id and "
-                      "region are not read); not counted";
-        }
-      } else {
-        src = open_input(in, options, key_agg, &out, order_base);
-        if (src == nullptr && routed && !out.failed)
-          ++route_stats[static_cast<size_t>(w)].parquet_by_key;
+      // Parquet rows are routed as text lines are, by their columns.
+      std::optional<RecordRouter> parquet_router;
+      if (routed) {
+        parquet_router.emplace(worker_aggs, &in.route, &route_stats[static_cast<size_t>(w)]);
       }
+      std::unique_ptr<ByteSource> src =
+          open_input(in, options, key_agg, &out, order_base, routed ? &*parquet_router : nullptr);
       if (src == nullptr) continue;  // failed, or read as Parquet
       StreamProcessor proc(options, forced, std::nullopt, key_agg, &out, in.name, order_base);
       if (routed) proc.route_to(worker_aggs, &in.route, &route_stats[static_cast<size_t>(w)]);

@@ -69,8 +69,8 @@ struct EngineOptions {
   // `region` field, else key_region. A scope's account "" takes a record of
   // any account. Neither field nor key with a region: the record is the one
   // region's when the scopes of its account have one region, else it is
-  // unattributed. Parquet inputs are attributed by their key only (their
-  // rows' account-id is not read). Scopes force one thread per input
+  // unattributed. Parquet rows likewise, by their account_id and region
+  // columns (read only with scopes). Scopes force one thread per input
   // (no shared-stream parsing).
   std::vector<ScopeRoute> scopes;
   // A DescribeFlowLogs LogFormat ("${version} ${srcaddr} ..."). When set it
@@ -134,8 +134,12 @@ struct RouteCount {
 struct RouteStats {
   // Records attributed by a field (account-id or region) that differs from
   // their input's key: (key scope, field scope) -> count. A key scope of -1:
-  // the input's key named no scope (no account or region in it).
+  // the input's key named no account or region.
   std::map<std::pair<int, int>, RouteCount> moved;
+  // The same for inputs whose key names an (account, region) folder that is
+  // no scope (a bucket's other folders, read with --s3-all-folders):
+  // ((key account, key region), field scope) -> count.
+  std::map<std::pair<std::pair<std::string, std::string>, int>, RouteCount> moved_from_folder;
   // Records attributed to an account and region that is no scope:
   // (account, region) -> count. Counted in no scope's pairs; their records
   // are in FlowStats::records and RouteStats::outside_records().
@@ -143,12 +147,14 @@ struct RouteStats {
   // Records with no region in their key nor a region field, when the
   // scopes of their account have several regions: counted in none.
   RouteCount unattributed;
-  // Records whose account (or region) came from their field, and records
-  // attributed by their input's key alone.
+  // Records (text lines and Parquet rows alike) whose account (or region)
+  // came from their field, and records attributed by their input's key alone.
   int64_t by_field = 0;
   int64_t by_key = 0;
-  // Parquet inputs read in a read with scopes: attributed by their key.
-  int64_t parquet_by_key = 0;
+  // Not the engine's: the folders of a central bucket that were not listed,
+  // so none of their records were read ("account", "AWSLogs/<folder>/"), set
+  // by the S3 reader (cloud/) so that they travel with the attribution.
+  std::vector<std::pair<std::string, std::string>> unread_folders;
 
   RouteStats& operator+=(const RouteStats& o);
   // Records counted in no scope (outside + unattributed).

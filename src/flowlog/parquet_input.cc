@@ -24,17 +24,25 @@ enum Slot : int {
   kAction,
   kLogStatus,
   kInterfaceId,
+  kAccountId,  // kAccountId and kRegion: only in a read with scopes
+  kRegion,
   kSlots,
 };
 
 constexpr FieldId kUsed[kSlots] = {
-    FieldId::kSrcAddr,  FieldId::kDstAddr, FieldId::kSrcPort,   FieldId::kDstPort,
-    FieldId::kProtocol, FieldId::kPackets, FieldId::kBytes,     FieldId::kStart,
-    FieldId::kEnd,      FieldId::kAction,  FieldId::kLogStatus, FieldId::kInterfaceId,
+    FieldId::kSrcAddr,   FieldId::kDstAddr, FieldId::kSrcPort,   FieldId::kDstPort,
+    FieldId::kProtocol,  FieldId::kPackets, FieldId::kBytes,     FieldId::kStart,
+    FieldId::kEnd,       FieldId::kAction,  FieldId::kLogStatus, FieldId::kInterfaceId,
+    FieldId::kAccountId, FieldId::kRegion,
 };
 
+// String columns whose values are used as they are (not decoded to an Entry).
+constexpr bool is_raw_string_slot(int s) {
+  return s == kInterfaceId || s == kAccountId || s == kRegion;
+}
+
 constexpr bool is_string_slot(int s) {
-  return s == kSrcAddr || s == kDstAddr || s == kAction || s == kLogStatus || s == kInterfaceId;
+  return s == kSrcAddr || s == kDstAddr || s == kAction || s == kLogStatus || is_raw_string_slot(s);
 }
 
 // AWS names Parquet columns with underscores (log_status, interface_id);
@@ -112,13 +120,14 @@ class ParquetReader {
  public:
   ParquetReader(RandomAccessSource& src, const EngineOptions& options,
                 const ParquetRowFilter& filter, Aggregator* agg, ChunkOutcome* out,
-                uint64_t order_base)
+                uint64_t order_base, RecordRouter* router)
       : src_(src),
         options_(options),
         filter_(filter),
         agg_(agg),
         out_(out),
-        order_base_(order_base) {}
+        order_base_(order_base),
+        router_(router) {}
 
   void run() {
     Status st = read();
@@ -170,6 +179,8 @@ class ParquetReader {
     }
     for (int s = 0; s < kSlots; ++s) {
       column_[s] = format.column_of(kUsed[s]);
+      // Without scopes nothing reads them: their chunks are not fetched.
+      if ((s == kAccountId || s == kRegion) && router_ == nullptr) column_[s] = -1;
       if (column_[s] < 0) continue;
       const parquet::Column& col = meta.columns[static_cast<size_t>(column_[s])];
       const bool want_string = is_string_slot(s);
@@ -245,7 +256,9 @@ class ParquetReader {
     for (int s = 0; s < kSlots; ++s) {
       if (column_[s] < 0) continue;
       EFSTOP_RETURN_IF_ERROR(readers_[s].next(n));
-      if (is_string_slot(s) && s != kInterfaceId) decode_entries(s, values_[s], &entries_[s]);
+      if (is_string_slot(s) && !is_raw_string_slot(s)) {
+        decode_entries(s, values_[s], &entries_[s]);
+      }
     }
     return Status();
   }
@@ -333,8 +346,13 @@ class ParquetReader {
       // `-` or NULL: none; an OK record without an action is an ACCEPT.
       r.action =
           act.action == Action::kNone && st.status == LogStatus::kOk ? Action::kAccept : act.action;
+      Aggregator* agg = agg_;
+      if (router_ != nullptr) [[unlikely]] {
+        agg = route_row(row, r);
+        if (agg == nullptr) continue;
+      }
       (iface.empty() ? overlap_rule : interface_rule) = true;
-      agg_->add(r, order_base_ | (row_base + row));
+      agg->add(r, order_base_ | (row_base + row));
     }
     out_->lines += counted;
     out_->physical_lines += counted;
@@ -419,12 +437,29 @@ class ParquetReader {
       }
       if (action == Action::kNone) r.action = Action::kAccept;
     }
+    Aggregator* agg = agg_;
+    if (router_ != nullptr) {
+      agg = route_row(row, r);
+      if (agg == nullptr) return;
+    }
     if (r.interface_id.empty()) {
       out_->used_overlap_rule = true;
     } else {
       out_->used_interface_rule = true;
     }
-    agg_->add(r, order_base_ | (row_base + row));
+    agg->add(r, order_base_ | (row_base + row));
+  }
+
+  // The aggregator of the row's scope by its account_id and region values
+  // (NULL, absent, `-` or `unknown`: the input's key decides), or null.
+  Aggregator* route_row(size_t row, const FlowRecord& r) {
+    const auto value = [&](int s) -> std::string_view {
+      if (column_[s] < 0) return {};
+      const uint32_t id = values_[s].index[row];
+      return id == parquet::ColumnValues::kNull ? std::string_view() : values_[s].entries[id];
+    };
+    const RouteCount count{r.flows, (r.present & kHasBytes) != 0 ? r.bytes : 0};
+    return router_->route(value(kAccountId), value(kRegion), count);
   }
 
   template <typename Set>
@@ -468,6 +503,7 @@ class ParquetReader {
   Aggregator* agg_;
   ChunkOutcome* out_;
   uint64_t order_base_;
+  RecordRouter* router_;
   int column_[kSlots] = {};
   uint32_t has_ = 0;
   parquet::ColumnValues values_[kSlots];
@@ -487,8 +523,8 @@ class ParquetReader {
 
 void run_parquet(RandomAccessSource& src, const EngineOptions& options,
                  const ParquetRowFilter& filter, Aggregator* agg, ChunkOutcome* out,
-                 uint64_t order_base) {
-  ParquetReader reader(src, options, filter, agg, out, order_base);
+                 uint64_t order_base, RecordRouter* router) {
+  ParquetReader reader(src, options, filter, agg, out, order_base, router);
   reader.run();
 }
 

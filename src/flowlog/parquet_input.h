@@ -37,9 +37,13 @@ struct ParquetRowFilter {
   std::shared_ptr<std::atomic<int64_t>> left_out;
 };
 
+// With `router` (a read with scopes), each row goes to the aggregator its
+// account_id and region columns (else the input's key) attribute it to, as
+// a text line does (RecordRouter), and `agg` is unused; those two columns
+// are read only then.
 void run_parquet(RandomAccessSource& src, const EngineOptions& options,
                  const ParquetRowFilter& filter, Aggregator* agg, ChunkOutcome* out,
-                 uint64_t order_base);
+                 uint64_t order_base, RecordRouter* router = nullptr);
 
 // Reads the rest of `raw` after `head` (its first bytes, already read) into
 // memory, up to kMaxParquetInMemory, for run_parquet.

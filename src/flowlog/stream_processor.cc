@@ -98,7 +98,8 @@ RouteStats& RouteStats::operator+=(const RouteStats& o) {
   unattributed += o.unattributed;
   by_field += o.by_field;
   by_key += o.by_key;
-  parquet_by_key += o.parquet_by_key;
+  for (const auto& [k, v] : o.moved_from_folder) moved_from_folder[k] += v;
+  for (const auto& f : o.unread_folders) unread_folders.push_back(f);
   return *this;
 }
 
@@ -146,17 +147,23 @@ int route_to_scope(const RouteInput& input, std::string_view account, std::strin
     stats->outside[{std::string(account), std::string(region)}] += count;
     return -1;
   }
-  if (scope != input.key_scope) stats->moved[{input.key_scope, scope}] += count;
+  if (scope != input.key_scope) {
+    if (input.key_scope < 0 && !input.key_account.empty()) {
+      // A folder no scope reads (--s3-all-folders): its (account, region)
+      // is kept, since no scope index names it.
+      stats->moved_from_folder[{{input.key_account, input.key_region}, scope}] += count;
+    } else {
+      stats->moved[{input.key_scope, scope}] += count;
+    }
+  }
   return scope;
 }
 
 Aggregator* StreamProcessor::route_record(std::string_view line) {
   const LogFormat& format = parser_->format();
   const RouteCount count{record_.flows, (record_.present & kHasBytes) != 0 ? record_.bytes : 0};
-  const int scope = route_to_scope(
-      *route_, field_token(line, format.column_of(FieldId::kAccountId)),
-      field_token(line, format.column_of(FieldId::kRegion)), count, route_stats_, &memo_);
-  return scope < 0 ? nullptr : &scope_aggs_[scope];
+  return router_->route(field_token(line, format.column_of(FieldId::kAccountId)),
+                        field_token(line, format.column_of(FieldId::kRegion)), count);
 }
 
 size_t find_newlines(const char* data, size_t len, uint32_t* ends) {
@@ -205,7 +212,7 @@ void StreamProcessor::handle_line(std::string_view line, uint64_t offset) {
     return;
   }
   Aggregator* agg = agg_;
-  if (route_ != nullptr) [[unlikely]] {
+  if (router_) [[unlikely]] {
     agg = route_record(line);
     if (agg == nullptr) return;
   }

@@ -123,6 +123,30 @@ struct ScopeMemo {
 int route_to_scope(const RouteInput& input, std::string_view account, std::string_view region,
                    const RouteCount& count, RouteStats* stats, ScopeMemo* memo);
 
+// Attributes records to scopes for one work item (EngineOptions::scopes)
+// through route_to_scope: the text path (StreamProcessor) gives it a line's
+// account-id and region tokens, the Parquet path (parquet_input.cc) a row's
+// account_id and region values. Not thread-safe: one per work item.
+class RecordRouter {
+ public:
+  // All three must outlive the router.
+  RecordRouter(Aggregator* scope_aggs, const RouteInput* input, RouteStats* stats)
+      : scope_aggs_(scope_aggs), input_(input), stats_(stats) {}
+  // The aggregator of the scope a record with these field values (empty,
+  // `-` or `unknown`: no value) belongs to, or null when it belongs to none
+  // (then counted in the stats' outside or unattributed with `count`).
+  Aggregator* route(std::string_view account, std::string_view region, const RouteCount& count) {
+    const int scope = route_to_scope(*input_, account, region, count, stats_, &memo_);
+    return scope < 0 ? nullptr : &scope_aggs_[scope];
+  }
+
+ private:
+  Aggregator* scope_aggs_;
+  const RouteInput* input_;
+  RouteStats* stats_;
+  ScopeMemo memo_;
+};
+
 class StreamProcessor {
  public:
   // `initial` is the format before any header line (a split file's probed
@@ -148,9 +172,7 @@ class StreamProcessor {
   // of the constructor's aggregator, or, attributed to no scope, is counted
   // in `stats` only. All three must outlive the processor.
   void route_to(Aggregator* scope_aggs, const RouteInput* input, RouteStats* stats) {
-    scope_aggs_ = scope_aggs;
-    route_ = input;
-    route_stats_ = stats;
+    router_.emplace(scope_aggs, input, stats);
   }
 
  private:
@@ -179,11 +201,8 @@ class StreamProcessor {
   int64_t line_number_ = 0;  // of the line being handled
   FlowRecord record_;
   bool stop_ = false;
-  // Routing (route_to); route_ null: every record goes to agg_.
-  Aggregator* scope_aggs_ = nullptr;
-  const RouteInput* route_ = nullptr;
-  RouteStats* route_stats_ = nullptr;
-  ScopeMemo memo_;
+  // Routing (route_to); none: every record goes to agg_.
+  std::optional<RecordRouter> router_;
 };
 
 }  // namespace efstop::flowlog

@@ -314,7 +314,6 @@ Json attribution_json(const Attribution& a) {
   Json j = Json::object();
   j["by_field"] = a.by_field;
   j["by_key"] = a.by_key;
-  j["parquet_objects_by_key"] = a.parquet_by_key;
   Json moved = Json::array();
   for (const AttributionMove& m : a.moved) {
     Json item = Json::object();
@@ -338,6 +337,15 @@ Json attribution_json(const Attribution& a) {
     outside.push_back(std::move(item));
   }
   j["outside"] = std::move(outside);
+  Json unread = Json::array();
+  for (const UnreadFolder& f : a.unread_folders) {
+    Json item = Json::object();
+    item["account"] = f.account;
+    item["prefix"] = f.prefix;
+    item["reason"] = f.reason;
+    unread.push_back(std::move(item));
+  }
+  j["unread_folders"] = std::move(unread);
   Json unattributed = Json::object();
   unattributed["records"] = a.unattributed_records;
   unattributed["bytes"] = a.unattributed_bytes;

@@ -219,14 +219,26 @@ struct AttributionOutside {
   friend bool operator==(const AttributionOutside&, const AttributionOutside&) = default;
 };
 
+// An account folder of a central bucket that was not listed: none of its
+// records were read (a shared VPC's records of asked accounts' ENIs in it
+// are not counted; --s3-all-folders reads it).
+struct UnreadFolder {
+  std::string account;
+  std::string prefix;  // "<prefix>AWSLogs/<folder>/" as listed
+  std::string reason;  // "not asked" or "scope failed"
+
+  friend bool operator==(const UnreadFolder&, const UnreadFolder&) = default;
+};
+
 // How the records of a central bucket were attributed to scopes
-// (docs/multi-account.md); JSON stats.attribution.
+// (docs/multi-account.md); JSON stats.attribution. Text lines and Parquet
+// rows alike.
 struct Attribution {
-  int64_t by_field = 0;        // records whose account-id or region field decided
-  int64_t by_key = 0;          // records whose object's folder decided (no such field, or `-`)
-  int64_t parquet_by_key = 0;  // Parquet objects, attributed by their folder
+  int64_t by_field = 0;  // records whose account-id or region field decided
+  int64_t by_key = 0;    // records whose object's folder decided (no such field, or `-`)
   std::vector<AttributionMove> moved;
   std::vector<AttributionOutside> outside;
+  std::vector<UnreadFolder> unread_folders;  // in key order
   int64_t unattributed_records = 0;  // no region in key nor field, several regions
   int64_t unattributed_bytes = 0;
 

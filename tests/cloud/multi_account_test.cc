@@ -361,7 +361,12 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   const nlohmann::json& attribution = stats["attribution"];
   EXPECT_EQ(attribution["by_key"], 2) << attribution.dump();
   EXPECT_EQ(attribution["by_field"], lines - 2) << attribution.dump();
-  EXPECT_EQ(attribution["parquet_objects_by_key"], 0);
+  // The denied account's folder (SetUp's objects) was not listed.
+  EXPECT_EQ(attribution["unread_folders"],
+            nlohmann::json::array({nlohmann::json({{"account", kDenied},
+                                                   {"prefix", "AWSLogs/999900001111/"},
+                                                   {"reason", "scope failed"}})}))
+      << attribution.dump();
   ASSERT_EQ(attribution["moved"].size(), 1u) << attribution.dump();
   const nlohmann::json& moved = attribution["moved"][0];
   EXPECT_EQ(moved["from_account"], a);
@@ -519,6 +524,403 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   EXPECT_NE(err.find("efstop: -- central bucket s3://efstop-log-archive (every scope, read once)"),
             std::string::npos)
       << err;
+}
+
+// One record of a central bucket test: its object's folder, its account-id
+// and region fields ("" = absent or NULL, "-" and "unknown" as written),
+// and the bytes of its two directions (client -> mount target, back).
+struct CentralRecord {
+  std::string folder_account;
+  std::string folder_region;
+  std::string account;
+  std::string region;
+  int port = 0;
+  int64_t written = 0;
+  int64_t read = 0;
+};
+
+// Where a record is counted, worked out here from its fields and folder
+// (docs/multi-account.md, "Which scope a record is counted in"): the field
+// when it has a value, else the folder.
+std::pair<std::string, std::string> scope_of(const CentralRecord& r) {
+  const auto value = [](const std::string& v) { return !v.empty() && v != "-" && v != "unknown"; };
+  return {value(r.account) ? r.account : r.folder_account,
+          value(r.region) ? r.region : r.folder_region};
+}
+
+// Parquet rows are attributed by their account_id and region columns as
+// text lines are by their fields: the same objects written as text (with a
+// header line) and as Parquet (DuckDB) under two prefixes of the bucket give
+// the same report, and every counter equals the one worked out here from
+// the records. A shared VPC's rows (account_id of another account than the
+// folder's) are counted in that account: were the columns ignored, they
+// would be counted in the folder's account and `moved` would be empty.
+TEST_F(MultiAccountTest, CentralBucketParquetRowsAttributedByTheirColumnsAsText) {
+  const std::string a = kMembers[0];
+  const std::string b = kMembers[1];
+  const std::string other = "123412341234";  // not asked
+  const std::vector<CentralRecord> with_columns = {
+      {a, "eu-west-1", a, "eu-west-1", 47001, 101, 103},
+      {a, "eu-west-1", b, "eu-west-1", 47002, 111, 113},          // shared VPC: b's ENI
+      {a, "eu-west-1", b, "", 47003, 121, 123},                   // region NULL: the folder's
+      {a, "eu-west-1", "", "-", 47004, 131, 133},                 // both unknown: the folder's
+      {a, "eu-west-1", "unknown", "us-west-2", 47005, 141, 143},  // region field only
+      {a, "eu-west-1", other, "eu-west-1", 47006, 151, 153},      // an account not asked
+      {b, "us-west-2", b, "us-west-2", 47007, 161, 163},
+      {b, "us-west-2", a, "us-west-2", 47008, 171, 173},  // shared VPC the other way
+  };
+  // A flow log whose LogFormat has neither field: attributed by its folder.
+  const std::vector<CentralRecord> without_columns = {
+      {a, "us-west-2", "", "", 47009, 181, 183},
+      {a, "us-west-2", "", "", 47010, 191, 193},
+  };
+  const int64_t t = kStart + 600;
+  const auto key = [](const std::string& root, const CentralRecord& r, const std::string& ext) {
+    const bool hive = r.folder_account == kMembers[1];
+    return root + "/AWSLogs/" +
+           (hive ? "aws-account-id=" + r.folder_account + "/aws-service=vpcflowlogs/aws-region=" +
+                       r.folder_region + "/year=2026/month=11/day=29/"
+                 : r.folder_account + "/vpcflowlogs/" + r.folder_region + "/2026/11/29/") +
+           r.folder_account + "_vpcflowlogs_" + r.folder_region + "_fl-0c_20261129T1015Z_c" +
+           r.folder_region.substr(0, 2) + ext;
+  };
+  // The two directions of a record as text fields (`-` for an absent value).
+  const auto lines = [&](const CentralRecord& r, bool columns, char sep, bool csv) {
+    const auto field = [&](const std::string& v) { return v.empty() ? (csv ? "" : "-") : v; };
+    std::string out;
+    for (int dir = 0; dir < 2; ++dir) {
+      const std::string src = dir == 0 ? "10.1.1.10" : "10.1.2.100";
+      const std::string dst = dir == 0 ? "10.1.2.100" : "10.1.1.10";
+      const std::string sport = dir == 0 ? std::to_string(r.port) : "2049";
+      const std::string dport = dir == 0 ? "2049" : std::to_string(r.port);
+      // One ENI per scope counted in: a pair logged on two ENIs would be
+      // counted from one of them only (docs/flow-counting.md).
+      const auto [account, region] = scope_of(r);
+      std::vector<std::string> f = {"2"};
+      if (columns) f.push_back(field(r.account));
+      for (const std::string& v :
+           {"eni-0c" + account + region.substr(3, 1), src, dst, sport, dport, std::string("6"),
+            std::string("4"), std::to_string(dir == 0 ? r.written : r.read), std::to_string(t),
+            std::to_string(t + 60), std::string("ACCEPT"), std::string("OK")}) {
+        f.push_back(v);
+      }
+      if (columns) f.push_back(field(r.region));
+      for (size_t i = 0; i < f.size(); ++i) out += (i > 0 ? std::string(1, sep) : "") + f[i];
+      out += '\n';
+    }
+    return out;
+  };
+  const std::string tmp = env_->home();
+  std::set<std::string> parquet_keys;
+  const auto put_group = [&](const std::vector<CentralRecord>& records, bool columns) {
+    // One object per folder, in both forms.
+    std::map<std::string, std::pair<std::string, std::string>> objects;  // key stem -> text, csv
+    const std::string names = columns ? "version account-id interface-id srcaddr dstaddr srcport "
+                                        "dstport protocol packets bytes start end action "
+                                        "log-status region"
+                                      : "version interface-id srcaddr dstaddr srcport dstport "
+                                        "protocol packets bytes start end action log-status";
+    for (const CentralRecord& r : records) {
+      auto& [text, csv] = objects[key("", r, "")];
+      if (text.empty()) {
+        text = names + "\n";
+        std::string header = names;
+        for (char& c : header) c = c == ' ' ? ',' : c == '-' ? '_' : c;
+        csv = header + "\n";
+      }
+      text += lines(r, columns, ' ', false);
+      csv += lines(r, columns, ',', true);
+    }
+    for (const auto& [stem, content] : objects) {
+      ASSERT_TRUE(
+          s3_->put_object(kBucket, "text" + stem + ".log.gz", test::gzip(content.first)).ok());
+      const std::string base = tmp + "/central" + std::to_string(parquet_keys.size());
+      std::ofstream(base + ".csv") << content.second;
+      int code = -1;
+      const std::string info = efstop::testing::run_shell(
+          "node " + std::string(EFSTOP_SOURCE_DIR) + "/tests/flowlog/parquet_write.js " + base +
+              ".csv " + base + ".parquet gzip V1 dict 2>&1",
+          &code);
+      ASSERT_EQ(code, 0) << info;
+      ASSERT_TRUE(s3_->put_object(kBucket, "parquet" + stem + ".log.parquet",
+                                  efstop::testing::read_file_or_empty(base + ".parquet"))
+                      .ok());
+      parquet_keys.insert("parquet" + stem + ".log.parquet");
+    }
+  };
+  put_group(with_columns, true);
+  put_group(without_columns, false);
+
+  const std::string scopes =
+      " --profile p --region eu-west-1 --endpoint-url " + s3_->url() +
+      " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --accounts " + a + "," + b +
+      " --role-name efstop-org-read --regions eu-west-1,us-west-2 --output json";
+  int code = -1;
+  const nlohmann::json text = nlohmann::json::parse(
+      run("--s3 s3://" + std::string(kBucket) + "/text" + scopes, &code), nullptr, false);
+  const std::string text_err = stderr_text();
+  ASSERT_EQ(code, 0) << text_err;
+  const nlohmann::json parquet = nlohmann::json::parse(
+      run("--s3 s3://" + std::string(kBucket) + "/parquet" + scopes, &code), nullptr, false);
+  const std::string err = stderr_text();
+  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
+  ASSERT_TRUE(parquet.contains("rows")) << err;
+  EXPECT_EQ(parquet["rows"], text["rows"]);
+  EXPECT_EQ(parquet["stats"]["attribution"], text["stats"]["attribution"]);
+  for (const char* counter : {"records", "used", "outside_scopes", "not_efs", "files", "lines"}) {
+    EXPECT_EQ(parquet["stats"][counter], text["stats"][counter]) << counter;
+  }
+
+  // Worked out from the records.
+  std::map<std::pair<std::string, std::string>, Expected> want;
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> moved, outside;
+  int64_t by_field = 0, by_key = 0;
+  std::vector<CentralRecord> all = with_columns;
+  all.insert(all.end(), without_columns.begin(), without_columns.end());
+  for (const CentralRecord& r : all) {
+    const auto scope = scope_of(r);
+    const bool field = scope_of(CentralRecord{"", "", r.account, r.region}) !=
+                       std::pair<std::string, std::string>{"", ""};
+    (field ? by_field : by_key) += 2;
+    if (scope.first != a && scope.first != b) {
+      outside[scope].first += 2;
+      outside[scope].second += r.written + r.read;
+      continue;
+    }
+    want[scope].written += r.written;
+    want[scope].read += r.read;
+    if (scope != std::pair{r.folder_account, r.folder_region}) {
+      moved[scope].first += 2;
+      moved[scope].second += r.written + r.read;
+    }
+  }
+  std::map<std::pair<std::string, std::string>, Expected> got;
+  for (const nlohmann::json& row : parquet["rows"]) {
+    Expected& e = got[{row.value("account", ""), row.value("region", "")}];
+    e.written += row["bytes_written"].get<int64_t>();
+    e.read += row["bytes_read"].get<int64_t>();
+  }
+  ASSERT_EQ(got.size(), want.size()) << parquet["rows"].dump();
+  for (const auto& [scope, e] : want) {
+    EXPECT_EQ(got[scope].written, e.written) << scope.first << " " << scope.second;
+    EXPECT_EQ(got[scope].read, e.read) << scope.first << " " << scope.second;
+  }
+  const nlohmann::json& attribution = parquet["stats"]["attribution"];
+  EXPECT_EQ(attribution["by_field"], by_field) << attribution.dump();
+  EXPECT_EQ(attribution["by_key"], by_key) << attribution.dump();
+  EXPECT_FALSE(attribution.contains("parquet_objects_by_key")) << attribution.dump();
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> got_moved, got_outside;
+  for (const nlohmann::json& m : attribution["moved"]) {
+    auto& c = got_moved[{m["account"], m["region"]}];
+    c.first += m["records"].get<int64_t>();
+    c.second += m["bytes"].get<int64_t>();
+  }
+  for (const nlohmann::json& o : attribution["outside"]) {
+    got_outside[{o["account"], o["region"]}] = {o["records"], o["bytes"]};
+    EXPECT_EQ(o["reason"], "not asked");
+  }
+  EXPECT_EQ(got_moved, moved) << attribution.dump();
+  EXPECT_EQ(got_outside, outside) << attribution.dump();
+  EXPECT_EQ(parquet["stats"]["outside_scopes"], outside.begin()->second.first);
+  EXPECT_NE(err.find("efstop: attribution: 4 records in account 444455556666's folder (eu-west-1) "
+                     "were captured on account 777788889999's ENIs (shared VPC)"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("Parquet object"), std::string::npos) << err;
+  // The Parquet objects were read as Parquet: after the first GET, the
+  // footer's and the column chunks' ranged GETs of the same key.
+  Result<nlohmann::json> reqs = front().requests();
+  ASSERT_TRUE(reqs.ok());
+  std::map<std::string, int> gets;
+  for (const nlohmann::json& q : *reqs) {
+    if (q.value("operation", "") != "s3:GetObject") continue;
+    std::string path = q.value("path", "");
+    for (size_t at = path.find("%3D"); at != std::string::npos; at = path.find("%3D", at)) {
+      path.replace(at, 3, "=");
+    }
+    ++gets[path.substr(std::string(kBucket).size() + 2)];
+  }
+  for (const std::string& k : parquet_keys) EXPECT_GE(gets[k], 3) << k;
+}
+
+// The bucket's other account folders (a shared VPC's owner not asked for):
+// without --s3-all-folders they are not listed, said by name, and the
+// records of asked accounts' ENIs in them are not counted; with it they are
+// listed in every region asked, those records counted in their account and
+// the others' left out as not asked (or scope failed). The listings and
+// GETs are exactly the expected ones; the bytes are summed here.
+TEST_F(MultiAccountTest, CentralBucketOtherAccountFoldersReadWithS3AllFolders) {
+  const std::string a = kMembers[0];
+  const std::string b = kMembers[1];
+  const std::string x = "123412341234";  // plain layout, eu-west-1
+  const std::string y = "555566667777";  // Hive layout, us-west-2
+  // `eni`: the one SetUp's records of the scope counted in use (a pair
+  // logged on two ENIs is counted from one: docs/flow-counting.md).
+  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
+                   int64_t read) {
+    const int64_t t = kStart + 1800;
+    const std::string tail =
+        " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
+    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
+           " 2049 6 4 " + std::to_string(written) + tail + "2 " + account + " " + eni +
+           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
+           tail;
+  };
+  const std::string x_key = "AWSLogs/" + x + "/vpcflowlogs/eu-west-1/2026/11/29/" + x +
+                            "_vpcflowlogs_eu-west-1_fl-0x_20261129T1040Z_xx1.log.gz";
+  const std::string y_key = "AWSLogs/aws-account-id=" + y +
+                            "/aws-service=vpcflowlogs/aws-region=us-west-2/year=2026/month=11/"
+                            "day=29/" +
+                            y + "_vpcflowlogs_us-west-2_fl-0y_20261129T1040Z_yy1.log.gz";
+  ASSERT_TRUE(s3_->put_object(kBucket, x_key,
+                              test::gzip(record(a, "eni-01c00000000000001", 48001, 211, 213) +
+                                         record(x, "eni-0dd00000000000002", 48002, 221, 223)))
+                  .ok());
+  ASSERT_TRUE(s3_->put_object(kBucket, y_key,
+                              test::gzip(record(b, "eni-04c00000000000001", 48003, 231, 233)))
+                  .ok());
+  // The objects of SetUp: every account's, both regions (k = 1..6).
+  const auto setup_key = [](const std::string& account, const std::string& region, int k) {
+    return "AWSLogs/" + account + "/vpcflowlogs/" + region + "/2026/11/29/" + account +
+           "_vpcflowlogs_" + region + "_fl-0" + std::to_string(k) + "_20261129T1010Z_ab" +
+           std::to_string(k) + ".log.gz";
+  };
+  // The requests logged after the first `*seen` (then all of them seen).
+  const auto requests = [&](std::multiset<std::string>* listed, std::multiset<std::string>* got,
+                            size_t* seen) {
+    Result<nlohmann::json> reqs = front().requests();
+    ASSERT_TRUE(reqs.ok());
+    ASSERT_LT(reqs->size(), 1000u);  // the log keeps the last 1000
+    for (size_t n = *seen; n < reqs->size(); ++n) {
+      const nlohmann::json& q = (*reqs)[n];
+      const std::string op = q.value("operation", "");
+      if (op == "s3:ListObjectsV2") {
+        const std::string query = q.value("query", "");
+        const size_t at = query.find("prefix=");
+        ASSERT_NE(at, std::string::npos) << query;
+        std::string prefix = query.substr(at + 7, query.find('&', at) - at - 7);
+        for (const auto& [from, to] :
+             {std::pair<std::string, std::string>{"%2F", "/"}, {"%3D", "="}}) {
+          for (size_t i = prefix.find(from); i != std::string::npos; i = prefix.find(from, i)) {
+            prefix.replace(i, 3, to);
+          }
+        }
+        listed->insert(prefix);
+      } else if (op == "s3:GetObject") {
+        std::string path = q.value("path", "");
+        for (size_t i = path.find("%3D"); i != std::string::npos; i = path.find("%3D", i)) {
+          path.replace(i, 3, "=");
+        }
+        got->insert(path.substr(std::string(kBucket).size() + 2));
+      }
+    }
+    *seen = reqs->size();
+  };
+  const auto day = [](const std::string& account, const std::string& region) {
+    return "AWSLogs/" + account + "/vpcflowlogs/" + region + "/2026/11/29/";
+  };
+
+  // Without the flag: the asked members' folders only.
+  int code = -1;
+  nlohmann::json report =
+      nlohmann::json::parse(run(all_scopes_args() + " --output json", &code), nullptr, false);
+  std::string err = stderr_text();
+  ASSERT_EQ(code, 3) << err;
+  expect_member_rows(report);
+  nlohmann::json attribution = report["stats"]["attribution"];
+  EXPECT_EQ(attribution["unread_folders"], nlohmann::json::parse(R"([
+      {"account": "123412341234", "prefix": "AWSLogs/123412341234/", "reason": "not asked"},
+      {"account": "999900001111", "prefix": "AWSLogs/999900001111/", "reason": "scope failed"},
+      {"account": "555566667777", "prefix": "AWSLogs/aws-account-id=555566667777/",
+       "reason": "not asked"}])"))
+      << attribution.dump();
+  EXPECT_EQ(attribution["moved"], nlohmann::json::array()) << attribution.dump();
+  EXPECT_EQ(attribution["outside"], nlohmann::json::array()) << attribution.dump();
+  EXPECT_NE(err.find("efstop: attribution: 3 other account folders in the bucket were not read: "
+                     "123412341234 (not asked), 999900001111 (scope failed), 555566667777 (not "
+                     "asked); records of asked accounts' ENIs in them (shared VPC) are not "
+                     "counted; --s3-all-folders reads them\n"),
+            std::string::npos)
+      << err;
+  std::multiset<std::string> listed, got;
+  size_t seen = 0;
+  requests(&listed, &got, &seen);
+  EXPECT_EQ(listed,
+            (std::multiset<std::string>{"AWSLogs/", day(a, "eu-west-1"), day(a, "us-west-2"),
+                                        day(b, "eu-west-1"), day(b, "us-west-2")}));
+  EXPECT_EQ(got, (std::multiset<std::string>{
+                     setup_key(a, "eu-west-1", 1), setup_key(a, "us-west-2", 2),
+                     setup_key(b, "eu-west-1", 3), setup_key(b, "us-west-2", 4)}));
+
+  // With it: every folder, in both regions; each object once.
+  report = nlohmann::json::parse(run(all_scopes_args() + " --s3-all-folders --output json", &code),
+                                 nullptr, false);
+  err = stderr_text();
+  ASSERT_EQ(code, 3) << err;
+  expected_[{a, "eu-west-1"}].written += 211;
+  expected_[{a, "eu-west-1"}].read += 213;
+  expected_[{b, "us-west-2"}].written += 231;
+  expected_[{b, "us-west-2"}].read += 233;
+  expect_member_rows(report);
+  attribution = report["stats"]["attribution"];
+  EXPECT_EQ(attribution["unread_folders"], nlohmann::json::array()) << attribution.dump();
+  EXPECT_EQ(attribution["moved"], nlohmann::json::parse(R"([
+      {"from_account": "123412341234", "from_region": "eu-west-1", "account": "444455556666",
+       "region": "eu-west-1", "records": 2, "bytes": 424},
+      {"from_account": "555566667777", "from_region": "us-west-2", "account": "777788889999",
+       "region": "us-west-2", "records": 2, "bytes": 464}])"))
+      << attribution.dump();
+  // The denied account's own objects (7 lines each, the one outside the
+  // window included: attribution comes before the window) and x's record.
+  const auto denied = [&](const std::string& region) {
+    const Expected& e = expected_.at({kDenied, region});
+    return nlohmann::json({{"account", kDenied},
+                           {"region", region},
+                           {"records", 7},
+                           {"bytes", e.read + e.written + 999},
+                           {"reason", "scope failed"}});
+  };
+  EXPECT_EQ(attribution["outside"],
+            nlohmann::json::array({nlohmann::json({{"account", x},
+                                                   {"region", "eu-west-1"},
+                                                   {"records", 2},
+                                                   {"bytes", 221 + 223},
+                                                   {"reason", "not asked"}}),
+                                   denied("eu-west-1"), denied("us-west-2")}))
+      << attribution.dump();
+  EXPECT_EQ(report["stats"]["outside_scopes"], 2 + 7 + 7);
+  EXPECT_NE(err.find("efstop: attribution: 2 records in account 123412341234's folder "
+                     "(eu-west-1) were captured on account 444455556666's ENIs (shared VPC): "
+                     "counted in 444455556666\n"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("other account folder"), std::string::npos) << err;
+  listed.clear();
+  got.clear();
+  requests(&listed, &got, &seen);
+  std::multiset<std::string> want_listed = {"AWSLogs/"};
+  for (const std::string& account : {a, b, x, std::string(kDenied)}) {
+    for (const char* region : kRegions) want_listed.insert(day(account, region));
+  }
+  for (const char* region : kRegions) {
+    want_listed.insert("AWSLogs/aws-account-id=" + y + "/aws-service=vpcflowlogs/aws-region=" +
+                       region + "/year=2026/month=11/day=29/");
+  }
+  EXPECT_EQ(listed, want_listed);
+  EXPECT_EQ(got,
+            (std::multiset<std::string>{setup_key(a, "eu-west-1", 1), setup_key(a, "us-west-2", 2),
+                                        setup_key(b, "eu-west-1", 3), setup_key(b, "us-west-2", 4),
+                                        setup_key(kDenied, "eu-west-1", 5),
+                                        setup_key(kDenied, "us-west-2", 6), x_key, y_key}));
+
+  // Only for a central bucket read for some accounts.
+  run(aws_args() + " --regions eu-west-1 --s3-all-folders", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(stderr_text().find("parse --s3-all-folders: it reads the other account folders of a "
+                               "central bucket; give it with --s3 and --accounts or "
+                               "--organization"),
+            std::string::npos)
+      << stderr_text();
 }
 
 // --regions alone over a prefix whose keys name no region (a Firehose
