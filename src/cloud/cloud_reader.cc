@@ -576,7 +576,9 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   so.end_s = o.window_end;
   so.page_size = o.s3_page_size;
   // Across scopes (a central bucket): the asked (account, region) folders,
-  // as streaming lists them; one table and one query for all of them.
+  // as streaming lists them (every folder with --s3-all-folders); one table
+  // and one query for all of them.
+  so.all_folders = o.s3_all_folders;
   const bool scoped = !o.engine.scopes.empty();
   for (const flowlog::ScopeRoute& scope : o.engine.scopes) {
     so.scopes.emplace_back(scope.account, scope.region);
@@ -620,6 +622,8 @@ Result<CloudReadResult> read_athena(aws::AwsClient* client, const CloudReadOptio
   }
   CloudReadResult out;
   out.source = "athena on " + loc.to_uri();
+  // Said with the attribution (cli), as for streaming.
+  out.engine.routing.unread_folders = plan.unread_folders;
   // One (empty) result per scope, in the routing table's order.
   if (scoped) out.engine.scoped.resize(o.engine.scopes.size());
   if (plan.objects.empty()) {
