@@ -129,7 +129,7 @@ void prefault(uintptr_t lo, uintptr_t hi) {
 // transparent huge pages. The rows come hour by hour, each hour adding one
 // cell to each of thousands of rows: appended to a vector per row, each add
 // was a store to its own 4 KiB page, and the page walks of those TLB misses
-// (slow in a VM) were most of what --bucket cost on bench/history's store
+// (slow in a VM) were a large part of what --bucket cost on bench/history's store
 // (docs/PERFORMANCE.md); 2 MiB pages cover the slots of 180 rows x 720
 // hours each. Nothing is touched before it is used. The mapping is
 // reserved at `budget` bytes; a row that does not fit gets no slot (the
@@ -373,6 +373,7 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     const size_t i1 = std::min(dense->slots(), i0 + kBatch);
     uintptr_t lo = UINTPTR_MAX;
     uintptr_t hi = 0;
+    size_t bytes = 0;
     for (size_t i = i0; i < i1; ++i) {
       const DenseSeries::Cell* slot = sums[i].slot;
       size_t used = 0;
@@ -382,8 +383,19 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
       if (used == 0) continue;
       lo = std::min(lo, reinterpret_cast<uintptr_t>(v.data()));
       hi = std::max(hi, reinterpret_cast<uintptr_t>(v.data() + used));
+      bytes += used * sizeof(report::BucketCell);
     }
-    prefault(lo, hi);
+    if (hi - lo <= 2 * bytes + 65536) {
+      prefault(lo, hi);  // the vectors lie close together (the heap's top, as a rule)
+    } else {
+      // Far apart (big vectors are mappings of their own): each vector's own
+      // pages only, never memory between them.
+      for (size_t i = i0; i < i1; ++i) {
+        const std::vector<report::BucketCell>& v = out.rows[i].series.cells;
+        prefault(reinterpret_cast<uintptr_t>(v.data()),
+                 reinterpret_cast<uintptr_t>(v.data() + v.capacity()));
+      }
+    }
     for (size_t i = i0; i < i1; ++i) {
       const DenseSeries::Cell* slot = sums[i].slot;
       std::vector<report::BucketCell>& v = out.rows[i].series.cells;
