@@ -1,5 +1,7 @@
 #include "cli/history_report.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -108,6 +110,89 @@ std::string label_value(std::string_view raw) {
   return out;
 }
 
+// Maps the pages of [lo, hi) (memory just allocated, about to be written)
+// in one call instead of a page fault per page; a hint, ignored where the
+// kernel (before 5.14) does not know it or the range is not all mapped.
+void prefault(uintptr_t lo, uintptr_t hi) {
+#ifndef MADV_POPULATE_WRITE
+  constexpr int MADV_POPULATE_WRITE = 23;
+#endif
+  if (lo >= hi) return;
+  const uintptr_t page = 4096;
+  lo &= ~(page - 1);
+  (void)madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+}
+
+// The series of the rows that are in the window's first stored bucket, while
+// reading: one slot of `buckets` cells (read, written; the bucket implied by
+// position) per row, rows side by side, in one zeroed mapping marked for
+// transparent huge pages. The rows come hour by hour, each hour adding one
+// cell to each of thousands of rows: appended to a vector per row, each add
+// was a store to its own 4 KiB page, and the page walks of those TLB misses
+// (slow in a VM) were a large part of what --bucket cost on bench/history's store
+// (docs/PERFORMANCE.md); 2 MiB pages cover the slots of 180 rows x 720
+// hours each. Nothing is touched before it is used. The mapping is
+// reserved at `budget` bytes; a row that does not fit gets no slot (the
+// caller keeps a vector for it). Where mmap fails there are no slots.
+class DenseSeries {
+ public:
+  struct Cell {
+    int64_t bytes_read;
+    int64_t bytes_written;
+  };
+  static constexpr size_t kPage = size_t{2} << 20;
+
+  DenseSeries(size_t buckets, size_t budget) : buckets_(buckets) {
+    capacity_ = buckets == 0 ? 0 : budget / sizeof(Cell) / buckets;
+    if (capacity_ == 0) return;
+    size_ = (capacity_ * buckets * sizeof(Cell) + kPage - 1) / kPage * kPage;
+    // Reserved with room to align to a huge page; the unaligned head and
+    // tail are given back.
+    void* raw = mmap(nullptr, size_ + kPage, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) {
+      size_ = 0;
+      capacity_ = 0;
+      return;
+    }
+    const auto at = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t aligned = (at + kPage - 1) & ~(uintptr_t{kPage} - 1);
+    if (aligned > at) munmap(raw, aligned - at);
+    if (at + kPage > aligned)
+      munmap(reinterpret_cast<void*>(aligned + size_), at + kPage - aligned);
+    cells_ = reinterpret_cast<Cell*>(aligned);
+    (void)madvise(cells_, size_, MADV_HUGEPAGE);  // a hint: fine if refused
+  }
+  DenseSeries(const DenseSeries&) = delete;
+  DenseSeries& operator=(const DenseSeries&) = delete;
+  ~DenseSeries() {
+    if (cells_ != nullptr) munmap(cells_, size_);
+  }
+
+  // The slot of the next row, or null when none is left.
+  Cell* add_slot() { return used_ < capacity_ ? slot(used_++) : nullptr; }
+  Cell* slot(size_t n) const { return cells_ + n * buckets_; }
+  size_t slots() const { return used_; }
+
+  // Gives back the pages wholly below slot `n` (their rows were read out).
+  void release_below(size_t n) {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(cells_);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(slot(n)) - base) / kPage * kPage;
+    if (end > released_) {
+      (void)madvise(cells_ + released_ / sizeof(Cell), end - released_, MADV_DONTNEED);
+      released_ = end;
+    }
+  }
+
+ private:
+  size_t buckets_;
+  size_t size_ = 0;
+  Cell* cells_ = nullptr;
+  size_t capacity_ = 0;  // slots
+  size_t used_ = 0;
+  size_t released_ = 0;  // bytes from cells_ given back
+};
+
 }  // namespace
 
 int profile_slots(ProfileBy by) { return by == ProfileBy::kHourOfDay ? 24 : 7; }
@@ -120,8 +205,8 @@ int profile_slot(ProfileBy by, int64_t t) {
 }
 
 Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, int64_t to,
-                                    int64_t bucket_s, std::optional<ProfileBy> by,
-                                    int64_t series_s) {
+                                    int64_t bucket_s, std::optional<ProfileBy> by, int64_t series_s,
+                                    size_t dense_budget) {
   StorePairs out;
   std::unordered_map<int64_t, uint32_t> index;  // (client id << 32 | server id) -> row
   const int slots = by ? profile_slots(*by) : 0;
@@ -138,11 +223,13 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     int64_t bytes_unknown = 0;
     int64_t first_seen = INT64_MAX;
     int64_t last_seen = INT64_MIN;
-    int64_t last_cell = INT64_MIN;  // the start of the series' last cell
+    int64_t last_cell = INT64_MIN;      // the start of the series' last cell (rows without a slot)
+    DenseSeries::Cell* slot = nullptr;  // the row's series (DenseSeries), or null: `cells`
   };
   std::vector<Sums> sums;
   std::vector<int64_t> keys;  // each row's index key
-  std::vector<std::vector<report::BucketCell>> cells;
+  std::vector<std::vector<report::BucketCell>> cells;  // the series of rows without a slot
+  std::optional<DenseSeries> dense;  // from the first stored bucket on, with series_s
   // The rows come by bucket start, and each stored bucket mostly holds the
   // same pairs in the same order as the one before (the key order). So the
   // row expected at a position is the one the previous bucket had there:
@@ -156,18 +243,32 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
   std::vector<uint32_t> order;
   int64_t current_start = INT64_MIN;
   constexpr size_t kAhead = 8;
-  // The series bucket of the stored bucket current_start.
+  // The series bucket of the stored bucket current_start, and its number
+  // from the first stored bucket's (the cell in a DenseSeries slot).
   int64_t series_start = 0;
+  size_t series_at = 0;
   int64_t first_stored = INT64_MIN;  // the first stored bucket's start
+  int64_t dense_start = 0;           // the series bucket of first_stored
+  const auto floor_to = [](int64_t t, int64_t w) { return (t / w - (t % w < 0 ? 1 : 0)) * w; };
   Status s = history.read_buckets(from, to, [&](const store::BucketTotals& b) {
-    if (out.buckets++ == 0) first_stored = b.bucket_start;
+    if (out.buckets++ == 0) {
+      first_stored = b.bucket_start;
+      if (series_s > 0) {
+        // Every row in the first stored bucket is taken to be there every
+        // hour (the common case: the same clients each collection) and gets
+        // a slot of cells up to the window's end.
+        dense_start = floor_to(b.bucket_start, series_s);
+        const int64_t n = (floor_to(to - 1, series_s) - dense_start) / series_s + 1;
+        dense.emplace(n > 0 ? static_cast<size_t>(n) : 0, dense_budget);
+      }
+    }
     if (b.bucket_start != current_start) {
       previous_order.swap(order);
       order.clear();
       current_start = b.bucket_start;
       if (series_s > 0) {
-        const int64_t q = b.bucket_start / series_s - (b.bucket_start % series_s < 0 ? 1 : 0);
-        series_start = q * series_s;
+        series_start = floor_to(b.bucket_start, series_s);
+        series_at = static_cast<size_t>((series_start - dense_start) / series_s);
       }
     }
     const int64_t key = (b.client_id << 32) | b.server_id;
@@ -188,16 +289,8 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
           out.profiles.push_back(Profile{std::vector<int64_t>(slots), std::vector<int64_t>(slots)});
         if (series_s > 0) {
           cells.emplace_back();
-          // A pair already in the window's first stored bucket is taken to
-          // be there every hour (the common case: the same clients each
-          // collection): its series is sized once for the rest of the
-          // window, not grown by doubling (the copies, malloc and page
-          // faults were about a sixth of the time). A pair that is not
-          // costs at most the pages its cells touch; later pairs grow.
-          if (b.bucket_start == first_stored) {
-            const int64_t n = (to - series_start + series_s - 1) / series_s;
-            if (n > 0 && n <= 4096) cells.back().reserve(static_cast<size_t>(n));
-          }
+          // A row that comes later, or does not fit, keeps a vector.
+          if (b.bucket_start == first_stored) sums.back().slot = dense->add_slot();
         }
       }
       row = it->second;
@@ -206,7 +299,14 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     if (at + kAhead < previous_order.size()) {
       const uint32_t next = previous_order[at + kAhead];
       __builtin_prefetch(&sums[next], 1);
-      if (series_s > 0) __builtin_prefetch(cells[next].data() + cells[next].size(), 1);
+      if (series_s > 0) {
+        const Sums& n = sums[next];
+        if (n.slot != nullptr) {
+          __builtin_prefetch(n.slot + series_at, 1);
+        } else {
+          __builtin_prefetch(cells[next].data() + cells[next].size(), 1);
+        }
+      }
     }
     Sums& c = sums[row];
     c.bytes_read += b.bytes_read;
@@ -218,7 +318,11 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     c.bytes_unknown += b.bytes_unknown;
     c.first_seen = std::min(c.first_seen, b.bucket_start);
     c.last_seen = std::max(c.last_seen, b.bucket_start + bucket_s);
-    if (series_s > 0) {
+    if (series_s > 0 && c.slot != nullptr) {
+      DenseSeries::Cell& d = c.slot[series_at];
+      d.bytes_read += b.bytes_read;
+      d.bytes_written += b.bytes_written;
+    } else if (series_s > 0) {
       // Rows come by bucket_start, so each row's cells come in order.
       std::vector<report::BucketCell>& v = cells[row];
       if (c.last_cell != series_start) {
@@ -249,7 +353,60 @@ Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, 
     c.bytes_unknown = x.bytes_unknown;
     c.first_seen = x.first_seen;  // every row has a bucket, so both are set
     c.last_seen = x.last_seen;
-    if (series_s > 0) out.rows[i].series.cells = std::move(cells[i]);
+    if (series_s > 0 && x.slot == nullptr) {
+      std::vector<report::BucketCell>& v = out.rows[i].series.cells;
+      v = std::move(cells[i]);
+      // A stored bucket without bytes (only rejected records, or bytes
+      // unknown) made a cell; a series holds only buckets with bytes.
+      std::erase_if(v, [](const report::BucketCell& b) { return b.bytes_total() == 0; });
+    }
+  }
+  if (series_s == 0 || !dense || dense->slots() == 0) return out;
+  // The slots into the rows' vectors, a batch of rows at a time: each
+  // batch's vectors are sized, their pages mapped in one call (a page fault
+  // per 4 KiB page was a fifth of the time: faults are slow in this kind of
+  // VM), filled, and the batch's slots given back. Slots are given to the
+  // first rows, in row order.
+  const size_t n = static_cast<size_t>((floor_to(to - 1, series_s) - dense_start) / series_s) + 1;
+  constexpr size_t kBatch = 256;
+  for (size_t i0 = 0; i0 < dense->slots(); i0 += kBatch) {
+    const size_t i1 = std::min(dense->slots(), i0 + kBatch);
+    uintptr_t lo = UINTPTR_MAX;
+    uintptr_t hi = 0;
+    size_t bytes = 0;
+    for (size_t i = i0; i < i1; ++i) {
+      const DenseSeries::Cell* slot = sums[i].slot;
+      size_t used = 0;
+      for (size_t k = 0; k < n; ++k) used += (slot[k].bytes_read | slot[k].bytes_written) != 0;
+      std::vector<report::BucketCell>& v = out.rows[i].series.cells;
+      v.reserve(used);
+      if (used == 0) continue;
+      lo = std::min(lo, reinterpret_cast<uintptr_t>(v.data()));
+      hi = std::max(hi, reinterpret_cast<uintptr_t>(v.data() + used));
+      bytes += used * sizeof(report::BucketCell);
+    }
+    if (hi - lo <= 2 * bytes + 65536) {
+      prefault(lo, hi);  // the vectors lie close together (the heap's top, as a rule)
+    } else {
+      // Far apart (big vectors are mappings of their own): each vector's own
+      // pages only, never memory between them.
+      for (size_t i = i0; i < i1; ++i) {
+        const std::vector<report::BucketCell>& v = out.rows[i].series.cells;
+        prefault(reinterpret_cast<uintptr_t>(v.data()),
+                 reinterpret_cast<uintptr_t>(v.data() + v.capacity()));
+      }
+    }
+    for (size_t i = i0; i < i1; ++i) {
+      const DenseSeries::Cell* slot = sums[i].slot;
+      std::vector<report::BucketCell>& v = out.rows[i].series.cells;
+      for (size_t k = 0; k < n; ++k) {
+        if ((slot[k].bytes_read | slot[k].bytes_written) != 0) {
+          v.push_back({dense_start + static_cast<int64_t>(k) * series_s, slot[k].bytes_read,
+                       slot[k].bytes_written});
+        }
+      }
+    }
+    dense->release_below(i1);
   }
   return out;
 }

@@ -38,14 +38,20 @@ int profile_slots(ProfileBy by);
 // (a multiple of bucket_s), each row's series holds its bytes per UTC
 // bucket of series_s: a stored bucket goes wholly into the series bucket
 // its start lies in.
+// `dense_budget` bounds the memory for the series of the rows that are in
+// the window's first stored bucket while reading (cells of 16 bytes from
+// that bucket to the window's end, per row); rows past it, and rows that
+// first come later, grow a vector each. The result does not depend on it
+// (tests pass a small one).
 struct StorePairs {
   std::vector<report::Row> rows;
   std::vector<Profile> profiles;
   int64_t buckets = 0;  // bucket rows read
 };
+inline constexpr size_t kDenseSeriesBudget = size_t{256} << 20;
 Result<StorePairs> read_store_pairs(store::HistoryStore& history, int64_t from, int64_t to,
                                     int64_t bucket_s, std::optional<ProfileBy> by,
-                                    int64_t series_s = 0);
+                                    int64_t series_s = 0, size_t dense_budget = kDenseSeriesBudget);
 
 // The profile of each report row: the sum of the profiles of the pairs
 // whose client address is among the row's client addresses and whose server

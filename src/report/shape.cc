@@ -78,11 +78,60 @@ int64_t floor_to(int64_t t, int64_t width) {
   return (q * width > t ? q - 1 : q) * width;
 }
 
+// The bucket-by-bucket sum of the rows' series (as merging them one by one,
+// which copied the growing sum for every row: 5,000 rows of 720 buckets
+// each from the store were 3.6 M cell copies and 5,000 allocations). Into
+// one dense array over the buckets between the earliest and the latest
+// cell when that is not much larger than the cells; merged otherwise.
+Series sum_series(const std::vector<Row>& rows, int64_t width) {
+  int64_t first = INT64_MAX;
+  int64_t last = INT64_MIN;
+  size_t cells = 0;
+  for (const Row& row : rows) {
+    if (row.series.cells.empty()) continue;
+    first = std::min(first, row.series.cells.front().start);
+    last = std::max(last, row.series.cells.back().start);
+    cells += row.series.cells.size();
+  }
+  Series sum;
+  if (cells == 0) return sum;
+  const uint64_t span =
+      (static_cast<uint64_t>(last) - static_cast<uint64_t>(first)) / static_cast<uint64_t>(width);
+  if (span >= 4 * cells + 1024) {
+    for (const Row& row : rows) sum.merge(row.series);
+    return sum;
+  }
+  std::vector<BucketCell> dense(span + 1);
+  std::vector<bool> used(span + 1);
+  for (const Row& row : rows) {
+    for (const BucketCell& c : row.series.cells) {
+      const uint64_t offset = static_cast<uint64_t>(c.start) - static_cast<uint64_t>(first);
+      const auto k = static_cast<size_t>(offset / static_cast<uint64_t>(width));
+      if (offset % static_cast<uint64_t>(width) != 0) {
+        // Not on the width's grid (model.h says every start is): merged,
+        // so no two starts share a cell.
+        sum.cells.clear();
+        for (const Row& r : rows) sum.merge(r.series);
+        return sum;
+      }
+      dense[k].bytes_read += c.bytes_read;
+      dense[k].bytes_written += c.bytes_written;
+      used[k] = true;
+    }
+  }
+  for (size_t k = 0; k < dense.size(); ++k) {
+    if (!used[k]) continue;
+    dense[k].start = first + static_cast<int64_t>(k) * width;
+    sum.cells.push_back(dense[k]);
+  }
+  return sum;
+}
+
 // Report::series_start / series_buckets / totals_series (see model.h).
 void set_series_range(const std::vector<Row>& rows, const Window& window, int64_t width,
                       Report* report) {
   report->bucket_s = width;
-  for (const Row& row : rows) report->totals_series.merge(row.series);
+  report->totals_series = sum_series(rows, width);
   const std::vector<BucketCell>& cells = report->totals_series.cells;
   // From the window's bounds, widened to any bucket a row has bytes in (the
   // counting keeps bytes inside the window, but a series from elsewhere

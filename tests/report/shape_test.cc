@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace efstop::report {
@@ -255,6 +257,46 @@ TEST(ShapeTest, GroupingMergesSeriesAndTheWindowSetsTheirBuckets) {
   options.bucket_s = 300;
   Report none = build_report({pair("10.0.0.1", "10.9.0.1", 0, 0)}, {}, {}, options);
   EXPECT_EQ(none.series_buckets, 0);
+}
+
+// totals_series is the bucket-by-bucket sum of every row's series: dense
+// rows (summed in one array), cells far apart (merged instead), and cells
+// off the width's grid (merged: no two starts may share a cell).
+TEST(ShapeTest, TotalsSeriesIsTheSumOfEveryRowsSeries) {
+  auto check = [](const std::vector<Row>& rows, int64_t width) {
+    std::map<int64_t, std::pair<int64_t, int64_t>> want;
+    for (const Row& row : rows) {
+      for (const BucketCell& c : row.series.cells) {
+        want[c.start].first += c.bytes_read;
+        want[c.start].second += c.bytes_written;
+      }
+    }
+    ShapeOptions options;
+    options.bucket_s = width;
+    options.top = 2;
+    const Report r = build_report(rows, {}, {}, options);
+    std::map<int64_t, std::pair<int64_t, int64_t>> got;
+    int64_t previous = INT64_MIN;
+    for (const BucketCell& c : r.totals_series.cells) {
+      EXPECT_GT(c.start, previous);
+      previous = c.start;
+      got[c.start] = {c.bytes_read, c.bytes_written};
+    }
+    EXPECT_EQ(got, want);
+  };
+  std::vector<Row> rows;
+  for (int i = 0; i < 40; ++i) {
+    Row row = pair("10.0.0." + std::to_string(i + 1), "10.9.0.1", 0, 0);
+    for (int64_t k = i % 3; k < 50; k += 1 + i % 4) {
+      row.series.cells.push_back({-3600 + k * 3600, k * 7 + i, (k + i) % 5});
+    }
+    rows.push_back(row);
+  }
+  check(rows, 3600);
+  rows[7].series.cells.push_back({3600 * 100000, 1, 2});  // far from the others
+  check(rows, 3600);
+  rows[7].series.cells.back() = {3600 * 60 + 1800, 3, 4};  // off the grid
+  check(rows, 3600);
 }
 
 }  // namespace
