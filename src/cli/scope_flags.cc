@@ -146,9 +146,9 @@ std::vector<std::string> active_accounts(const std::vector<aws::OrgAccount>& lis
 
 void add_scope_flags(OptionGroup* group, ScopeFlags* flags) {
   group->add_value("--regions", "LIST|all",
-                   "read these regions (comma-separated), or all the account's\n"
-                   "enabled regions (EC2 DescribeRegions); one report, a region\n"
-                   "per row",
+                   "read these regions (comma-separated), or all the enabled\n"
+                   "regions of each account read (EC2 DescribeRegions); one\n"
+                   "report, a region per row",
                    [flags](std::string_view v) -> Status {
                      if (v == "all") {
                        flags->all_regions = true;
