@@ -376,16 +376,21 @@ Result<CloudReadResult> read_s3(aws::AwsClient* client, const CloudReadOptions& 
   for (const aws::S3ObjectInfo& obj : plan.objects) listed_bytes += obj.size;
   if (listed_bytes > o.athena_propose_bytes) {
     // Both costs, so the choice is the user's: time here, money there.
-    char line[512];
+    // Athena reads whole partitions, the same day (or hour) folders listed
+    // here, so it scans every object listed, in the window or not, and
+    // bills at least kAthenaMinBilledBytes.
+    const double athena_bytes = static_cast<double>(plan.listed_bytes);
+    const double billed = std::max(athena_bytes, static_cast<double>(kAthenaMinBilledBytes));
+    char line[640];
     std::snprintf(line, sizeof line,
                   "s3: %s of objects to stream for this window, about %.0f minutes at %s/s; "
-                  "--method athena would aggregate them in Athena instead: at most %s scanned, "
-                  "about USD %.2f at USD %.2f per TB (docs/athena.md)",
+                  "--method athena would aggregate them in Athena instead: about %s scanned (every "
+                  "object of the %zu %s folders listed: Athena reads whole partitions), about "
+                  "USD %.2f at USD %.2f per TB (docs/athena.md)",
                   human_bytes(static_cast<double>(listed_bytes)).c_str(),
                   static_cast<double>(listed_bytes) / kStreamBytesPerSecond / 60.0,
-                  human_bytes(kStreamBytesPerSecond).c_str(),
-                  human_bytes(static_cast<double>(listed_bytes)).c_str(),
-                  static_cast<double>(listed_bytes) / 1e12 * o.athena.usd_per_tb,
+                  human_bytes(kStreamBytesPerSecond).c_str(), human_bytes(athena_bytes).c_str(),
+                  plan.time_folders, per_hour ? "hour" : "day", billed / 1e12 * o.athena.usd_per_tb,
                   o.athena.usd_per_tb);
     say(o, line);
   }

@@ -317,6 +317,7 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
       }
     }
   }
+  plan.time_folders = to_list.size();
   for (const std::string& prefix : to_list) {
     EFSTOP_ASSIGN_OR_RETURN(std::vector<aws::S3ObjectInfo> objects,
                             api->list_objects(plan.bucket, prefix, "", nullptr, o.page_size));
@@ -329,6 +330,7 @@ Result<S3Plan> plan_s3_read(aws::S3Api* api, const S3ReadOptions& o) {
         continue;
       }
       if (ends_with(obj.key, "/")) continue;  // a folder marker
+      plan.listed_bytes += obj.size;
       const std::optional<int64_t> t =
           plan.firehose ? std::optional<int64_t>() : s3_key_time(obj.key);
       if (t && (*t < o.start_s - kS3MarginBeforeS || *t >= o.end_s + kS3MarginAfterS)) {

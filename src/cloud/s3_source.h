@@ -97,7 +97,14 @@ struct S3Plan {
   int64_t parquet = 0;                     // of `objects`, keys ending ".parquet"
   std::vector<std::string> prefixes;       // prefixes listed
   int64_t listed = 0;                      // objects listed
-  int64_t skipped_by_time = 0;             // objects whose name puts them outside the window
+  // The bytes of every object listed below the prefixes, in the window or
+  // not: what Athena scans for the same window, whose partitions are the
+  // same day (or hour) folders (docs/athena.md, "Cost").
+  int64_t listed_bytes = 0;
+  // The day (or hour) folders listed for the window (of `prefixes`, which
+  // also holds the folders listed to find them).
+  size_t time_folders = 0;
+  int64_t skipped_by_time = 0;  // objects whose name puts them outside the window
   // --sample: objects in the window whose name puts them outside every
   // slice's range, not read, and their bytes (as listed).
   int64_t skipped_by_sample = 0;
