@@ -367,6 +367,11 @@ TEST_F(ScopeMetricsTest, MetricsCallFailedInOneScopeLeavesTheOthersWhole) {
   EXPECT_EQ(call["scope"], "account 444455556666 us-west-2");
   EXPECT_NE(call["error"].get<std::string>().find("AccessDenied"), std::string::npos)
       << call.dump();
+  // The call was the member role's: that is the policy to change.
+  EXPECT_TRUE(call["error"].get<std::string>().ends_with(
+      "; grant cloudwatch:GetMetricData to the IAM policy of role "
+      "arn:aws:iam::444455556666:role/efstop-org-read"))
+      << call.dump();
   for (const ScopeKey& s : kScopes) {
     const json* fs = find_fs(report, s);
     ASSERT_NE(fs, nullptr) << report["file_systems"].dump();
