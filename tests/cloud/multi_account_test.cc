@@ -452,6 +452,14 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   expected_[{b, "eu-west-1"}].read += 93;
   expected_[{a, "eu-west-1"}].written += 11;
   expected_[{a, "eu-west-1"}].read += 13;
+  // A shared VPC whose owner is not asked for: its flow log, in the owner's
+  // folder, holds records of 444455556666's ENI (counted only with
+  // --s3-all-folders, below) and of the owner's own (never counted).
+  const std::string owner = "123412341234";
+  put("AWSLogs/" + owner + "/vpcflowlogs/eu-west-1/2026/11/29/" + owner +
+          "_vpcflowlogs_eu-west-1_fl-0o_20261129T1040Z_ow1.log.gz",
+      record(a, "eni-01c00000000000001", 48001, 211, 213, kStart + 1800) +
+          record(owner, "eni-0dd00000000000002", 48002, 221, 223, kStart + 1800));
 
   int code = -1;
   // Athena needs the flow log's columns (discovery would give them).
@@ -497,14 +505,18 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   // SELECT for every scope, pruned by account, region and day.
   EXPECT_EQ(front().count("s3:GetObject"), objects);
   EXPECT_EQ(front().count("athena:StartQueryExecution"), 2);  // the DDL, the SELECT
-  Result<nlohmann::json> log = front().requests();
-  ASSERT_TRUE(log.ok());
+  // The last CREATE TABLE and SELECT the endpoint was sent.
+  const auto last_sql = [&](std::string* ddl, std::string* select) {
+    Result<nlohmann::json> log = front().requests();
+    ASSERT_TRUE(log.ok());
+    for (const nlohmann::json& r : *log) {
+      if (r["operation"] != "athena:StartQueryExecution") continue;
+      const std::string sql = r["params"]["QueryString"].get<std::string>();
+      *(sql.rfind("CREATE", 0) == 0 ? ddl : select) = sql;
+    }
+  };
   std::string ddl, select;
-  for (const nlohmann::json& r : *log) {
-    if (r["operation"] != "athena:StartQueryExecution") continue;
-    const std::string sql = r["params"]["QueryString"].get<std::string>();
-    (sql.rfind("CREATE", 0) == 0 ? ddl : select) = sql;
-  }
+  last_sql(&ddl, &select);
   EXPECT_NE(ddl.find("'projection.aws_account.values'='444455556666,777788889999'"),
             std::string::npos)
       << ddl;
@@ -524,6 +536,68 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   EXPECT_NE(err.find("efstop: -- central bucket s3://efstop-log-archive (every scope, read once)"),
             std::string::npos)
       << err;
+  // Without --s3-all-folders the owner's folder is named, not read, by
+  // either path (sa == ss above): its records of 444455556666's ENI are in
+  // no row (expect_member_rows).
+  EXPECT_EQ(ss["attribution"]["unread_folders"], nlohmann::json::parse(R"([
+      {"account": "123412341234", "prefix": "AWSLogs/123412341234/", "reason": "not asked"},
+      {"account": "999900001111", "prefix": "AWSLogs/999900001111/", "reason": "scope failed"}])"))
+      << ss.dump();
+  EXPECT_NE(err.find("efstop: attribution: 2 other account folders in the bucket were not read: "
+                     "123412341234 (not asked), 999900001111 (scope failed)"),
+            std::string::npos)
+      << err;
+
+  // With --s3-all-folders: every account folder (plain layout only here:
+  // one Athena table describes one layout), so the asked account's records
+  // in the owner's folder are counted in 444455556666 eu-west-1, through
+  // Athena exactly as through streaming (rows and every counter).
+  const std::string all = all_scopes_args() + format + " --s3-all-folders --output json";
+  const nlohmann::json streamed_all = nlohmann::json::parse(run(all, &code), nullptr, false);
+  ASSERT_EQ(code, 3) << stderr_text();
+  const int64_t objects_all = front().count("s3:GetObject");
+  const nlohmann::json athena_all =
+      nlohmann::json::parse(run(all + " --method athena", &code), nullptr, false);
+  const std::string err_all = stderr_text();
+  ASSERT_EQ(code, 3) << err_all << "\n" << front().server_log();
+  expected_[{a, "eu-west-1"}].written += 211;
+  expected_[{a, "eu-west-1"}].read += 213;
+  expect_member_rows(streamed_all);
+  expect_member_rows(athena_all);
+  EXPECT_EQ(athena_all["rows"], streamed_all["rows"]);
+  sa = athena_all["stats"];
+  ss = streamed_all["stats"];
+  EXPECT_EQ(sa["files"], 1);
+  EXPECT_EQ(ss["files"], 5 + 1 + 2);  // the owner's object and the denied account's two
+  for (const char* k : {"files", "names"}) {
+    sa.erase(k);
+    ss.erase(k);
+  }
+  EXPECT_EQ(sa, ss);
+  EXPECT_EQ(ss["attribution"]["unread_folders"], nlohmann::json::array()) << ss.dump();
+  // The moved records: 777788889999's three in 444455556666's folder (its
+  // NFS pair and its HTTPS record: 91 + 93 + 800 bytes), and the asked
+  // account's two in the owner's folder; and those counted in no scope: the
+  // shared object's 4 of other accounts, the owner's own 2, the denied
+  // account's 7 + 7.
+  EXPECT_EQ(ss["attribution"]["moved"], nlohmann::json::parse(R"([
+      {"from_account": "444455556666", "from_region": "eu-west-1", "account": "777788889999",
+       "region": "eu-west-1", "records": 3, "bytes": 984},
+      {"from_account": "123412341234", "from_region": "eu-west-1", "account": "444455556666",
+       "region": "eu-west-1", "records": 2, "bytes": 424}])"))
+      << ss.dump();
+  EXPECT_EQ(ss["outside_scopes"], 4 + 2 + 7 + 7) << ss.dump();
+  EXPECT_EQ(front().count("s3:GetObject"), objects_all);
+  EXPECT_EQ(front().count("athena:StartQueryExecution"), 4);
+  last_sql(&ddl, &select);
+  EXPECT_NE(ddl.find("'projection.aws_account.values'='123412341234,444455556666,777788889999,"
+                     "999900001111'"),
+            std::string::npos)
+      << ddl;
+  EXPECT_NE(select.find("WHERE \"aws_account\" IN ('123412341234', '444455556666', "
+                        "'777788889999', '999900001111')\n"),
+            std::string::npos)
+      << select;
 }
 
 // One record of a central bucket test: its object's folder, its account-id
