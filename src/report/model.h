@@ -462,6 +462,11 @@ struct FileSystemMetrics {
   std::optional<double> metadata_share;
   std::optional<double> metadata_bytes;  // MetadataIOBytes summed over the grid
   std::optional<double> total_io_bytes;  // TotalIOBytes summed over the grid
+  // Data points CloudWatch returned for the file system, every metric of
+  // `series` over the judged buckets. 0 with no failures means nothing to
+  // judge: writers say no datapoints were returned, never "not at its
+  // limit" (no I/O, a metric not yet published, or another region).
+  int64_t datapoints = 0;
   int64_t saturated_buckets = 0;
   std::vector<SaturationInterval> saturation;
   std::vector<SaturationClient> saturation_clients;  // by bytes, descending
