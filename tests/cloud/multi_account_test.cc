@@ -14,14 +14,13 @@
 #include <sstream>
 
 #include "cloud/cloud_test_util.h"
+#include "cloud/org_bucket_fixture.h"
 #include "harness/harness_process.h"
-#include "harness/s3_server.h"
-#include "harness/test_endpoint.h"
 
 namespace efstop::cloud {
 namespace {
 
-constexpr char kBucket[] = "efstop-log-archive";
+constexpr const char* kBucket = test::kOrgBucket;
 constexpr int64_t kStart = 1795946400;  // 2026-11-29T10:00:00Z
 const char* const kMembers[] = {"444455556666", "777788889999"};
 const char* const kDenied = "999900001111";  // its role does not trust the caller
@@ -32,32 +31,27 @@ std::string prefix_of(const std::string& account) {
 }
 std::string short_of(const std::string& region) { return region == "eu-west-1" ? "euw1" : "usw2"; }
 
+// One NFS connection of 10.1.1.10 to the mount target 10.1.2.100 as `eni`
+// of `account` logged it from t to t + 60: `written` bytes to the server,
+// `read` back (4 and 5 packets).
+std::string nfs_records(const std::string& account, const std::string& eni, int port,
+                        int64_t written, int64_t read, int64_t t) {
+  const std::string tail = " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
+  return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
+         " 2049 6 4 " + std::to_string(written) + tail + "2 " + account + " " + eni +
+         " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
+         tail;
+}
+
 struct Expected {
   int64_t read = 0;
   int64_t written = 0;
 };
 
-class MultiAccountTest : public ::testing::Test {
+class MultiAccountTest : public test::OrgBucketTest {
  protected:
   void SetUp() override {
-    env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
-    efstop::testing::S3ServerOptions so;
-    so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
-    Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    s3_ = std::move(s).value();
-    std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
-                        "/tests/endpoint/scenarios/org_members.json");
-    std::stringstream patch_text;
-    patch_text << patch.rdbuf();
-    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
-    env_->write_aws_file(
-        "credentials",
-        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
-            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    ASSERT_NO_FATAL_FAILURE(start_org());
     // One object per account and region; the numbers differ per scope
     // (k = 1..), and the denied account has flow logs too (never read).
     int k = 1;
@@ -97,19 +91,6 @@ class MultiAccountTest : public ::testing::Test {
       }
     }
   }
-  void TearDown() override {
-    s3_.reset();
-    env_.reset();
-  }
-  std::string run(const std::string& args, int* code) {
-    const std::string cmd =
-        std::string(EFSTOP_BINARY_DIR) + "/efstop " + args + " 2>" + env_->home() + "/err.txt";
-    return efstop::testing::run_shell(cmd, code);
-  }
-  std::string stderr_text() const {
-    std::ifstream in(env_->home() + "/err.txt");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   std::string aws_args() const {
     return "--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
            " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z";
@@ -121,8 +102,6 @@ class MultiAccountTest : public ::testing::Test {
            " --accounts 444455556666,777788889999,999900001111"
            " --role-name efstop-org-read --regions eu-west-1,us-west-2";
   }
-  efstop::testing::TestEndpoint& front() { return *s3_->endpoint(); }
-
   // Every row of `report` checked against the records written: one per
   // member account and region, named from that account and region.
   void expect_member_rows(const nlohmann::json& report) {
@@ -154,8 +133,6 @@ class MultiAccountTest : public ::testing::Test {
     EXPECT_EQ(shown, want);
   }
 
-  std::unique_ptr<efstop::testing::ScopedAwsEnv> env_;
-  std::unique_ptr<efstop::testing::S3Server> s3_;
   std::map<std::pair<std::string, std::string>, Expected> expected_;
 };
 
@@ -283,14 +260,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
                   "_20261129T1010Z_ab" + std::to_string(k) + ".log.gz");
     }
   }
-  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
-                   int64_t read, int64_t t) {
-    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
-           " 2049 6 4 " + std::to_string(written) + " " + std::to_string(t) + " " +
-           std::to_string(t + 60) + " ACCEPT OK\n" + "2 " + account + " " + eni +
-           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
-           " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
-  };
+  const auto record = nfs_records;
   auto put = [&](const std::string& key, const std::string& text) {
     ASSERT_TRUE(s3_->put_object(kBucket, key, test::gzip(text)).ok());
     keys.insert(key);
@@ -331,19 +301,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
   expect_member_rows(report);
   // Each object once: the GetObject paths are the keys, none twice.
-  Result<nlohmann::json> reqs = front().requests();
-  ASSERT_TRUE(reqs.ok());
-  std::multiset<std::string> got;
-  for (const nlohmann::json& q : *reqs) {
-    if (q.value("operation", "") != "s3:GetObject") continue;
-    std::string path = q.value("path", "");  // '=' is sent (and logged) as %3D
-    for (size_t at = path.find("%3D"); at != std::string::npos; at = path.find("%3D", at)) {
-      path.replace(at, 3, "=");
-    }
-    const std::string bucket_path = std::string("/") + kBucket + "/";
-    ASSERT_EQ(path.rfind(bucket_path, 0), 0u) << path;
-    got.insert(path.substr(bucket_path.size()));
-  }
+  const std::multiset<std::string> got = fetched_keys();
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), keys);
   EXPECT_EQ(got.size(), keys.size());
   const nlohmann::json& stats = report["stats"];
@@ -353,11 +311,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   EXPECT_EQ(stats["lines"], lines) << stats.dump();
   EXPECT_EQ(stats["records"], lines);
   EXPECT_EQ(stats["outside_scopes"], 4);
-  EXPECT_EQ(stats["records"].get<int64_t>(),
-            stats["used"].get<int64_t>() + stats["duplicates"].get<int64_t>() +
-                stats["not_efs"].get<int64_t>() + stats["outside_window"].get<int64_t>() +
-                stats["nodata"].get<int64_t>() + stats["skipdata"].get<int64_t>() +
-                stats["unknown_address"].get<int64_t>() + stats["outside_scopes"].get<int64_t>());
+  expect_records_add_up(stats);
   const nlohmann::json& attribution = stats["attribution"];
   EXPECT_EQ(attribution["by_key"], 2) << attribution.dump();
   EXPECT_EQ(attribution["by_field"], lines - 2) << attribution.dump();
@@ -415,14 +369,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
 TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   const std::string a = kMembers[0];
   const std::string b = kMembers[1];
-  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
-                   int64_t read, int64_t t) {
-    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
-           " 2049 6 4 " + std::to_string(written) + " " + std::to_string(t) + " " +
-           std::to_string(t + 60) + " ACCEPT OK\n" + "2 " + account + " " + eni +
-           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
-           " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
-  };
+  const auto record = nfs_records;
   auto put = [&](const std::string& key, const std::string& text) {
     // AWS's own header line: Athena's table skips one line per object.
     ASSERT_TRUE(s3_->put_object(kBucket, key,
@@ -832,13 +779,7 @@ TEST_F(MultiAccountTest, CentralBucketOtherAccountFoldersReadWithS3AllFolders) {
   // logged on two ENIs is counted from one: docs/flow-counting.md).
   auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
                    int64_t read) {
-    const int64_t t = kStart + 1800;
-    const std::string tail =
-        " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
-    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
-           " 2049 6 4 " + std::to_string(written) + tail + "2 " + account + " " + eni +
-           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
-           tail;
+    return nfs_records(account, eni, port, written, read, kStart + 1800);
   };
   const std::string x_key = "AWSLogs/" + x + "/vpcflowlogs/eu-west-1/2026/11/29/" + x +
                             "_vpcflowlogs_eu-west-1_fl-0x_20261129T1040Z_xx1.log.gz";
