@@ -201,7 +201,9 @@ Status AwsError::to_status(int attempts) const {
   if (is_auth_code(code) || http_status == 401) {
     std::string m = prefix + body;
     if (is_denied_code(code) && !iam_action.empty()) {
-      m += "; grant " + iam_action + " to the caller's IAM policy";
+      m += "; grant " + iam_action +
+           (iam_principal.empty() ? " to the caller's IAM policy"
+                                  : " to the IAM policy of role " + iam_principal);
     } else if (one_of(code, {"ExpiredToken", "ExpiredTokenException", "RequestExpired",
                              "TokenRefreshRequired"})) {
       m += "; the credentials have expired: refresh them (e.g. aws sso login) and retry";

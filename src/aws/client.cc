@@ -156,6 +156,7 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
     err.operation = request.operation;
     err.region = region;
     err.iam_action = iam_action(request.service, request.operation);
+    err.iam_principal = config_.iam_principal;
     bool after_timeout = false;
     if (outcome.status.ok() && is_2xx(outcome.response.status)) {
       std::string request_id;
@@ -193,6 +194,7 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
       parsed.operation = err.operation;
       parsed.region = err.region;
       parsed.iam_action = err.iam_action;
+      parsed.iam_principal = err.iam_principal;
       err = std::move(parsed);
       // Auth errors that are really a wrong clock: the server's Date says so.
       const auto offset = server_clock_offset(err.response_headers, env_->now());

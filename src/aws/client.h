@@ -12,7 +12,8 @@
 // Errors come back as Status with the shape
 //   "describe-network-interfaces us-east-1: <Code>: <message> (request id <id>)"
 // and codes: kThrottled (still throttled after retries), kAuth (credentials,
-// signature, expired token, denied: the message names the IAM action),
+// signature, expired token, denied: the message names the IAM action and
+// whose policy to grant it in, the caller's or ClientConfig::iam_principal),
 // kNotFound (the resource does not exist), kNetwork (connection, timeout),
 // kParse (an answer that could not be read), kAwsError (everything else).
 //
@@ -55,6 +56,11 @@ struct ClientConfig {
   EndpointOverrides endpoints;
   RetryOptions retry;
   DebugLog debug_log;  // --debug; null = quiet
+  // Whose IAM policy a denied call asks to grant the action in: "" for the
+  // caller's own; a client signing with an assumed member role (across
+  // accounts, docs/multi-account.md) names the role's ARN, since granting
+  // the caller would change nothing.
+  std::string iam_principal;
 };
 
 // One error answer (or transport failure) from a service, parsed from any
@@ -72,6 +78,7 @@ struct AwsError {
   bool clock_skew = false;
   std::string bucket_region;     // S3: x-amz-bucket-region of a redirect
   std::string iam_action;        // "ec2:DescribeNetworkInterfaces", named when denied
+  std::string iam_principal;     // ClientConfig::iam_principal of the client that sent it
   HttpHeaders response_headers;  // of the failed attempt, when any arrived
   int attempts_made = 1;         // attempts made before giving up (send())
   // A request sent with AwsRequest::once_only broke after it may have

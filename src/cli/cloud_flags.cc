@@ -1,6 +1,7 @@
 #include "cli/cloud_flags.h"
 
 #include <charconv>
+#include <iterator>
 #include <mutex>
 
 #include "aws/s3_api.h"
@@ -119,7 +120,7 @@ void default_cloud_window(int64_t now, std::optional<int64_t>* start, std::optio
 Result<flowlog::EngineResult> read_cloud_sources(
     const CloudFlags& flags, aws::AwsClient* client, const flowlog::EngineOptions& engine,
     int64_t start, int64_t end, const std::optional<std::vector<aws::MountTarget>>& mount_targets,
-    std::ostream& err, bool quiet, bool err_is_tty, std::vector<report::SourceScan>* scans) {
+    std::ostream& err, bool quiet, bool err_is_tty, std::vector<SourceScan>* scans) {
   if (!flags.s3.empty() && !flags.log_groups.empty()) {
     return invalid_argument_error("read flow logs: give --log-group or --s3, not both");
   }
@@ -158,29 +159,8 @@ Result<flowlog::EngineResult> read_cloud_sources(
     for (const std::string& line : r.summary) err << "efstop: " << line << '\n';
   }
   if (scans != nullptr) {
-    for (const cloud::SourceScan& c : r.scans) {
-      report::SourceScan s;
-      s.kind = c.kind;
-      s.source = c.source;
-      s.calls = c.calls;
-      s.bytes_scanned = c.bytes_scanned;
-      s.cost_usd = c.cost_usd;
-      s.events = c.events;
-      s.objects_listed = c.objects_listed;
-      s.objects_read = c.objects_read;
-      s.bytes_read = c.bytes_read;
-      s.objects_skipped_by_time = c.objects_skipped_by_time;
-      s.objects_skipped_by_sample = c.objects_skipped_by_sample;
-      s.bytes_skipped_by_sample = c.bytes_skipped_by_sample;
-      s.sample_seconds = c.sample_seconds;
-      s.window_seconds = c.window_seconds;
-      s.window_bytes_scanned = c.window_bytes_scanned;
-      s.window_cost_usd = c.window_cost_usd;
-      s.window_events = c.window_events;
-      s.window_objects = c.window_objects;
-      s.window_bytes = c.window_bytes;
-      scans->push_back(std::move(s));
-    }
+    scans->insert(scans->end(), std::make_move_iterator(r.scans.begin()),
+                  std::make_move_iterator(r.scans.end()));
   }
   return std::move(r.engine);
 }

@@ -21,8 +21,8 @@
 #include "cli/args.h"
 #include "cloud/cloud_reader.h"
 #include "core/result.h"
+#include "core/source_scan.h"
 #include "flowlog/engine.h"
-#include "report/model.h"
 
 namespace efstop::cli {
 
@@ -63,8 +63,7 @@ void default_cloud_window(int64_t now, std::optional<int64_t>* start, std::optio
 Result<flowlog::EngineResult> read_cloud_sources(
     const CloudFlags& flags, aws::AwsClient* client, const flowlog::EngineOptions& engine,
     int64_t start, int64_t end, const std::optional<std::vector<aws::MountTarget>>& mount_targets,
-    std::ostream& err, bool quiet, bool err_is_tty,
-    std::vector<report::SourceScan>* scans = nullptr);
+    std::ostream& err, bool quiet, bool err_is_tty, std::vector<SourceScan>* scans = nullptr);
 
 }  // namespace efstop::cli
 

@@ -392,8 +392,7 @@ std::vector<std::string> make_notes(const flowlog::FlowStats& s, const TopSettin
 // the names' AWS session and mount targets when names are on.
 Result<flowlog::EngineResult> read_from_aws(const TopSettings& settings,
                                             const std::optional<Naming>& naming,
-                                            CommandContext& ctx,
-                                            std::vector<report::SourceScan>* scans) {
+                                            CommandContext& ctx, std::vector<SourceScan>* scans) {
   std::optional<AwsSession> own;
   aws::AwsClient* client = nullptr;
   if (naming && naming->aws) {
@@ -425,7 +424,7 @@ struct ScopeOutcome {
   // With metrics: the scope's pairs (series at the metric period) and its
   // names (its EFS inventory), for read_scope_metrics once rows are final.
   std::vector<flowlog::PairTotals> metric_pairs;
-  std::vector<report::SourceScan> scans;  // what its reads cost (JSON "sources")
+  std::vector<SourceScan> scans;  // what its reads cost (JSON "sources")
 };
 
 // Opens one scope's names; its mount targets become the server side of its
@@ -474,7 +473,7 @@ ScopeOutcome read_scope(const TopSettings& settings, const Scope& scope, int64_t
   Result<flowlog::EngineResult> read = read_cloud_sources(
       settings.cloud, scope.session.client.get(), engine, *settings.start, *settings.end,
       out.naming->resolver->efs().mount_targets, err, settings.quiet, false, &out.scans);
-  for (report::SourceScan& scan : out.scans) scan.scope = scope.label();
+  for (SourceScan& scan : out.scans) scan.scope = scope.label();
   if (!read.ok()) {
     out.failed = read.status();
     out.messages = err.str();
@@ -510,7 +509,7 @@ void for_each_bounded(size_t n, int concurrency, F&& f) {
 std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const ScopePlan& plan,
                                               const AwsSession& caller, int64_t now,
                                               std::ostream& err, flowlog::EngineResult* shared,
-                                              std::vector<report::SourceScan>* scans) {
+                                              std::vector<SourceScan>* scans) {
   const size_t n = plan.scopes.size();
   std::vector<ScopeOutcome> outcomes(n);
   std::vector<flowlog::EngineOptions> engines(n);
@@ -829,7 +828,7 @@ struct ScopedRead {
   std::vector<report::FailedCall> failed_metric_calls;
   // What each read cost: a central bucket's once (no scope), then each
   // scope's own, in scope order.
-  std::vector<report::SourceScan> sources;
+  std::vector<SourceScan> sources;
 };
 
 Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& caller,
@@ -844,7 +843,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   std::vector<ScopeOutcome> outcomes;
   std::optional<flowlog::EngineResult> shared;
   std::ostringstream central_err;
-  std::vector<report::SourceScan> central_scans;
+  std::vector<SourceScan> central_scans;
   if (central) {
     shared.emplace();
     outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared,
@@ -879,7 +878,7 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
       continue;
     }
     merged.engine.stats += o.engine.stats;
-    for (report::SourceScan& scan : o.scans) merged.sources.push_back(std::move(scan));
+    for (SourceScan& scan : o.scans) merged.sources.push_back(std::move(scan));
     for (flowlog::InputReport& input : o.engine.inputs) {
       input.name = label + ": " + input.name;
       if (input.failed) input.error = label + ": " + input.error;
@@ -1529,7 +1528,7 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
   // --strict is decided here, not in the engine, so all diagnostics print.
   settings.engine.strict = false;
   std::optional<ScopedRead> scoped_read;
-  std::vector<report::SourceScan> source_scans;  // reading from AWS: the "sources" of the report
+  std::vector<SourceScan> source_scans;  // reading from AWS: the "sources" of the report
   Result<flowlog::EngineResult> result = flowlog::EngineResult{};
   if (scoped) {
     Result<AwsSession> caller =

@@ -124,6 +124,14 @@ std::shared_ptr<aws::CredentialsProvider> account_credentials(const ScopeFlags& 
       aws::make_assume_role_provider(net, caller.credentials.provider, params));
 }
 
+// The caller's client settings for a client signing with `role_arn` ("":
+// the caller's own credentials): a denied call then says to grant the
+// action to that role, not to the caller.
+aws::ClientConfig member_config(aws::ClientConfig config, const std::string& role_arn) {
+  config.iam_principal = role_arn;
+  return config;
+}
+
 // Organizations' ACTIVE accounts, sorted; the others as notes.
 std::vector<std::string> active_accounts(const std::vector<aws::OrgAccount>& listed,
                                          std::vector<std::string>* notes) {
@@ -325,7 +333,8 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
     }
     c.regions = regions;
     if (!flags.all_regions) return;
-    aws::AwsClient member(caller.client_config, c.provider, caller.transport);
+    aws::AwsClient member(member_config(caller.client_config, c.role_arn), c.provider,
+                          caller.transport);
     Result<std::vector<std::string>> listed = aws::describe_enabled_regions(&member);
     if (listed.ok()) {
       c.regions = std::move(listed).value();
@@ -350,7 +359,7 @@ Result<ScopePlan> plan_scopes(const ScopeFlags& flags, const AwsSession& caller)
       scope.region = region;
       scope.role_arn = c.role_arn;
       scope.session = caller;
-      aws::ClientConfig config = caller.client_config;
+      aws::ClientConfig config = member_config(caller.client_config, c.role_arn);
       config.region = region;
       scope.session.client_config = config;
       scope.session.client = std::make_shared<aws::AwsClient>(config, c.provider, caller.transport);
@@ -397,7 +406,8 @@ ScopeAccess check_scope_access(const ScopeFlags& flags, const AwsSession& caller
       return;
     }
     if (!flags.all_regions) return;
-    aws::AwsClient member(caller.client_config, provider, caller.transport);
+    aws::AwsClient member(member_config(caller.client_config, a.role_arn), provider,
+                          caller.transport);
     Result<std::vector<std::string>> regions = aws::describe_enabled_regions(&member);
     a.describe_regions = regions.status();
     if (regions.ok()) a.regions = std::move(regions).value();

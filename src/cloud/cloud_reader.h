@@ -39,6 +39,7 @@
 #include "aws/client.h"
 #include "aws/efs_api.h"
 #include "core/result.h"
+#include "core/source_scan.h"
 #include "flowlog/engine.h"
 
 namespace efstop::cloud {
@@ -133,43 +134,9 @@ struct SourceCounts {
   std::string to_string() const;
 };
 
-// What reading one destination cost, in figures (the summary lines say the
-// same in words): the report's JSON "sources" (docs/json.md). A figure the
-// source does not have is nullopt.
-struct SourceScan {
-  std::string kind;    // "logs_insights", "logs_raw", "s3" or "athena"
-  std::string source;  // the log group(s), or the s3:// location
-  // Insights and Athena: queries that ended; raw: FilterLogEvents pages;
-  // s3: ListObjectsV2 calls.
-  int64_t calls = 0;
-  std::optional<double> bytes_scanned;  // Insights, Athena: the bytes billed as scanned
-  std::optional<double> cost_usd;       // Insights, Athena: at the list price used in the summary
-  std::optional<int64_t> events;        // raw: events received
-  // s3: objects listed under the window's prefixes, read, and skipped by
-  // the time in their name (outside the window) or by --sample; bytes:
-  // the listed sizes of those read and of those skipped by --sample.
-  // athena: the window's objects the query read.
-  std::optional<int64_t> objects_listed;
-  std::optional<int64_t> objects_read;
-  std::optional<int64_t> bytes_read;
-  std::optional<int64_t> objects_skipped_by_time;
-  std::optional<int64_t> objects_skipped_by_sample;
-  std::optional<int64_t> bytes_skipped_by_sample;
-  // --sample (Insights, raw): the seconds of events asked for, of the
-  // window's; the whole window's estimate, pro rata (bytes scanned and cost,
-  // or events). s3: the window's objects and their listed bytes.
-  std::optional<int64_t> sample_seconds;
-  int64_t window_seconds = 0;
-  std::optional<double> window_bytes_scanned;
-  std::optional<double> window_cost_usd;
-  std::optional<int64_t> window_events;
-  std::optional<int64_t> window_objects;
-  std::optional<int64_t> window_bytes;
-};
-
 struct CloudReadResult {
   flowlog::EngineResult engine;
-  std::vector<SourceScan> scans;     // one per destination read, in reading order
+  std::vector<SourceScan> scans;     // one per destination read, in reading order (scope empty)
   std::string source;                // "logs insights on /efstop/vpc-flow-logs", "s3://b/p", ...
   std::vector<std::string> summary;  // lines for stderr (scan statistics, cost, skipped objects)
   SourceCounts counts;               // summed over the destinations read

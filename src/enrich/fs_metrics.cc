@@ -223,6 +223,8 @@ report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
   for (const MetricSpec& spec : efs_metric_specs()) {
     if (const Series* s = series_of(metrics, spec.name)) {
       fs.series.push_back({std::string(spec.name), std::string(spec.stat), *s});
+      // Points outside the judged buckets were dropped when read.
+      for (const std::optional<double>& v : *s) fs.datapoints += v ? 1 : 0;
     }
   }
 

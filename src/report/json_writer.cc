@@ -492,6 +492,7 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list, bool sampled)
       failures.push_back(Json{{"metric", f.metric}, {"status", f.status}, {"message", f.message}});
     }
     j["failures"] = std::move(failures);
+    j["datapoints"] = fs.datapoints;
     j["metrics"] = metrics_json(fs);
     j["connections"] =
         Json{{"peak", optional_number(fs.peak_connections)}, {"flow_clients", fs.flow_clients}};

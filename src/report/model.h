@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/source_scan.h"
+
 namespace efstop::report {
 
 // One end of a conversation (the client or the server). Only `ips` is
@@ -239,7 +241,7 @@ struct Attribution {
   std::vector<AttributionMove> moved;
   std::vector<AttributionOutside> outside;
   std::vector<UnreadFolder> unread_folders;  // in key order
-  int64_t unattributed_records = 0;  // no region in key nor field, several regions
+  int64_t unattributed_records = 0;          // no region in key nor field, several regions
   int64_t unattributed_bytes = 0;
 
   friend bool operator==(const Attribution&, const Attribution&) = default;
@@ -460,6 +462,11 @@ struct FileSystemMetrics {
   std::optional<double> metadata_share;
   std::optional<double> metadata_bytes;  // MetadataIOBytes summed over the grid
   std::optional<double> total_io_bytes;  // TotalIOBytes summed over the grid
+  // Data points CloudWatch returned for the file system, every metric of
+  // `series` over the judged buckets. 0 with no failures means nothing to
+  // judge: writers say no datapoints were returned, never "not at its
+  // limit" (no I/O, a metric not yet published, or another region).
+  int64_t datapoints = 0;
   int64_t saturated_buckets = 0;
   std::vector<SaturationInterval> saturation;
   std::vector<SaturationClient> saturation_clients;  // by bytes, descending
@@ -481,38 +488,6 @@ struct FileSystemMetrics {
   std::optional<double> sampled_unattributed_usd;
 
   friend bool operator==(const FileSystemMetrics&, const FileSystemMetrics&) = default;
-};
-
-// What reading one flow-log destination cost (JSON "sources", docs/json.md):
-// the figures the summary's "logs insights:", "logs raw:", "s3:",
-// "athena:" and "sample:" lines give in words. nullopt: the source has no
-// such figure (cloud::SourceScan says which has which).
-struct SourceScan {
-  // With --regions/--accounts: the scope that read it ("account
-  // 444455556666 us-west-2"), "" for a central bucket read once for all.
-  std::string scope;
-  std::string kind;    // "logs_insights", "logs_raw", "s3", "athena"
-  std::string source;  // the log group(s), or the s3:// location
-  int64_t calls = 0;   // queries; FilterLogEvents pages; ListObjectsV2 calls
-  std::optional<double> bytes_scanned;
-  std::optional<double> cost_usd;
-  std::optional<int64_t> events;
-  std::optional<int64_t> objects_listed;
-  std::optional<int64_t> objects_read;
-  std::optional<int64_t> bytes_read;
-  std::optional<int64_t> objects_skipped_by_time;
-  std::optional<int64_t> objects_skipped_by_sample;
-  std::optional<int64_t> bytes_skipped_by_sample;
-  // --sample: seconds of events asked for, and the whole window's figures.
-  std::optional<int64_t> sample_seconds;
-  int64_t window_seconds = 0;
-  std::optional<double> window_bytes_scanned;
-  std::optional<double> window_cost_usd;
-  std::optional<int64_t> window_events;
-  std::optional<int64_t> window_objects;
-  std::optional<int64_t> window_bytes;
-
-  friend bool operator==(const SourceScan&, const SourceScan&) = default;
 };
 
 struct Report {
@@ -568,7 +543,8 @@ struct Report {
   // build_report, which sorted and summed the sampled bytes).
   std::optional<SampleInfo> sample;
   // Flow logs read from AWS: what each destination's read cost, in reading
-  // order (scope order across scopes); nullopt for local files.
+  // order (scope order across scopes); nullopt for local files. The type is
+  // core/source_scan.h, which cloud/ fills.
   std::optional<std::vector<SourceScan>> sources;
 };
 

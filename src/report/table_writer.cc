@@ -596,6 +596,17 @@ void write_file_system_summary(const Report& report, std::ostream& out) {
     if (const std::string s = connections_line(fs); !s.empty()) out << "  " << s << '\n';
     if (const std::string s = saturation_sentence(fs, sampled); !s.empty()) {
       out << "  " << sanitize_text(s) << '\n';
+    } else if (fs.failures.empty() && fs.datapoints == 0) {
+      // Nothing was measured: "never at its limit" would be a conclusion
+      // drawn without data.
+      out << "  no datapoints: CloudWatch returned none for its metrics in the ";
+      if (sampled) {
+        out << fs.sampled_slices << " sampled slice" << (fs.sampled_slices == 1 ? "" : "s");
+      } else {
+        out << "window";
+      }
+      out << ", so nothing is judged (no I/O then, metrics not yet published, or not the file "
+             "system's region)\n";
     } else if (fs.failures.empty()) {
       if (sampled) {
         out << "  never at its limit in the " << fs.sampled_slices << " sampled slice"

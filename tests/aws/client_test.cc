@@ -155,6 +155,31 @@ TEST_F(ClientTest, DeniedNamesTheIamActionToGrant) {
       << enis.status().message();
 }
 
+// Across accounts a client signs with a member role: granting the caller
+// would change nothing, so the message names the role to grant it to.
+TEST_F(ClientTest, DeniedWithAnAssumedRoleNamesTheRoleToGrant) {
+  const char* denied = R"(<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>
+      <Message>User is not authorized to perform: cloudwatch:GetMetricData</Message></Error>
+      <RequestId>r-2</RequestId></ErrorResponse>)";
+  transport_->push(http_answer(403, denied));
+  auto own = client().call_query(Service::kCloudWatch, "GetMetricData", {});
+  EXPECT_EQ(own.status().code(), StatusCode::kAuth);
+  EXPECT_TRUE(own.status().message().ends_with(
+      "; grant cloudwatch:GetMetricData to the caller's IAM policy"))
+      << own.status().message();
+
+  ClientConfig member;
+  member.iam_principal = "arn:aws:iam::444455556666:role/efstop-read";
+  transport_->push(http_answer(403, denied));
+  auto got = client(member).call_query(Service::kCloudWatch, "GetMetricData", {});
+  EXPECT_EQ(got.status().code(), StatusCode::kAuth);
+  EXPECT_TRUE(
+      got.status().message().ends_with("; grant cloudwatch:GetMetricData to the IAM policy of role "
+                                       "arn:aws:iam::444455556666:role/efstop-read"))
+      << got.status().message();
+  EXPECT_EQ(got.status().message().find("caller"), std::string::npos) << got.status().message();
+}
+
 TEST_F(ClientTest, S3XmlErrorAndHeaderlessErrors) {
   HttpResponse r;
   r.status = 403;

@@ -9,20 +9,16 @@
 // here from the records this test writes.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "cloud/cloud_test_util.h"
-#include "harness/harness_process.h"
-#include "harness/s3_server.h"
-#include "harness/test_endpoint.h"
+#include "cloud/org_bucket_fixture.h"
 
 namespace efstop::cloud {
 namespace {
 
-constexpr char kBucket[] = "efstop-log-archive";
+constexpr const char* kBucket = test::kOrgBucket;
 constexpr int64_t kStart = 1795946400;  // 2026-11-29T10:00:00Z
 constexpr char kA[] = "444455556666";   // the client's account: no mount target here
 constexpr char kB[] = "777788889999";   // the file system's owner
@@ -70,33 +66,9 @@ std::string records(const std::string& account, const std::string& eni) {
   return text;
 }
 
-class CrossScopeTest : public ::testing::Test {
+class CrossScopeTest : public test::OrgBucketTest {
  protected:
-  void SetUp() override {
-    env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
-    efstop::testing::S3ServerOptions so;
-    so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
-    Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    s3_ = std::move(s).value();
-    for (const char* file : {"org_members.json", "org_cross_account.json"}) {
-      std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/" + file);
-      std::stringstream text;
-      text << patch.rdbuf();
-      ASSERT_TRUE(front().patch_scenario(text.str()).ok()) << file;
-    }
-    env_->write_aws_file(
-        "credentials",
-        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
-            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
-  }
-  void TearDown() override {
-    s3_.reset();
-    env_.reset();
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(start_org({"org_cross_account.json"})); }
   // Puts `account`'s object with `text` under `prefix` (the flow log's
   // destination) in the plain layout; returns its key.
   std::string put(const std::string& prefix, const std::string& account, const std::string& text) {
@@ -106,15 +78,6 @@ class CrossScopeTest : public ::testing::Test {
     EXPECT_TRUE(s3_->put_object(kBucket, key, test::gzip(text)).ok());
     return key;
   }
-  std::string run(const std::string& args, int* code) {
-    const std::string cmd =
-        std::string(EFSTOP_BINARY_DIR) + "/efstop " + args + " 2>" + env_->home() + "/err.txt";
-    return efstop::testing::run_shell(cmd, code);
-  }
-  std::string stderr_text() const {
-    std::ifstream in(env_->home() + "/err.txt");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   // Both accounts in eu-central-1; `central`: the log-archive bucket's
   // AWSLogs tree, else each account's own flow logs (DescribeFlowLogs).
   std::string args(bool central) const {
@@ -123,7 +86,15 @@ class CrossScopeTest : public ::testing::Test {
            " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --accounts " + kA + "," + kB +
            " --role-name efstop-org-read --regions " + kRegion + " --output json";
   }
-  efstop::testing::TestEndpoint& front() { return *s3_->endpoint(); }
+  // Runs efstop with args(central), which must exit `want`; its report
+  // and stderr.
+  void read_report(bool central, int want, nlohmann::json* report, std::string* err) {
+    int code = -1;
+    const std::string out = run(args(central), &code);
+    *err = stderr_text();
+    ASSERT_EQ(code, want) << *err << "\n" << front().server_log();
+    *report = nlohmann::json::parse(out, nullptr, false);
+  }
 
   // The one row: B's (the file system's owner), every byte of the flows
   // once, the client named from A (its instance, its account).
@@ -142,13 +113,7 @@ class CrossScopeTest : public ::testing::Test {
     EXPECT_EQ(row["client"].value("account", ""), kA) << row.dump();
     EXPECT_EQ(row["bytes_total"], sum_written() + sum_read());
     const nlohmann::json& stats = report["stats"];
-    EXPECT_EQ(stats["records"].get<int64_t>(),
-              stats["used"].get<int64_t>() + stats["duplicates"].get<int64_t>() +
-                  stats["not_efs"].get<int64_t>() + stats["outside_window"].get<int64_t>() +
-                  stats["nodata"].get<int64_t>() + stats["skipdata"].get<int64_t>() +
-                  stats["unknown_address"].get<int64_t>() +
-                  stats.value("outside_scopes", int64_t{0}))
-        << stats.dump();
+    expect_records_add_up(stats);
     EXPECT_EQ(stats["used"], kRecordsPerEni) << stats.dump();
     // The client's address is not in B's account: named by A, its calls counted.
     EXPECT_EQ(stats["cross_scope"]["names_from_other_scopes"], 1) << stats.dump();
@@ -166,22 +131,10 @@ class CrossScopeTest : public ::testing::Test {
                        "flow log discovered or read there\n"),
               std::string::npos)
         << err;
-    Result<nlohmann::json> reqs = front().requests();
-    ASSERT_TRUE(reqs.ok());
-    std::set<std::string> got;
-    const std::string bucket_path = std::string("/") + kBucket + "/";
-    for (const nlohmann::json& q : *reqs) {
-      if (q.value("operation", "") != "s3:GetObject") continue;
-      const std::string path = q.value("path", "");
-      ASSERT_EQ(path.rfind(bucket_path, 0), 0u) << path;
-      got.insert(path.substr(bucket_path.size()));
-    }
-    EXPECT_EQ(got, fetched);
+    const std::multiset<std::string> got = fetched_keys();
+    EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), fetched);
     EXPECT_EQ(front().count("ec2:DescribeInstances"), 1);
   }
-
-  std::unique_ptr<efstop::testing::ScopedAwsEnv> env_;
-  std::unique_ptr<efstop::testing::S3Server> s3_;
 };
 
 // (1) Both ENIs logged the flow: A counts it by port 2049 (no mount target
@@ -190,11 +143,9 @@ class CrossScopeTest : public ::testing::Test {
 TEST_F(CrossScopeTest, CentralBucketBothEnisLoggedCountsTheFlowOnceInTheOwnersRow) {
   put("", kA, records(kA, kClientEni));
   put("", kB, records(kB, kMountTargetEni));
-  int code = -1;
-  const std::string out = run(args(true), &code);
-  const std::string err = stderr_text();
-  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
-  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  nlohmann::json report;
+  std::string err;
+  ASSERT_NO_FATAL_FAILURE(read_report(true, 0, &report, &err));
   expect_one_row_in_the_owners_scope(report);
   const nlohmann::json& stats = report["stats"];
   EXPECT_EQ(stats["records"], 2 * kRecordsPerEni) << stats.dump();
@@ -229,11 +180,9 @@ TEST_F(CrossScopeTest, CentralBucketBothEnisLoggedCountsTheFlowOnceInTheOwnersRo
 // log): A's totals move to B's row.
 TEST_F(CrossScopeTest, CentralBucketOnlyTheClientsEniLoggedMovesItToTheOwnersRow) {
   put("", kA, records(kA, kClientEni));
-  int code = -1;
-  const std::string out = run(args(true), &code);
-  const std::string err = stderr_text();
-  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
-  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  nlohmann::json report;
+  std::string err;
+  ASSERT_NO_FATAL_FAILURE(read_report(true, 0, &report, &err));
   expect_one_row_in_the_owners_scope(report);
   const nlohmann::json& stats = report["stats"];
   EXPECT_EQ(stats["records"], kRecordsPerEni) << stats.dump();
@@ -254,11 +203,9 @@ TEST_F(CrossScopeTest, CentralBucketOnlyTheClientsEniLoggedMovesItToTheOwnersRow
 // named from A.
 TEST_F(CrossScopeTest, CentralBucketOnlyTheMountTargetsEniLoggedNamesTheClientFromItsAccount) {
   put("", kB, records(kB, kMountTargetEni));
-  int code = -1;
-  const std::string out = run(args(true), &code);
-  const std::string err = stderr_text();
-  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
-  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  nlohmann::json report;
+  std::string err;
+  ASSERT_NO_FATAL_FAILURE(read_report(true, 0, &report, &err));
   expect_one_row_in_the_owners_scope(report);
   const nlohmann::json& cross = report["stats"]["cross_scope"];
   EXPECT_EQ(cross["duplicates"], 0) << cross.dump();
@@ -278,20 +225,18 @@ TEST_F(CrossScopeTest, CentralBucketOnlyTheMountTargetsEniLoggedNamesTheClientFr
 TEST_F(CrossScopeTest, PerScopeReadsBothEnisLoggedCountTheOwnersLogOnce) {
   const std::string b_key = put("member-b/", kB, records(kB, kMountTargetEni));
   put("member-a/", kA, records(kA, kClientEni));
-  int code = -1;
-  const std::string out = run(args(false), &code);
-  const std::string err = stderr_text();
-  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
-  expect_per_scope_report(nlohmann::json::parse(out, nullptr, false), err, {b_key});
+  nlohmann::json report;
+  std::string err;
+  ASSERT_NO_FATAL_FAILURE(read_report(false, 0, &report, &err));
+  expect_per_scope_report(report, err, {b_key});
 }
 
 TEST_F(CrossScopeTest, PerScopeReadsOnlyTheMountTargetsEniLoggedNamesTheClientFromItsAccount) {
   const std::string b_key = put("member-b/", kB, records(kB, kMountTargetEni));
-  int code = -1;
-  const std::string out = run(args(false), &code);
-  const std::string err = stderr_text();
-  ASSERT_EQ(code, 0) << err << "\n" << front().server_log();
-  expect_per_scope_report(nlohmann::json::parse(out, nullptr, false), err, {b_key});
+  nlohmann::json report;
+  std::string err;
+  ASSERT_NO_FATAL_FAILURE(read_report(false, 0, &report, &err));
+  expect_per_scope_report(report, err, {b_key});
 }
 
 // (2) Only the client's ENI logged it: per-scope reads cannot see it (A's

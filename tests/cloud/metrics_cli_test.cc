@@ -492,6 +492,31 @@ TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {
   EXPECT_EQ(table.find("never at its limit"), std::string::npos) << table;
 }
 
+// CloudWatch answers every query, with no data point at all (the file
+// system's metrics are not in this account and region): nothing was
+// measured, so nothing is concluded: no "never at its limit", but what was
+// returned and what that can mean.
+TEST_F(MetricsCliTest, NoDatapointsAtAllIsSaidNotJudged) {
+  ASSERT_TRUE(
+      endpoint().patch_scenario(json{{"metrics", {{"AWS/EFS", {{kFs, nullptr}}}}}}.dump()).ok());
+  int code = -1;
+  const json report = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  EXPECT_EQ(code, 0) << stderr_text();
+  const json& fs = report["file_systems"][0];
+  EXPECT_EQ(fs["failures"], json::array()) << fs.dump();
+  EXPECT_EQ(fs["datapoints"], 0) << fs.dump();
+  EXPECT_EQ(fs["saturation"]["intervals"], json::array());
+  EXPECT_TRUE(fs["coverage"]["ratio_read"].is_null()) << fs.dump();
+  const std::string table = run(aws_args(), &code);
+  EXPECT_EQ(code, 0) << stderr_text();
+  EXPECT_NE(table.find("\n  no datapoints: CloudWatch returned none for its metrics in the "
+                       "window, so nothing is judged (no I/O then, metrics not yet published, "
+                       "or not the file system's region)\n"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("never at its limit"), std::string::npos) << table;
+}
+
 TEST_F(MetricsCliTest, MetricsNeedTheFlowLogsFromAws) {
   int code = -1;
   run("--metrics " + env().home() + "/none.log", &code);

@@ -14,14 +14,13 @@
 #include <sstream>
 
 #include "cloud/cloud_test_util.h"
+#include "cloud/org_bucket_fixture.h"
 #include "harness/harness_process.h"
-#include "harness/s3_server.h"
-#include "harness/test_endpoint.h"
 
 namespace efstop::cloud {
 namespace {
 
-constexpr char kBucket[] = "efstop-log-archive";
+constexpr const char* kBucket = test::kOrgBucket;
 constexpr int64_t kStart = 1795946400;  // 2026-11-29T10:00:00Z
 const char* const kMembers[] = {"444455556666", "777788889999"};
 const char* const kDenied = "999900001111";  // its role does not trust the caller
@@ -32,32 +31,27 @@ std::string prefix_of(const std::string& account) {
 }
 std::string short_of(const std::string& region) { return region == "eu-west-1" ? "euw1" : "usw2"; }
 
+// One NFS connection of 10.1.1.10 to the mount target 10.1.2.100 as `eni`
+// of `account` logged it from t to t + 60: `written` bytes to the server,
+// `read` back (4 and 5 packets).
+std::string nfs_records(const std::string& account, const std::string& eni, int port,
+                        int64_t written, int64_t read, int64_t t) {
+  const std::string tail = " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
+  return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
+         " 2049 6 4 " + std::to_string(written) + tail + "2 " + account + " " + eni +
+         " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
+         tail;
+}
+
 struct Expected {
   int64_t read = 0;
   int64_t written = 0;
 };
 
-class MultiAccountTest : public ::testing::Test {
+class MultiAccountTest : public test::OrgBucketTest {
  protected:
   void SetUp() override {
-    env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
-    efstop::testing::S3ServerOptions so;
-    so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
-    Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    s3_ = std::move(s).value();
-    std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
-                        "/tests/endpoint/scenarios/org_members.json");
-    std::stringstream patch_text;
-    patch_text << patch.rdbuf();
-    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
-    env_->write_aws_file(
-        "credentials",
-        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
-            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    ASSERT_NO_FATAL_FAILURE(start_org());
     // One object per account and region; the numbers differ per scope
     // (k = 1..), and the denied account has flow logs too (never read).
     int k = 1;
@@ -97,19 +91,6 @@ class MultiAccountTest : public ::testing::Test {
       }
     }
   }
-  void TearDown() override {
-    s3_.reset();
-    env_.reset();
-  }
-  std::string run(const std::string& args, int* code) {
-    const std::string cmd =
-        std::string(EFSTOP_BINARY_DIR) + "/efstop " + args + " 2>" + env_->home() + "/err.txt";
-    return efstop::testing::run_shell(cmd, code);
-  }
-  std::string stderr_text() const {
-    std::ifstream in(env_->home() + "/err.txt");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   std::string aws_args() const {
     return "--profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
            " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z";
@@ -121,8 +102,6 @@ class MultiAccountTest : public ::testing::Test {
            " --accounts 444455556666,777788889999,999900001111"
            " --role-name efstop-org-read --regions eu-west-1,us-west-2";
   }
-  efstop::testing::TestEndpoint& front() { return *s3_->endpoint(); }
-
   // Every row of `report` checked against the records written: one per
   // member account and region, named from that account and region.
   void expect_member_rows(const nlohmann::json& report) {
@@ -154,8 +133,6 @@ class MultiAccountTest : public ::testing::Test {
     EXPECT_EQ(shown, want);
   }
 
-  std::unique_ptr<efstop::testing::ScopedAwsEnv> env_;
-  std::unique_ptr<efstop::testing::S3Server> s3_;
   std::map<std::pair<std::string, std::string>, Expected> expected_;
 };
 
@@ -283,14 +260,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
                   "_20261129T1010Z_ab" + std::to_string(k) + ".log.gz");
     }
   }
-  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
-                   int64_t read, int64_t t) {
-    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
-           " 2049 6 4 " + std::to_string(written) + " " + std::to_string(t) + " " +
-           std::to_string(t + 60) + " ACCEPT OK\n" + "2 " + account + " " + eni +
-           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
-           " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
-  };
+  const auto record = nfs_records;
   auto put = [&](const std::string& key, const std::string& text) {
     ASSERT_TRUE(s3_->put_object(kBucket, key, test::gzip(text)).ok());
     keys.insert(key);
@@ -331,19 +301,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
   expect_member_rows(report);
   // Each object once: the GetObject paths are the keys, none twice.
-  Result<nlohmann::json> reqs = front().requests();
-  ASSERT_TRUE(reqs.ok());
-  std::multiset<std::string> got;
-  for (const nlohmann::json& q : *reqs) {
-    if (q.value("operation", "") != "s3:GetObject") continue;
-    std::string path = q.value("path", "");  // '=' is sent (and logged) as %3D
-    for (size_t at = path.find("%3D"); at != std::string::npos; at = path.find("%3D", at)) {
-      path.replace(at, 3, "=");
-    }
-    const std::string bucket_path = std::string("/") + kBucket + "/";
-    ASSERT_EQ(path.rfind(bucket_path, 0), 0u) << path;
-    got.insert(path.substr(bucket_path.size()));
-  }
+  const std::multiset<std::string> got = fetched_keys();
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), keys);
   EXPECT_EQ(got.size(), keys.size());
   const nlohmann::json& stats = report["stats"];
@@ -353,11 +311,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
   EXPECT_EQ(stats["lines"], lines) << stats.dump();
   EXPECT_EQ(stats["records"], lines);
   EXPECT_EQ(stats["outside_scopes"], 4);
-  EXPECT_EQ(stats["records"].get<int64_t>(),
-            stats["used"].get<int64_t>() + stats["duplicates"].get<int64_t>() +
-                stats["not_efs"].get<int64_t>() + stats["outside_window"].get<int64_t>() +
-                stats["nodata"].get<int64_t>() + stats["skipdata"].get<int64_t>() +
-                stats["unknown_address"].get<int64_t>() + stats["outside_scopes"].get<int64_t>());
+  expect_records_add_up(stats);
   const nlohmann::json& attribution = stats["attribution"];
   EXPECT_EQ(attribution["by_key"], 2) << attribution.dump();
   EXPECT_EQ(attribution["by_field"], lines - 2) << attribution.dump();
@@ -415,14 +369,7 @@ TEST_F(MultiAccountTest, CentralBucketAttributesRecordsByAccountFieldAndReadsBot
 TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   const std::string a = kMembers[0];
   const std::string b = kMembers[1];
-  auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
-                   int64_t read, int64_t t) {
-    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
-           " 2049 6 4 " + std::to_string(written) + " " + std::to_string(t) + " " +
-           std::to_string(t + 60) + " ACCEPT OK\n" + "2 " + account + " " + eni +
-           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
-           " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
-  };
+  const auto record = nfs_records;
   auto put = [&](const std::string& key, const std::string& text) {
     // AWS's own header line: Athena's table skips one line per object.
     ASSERT_TRUE(s3_->put_object(kBucket, key,
@@ -452,6 +399,14 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   expected_[{b, "eu-west-1"}].read += 93;
   expected_[{a, "eu-west-1"}].written += 11;
   expected_[{a, "eu-west-1"}].read += 13;
+  // A shared VPC whose owner is not asked for: its flow log, in the owner's
+  // folder, holds records of 444455556666's ENI (counted only with
+  // --s3-all-folders, below) and of the owner's own (never counted).
+  const std::string owner = "123412341234";
+  put("AWSLogs/" + owner + "/vpcflowlogs/eu-west-1/2026/11/29/" + owner +
+          "_vpcflowlogs_eu-west-1_fl-0o_20261129T1040Z_ow1.log.gz",
+      record(a, "eni-01c00000000000001", 48001, 211, 213, kStart + 1800) +
+          record(owner, "eni-0dd00000000000002", 48002, 221, 223, kStart + 1800));
 
   int code = -1;
   // Athena needs the flow log's columns (discovery would give them).
@@ -497,14 +452,18 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   // SELECT for every scope, pruned by account, region and day.
   EXPECT_EQ(front().count("s3:GetObject"), objects);
   EXPECT_EQ(front().count("athena:StartQueryExecution"), 2);  // the DDL, the SELECT
-  Result<nlohmann::json> log = front().requests();
-  ASSERT_TRUE(log.ok());
+  // The last CREATE TABLE and SELECT the endpoint was sent.
+  const auto last_sql = [&](std::string* ddl, std::string* select) {
+    Result<nlohmann::json> log = front().requests();
+    ASSERT_TRUE(log.ok());
+    for (const nlohmann::json& r : *log) {
+      if (r["operation"] != "athena:StartQueryExecution") continue;
+      const std::string sql = r["params"]["QueryString"].get<std::string>();
+      *(sql.rfind("CREATE", 0) == 0 ? ddl : select) = sql;
+    }
+  };
   std::string ddl, select;
-  for (const nlohmann::json& r : *log) {
-    if (r["operation"] != "athena:StartQueryExecution") continue;
-    const std::string sql = r["params"]["QueryString"].get<std::string>();
-    (sql.rfind("CREATE", 0) == 0 ? ddl : select) = sql;
-  }
+  last_sql(&ddl, &select);
   EXPECT_NE(ddl.find("'projection.aws_account.values'='444455556666,777788889999'"),
             std::string::npos)
       << ddl;
@@ -524,6 +483,68 @@ TEST_F(MultiAccountTest, CentralBucketThroughAthenaGivesTheStreamingReport) {
   EXPECT_NE(err.find("efstop: -- central bucket s3://efstop-log-archive (every scope, read once)"),
             std::string::npos)
       << err;
+  // Without --s3-all-folders the owner's folder is named, not read, by
+  // either path (sa == ss above): its records of 444455556666's ENI are in
+  // no row (expect_member_rows).
+  EXPECT_EQ(ss["attribution"]["unread_folders"], nlohmann::json::parse(R"([
+      {"account": "123412341234", "prefix": "AWSLogs/123412341234/", "reason": "not asked"},
+      {"account": "999900001111", "prefix": "AWSLogs/999900001111/", "reason": "scope failed"}])"))
+      << ss.dump();
+  EXPECT_NE(err.find("efstop: attribution: 2 other account folders in the bucket were not read: "
+                     "123412341234 (not asked), 999900001111 (scope failed)"),
+            std::string::npos)
+      << err;
+
+  // With --s3-all-folders: every account folder (plain layout only here:
+  // one Athena table describes one layout), so the asked account's records
+  // in the owner's folder are counted in 444455556666 eu-west-1, through
+  // Athena exactly as through streaming (rows and every counter).
+  const std::string all = all_scopes_args() + format + " --s3-all-folders --output json";
+  const nlohmann::json streamed_all = nlohmann::json::parse(run(all, &code), nullptr, false);
+  ASSERT_EQ(code, 3) << stderr_text();
+  const int64_t objects_all = front().count("s3:GetObject");
+  const nlohmann::json athena_all =
+      nlohmann::json::parse(run(all + " --method athena", &code), nullptr, false);
+  const std::string err_all = stderr_text();
+  ASSERT_EQ(code, 3) << err_all << "\n" << front().server_log();
+  expected_[{a, "eu-west-1"}].written += 211;
+  expected_[{a, "eu-west-1"}].read += 213;
+  expect_member_rows(streamed_all);
+  expect_member_rows(athena_all);
+  EXPECT_EQ(athena_all["rows"], streamed_all["rows"]);
+  sa = athena_all["stats"];
+  ss = streamed_all["stats"];
+  EXPECT_EQ(sa["files"], 1);
+  EXPECT_EQ(ss["files"], 5 + 1 + 2);  // the owner's object and the denied account's two
+  for (const char* k : {"files", "names"}) {
+    sa.erase(k);
+    ss.erase(k);
+  }
+  EXPECT_EQ(sa, ss);
+  EXPECT_EQ(ss["attribution"]["unread_folders"], nlohmann::json::array()) << ss.dump();
+  // The moved records: 777788889999's three in 444455556666's folder (its
+  // NFS pair and its HTTPS record: 91 + 93 + 800 bytes), and the asked
+  // account's two in the owner's folder; and those counted in no scope: the
+  // shared object's 4 of other accounts, the owner's own 2, the denied
+  // account's 7 + 7.
+  EXPECT_EQ(ss["attribution"]["moved"], nlohmann::json::parse(R"([
+      {"from_account": "444455556666", "from_region": "eu-west-1", "account": "777788889999",
+       "region": "eu-west-1", "records": 3, "bytes": 984},
+      {"from_account": "123412341234", "from_region": "eu-west-1", "account": "444455556666",
+       "region": "eu-west-1", "records": 2, "bytes": 424}])"))
+      << ss.dump();
+  EXPECT_EQ(ss["outside_scopes"], 4 + 2 + 7 + 7) << ss.dump();
+  EXPECT_EQ(front().count("s3:GetObject"), objects_all);
+  EXPECT_EQ(front().count("athena:StartQueryExecution"), 4);
+  last_sql(&ddl, &select);
+  EXPECT_NE(ddl.find("'projection.aws_account.values'='123412341234,444455556666,777788889999,"
+                     "999900001111'"),
+            std::string::npos)
+      << ddl;
+  EXPECT_NE(select.find("WHERE \"aws_account\" IN ('123412341234', '444455556666', "
+                        "'777788889999', '999900001111')\n"),
+            std::string::npos)
+      << select;
 }
 
 // One record of a central bucket test: its object's folder, its account-id
@@ -758,13 +779,7 @@ TEST_F(MultiAccountTest, CentralBucketOtherAccountFoldersReadWithS3AllFolders) {
   // logged on two ENIs is counted from one: docs/flow-counting.md).
   auto record = [](const std::string& account, const std::string& eni, int port, int64_t written,
                    int64_t read) {
-    const int64_t t = kStart + 1800;
-    const std::string tail =
-        " " + std::to_string(t) + " " + std::to_string(t + 60) + " ACCEPT OK\n";
-    return "2 " + account + " " + eni + " 10.1.1.10 10.1.2.100 " + std::to_string(port) +
-           " 2049 6 4 " + std::to_string(written) + tail + "2 " + account + " " + eni +
-           " 10.1.2.100 10.1.1.10 2049 " + std::to_string(port) + " 6 5 " + std::to_string(read) +
-           tail;
+    return nfs_records(account, eni, port, written, read, kStart + 1800);
   };
   const std::string x_key = "AWSLogs/" + x + "/vpcflowlogs/eu-west-1/2026/11/29/" + x +
                             "_vpcflowlogs_eu-west-1_fl-0x_20261129T1040Z_xx1.log.gz";

@@ -29,6 +29,7 @@
 #include <sstream>
 
 #include "cloud/cloud_test_util.h"
+#include "cloud/org_bucket_fixture.h"
 #include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
@@ -39,7 +40,7 @@ namespace {
 namespace t = efstop::testing;
 using nlohmann::json;
 
-constexpr char kBucket[] = "efstop-log-archive";
+constexpr const char* kBucket = test::kOrgBucket;
 constexpr int kMinutes = 240;
 constexpr int kObjectMinutes = 5;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
@@ -92,21 +93,10 @@ std::string minute_records(const ScopeKey& s, const std::string& client, int por
          std::to_string(read) + " " + times + " ACCEPT OK\n";
 }
 
-class ScopeMetricsTest : public ::testing::Test {
+class ScopeMetricsTest : public test::OrgBucketTest {
  protected:
   void SetUp() override {
-    env_ = std::make_unique<t::ScopedAwsEnv>();
-    t::S3ServerOptions so;
-    so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
-    Result<std::unique_ptr<t::S3Server>> started = t::S3Server::start(so);
-    ASSERT_TRUE(started.ok()) << started.status().to_string();
-    s3_ = std::move(started).value();
-    env_->write_aws_file("credentials",
-                         std::string("[p]\naws_access_key_id = ") + t::kTestAccessKeyId +
-                             "\naws_secret_access_key = " + t::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    ASSERT_NO_FATAL_FAILURE(start_org());
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
@@ -135,20 +125,11 @@ class ScopeMetricsTest : public ::testing::Test {
       }
     }
   }
-  void TearDown() override {
-    s3_.reset();
-    env_.reset();
-  }
   int64_t object_time(int g) const { return t0_ + 60 * kObjectMinutes * (g + 1); }
 
-  // org_members.json plus each scope's one-minute metrics in its member
-  // account and region.
+  // Each scope's one-minute metrics in its member account and region (over
+  // org_members.json, which start_org() loaded).
   void load_scenario() {
-    std::ifstream patch(std::string(EFSTOP_SOURCE_DIR) +
-                        "/tests/endpoint/scenarios/org_members.json");
-    std::stringstream patch_text;
-    patch_text << patch.rdbuf();
-    ASSERT_TRUE(front().patch_scenario(patch_text.str()).ok());
     json members = json::object();
     for (const ScopeKey& s : kScopes) {
       json metrics = json::object();
@@ -171,15 +152,6 @@ class ScopeMetricsTest : public ::testing::Test {
         << front().server_log();
   }
 
-  std::string run(const std::string& args, int* code) {
-    const std::string cmd =
-        std::string(EFSTOP_BINARY_DIR) + "/efstop " + args + " 2>" + env_->home() + "/err.txt";
-    return t::run_shell(cmd, code);
-  }
-  std::string stderr_text() const {
-    std::ifstream in(env_->home() + "/err.txt");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   // The three member accounts (999900001111's role cannot be assumed) in
   // both regions, over the four hours, from the central bucket.
   std::string scope_args() const {
@@ -188,8 +160,6 @@ class ScopeMetricsTest : public ::testing::Test {
            " --accounts 444455556666,777788889999,999900001111 --role-name efstop-org-read"
            " --regions eu-west-1,us-west-2";
   }
-  t::TestEndpoint& front() { return *s3_->endpoint(); }
-
   static const json* find_fs(const json& report, const ScopeKey& s) {
     for (const json& fs : report["file_systems"]) {
       if (fs.value("account", "") == s.account && fs.value("region", "") == s.region) return &fs;
@@ -273,8 +243,6 @@ class ScopeMetricsTest : public ::testing::Test {
     EXPECT_EQ(fs["saturation"]["clients"][1]["bytes"], other_sat);
   }
 
-  std::unique_ptr<t::ScopedAwsEnv> env_;
-  std::unique_ptr<t::S3Server> s3_;
   int64_t t0_ = 0;
   std::map<std::pair<int, int>, int64_t> sizes_;  // (scope k, five minutes g) -> object bytes
 };
@@ -366,6 +334,11 @@ TEST_F(ScopeMetricsTest, MetricsCallFailedInOneScopeLeavesTheOthersWhole) {
   EXPECT_EQ(call["call"], "cloudwatch:GetMetricData");
   EXPECT_EQ(call["scope"], "account 444455556666 us-west-2");
   EXPECT_NE(call["error"].get<std::string>().find("AccessDenied"), std::string::npos)
+      << call.dump();
+  // The call was the member role's: that is the policy to change.
+  EXPECT_TRUE(call["error"].get<std::string>().ends_with(
+      "; grant cloudwatch:GetMetricData to the IAM policy of role "
+      "arn:aws:iam::444455556666:role/efstop-org-read"))
       << call.dump();
   for (const ScopeKey& s : kScopes) {
     const json* fs = find_fs(report, s);

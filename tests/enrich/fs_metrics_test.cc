@@ -216,6 +216,22 @@ TEST(Analyse, WithASampleJudgesOnlyTheBucketsInsideSlices) {
   EXPECT_EQ(fs.saturation_clients[0].window_bytes, 10);
 }
 
+// Every point CloudWatch returned, all metrics together; none at all is
+// what the writers say instead of a verdict.
+TEST(Analyse, CountsTheDatapointsReturned) {
+  BucketGrid g{600000, 60, 3, std::nullopt};
+  FsMetricSeries m;
+  m.by_metric["PercentIOLimit"] = {10.0, std::nullopt, 30.0};
+  m.by_metric["BurstCreditBalance"] = {std::nullopt, 5.0, std::nullopt};
+  m.by_metric["DataReadIOBytes"] = {std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(analyse_file_system("fs-1", "", "bursting", g, m, {}, {}).datapoints, 3);
+  FsMetricSeries none;
+  none.by_metric["PercentIOLimit"] = {std::nullopt, std::nullopt, std::nullopt};
+  const auto fs = analyse_file_system("fs-1", "", "bursting", g, none, {}, {});
+  EXPECT_EQ(fs.datapoints, 0);
+  EXPECT_EQ(fs.saturated_buckets, 0);
+}
+
 TEST(Analyse, MissingMetricsGiveNoConclusion) {
   BucketGrid g{600000, 60, 2, std::nullopt};
   FsMetricSeries m;
