@@ -282,18 +282,19 @@ report::FileSystemMetrics analyse_file_system(std::string id, std::string name,
     // check says so here too (and keeps a bucket before a slice from
     // serving as the credits' "before").
     if (!grid.judged(k)) continue;
-    if (auto p = at(percent, k); p && *p >= options.limit * 100.0) {
-      reasons[i].push_back("percent_io_limit");
-    }
+    ++fs.compared_buckets;
+    const auto p = at(percent, k);
+    if (p && *p >= options.limit * 100.0) reasons[i].push_back("percent_io_limit");
     auto m = at(metered, k);
     auto limit = at(permitted, k);
-    if (m && limit && *limit > 0 &&
-        *m / static_cast<double>(grid.period_s) >= options.limit * *limit) {
+    const bool throughput_known = m && limit && *limit > 0;
+    if (throughput_known && *m / static_cast<double>(grid.period_s) >= options.limit * *limit) {
       reasons[i].push_back("throughput");
     }
     auto now = at(credits, k);
     auto before = k > 0 && grid.judged(k - 1) ? at(credits, k - 1) : std::nullopt;
     if (now && before && *now < *before) reasons[i].push_back("burst_credits_fell");
+    if (p || throughput_known || (now && before)) ++fs.judged_buckets;
   }
   for (size_t i = 0; i < n; ++i) {
     if (reasons[i].empty()) continue;

@@ -523,6 +523,8 @@ Json file_systems_json(const std::vector<FileSystemMetrics>& list, bool sampled)
                              {"share_of_own_bytes", sc.share_of_own}});
     }
     j["saturation"] = Json{{"buckets", fs.saturated_buckets},
+                           {"judged_buckets", fs.judged_buckets},
+                           {"compared_buckets", fs.compared_buckets},
                            {"intervals", std::move(intervals)},
                            {"clients", std::move(clients)}};
     if (sampled) {

@@ -467,6 +467,13 @@ struct FileSystemMetrics {
   // judge: writers say no datapoints were returned, never "not at its
   // limit" (no I/O, a metric not yet published, or another region).
   int64_t datapoints = 0;
+  // Periods compared (with --sample, those inside the slices), and of those
+  // the periods in which at least one limit test had its data
+  // (PercentIOLimit; MeteredIOBytes with PermittedThroughput; two
+  // BurstCreditBalance points in a row). Only those are judged: with none,
+  // writers say the limit was not judged, never "not at its limit".
+  int64_t compared_buckets = 0;
+  int64_t judged_buckets = 0;
   int64_t saturated_buckets = 0;
   std::vector<SaturationInterval> saturation;
   std::vector<SaturationClient> saturation_clients;  // by bytes, descending

@@ -607,13 +607,24 @@ void write_file_system_summary(const Report& report, std::ostream& out) {
       }
       out << ", so nothing is judged (no I/O then, metrics not yet published, or not the file "
              "system's region)\n";
+    } else if (fs.failures.empty() && fs.judged_buckets == 0) {
+      // Points came, but none a limit test reads (e.g. only
+      // ClientConnections): no verdict either.
+      out << "  limit not judged: CloudWatch returned no PercentIOLimit, no MeteredIOBytes with "
+             "PermittedThroughput and no two BurstCreditBalance points in a row in the "
+          << (sampled ? "sampled slices" : "window") << '\n';
     } else if (fs.failures.empty()) {
       if (sampled) {
         out << "  never at its limit in the " << fs.sampled_slices << " sampled slice"
-            << (fs.sampled_slices == 1 ? "" : "s") << '\n';
+            << (fs.sampled_slices == 1 ? "" : "s");
       } else {
-        out << "  never at its limit in the window\n";
+        out << "  never at its limit in the window";
       }
+      if (fs.judged_buckets < fs.compared_buckets) {
+        out << " (judged in " << fs.judged_buckets << " of " << fs.compared_buckets
+            << " periods; the others had no limit data)";
+      }
+      out << '\n';
     }
     if (fs.read_usd) {
       // --sample: the costs are estimates, marked ~ as the rows' bytes are.

@@ -495,7 +495,8 @@ TEST_F(MetricsCliTest, AFailedMetricIsNotAZero) {
 // CloudWatch answers every query, with no data point at all (the file
 // system's metrics are not in this account and region): nothing was
 // measured, so nothing is concluded: no "never at its limit", but what was
-// returned and what that can mean.
+// returned and what that can mean. Then points of no limit test, then limit
+// points in some periods only.
 TEST_F(MetricsCliTest, NoDatapointsAtAllIsSaidNotJudged) {
   ASSERT_TRUE(
       endpoint().patch_scenario(json{{"metrics", {{"AWS/EFS", {{kFs, nullptr}}}}}}.dump()).ok());
@@ -515,6 +516,47 @@ TEST_F(MetricsCliTest, NoDatapointsAtAllIsSaidNotJudged) {
             std::string::npos)
       << table;
   EXPECT_EQ(table.find("never at its limit"), std::string::npos) << table;
+
+  // Points, but none a limit test reads (ClientConnections only): no
+  // verdict either.
+  json connections = json::array();
+  for (int m = 0; m < kMinutes; ++m) connections.push_back(json::array({t0_ + 60 * m, 3.0}));
+  ASSERT_TRUE(endpoint()
+                  .patch_scenario(json{{"metrics",
+                                        {{"AWS/EFS", {{kFs, {{"ClientConnections", connections}}}}}}}}
+                                      .dump())
+                  .ok());
+  const json only = json::parse(run("--output json " + aws_args(), &code), nullptr, false);
+  EXPECT_EQ(code, 0) << stderr_text();
+  const json& ofs = only["file_systems"][0];
+  EXPECT_EQ(ofs["period_s"], 60) << ofs.dump();
+  EXPECT_EQ(ofs["datapoints"], kMinutes) << ofs.dump();
+  EXPECT_EQ(ofs["saturation"]["compared_buckets"], kMinutes) << ofs.dump();
+  EXPECT_EQ(ofs["saturation"]["judged_buckets"], 0) << ofs.dump();
+  const std::string only_table = run(aws_args(), &code);
+  EXPECT_NE(only_table.find("\n  limit not judged: CloudWatch returned no PercentIOLimit, no "
+                            "MeteredIOBytes with PermittedThroughput and no two "
+                            "BurstCreditBalance points in a row in the window\n"),
+            std::string::npos)
+      << only_table;
+  EXPECT_EQ(only_table.find("never at its limit"), std::string::npos) << only_table;
+
+  // PercentIOLimit (30, below the limit) in the first 12 minutes only: a
+  // verdict over those 12 periods, which the line says.
+  json percent = json::array();
+  for (int m = 0; m < 12; ++m) percent.push_back(json::array({t0_ + 60 * m, 30.0}));
+  ASSERT_TRUE(
+      endpoint()
+          .patch_scenario(
+              json{{"metrics", {{"AWS/EFS", {{kFs, {{"PercentIOLimit", percent}}}}}}}}.dump())
+          .ok());
+  const std::string part_table = run(aws_args(), &code);
+  EXPECT_EQ(code, 0) << stderr_text();
+  EXPECT_NE(part_table.find("\n  never at its limit in the window (judged in 12 of " +
+                            std::to_string(kMinutes) +
+                            " periods; the others had no limit data)\n"),
+            std::string::npos)
+      << part_table;
 }
 
 TEST_F(MetricsCliTest, MetricsNeedTheFlowLogsFromAws) {

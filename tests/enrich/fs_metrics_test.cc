@@ -232,6 +232,40 @@ TEST(Analyse, CountsTheDatapointsReturned) {
   EXPECT_EQ(fs.saturated_buckets, 0);
 }
 
+// A period is judged when some limit test has its data there: a
+// PercentIOLimit point, MeteredIOBytes with PermittedThroughput, or
+// BurstCreditBalance in it and the period before. Points of other metrics
+// (ClientConnections) judge nothing.
+TEST(Analyse, CountsThePeriodsWithLimitData) {
+  BucketGrid g{600000, 60, 5, std::nullopt};
+  FsMetricSeries only_connections;
+  only_connections.by_metric["ClientConnections"] = {3.0, 3.0, 3.0, 3.0, 3.0};
+  auto fs = analyse_file_system("fs-1", "", "bursting", g, only_connections, {}, {});
+  EXPECT_EQ(fs.datapoints, 5);
+  EXPECT_EQ(fs.compared_buckets, 5);
+  EXPECT_EQ(fs.judged_buckets, 0);
+
+  FsMetricSeries some;
+  some.by_metric["PercentIOLimit"] = {10.0, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  some.by_metric["MeteredIOBytes"] = {std::nullopt, 60.0, 60.0, std::nullopt, std::nullopt};
+  some.by_metric["PermittedThroughput"] = {std::nullopt, 100.0, std::nullopt, std::nullopt,
+                                           std::nullopt};
+  // Period 3 has a balance but not the one before; period 4 has both.
+  some.by_metric["BurstCreditBalance"] = {std::nullopt, std::nullopt, std::nullopt, 7.0, 7.0};
+  fs = analyse_file_system("fs-1", "", "bursting", g, some, {}, {});
+  EXPECT_EQ(fs.compared_buckets, 5);
+  EXPECT_EQ(fs.judged_buckets, 3);  // periods 0, 1 and 4
+  EXPECT_EQ(fs.saturated_buckets, 0);
+
+  // With --sample only the periods in the slices are compared.
+  BucketGrid sampled{0, 60, 4, flowlog::SampleSpec{120, 240}};
+  FsMetricSeries all;
+  all.by_metric["PercentIOLimit"] = {10.0, 10.0, 10.0, 10.0};
+  fs = analyse_file_system("fs-1", "", "bursting", sampled, all, {}, {});
+  EXPECT_EQ(fs.compared_buckets, 2);
+  EXPECT_EQ(fs.judged_buckets, 2);
+}
+
 TEST(Analyse, MissingMetricsGiveNoConclusion) {
   BucketGrid g{600000, 60, 2, std::nullopt};
   FsMetricSeries m;
