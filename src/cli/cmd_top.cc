@@ -328,10 +328,11 @@ report::Stats to_report_stats(const flowlog::FlowStats& f) {
   return s;
 }
 
-// Unless `keep_series`, each pair's series is released as soon as it is
-// copied: the next row's cells then reuse its memory (with --bucket 5m on
-// bench/whole's file the series are 17 MB, and touching fresh pages for a
-// second copy cost more than the copy; docs/PERFORMANCE.md).
+// Unless `keep_series`, each pair's series moves into its row (one type,
+// core/bucket_bytes.h): with --bucket 5m on bench/whole's file the series
+// are 17 MB, and copying them cell by cell was a second pass over them
+// (docs/PERFORMANCE.md). With `keep_series` (the file systems' metrics
+// still need the pairs) they are copied.
 std::vector<report::Row> to_rows(std::vector<flowlog::PairTotals>* pairs, bool keep_series) {
   std::vector<report::Row> rows;
   rows.reserve(pairs->size());
@@ -349,11 +350,12 @@ std::vector<report::Row> to_rows(std::vector<flowlog::PairTotals>* pairs, bool k
     if (p.last_seen != INT64_MIN) row.counters.last_seen = p.last_seen;
     row.counters.packets_unknown = p.packets_unknown;
     row.counters.bytes_unknown = p.bytes_unknown;
-    row.series.cells.reserve(p.series.size());
-    for (const flowlog::BucketBytes& b : p.series) {
-      row.series.cells.push_back(report::BucketCell{b.start, b.bytes_read, b.bytes_written});
+    if (keep_series) {
+      row.series.cells = p.series;
+    } else {
+      row.series.cells = std::move(p.series);
+      p.series = {};
     }
-    if (!keep_series) std::vector<flowlog::BucketBytes>().swap(p.series);
     rows.push_back(std::move(row));
   }
   return rows;

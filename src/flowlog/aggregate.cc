@@ -173,9 +173,62 @@ class SeriesBuilder {
 
   bool empty() const { return current_ == kNone; }
 
-  void merge(CellArena* arena, const SeriesBuilder& o) {
-    o.for_each(
-        [&](int64_t bucket, const Cell& c) { add(arena, bucket, c.bytes_read, c.bytes_written); });
+  // Adds `o`'s bytes to this builder's and leaves `o` empty. A block both
+  // have is added 16 cells at a time; a block only `o` has is taken over
+  // when `o`'s blocks are cut from `arena` (`same_arena`), else copied into
+  // one of `arena` (the other worker's arena is freed after the merge, as
+  // soon as possible: holding it until finish() raised the peak RSS of a
+  // two-thread `--bucket 5m` run on bench/whole's file from 68 to 80 MB);
+  // `o`'s current bucket goes through add(). Cell by cell through add() (a
+  // change of bucket for every cell), the merge of two workers' series
+  // cost about a third of what the second thread added with `--bucket 5m`
+  // on bench/whole's file (docs/PERFORMANCE.md).
+  void merge(CellArena* arena, SeriesBuilder&& o, bool same_arena) {
+    if (o.empty()) return;
+    if (empty() && same_arena) {
+      *this = std::move(o);
+      o = SeriesBuilder();
+      return;
+    }
+    std::vector<Block> merged;
+    merged.reserve(blocks_.size() + o.blocks_.size());
+    size_t i = 0;
+    size_t j = 0;
+    while (i < blocks_.size() || j < o.blocks_.size()) {
+      if (j == o.blocks_.size() ||
+          (i < blocks_.size() && blocks_[i].number < o.blocks_[j].number)) {
+        merged.push_back(blocks_[i++]);
+      } else if (i == blocks_.size() || o.blocks_[j].number < blocks_[i].number) {
+        Block b = o.blocks_[j++];
+        if (!same_arena) {
+          Cell* copy = arena->block();
+          std::memcpy(copy, b.cells, CellArena::kCells * sizeof(Cell));
+          b.cells = copy;
+        }
+        merged.push_back(b);
+      } else {
+        Cell* to = blocks_[i].cells;
+        const Cell* from = o.blocks_[j].cells;
+        for (int64_t k = 0; k < CellArena::kCells; ++k) {
+          to[k].bytes_read += from[k].bytes_read;
+          to[k].bytes_written += from[k].bytes_written;
+        }
+        merged.push_back(blocks_[i++]);
+        ++j;
+      }
+    }
+    blocks_ = std::move(merged);
+    // Cells past flushed_ may hold `o`'s bytes now: from here on a change
+    // of bucket adds to the cell it leaves, never stores.
+    flushed_ = kAlwaysAdd;
+    // block_ (this builder's, if any, never `o`'s) is still valid: blocks
+    // never move. With no bucket yet (current_ is kNone), add() finds `o`'s
+    // current block among the merged ones.
+    const int64_t bucket = o.current_;
+    const int64_t read = o.read_;
+    const int64_t written = o.written_;
+    o = SeriesBuilder();
+    add(arena, bucket, read, written);
   }
 
   // Sorted by start, one cell per bucket, buckets without bytes left out;
@@ -197,6 +250,8 @@ class SeriesBuilder {
 
  private:
   static constexpr int64_t kNone = INT64_MIN;  // no bucket yet
+  // flushed_ after a merge: no bucket is later, so every flush adds.
+  static constexpr int64_t kAlwaysAdd = INT64_MAX;
   struct Block {
     int64_t number;  // bucket >> CellArena::kShift
     Cell* cells;
@@ -1041,7 +1096,7 @@ void Aggregator::merge(Aggregator&& other) {
   m.flush();
   o.flush();
   m.stats += o.stats;
-  o.triples.for_each([&](const TripleTable::Entry& e) {
+  o.triples.for_each([&](TripleTable::Entry& e) {
     TripleKey k = e.key;
     uint64_t hash = e.hash;
     if (k.eni.len == EniWords::kLongId) {
@@ -1051,7 +1106,7 @@ void Aggregator::merge(Aggregator&& other) {
     }
     TripleTable::Entry& into = m.triples.find_or_insert(k, hash);
     into.sums.merge(e.sums);
-    into.series.merge(&m.arena, e.series);
+    into.series.merge(&m.arena, std::move(e.series), /*same_arena=*/false);
   });
   m.observations.merge(std::move(o.observations));
   other.impl_ = std::make_unique<Impl>(o.config);
@@ -1144,7 +1199,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
         if (p.series.empty()) {
           p.series = std::move(*entries[k].series);
         } else {
-          p.series.merge(&m.arena, *entries[k].series);
+          p.series.merge(&m.arena, std::move(*entries[k].series), /*same_arena=*/true);
         }
       } else {
         m.stats.duplicates += entries[k].sums->records();

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bucket_bytes.h"
 #include "core/status.h"
 #include "flowlog/ip_address.h"
 #include "flowlog/record.h"
@@ -52,13 +53,9 @@ struct AggregateConfig {
   std::optional<SampleSpec> sample;
 };
 
-// The bytes of one pair in one bucket [start, start + width).
-struct BucketBytes {
-  int64_t start = 0;  // Unix seconds, a multiple of the width
-  int64_t bytes_read = 0;
-  int64_t bytes_written = 0;
-  friend bool operator==(const BucketBytes&, const BucketBytes&) = default;
-};
+// The bytes of one pair in one bucket [start, start + width) (the type a
+// report row keeps, report::BucketCell).
+using BucketBytes = efstop::BucketBytes;
 
 // The number of the bucket of width `width` (> 0) that holds `t`: floor(t /
 // width), also for t < 0. The bucket is [index * width, (index + 1) * width).

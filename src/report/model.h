@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bucket_bytes.h"
 #include "core/source_scan.h"
 
 namespace efstop::report {
@@ -73,15 +74,9 @@ struct Counters {
 };
 
 // A row's bytes in one time bucket [start, start + Report::bucket_s)
-// (--bucket).
-struct BucketCell {
-  int64_t start = 0;  // Unix seconds, a multiple of the bucket width (UTC-aligned)
-  int64_t bytes_read = 0;
-  int64_t bytes_written = 0;
-
-  int64_t bytes_total() const { return bytes_read + bytes_written; }
-  friend bool operator==(const BucketCell&, const BucketCell&) = default;
-};
+// (--bucket). The type flowlog's series are made of (flowlog::BucketBytes),
+// so that they move into rows.
+using BucketCell = efstop::BucketBytes;
 
 // A row's bytes per bucket: sparse (only buckets with bytes), sorted by
 // start, one cell per bucket. Its sums equal the row's bytes_read and

@@ -583,6 +583,71 @@ TEST(WriterTest, JsonRowsAreByteForByteWhatATreeDumpPrints) {
   EXPECT_EQ(nd.substr(0, ndjson.size()), ndjson);
 }
 
+// The rows' series (--bucket) against the same tree dumped: indentation
+// of the number arrays, empty arrays, and --sample's nulls for buckets no
+// slice overlaps. (NDJSON writes a series in long form, one line a bucket.)
+TEST(WriterTest, JsonSeriesAreByteForByteWhatATreeDumpPrints) {
+  const int64_t start = k1400 - 600;
+  auto series_tree = [&](const Report& r, const Row& row) {
+    nlohmann::ordered_json s = nlohmann::ordered_json::object();
+    s["bucket_s"] = r.bucket_s;
+    s["start"] = r.series_buckets > 0 ? nlohmann::ordered_json(format_iso8601_utc(r.series_start))
+                                      : nlohmann::ordered_json(nullptr);
+    const std::vector<BucketCell> dense =
+        row.series.dense(r.series_start, r.bucket_s, r.series_buckets);
+    for (const bool read : {true, false}) {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (const BucketCell& c : dense) {
+        if (r.sample && !r.sample->covers_bucket(c.start, r.bucket_s)) {
+          a.push_back(nullptr);
+        } else {
+          a.push_back(read ? c.bytes_read : c.bytes_written);
+        }
+      }
+      s[read ? "read" : "written"] = a;
+    }
+    return s;
+  };
+  for (int variant = 0; variant < 3; ++variant) {
+    SCOPED_TRACE(variant);
+    Report r = two_pairs();
+    r.bucket_s = 300;
+    r.series_start = start;
+    r.series_buckets = variant == 1 ? 0 : 5;
+    r.rows[0].series.cells = {{start, 1503238553, 7}, {start + 900, 0, 3065}};
+    // Row 1 has no bytes in any bucket: zeros (or nothing, without buckets).
+    if (variant == 2) {
+      SampleInfo sample;
+      sample.span_s = 300;
+      sample.period_s = 900;
+      sample.factor = 3;
+      r.sample = sample;
+    }
+    nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const Row& row : r.rows) {
+      nlohmann::ordered_json j = row_tree(row, r.cross_az_usd_per_gib);
+      j["series"] = series_tree(r, row);
+      rows.push_back(j);
+    }
+    doc["rows"] = rows;
+    const std::string expected =
+        doc.dump(2, ' ', true, nlohmann::ordered_json::error_handler_t::replace);
+    const std::string text = render(r, OutputFormat::kJson);
+    // From the rows to their end: the other members are written elsewhere.
+    const std::string from = "\n  \"rows\": [";
+    const std::string cut = "\n  ]";
+    ASSERT_NE(text.find(from), std::string::npos);
+    ASSERT_NE(expected.find(from), std::string::npos);
+    const std::string got_rows =
+        text.substr(text.find(from), text.find(cut, text.find(from)) - text.find(from));
+    const std::string want_rows = expected.substr(
+        expected.find(from), expected.find(cut, expected.find(from)) - expected.find(from));
+    EXPECT_EQ(got_rows, want_rows);
+    EXPECT_NE(got_rows.find(variant == 2 ? "null" : "1503238553"), std::string::npos);
+  }
+}
+
 TEST(WriterTest, NameStatsAppearInJsonStatsOnlyWithNames) {
   Report r = two_pairs();
   EXPECT_EQ(render(r, OutputFormat::kJson).find("\"names\""), std::string::npos);
