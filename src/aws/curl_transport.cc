@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -322,6 +323,13 @@ class CurlTransport final : public HttpTransport {
       return outcome;
     }
     auto [failure, message] = classify(code, t, errbuf);
+    // A process out of descriptors cannot open a socket: said as that, not
+    // as a host that cannot be reached.
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    if (os_errno == EMFILE || message.find("Too many open files") != std::string::npos) {
+      message += " (too many open files: raise `ulimit -n`)";
+    }
     outcome.failure = failure;
     outcome.status =
         network_error(request.method + " " + strip_query(request.url) + ": " + message);
