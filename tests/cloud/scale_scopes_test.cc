@@ -107,13 +107,14 @@ class ScaleScopesTest : public ::testing::Test {
   }
 
   // Runs efstop through the shell after `prefix` (a ulimit), with its own
-  // empty name store in `cache`; returns stdout, stderr in *err.
+  // empty name store in `cache`; returns stdout, stderr in *err. --top 0:
+  // every scope's row (more than the default 50 with EFSTOP_SCALE_*).
   std::string run(const std::string& prefix, const std::string& cache, int* code,
                   std::string* err) {
     const std::string args =
         " --profile p --region eu-west-1 --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
         " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --organization"
-        " --role-name efstop-org-read --regions all --cache-dir " +
+        " --role-name efstop-org-read --regions all --top 0 --cache-dir " +
         env_->home() + "/" + cache + " --output json";
     const std::string err_path = env_->home() + "/err-" + cache + ".txt";
     const std::string out = efstop::testing::run_shell(
@@ -158,7 +159,7 @@ TEST_F(ScaleScopesTest, LowDescriptorLimitGivesTheSameReport) {
             std::string(EFSTOP_BINARY_DIR) + "/efstop --profile p --region eu-west-1" +
             " --endpoint-url " + s3_->url() + " --s3 s3://" + kBucket +
             " --start 2026-11-29T10:00:00Z --end 2026-11-29T11:00:00Z --organization"
-            " --role-name efstop-org-read --regions all --cache-dir " +
+            " --role-name efstop-org-read --regions all --top 0 --cache-dir " +
             home + "/measure --output json >/dev/null 2>&1 & t=$!; sleep 0.02; " +
             "pid=$(pgrep -P $t); peak=0; while kill -0 $pid 2>/dev/null; do " +
             "n=$(ls /proc/$pid/fd 2>/dev/null | wc -l); [ $n -gt $peak ] && peak=$n; " +
