@@ -10,9 +10,11 @@
 // callback about once a second while idle, so the read timeout is enforced
 // to within a second.
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -57,7 +59,20 @@ struct Transfer {
   std::chrono::steady_clock::time_point last_activity;
   curl_off_t last_dl = 0;
   curl_off_t last_ul = 0;
+  int socket_errno = 0;  // why socket() failed (open_socket), 0 when it did not
 };
+
+// Opens the transfer's socket as libcurl would, keeping socket()'s errno:
+// libcurl reports a socket that could not be opened as a connection that
+// failed, which for a process out of descriptors (EMFILE) is a wrong
+// conclusion. Close-on-exec: a credential_process child inherits no socket.
+curl_socket_t open_socket(void* user, curlsocktype, struct curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  const curl_socket_t s =
+      ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (s == CURL_SOCKET_BAD) t->socket_errno = errno;
+  return s;
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -293,6 +308,8 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t);
     if (!options_.verify_tls) {
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -322,6 +339,14 @@ class CurlTransport final : public HttpTransport {
       return outcome;
     }
     auto [failure, message] = classify(code, t, errbuf);
+    // A process out of descriptors cannot open a socket: said as that, not
+    // as a host that cannot be reached.
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    if (t.socket_errno == EMFILE || os_errno == EMFILE ||
+        message.find("Too many open files") != std::string::npos) {
+      message += " (too many open files: raise `ulimit -n`)";
+    }
     outcome.failure = failure;
     outcome.status =
         network_error(request.method + " " + strip_query(request.url) + ": " + message);

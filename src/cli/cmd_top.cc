@@ -429,11 +429,14 @@ struct ScopeOutcome {
   std::vector<SourceScan> scans;  // what its reads cost (JSON "sources")
 };
 
-// Opens one scope's names; its mount targets become the server side of its
-// counting rule (`engine`). Messages go to `err`.
-Status open_scope(const TopSettings& settings, const Scope& scope, int64_t now, std::ostream& err,
-                  std::optional<Naming>* naming, flowlog::EngineOptions* engine) {
-  Result<Naming> opened = open_naming(settings.names, now, err, &scope.session, scope.store_scope);
+// Opens one scope's names (its view of the run's one store, `store`); its
+// mount targets become the server side of its counting rule (`engine`).
+// Messages go to `err`.
+Status open_scope(const TopSettings& settings, const Scope& scope, const SharedStore& store,
+                  int64_t now, std::ostream& err, std::optional<Naming>* naming,
+                  flowlog::EngineOptions* engine) {
+  Result<Naming> opened =
+      open_naming(settings.names, now, err, &scope.session, scope.store_scope, &store);
   if (!opened.ok()) return opened.status();
   if (Status efs = opened->resolver->efs_status(); !efs.ok()) return efs;
   *engine = settings.engine;
@@ -451,11 +454,12 @@ Status open_scope(const TopSettings& settings, const Scope& scope, int64_t now, 
 // account and region: its mount targets (names), then its flow logs. Naming
 // waits until every scope is read (finish_scopes). (A central bucket is read
 // once for every scope instead: read_central_bucket.)
-ScopeOutcome read_scope(const TopSettings& settings, const Scope& scope, int64_t now) {
+ScopeOutcome read_scope(const TopSettings& settings, const Scope& scope, const SharedStore& store,
+                        int64_t now) {
   ScopeOutcome out;
   std::ostringstream err;
   flowlog::EngineOptions engine;
-  out.failed = open_scope(settings, scope, now, err, &out.naming, &engine);
+  out.failed = open_scope(settings, scope, store, now, err, &out.naming, &engine);
   if (!out.failed.ok()) {
     out.messages = err.str();
     return out;
@@ -509,16 +513,17 @@ void for_each_bounded(size_t n, int concurrency, F&& f) {
 // are left in its outcome for finish_scopes. The read's own messages go to
 // `err`.
 std::vector<ScopeOutcome> read_central_bucket(const TopSettings& settings, const ScopePlan& plan,
-                                              const AwsSession& caller, int64_t now,
-                                              std::ostream& err, flowlog::EngineResult* shared,
+                                              const AwsSession& caller, const SharedStore& store,
+                                              int64_t now, std::ostream& err,
+                                              flowlog::EngineResult* shared,
                                               std::vector<SourceScan>* scans) {
   const size_t n = plan.scopes.size();
   std::vector<ScopeOutcome> outcomes(n);
   std::vector<flowlog::EngineOptions> engines(n);
   for_each_bounded(n, settings.scopes.concurrency, [&](size_t i) {
     std::ostringstream scope_err;
-    outcomes[i].failed =
-        open_scope(settings, plan.scopes[i], now, scope_err, &outcomes[i].naming, &engines[i]);
+    outcomes[i].failed = open_scope(settings, plan.scopes[i], store, now, scope_err,
+                                    &outcomes[i].naming, &engines[i]);
     outcomes[i].messages = scope_err.str();
   });
   // The routing table: the scopes that opened, in plan order.
@@ -839,6 +844,10 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   if (!settings.quiet) {
     for (const std::string& note : plan.notes) ctx.err << "efstop: " << note << '\n';
   }
+  // One store connection for every scope, each scope its view: a
+  // connection per scope held two descriptors each until every scope was
+  // named (docs/multi-account.md, "Scale").
+  const SharedStore store = open_shared_store(settings.names, ctx.err);
   // A central bucket is read once for all scopes; otherwise each scope
   // reads its own flow logs.
   const bool central = !settings.cloud.s3.empty();
@@ -848,12 +857,12 @@ Result<ScopedRead> read_scopes(const TopSettings& settings, const AwsSession& ca
   std::vector<SourceScan> central_scans;
   if (central) {
     shared.emplace();
-    outcomes = read_central_bucket(settings, plan, caller, ctx.now(), central_err, &*shared,
+    outcomes = read_central_bucket(settings, plan, caller, store, ctx.now(), central_err, &*shared,
                                    &central_scans);
   } else {
     outcomes.resize(plan.scopes.size());
     for_each_bounded(plan.scopes.size(), settings.scopes.concurrency, [&](size_t i) {
-      outcomes[i] = read_scope(settings, plan.scopes[i], ctx.now());
+      outcomes[i] = read_scope(settings, plan.scopes[i], store, ctx.now());
     });
   }
   // Every scope is read: pairs to their mount target's scope, then names.

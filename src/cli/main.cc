@@ -22,6 +22,7 @@
 //   - The library never prints; only cli/ writes to stdout/stderr and picks
 //     the exit code.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -88,6 +89,20 @@ void log_arguments_for_tests(const std::vector<std::string>& args) {
   ::close(fd);
 }
 
+// A run across hundreds of scopes (docs/multi-account.md, "Scale") holds
+// the store, HTTP connections and flow-log files at once, and the usual soft
+// descriptor limit (1024) is far below the hard one: the soft limit is
+// raised to the hard, as the Go and Java runtimes do at start. Safe because
+// nothing in efstop waits on descriptors with select() (FD_SETSIZE): libcurl
+// polls with poll(). A hard limit too low still fails, and the failing call
+// says "too many open files" and names `ulimit -n`.
+void raise_descriptor_limit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  (void)::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,6 +116,7 @@ int main(int argc, char** argv) {
   // allocate apart.
   mallopt(M_ARENA_MAX, 2);
 #endif
+  raise_descriptor_limit();
   std::ios::sync_with_stdio(false);
   const std::vector<std::string> args(argv + 1, argv + argc);
   log_arguments_for_tests(args);

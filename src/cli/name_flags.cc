@@ -132,8 +132,30 @@ void add_name_flags(OptionGroup* group, NameFlags* f, const NameFlagSet& set) {
                    });
 }
 
+SharedStore open_shared_store(const NameFlags& flags, std::ostream& err) {
+  SharedStore shared;
+  if (!flags.inventory.empty()) return shared;
+  // A store that cannot be opened costs the cache and history, not the report.
+  Result<std::string> dir = store::default_store_dir(flags.cache_dir);
+  Status s = dir.ok() ? store::prepare_store_dir(*dir) : dir.status();
+  if (s.ok()) {
+    store::StoreOptions options;
+    options.path = *dir + "/" + std::string(store::kStoreFileName);
+    options.warn = [&err](const std::string& w) { err << "efstop: " << w << '\n'; };
+    auto opened = store::NameStore::open(options);
+    if (opened.ok()) {
+      shared.store = std::move(opened).value();
+    } else {
+      s = opened.status();
+    }
+  }
+  if (!s.ok()) err << "efstop: warning: names without the store: " << s.message() << '\n';
+  return shared;
+}
+
 Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err,
-                           const AwsSession* session, const std::string& store_scope) {
+                           const AwsSession* session, const std::string& store_scope,
+                           const SharedStore* shared) {
   Naming n;
   if (!flags.inventory.empty() && flags.offline) {
     return invalid_argument_error(
@@ -144,23 +166,15 @@ Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& er
     for (const std::string& e : labels.errors()) err << "efstop: skip label " << e << '\n';
     n.labels = std::make_unique<const enrich::LabelTable>(std::move(labels));
   }
-  // The store: a dump is self-contained, so it needs none; otherwise a store
-  // that cannot be opened costs the cache and history, not the report.
+  // The store: a dump is self-contained, so it needs none.
   if (flags.inventory.empty()) {
-    Result<std::string> dir = store::default_store_dir(flags.cache_dir);
-    Status s = dir.ok() ? store::prepare_store_dir(*dir) : dir.status();
-    if (s.ok()) {
-      store::StoreOptions options;
-      options.path = *dir + "/" + std::string(store::kStoreFileName);
-      options.warn = [&err](const std::string& w) { err << "efstop: " << w << '\n'; };
-      auto opened = store::NameStore::open(options, store_scope);
-      if (opened.ok()) {
-        n.store = std::move(opened).value();
-      } else {
-        s = opened.status();
-      }
+    if (shared != nullptr) {
+      if (shared->store) n.store = shared->store->for_scope(store_scope);
+    } else {
+      n.store = open_shared_store(flags, err).store;
+      // open_shared_store opens the caller's scope: this one's view of it.
+      if (n.store && !store_scope.empty()) n.store = n.store->for_scope(store_scope);
     }
-    if (!s.ok()) err << "efstop: warning: names without the store: " << s.message() << '\n';
   } else {
     EFSTOP_ASSIGN_OR_RETURN(enrich::Inventory inv, enrich::load_inventory_file(flags.inventory));
     n.inventory = std::make_unique<const enrich::Inventory>(std::move(inv));

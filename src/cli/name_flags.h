@@ -83,9 +83,22 @@ struct Naming {
 // `session`, when given, is the AWS session to name with (one account and
 // region of a multi-account report, cli/scope_flags.h) instead of one
 // opened from `flags.aws`; `store_scope` keys the store's rows by it.
+// `shared`, when given, is the store opened once for every scope of a run
+// (open_shared_store): this Naming gets its view for `store_scope` instead
+// of a connection of its own (none when the shared one could not be opened:
+// its warning was given once).
+struct SharedStore {
+  std::unique_ptr<store::NameStore> store;  // null: no store (said when opened)
+};
 Result<Naming> open_naming(const NameFlags& flags, int64_t now, std::ostream& err,
-                           const AwsSession* session = nullptr,
-                           const std::string& store_scope = "");
+                           const AwsSession* session = nullptr, const std::string& store_scope = "",
+                           const SharedStore* shared = nullptr);
+
+// Opens the store as open_naming does (a warning on `err` and no store when
+// it cannot be opened; none with --inventory), once for many scopes: each
+// scope's connection would hold descriptors of its own (docs/multi-account.md,
+// "Scale").
+SharedStore open_shared_store(const NameFlags& flags, std::ostream& err);
 
 // How named rows are grouped before report::build_report. kFileSystem is
 // the default with names (--group-by fs); kNone keeps one row per

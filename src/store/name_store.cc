@@ -243,8 +243,13 @@ Result<std::unique_ptr<NameStore>> NameStore::open(const StoreOptions& options, 
   Result<std::pair<SqliteDb, int>> opened = open_store_file(options);
   if (!opened.ok()) return opened.status();
   auto [db, version] = std::move(opened).value();
+  return std::unique_ptr<NameStore>(new NameStore(std::make_shared<Connection>(std::move(db)),
+                                                  options.path, version, std::move(scope)));
+}
+
+std::unique_ptr<NameStore> NameStore::for_scope(std::string scope) const {
   return std::unique_ptr<NameStore>(
-      new NameStore(std::move(db), options.path, version, std::move(scope)));
+      new NameStore(connection_, path_, schema_version_, std::move(scope)));
 }
 
 Status NameStore::put_lookup(std::string_view kind, std::string_view key, std::string_view value,

@@ -16,7 +16,8 @@
 // "<file>.corrupt-<UTC time>", a warning is given, and a fresh store is built.
 //
 // Thread-safety: all methods may be called from several threads; calls are
-// serialised by an internal mutex. Two NameStore objects (in one or two
+// serialised by an internal mutex (one per connection: a store and its
+// for_scope views share it). Two NameStore objects (in one or two
 // processes) may share one file.
 #ifndef EFSTOP_STORE_NAME_STORE_H_
 #define EFSTOP_STORE_NAME_STORE_H_
@@ -131,18 +132,35 @@ class NameStore {
   // (inventory dumps).
   Result<std::vector<Assignment>> all_history();
 
+  // This store's view for another scope: the same SQLite connection (its
+  // descriptors, its mutex), that scope's rows. A run across hundreds of
+  // scopes opens the file once instead of once per scope, each connection
+  // costing the db and -wal descriptors (docs/multi-account.md, "Scale").
+  // The view and this store may be used from several threads and outlive
+  // each other; calls on both are serialised by the one mutex.
+  std::unique_ptr<NameStore> for_scope(std::string scope) const;
+
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
 
  private:
-  NameStore(SqliteDb db, std::string path, int version, std::string scope)
-      : db_(std::move(db)),
+  struct Connection {
+    explicit Connection(SqliteDb d) : db(std::move(d)) {}
+    std::mutex mutex;
+    SqliteDb db;  // guarded by mutex
+  };
+  NameStore(std::shared_ptr<Connection> connection, std::string path, int version,
+            std::string scope)
+      : connection_(std::move(connection)),
+        mutex_(connection_->mutex),
+        db_(connection_->db),
         path_(std::move(path)),
         schema_version_(version),
         scope_(std::move(scope)) {}
 
-  std::mutex mutex_;
-  SqliteDb db_;  // guarded by mutex_
+  const std::shared_ptr<Connection> connection_;  // shared with for_scope's views
+  std::mutex& mutex_;                             // connection_->mutex
+  SqliteDb& db_;                                  // connection_->db, guarded by mutex_
   const std::string path_;
   const int schema_version_;
   const std::string scope_;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+
 namespace efstop::store {
 
 namespace {
@@ -15,6 +17,11 @@ Status sqlite_status(int rc, sqlite3* db, std::string_view what) {
   const int primary = rc & 0xff;
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) msg += kCorruptPrefix;
   msg += (db != nullptr) ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  // SQLite says "unable to open database file" whatever the reason: a
+  // process out of descriptors is told as what it is.
+  if (db != nullptr && sqlite3_system_errno(db) == EMFILE) {
+    msg += " (too many open files: raise `ulimit -n`)";
+  }
   switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:

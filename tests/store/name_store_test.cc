@@ -306,6 +306,37 @@ TEST(NameStoreDiskTest, UsesWriteAheadLog) {
   sqlite3_close(db);
 }
 
+int open_descriptors() {
+  return static_cast<int>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                        std::filesystem::directory_iterator()));
+}
+
+// for_scope: each scope's view reads and writes its own rows over the one
+// connection, opens no descriptor of its own (docs/multi-account.md,
+// "Scale"), and outlives the store it came from.
+TEST(NameStoreDiskTest, ScopeViewsShareOneConnection) {
+  TempDir tmp;
+  auto base = NameStore::open(StoreOptions{tmp.path() + "/s.sqlite3", 1000, {}});
+  ASSERT_TRUE(base.ok()) << base.status().to_string();
+  const int before = open_descriptors();
+  std::vector<std::unique_ptr<NameStore>> views;
+  for (int i = 0; i < 100; ++i) {
+    views.push_back((*base)->for_scope("2000000000" + std::to_string(10 + i) + "/eu-west-1"));
+    ASSERT_TRUE(views.back()->put_lookup("eni-by-ip", "10.1.1.10", std::to_string(i), 1000).ok());
+  }
+  EXPECT_EQ(open_descriptors(), before);
+  base->reset();
+  for (int i = 0; i < 100; ++i) {
+    auto hit = views[i]->get_lookup("eni-by-ip", "10.1.1.10", 1000, 600);
+    ASSERT_TRUE(hit.ok() && hit->has_value()) << i;
+    EXPECT_EQ((*hit)->value, std::to_string(i));
+  }
+  // The default scope ('') saw none of them.
+  auto own = views[0]->for_scope("")->get_lookup("eni-by-ip", "10.1.1.10", 1000, 600);
+  ASSERT_TRUE(own.ok());
+  EXPECT_FALSE(own->has_value());
+}
+
 // A store written by the first schema (kept here verbatim as a fixture)
 // migrates to the current one and keeps its rows.
 TEST(NameStoreDiskTest, MigratesVersion1StoreKeepingRows) {

@@ -15,8 +15,16 @@ the endpoint an organization (docs/multi-account.md, tests/endpoint/README.md
   report that mixed them up would show it.
 
   /usr/bin/python3 tests/endpoint/scenarios/make_org_patch.py > tests/endpoint/scenarios/org_members.json
+
+With --scale ACCOUNTS REGIONS it prints another patch, for runs across many
+scopes (docs/multi-account.md, "Scale"; tests/cloud/scale_scopes_test.cc):
+ACCOUNTS member accounts 2000000000NN (named mNN, all ACTIVE, each trusting
+the caller in role efstop-org-read) and the first REGIONS regions of
+SCALE_REGIONS enabled, each (account, region) with the same one file
+system, mount target and instance as above, named mNN-<short>-data/-app.
 """
 
+import argparse
 import json
 
 CALLER = "arn:aws:iam::111122223333:user/efstop-tester"
@@ -77,7 +85,45 @@ def region_data(account, prefix, region, short, k):
     }
 
 
+SCALE_REGIONS = [("eu-west-1", "euw1"), ("us-west-2", "usw2"), ("us-east-1", "use1"),
+                 ("eu-central-1", "euc1"), ("ap-southeast-2", "apse2"), ("ca-central-1", "cac1"),
+                 ("eu-north-1", "eun1"), ("sa-east-1", "sae1")]
+
+
+def scale_account(n):
+    return f"2000000000{n:02d}"
+
+
+def scale_patch(accounts, regions):
+    if not 1 <= accounts <= 99 or not 1 <= regions <= len(SCALE_REGIONS):
+        raise SystemExit(f"--scale: 1..99 accounts, 1..{len(SCALE_REGIONS)} regions")
+    members = {}
+    k = 1
+    for n in range(1, accounts + 1):
+        account = scale_account(n)
+        members[account] = {}
+        for region, short in SCALE_REGIONS[:regions]:
+            # Ids stay hex (EC2 and EFS id shapes): k as 4 decimal digits.
+            members[account][region] = region_data(account, f"m{n:02d}", region, short, f"{k:04d}")
+            k += 1
+    return {
+        "enabled_regions": [r for r, _ in SCALE_REGIONS[:regions]],
+        "roles": {f"arn:aws:iam::{scale_account(n)}:role/efstop-org-read":
+                  {"role_id": f"AROAEFSTOPSCALE{n:02d}", "trusted": [CALLER]}
+                  for n in range(1, accounts + 1)},
+        "organization": {"management_account": "111122223333", "accounts": [
+            {"Id": scale_account(n), "Name": f"m{n:02d}"} for n in range(1, accounts + 1)]},
+        "members": members,
+    }
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", nargs=2, type=int, metavar=("ACCOUNTS", "REGIONS"))
+    args = parser.parse_args()
+    if args.scale:
+        print(json.dumps(scale_patch(*args.scale), indent=1, sort_keys=True))
+        return
     members = {}
     k = 1
     for account, prefix in MEMBERS:
