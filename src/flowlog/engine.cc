@@ -28,6 +28,59 @@ namespace efstop::flowlog {
 namespace {
 
 constexpr size_t kProbeBytes = 64 << 10;
+
+// The work items of a read, handed out in runs: worker w starts at item
+// w * n / workers and goes forward; a worker whose run is done takes the
+// next item of the run with the most left. Neighbouring items (the chunks
+// of one file, or files listed in time order) mostly hold neighbouring
+// times, so a worker's series cover its part of the window, not all of it:
+// with the items dealt out one by one, both workers of a `--bucket 5m` run
+// on bench/whole's file had cells for every bucket of every entry, twice
+// the memory, and the merge added them all up (docs/PERFORMANCE.md).
+class WorkQueue {
+ public:
+  WorkQueue(size_t items, int workers) : runs_(static_cast<size_t>(std::max(workers, 1))) {
+    const size_t n = runs_.size();
+    for (size_t w = 0; w < n; ++w) {
+      runs_[w].next = items * w / n;
+      runs_[w].end = items * (w + 1) / n;
+    }
+  }
+
+  // The next item for worker `w`, or nullopt when none is left.
+  std::optional<size_t> take(int w) {
+    if (std::optional<size_t> i = take_from(runs_[static_cast<size_t>(w)])) return i;
+    while (true) {
+      Run* most = nullptr;
+      size_t most_left = 0;
+      for (Run& run : runs_) {
+        const size_t next = run.next.load(std::memory_order_relaxed);
+        const size_t left = next < run.end ? run.end - next : 0;
+        if (left > most_left) {
+          most = &run;
+          most_left = left;
+        }
+      }
+      if (most == nullptr) return std::nullopt;
+      if (std::optional<size_t> i = take_from(*most)) return i;
+    }
+  }
+
+ private:
+  // A cache line each: every worker bumps its own.
+  struct alignas(64) Run {
+    std::atomic<size_t> next{0};
+    size_t end = 0;
+  };
+
+  static std::optional<size_t> take_from(Run& run) {
+    const size_t i = run.next.fetch_add(1);
+    if (i < run.end) return i;
+    return std::nullopt;
+  }
+
+  std::vector<Run> runs_;
+};
 constexpr int kOrderShift = 44;  // order = (input << 44) | byte offset
 
 struct Input {
@@ -209,12 +262,12 @@ Result<EngineResult> run_inputs(std::vector<Input> inputs, const EngineOptions& 
   }
   std::vector<RouteStats> route_stats(static_cast<size_t>(workers));
 
-  std::atomic<size_t> next{0};
+  WorkQueue queue(items.size(), workers);
   auto work = [&](int w) {
     while (true) {
-      const size_t idx = next.fetch_add(1);
-      if (idx >= items.size()) return;
-      const WorkItem& item = items[idx];
+      const std::optional<size_t> taken = queue.take(w);
+      if (!taken) return;
+      const WorkItem& item = items[*taken];
       Input& in = inputs[item.input];
       ChunkOutcome& out = in.chunks[item.chunk];
       const uint64_t order_base = static_cast<uint64_t>(item.input) << kOrderShift;
