@@ -106,6 +106,16 @@ class CellArena {
     return slabs_.back().cells + kCells * used_++;
   }
 
+  // Takes `o`'s slabs (and so the blocks cut from them) into this arena,
+  // which frees them; `o` is empty afterwards. The blocks of another
+  // aggregator's series are then this one's without a copy.
+  void adopt(CellArena&& o) {
+    // Before this arena's own: block() cuts from the last slab.
+    slabs_.insert(slabs_.begin(), o.slabs_.begin(), o.slabs_.end());
+    o.slabs_.clear();
+    o.used_ = kSlabBlocks;
+  }
+
  private:
   static constexpr size_t kSlabBytes = size_t{2} << 20;
   static constexpr int64_t kSlabBlocks = kSlabBytes / (kCells * sizeof(Cell));
@@ -141,48 +151,50 @@ class CellArena {
   int64_t used_ = kSlabBlocks;
 };
 
-// Bytes per bucket of one (client, server[, ENI]) while counting, by bucket
-// number (bucket_index()).
+// Bytes per bucket of one (client, server[, ENI]), by bucket number
+// (bucket_index()): the cold half of the series, beside BucketRing.
 //
-// The current bucket's sums live inline, beside the entry's sums (the same
-// cache lines, prefetched with them): records of one key mostly come in
-// time order, so most add to it without touching anything else. A change of
-// bucket adds them into the bucket's cell and makes the new bucket current.
 // Cells are dense in blocks of CellArena::kCells consecutive buckets (16
 // bytes a bucket, the bucket implied by position), and the blocks of a key
-// are found through a sorted directory; the current block is kept inline,
-// so a change to a neighbouring bucket is pointer arithmetic. A bucket later
-// than any flushed before has a cell still zero, so its sums are stored, not
-// added: a store to a line not in cache does not wait for it, a load does
-// (the add on every change of bucket was 7 % of the CPU time even with the
-// prefetch), and input in time order never reads a cell back. This
-// replaced sparse 24-byte cells in a vector grown by doubling and compacted
-// by sorting, whose memory traffic, reallocation and page faults made
-// `--bucket 5m` cost about 1.7x the CPU of no buckets on bench/whole's file
-// (docs/PERFORMANCE.md). Order of input does not matter: a bucket's cell is
-// the same whenever its records come. Sparse input costs at most one block
-// (256 bytes) per used bucket.
+// are found through a sorted directory; the latest block used is kept, so a
+// bucket in it or the next is pointer arithmetic. Order of input does not
+// matter: a bucket's cell is the same whenever its bytes come. Sparse input
+// costs at most one block (256 bytes) per used bucket.
 class SeriesBuilder {
  public:
+  // Adds to the bucket's cell.
   void add(CellArena* arena, int64_t bucket, int64_t read, int64_t written) {
-    if (bucket != current_) [[unlikely]]
-      move_to(arena, bucket);
-    read_ += read;
-    written_ += written;
+    Cell* c = cell(arena, bucket);
+    c->bytes_read += read;
+    c->bytes_written += written;
   }
 
-  bool empty() const { return current_ == kNone; }
+  // A bucket's bytes as BucketRing gives them back. A bucket later than
+  // every bucket put before has a cell still zero (the ring gives back each
+  // bucket once, and bytes that miss the ring are older than every bucket
+  // it will give back), so its bytes are stored, not added: a store to a line
+  // not in cache does not wait for it, a load does, and input in time order
+  // never reads a cell back.
+  void put(CellArena* arena, int64_t bucket, const Cell& bytes) {
+    Cell* c = cell(arena, bucket);
+    if (bucket > flushed_) {
+      *c = bytes;
+      flushed_ = bucket;
+    } else {
+      c->bytes_read += bytes.bytes_read;
+      c->bytes_written += bytes.bytes_written;
+    }
+  }
+
+  bool empty() const { return blocks_.empty(); }
 
   // Adds `o`'s bytes to this builder's and leaves `o` empty. A block both
   // have is added 16 cells at a time; a block only `o` has is taken over
-  // when `o`'s blocks are cut from `arena` (`same_arena`), else copied into
-  // one of `arena` (the other worker's arena is freed after the merge, as
-  // soon as possible: holding it until finish() raised the peak RSS of a
-  // two-thread `--bucket 5m` run on bench/whole's file from 68 to 80 MB);
-  // `o`'s current bucket goes through add(). Cell by cell through add() (a
-  // change of bucket for every cell), the merge of two workers' series
-  // cost about a third of what the second thread added with `--bucket 5m`
-  // on bench/whole's file (docs/PERFORMANCE.md).
+  // when `o`'s blocks are cut from `arena` (`same_arena`: the same
+  // aggregator, or an arena adopted with CellArena::adopt), else copied into
+  // one of `arena`. (Cell by cell through add(), the merge of two workers'
+  // series cost about a third of what the second thread added with
+  // `--bucket 5m` on bench/whole's file: docs/PERFORMANCE.md.)
   void merge(CellArena* arena, SeriesBuilder&& o, bool same_arena) {
     if (o.empty()) return;
     if (empty() && same_arena) {
@@ -218,17 +230,11 @@ class SeriesBuilder {
       }
     }
     blocks_ = std::move(merged);
-    // Cells past flushed_ may hold `o`'s bytes now: from here on a change
-    // of bucket adds to the cell it leaves, never stores.
+    // Cells past flushed_ may hold `o`'s bytes now: from here on put()
+    // adds. block_ (this builder's, if any) is still valid: blocks never
+    // move, and a block both had kept this builder's cells.
     flushed_ = kAlwaysAdd;
-    // block_ (this builder's, if any, never `o`'s) is still valid: blocks
-    // never move. With no bucket yet (current_ is kNone), add() finds `o`'s
-    // current block among the merged ones.
-    const int64_t bucket = o.current_;
-    const int64_t read = o.read_;
-    const int64_t written = o.written_;
     o = SeriesBuilder();
-    add(arena, bucket, read, written);
   }
 
   // Sorted by start, one cell per bucket, buckets without bytes left out;
@@ -249,53 +255,37 @@ class SeriesBuilder {
   }
 
  private:
-  static constexpr int64_t kNone = INT64_MIN;  // no bucket yet
-  // flushed_ after a merge: no bucket is later, so every flush adds.
+  static constexpr int64_t kNone = INT64_MIN;  // nothing put yet
+  // flushed_ after a merge: no bucket is later, so every put adds.
   static constexpr int64_t kAlwaysAdd = INT64_MAX;
   struct Block {
     int64_t number;  // bucket >> CellArena::kShift
     Cell* cells;
   };
 
-  // Calls f(bucket, cell) for every bucket with bytes, in bucket order
-  // (the current bucket's inline sums included).
+  // Calls f(bucket, cell) for every bucket with bytes, in bucket order.
   template <typename F>
   void for_each(F&& f) const {
     for (const Block& b : blocks_) {
       for (int64_t i = 0; i < CellArena::kCells; ++i) {
-        Cell c = b.cells[i];
-        const int64_t bucket = (b.number << CellArena::kShift) + i;
-        if (bucket == current_) {
-          c.bytes_read += read_;
-          c.bytes_written += written_;
+        const Cell& c = b.cells[i];
+        if (c.bytes_read != 0 || c.bytes_written != 0) {
+          f((b.number << CellArena::kShift) + i, c);
         }
-        if (c.bytes_read != 0 || c.bytes_written != 0) f(bucket, c);
       }
     }
   }
 
-  [[gnu::noinline]] void move_to(CellArena* arena, int64_t bucket) {
-    if (cell_ != nullptr) {
-      if (current_ > flushed_) {
-        *cell_ = Cell{read_, written_};
-        flushed_ = current_;
-      } else {
-        cell_->bytes_read += read_;
-        cell_->bytes_written += written_;
-      }
-    }
+  Cell* cell(CellArena* arena, int64_t bucket) {
     const int64_t number = bucket >> CellArena::kShift;  // floor, also below 0
-    if (cell_ == nullptr || number != block_number_) {
+    if (block_ == nullptr || number != block_number_) [[unlikely]] {
       block_ = find_block(arena, number);
       block_number_ = number;
     }
-    current_ = bucket;
-    cell_ = block_ + (bucket & (CellArena::kCells - 1));
-    read_ = 0;
-    written_ = 0;
+    return block_ + (bucket & (CellArena::kCells - 1));
   }
 
-  Cell* find_block(CellArena* arena, int64_t number) {
+  [[gnu::noinline]] Cell* find_block(CellArena* arena, int64_t number) {
     // Mostly the next block after the last (input in time order).
     if (blocks_.empty() || blocks_.back().number < number) {
       blocks_.push_back(Block{number, arena->block()});
@@ -309,14 +299,165 @@ class SeriesBuilder {
     return it->cells;
   }
 
-  int64_t current_ = kNone;
-  int64_t flushed_ = kNone;  // the latest bucket ever added to its cell
-  int64_t read_ = 0;         // the current bucket's sums, not yet in *cell_
-  int64_t written_ = 0;
-  Cell* cell_ = nullptr;   // the current bucket's cell; null before the first add
-  Cell* block_ = nullptr;  // the cells of block_number_
+  int64_t flushed_ = kNone;  // the latest bucket put into a zero cell
+  Cell* block_ = nullptr;    // the cells of block_number_; null before the first bucket
   int64_t block_number_ = 0;
   std::vector<Block> blocks_;  // sorted by number
+};
+
+// The series of every (client, server, ENI) of one aggregator while
+// counting, numbered by the entry (TripleTable): the latest kRows buckets
+// of all of them as rows of cells, a row per bucket and a cell per entry,
+// and a SeriesBuilder per entry for the buckets the ring gave back.
+//
+// Records mostly come in time order, so nearly every record adds to a row
+// of the last few buckets: a row is 16 bytes an entry (35 KB for bench/
+// whole's 2,234 entries), the rows in use stay in cache, and an add is a
+// load and a store at a computed place, without a branch that depends on
+// the data. When a record's bucket passes the newest row, the oldest rows
+// are given back: the entries with bytes in a row (its `dirty` list) are
+// put into their SeriesBuilders in one loop, whose stores to lines not in
+// cache overlap. Bytes older than the oldest row go to the entry's
+// SeriesBuilder directly. This replaced the current bucket's sums kept
+// inline in each entry and moved into its cell on every change of bucket
+// (a mispredicted branch and a store to a line not in cache in the middle
+// of the record loop, 1.5 M times on bench/whole's file; docs/
+// PERFORMANCE.md).
+class SeriesTable {
+ public:
+  static constexpr int64_t kRows = 8;  // a power of two
+  static_assert((kRows & (kRows - 1)) == 0);
+
+  SeriesTable() = default;
+  SeriesTable(const SeriesTable&) = delete;
+  SeriesTable& operator=(const SeriesTable&) = delete;
+
+  // Adds bytes of bucket `bucket` to entry `n`'s series. Inline: once per
+  // record (a call, as g++ chose on its own, was 2 % of the run).
+  [[gnu::always_inline]] void add(uint32_t n, int64_t bucket, int64_t read, int64_t written) {
+    const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
+    if (static_cast<uint64_t>(bucket) - static_cast<uint64_t>(lo_) >= uint64_t{kRows} ||
+        n >= cap_ || count_[r] == cap_) [[unlikely]] {
+      add_slow(n, bucket, read, written);
+      return;
+    }
+    Cell& c = rows_[r * cap_ + n];
+    // The first bytes of the entry in this row put it on the row's list
+    // (a store that the next record of the row overwrites when it is not).
+    const bool fresh = (c.bytes_read | c.bytes_written) == 0;
+    dirty_[r * cap_ + count_[r]] = n;
+    count_[r] += static_cast<uint32_t>(fresh & ((read | written) != 0));
+    c.bytes_read += read;
+    c.bytes_written += written;
+  }
+
+  // Gives every row back to the SeriesBuilders (before builder() is read).
+  // The ring stays where it is, empty: a bucket of it may come again, and
+  // put() adds what it had before.
+  void flush() {
+    for (int64_t i = 0; i < kRows; ++i) give_back(plus(lo_, i));
+  }
+
+  // Entry n's builder (after flush()). Entry numbers below `count` may be
+  // asked for: their builders exist, so the references stay valid.
+  void reserve(size_t count) {
+    if (builders_.size() < count) builders_.resize(count);
+  }
+  SeriesBuilder& builder(uint32_t n) {
+    reserve(size_t{n} + 1);
+    return builders_[n];
+  }
+
+  CellArena* arena() { return &arena_; }
+
+ private:
+  [[gnu::noinline]] void add_slow(uint32_t n, int64_t bucket, int64_t read, int64_t written) {
+    if (!started_) {
+      flush();  // rows of buckets near INT64_MIN (lo_'s first value) that fit by chance
+      started_ = true;
+      lo_ = bucket >= INT64_MIN + kRows ? bucket - (kRows - 1) : INT64_MIN;  // room for older
+    } else if (bucket < lo_) {
+      builder(n).add(&arena_, bucket, read, written);
+      return;
+    } else if (static_cast<uint64_t>(bucket) - static_cast<uint64_t>(lo_) >= uint64_t{kRows}) {
+      // Gives back the rows of the buckets below the new lowest one.
+      const int64_t to = bucket - (kRows - 1);
+      const uint64_t steps =
+          std::min(uint64_t{kRows}, static_cast<uint64_t>(to) - static_cast<uint64_t>(lo_));
+      for (uint64_t i = 0; i < steps; ++i) give_back(plus(lo_, static_cast<int64_t>(i)));
+      lo_ = to;
+    }
+    if (n >= cap_) grow(size_t{n} + 1);
+    const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
+    // A list full of repeats (bytes that summed back to zero, which no
+    // flow log has, put the entry on it twice): give the row back first.
+    if (count_[r] == cap_) give_back(bucket);
+    add(n, bucket, read, written);
+  }
+
+  // a + b, wrapping instead of overflowing (the ring's buckets near INT64_MAX).
+  static int64_t plus(int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  }
+
+  void give_back(int64_t bucket) {
+    const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
+    Cell* row = rows_.get() + r * cap_;
+    const uint32_t* list = dirty_.get() + r * cap_;
+    for (uint32_t k = 0; k < count_[r]; ++k) {
+      Cell& c = row[list[k]];
+      if ((c.bytes_read | c.bytes_written) == 0) continue;  // a repeat
+      builders_[list[k]].put(&arena_, bucket, c);
+      c = Cell{};
+    }
+    count_[r] = 0;
+  }
+
+  void grow(size_t need) {
+    const size_t cap = std::max({need, cap_ * 2, size_t{1024}});
+    Buffer<Cell> rows(kRows * cap);
+    Buffer<uint32_t> dirty(kRows * cap);
+    for (size_t r = 0; r < kRows && cap_ > 0; ++r) {
+      std::memcpy(rows.get() + r * cap, rows_.get() + r * cap_, cap_ * sizeof(Cell));
+      std::memcpy(dirty.get() + r * cap, dirty_.get() + r * cap_, count_[r] * sizeof(uint32_t));
+    }
+    rows_ = std::move(rows);
+    dirty_ = std::move(dirty);
+    cap_ = cap;
+    reserve(cap_);
+  }
+
+  // Zeroed memory from calloc: large blocks come from the kernel as
+  // untouched pages, so the rows of a big table cost only the pages used.
+  template <typename T>
+  class Buffer {
+   public:
+    Buffer() = default;
+    explicit Buffer(size_t n) : p_(static_cast<T*>(std::calloc(n, sizeof(T)))) {
+      if (p_ == nullptr) std::abort();  // out of memory, as operator new would end
+    }
+    Buffer(Buffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    Buffer& operator=(Buffer&& o) noexcept {
+      std::swap(p_, o.p_);
+      return *this;
+    }
+    ~Buffer() { std::free(p_); }
+    T* get() const { return p_; }
+    T& operator[](size_t i) const { return p_[i]; }
+
+   private:
+    T* p_ = nullptr;
+  };
+
+  // The rows hold buckets [lo_, lo_ + kRows), bucket b in row b % kRows.
+  int64_t lo_ = INT64_MIN;
+  bool started_ = false;
+  size_t cap_ = 0;          // cells a row (entries that fit)
+  Buffer<Cell> rows_;       // kRows rows of cap_ cells
+  Buffer<uint32_t> dirty_;  // per row, the entries with bytes in it (count_ of them)
+  uint32_t count_[kRows] = {};
+  std::vector<SeriesBuilder> builders_;
+  CellArena arena_;
 };
 
 // floor(t / width) for times that mostly fall into the bucket of the
@@ -721,13 +862,12 @@ inline uint64_t hash_of(const TripleKey& k) {
 // double the memory even for a moment). Not thread-safe.
 class TripleTable {
  public:
-  // Aligned to cache lines: the key in the first, the sums and (with
-  // buckets only) the series after it.
+  // Aligned to cache lines: the key in the first, the sums after it.
   struct alignas(64) Entry {
     TripleKey key;
     uint64_t hash;
+    uint32_t number;  // its place in the table: 0, 1, ... in the order added
     Sums sums;
-    SeriesBuilder series;  // with buckets only
   };
 
   TripleTable() : slots_(kInitialSlots, 0) {}
@@ -768,6 +908,7 @@ class TripleTable {
     Entry& e = entry(size_);
     e.key = key;
     e.hash = hash;
+    e.number = static_cast<uint32_t>(size_);
     ++size_;
     slots_[i] = (uint64_t{tag} << 32) | size_;  // entry number + 1: 0 is a free slot
     return e;
@@ -815,7 +956,7 @@ struct alignas(64) Aggregator::Impl {
   std::vector<IpAddress> server_ips;  // sorted copy for binary search
   FlowStats stats;
   TripleTable triples;
-  CellArena arena;  // the cells of the triples' series (with buckets only)
+  SeriesTable series;  // the triples' series, by entry number (with buckets only)
   BucketMemo memo;
   ObservationStore observations;
   // Interface ids over 24 bytes (never AWS's own), numbered.
@@ -873,13 +1014,6 @@ struct alignas(64) Aggregator::Impl {
       if (p.candidate != nullptr) {
         __builtin_prefetch(&p.candidate->key);
         __builtin_prefetch(&p.candidate->sums);
-        if (p.nparts > 0) {
-          // The series spans two cache lines of the entry (its inline
-          // buckets, then the cells' vector): fetch both.
-          const char* series = reinterpret_cast<const char*>(&p.candidate->series);
-          __builtin_prefetch(series);
-          __builtin_prefetch(series + sizeof(SeriesBuilder) - 1);
-        }
       }
     }
     if (added - applied > kSlotLead + kEntryLead) apply(ring[applied++ % kRing]);
@@ -893,7 +1027,7 @@ struct alignas(64) Aggregator::Impl {
                                 : triples.find_or_insert(p.key, p.hash);
     e.sums.merge(p.sums);
     for (int i = 0; i < p.nparts; ++i) {
-      e.series.add(&arena, p.parts[i].bucket, p.parts[i].bytes_read, p.parts[i].bytes_written);
+      series.add(e.number, p.parts[i].bucket, p.parts[i].bytes_read, p.parts[i].bytes_written);
     }
   }
 
@@ -942,7 +1076,7 @@ struct alignas(64) Aggregator::Impl {
       p->parts[n].bytes_written = written;
       p->nparts = n + 1;
     } else {
-      triples.find_or_insert(p->key, p->hash).series.add(&arena, bucket, read, written);
+      series.add(triples.find_or_insert(p->key, p->hash).number, bucket, read, written);
     }
   }
 
@@ -1095,6 +1229,10 @@ void Aggregator::merge(Aggregator&& other) {
   Impl& o = *other.impl_;
   m.flush();
   o.flush();
+  m.series.flush();
+  o.series.flush();
+  // `o`'s cells stay where they are: its slabs become this one's.
+  m.series.arena()->adopt(std::move(*o.series.arena()));
   m.stats += o.stats;
   o.triples.for_each([&](TripleTable::Entry& e) {
     TripleKey k = e.key;
@@ -1106,7 +1244,10 @@ void Aggregator::merge(Aggregator&& other) {
     }
     TripleTable::Entry& into = m.triples.find_or_insert(k, hash);
     into.sums.merge(e.sums);
-    into.series.merge(&m.arena, std::move(e.series), /*same_arena=*/false);
+    if (m.config->bucket_s > 0) {
+      m.series.builder(into.number)
+          .merge(m.series.arena(), std::move(o.series.builder(e.number)), /*same_arena=*/true);
+    }
   });
   m.observations.merge(std::move(o.observations));
   other.impl_ = std::make_unique<Impl>(o.config);
@@ -1119,6 +1260,9 @@ const std::vector<std::string>& Aggregator::warnings() const { return warnings_;
 std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
   Impl& m = *impl_;
   m.flush();
+  m.series.flush();
+  // Every entry's builder exists before pointers to them are taken.
+  m.series.reserve(m.triples.size());
   struct PairSums {
     Sums sums;
     SeriesBuilder series;
@@ -1146,7 +1290,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     m.triples.for_each([&](TripleTable::Entry& e) {
       auto [it, added] = numbers.try_emplace(e.key.eni, static_cast<uint32_t>(eni_names.size()));
       if (added) eni_names.push_back(m.eni_name(e.key.eni));
-      entries.push_back({&e.key, &e.sums, &e.series, it->second});
+      entries.push_back({&e.key, &e.sums, &m.series.builder(e.number), it->second});
     });
   }
   // own(e, family) from the triples: a record's address set is {client,
@@ -1199,7 +1343,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
         if (p.series.empty()) {
           p.series = std::move(*entries[k].series);
         } else {
-          p.series.merge(&m.arena, std::move(*entries[k].series), /*same_arena=*/true);
+          p.series.merge(m.series.arena(), std::move(*entries[k].series), /*same_arena=*/true);
         }
       } else {
         m.stats.duplicates += entries[k].sums->records();
@@ -1247,7 +1391,7 @@ std::vector<PairTotals> Aggregator::finish(FlowStats* stats) {
     PairSums& p = pairs[key];
     add_record(&p.sums, r, o.server_is_dst);
     if (m.config->bucket_s > 0) {
-      SeriesOut out{&p.series, &m.arena};
+      SeriesOut out{&p.series, m.series.arena()};
       add_parts(&out, r, o.server_is_dst, *m.config, &m.memo);
     }
   };

@@ -349,6 +349,89 @@ TEST(BucketTest, ManyBucketsPerRecordAndPerKey) {
   EXPECT_EQ(got, want);
 }
 
+// The aggregator keeps the last few buckets of every (client, server, ENI)
+// as rows and gives a row back when time moves past it (SeriesTable in
+// aggregate.cc). More entries than a row first holds (rows grow while they
+// have bytes), records older than the rows (stragglers by hours), jumps far
+// ahead, a merge in the middle (which gives every row back) and records
+// after it for buckets already given back: every pair's series must still
+// equal the reference, in time order and shuffled.
+TEST(BucketTest, RecentBucketsAsRowsMatchTheReferenceInAnyOrder) {
+  constexpr int kClients = 2500;
+  constexpr int64_t kWidth = 60;
+  std::mt19937_64 rng(2026);
+  std::vector<std::string> enis;
+  std::vector<std::string> clients;
+  enis.reserve(kClients);
+  clients.reserve(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    enis.push_back("eni-c" + std::to_string(c));
+    clients.push_back("10." + std::to_string(1 + c / 250) + "." + std::to_string(c % 250) + ".7");
+  }
+  std::vector<FlowRecord> records;
+  std::map<std::string, std::map<int64_t, int64_t>> want;  // client -> bucket -> written
+  int64_t now = kMidnight - 3600;
+  for (int i = 0; i < 40000; ++i) {
+    // Time moves forward by a few seconds a record, some records lag by up
+    // to three hours, and now and then time jumps a day ahead.
+    now += static_cast<int64_t>(rng() % 4);
+    if (rng() % 5000 == 0) now += 86400;
+    int64_t start = now - static_cast<int64_t>(rng() % 90);
+    if (rng() % 10 == 0) start -= static_cast<int64_t>(rng() % (3 * 3600));
+    const int64_t len = std::vector<int64_t>{0, 30, 59, 61, 600}[rng() % 5];
+    // Clients come in bursts (the first ones early), so entries are added
+    // while the rows already hold bytes.
+    const int c = static_cast<int>(rng() % std::min<uint64_t>(kClients, 50 + i / 10));
+    const int64_t bytes = 1 + static_cast<int64_t>(rng() % 10'000'000);
+    records.push_back(rec(enis[static_cast<size_t>(c)], clients[static_cast<size_t>(c)],
+                          "10.9.0.10", 40000, 2049, bytes, start, start + len));
+    for (auto& [b, part] : reference_split(start, start + len, bytes, kWidth)) {
+      want[clients[static_cast<size_t>(c)]][b] += part;
+    }
+  }
+  for (auto& [client, cells] : want) std::erase_if(cells, [](auto& kv) { return kv.second == 0; });
+
+  auto series_of = [&](Aggregator& agg) {
+    FlowStats stats;
+    std::vector<PairTotals> pairs = agg.finish(&stats);
+    EXPECT_EQ(stats.used, static_cast<int64_t>(records.size()));
+    std::map<std::string, std::map<int64_t, int64_t>> got;
+    for (const PairTotals& p : pairs) {
+      int64_t sum = 0;
+      for (const BucketBytes& b : p.series) {
+        got[p.client.to_string()][b.start] = b.bytes_written;
+        sum += b.bytes_written;
+        EXPECT_EQ(b.bytes_read, 0);
+      }
+      EXPECT_EQ(sum, p.bytes_written);
+    }
+    return got;
+  };
+  AggregateConfig cfg;
+  cfg.bucket_s = kWidth;
+  {
+    SCOPED_TRACE("in time order, merged in the middle, then more records");
+    Aggregator first(&cfg);
+    Aggregator second(&cfg);
+    const size_t third = records.size() / 3;
+    for (size_t i = 0; i < third; ++i) first.add(records[i], i);
+    for (size_t i = third; i < 2 * third; ++i) second.add(records[i], i);
+    first.merge(std::move(second));
+    // After the merge: buckets the merge gave back come again.
+    for (size_t i = 2 * third; i < records.size(); ++i) first.add(records[i], i);
+    EXPECT_EQ(series_of(first), want);
+  }
+  {
+    SCOPED_TRACE("shuffled");
+    std::vector<size_t> order(records.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+    Aggregator agg(&cfg);
+    for (size_t i : order) agg.add(records[i], i);
+    EXPECT_EQ(series_of(agg), want);
+  }
+}
+
 TEST(BucketTest, FoldSeriesSumsIntoCoarserBuckets) {
   std::vector<BucketBytes> fine = {
       {kMidnight - 120, 1, 2}, {kMidnight - 60, 3, 4}, {kMidnight, 5, 6}, {kMidnight + 300, 7, 8}};
