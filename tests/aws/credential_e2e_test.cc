@@ -14,6 +14,7 @@
 #include "aws/credential_chain.h"
 #include "aws/region.h"
 #include "aws/xml_util.h"
+#include "harness/no_descriptors.h"
 #include "harness/test_endpoint.h"
 
 namespace efstop::aws {
@@ -461,6 +462,82 @@ TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
   EXPECT_EQ(r->region, t::kTestRegion);
   EXPECT_EQ(r->source, "EC2 instance metadata");
   EXPECT_EQ(endpoint().count("imds:Region"), 1);
+}
+
+// "<code name>|<message>" of a failed result, "ok" otherwise: what a child
+// without descriptors hands back (run_without_descriptors).
+template <typename T>
+std::string outcome_words(const Result<T>& r) {
+  if (r.ok()) return "ok";
+  return std::string(status_code_name(r.status().code())) + "|" + r.status().message();
+}
+
+TEST_F(CredentialE2eTest, RegionLookupOutOfDescriptorsSaysSoNotThatThisIsNotEc2) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  RegionOptions o;
+  o.env = EnvVars::from_process();
+  o.profile = "default";
+  Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
+  ASSERT_TRUE(io.ok());
+  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  // The process has no descriptor left for the IMDS socket: the lookup
+  // never reached IMDS, so it says why instead of "not running on EC2?".
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(resolve_region(o)); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(m.find("find region: none of --region, AWS_REGION, AWS_DEFAULT_REGION or the region "
+                   "of profile 'default' is set, and could not ask the instance metadata service"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("cannot open a socket: too many open files: raise `ulimit -n`"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("not running on EC2"), std::string::npos) << m;
+  EXPECT_EQ(m.find("no region"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("imds:Token"), 0);
+
+  // With descriptors, the same lookup answers from IMDS.
+  Result<ResolvedRegion> r = resolve_region(o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->region, t::kTestRegion);
+
+  // An IMDS that does not answer (nothing listens) is still "not running on
+  // EC2?": only a local failure is told apart.
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
+  o.env = EnvVars::from_process();
+  io = imds_options_from(o.env, nullptr);
+  ASSERT_TRUE(io.ok());
+  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  r = resolve_region(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("not running on EC2?"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(CredentialE2eTest, InstanceMetadataOutOfDescriptorsEndsTheChainWithTheCause) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(m.find("look for AWS credentials of profile 'default': EC2 instance metadata: could "
+                   "not ask the instance metadata service"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("too many open files: raise `ulimit -n`"), std::string::npos) << m;
+  // The sources before it are still listed; no conclusion that there are none.
+  EXPECT_NE(m.find("tried before it, in order:\n  - environment:"), std::string::npos) << m;
+  EXPECT_EQ(m.find("no AWS credentials found"), std::string::npos) << m;
+  EXPECT_EQ(m.find("not running on EC2"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("imds:Token"), 0);
 }
 
 TEST_F(CredentialE2eTest, NoSourceListsEachOneTried) {
