@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -24,6 +25,14 @@ using efstop::testing::EndpointTest;
 using efstop::testing::Fault;
 using efstop::testing::FaultKind;
 namespace t = efstop::testing;
+
+// "<code name>|<message>" of a failed result, "ok" otherwise: what a child
+// without descriptors hands back (run_without_descriptors).
+template <typename T>
+std::string outcome_words(const Result<T>& r) {
+  if (r.ok()) return "ok";
+  return std::string(status_code_name(r.status().code())) + "|" + r.status().message();
+}
 
 class CredentialE2eTest : public EndpointTest {
  protected:
@@ -391,6 +400,35 @@ TEST_F(CredentialE2eTest, ContainerFullUriWithTokenFileRecoversFromA500) {
   EXPECT_EQ(endpoint().count("container:Credentials"), 2);
 }
 
+TEST_F(CredentialE2eTest, ContainerCredentialsOutOfDescriptorsAreAskedOnce) {
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", t::kTestContainerToken, 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  // No descriptor for the socket: said at once, not after 3 attempts 0.5 s apart.
+  Result<std::string> got = t::run_without_descriptors([&] {
+    const auto start = std::chrono::steady_clock::now();
+    Result<Credentials> c = d->provider->get();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    return outcome_words(c) + "|ms=" + std::to_string(ms);
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(
+      m.find("container credentials from " + endpoint().container_credentials_url() + ": GET "),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("cannot open a socket: too many open files: raise `ulimit -n`|"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("attempts"), std::string::npos) << m;
+  EXPECT_LT(std::stoll(m.substr(m.rfind("|ms=") + 4)), 500) << m;
+  EXPECT_EQ(endpoint().count("container:Credentials"), 0);
+}
+
 TEST_F(CredentialE2eTest, ContainerWrongTokenIsAnAuthError) {
   setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
   setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "not-the-token", 1);
@@ -462,14 +500,6 @@ TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
   EXPECT_EQ(r->region, t::kTestRegion);
   EXPECT_EQ(r->source, "EC2 instance metadata");
   EXPECT_EQ(endpoint().count("imds:Region"), 1);
-}
-
-// "<code name>|<message>" of a failed result, "ok" otherwise: what a child
-// without descriptors hands back (run_without_descriptors).
-template <typename T>
-std::string outcome_words(const Result<T>& r) {
-  if (r.ok()) return "ok";
-  return std::string(status_code_name(r.status().code())) + "|" + r.status().message();
 }
 
 TEST_F(CredentialE2eTest, RegionLookupOutOfDescriptorsSaysSoNotThatThisIsNotEc2) {
