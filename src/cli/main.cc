@@ -22,7 +22,6 @@
 //   - The library never prints; only cli/ writes to stdout/stderr and picks
 //     the exit code.
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -37,6 +36,7 @@
 
 #include "cli/command.h"
 #include "cloud/cloud_reader.h"
+#include "core/descriptor_limit.h"
 
 namespace {
 
@@ -89,20 +89,6 @@ void log_arguments_for_tests(const std::vector<std::string>& args) {
   ::close(fd);
 }
 
-// A run across hundreds of scopes (docs/multi-account.md, "Scale") holds
-// the store, HTTP connections and flow-log files at once, and the usual soft
-// descriptor limit (1024) is far below the hard one: the soft limit is
-// raised to the hard, as the Go and Java runtimes do at start. Safe because
-// nothing in efstop waits on descriptors with select() (FD_SETSIZE): libcurl
-// polls with poll(). A hard limit too low still fails, and the failing call
-// says "too many open files" and names `ulimit -n`.
-void raise_descriptor_limit() {
-  struct rlimit limit {};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  (void)::setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,7 +102,9 @@ int main(int argc, char** argv) {
   // allocate apart.
   mallopt(M_ARENA_MAX, 2);
 #endif
-  raise_descriptor_limit();
+  // The soft descriptor limit up to the hard one; a child gets the
+  // original back (core/descriptor_limit.h). Before any thread starts.
+  efstop::raise_descriptor_limit();
   std::ios::sync_with_stdio(false);
   const std::vector<std::string> args(argv + 1, argv + argc);
   log_arguments_for_tests(args);
