@@ -84,6 +84,19 @@ class CredentialE2eTest : public EndpointTest {
            "\naws_secret_access_key = " + t::kTestSecretAccessKey + "\n";
   }
 
+  // Options of a region lookup that only IMDS can answer, IMDS at `imds_url`.
+  RegionOptions imds_region_options(const std::string& imds_url) {
+    unsetenv("AWS_EC2_METADATA_DISABLED");
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_url.c_str(), 1);
+    RegionOptions o;
+    o.env = EnvVars::from_process();
+    o.profile = "default";
+    Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
+    EXPECT_TRUE(io.ok()) << io.status().to_string();
+    if (io.ok()) o.imds = std::make_shared<ImdsClient>(transport_, *io);
+    return o;
+  }
+
   // A parameter of the last request to `operation`, from the endpoint's log.
   std::string last_param(const std::string& operation, const std::string& name) {
     Result<nlohmann::json> log = endpoint().requests();
@@ -487,14 +500,7 @@ TEST_F(CredentialE2eTest, InstanceMetadataFailureIsListedAndTheChainEnds) {
 }
 
 TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
-  unsetenv("AWS_EC2_METADATA_DISABLED");
-  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
-  RegionOptions o;
-  o.env = EnvVars::from_process();
-  o.profile = "default";
-  Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
-  ASSERT_TRUE(io.ok());
-  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  RegionOptions o = imds_region_options(endpoint().url());
   Result<ResolvedRegion> r = resolve_region(o);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->region, t::kTestRegion);
@@ -503,14 +509,7 @@ TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
 }
 
 TEST_F(CredentialE2eTest, RegionLookupOutOfDescriptorsSaysSoNotThatThisIsNotEc2) {
-  unsetenv("AWS_EC2_METADATA_DISABLED");
-  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
-  RegionOptions o;
-  o.env = EnvVars::from_process();
-  o.profile = "default";
-  Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
-  ASSERT_TRUE(io.ok());
-  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  RegionOptions o = imds_region_options(endpoint().url());
   // The process has no descriptor left for the IMDS socket: the lookup
   // never reached IMDS, so it says why instead of "not running on EC2?".
   Result<std::string> got =
@@ -536,11 +535,7 @@ TEST_F(CredentialE2eTest, RegionLookupOutOfDescriptorsSaysSoNotThatThisIsNotEc2)
 
   // An IMDS that does not answer (nothing listens) is still "not running on
   // EC2?": only a local failure is told apart.
-  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
-  o.env = EnvVars::from_process();
-  io = imds_options_from(o.env, nullptr);
-  ASSERT_TRUE(io.ok());
-  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  o = imds_region_options("http://127.0.0.1:1");
   r = resolve_region(o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status().to_string();
