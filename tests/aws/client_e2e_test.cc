@@ -413,6 +413,27 @@ TEST_F(ClientE2eTest, OutOfDescriptorsFailsAtOnceWithoutRetries) {
   EXPECT_EQ(endpoint().count("ec2:DescribeNetworkInterfaces"), 1);
 }
 
+// A host name, not an address: libcurl's resolver needs descriptors of its
+// own and reports its failure as a name it cannot resolve, with no errno.
+// The transport tells that apart (a descriptor opened right after fails
+// too) and says the local cause, not "cannot resolve the host name".
+TEST_F(ClientE2eTest, NameLookupOutOfDescriptorsIsALocalFailure) {
+  auto transport = make_curl_transport({});
+  HttpRequest request;
+  // Not "localhost", which libcurl answers itself; .invalid is never a
+  // name (RFC 2606), so nothing is sent even if the lookup ran.
+  request.url = "http://efstop-test.invalid:" + std::to_string(endpoint().port()) + "/";
+  Result<std::string> got = t::run_without_descriptors([&] {
+    HttpOutcome o = transport->perform(request);
+    return std::string(o.failure == TransportFailure::kLocal ? "local" : "not local") + "|" +
+           std::string(status_code_name(o.status.code())) + "|" + o.status.message();
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_EQ(*got, "local|" + std::string(status_code_name(StatusCode::kIo)) + "|GET " +
+                      request.url +
+                      ": cannot open a descriptor: too many open files: raise `ulimit -n`");
+}
+
 TEST_F(ClientE2eTest, ManyThreadsShareTheClientWithABoundedTransport) {
   HttpOptions http;
   http.max_in_flight = 2;
