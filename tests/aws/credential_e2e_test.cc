@@ -264,6 +264,27 @@ TEST_F(CredentialE2eTest, CredentialSourceEc2InstanceMetadata) {
   EXPECT_EQ(endpoint().count("sts:AssumeRole"), 1);
 }
 
+// The web identity token cannot be read for want of descriptors: said as
+// that, not "check the path and that the token is mounted".
+TEST_F(CredentialE2eTest, WebIdentityTokenNotReadForWantOfDescriptorsSaysSo) {
+  std::string token = write_file("token", t::kTestWebIdentityToken);
+  setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token.c_str(), 1);
+  setenv("AWS_ROLE_ARN", t::kTestWebIdentityRoleArn, 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(
+      m.find(": cannot read the token file " + token + ": too many open files: raise `ulimit -n`"),
+      std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("mounted"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("sts:AssumeRoleWithWebIdentity"), 0);
+}
+
 TEST_F(CredentialE2eTest, WebIdentityFromEnvironment) {
   std::string token = write_file("token", t::kTestWebIdentityToken);
   setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token.c_str(), 1);
@@ -332,6 +353,29 @@ TEST_F(SsoE2eTest, SsoSessionTokenFromCache) {
   EXPECT_NE(arn->find("assumed-role/AWSReservedSSO_EfstopReadOnly_"), std::string::npos) << *arn;
   EXPECT_EQ(endpoint().count("sso:GetRoleCredentials"), 1);
   EXPECT_EQ(d->provider->get()->source, "sso");
+}
+
+// The cached token cannot be read because the process has no descriptor
+// left: said as that, not as "no cached SSO token ...; run 'aws sso login'"
+// (the token is there; logging in again would not help).
+TEST_F(SsoE2eTest, TokenNotReadForWantOfDescriptorsIsNotAMissingLogin) {
+  env().write_aws_file("config", profile_with_session());
+  write_token("corp", t::kTestSsoAccessToken,
+              std::chrono::system_clock::now() + std::chrono::hours(1));
+  Result<DefaultCredentials> d = chain("sso");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(m.find("sso credentials for profile 'sso': cannot read the cached SSO token " +
+                   sso_token_cache_path(home_ + "/.aws/sso/cache", "corp") +
+                   ": too many open files: raise `ulimit -n`"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("aws sso login"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("sso:GetRoleCredentials"), 0);
 }
 
 TEST_F(SsoE2eTest, LegacyStartUrlProfile) {
