@@ -1,10 +1,13 @@
 // STS AssumeRole (role_arn + source_profile / credential_source) and
 // AssumeRoleWithWebIdentity (EKS IRSA and other OIDC federations).
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "aws/credential_network.h"
 #include "aws/xml_util.h"
+#include "core/resource_error.h"
 
 namespace efstop::aws {
 namespace {
@@ -83,6 +86,12 @@ class WebIdentityProvider : public CredentialsProvider {
         "assume role " + params_.role_arn + " with web identity (" + params_.origin + ")";
     std::ifstream in(params_.token_file, std::ios::binary);
     if (!in) {
+      // A process out of descriptors is told as that, not to check a mount.
+      const int open_errno = errno;
+      if (open_errno == EMFILE || open_errno == ENFILE) {
+        return io_error(context + ": cannot read the token file " + params_.token_file + ": " +
+                        std::string(*resource_shortage_words(open_errno)));
+      }
       return auth_error(context + ": cannot read the token file " + params_.token_file +
                         "; check the path and that the token is mounted");
     }

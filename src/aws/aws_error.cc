@@ -185,6 +185,7 @@ Status AwsError::to_status(int attempts) const {
   std::string prefix = cli_operation_name(operation);
   if (!region.empty()) prefix += " " + region;
   prefix += ": ";
+  if (local) return io_error(prefix + message);  // nothing sent: one attempt, no "after N"
   if (http_status == 0) {  // no answer: transport failure
     std::string m = prefix + message;
     if (attempts > 1) m += " (after " + std::to_string(attempts) + " attempts)";

@@ -179,15 +179,21 @@ Result<HttpResponse> AwsClient::send(const AwsRequest& request, AwsError* error_
       after_timeout = outcome.failure == TransportFailure::kTimeout;
       const bool streamed_bytes =
           request.on_body && is_2xx(outcome.response.status) && outcome.response.body_bytes > 0;
+      // A local failure (no descriptor, no memory) is not a network hiccup:
+      // another attempt after a backoff would only fail alike, later.
+      err.local = outcome.failure == TransportFailure::kLocal;
       err.retryable = outcome.failure != TransportFailure::kTls &&
-                      outcome.failure != TransportFailure::kAborted && !streamed_bytes;
+                      outcome.failure != TransportFailure::kAborted && !err.local &&
+                      !streamed_bytes;
       if (request.once_only && outcome.failure != TransportFailure::kConnect &&
-          outcome.failure != TransportFailure::kTls) {
+          outcome.failure != TransportFailure::kTls && !err.local) {
         err.maybe_acted = true;
         err.retryable = false;
       }
       log_attempt(request, region, attempt, outcome.response.status, latency, "",
-                  after_timeout ? "timeout" : "network-error");
+                  after_timeout ? "timeout"
+                  : err.local   ? "local-error"
+                                : "network-error");
     } else {
       AwsError parsed = parse_error_response(info.protocol, outcome.response);
       parsed.service = err.service;

@@ -15,6 +15,8 @@
 // signature, expired token, denied: the message names the IAM action and
 // whose policy to grant it in, the caller's or ClientConfig::iam_principal),
 // kNotFound (the resource does not exist), kNetwork (connection, timeout),
+// kIo (the request could not leave this process: out of descriptors or
+// memory; never retried),
 // kParse (an answer that could not be read), kAwsError (everything else).
 //
 // Thread-safety: AwsClient is safe for concurrent use from many threads;
@@ -81,6 +83,9 @@ struct AwsError {
   std::string iam_principal;     // ClientConfig::iam_principal of the client that sent it
   HttpHeaders response_headers;  // of the failed attempt, when any arrived
   int attempts_made = 1;         // attempts made before giving up (send())
+  // The request never left this process (TransportFailure::kLocal: no
+  // descriptor, no memory): not retried, and its Status is kIo.
+  bool local = false;
   // A request sent with AwsRequest::once_only broke after it may have
   // reached the service (a read timeout, a reset): it may have acted.
   bool maybe_acted = false;

@@ -401,6 +401,14 @@ Result<Credentials> CredentialChain::get() {
       chosen_name_ = e.name;
       return r;
     }
+    if (e.failure_means_absent && r.status().code() == StatusCode::kIo) {
+      // The source could not even be asked (this process is out of
+      // descriptors or memory): no evidence that it has nothing, so the
+      // cause is said, not "no AWS credentials found".
+      return io_error("look for AWS credentials of profile '" + profile_ + "': " + e.name + ": " +
+                      r.status().message() +
+                      (tried.empty() ? std::string() : "; tried before it, in order:" + tried));
+    }
     if (!is_not_configured(r.status()) && !e.failure_means_absent) return r.status();
     tried += "\n  - " + e.name + ": " + r.status().message();
   }

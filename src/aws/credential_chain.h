@@ -84,7 +84,9 @@ class CredentialChain : public CredentialsProvider {
   struct Entry {
     std::string name;  // "environment", "assume role", ...
     std::shared_ptr<CredentialsProvider> provider;
-    bool failure_means_absent = false;  // IMDS: no answer = not on EC2
+    // IMDS: no answer = not on EC2. A kIo failure (the source could not be
+    // asked: out of descriptors or memory) still ends the search with it.
+    bool failure_means_absent = false;
   };
 
   // A nested chain (a source_profile's) reports "nothing configured" as

@@ -18,11 +18,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
 #include "aws/http.h"
 #include "aws/xml_util.h"
+#include "core/resource_error.h"
 
 namespace efstop::aws {
 namespace {
@@ -59,7 +61,8 @@ struct Transfer {
   std::chrono::steady_clock::time_point last_activity;
   curl_off_t last_dl = 0;
   curl_off_t last_ul = 0;
-  int socket_errno = 0;  // why socket() failed (open_socket), 0 when it did not
+  int socket_errno = 0;    // why socket() failed (open_socket), 0 when it did not
+  int sockets_opened = 0;  // sockets open_socket opened for this transfer
 };
 
 // Opens the transfer's socket as libcurl would, keeping socket()'s errno:
@@ -70,7 +73,11 @@ curl_socket_t open_socket(void* user, curlsocktype, struct curl_sockaddr* addres
   auto* t = static_cast<Transfer*>(user);
   const curl_socket_t s =
       ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-  if (s == CURL_SOCKET_BAD) t->socket_errno = errno;
+  if (s == CURL_SOCKET_BAD) {
+    t->socket_errno = errno;
+  } else {
+    ++t->sockets_opened;
+  }
   return s;
 }
 
@@ -183,6 +190,31 @@ std::string lost_connection_words(CURLcode code, const Transfer& t, const std::s
   return "connection lost: " + detail;
 }
 
+// Why a failed transfer never left this process, or nullopt when it may
+// have reached the network. A socket that could not be opened (and no other
+// opened for the transfer: libcurl may try an IPv6 and an IPv4 address) is
+// said with socket()'s errno. libcurl reports a resolver that could not
+// start (it needs descriptors of its own) as a host that cannot be
+// resolved, and its own allocation or socket-pair failures as out of
+// memory, without an errno: for those, a descriptor opened right after
+// tells a process out of descriptors apart from a name the DNS does not know.
+std::optional<std::string> local_failure(CURLcode code, const Transfer& t) {
+  if (t.socket_errno != 0 && t.sockets_opened == 0) {
+    const std::optional<std::string_view> words = resource_shortage_words(t.socket_errno);
+    return "cannot open a socket: " +
+           (words ? std::string(*words) : std::string(std::strerror(t.socket_errno)));
+  }
+  if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+      code == CURLE_OUT_OF_MEMORY || code == CURLE_FAILED_INIT) {
+    const int probe = probe_descriptor();
+    if (probe == EMFILE || probe == ENFILE) {
+      return "cannot open a descriptor: " + std::string(*resource_shortage_words(probe));
+    }
+    if (code == CURLE_OUT_OF_MEMORY) return std::string("out of memory");
+  }
+  return std::nullopt;
+}
+
 // Maps a failed CURLcode to (failure kind, message).
 std::pair<TransportFailure, std::string> classify(CURLcode code, const Transfer& t,
                                                   const char* errbuf) {
@@ -264,8 +296,12 @@ class CurlTransport final : public HttpTransport {
   HttpOutcome perform_with(CURL* h, const HttpRequest& request) {
     HttpOutcome outcome;
     if (h == nullptr) {
-      outcome.status = network_error("cannot initialise libcurl");
-      outcome.failure = TransportFailure::kOther;
+      // curl_easy_init fails for memory or, with c-ares, descriptors.
+      const std::optional<std::string_view> words = resource_shortage_words(probe_descriptor());
+      outcome.status =
+          io_error(request.method + " " + strip_query(request.url) +
+                   ": cannot initialise libcurl: " + std::string(words ? *words : "out of memory"));
+      outcome.failure = TransportFailure::kLocal;
       return outcome;
     }
     curl_easy_reset(h);  // keeps the connection cache
@@ -338,15 +374,14 @@ class CurlTransport final : public HttpTransport {
       outcome.response.status = static_cast<int>(status);
       return outcome;
     }
-    auto [failure, message] = classify(code, t, errbuf);
     // A process out of descriptors cannot open a socket: said as that, not
-    // as a host that cannot be reached.
-    long os_errno = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-    if (t.socket_errno == EMFILE || os_errno == EMFILE ||
-        message.find("Too many open files") != std::string::npos) {
-      message += " (too many open files: raise `ulimit -n`)";
+    // as a host that cannot be reached (kLocal, kIo: nothing was sent).
+    if (std::optional<std::string> local = local_failure(code, t)) {
+      outcome.failure = TransportFailure::kLocal;
+      outcome.status = io_error(request.method + " " + strip_query(request.url) + ": " + *local);
+      return outcome;
     }
+    auto [failure, message] = classify(code, t, errbuf);
     outcome.failure = failure;
     outcome.status =
         network_error(request.method + " " + strip_query(request.url) + ": " + message);

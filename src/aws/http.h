@@ -62,12 +62,16 @@ enum class TransportFailure {
   kReset,    // connection closed/reset mid-transfer, truncated body
   kTls,      // certificate or handshake problem (never retried)
   kAborted,  // the BodySink returned false
+  // Nothing left this process: no socket or descriptor could be opened
+  // (EMFILE, ENFILE), no memory. Status kIo; never retried (the same
+  // attempt fails alike) and no evidence about the host.
+  kLocal,
   kOther,
 };
 
 // The full outcome of one attempt. `status` is OK when a complete response
-// (any HTTP status) arrived; otherwise it is kNetwork (kAuth never) and
-// `failure` says why, and `response` may hold a partial answer (status and
+// (any HTTP status) arrived; otherwise it is kNetwork (kIo for kLocal, kAuth
+// never) and `failure` says why, and `response` may hold a partial answer (status and
 // headers when they arrived, bytes streamed so far in body_bytes).
 struct HttpOutcome {
   Status status;

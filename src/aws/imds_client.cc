@@ -87,6 +87,14 @@ ImdsClient::ImdsClient(std::shared_ptr<HttpTransport> transport, ImdsOptions opt
                        WallClock clock)
     : transport_(std::move(transport)), options_(std::move(options)), clock_(std::move(clock)) {}
 
+Status ImdsClient::local_failure(const Status& transport) const {
+  // The request never left this process (no descriptor, no memory): no
+  // answer was missed, so nothing is concluded about EC2, and another
+  // attempt would fail alike.
+  return io_error("could not ask the instance metadata service " + options_.endpoint + ": " +
+                  transport.message());
+}
+
 Result<std::optional<std::string>> ImdsClient::session_token(bool force_new) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (v1_fallback_) return std::optional<std::string>();
@@ -100,6 +108,7 @@ Result<std::optional<std::string>> ImdsClient::session_token(bool force_new) {
   Status last;
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
     HttpOutcome out = transport_->perform(put);
+    if (out.failure == TransportFailure::kLocal) return local_failure(out.status);
     if (!out.status.ok()) {
       last = network_error("instance metadata " + options_.endpoint +
                            ": no answer to the token "
@@ -141,6 +150,7 @@ Result<std::string> ImdsClient::get(const std::string& path) {
     std::optional<HttpResponse> response;
     for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
       HttpOutcome out = transport_->perform(req);
+      if (out.failure == TransportFailure::kLocal) return local_failure(out.status);
       if (!out.status.ok()) {
         last = network_error("instance metadata GET " + path + ": no answer within " +
                              std::to_string(options_.timeout.count()) + " ms (" +

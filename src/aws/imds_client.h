@@ -51,12 +51,18 @@ class ImdsClient {
 
   // GET <endpoint><path> (path starts with '/'). Errors: kNotFound when
   // disabled, or the path answered 404 (the message says which);
-  // kNetwork when IMDS did not answer ("not running on EC2?"); kAuth for 401
+  // kNetwork when IMDS did not answer ("not running on EC2?"); kIo when the
+  // request could not leave this process (out of descriptors or memory:
+  // "could not ask the instance metadata service ...: too many open
+  // files...", no conclusion about EC2, not tried again); kAuth for 401
   // after a fresh token; kAwsError for other statuses.
   Result<std::string> get(const std::string& path);
 
  private:
   Result<std::optional<std::string>> session_token(bool force_new);
+  // The kIo error of a request that could not leave this process (the
+  // transport's message names the request).
+  Status local_failure(const Status& transport) const;
 
   std::shared_ptr<HttpTransport> transport_;
   const ImdsOptions options_;

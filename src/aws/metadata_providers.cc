@@ -134,6 +134,8 @@ class ContainerProvider : public CredentialsProvider {
     for (int attempt = 1; attempt <= kContainerAttempts; ++attempt) {
       if (attempt > 1) std::this_thread::sleep_for(kContainerPause);
       HttpOutcome out = ctx_.transport->perform(req);
+      // Not sent at all (out of descriptors or memory): no attempt to repeat.
+      if (out.failure == TransportFailure::kLocal) return out.status.with_context(context);
       if (!out.status.ok()) {
         last = network_error(context + ": " + out.status.message() + " (after " +
                              std::to_string(attempt) + " attempts)");

@@ -3,15 +3,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "aws/credential_providers.h"
+#include "core/descriptor_limit.h"
 
 extern char** environ;
 
@@ -24,27 +25,123 @@ struct ProcessOutput {
   std::string stdout_text;
 };
 
+// The paths execve tries for `file`, in the order posix_spawnp and execvp
+// search them: `file` itself when it has a '/', else `file` in each PATH
+// entry (an empty entry is the current directory; no PATH: glibc's default,
+// /bin:/usr/bin).
+std::vector<std::string> exec_candidates(const std::string& file) {
+  if (file.find('/') != std::string::npos) return {file};
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr ? path : "/bin:/usr/bin";
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t colon = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, colon == std::string::npos ? colon : colon - start);
+    out.push_back(dir.empty() ? file : dir + "/" + file);
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return out;
+}
+
 // Runs argv without a shell; stdin is /dev/null (efstop may read flow logs
 // from its own stdin), stderr is inherited so the user sees what it says.
+// fork and execve rather than posix_spawnp: the child must get back the soft
+// descriptor limit efstop was started with (core/descriptor_limit.h) before
+// it runs, and posix_spawn has no step for that. Between fork and execve the
+// child makes only async-signal-safe calls (efstop has threads): everything
+// it needs, the paths to try included, is built before the fork. Signals
+// are blocked across the fork, and the child resets the ones efstop catches
+// to their default before unblocking, so no handler of efstop's runs in it.
 Result<ProcessOutput> run_process(const std::vector<std::string>& argv) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-    return io_error(std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-
+  const std::vector<std::string> candidates = exec_candidates(argv[0]);
+  std::vector<const char*> paths;
+  for (const std::string& c : candidates) paths.push_back(c.c_str());
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipe_fds[1]);
-  if (rc != 0) {
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return io_error(std::string("pipe: ") + std::strerror(errno));
+  // The child writes execve's errno here when no candidate ran; closed by
+  // a successful exec (close-on-exec), so an empty read means it ran.
+  int exec_fds[2];
+  if (::pipe2(exec_fds, O_CLOEXEC) != 0) {
+    const int e = errno;
     ::close(pipe_fds[0]);
-    return io_error("cannot run '" + argv[0] + "': " + std::strerror(rc));
+    ::close(pipe_fds[1]);
+    return io_error(std::string("pipe: ") + std::strerror(e));
+  }
+
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: async-signal-safe calls only, until execve.
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction action {};
+      if (::sigaction(sig, nullptr, &action) != 0) continue;
+      if (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN) continue;
+      action.sa_handler = SIG_DFL;
+      action.sa_flags = 0;
+      ::sigaction(sig, &action, nullptr);
+    }
+    int failure = restore_descriptor_limit_in_child();
+    if (failure == 0 && ::dup2(pipe_fds[1], 1) < 0) failure = errno;
+    // dup2 onto itself keeps close-on-exec: clear it.
+    if (failure == 0 && pipe_fds[1] == 1 && ::fcntl(1, F_SETFD, 0) < 0) failure = errno;
+    if (failure == 0) {
+      const int null_fd = ::open("/dev/null", O_RDONLY);
+      if (null_fd < 0) {
+        failure = errno;
+      } else if (null_fd != 0) {
+        if (::dup2(null_fd, 0) < 0) failure = errno;
+        ::close(null_fd);
+      }
+    }
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+    if (failure == 0) {
+      bool denied = false;
+      failure = ENOENT;
+      for (const char* path : paths) {
+        ::execve(path, args.data(), environ);
+        if (errno == EACCES) {
+          denied = true;
+        } else if (errno != ENOENT && errno != ENOTDIR) {
+          failure = errno;
+          break;
+        }
+      }
+      if (failure == ENOENT && denied) failure = EACCES;
+    }
+    (void)!::write(exec_fds[1], &failure, sizeof failure);
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  ::close(pipe_fds[1]);
+  ::close(exec_fds[1]);
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    ::close(exec_fds[0]);
+    return io_error("cannot run '" + argv[0] + "': fork: " + std::strerror(fork_errno));
+  }
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(exec_fds[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  ::close(exec_fds[0]);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    ::close(pipe_fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return io_error("cannot run '" + argv[0] + "': " + std::strerror(exec_errno));
   }
   ProcessOutput out;
   char buf[4096];

@@ -44,6 +44,15 @@ Result<ResolvedRegion> resolve_region(const RegionOptions& options) {
       }
       return accept(region, "EC2 instance metadata");
     }
+    if (r.status().code() == StatusCode::kIo) {
+      // IMDS could not be asked at all (this process is out of descriptors
+      // or memory): no evidence that this is not EC2, so the cause is said
+      // as itself, not as "no region".
+      return io_error(
+          "find region: none of --region, AWS_REGION, AWS_DEFAULT_REGION or the region of "
+          "profile '" +
+          options.profile + "' is set, and " + r.status().message());
+    }
     imds_note = "; instance metadata: " + r.status().message();
   }
   return not_found_error(

@@ -34,7 +34,9 @@ struct RegionOptions {
 
 // Resolves the region. Errors: kInvalidArgument for a value that is not a
 // region name (names its origin); kNotFound when nothing sets one (lists
-// what was checked and how to set it).
+// what was checked and how to set it); kIo when instance metadata was the
+// last place left and could not be asked (out of descriptors or memory:
+// said as that, not as "no region").
 Result<ResolvedRegion> resolve_region(const RegionOptions& options);
 
 // True for names shaped like regions: lowercase letters, digits and '-',

@@ -4,11 +4,14 @@
 // token in x-amz-sso_bearer_token; botocore data/sso/2019-06-10).
 #include <openssl/evp.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "aws/credential_network.h"
+#include "core/resource_error.h"
 
 namespace efstop::aws {
 namespace {
@@ -40,6 +43,14 @@ class SsoProvider : public CredentialsProvider {
     const std::string context = "sso credentials for profile '" + params_.profile + "'";
     std::ifstream in(path, std::ios::binary);
     if (!in) {
+      // Only a file that is not there means "not logged in": a process out
+      // of descriptors (or a file it may not read) is told as that.
+      const int open_errno = errno;
+      if (open_errno != 0 && open_errno != ENOENT && open_errno != ENOTDIR) {
+        const std::optional<std::string_view> words = resource_shortage_words(open_errno);
+        return io_error(context + ": cannot read the cached SSO token " + path + ": " +
+                        (words ? std::string(*words) : std::string(std::strerror(open_errno))));
+      }
       return auth_error(context + ": no cached SSO token (" + path + " does not exist); " + login);
     }
     std::ostringstream buf;

@@ -23,7 +23,6 @@
 //     the exit code.
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -38,6 +37,7 @@
 
 #include "cli/command.h"
 #include "cloud/cloud_reader.h"
+#include "core/descriptor_limit.h"
 
 namespace {
 
@@ -88,20 +88,6 @@ void log_arguments_for_tests(const std::vector<std::string>& args) {
   if (fd < 0) return;
   (void)!::write(fd, line.data(), line.size());
   ::close(fd);
-}
-
-// A run across hundreds of scopes (docs/multi-account.md, "Scale") holds
-// the store, HTTP connections and flow-log files at once, and the usual soft
-// descriptor limit (1024) is far below the hard one: the soft limit is
-// raised to the hard, as the Go and Java runtimes do at start. Safe because
-// nothing in efstop waits on descriptors with select() (FD_SETSIZE): libcurl
-// polls with poll(). A hard limit too low still fails, and the failing call
-// says "too many open files" and names `ulimit -n`.
-void raise_descriptor_limit() {
-  struct rlimit limit {};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  (void)::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
@@ -158,7 +144,9 @@ int main(int argc, char** argv) {
   prefer_huge_heap_pages();
 #endif
 #endif
-  raise_descriptor_limit();
+  // The soft descriptor limit up to the hard one; a child gets the
+  // original back (core/descriptor_limit.h). Before any thread starts.
+  efstop::raise_descriptor_limit();
   std::ios::sync_with_stdio(false);
   const std::vector<std::string> args(argv + 1, argv + argc);
   log_arguments_for_tests(args);

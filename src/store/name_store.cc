@@ -10,6 +10,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "core/resource_error.h"
+
 namespace efstop::store {
 
 namespace {
@@ -81,6 +83,14 @@ static_assert(std::size(kMigrations) == kSchemaVersion);
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Why an open failed, with what to do: a process (or system) out of
+// descriptors is told what to raise, since another directory would fail
+// alike; any other cause as strerror followed by `advice` ("" for none).
+std::string open_failure_text(int err, std::string_view advice) {
+  if (err == EMFILE || err == ENFILE) return std::string(*resource_shortage_words(err));
+  return std::string(std::strerror(err)) + std::string(advice);
+}
+
 std::string utc_stamp() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -102,7 +112,7 @@ Status ensure_private_file(const std::string& path) {
                     ": it is a symbolic link, which efstop refuses (it could point anywhere); "
                     "remove it, or pass --cache-dir DIR");
   }
-  if (fd < 0) return io_error("create store " + path + ": " + errno_text());
+  if (fd < 0) return io_error("create store " + path + ": " + open_failure_text(errno, ""));
   struct stat st {};
   int rc = ::fstat(fd, &st);
   if (rc == 0 && st.st_uid != ::geteuid()) {
@@ -429,6 +439,7 @@ Status prepare_store_dir(const std::string& dir) {
   const std::string what = "cache directory " + dir;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
+    const int open_errno = errno;
     struct stat lst {};
     if (::lstat(dir.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
       return io_error(what +
@@ -436,7 +447,8 @@ Status prepare_store_dir(const std::string& dir) {
                       "directory others can read); replace it with a directory of your own, or "
                       "pass --cache-dir DIR");
     }
-    return io_error("open " + what + ": " + errno_text() + "; pass --cache-dir DIR to use another");
+    return io_error("open " + what + ": " +
+                    open_failure_text(open_errno, "; pass --cache-dir DIR to use another"));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

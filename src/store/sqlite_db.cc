@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "core/resource_error.h"
+
 namespace efstop::store {
 
 namespace {
@@ -18,9 +20,12 @@ Status sqlite_status(int rc, sqlite3* db, std::string_view what) {
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) msg += kCorruptPrefix;
   msg += (db != nullptr) ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   // SQLite says "unable to open database file" whatever the reason: a
-  // process out of descriptors is told as what it is.
-  if (db != nullptr && sqlite3_system_errno(db) == EMFILE) {
-    msg += " (too many open files: raise `ulimit -n`)";
+  // process (or system) out of descriptors is told as what it is.
+  if (db != nullptr) {
+    const int system_errno = sqlite3_system_errno(db);
+    if (system_errno == EMFILE || system_errno == ENFILE) {
+      msg += " (" + std::string(*resource_shortage_words(system_errno)) + ")";
+    }
   }
   switch (primary) {
     case SQLITE_BUSY:

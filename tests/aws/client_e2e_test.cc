@@ -16,6 +16,7 @@
 #include "aws/paginate.h"
 #include "aws/sigv4.h"
 #include "aws/xml_util.h"
+#include "harness/no_descriptors.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
 
@@ -375,6 +376,62 @@ TEST_F(ClientE2eTest, ConnectionRefusedIsANetworkError) {
             std::string::npos)
       << id.status().message();
   EXPECT_NE(id.status().message().find("(after 3 attempts)"), std::string::npos);
+}
+
+// A process out of descriptors cannot open the call's socket: the call
+// fails at once with that cause, one attempt, no backoff (not a network
+// hiccup: the next attempt would fail alike), and nothing reaches the endpoint.
+TEST_F(ClientE2eTest, OutOfDescriptorsFailsAtOnceWithoutRetries) {
+  auto client = make_client();
+  Result<std::string> got = t::run_without_descriptors([&] {
+    AwsError err;
+    auto doc = client->call_query(Service::kEc2, "DescribeNetworkInterfaces", {}, &err);
+    if (doc.ok()) return std::string("ok");
+    return std::string(status_code_name(doc.status().code())) + "|" + doc.status().message() +
+           "|attempts=" + std::to_string(err.attempts_made) +
+           " sleeps=" + std::to_string(env_.sleeps.load()) + "|" + all_log_text();
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(
+      m.find("describe-network-interfaces " + std::string(t::kTestRegion) + ": POST " +
+             endpoint().url() + "/: cannot open a socket: too many open files: raise `ulimit -n`|"),
+      std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("attempts)"), std::string::npos) << m;
+  EXPECT_NE(m.find("|attempts=1 sleeps=0|"), std::string::npos) << m;
+  // --debug's one line per attempt: exactly one, said as local.
+  EXPECT_NE(m.find("attempt=1 status=- "), std::string::npos) << m;
+  EXPECT_NE(m.find("outcome=local-error\n"), std::string::npos) << m;
+  EXPECT_EQ(m.find("attempt=2"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("ec2:DescribeNetworkInterfaces"), 0);
+
+  // The same call with descriptors left answers.
+  auto doc = client->call_query(Service::kEc2, "DescribeNetworkInterfaces", {});
+  ASSERT_TRUE(doc.ok()) << doc.status().to_string();
+  EXPECT_EQ(endpoint().count("ec2:DescribeNetworkInterfaces"), 1);
+}
+
+// A host name, not an address: libcurl's resolver needs descriptors of its
+// own and reports its failure as a name it cannot resolve, with no errno.
+// The transport tells that apart (a descriptor opened right after fails
+// too) and says the local cause, not "cannot resolve the host name".
+TEST_F(ClientE2eTest, NameLookupOutOfDescriptorsIsALocalFailure) {
+  auto transport = make_curl_transport({});
+  HttpRequest request;
+  // Not "localhost", which libcurl answers itself; .invalid is never a
+  // name (RFC 2606), so nothing is sent even if the lookup ran.
+  request.url = "http://efstop-test.invalid:" + std::to_string(endpoint().port()) + "/";
+  Result<std::string> got = t::run_without_descriptors([&] {
+    HttpOutcome o = transport->perform(request);
+    return std::string(o.failure == TransportFailure::kLocal ? "local" : "not local") + "|" +
+           std::string(status_code_name(o.status.code())) + "|" + o.status.message();
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_EQ(*got, "local|" + std::string(status_code_name(StatusCode::kIo)) + "|GET " +
+                      request.url +
+                      ": cannot open a descriptor: too many open files: raise `ulimit -n`");
 }
 
 TEST_F(ClientE2eTest, ManyThreadsShareTheClientWithABoundedTransport) {

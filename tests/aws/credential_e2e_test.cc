@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "aws/credential_chain.h"
 #include "aws/region.h"
 #include "aws/xml_util.h"
+#include "harness/no_descriptors.h"
 #include "harness/test_endpoint.h"
 
 namespace efstop::aws {
@@ -23,6 +25,14 @@ using efstop::testing::EndpointTest;
 using efstop::testing::Fault;
 using efstop::testing::FaultKind;
 namespace t = efstop::testing;
+
+// "<code name>|<message>" of a failed result, "ok" otherwise: what a child
+// without descriptors hands back (run_without_descriptors).
+template <typename T>
+std::string outcome_words(const Result<T>& r) {
+  if (r.ok()) return "ok";
+  return std::string(status_code_name(r.status().code())) + "|" + r.status().message();
+}
 
 class CredentialE2eTest : public EndpointTest {
  protected:
@@ -72,6 +82,19 @@ class CredentialE2eTest : public EndpointTest {
   static std::string user_keys() {
     return std::string("aws_access_key_id = ") + t::kTestAccessKeyId +
            "\naws_secret_access_key = " + t::kTestSecretAccessKey + "\n";
+  }
+
+  // Options of a region lookup that only IMDS can answer, IMDS at `imds_url`.
+  RegionOptions imds_region_options(const std::string& imds_url) {
+    unsetenv("AWS_EC2_METADATA_DISABLED");
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_url.c_str(), 1);
+    RegionOptions o;
+    o.env = EnvVars::from_process();
+    o.profile = "default";
+    Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
+    EXPECT_TRUE(io.ok()) << io.status().to_string();
+    if (io.ok()) o.imds = std::make_shared<ImdsClient>(transport_, *io);
+    return o;
   }
 
   // A parameter of the last request to `operation`, from the endpoint's log.
@@ -241,6 +264,27 @@ TEST_F(CredentialE2eTest, CredentialSourceEc2InstanceMetadata) {
   EXPECT_EQ(endpoint().count("sts:AssumeRole"), 1);
 }
 
+// The web identity token cannot be read for want of descriptors: said as
+// that, not "check the path and that the token is mounted".
+TEST_F(CredentialE2eTest, WebIdentityTokenNotReadForWantOfDescriptorsSaysSo) {
+  std::string token = write_file("token", t::kTestWebIdentityToken);
+  setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token.c_str(), 1);
+  setenv("AWS_ROLE_ARN", t::kTestWebIdentityRoleArn, 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(
+      m.find(": cannot read the token file " + token + ": too many open files: raise `ulimit -n`"),
+      std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("mounted"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("sts:AssumeRoleWithWebIdentity"), 0);
+}
+
 TEST_F(CredentialE2eTest, WebIdentityFromEnvironment) {
   std::string token = write_file("token", t::kTestWebIdentityToken);
   setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token.c_str(), 1);
@@ -309,6 +353,29 @@ TEST_F(SsoE2eTest, SsoSessionTokenFromCache) {
   EXPECT_NE(arn->find("assumed-role/AWSReservedSSO_EfstopReadOnly_"), std::string::npos) << *arn;
   EXPECT_EQ(endpoint().count("sso:GetRoleCredentials"), 1);
   EXPECT_EQ(d->provider->get()->source, "sso");
+}
+
+// The cached token cannot be read because the process has no descriptor
+// left: said as that, not as "no cached SSO token ...; run 'aws sso login'"
+// (the token is there; logging in again would not help).
+TEST_F(SsoE2eTest, TokenNotReadForWantOfDescriptorsIsNotAMissingLogin) {
+  env().write_aws_file("config", profile_with_session());
+  write_token("corp", t::kTestSsoAccessToken,
+              std::chrono::system_clock::now() + std::chrono::hours(1));
+  Result<DefaultCredentials> d = chain("sso");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(m.find("sso credentials for profile 'sso': cannot read the cached SSO token " +
+                   sso_token_cache_path(home_ + "/.aws/sso/cache", "corp") +
+                   ": too many open files: raise `ulimit -n`"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("aws sso login"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("sso:GetRoleCredentials"), 0);
 }
 
 TEST_F(SsoE2eTest, LegacyStartUrlProfile) {
@@ -390,6 +457,35 @@ TEST_F(CredentialE2eTest, ContainerFullUriWithTokenFileRecoversFromA500) {
   EXPECT_EQ(endpoint().count("container:Credentials"), 2);
 }
 
+TEST_F(CredentialE2eTest, ContainerCredentialsOutOfDescriptorsAreAskedOnce) {
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", t::kTestContainerToken, 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  // No descriptor for the socket: said at once, not after 3 attempts 0.5 s apart.
+  Result<std::string> got = t::run_without_descriptors([&] {
+    const auto start = std::chrono::steady_clock::now();
+    Result<Credentials> c = d->provider->get();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    return outcome_words(c) + "|ms=" + std::to_string(ms);
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(
+      m.find("container credentials from " + endpoint().container_credentials_url() + ": GET "),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("cannot open a socket: too many open files: raise `ulimit -n`|"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("attempts"), std::string::npos) << m;
+  EXPECT_LT(std::stoll(m.substr(m.rfind("|ms=") + 4)), 500) << m;
+  EXPECT_EQ(endpoint().count("container:Credentials"), 0);
+}
+
 TEST_F(CredentialE2eTest, ContainerWrongTokenIsAnAuthError) {
   setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
   setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "not-the-token", 1);
@@ -448,19 +544,69 @@ TEST_F(CredentialE2eTest, InstanceMetadataFailureIsListedAndTheChainEnds) {
 }
 
 TEST_F(CredentialE2eTest, RegionFromInstanceMetadata) {
-  unsetenv("AWS_EC2_METADATA_DISABLED");
-  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
-  RegionOptions o;
-  o.env = EnvVars::from_process();
-  o.profile = "default";
-  Result<ImdsOptions> io = imds_options_from(o.env, nullptr);
-  ASSERT_TRUE(io.ok());
-  o.imds = std::make_shared<ImdsClient>(transport_, *io);
+  RegionOptions o = imds_region_options(endpoint().url());
   Result<ResolvedRegion> r = resolve_region(o);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->region, t::kTestRegion);
   EXPECT_EQ(r->source, "EC2 instance metadata");
   EXPECT_EQ(endpoint().count("imds:Region"), 1);
+}
+
+TEST_F(CredentialE2eTest, RegionLookupOutOfDescriptorsSaysSoNotThatThisIsNotEc2) {
+  RegionOptions o = imds_region_options(endpoint().url());
+  // The process has no descriptor left for the IMDS socket: the lookup
+  // never reached IMDS, so it says why instead of "not running on EC2?".
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(resolve_region(o)); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(m.find("find region: none of --region, AWS_REGION, AWS_DEFAULT_REGION or the region "
+                   "of profile 'default' is set, and could not ask the instance metadata service"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("cannot open a socket: too many open files: raise `ulimit -n`"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("not running on EC2"), std::string::npos) << m;
+  EXPECT_EQ(m.find("no region"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("imds:Token"), 0);
+
+  // With descriptors, the same lookup answers from IMDS.
+  Result<ResolvedRegion> r = resolve_region(o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->region, t::kTestRegion);
+
+  // An IMDS that does not answer (nothing listens) is still "not running on
+  // EC2?": only a local failure is told apart.
+  o = imds_region_options("http://127.0.0.1:1");
+  r = resolve_region(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status().to_string();
+  EXPECT_NE(r.status().message().find("not running on EC2?"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(CredentialE2eTest, InstanceMetadataOutOfDescriptorsEndsTheChainWithTheCause) {
+  unsetenv("AWS_EC2_METADATA_DISABLED");
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok());
+  Result<std::string> got =
+      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const std::string& m = *got;
+  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  EXPECT_NE(m.find("look for AWS credentials of profile 'default': EC2 instance metadata: could "
+                   "not ask the instance metadata service"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("too many open files: raise `ulimit -n`"), std::string::npos) << m;
+  // The sources before it are still listed; no conclusion that there are none.
+  EXPECT_NE(m.find("tried before it, in order:\n  - environment:"), std::string::npos) << m;
+  EXPECT_EQ(m.find("no AWS credentials found"), std::string::npos) << m;
+  EXPECT_EQ(m.find("not running on EC2"), std::string::npos) << m;
+  EXPECT_EQ(endpoint().count("imds:Token"), 0);
 }
 
 TEST_F(CredentialE2eTest, NoSourceListsEachOneTried) {

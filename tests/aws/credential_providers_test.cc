@@ -258,6 +258,48 @@ TEST(ProcessProviderTest, MissingProgramIsAnError) {
       << c.status().message();
 }
 
+// The command is started as posix_spawnp / execvp would start it (efstop
+// forks and execs it itself, to give it back its descriptor limit): a bare
+// name is looked up on PATH, a name found nowhere or a file that may not be
+// run is an error naming it, stdin is /dev/null.
+TEST(ProcessProviderTest, CommandIsFoundOnPathAndRunsWithStdinFromDevNull) {
+  auto sc = process_profile(
+      "sh -c 'test \"$(readlink /proc/$$/fd/0)\" = /dev/null && printf \"%s\" \"$0\"' "
+      "'{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\"}'");
+  // This process's stdin a pipe for the call, so /dev/null is the child's
+  // only if efstop gives it that.
+  int stdin_pipe[2];
+  ASSERT_EQ(::pipe(stdin_pipe), 0);
+  const int saved_stdin = ::dup(0);
+  ASSERT_GE(saved_stdin, 0);
+  ASSERT_EQ(::dup2(stdin_pipe[0], 0), 0);
+  Result<Credentials> c = make_process_provider(sc, "p")->get();
+  ASSERT_EQ(::dup2(saved_stdin, 0), 0);
+  ::close(saved_stdin);
+  ::close(stdin_pipe[0]);
+  ::close(stdin_pipe[1]);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->access_key_id, "A");
+
+  c = make_process_provider(process_profile("efstop-no-such-helper-on-path"), "p")->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(
+                "cannot run 'efstop-no-such-helper-on-path': No such file or directory"),
+            std::string::npos)
+      << c.status().message();
+
+  char tmpl[] = "/tmp/efstop_proc_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string file = std::string(tmpl) + "/not-executable";
+  std::ofstream(file) << "#!/bin/sh\necho\n";
+  c = make_process_provider(process_profile(file), "p")->get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("cannot run '" + file + "': Permission denied"),
+            std::string::npos)
+      << c.status().message();
+  std::filesystem::remove_all(tmpl);
+}
+
 TEST(ProcessProviderTest, BadDocumentsAreErrorsThatDoNotEchoOutput) {
   struct Case {
     std::string json;

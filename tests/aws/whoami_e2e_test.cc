@@ -4,6 +4,7 @@
 // --debug that never shows a secret; every run goes through the efstop binary.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -167,6 +168,40 @@ TEST_F(WhoamiE2eTest, CredentialProcess) {
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["Credentials"]["Source"], "custom-process");
   expect_no_secrets(r);
+}
+
+// efstop raises its own soft descriptor limit to the hard one (a run over
+// hundreds of scopes needs it); the credential_process it starts gets back
+// the limit efstop was started with (a program of the user's may use
+// select(), which fails above 1024). The script records its own soft limit
+// and efstop's (its parent's /proc limits).
+TEST_F(WhoamiE2eTest, CredentialProcessGetsTheDescriptorLimitEfstopWasStartedWith) {
+  struct rlimit limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  ASSERT_TRUE(limit.rlim_max == RLIM_INFINITY || limit.rlim_max > 64)
+      << "needs a hard descriptor limit above 64 to tell the two limits apart";
+  const std::string hard =
+      limit.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(limit.rlim_max);
+  const std::string seen = env().home() + "/limits-seen.txt";
+  std::string script = write_file(
+      "creds.sh",
+      "#!/bin/sh\n"
+      "echo \"child $(ulimit -Sn)\" > " +
+          seen +
+          "\n"
+          "awk '/^Max open files/ {print \"efstop\", $4, $5}' /proc/$PPID/limits >> " +
+          seen +
+          "\nprintf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\"}' " +
+          t::kTestAccessKeyId + " " + t::kTestSecretAccessKey + "\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  env().write_aws_file("config", "[default]\ncredential_process = " + script + "\n");
+  const t::ProgramRun run =
+      t::run_program({"/bin/sh", "-c", "ulimit -S -n 64 && exec \"$0\" \"$@\"",
+                      std::string(EFSTOP_BINARY_DIR) + "/efstop", "whoami", "--output", "json"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["Credentials"]["Source"], "custom-process");
+  // efstop ran with its soft limit raised to the hard one; its child with 64.
+  EXPECT_EQ(t::read_file_or_empty(seen), "child 64\nefstop " + hard + " " + hard + "\n");
 }
 
 TEST_F(WhoamiE2eTest, ContainerCredentials) {

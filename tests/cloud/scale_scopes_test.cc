@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "cloud/cloud_test_util.h"
+#include "cloud/org_bucket_fixture.h"
 #include "harness/harness_process.h"
 #include "harness/s3_server.h"
 #include "harness/test_endpoint.h"
@@ -27,7 +28,7 @@
 namespace efstop::cloud {
 namespace {
 
-constexpr char kBucket[] = "efstop-log-archive";
+constexpr const char* kBucket = test::kOrgBucket;
 const char* const kRegionNames[] = {"eu-west-1",      "us-west-2",    "us-east-1",  "eu-central-1",
                                     "ap-southeast-2", "ca-central-1", "eu-north-1", "sa-east-1"};
 const char* const kRegionShort[] = {"euw1",  "usw2", "use1", "euc1",
@@ -44,7 +45,7 @@ std::string account_of(int n) {
   return buf;
 }
 
-class ScaleScopesTest : public ::testing::Test {
+class ScaleScopesTest : public test::OrgBucketTest {
  protected:
   void SetUp() override {
     // 4 accounts x 4 regions = 16 scopes: under `ulimit -n 48` a run that
@@ -53,14 +54,6 @@ class ScaleScopesTest : public ::testing::Test {
     // peaks at 33 (docs/multi-account.md, "Scale").
     accounts_ = env_int("EFSTOP_SCALE_ACCOUNTS", 4);
     regions_ = env_int("EFSTOP_SCALE_REGIONS", 4);
-    env_ = std::make_unique<efstop::testing::ScopedAwsEnv>();
-    efstop::testing::S3ServerOptions so;
-    so.buckets = {kBucket};
-    so.front_scenario_path =
-        std::string(EFSTOP_SOURCE_DIR) + "/tests/endpoint/scenarios/default.json";
-    Result<std::unique_ptr<efstop::testing::S3Server>> s = efstop::testing::S3Server::start(so);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    s3_ = std::move(s).value();
     int code = -1;
     const std::string patch =
         efstop::testing::run_shell("/usr/bin/python3 " + std::string(EFSTOP_SOURCE_DIR) +
@@ -68,12 +61,7 @@ class ScaleScopesTest : public ::testing::Test {
                                        std::to_string(accounts_) + " " + std::to_string(regions_),
                                    &code);
     ASSERT_EQ(code, 0) << patch;
-    ASSERT_TRUE(s3_->endpoint()->patch_scenario(patch).ok());
-    env_->write_aws_file(
-        "credentials",
-        std::string("[p]\naws_access_key_id = ") + efstop::testing::kTestAccessKeyId +
-            "\naws_secret_access_key = " + efstop::testing::kTestSecretAccessKey + "\n");
-    env_->write_aws_file("config", "[profile p]\nregion = eu-west-1\n");
+    ASSERT_NO_FATAL_FAILURE(start_org_patched({patch}, {"make_org_patch.py --scale"}));
     // One object per scope, k = 1.. in the generator's order (account, then
     // region): its client ENI is eni-0<k>c..., the addresses are the same
     // in every scope, the byte counts differ.
@@ -102,11 +90,6 @@ class ScaleScopesTest : public ::testing::Test {
       }
     }
   }
-  void TearDown() override {
-    s3_.reset();
-    env_.reset();
-  }
-
   // Runs efstop through the shell after `prefix` (a ulimit), with its own
   // empty name store in `cache`; returns stdout, stderr in *err. --top 0:
   // every scope's row (more than the default 50 with EFSTOP_SCALE_*).
@@ -144,8 +127,6 @@ class ScaleScopesTest : public ::testing::Test {
 
   int accounts_ = 0;
   int regions_ = 0;
-  std::unique_ptr<efstop::testing::ScopedAwsEnv> env_;
-  std::unique_ptr<efstop::testing::S3Server> s3_;
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> expected_;
   std::map<std::pair<std::string, std::string>, std::string> names_;
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "harness/no_descriptors.h"
 
 namespace efstop::store {
 namespace {
@@ -290,6 +291,30 @@ TEST(NameStoreDiskTest, CacheDirOfAnotherUserIsRefused) {
   EXPECT_NE(store.status().message().find("it is owned by uid 65534, not by you"),
             std::string::npos)
       << store.status().message();
+}
+
+// A process out of descriptors can open neither the cache directory nor the
+// store file: it is told to raise its limit, not to pass another
+// --cache-dir (which would fail alike).
+TEST(NameStoreDiskTest, OutOfDescriptorsSaysRaiseTheLimitNotAnotherCacheDir) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/efstop";
+  ASSERT_TRUE(prepare_store_dir(dir).ok());
+  const std::string path = dir + "/" + std::string(kStoreFileName);
+  Result<std::string> got = efstop::testing::run_without_descriptors([&] {
+    const Status prepared = prepare_store_dir(dir);
+    auto store = NameStore::open(StoreOptions{path, 1000, {}});
+    return prepared.message() + "\n" + (store.ok() ? "ok" : store.status().message());
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_EQ(*got, "open cache directory " + dir +
+                      ": too many open files: raise `ulimit -n`\n"
+                      "create store " +
+                      path + ": too many open files: raise `ulimit -n`");
+  // With descriptors left, the same directory and store open.
+  EXPECT_TRUE(prepare_store_dir(dir).ok());
+  auto store = NameStore::open(StoreOptions{path, 1000, {}});
+  EXPECT_TRUE(store.ok()) << store.status().to_string();
 }
 
 TEST(NameStoreDiskTest, UsesWriteAheadLog) {
