@@ -94,7 +94,8 @@ void log_arguments_for_tests(const std::vector<std::string>& args) {
 // Transparent huge pages for the first part of the heap, as glibc's own
 // `glibc.malloc.hugetlb=1` tunable gives (which only the environment can set,
 // before the program starts). On the virtual machines efstop is measured on
-// (docs/PERFORMANCE.md), the first touch of a 4 KiB page costs about 18 us,
+// (docs/PERFORMANCE.md), the first touch of a 4 KiB page costs 11-20 us
+// (bench/whole/page_touch.c: 18 MB in 53-92 ms, in 1-13 ms as 2 MiB pages),
 // so 17 MB of report series filled in finish() were ~4,300 faults, more than
 // a third of what `--bucket 5m` added to a run; with 2 MiB pages there are
 // nine. The heap's next growth is made to map kReserve bytes at once (only
