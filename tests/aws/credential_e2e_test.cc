@@ -34,6 +34,19 @@ std::string outcome_words(const Result<T>& r) {
   return std::string(status_code_name(r.status().code())) + "|" + r.status().message();
 }
 
+// What `get` (returning a Result) says in a child that has no descriptor
+// left, checked to be an I/O failure: "<code name>|<message>".
+template <typename F>
+std::string io_failure_without_descriptors(F get) {
+  Result<std::string> got = t::run_without_descriptors([&] { return outcome_words(get()); });
+  if (!got.ok()) {
+    ADD_FAILURE() << got.status().to_string();
+    return "";
+  }
+  EXPECT_EQ(got->substr(0, got->find('|')), status_code_name(StatusCode::kIo)) << *got;
+  return *got;
+}
+
 class CredentialE2eTest : public EndpointTest {
  protected:
   void SetUp() override {
@@ -272,11 +285,7 @@ TEST_F(CredentialE2eTest, WebIdentityTokenNotReadForWantOfDescriptorsSaysSo) {
   setenv("AWS_ROLE_ARN", t::kTestWebIdentityRoleArn, 1);
   Result<DefaultCredentials> d = chain();
   ASSERT_TRUE(d.ok()) << d.status().to_string();
-  Result<std::string> got =
-      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
-  ASSERT_TRUE(got.ok()) << got.status().to_string();
-  const std::string& m = *got;
-  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  const std::string m = io_failure_without_descriptors([&] { return d->provider->get(); });
   EXPECT_NE(
       m.find(": cannot read the token file " + token + ": too many open files: raise `ulimit -n`"),
       std::string::npos)
@@ -364,11 +373,7 @@ TEST_F(SsoE2eTest, TokenNotReadForWantOfDescriptorsIsNotAMissingLogin) {
               std::chrono::system_clock::now() + std::chrono::hours(1));
   Result<DefaultCredentials> d = chain("sso");
   ASSERT_TRUE(d.ok()) << d.status().to_string();
-  Result<std::string> got =
-      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
-  ASSERT_TRUE(got.ok()) << got.status().to_string();
-  const std::string& m = *got;
-  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  const std::string m = io_failure_without_descriptors([&] { return d->provider->get(); });
   EXPECT_NE(m.find("sso credentials for profile 'sso': cannot read the cached SSO token " +
                    sso_token_cache_path(home_ + "/.aws/sso/cache", "corp") +
                    ": too many open files: raise `ulimit -n`"),
@@ -556,11 +561,7 @@ TEST_F(CredentialE2eTest, RegionLookupOutOfDescriptorsSaysSoNotThatThisIsNotEc2)
   RegionOptions o = imds_region_options(endpoint().url());
   // The process has no descriptor left for the IMDS socket: the lookup
   // never reached IMDS, so it says why instead of "not running on EC2?".
-  Result<std::string> got =
-      t::run_without_descriptors([&] { return outcome_words(resolve_region(o)); });
-  ASSERT_TRUE(got.ok()) << got.status().to_string();
-  const std::string& m = *got;
-  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  const std::string m = io_failure_without_descriptors([&] { return resolve_region(o); });
   EXPECT_NE(m.find("find region: none of --region, AWS_REGION, AWS_DEFAULT_REGION or the region "
                    "of profile 'default' is set, and could not ask the instance metadata service"),
             std::string::npos)
@@ -592,11 +593,7 @@ TEST_F(CredentialE2eTest, InstanceMetadataOutOfDescriptorsEndsTheChainWithTheCau
   setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint().url().c_str(), 1);
   Result<DefaultCredentials> d = chain();
   ASSERT_TRUE(d.ok());
-  Result<std::string> got =
-      t::run_without_descriptors([&] { return outcome_words(d->provider->get()); });
-  ASSERT_TRUE(got.ok()) << got.status().to_string();
-  const std::string& m = *got;
-  EXPECT_EQ(m.substr(0, m.find('|')), status_code_name(StatusCode::kIo)) << m;
+  const std::string m = io_failure_without_descriptors([&] { return d->provider->get(); });
   EXPECT_NE(m.find("look for AWS credentials of profile 'default': EC2 instance metadata: could "
                    "not ask the instance metadata service"),
             std::string::npos)
