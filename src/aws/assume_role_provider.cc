@@ -1,9 +1,10 @@
 // STS AssumeRole (role_arn + source_profile / credential_source) and
 // AssumeRoleWithWebIdentity (EKS IRSA and other OIDC federations).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "aws/credential_network.h"
 #include "aws/xml_util.h"
@@ -84,8 +85,11 @@ class WebIdentityProvider : public CredentialsProvider {
   Result<Credentials> get() override {
     const std::string context =
         "assume role " + params_.role_arn + " with web identity (" + params_.origin + ")";
-    std::ifstream in(params_.token_file, std::ios::binary);
-    if (!in) {
+    // open/read, not an ifstream: the errno of a failed open is then the
+    // one open(2) set (an ifstream does not promise to keep it), and nothing
+    // but the two calls runs in a process out of descriptors.
+    const int fd = ::open(params_.token_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
       // A process out of descriptors is told as that, not to check a mount.
       const int open_errno = errno;
       if (open_errno == EMFILE || open_errno == ENFILE) {
@@ -95,9 +99,20 @@ class WebIdentityProvider : public CredentialsProvider {
       return auth_error(context + ": cannot read the token file " + params_.token_file +
                         "; check the path and that the token is mounted");
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    std::string token = buf.str();
+    std::string token;
+    char chunk[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, chunk, sizeof chunk)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      token.append(chunk, static_cast<size_t>(n));
+    }
+    const int read_errno = errno;
+    ::close(fd);
+    if (n < 0) {
+      return auth_error(context + ": cannot read the token file " + params_.token_file + ": " +
+                        std::strerror(read_errno));
+    }
     while (!token.empty() &&
            (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
       token.pop_back();
