@@ -608,13 +608,22 @@ TEST(WriterTest, JsonSeriesAreByteForByteWhatATreeDumpPrints) {
     }
     return s;
   };
-  for (int variant = 0; variant < 3; ++variant) {
+  for (int variant = 0; variant < 4; ++variant) {
     SCOPED_TRACE(variant);
     Report r = two_pairs();
     r.bucket_s = 300;
     r.series_start = start;
     r.series_buckets = variant == 1 ? 0 : 5;
     r.rows[0].series.cells = {{start, 1503238553, 7}, {start + 900, 0, 3065}};
+    if (variant == 3) {
+      // Cells before the first bucket and after the last are left out, as
+      // Series::dense leaves them out (the writer walks the cells itself).
+      r.rows[0].series.cells.insert(r.rows[0].series.cells.begin(),
+                                    {start - 600, 1100011, 1300013});
+      r.rows[0].series.cells.push_back({start + 1200, 1700017, 1900019});
+      r.rows[0].series.cells.push_back({start + 1500, 2300023, 2900029});
+      r.rows[1].series.cells = {{start - 300, 3100031, 3700037}, {start + 1800, 4100041, 4300043}};
+    }
     // Row 1 has no bytes in any bucket: zeros (or nothing, without buckets).
     if (variant == 2) {
       SampleInfo sample;
@@ -645,6 +654,13 @@ TEST(WriterTest, JsonSeriesAreByteForByteWhatATreeDumpPrints) {
         expected.find(from), expected.find(cut, expected.find(from)) - expected.find(from));
     EXPECT_EQ(got_rows, want_rows);
     EXPECT_NE(got_rows.find(variant == 2 ? "null" : "1503238553"), std::string::npos);
+    if (variant == 3) {
+      EXPECT_NE(got_rows.find("1700017"), std::string::npos);  // the last bucket's
+      for (const char* outside :
+           {"1100011", "1300013", "2300023", "2900029", "3100031", "4300043"}) {
+        EXPECT_EQ(got_rows.find(outside), std::string::npos) << outside;
+      }
+    }
   }
 }
 
