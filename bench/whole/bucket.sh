@@ -7,8 +7,8 @@
 # Runs, N times alternated (default 5), each command with and without --bucket 5m:
 #   one thread:  efstop --output json --top 1 --threads 1 --quiet [--bucket 5m] flows.log
 #   bench/whole: efstop --output json --top 0 --quiet [--bucket 5m] flows.log   (two threads)
-# and reports CPU seconds (user + sys, /usr/bin/time) as minimum and median, their ratios, and
-# the verdict by the ratio of medians. With --base, a second binary (e.g. the build before a
+# and reports CPU seconds (user + sys, to the microsecond: cpu_time.py) as minimum and median,
+# their ratios, and the verdict by the ratio of medians. With --base, a second binary (e.g. the build before a
 # change) runs in the same rounds, so both are measured under the same conditions. The file is
 # run.sh's plain file (DIR/flows.log, default build/bench-whole); when it is missing it is
 # generated with run.sh's generator command (10,000,000 records, about 1.2 GB).
@@ -59,8 +59,8 @@ for ((r = 1; r <= rounds; r++)); do
         bucket=()
         [[ $b == 5m ]] && bucket=(--bucket 5m)
         # shellcheck disable=SC2086  # the mode's arguments are words
-        /usr/bin/time -f '%U %S %M' -o "$data/time.txt" \
-          "$bin" --output json ${args[$mode]} --quiet "${bucket[@]}" "$plain" > /dev/null
+        "$here/cpu_time.py" "$data/time.txt" \
+          "$bin" --output json ${args[$mode]} --quiet "${bucket[@]}" "$plain"
         read -r user sys rss < "$data/time.txt"
         echo "$bin $mode $b $user $sys $rss" >> "$samples"
       done
@@ -94,7 +94,7 @@ rss_of() {
       read -r b_min b_med < <(stat_of "$bin" "$mode" 5m)
       awk -v l="${label[$mode]}" -v bin="$bin" -v a="$n_min" -v b="$n_med" -v c="$b_min" \
         -v d="$b_med" -v r1="$(rss_of "$bin" "$mode" none)" -v r2="$(rss_of "$bin" "$mode" 5m)" \
-        'BEGIN { printf "| %s | %s | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f | %s / %s | %s |\n",
+        'BEGIN { printf "| %s | %s | %.3f / %.3f | %.3f / %.3f | %.3f | %.3f | %s / %s | %s |\n",
           l, bin, a, b, c, d, c / a, d / b, r1, r2, (d / b <= 1.15) ? "**met**" : "**not met**" }'
     done
   done
