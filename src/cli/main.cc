@@ -22,7 +22,6 @@
 //   - The library never prints; only cli/ writes to stdout/stderr and picks
 //     the exit code.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -91,41 +90,20 @@ void log_arguments_for_tests(const std::vector<std::string>& args) {
 }
 
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-// Transparent huge pages for the first part of the heap, as glibc's own
-// `glibc.malloc.hugetlb=1` tunable gives (which only the environment can set,
-// before the program starts). On the virtual machines efstop is measured on
-// (docs/PERFORMANCE.md), the first touch of a 4 KiB page costs 11-20 us
-// (bench/whole/page_touch.c: 18 MB in 53-92 ms, in 1-13 ms as 2 MiB pages),
-// so 17 MB of report series filled in finish() were ~4,300 faults, more than
-// a third of what `--bucket 5m` added to a run; with 2 MiB pages there are
-// nine. The heap's next growth is made to map kReserve bytes at once (only
-// address space: nothing is touched), free() is told to keep them, and the
-// range is marked MADV_HUGEPAGE before malloc writes into it. Past the
-// reserve the heap grows as usual. Where brk, malloc or madvise says no,
-// nothing changes but the page size. Not under AddressSanitizer, whose
-// allocator does not use the heap.
-void prefer_huge_heap_pages() {
-  constexpr size_t kHuge = size_t{2} << 20;
-  constexpr int kReserve = 256 << 20;
-  char* const before = static_cast<char*>(::sbrk(0));
-  if (before == reinterpret_cast<char*>(-1)) return;
-  // Blocks below 32 MiB from the heap (reused when freed), not each from
-  // its own mapping: fixed, as setting the other two ends glibc's sliding
-  // threshold (which moves up to 32 MiB on its own).
+// Blocks below 32 MiB from the heap, and what is freed kept there for the
+// next malloc: a block freed and allocated again is not unmapped, mapped
+// and faulted in anew, and fresh pages are the costly kind on the virtual
+// machines efstop is measured on (docs/PERFORMANCE.md). Fixed values, as
+// setting one ends glibc's sliding mmap threshold (which moves up to 32 MiB
+// on its own). The heap keeps the kernel's 4 KiB pages: marking it for
+// transparent huge pages (MADV_HUGEPAGE, until 2026-12-06) made a huge page
+// cheaper than 512 small ones where huge pages were at hand, and cost more
+// than it saved where the kernel had to compact memory or the host to back
+// it first (docs/PERFORMANCE.md, "eighth pass"). Not under
+// AddressSanitizer, whose allocator does not use the heap.
+void keep_freed_heap_memory() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 2 * kReserve);
-  mallopt(M_TOP_PAD, kReserve);
-  // More than the start-up heap holds (a few hundred KB): it grows now.
-  // (Through a volatile pointer: a malloc freed unused may be left out.)
-  void* volatile grow = std::malloc(size_t{1} << 20);
-  std::free(grow);
-  mallopt(M_TOP_PAD, 128 << 10);  // glibc's default again
-  char* const after = static_cast<char*>(::sbrk(0));
-  const uintptr_t from = (reinterpret_cast<uintptr_t>(before) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t to = reinterpret_cast<uintptr_t>(after) & ~(kHuge - 1);
-  if (after != reinterpret_cast<char*>(-1) && to > from) {
-    (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
-  }
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 #endif
 
@@ -142,7 +120,7 @@ int main(int argc, char** argv) {
   // allocate apart.
   mallopt(M_ARENA_MAX, 2);
 #if !defined(__SANITIZE_ADDRESS__)
-  prefer_huge_heap_pages();
+  keep_freed_heap_memory();
 #endif
 #endif
   // The soft descriptor limit up to the hard one; a child gets the

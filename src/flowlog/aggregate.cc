@@ -77,12 +77,14 @@ struct Cell {
 // Zeroed blocks of kCells cells for the SeriesBuilders of one aggregator,
 // cut from slabs that live as long as it: no allocation per block, nothing
 // freed or copied while counting, and a slab's pages are touched only as
-// its blocks are used. Slabs are 2 MiB anonymous mappings, aligned and
-// marked for transparent huge pages: the kernel's pages come zeroed (no
-// memset of our own), and with huge pages one fault maps 2 MiB instead of
-// 4 KiB. Page faults and the zeroing of 64 KiB heap slabs were about a
-// third of what `--bucket 5m` added on bench/whole's file
-// (docs/PERFORMANCE.md). Where mmap fails, slabs come from the heap.
+// its blocks are used. Slabs are 2 MiB anonymous mappings, whose pages the
+// kernel gives zeroed (no memset of our own): page faults and the zeroing of
+// 64 KiB heap slabs were about a third of what `--bucket 5m` added on
+// bench/whole's file (docs/PERFORMANCE.md). They keep the kernel's 4 KiB
+// pages: marked for transparent huge pages (until 2026-12-06), they cost
+// more than they saved wherever the kernel had to compact memory or the host
+// to back it first ("eighth pass" there). Where mmap fails, slabs come from
+// the heap.
 class CellArena {
  public:
   static constexpr int kShift = 4;
@@ -125,21 +127,9 @@ class CellArena {
   };
 
   void new_slab() {
-    // Twice the size, then the unaligned head and tail given back, so the
-    // slab is one aligned huge page.
-    void* raw =
-        mmap(nullptr, 2 * kSlabBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    Slab slab{nullptr, true};
-    if (raw != MAP_FAILED) {
-      const auto at = reinterpret_cast<uintptr_t>(raw);
-      const uintptr_t aligned = (at + kSlabBytes - 1) & ~(uintptr_t{kSlabBytes} - 1);
-      if (aligned > at) munmap(raw, aligned - at);
-      const uintptr_t tail = aligned + kSlabBytes;
-      if (at + 2 * kSlabBytes > tail)
-        munmap(reinterpret_cast<void*>(tail), at + 2 * kSlabBytes - tail);
-      slab.cells = reinterpret_cast<Cell*>(aligned);
-      (void)madvise(slab.cells, kSlabBytes, MADV_HUGEPAGE);  // a hint: fine if refused
-    } else {
+    void* raw = mmap(nullptr, kSlabBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    Slab slab{static_cast<Cell*>(raw), true};
+    if (raw == MAP_FAILED) {
       slab = Slab{static_cast<Cell*>(std::calloc(kSlabBlocks * kCells, sizeof(Cell))), false};
       if (slab.cells == nullptr) std::abort();  // out of memory, as operator new would end
     }
