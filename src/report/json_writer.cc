@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/decimal.h"
 #include "report/shape.h"
 #include "report/units.h"
 #include "report/writer.h"
@@ -118,7 +119,7 @@ class RowText {
       }
       int64_t v;
       if (value(i, &v)) {
-        p = std::to_chars(p, p + 20, v).ptr;
+        p = write_decimal(p, v);
       } else {
         std::memcpy(p, "null", 4);
         p += 4;
