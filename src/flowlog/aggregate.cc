@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -304,10 +305,14 @@ class SeriesBuilder {
 // of the last few buckets: a row is 16 bytes an entry (35 KB for bench/
 // whole's 2,234 entries), the rows in use stay in cache, and an add is a
 // load and a store at a computed place, without a branch that depends on
-// the data. When a record's bucket passes the newest row, the oldest rows
-// are given back: the entries with bytes in a row (its `dirty` list) are
-// put into their SeriesBuilders in one loop, whose stores to lines not in
-// cache overlap. Bytes older than the oldest row go to the entry's
+// the data, and a bit set in the row's marks (a bit an entry). When a
+// record's bucket passes the newest row, the oldest rows are given back: the
+// marked entries are put into their SeriesBuilders in one loop, in entry
+// order, whose stores to lines not in cache overlap. (The marks replaced a
+// list of the row's entries, whose length each add read and wrote after
+// testing its cell: every add waited for the add before it, through the
+// length, and for its own cell's load; docs/PERFORMANCE.md, "eighth pass".)
+// Bytes older than the oldest row go to the entry's
 // SeriesBuilder directly. This replaced the current bucket's sums kept
 // inline in each entry and moved into its cell on every change of bucket
 // (a mispredicted branch and a store to a line not in cache in the middle
@@ -325,20 +330,16 @@ class SeriesTable {
   // Adds bytes of bucket `bucket` to entry `n`'s series. Inline: once per
   // record (a call, as g++ chose on its own, was 2 % of the run).
   [[gnu::always_inline]] void add(uint32_t n, int64_t bucket, int64_t read, int64_t written) {
-    const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
-    if (static_cast<uint64_t>(bucket) - static_cast<uint64_t>(lo_) >= uint64_t{kRows} ||
-        n >= cap_ || count_[r] == cap_) [[unlikely]] {
+    if (static_cast<uint64_t>(bucket) - static_cast<uint64_t>(lo_) >= uint64_t{kRows} || n >= cap_)
+        [[unlikely]] {
       add_slow(n, bucket, read, written);
       return;
     }
+    const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
     Cell& c = rows_[r * cap_ + n];
-    // The first bytes of the entry in this row put it on the row's list
-    // (a store that the next record of the row overwrites when it is not).
-    const bool fresh = (c.bytes_read | c.bytes_written) == 0;
-    dirty_[r * cap_ + count_[r]] = n;
-    count_[r] += static_cast<uint32_t>(fresh & ((read | written) != 0));
     c.bytes_read += read;
     c.bytes_written += written;
+    marks_[r * words_ + n / 64] |= uint64_t{1} << (n % 64);
   }
 
   // Gives every row back to the SeriesBuilders (before builder() is read).
@@ -378,10 +379,6 @@ class SeriesTable {
       lo_ = to;
     }
     if (n >= cap_) grow(size_t{n} + 1);
-    const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
-    // A list full of repeats (bytes that summed back to zero, which no
-    // flow log has, put the entry on it twice): give the row back first.
-    if (count_[r] == cap_) give_back(bucket);
     add(n, bucket, read, written);
   }
 
@@ -393,27 +390,34 @@ class SeriesTable {
   void give_back(int64_t bucket) {
     const size_t r = static_cast<size_t>(bucket) & (kRows - 1);
     Cell* row = rows_.get() + r * cap_;
-    const uint32_t* list = dirty_.get() + r * cap_;
-    for (uint32_t k = 0; k < count_[r]; ++k) {
-      Cell& c = row[list[k]];
-      if ((c.bytes_read | c.bytes_written) == 0) continue;  // a repeat
-      builders_[list[k]].put(&arena_, bucket, c);
-      c = Cell{};
+    uint64_t* marks = marks_.get() + r * words_;
+    for (size_t w = 0; w < words_; ++w) {
+      for (uint64_t bits = marks[w]; bits != 0; bits &= bits - 1) {
+        const size_t n = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+        Cell& c = row[n];
+        // Marked with no bytes: a part of a record split to nothing.
+        if ((c.bytes_read | c.bytes_written) == 0) continue;
+        builders_[n].put(&arena_, bucket, c);
+        c = Cell{};
+      }
+      marks[w] = 0;
     }
-    count_[r] = 0;
   }
 
   void grow(size_t need) {
-    const size_t cap = std::max({need, cap_ * 2, size_t{1024}});
+    // Whole words of marks: cap_ is a multiple of 64.
+    const size_t cap = (std::max({need, cap_ * 2, size_t{1024}}) + 63) / 64 * 64;
+    const size_t words = cap / 64;
     Buffer<Cell> rows(kRows * cap);
-    Buffer<uint32_t> dirty(kRows * cap);
+    Buffer<uint64_t> marks(kRows * words);
     for (size_t r = 0; r < kRows && cap_ > 0; ++r) {
       std::memcpy(rows.get() + r * cap, rows_.get() + r * cap_, cap_ * sizeof(Cell));
-      std::memcpy(dirty.get() + r * cap, dirty_.get() + r * cap_, count_[r] * sizeof(uint32_t));
+      std::memcpy(marks.get() + r * words, marks_.get() + r * words_, words_ * sizeof(uint64_t));
     }
     rows_ = std::move(rows);
-    dirty_ = std::move(dirty);
+    marks_ = std::move(marks);
     cap_ = cap;
+    words_ = words;
     reserve(cap_);
   }
 
@@ -444,8 +448,8 @@ class SeriesTable {
   bool started_ = false;
   size_t cap_ = 0;          // cells a row (entries that fit)
   Buffer<Cell> rows_;       // kRows rows of cap_ cells
-  Buffer<uint32_t> dirty_;  // per row, the entries with bytes in it (count_ of them)
-  uint32_t count_[kRows] = {};
+  size_t words_ = 0;        // cap_ / 64
+  Buffer<uint64_t> marks_;  // per row, words_ words: bit n set when entry n may have bytes
   std::vector<SeriesBuilder> builders_;
   CellArena arena_;
 };
