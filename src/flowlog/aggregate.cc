@@ -1045,9 +1045,21 @@ struct alignas(64) Aggregator::Impl {
       int64_t end = (r.present & kHasEnd) != 0 ? r.end : r.start;
       if (cfg.window_end && end > *cfg.window_end) end = *cfg.window_end;
       const int64_t first = memo.index(r.start, cfg.bucket_s);
+      const int64_t boundary = memo.start() + cfg.bucket_s;  // the first bucket's end
       // As split_span_indexed's own first test: one part, all the bytes.
-      if (end <= memo.start() + cfg.bucket_s) [[likely]] {
+      if (end <= boundary) [[likely]] {
         add_part(p, first, r.bytes, server_is_dst);
+        return;
+      }
+      // Two buckets, in 64 bits: split_span_indexed's steps for that case
+      // (C(boundary), then the rest), without its call and loop. About one
+      // record in thirteen on bench/whole's file (minute records, 5-minute
+      // buckets).
+      const int64_t span = end - r.start;  // > 0: start < boundary < end
+      if (end <= boundary + cfg.bucket_s && r.bytes <= INT32_MAX && span <= INT32_MAX) {
+        const int64_t before = r.bytes * (boundary - r.start) / span;
+        add_part(p, first, before, server_is_dst);
+        add_part(p, first + 1, r.bytes - before, server_is_dst);
         return;
       }
     }
