@@ -38,7 +38,7 @@ inline char* eight(char* p, uint32_t v) {  // v < 10^8: exactly eight digits
   return pair(p, lo % 100);
 }
 
-inline char* up_to_eight(char* p, uint32_t v) {  // v < 10^8: no leading zeros
+inline char* up_to_four(char* p, uint32_t v) {  // v < 10^4: no leading zeros
   if (v < 100) {
     if (v < 10) {
       *p = static_cast<char>('0' + v);
@@ -46,16 +46,17 @@ inline char* up_to_eight(char* p, uint32_t v) {  // v < 10^8: no leading zeros
     }
     return pair(p, v);
   }
-  if (v < 10000) {
-    if (v < 1000) {
-      *p = static_cast<char>('0' + v / 100);
-      return pair(p + 1, v % 100);
-    }
-    return pair(pair(p, v / 100), v % 100);
+  if (v < 1000) {
+    *p = static_cast<char>('0' + v / 100);
+    return pair(p + 1, v % 100);
   }
-  const uint32_t hi = v / 10000;  // 1 to 9999
+  return pair(pair(p, v / 100), v % 100);
+}
+
+inline char* up_to_eight(char* p, uint32_t v) {  // v < 10^8: no leading zeros
+  if (v < 10000) return up_to_four(p, v);
   const uint32_t lo = v % 10000;
-  p = up_to_eight(p, hi);
+  p = up_to_four(p, v / 10000);
   return pair(pair(p, lo / 100), lo % 100);
 }
 
