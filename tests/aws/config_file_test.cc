@@ -2,11 +2,18 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include "harness/no_descriptors.h"
 
 namespace efstop::aws {
 namespace {
@@ -250,6 +257,38 @@ TEST_F(SharedConfigFilesTest, MissingFilesAreFineDirectoriesAndBadFilesAreNot) {
       SharedConfig::load(EnvVars({{"HOME", dir_}, {"AWS_SHARED_CREDENTIALS_FILE", dir_ + "/bad"}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(dir_ + "/bad line 2"), std::string::npos);
+}
+
+// A file that cannot be opened for a reason other than permissions is not
+// blamed on them: a socket where the config file should be (ENXIO).
+TEST_F(SharedConfigFilesTest, AFileThatCannotBeOpenedSaysWhyWithoutBlamingPermissions) {
+  const std::string path = dir_ + "/socket";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  Result<SharedConfig> sc = SharedConfig::load(EnvVars({{"AWS_CONFIG_FILE", path}}));
+  ::close(fd);
+  ASSERT_FALSE(sc.ok());
+  const std::string m = sc.status().message();
+  EXPECT_NE(m.find("read config file " + path + ": " + std::strerror(ENXIO)), std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("permissions"), std::string::npos) << m;
+}
+
+// Out of descriptors, the message says what to raise (the file is fine).
+TEST_F(SharedConfigFilesTest, OutOfDescriptorsSaysToRaiseTheLimit) {
+  write("config", "[default]\nregion = eu-west-3\n");
+  const EnvVars env({{"AWS_CONFIG_FILE", dir_ + "/config"}, {"HOME", dir_}});
+  Result<std::string> got = efstop::testing::run_without_descriptors([&] {
+    Result<SharedConfig> sc = SharedConfig::load(env);
+    return sc.ok() ? std::string("loaded") : sc.status().message();
+  });
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  EXPECT_EQ(*got, "read config file " + dir_ + "/config: too many open files: raise `ulimit -n`");
 }
 
 TEST(ExpandHomeTest, OnlyLeadingTilde) {
