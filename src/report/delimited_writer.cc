@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/decimal.h"
 #include "report/safe_text.h"
 #include "report/units.h"
 #include "report/writer.h"
@@ -54,12 +55,18 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
   const std::vector<internal::EndField> server_fields =
       has_server ? internal::fields_in_use(report.rows, false) : std::vector<internal::EndField>{};
 
-  const auto write_line = [&](const std::vector<std::string>& cells) {
+  // Cells joined into `text`, quoted for CSV, without the line's end.
+  const auto join = [&](const std::vector<std::string>& cells, std::string* text) {
     for (size_t i = 0; i < cells.size(); ++i) {
-      if (i > 0) out << separator;
-      out << (csv ? csv_field(cells[i]) : cells[i]);
+      if (i > 0) *text += separator;
+      *text += csv ? csv_field(cells[i]) : cells[i];
     }
-    out << eol;
+  };
+  const auto write_line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    join(cells, &text);
+    text += eol;
+    out << text;
   };
 
   std::vector<std::string> header;
@@ -102,6 +109,17 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
   }
   write_line(header);
 
+  // The bucket columns' times, the same for every row (dense from
+  // series_start).
+  std::vector<std::string> bucket_starts;
+  if (buckets) {
+    for (int64_t k = 0; k < report.series_buckets; ++k) {
+      bucket_starts.push_back(format_iso8601_utc(report.series_start + k * report.bucket_s));
+    }
+  }
+  constexpr size_t kBatchBytes = size_t{64} << 10;
+  std::string batch;
+
   for (const Row& row : report.rows) {
     std::vector<std::string> cells;
     if (report.by_account) cells.push_back(sanitize_cell(row.account));
@@ -142,24 +160,40 @@ void write_delimited(const Report& report, char separator, std::ostream& out) {
       write_line(cells);
       continue;
     }
-    const std::vector<BucketCell> dense =
-        row.series.dense(report.series_start, report.bucket_s, report.series_buckets);
-    if (dense.empty()) {
+    if (report.series_buckets <= 0) {
       // No bucket at all in the report: the row once, bucket cells empty.
       cells.insert(cells.end(), 3, std::string());
       write_line(cells);
       continue;
     }
-    const size_t base = cells.size();
-    cells.resize(base + 3);
-    for (const BucketCell& b : dense) {
+    // A line a bucket, each the row's cells (joined once) and the bucket's
+    // three, which need no quoting; written in batches. (Cell by cell
+    // through the stream, the 3.6 M lines of `--from-store --since 30d
+    // --bucket 1h --top 0` took 4.9 s; docs/PERFORMANCE.md.)
+    std::string prefix;
+    join(cells, &prefix);
+    prefix += separator;
+    const std::vector<BucketCell> dense =
+        row.series.dense(report.series_start, report.bucket_s, report.series_buckets);
+    for (size_t k = 0; k < dense.size(); ++k) {
+      const BucketCell& b = dense[k];
       // --sample: buckets no slice overlaps are absent (no line).
       if (sampled && !report.sample->covers_bucket(b.start, report.bucket_s)) continue;
-      cells[base] = format_iso8601_utc(b.start);
-      cells[base + 1] = std::to_string(b.bytes_read);
-      cells[base + 2] = std::to_string(b.bytes_written);
-      write_line(cells);
+      batch += prefix;
+      batch += bucket_starts[k];
+      batch += separator;
+      char number[20];
+      batch.append(number, write_decimal(number, b.bytes_read));
+      batch += separator;
+      batch.append(number, write_decimal(number, b.bytes_written));
+      batch += eol;
+      if (batch.size() >= kBatchBytes) {
+        out << batch;
+        batch.clear();
+      }
     }
+    out << batch;
+    batch.clear();
   }
 }
 

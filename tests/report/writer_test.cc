@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "report/safe_text.h"
 #include "report/units.h"
@@ -234,6 +236,58 @@ TEST(WriterTest, CsvShowsOnlySetNameColumnsAndNeutralisesThem) {
             std::string::npos)
       << csv;
   EXPECT_EQ(csv.find('\x1b'), std::string::npos);
+}
+
+// --bucket's long form: a line per row and bucket, each the row's own line
+// (as written without buckets: quoted, neutralised) and the bucket's three
+// cells. Enough buckets that a row's lines pass the writer's 64 KiB batches.
+TEST(WriterTest, LongFormLinesAreTheRowsLineAndTheBucketsCells) {
+  const int64_t width = 300;
+  const int64_t start = k1400 - 600;
+  const int64_t count = 1500;
+  for (const OutputFormat f : {OutputFormat::kCsv, OutputFormat::kTsv}) {
+    SCOPED_TRACE(f == OutputFormat::kCsv ? "csv" : "tsv");
+    const std::string sep = f == OutputFormat::kCsv ? "," : "\t";
+    const std::string eol = f == OutputFormat::kCsv ? "\r\n" : "\n";
+    const std::string plain = render(hostile_names(), f);  // the rows' lines
+    Report r = hostile_names();
+    r.bucket_s = width;
+    r.series_start = start;
+    r.series_buckets = count;
+    // Row 0: bytes in a few buckets, one past the last (left out); row 1: none.
+    r.rows[0].series.cells = {{start, 5, 7},
+                              {start + 700 * width, 11, 0},
+                              {start + (count - 1) * width, 0, 13},
+                              {start + count * width, 17, 19}};
+    std::vector<std::string> lines;
+    for (size_t at = 0; at < plain.size();) {
+      const size_t end = plain.find(eol, at);
+      lines.push_back(plain.substr(at, end - at));
+      at = end + eol.size();
+    }
+    ASSERT_EQ(lines.size(), 3u);  // the header and two rows
+    std::string want =
+        lines[0] + sep + "bucket_start" + sep + "bucket_read" + sep + "bucket_written" + eol;
+    for (size_t row = 0; row < 2; ++row) {
+      for (int64_t k = 0; k < count; ++k) {
+        int64_t read = 0;
+        int64_t written = 0;
+        for (const BucketCell& c : r.rows[row].series.cells) {
+          if (c.start == start + k * width) {
+            read = c.bytes_read;
+            written = c.bytes_written;
+          }
+        }
+        want += lines[row + 1] + sep + format_iso8601_utc(start + k * width) + sep +
+                std::to_string(read) + sep + std::to_string(written) + eol;
+      }
+    }
+    const std::string got = render(r, f);
+    ASSERT_GT(got.size(), size_t{2} * (64 << 10));
+    EXPECT_TRUE(got == want)
+        << "first difference at byte "
+        << std::mismatch(got.begin(), got.end(), want.begin(), want.end()).first - got.begin();
+  }
 }
 
 TEST(WriterTest, TsvAndTableCarryNoControlCharacters) {
