@@ -1,13 +1,13 @@
 // STS AssumeRole (role_arn + source_profile / credential_source) and
 // AssumeRoleWithWebIdentity (EKS IRSA and other OIDC federations).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 #include "aws/credential_network.h"
 #include "aws/xml_util.h"
+#include "core/read_file.h"
 #include "core/resource_error.h"
 
 namespace efstop::aws {
@@ -85,33 +85,15 @@ class WebIdentityProvider : public CredentialsProvider {
   Result<Credentials> get() override {
     const std::string context =
         "assume role " + params_.role_arn + " with web identity (" + params_.origin + ")";
-    // open/read, not an ifstream: the errno of a failed open is then the
-    // one open(2) set (an ifstream does not promise to keep it), and nothing
-    // but the two calls runs in a process out of descriptors.
-    const int fd = ::open(params_.token_file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      // A process out of descriptors is told as that, not to check a mount.
-      const int open_errno = errno;
-      if (open_errno == EMFILE || open_errno == ENFILE) {
-        return io_error(context + ": cannot read the token file " + params_.token_file + ": " +
-                        std::string(*resource_shortage_words(open_errno)));
-      }
-      return auth_error(context + ": cannot read the token file " + params_.token_file +
-                        "; check the path and that the token is mounted");
-    }
     std::string token;
-    char chunk[4096];
-    ssize_t n = 0;
-    while ((n = ::read(fd, chunk, sizeof chunk)) != 0) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      token.append(chunk, static_cast<size_t>(n));
-    }
-    const int read_errno = errno;
-    ::close(fd);
-    if (n < 0) {
-      return auth_error(context + ": cannot read the token file " + params_.token_file + ": " +
-                        std::strerror(read_errno));
+    if (const int err = read_file(params_.token_file, &token); err != 0) {
+      // A process out of descriptors is told as that, not to check a mount.
+      if (const std::optional<std::string_view> shortage = resource_shortage_words(err)) {
+        return io_error(context + ": cannot read the token file " + params_.token_file + ": " +
+                        std::string(*shortage));
+      }
+      return auth_error(context + ": cannot read the token file " + params_.token_file + " (" +
+                        std::strerror(err) + "); check the path and that the token is mounted");
     }
     while (!token.empty() &&
            (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {

@@ -1,8 +1,6 @@
 #include "aws/config_file.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/read_file.h"
 #include "core/resource_error.h"
 
 namespace efstop::aws {
@@ -73,9 +72,8 @@ Result<ReadOutcome> read_optional_file(const std::string& path, std::string_view
     return io_error("read " + std::string(what) + " " + path +
                     ": is a directory; point the variable at a file");
   }
-  // open and read, so that a failure's errno is their own (a stream may
-  // fail for reasons that leave errno at whatever it was).
-  auto failed = [&](int err) {
+  std::string text;
+  if (const int err = read_file(path, &text); err != 0) {
     std::string why;
     if (const std::optional<std::string_view> shortage = resource_shortage_words(err)) {
       why = std::string(*shortage);
@@ -84,23 +82,7 @@ Result<ReadOutcome> read_optional_file(const std::string& path, std::string_view
       if (err == EACCES || err == EPERM) why += "; check the file's permissions";
     }
     return io_error("read " + std::string(what) + " " + path + ": " + why);
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return failed(errno);
-  std::string text;
-  char buf[16384];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return failed(err);
-    }
-    text.append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
   return ReadOutcome{true, std::move(text)};
 }
 

@@ -1,11 +1,14 @@
 // Credentials from the machine the program runs on: the ECS/EKS container
 // credential endpoint and the EC2 instance profile (IMDS).
-#include <fstream>
+#include <cstring>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "aws/credential_network.h"
+#include "core/read_file.h"
+#include "core/resource_error.h"
 
 namespace efstop::aws {
 namespace {
@@ -170,14 +173,14 @@ class ContainerProvider : public CredentialsProvider {
     std::string token;
     if (std::optional<std::string> file =
             ctx_.env.get_nonempty("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
-      std::ifstream in(*file, std::ios::binary);
-      if (!in) {
-        return auth_error(
-            "container credentials: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file);
+      if (const int err = read_file(*file, &token); err != 0) {
+        const std::string what =
+            "container credentials: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file;
+        if (const std::optional<std::string_view> shortage = resource_shortage_words(err)) {
+          return io_error(what + ": " + std::string(*shortage));
+        }
+        return auth_error(what + ": " + std::strerror(err));
       }
-      std::ostringstream buf;
-      buf << in.rdbuf();
-      token = buf.str();
     } else if (std::optional<std::string> t =
                    ctx_.env.get_nonempty("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
       token = *t;

@@ -6,11 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "aws/credential_network.h"
+#include "core/read_file.h"
 #include "core/resource_error.h"
 
 namespace efstop::aws {
@@ -41,21 +40,18 @@ class SsoProvider : public CredentialsProvider {
     const std::string key = params_.session_name.empty() ? params_.start_url : params_.session_name;
     const std::string path = sso_token_cache_path(params_.cache_dir, key);
     const std::string context = "sso credentials for profile '" + params_.profile + "'";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::string text;
+    if (const int err = read_file(path, &text); err != 0) {
       // Only a file that is not there means "not logged in": a process out
       // of descriptors (or a file it may not read) is told as that.
-      const int open_errno = errno;
-      if (open_errno != 0 && open_errno != ENOENT && open_errno != ENOTDIR) {
-        const std::optional<std::string_view> words = resource_shortage_words(open_errno);
+      if (err != ENOENT && err != ENOTDIR) {
+        const std::optional<std::string_view> words = resource_shortage_words(err);
         return io_error(context + ": cannot read the cached SSO token " + path + ": " +
-                        (words ? std::string(*words) : std::string(std::strerror(open_errno))));
+                        (words ? std::string(*words) : std::string(std::strerror(err))));
       }
       return auth_error(context + ": no cached SSO token (" + path + " does not exist); " + login);
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    nlohmann::json doc = nlohmann::json::parse(buf.str(), nullptr, false);
+    nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
       return auth_error(context + ": the cached SSO token " + path + " is not valid JSON; " +
                         login);

@@ -462,6 +462,22 @@ TEST_F(CredentialE2eTest, ContainerFullUriWithTokenFileRecoversFromA500) {
   EXPECT_EQ(endpoint().count("container:Credentials"), 2);
 }
 
+// The authorization token file, unreadable for want of a descriptor: said as
+// that (kIo, what to raise), before any request.
+TEST_F(CredentialE2eTest, ContainerTokenFileNotReadForWantOfDescriptorsSaysSo) {
+  std::string token = write_file("eks-token", std::string(t::kTestContainerToken) + "\n");
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token.c_str(), 1);
+  Result<DefaultCredentials> d = chain();
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  const std::string m = io_failure_without_descriptors([&] { return d->provider->get(); });
+  EXPECT_NE(m.find("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + token +
+                   ": too many open files: raise `ulimit -n`"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(endpoint().count("container:Credentials"), 0);
+}
+
 TEST_F(CredentialE2eTest, ContainerCredentialsOutOfDescriptorsAreAskedOnce) {
   setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint().container_credentials_url().c_str(), 1);
   setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", t::kTestContainerToken, 1);
