@@ -1,24 +1,11 @@
 #include "cli/server_ips_arg.h"
 
-#include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "core/read_file.h"
+
 namespace efstop::cli {
-
-namespace {
-
-std::string lowercase_errno(int error) {
-  std::string text = std::strerror(error);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
-
-}  // namespace
 
 Status parse_server_ips_arg(std::string_view value, std::vector<flowlog::IpAddress>* out) {
   std::string text(value);
@@ -27,11 +14,9 @@ Status parse_server_ips_arg(std::string_view value, std::vector<flowlog::IpAddre
   std::error_code ec;
   if (forced_file || std::filesystem::is_regular_file(std::string(value), ec)) {
     origin = std::string(forced_file ? value.substr(1) : value);
-    std::ifstream in(origin, std::ios::binary);
-    if (!in) return invalid_argument_error("read file " + origin + ": " + lowercase_errno(errno));
-    std::ostringstream content;
-    content << in.rdbuf();
-    text = content.str();
+    if (const int err = read_file(origin, &text); err != 0) {
+      return invalid_argument_error("read file " + origin + ": " + read_file_failure(err));
+    }
   }
   Result<std::vector<flowlog::IpAddress>> ips = flowlog::parse_ip_list(text);
   if (!ips.ok()) {

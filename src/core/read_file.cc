@@ -3,7 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#include "core/resource_error.h"
 
 namespace efstop {
 
@@ -26,6 +32,15 @@ int read_file(const std::string& path, std::string* text) {
   }
   ::close(fd);
   return error;
+}
+
+std::string read_file_failure(int errno_value) {
+  if (const std::optional<std::string_view> words = resource_shortage_words(errno_value)) {
+    return std::string(*words);
+  }
+  std::string text = std::strerror(errno_value);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 }  // namespace efstop

@@ -15,6 +15,12 @@ namespace efstop {
 // EISDIR: a directory; EMFILE: out of descriptors; ...).
 int read_file(const std::string& path, std::string* text);
 
+// What a failed read_file() says after the path: for a process or machine out
+// of a resource the words of core/resource_error.h ("too many open files:
+// raise `ulimit -n`"), else strerror's, lowercased ("no such file or
+// directory").
+std::string read_file_failure(int errno_value);
+
 }  // namespace efstop
 
 #endif  // EFSTOP_CORE_READ_FILE_H_

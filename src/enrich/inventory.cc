@@ -1,11 +1,12 @@
 #include "enrich/inventory.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "core/read_file.h"
 
 namespace efstop::enrich {
 
@@ -486,12 +487,12 @@ Result<InstanceInfo> instance_from_json(std::string_view text) {
 }
 
 Result<Inventory> load_inventory_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found_error("read inventory " + path + ": cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return io_error("read inventory " + path + ": read failed");
-  return inventory_from_json(text.str(), path);
+  std::string text;
+  if (const int err = read_file(path, &text); err != 0) {
+    const std::string message = "read inventory " + path + ": " + read_file_failure(err);
+    return err == ENOENT ? not_found_error(message) : io_error(message);
+  }
+  return inventory_from_json(text, path);
 }
 
 }  // namespace efstop::enrich

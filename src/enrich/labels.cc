@@ -2,9 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
+
+#include "core/read_file.h"
 
 namespace efstop::enrich {
 
@@ -122,12 +123,12 @@ LabelTable LabelTable::parse(std::string_view text, std::string_view source) {
 }
 
 Result<LabelTable> LabelTable::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found_error("read labels " + path + ": cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return io_error("read labels " + path + ": read failed");
-  return parse(text.str(), path);
+  std::string text;
+  if (const int err = read_file(path, &text); err != 0) {
+    const std::string message = "read labels " + path + ": " + read_file_failure(err);
+    return err == ENOENT ? not_found_error(message) : io_error(message);
+  }
+  return parse(text, path);
 }
 
 std::optional<LabelMatch> LabelTable::lookup(std::string_view ip) const {
