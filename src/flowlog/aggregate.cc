@@ -106,7 +106,12 @@ class CellArena {
 
   Cell* block() {
     if (used_ == kSlabBlocks) new_slab();
-    return slabs_.back().cells + kCells * used_++;
+    Cell* cells = slabs_.back().cells + kCells * used_++;
+    // The first block of each page writes to it before anyone reads it (see
+    // SeriesTable::touch(): a page first read, then written, costs the other
+    // CPU an interrupt; SeriesBuilder::add reads its cell first).
+    if ((used_ - 1) % kPageBlocks == 0) *cells = Cell{};
+    return cells;
   }
 
   // Takes `o`'s slabs (and so the blocks cut from them) into this arena,
@@ -122,6 +127,7 @@ class CellArena {
  private:
   static constexpr size_t kSlabBytes = size_t{2} << 20;
   static constexpr int64_t kSlabBlocks = kSlabBytes / (kCells * sizeof(Cell));
+  static constexpr int64_t kPageBlocks = 4096 / (kCells * sizeof(Cell));
   struct Slab {
     Cell* cells;
     bool mapped;
@@ -330,8 +336,8 @@ class SeriesTable {
   // Adds bytes of bucket `bucket` to entry `n`'s series. Inline: once per
   // record (a call, as g++ chose on its own, was 2 % of the run).
   [[gnu::always_inline]] void add(uint32_t n, int64_t bucket, int64_t read, int64_t written) {
-    if (static_cast<uint64_t>(bucket) - static_cast<uint64_t>(lo_) >= uint64_t{kRows} || n >= cap_)
-        [[unlikely]] {
+    if (static_cast<uint64_t>(bucket) - static_cast<uint64_t>(lo_) >= uint64_t{kRows} ||
+        n >= touched_) [[unlikely]] {
       add_slow(n, bucket, read, written);
       return;
     }
@@ -378,8 +384,29 @@ class SeriesTable {
       for (uint64_t i = 0; i < steps; ++i) give_back(plus(lo_, static_cast<int64_t>(i)));
       lo_ = to;
     }
-    if (n >= cap_) grow(size_t{n} + 1);
+    if (n >= touched_) touch(n);
     add(n, bucket, read, written);
+  }
+
+  // Writes zeros to the cells of entry `n` and of the entries before it, in
+  // every row, a page's worth of entries at a time. An add reads its cell
+  // before it writes it, and the first read of a page the kernel has not
+  // given yet maps its shared zero page; the write after it then copies
+  // that page and, the process having two threads, makes the other CPU
+  // drop its mapping: an interrupt, waited for. (With CellArena::block()'s
+  // first write, 160 such pages on bench/whole's file, their interrupts
+  // 0.4-1 % of the run; docs/PERFORMANCE.md.) Written first, the page comes
+  // with the first write. Only the entries that exist are touched, so a big
+  // table's rows still cost only the pages of its entries.
+  void touch(uint32_t n) {
+    if (n >= cap_) grow(size_t{n} + 1);
+    constexpr size_t kPageCells = 4096 / sizeof(Cell);
+    const size_t to = std::min(cap_, (size_t{n} + kPageCells) / kPageCells * kPageCells);
+    for (size_t r = 0; r < kRows; ++r) {
+      std::memset(static_cast<void*>(rows_.get() + r * cap_ + touched_), 0,
+                  (to - touched_) * sizeof(Cell));
+    }
+    touched_ = to;
   }
 
   // a + b, wrapping instead of overflowing (the ring's buckets near INT64_MAX).
@@ -410,8 +437,11 @@ class SeriesTable {
     const size_t words = cap / 64;
     Buffer<Cell> rows(kRows * cap);
     Buffer<uint64_t> marks(kRows * words);
+    // The marks are written whole (give_back reads every word; see touch()),
+    // the rows only where entries were.
+    std::memset(static_cast<void*>(marks.get()), 0, kRows * words * sizeof(uint64_t));
     for (size_t r = 0; r < kRows && cap_ > 0; ++r) {
-      std::memcpy(rows.get() + r * cap, rows_.get() + r * cap_, cap_ * sizeof(Cell));
+      std::memcpy(rows.get() + r * cap, rows_.get() + r * cap_, touched_ * sizeof(Cell));
       std::memcpy(marks.get() + r * words, marks_.get() + r * words_, words_ * sizeof(uint64_t));
     }
     rows_ = std::move(rows);
@@ -447,6 +477,7 @@ class SeriesTable {
   int64_t lo_ = INT64_MIN;
   bool started_ = false;
   size_t cap_ = 0;          // cells a row (entries that fit)
+  size_t touched_ = 0;      // cells of each row written at least once (touch())
   Buffer<Cell> rows_;       // kRows rows of cap_ cells
   size_t words_ = 0;        // cap_ / 64
   Buffer<uint64_t> marks_;  // per row, words_ words: bit n set when entry n may have bytes
