@@ -1325,6 +1325,8 @@ int run_top(const std::vector<std::string>& args, CommandContext& ctx) {
     ctx.out << version_text();
     return kExitOk;
   }
+  // Only the table draws the totals' series (a pass over every row's cells).
+  settings.shape.totals_series = settings.output == report::OutputFormat::kTable;
   if ((settings.from_store || settings.by || settings.openmetrics) && settings.sample) {
     // The store already holds every bucket of the window, counted whole:
     // reading 5 minutes of each hour of it costs the same as reading all of

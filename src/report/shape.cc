@@ -127,12 +127,12 @@ Series sum_series(const std::vector<Row>& rows, int64_t width) {
   return sum;
 }
 
-// Report::series_start / series_buckets / totals_series (see model.h).
+// Report::series_start / series_buckets, and totals_series when `totals`
+// (see model.h).
 void set_series_range(const std::vector<Row>& rows, const Window& window, int64_t width,
-                      Report* report) {
+                      bool totals, Report* report) {
   report->bucket_s = width;
-  report->totals_series = sum_series(rows, width);
-  const std::vector<BucketCell>& cells = report->totals_series.cells;
+  if (totals) report->totals_series = sum_series(rows, width);
   // From the window's bounds, widened to any bucket a row has bytes in (the
   // counting keeps bytes inside the window, but a series from elsewhere
   // must not lose any).
@@ -140,7 +140,9 @@ void set_series_range(const std::vector<Row>& rows, const Window& window, int64_
   std::optional<int64_t> last;
   if (window.start) first = floor_to(*window.start, width);
   if (window.end) last = floor_to(*window.end - 1, width);
-  if (!cells.empty()) {
+  for (const Row& row : rows) {
+    const std::vector<BucketCell>& cells = row.series.cells;  // sorted by start
+    if (cells.empty()) continue;
     first = std::min(first.value_or(INT64_MAX), cells.front().start);
     last = std::max(last.value_or(INT64_MIN), cells.back().start);
   }
@@ -264,7 +266,9 @@ Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& wi
   // 4: totals over everything, then the cut.
   report.total_rows = static_cast<int64_t>(rows.size());
   for (const Row& row : rows) report.totals.merge(row.counters);
-  if (options.bucket_s > 0) set_series_range(rows, window, options.bucket_s, &report);
+  if (options.bucket_s > 0) {
+    set_series_range(rows, window, options.bucket_s, options.totals_series, &report);
+  }
   if (options.top > 0 && static_cast<int64_t>(rows.size()) > options.top) {
     rows.resize(static_cast<size_t>(options.top));
   }

@@ -22,6 +22,9 @@ struct ShapeOptions {
   int64_t top = kDefaultTop;  // 0 = all rows
   int64_t min_bytes = 0;      // pairs with bytes_total < min_bytes are dropped
   int64_t bucket_s = 0;       // --bucket width in seconds, 0: none (Report::bucket_s)
+  // With bucket_s: whether to sum every row's series into
+  // Report::totals_series (a pass over all cells; only the table draws it).
+  bool totals_series = true;
 };
 
 // Builds a report from per-pair rows (each with both ends set) in this
@@ -34,9 +37,9 @@ struct ShapeOptions {
 //   3. sort by the key, descending; ties by client addresses, then server
 //      addresses, ascending (IPv4 before IPv6, numerically);
 //   4. keep the first `top` rows (all when top is 0); total_rows, totals
-//      and totals_series describe all rows before the cut; with bucket_s,
-//      the series' buckets (series_start, series_buckets) are set from the
-//      window and all rows.
+//      and totals_series (left empty without options.totals_series)
+//      describe all rows before the cut; with bucket_s, the series' buckets
+//      (series_start, series_buckets) are set from the window and all rows.
 // Pairs are normally unique already; equal pairs are summed all the same.
 // Requires top >= 0 and min_bytes >= 0 (asserted; the CLI checks them).
 Report build_report(std::vector<Row> pairs, const Stats& stats, const Window& window,

@@ -259,6 +259,39 @@ TEST(ShapeTest, GroupingMergesSeriesAndTheWindowSetsTheirBuckets) {
   EXPECT_EQ(none.series_buckets, 0);
 }
 
+// Without options.totals_series (every output but the table) the report is
+// the same but for an empty totals_series: the buckets still span every
+// row's cells, also those of rows --top cut.
+TEST(ShapeTest, WithoutTotalsSeriesOnlyTheTotalsSeriesIsLeftOut) {
+  Row a = pair("10.0.0.1", "10.9.0.1", 3, 30);
+  a.series.cells = {{600, 1, 10}, {1200, 2, 20}};
+  Row b = pair("10.0.0.2", "10.9.0.1", 1, 0);
+  b.series.cells = {{-300, 1, 0}};  // the earliest bucket, in a row the cut drops
+  Row c = pair("10.0.0.3", "10.9.0.1", 2, 0);
+  c.series.cells = {{2400, 2, 0}};  // the latest, also cut
+  // No window, and one inside the cells' span (the cells widen it).
+  for (const Window& window : {Window{}, Window{0, 900}}) {
+    ShapeOptions options;
+    options.bucket_s = 300;
+    options.top = 1;
+    const Report with = build_report({a, b, c}, {}, window, options);
+    options.totals_series = false;
+    Report without = build_report({a, b, c}, {}, window, options);
+    EXPECT_TRUE(without.totals_series.cells.empty());
+    EXPECT_EQ(with.totals_series.cells.size(), 4u);
+    EXPECT_EQ(without.series_start, -300);
+    EXPECT_EQ(without.series_buckets, 10);  // -300 .. 2400
+    EXPECT_EQ(without.series_start, with.series_start);
+    EXPECT_EQ(without.series_buckets, with.series_buckets);
+    EXPECT_EQ(without.bucket_s, with.bucket_s);
+    ASSERT_EQ(without.rows.size(), 1u);
+    EXPECT_EQ(without.rows[0].counters, with.rows[0].counters);
+    EXPECT_EQ(without.rows[0].series, with.rows[0].series);
+    EXPECT_EQ(without.total_rows, with.total_rows);
+    EXPECT_EQ(without.totals, with.totals);
+  }
+}
+
 // totals_series is the bucket-by-bucket sum of every row's series: dense
 // rows (summed in one array), cells far apart (merged instead), and cells
 // off the width's grid (merged: no two starts may share a cell).
