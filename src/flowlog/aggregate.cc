@@ -227,6 +227,7 @@ class SeriesBuilder {
       }
     }
     blocks_ = std::move(merged);
+    last_number_ = blocks_.back().number;  // `o` had blocks
     // Cells past flushed_ may hold `o`'s bytes now: from here on put()
     // adds. block_ (this builder's, if any) is still valid: blocks never
     // move, and a block both had kept this builder's cells.
@@ -293,10 +294,14 @@ class SeriesBuilder {
   }
 
   [[gnu::noinline]] Cell* find_block(CellArena* arena, int64_t number) {
-    // Mostly the next block after the last (input in time order).
-    if (blocks_.empty() || blocks_.back().number < number) {
-      blocks_.push_back(Block{number, arena->block()});
-      return blocks_.back().cells;
+    // Mostly the next block after the last (input in time order). The last
+    // block's number is kept here: read from blocks_, it was a cache miss a
+    // call (the directories of thousands of keys do not stay in cache).
+    if (last_number_ < number) {
+      Cell* cells = arena->block();
+      blocks_.push_back(Block{number, cells});
+      last_number_ = number;
+      return cells;
     }
     auto it = std::lower_bound(blocks_.begin(), blocks_.end(), number,
                                [](const Block& b, int64_t n) { return b.number < n; });
@@ -309,7 +314,8 @@ class SeriesBuilder {
   int64_t flushed_ = kNone;  // the latest bucket put into a zero cell
   Cell* block_ = nullptr;    // the cells of block_number_; null before the first bucket
   int64_t block_number_ = 0;
-  std::vector<Block> blocks_;  // sorted by number
+  int64_t last_number_ = INT64_MIN;  // blocks_.back().number; INT64_MIN when empty
+  std::vector<Block> blocks_;        // sorted by number
 };
 
 // The series of every (client, server, ENI) of one aggregator while
