@@ -1263,8 +1263,10 @@ void Aggregator::add(const FlowRecord& r, uint64_t order) {
     m.triples.prefetch_slot(p.hash);
     p.sums = Sums{};
     p.nparts = 0;
-    add_record(&p.sums, r, server_is_dst);
+    // The parts before the sums: add_record is a call, after which the
+    // part count just set to 0 would have to be read back and tested.
     if (cfg.bucket_s > 0) m.add_series(&p, r, server_is_dst);
+    add_record(&p.sums, r, server_is_dst);
     m.pending_added();
   } else {
     const auto known = [&](uint32_t bit, int64_t value, int64_t unknown) {
