@@ -290,6 +290,69 @@ TEST(WriterTest, LongFormLinesAreTheRowsLineAndTheBucketsCells) {
   }
 }
 
+// NDJSON's long form: a line per row and bucket, each the row's object as
+// written without buckets with the bucket's four members before its closing
+// brace; the stats line last, unchanged. Enough buckets that the lines pass
+// the writer's 64 KiB batches.
+TEST(WriterTest, NdjsonLongFormLinesAreTheRowsObjectAndTheBucketsMembers) {
+  const int64_t width = 300;
+  const int64_t start = k1400 - 600;
+  const int64_t count = 1500;
+  std::vector<std::string> plain;  // the rows' lines, then the stats line
+  {
+    std::istringstream in(render(hostile_names(), OutputFormat::kNdjson));
+    for (std::string line; std::getline(in, line);) plain.push_back(line);
+  }
+  ASSERT_EQ(plain.size(), 3u);
+  Report r = hostile_names();
+  r.bucket_s = width;
+  r.series_start = start;
+  r.series_buckets = count;
+  // Row 0: bytes in a few buckets, one before the first and one past the
+  // last (both left out), two in one bucket; row 1: none.
+  r.rows[0].series.cells = {{start - width, 3, 3},
+                            {start, 5, 7},
+                            {start + 700 * width, 11, 0},
+                            {start + 700 * width + 60, 1, 2},  // off the grid, same bucket
+                            {start + (count - 1) * width, 0, 13},
+                            {start + count * width, 17, 19}};
+  std::string want;
+  for (size_t row = 0; row < 2; ++row) {
+    const std::string& line = plain[row];
+    ASSERT_EQ(line.back(), '}');
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t b = start + k * width;
+      int64_t read = 0;
+      int64_t written = 0;
+      for (const BucketCell& c : r.rows[row].series.cells) {
+        if (c.start >= b && c.start < b + width) {
+          read += c.bytes_read;
+          written += c.bytes_written;
+        }
+      }
+      want += line.substr(0, line.size() - 1) + ",\"bucket_s\":300,\"bucket_start\":\"" +
+              format_iso8601_utc(b) + "\",\"bucket_read\":" + std::to_string(read) +
+              ",\"bucket_written\":" + std::to_string(written) + "}\n";
+    }
+  }
+  want += plain[2] + "\n";
+  const std::string got = render(r, OutputFormat::kNdjson);
+  ASSERT_GT(got.size(), size_t{2} * (64 << 10));
+  EXPECT_TRUE(got == want)
+      << "first difference at byte "
+      << std::mismatch(got.begin(), got.end(), want.begin(), want.end()).first - got.begin();
+  // No bucket in the report at all: each row once, its bucket members null.
+  r.series_buckets = 0;
+  const std::string none = render(r, OutputFormat::kNdjson);
+  EXPECT_EQ(none, plain[0].substr(0, plain[0].size() - 1) +
+                      ",\"bucket_s\":300,\"bucket_start\":null,\"bucket_read\":null,"
+                      "\"bucket_written\":null}\n" +
+                      plain[1].substr(0, plain[1].size() - 1) +
+                      ",\"bucket_s\":300,\"bucket_start\":null,\"bucket_read\":null,"
+                      "\"bucket_written\":null}\n" +
+                      plain[2] + "\n");
+}
+
 TEST(WriterTest, TsvAndTableCarryNoControlCharacters) {
   for (OutputFormat f : {OutputFormat::kTsv, OutputFormat::kTable}) {
     const std::string text = render(hostile_names(), f);
