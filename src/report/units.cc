@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/decimal.h"
+
 namespace efstop::report {
 
 std::string format_iec_bytes(int64_t bytes) {
@@ -59,12 +61,22 @@ std::string format_iso8601_utc(int64_t unix_seconds) {
   const int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(year), static_cast<long long>(month),
-                static_cast<long long>(day), static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs % 3600 / 60), static_cast<long long>(secs % 60));
-  return buf;
+  // Written digit pair by digit pair: through snprintf a time took about
+  // 3,500 instructions, and a report writes two a row (18,000 rows: 36,000).
+  std::string out(20, ' ');
+  char* p = out.data();
+  const auto two = [&p](int64_t v, char after) {  // 0 <= v < 100
+    p = decimal_internal::pair(p, static_cast<uint32_t>(v));
+    *p++ = after;
+  };
+  p = decimal_internal::pair(p, static_cast<uint32_t>(year / 100));  // 0 <= year <= 9999
+  two(year % 100, '-');
+  two(month, '-');
+  two(day, 'T');
+  two(secs / 3600, ':');
+  two(secs % 3600 / 60, ':');
+  two(secs % 60, 'Z');
+  return out;
 }
 
 }  // namespace efstop::report

@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace efstop::report {
 namespace {
@@ -61,6 +66,39 @@ TEST(UnitsTest, TimesAreIso8601Utc) {
   EXPECT_EQ(format_iso8601_utc(951782400), "2000-02-29T00:00:00Z");
   EXPECT_EQ(format_iso8601_utc(-1), "1969-12-31T23:59:59Z");
   EXPECT_EQ(format_iso8601_utc(253402300799), "9999-12-31T23:59:59Z");
+}
+
+// Against the C library's calendar (gmtime_r, the fields printed with
+// snprintf): every second around the turns of days, months, years and
+// centuries that matter, and random times over the whole four-digit range.
+TEST(UnitsTest, TimesMatchTheCLibrarysCalendar) {
+  const auto reference = [](int64_t t) {
+    const time_t tt = static_cast<time_t>(t);
+    std::tm tm{};
+    EXPECT_NE(gmtime_r(&tt, &tm), nullptr) << t;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return std::string(buf);
+  };
+  std::vector<int64_t> times = {-62167219200, 253402300799, 0, -1, 951782400, 4107542400};
+  for (const int64_t day :
+       {int64_t{-62167219200}, int64_t{-2208988800}, int64_t{-86400}, int64_t{951782400},
+        int64_t{946684800}, int64_t{1709164800}, int64_t{4102444800}, int64_t{253402214400}}) {
+    for (int64_t d = -1; d <= 1; ++d) {
+      times.push_back(day + d * 86400 - 1);
+      times.push_back(day + d * 86400);
+      times.push_back(day + d * 86400 + 59);
+      times.push_back(day + d * 86400 + 3599);
+    }
+  }
+  std::mt19937_64 rng(20261207);
+  std::uniform_int_distribution<int64_t> any(-62167219200, 253402300799);
+  for (int i = 0; i < 200000; ++i) times.push_back(any(rng));
+  for (const int64_t t : times) {
+    if (t < -62167219200 || t > 253402300799) continue;
+    ASSERT_EQ(format_iso8601_utc(t), reference(t)) << t;
+  }
 }
 
 TEST(UnitsTest, TimesOutsideFourDigitYearsPrintSeconds) {
