@@ -1148,7 +1148,7 @@ class ChunkReader::Impl {
         std::memcpy(&v, p + 4 * i, 4);
         (*out)[i] = v;
       }
-    } else {
+    } else if (n > 0) {  // an empty vector's data() may be null, which memcpy must not get
       std::memcpy(out->data(), p, 8 * n);
     }
     *pp = p + width * n;

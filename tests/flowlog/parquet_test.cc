@@ -360,5 +360,39 @@ TEST(ParquetChunkReader, ABadPageFailsTheBatchThatReachesIt) {
       << st2.message();
 }
 
+// Pages that hold no value at all: an empty dictionary, and pages whose
+// rows are all NULL, PLAIN and RLE_DICTIONARY. Every row reads as NULL
+// (found by parquet_file_fuzz: copying zero values from an empty dictionary
+// passed a null pointer to memcpy, which the sanitizers stop).
+TEST(ParquetChunkReader, PagesWithoutValuesGiveNulls) {
+  const std::vector<uint32_t> levels(20, 0);
+  const std::string lv = hybrid(levels, 1);
+  std::string nulls;
+  const auto len = static_cast<uint32_t>(lv.size());
+  nulls.append(reinterpret_cast<const char*>(&len), 4);
+  nulls += lv;
+  std::string dict_nulls = nulls;
+  dict_nulls.push_back(6);  // index bit width, and no index
+  Column column{"c", PhysicalType::kInt64, true};
+  ChunkMeta meta;
+  meta.type = column.type;
+  meta.num_values = 40;
+  const std::string chunks[] = {
+      page(2, 0, 0, "") + page(0, 20, 8, dict_nulls) + page(0, 20, 8, dict_nulls),
+      page(0, 20, 0, nulls) + page(0, 20, 0, nulls),  // PLAIN
+  };
+  for (const std::string& chunk : chunks) {
+    ChunkReader reader;
+    ColumnValues out;
+    ASSERT_TRUE(reader.start(chunk, 0, meta, column, 40, &out).ok());
+    for (int batch = 0; batch < 2; ++batch) {
+      const Status st = reader.next(20);
+      ASSERT_TRUE(st.ok()) << st.message();
+      for (size_t i = 0; i < 20; ++i) EXPECT_EQ(out.valid[i], 0) << i;
+    }
+    EXPECT_EQ(reader.rows_left(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace efstop::flowlog::parquet
